@@ -1,0 +1,1 @@
+"""Alert rule definitions: one module per rule group (or a few related groups)."""

@@ -1,0 +1,1 @@
+"""Data source definitions: one module per data source."""

@@ -1,0 +1,51 @@
+"""The build pipeline: discover → compile → lint → render → write (or compare for `check`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .compile import compile_project
+from .config import load_config
+from .output import GENERATED, TreeDiff, compare, read_tree, render_tree, write_tree
+from .resource import Resource
+
+
+@dataclass
+class BuildResult:
+    resources: list[Resource]
+    files: dict[PurePosixPath, bytes]
+    diff: TreeDiff
+    findings: list[Any] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def lint_errors(self) -> list[Any]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def lint(resources: list[Resource], config: dict[str, Any]) -> list[Any]:
+    from .lint import LintConfig, lint_resources
+
+    return lint_resources(resources, LintConfig.from_mapping(config.get("lint") or {}),
+                          config.get("environments") or {})
+
+
+def build(root: Path, write: bool = True) -> BuildResult:
+    """Compile and lint; write `generated/` only when lint finds no errors."""
+    config = load_config(root)
+    resources = compile_project(root)
+    findings = lint(resources, config)
+    files = render_tree(resources)
+    result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
+    if write and not result.lint_errors:
+        write_tree(root / GENERATED, files)
+        result.written = True
+    return result
+
+
+def check(root: Path) -> TreeDiff:
+    """How `generated/` differs from what `build` would write (clean when up to date)."""
+    files = render_tree(compile_project(root))
+    return compare(read_tree(root / GENERATED), files)

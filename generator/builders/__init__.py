@@ -1,0 +1,14 @@
+"""Small typed builders for what grafanalib does not model in the provisioning-API shape.
+
+Definition modules import from here: `from generator.builders import Folder, Dashboard, ...`.
+"""
+
+from .alerts import AlertRule, Expression, PromQuery, RuleGroup, math, reduce, threshold
+from .dashboards import DashboardDef
+from .datasources import DataSource, Loki, Prometheus, Tempo
+from .folders import Folder
+
+__all__ = [
+    "AlertRule", "DashboardDef", "DataSource", "Expression", "Folder", "Loki", "Prometheus", "PromQuery",
+    "RuleGroup", "Tempo", "math", "reduce", "threshold",
+]

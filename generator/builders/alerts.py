@@ -1,0 +1,139 @@
+"""Grafana-managed alert rules in the alerting provisioning API's shape.
+
+grafanalib's alert classes emit the ruler API shape, so rules are built here: a rule is a
+chain of queries and server-side expressions (`data`), a `condition` naming one refId, and
+the states, labels and annotations the provisioning API takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
+from .durations import seconds
+from .folders import Folder
+
+EXPR_UID = "__expr__"
+
+
+@dataclass
+class PromQuery:
+    """A Prometheus/Mimir instant query evaluated over the last `lookback`."""
+
+    ref_id: str
+    expr: str
+    datasource: str = "prometheus"
+    lookback: str = "10m"
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "refId": self.ref_id,
+            "datasourceUid": self.datasource,
+            "relativeTimeRange": {"from": seconds(self.lookback), "to": 0},
+            "model": {
+                "refId": self.ref_id,
+                "datasource": {"type": "prometheus", "uid": self.datasource},
+                "editorMode": "code",
+                "expr": self.expr,
+                "instant": True,
+                "range": False,
+                "intervalMs": 1000,
+                "maxDataPoints": 43200,
+            },
+        }
+
+
+@dataclass
+class Expression:
+    """A server-side expression (reduce, threshold, math) over other refIds."""
+
+    ref_id: str
+    model: dict[str, Any]
+
+    def to_data(self) -> dict[str, Any]:
+        model = {"refId": self.ref_id, "datasource": {"type": EXPR_UID, "uid": EXPR_UID}} | self.model
+        return {"refId": self.ref_id, "datasourceUid": EXPR_UID,
+                "relativeTimeRange": {"from": 0, "to": 0}, "model": model}
+
+
+def reduce(ref_id: str, of: str, reducer: str = "last") -> Expression:
+    """Series → one number each; drops non-numbers so a gap does not fire the alert."""
+    return Expression(ref_id, {"type": "reduce", "expression": of, "reducer": reducer,
+                               "settings": {"mode": "dropNN"}})
+
+
+_OPERATORS = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte", "gt": "gt", "lt": "lt"}
+
+
+def threshold(ref_id: str, of: str, op: str, value: float) -> Expression:
+    if op not in _OPERATORS:
+        raise ValueError(f"threshold operator {op!r}: use one of {', '.join(sorted(_OPERATORS))}")
+    evaluator = {"type": _OPERATORS[op], "params": [value]}
+    return Expression(ref_id, {"type": "threshold", "expression": of, "conditions": [{"evaluator": evaluator}]})
+
+
+def math(ref_id: str, expression: str) -> Expression:
+    return Expression(ref_id, {"type": "math", "expression": expression})
+
+
+@dataclass
+class AlertRule:
+    """One rule. `when(expr, op, value)` builds the usual query → reduce → threshold chain."""
+
+    uid: str
+    title: str
+    data: list[PromQuery | Expression]
+    condition: str
+    summary: str
+    description: str
+    runbook_url: str
+    severity: str = "warning"
+    pending: str = "5m"
+    no_data: str = "NoData"
+    exec_error: str = "Error"
+    labels: dict[str, str] = field(default_factory=dict)
+    source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    @classmethod
+    def when(cls, uid: str, title: str, expr: str, op: str, value: float, **kwargs: Any) -> "AlertRule":
+        datasource = kwargs.pop("datasource", "prometheus")
+        data = [PromQuery("A", expr, datasource), reduce("B", "A"), threshold("C", "B", op, value)]
+        return cls(uid, title, data, "C", **kwargs)
+
+    def to_body(self, group: str, folder_uid: str) -> dict[str, Any]:
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "ruleGroup": group,
+            "folderUID": folder_uid,
+            "condition": self.condition,
+            "data": [d.to_data() for d in self.data],
+            "for": self.pending,
+            "noDataState": self.no_data,
+            "execErrState": self.exec_error,
+            "isPaused": False,
+            "labels": {"severity": self.severity} | self.labels,
+            "annotations": {"summary": self.summary, "description": self.description,
+                            "runbook_url": self.runbook_url},
+        }
+
+
+@dataclass
+class RuleGroup:
+    """Rules evaluated together every `interval`; replaced as a whole by the provisioning API."""
+
+    title: str
+    folder: Folder
+    interval: str
+    rules: list[AlertRule]
+    source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def to_resource(self) -> Resource:
+        body = {
+            "title": self.title,
+            "folderUid": self.folder.uid,
+            "interval": seconds(self.interval),
+            "rules": [rule.to_body(self.title, self.folder.uid) for rule in self.rules],
+        }
+        return Resource(ALERT_RULE_GROUP, self.title, body, self.folder.uid, self.source)

@@ -1,0 +1,140 @@
+"""Data sources for an OpenTelemetry / LGTM stack, with every cross-reference by uid.
+
+The URL is environment-specific, so by default the body carries the placeholder
+`${datasources.<uid>.url}`, resolved at sync time from grafana.yaml's selected environment.
+Secrets are never part of a definition: grafana.yaml names the environment variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..resource import DATASOURCE, Resource, Source, caller_source
+
+
+def url_placeholder(uid: str) -> str:
+    """The reference to grafana.yaml's `environments.<env>.datasources.<uid>.url`."""
+    return "${datasources.%s.url}" % uid
+
+
+def _uid(ref: "str | DataSource") -> str:
+    return ref if isinstance(ref, str) else ref.uid
+
+
+@dataclass
+class DataSource:
+    """Any Grafana data source; the subclasses fill `json_data` for their type."""
+
+    uid: str
+    name: str
+    type: str
+    url: str | None = None
+    json_data: dict[str, Any] = field(default_factory=dict)
+    is_default: bool = False
+    access: str = "proxy"
+    source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def build_json_data(self) -> dict[str, Any]:
+        return dict(self.json_data)
+
+    def references(self) -> list[str]:
+        """Uids of the data sources this one links to (checked at compile time)."""
+        return []
+
+    def to_resource(self) -> Resource:
+        body = {
+            "uid": self.uid,
+            "name": self.name,
+            "type": self.type,
+            "access": self.access,
+            "url": self.url or url_placeholder(self.uid),
+            "isDefault": self.is_default,
+            "jsonData": self.build_json_data(),
+        }
+        return Resource(DATASOURCE, self.uid, body, None, self.source)
+
+
+@dataclass
+class Prometheus(DataSource):
+    """A Prometheus query API (Prometheus or Mimir): never the collector's :8889 exposition."""
+
+    type: str = "prometheus"
+    flavor: str = "Prometheus"
+    scrape_interval: str = "15s"
+    exemplar_traces: "str | DataSource | None" = None
+
+    def build_json_data(self) -> dict[str, Any]:
+        # timeInterval must match the scrape interval, or $__rate_interval is computed too small
+        data = {"httpMethod": "POST", "prometheusType": self.flavor, "timeInterval": self.scrape_interval}
+        if self.exemplar_traces is not None:
+            data["exemplarTraceIdDestinations"] = [{"datasourceUid": _uid(self.exemplar_traces), "name": "trace_id"}]
+        return data | self.json_data
+
+    def references(self) -> list[str]:
+        return [_uid(self.exemplar_traces)] if self.exemplar_traces is not None else []
+
+
+@dataclass
+class Loki(DataSource):
+    """Loki, with a derived field that turns `trace_id` in JSON log lines into a Tempo link."""
+
+    type: str = "loki"
+    traces: "str | DataSource | None" = None
+    trace_id_regex: str = r'"trace_id":\s*"(\w+)"'
+    max_lines: int = 1000
+
+    def build_json_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"maxLines": self.max_lines}
+        if self.traces is not None:
+            data["derivedFields"] = [{
+                "datasourceUid": _uid(self.traces),
+                "matcherRegex": self.trace_id_regex,
+                "matcherType": "regex",
+                "name": "TraceID",
+                "url": "${__value.raw}",
+                "urlDisplayLabel": "View trace",
+            }]
+        return data | self.json_data
+
+    def references(self) -> list[str]:
+        return [_uid(self.traces)] if self.traces is not None else []
+
+
+@dataclass
+class Tempo(DataSource):
+    """Tempo's HTTP API (:3200), linked to logs, metrics and the service map."""
+
+    type: str = "tempo"
+    logs: "str | DataSource | None" = None
+    metrics: "str | DataSource | None" = None
+    #: span attribute → log / metric label used to narrow the linked query
+    service_tag: tuple[str, str] = ("service.name", "service_name")
+    metric_queries: tuple[tuple[str, str], ...] = ()
+
+    def build_json_data(self) -> dict[str, Any]:
+        key, label = self.service_tag
+        data: dict[str, Any] = {"nodeGraph": {"enabled": True}, "search": {"hide": False}}
+        if self.logs is not None:
+            data["tracesToLogsV2"] = {
+                "datasourceUid": _uid(self.logs),
+                "filterByTraceID": True,
+                "filterBySpanID": False,
+                "spanStartTimeShift": "-5m",
+                "spanEndTimeShift": "5m",
+                "tags": [{"key": key, "value": label}],
+            }
+            data["lokiSearch"] = {"datasourceUid": _uid(self.logs)}
+        if self.metrics is not None:
+            data["tracesToMetrics"] = {
+                "datasourceUid": _uid(self.metrics),
+                "spanStartTimeShift": "-5m",
+                "spanEndTimeShift": "5m",
+                "tags": [{"key": key, "value": label}],
+                "queries": [{"name": name, "query": query} for name, query in self.metric_queries],
+            }
+            data["serviceMap"] = {"datasourceUid": _uid(self.metrics)}
+        return data | self.json_data
+
+    def references(self) -> list[str]:
+        return [_uid(ref) for ref in (self.logs, self.metrics) if ref is not None]

@@ -1,0 +1,88 @@
+"""Definitions → Resources: build every object, then check what only the whole set can show.
+
+Checks here are the ones that make output impossible to write correctly (duplicate uids,
+references to undefined data sources or folders); style and correctness of queries is the
+linter's job.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from .builders import RuleGroup
+from .builders.alerts import EXPR_UID
+from .discover import Definitions, discover
+from .errors import DefinitionError
+from .handlers import HANDLERS
+from .normalize import DatasourceIndex
+from .resource import Resource, Source
+
+
+def compile_project(root: Path) -> list[Resource]:
+    """All resources defined under `root`, in apply order (folders first), deterministic."""
+    return compile_definitions(discover(root))
+
+
+def compile_definitions(defs: Definitions) -> list[Resource]:
+    index = DatasourceIndex(
+        types={ds.uid: ds.type for ds in defs.datasources},
+        names={ds.name: ds.uid for ds in defs.datasources},
+    )
+    folder_uids = {f.uid for f in defs.folders}
+    _check_datasource_links(defs, index)
+    for item in [*defs.dashboards, *defs.rule_groups, *(f for f in defs.folders if f.parent)]:
+        folder = item.parent if hasattr(item, "parent") else item.folder
+        if folder.uid not in folder_uids:
+            raise DefinitionError.at(item.source, f"folder {folder.uid!r} is not defined at module level in "
+                                     "dashboards/ or alerts/: expose the Folder object so it is created")
+    resources = [f.to_resource() for f in defs.folders]
+    resources += [ds.to_resource() for ds in defs.datasources]
+    resources += [d.to_resource(index) for d in defs.dashboards]
+    resources += [_rule_group(group, index) for group in defs.rule_groups]
+    _check_unique(resources)
+    _check_rule_uids(defs.rule_groups)
+    return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
+
+
+def _check_datasource_links(defs: Definitions, index: DatasourceIndex) -> None:
+    for ds in defs.datasources:
+        for uid in ds.references():
+            if uid not in index.types:
+                raise DefinitionError.at(ds.source, f"data source {ds.uid!r} links to undefined data source "
+                                         f"{uid!r} (defined: {', '.join(sorted(index.types))})")
+
+
+def _rule_group(group: RuleGroup, index: DatasourceIndex) -> Resource:
+    for rule in group.rules:
+        for item in rule.data:
+            uid = getattr(item, "datasource", EXPR_UID)
+            if uid != EXPR_UID and uid not in index.types:
+                raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} uses undefined "
+                                         f"data source {uid!r} (defined: {', '.join(sorted(index.types))})")
+    try:
+        return group.to_resource()
+    except ValueError as exc:
+        raise DefinitionError.at(group.source, f"rule group {group.title!r}: {exc}") from None
+
+
+def _check_unique(resources: list[Resource]) -> None:
+    places: dict[tuple[str, str], list[Source | None]] = defaultdict(list)
+    for r in resources:
+        # rule groups are unique per folder; everything else by uid across the instance
+        places[(r.kind, f"{r.folder_uid}/{r.uid}" if r.kind == "alert-rule-group" else r.uid)].append(r.source)
+    for (kind, uid), sources in sorted(places.items()):
+        if len(sources) > 1:
+            where = " and ".join(str(s) for s in sources)
+            raise DefinitionError.at(sources[-1], f"{kind} uid {uid!r} is defined twice: {where}; "
+                                     "uids must be unique, rename one")
+
+
+def _check_rule_uids(groups: list[RuleGroup]) -> None:
+    seen: dict[str, Source | None] = {}
+    for group in groups:
+        for rule in group.rules:
+            if rule.uid in seen:
+                raise DefinitionError.at(rule.source, f"alert rule uid {rule.uid!r} is defined twice: "
+                                         f"{seen[rule.uid]} and {rule.source}; rule uids are unique per Grafana")
+            seen[rule.uid] = rule.source

@@ -1,0 +1,138 @@
+"""Import the definition folders and collect the objects their modules expose.
+
+Definition modules are ordinary Python: they may import each other (a shared folder, a data
+source uid), so an object is attributed to the module whose file created it, and collected
+once. Import problems become DefinitionErrors that point at the user's file and line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from grafanalib import core as g
+
+from .builders import DashboardDef, DataSource, Folder, RuleGroup
+from .errors import DefinitionError
+
+DEFINITION_DIRS = ("datasources", "dashboards", "alerts")
+DEFINITION_TYPES = (Folder, DataSource, DashboardDef, RuleGroup)
+
+
+@dataclass
+class Definitions:
+    folders: list[Folder]
+    datasources: list[DataSource]
+    dashboards: list[DashboardDef]
+    rule_groups: list[RuleGroup]
+
+
+def discover(root: Path) -> Definitions:
+    """Every definition object under `root`'s definition folders, in a stable order."""
+    root = root.resolve()
+    found: dict[int, Any] = {}
+    with _project_on_path(root):
+        for module_name, path in _modules(root):
+            module = _import(module_name, path, root)
+            for value in _exposed(module):
+                if isinstance(value, g.Dashboard):
+                    if not any(isinstance(v, DashboardDef) and v.dashboard is value for v in _exposed(module)):
+                        raise DefinitionError(
+                            f"module-level grafanalib Dashboard {value.title!r} is not placed in a folder: wrap it "
+                            "as DashboardDef(dashboard, folder=...) so the compiler knows where it goes",
+                            _rel(path, root))
+                    continue
+                if isinstance(value, DEFINITION_TYPES) and _defined_in(value, path, root):
+                    found.setdefault(id(value), value)
+    objects = list(found.values())
+    return Definitions(
+        folders=[o for o in objects if isinstance(o, Folder)],
+        datasources=[o for o in objects if isinstance(o, DataSource)],
+        dashboards=[o for o in objects if isinstance(o, DashboardDef)],
+        rule_groups=[o for o in objects if isinstance(o, RuleGroup)],
+    )
+
+
+def _modules(root: Path) -> Iterator[tuple[str, Path]]:
+    for folder in DEFINITION_DIRS:
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.py")):
+            if not path.name.startswith("_"):
+                yield f"{folder}.{path.stem}", path
+
+
+def _exposed(module: Any) -> Iterator[Any]:
+    """Module-level names, and the items of module-level lists and tuples."""
+    for name, value in sorted(vars(module).items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(value, (list, tuple)):
+            yield from value
+        else:
+            yield value
+
+
+def _defined_in(value: Any, path: Path, root: Path) -> bool:
+    source = getattr(value, "source", None)
+    if source is None:
+        return True
+    return (root / source.file).resolve() == path.resolve() or Path(source.file).resolve() == path.resolve()
+
+
+def _rel(path: Path, root: Path) -> str:
+    return os.path.relpath(path, root)
+
+
+def _import(module_name: str, path: Path, root: Path) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except DefinitionError:
+        raise
+    except SyntaxError as exc:
+        raise DefinitionError(f"syntax error: {exc.msg}", _rel(Path(exc.filename or path), root),
+                              exc.lineno) from None
+    except Exception as exc:  # noqa: BLE001 - any error in user code becomes a located message
+        file, line = _user_frame(exc, path, root)
+        raise DefinitionError(f"{module_name} raised {type(exc).__name__}: {exc}", file, line) from None
+
+
+def _user_frame(exc: BaseException, path: Path, root: Path) -> tuple[str, int | None]:
+    """The innermost traceback frame inside the project's definitions (else the module itself)."""
+    best: tuple[str, int | None] = (_rel(path, root), None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        frame_path = Path(frame.filename).resolve()
+        if frame_path.is_relative_to(root) and frame_path.parts[len(root.parts)] in DEFINITION_DIRS:
+            best = (_rel(frame_path, root), frame.lineno)
+    return best
+
+
+class _project_on_path:
+    """Put `root` first on sys.path and give it fresh definition packages, then clean up.
+
+    Without the purge a second project in the same process (tests, `gac diff`) would reuse
+    the first one's cached `dashboards.*` modules.
+    """
+
+    def __init__(self, root: Path):
+        self.root = str(root)
+
+    def __enter__(self) -> None:
+        _purge()
+        sys.path.insert(0, self.root)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.path.remove(self.root)
+        _purge()
+
+
+def _purge() -> None:
+    for name in list(sys.modules):
+        if name.split(".", 1)[0] in DEFINITION_DIRS:
+            del sys.modules[name]

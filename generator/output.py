@@ -1,0 +1,114 @@
+"""The `generated/` tree: deterministic rendering, atomic replacement, staleness check.
+
+Rendering is the single place that decides bytes on disk (sorted keys, 2-space indent, a
+trailing newline, UTF-8), so two builds anywhere produce identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+from .errors import GacError
+from .handlers import BY_DIRECTORY, HANDLERS
+from .resource import Resource
+
+GENERATED = "generated"
+
+
+def render(body: Any) -> bytes:
+    return (json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:
+    """Relative path → file content for every resource; two resources on one path is an error."""
+    files: dict[PurePosixPath, bytes] = {}
+    owners: dict[PurePosixPath, Resource] = {}
+    for resource in resources:
+        path = HANDLERS[resource.kind].path(resource)
+        if path in files:
+            other = owners[path]
+            raise GacError(f"{resource.describe()} ({resource.source}) and {other.describe()} ({other.source}) "
+                           f"would both be written to generated/{path}; rename one")
+        files[path] = render(resource.body)
+        owners[path] = resource
+    return dict(sorted(files.items()))
+
+
+def read_tree(directory: Path) -> dict[PurePosixPath, bytes]:
+    """Every file under `directory` (relative paths), or {} when it does not exist."""
+    if not directory.is_dir():
+        return {}
+    return {
+        PurePosixPath(path.relative_to(directory).as_posix()): path.read_bytes()
+        for path in sorted(directory.rglob("*")) if path.is_file()
+    }
+
+
+def load_resources(directory: Path) -> list[Resource]:
+    """Resources from a written tree, through each kind's handler (for plan, sync, diff)."""
+    resources = []
+    for relpath, content in read_tree(directory).items():
+        handler = BY_DIRECTORY.get(relpath.parts[0])
+        if handler is None or relpath.suffix != ".json":
+            continue
+        try:
+            body = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise GacError(f"{directory / relpath}: not valid JSON ({exc}); run `gac build` to rewrite it") from None
+        resources.append(handler.load(relpath, body))
+    return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
+
+
+@dataclass
+class TreeDiff:
+    added: list[PurePosixPath] = field(default_factory=list)
+    changed: list[PurePosixPath] = field(default_factory=list)
+    removed: list[PurePosixPath] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def lines(self, prefix: str = GENERATED) -> list[str]:
+        return ([f"+ {prefix}/{p}" for p in self.added] + [f"~ {prefix}/{p}" for p in self.changed]
+                + [f"- {prefix}/{p}" for p in self.removed])
+
+
+def compare(current: dict[PurePosixPath, bytes], wanted: dict[PurePosixPath, bytes]) -> TreeDiff:
+    return TreeDiff(
+        added=sorted(p for p in wanted if p not in current),
+        changed=sorted(p for p in wanted if p in current and current[p] != wanted[p]),
+        removed=sorted(p for p in current if p not in wanted),
+    )
+
+
+def write_tree(directory: Path, files: dict[PurePosixPath, bytes]) -> TreeDiff:
+    """Replace `directory` with exactly `files`, all at once.
+
+    The new tree is written beside the old one and swapped in with renames, so a failure
+    while writing leaves the previous tree as it was, and stale files disappear with it.
+    """
+    diff = compare(read_tree(directory), files)
+    if diff.clean and directory.is_dir():
+        return diff
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-new-", dir=directory.parent))
+    try:
+        for relpath, content in files.items():
+            target = staging / relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        old = directory.with_name(f".{directory.name}-old-{os.getpid()}")
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(staging, directory)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return diff

@@ -1,0 +1,137 @@
+"""Panel helpers for the common shapes of an OpenTelemetry dashboard.
+
+A dashboard module should read like a list of questions ("request rate per route", "p95
+latency"), not like panel JSON: these helpers choose the panel type, the unit, the legend
+and the query shape (rate windows with `$__rate_interval`, `le` kept in histogram
+aggregations), so the definitions stay short and consistent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import attr
+from grafanalib import core as g
+
+DEFAULT_HEIGHT = 8
+GRID_WIDTH = 24
+
+
+def prom(expr: str, legend: str = "", ref_id: str = "", instant: bool = False, fmt: str = "time_series",
+         datasource: str = "prometheus") -> g.Target:
+    """A PromQL target on the given Prometheus/Mimir data source."""
+    return g.Target(expr=expr, legendFormat=legend, refId=ref_id, instant=instant, format=fmt,
+                    datasource=datasource)
+
+
+def timeseries(title: str, targets: Sequence[g.Target], unit: str, description: str = "",
+               stacked: bool = False, fill: int = 10, min_value: float | None = None,
+               **extra: Any) -> g.TimeSeries:
+    return g.TimeSeries(
+        title=title, description=description or None, targets=list(targets), unit=unit, fillOpacity=fill,
+        stacking={"mode": "normal", "group": "A"} if stacked else {"mode": "none"},
+        legendDisplayMode="table", legendPlacement="bottom", legendCalcs=["mean", "max", "lastNotNull"],
+        tooltipMode="multi", tooltipSort="desc", valueMin=min_value, **extra,
+    )
+
+
+def rate(title: str, counter: str, selector: str, by: Sequence[str], unit: str, legend: str = "",
+         description: str = "", scale: str = "", **extra: Any) -> g.TimeSeries:
+    """Per-second rate of a counter, summed by the given labels."""
+    expr = f"sum by ({', '.join(by)}) (rate({counter}{{{selector}}}[$__rate_interval])){scale}"
+    return timeseries(title, [prom(expr, legend or _legend(by))], unit, description, **extra)
+
+
+def quantiles(title: str, bucket: str, selector: str, by: Sequence[str], unit: str,
+              qs: Sequence[float] = (0.5, 0.95, 0.99), description: str = "", scale: str = "") -> g.TimeSeries:
+    """Histogram quantiles; the inner sum keeps `le`, without which the quantile is meaningless."""
+    keep = ", ".join(["le", *by])
+    targets = [
+        prom(f"histogram_quantile({q}, sum by ({keep}) (rate({bucket}{{{selector}}}[$__rate_interval]))){scale}",
+             f"p{_pct(q)} {_legend(by)}".strip())
+        for q in qs
+    ]
+    return timeseries(title, targets, unit, description, fill=0)
+
+
+def stat(title: str, expr: str, unit: str, thresholds: Sequence[tuple[str, float | None]] = (("green", None),),
+         description: str = "", legend: str = "", mappings: list[dict[str, Any]] | None = None,
+         calc: str = "lastNotNull") -> g.Stat:
+    return g.Stat(
+        title=title, description=description or None, targets=[prom(expr, legend, instant=True)], format=unit,
+        reduceCalc=calc, graphMode="none", colorMode="background", textMode="value_and_name",
+        thresholds=_thresholds(thresholds), mappings=mappings or [],
+    )
+
+
+def gauge(title: str, expr: str, unit: str, max_value: float, thresholds: Sequence[tuple[str, float | None]],
+          description: str = "") -> g.GaugePanel:
+    return g.GaugePanel(
+        title=title, description=description or None, targets=[prom(expr, instant=True)], format=unit,
+        min=0, max=max_value, calc="lastNotNull", thresholds=_thresholds(thresholds),
+    )
+
+
+def table(title: str, targets: Sequence[g.Target], unit: str, description: str = "",
+          transformations: list[dict[str, Any]] | None = None, sort_by: str | None = None) -> g.Table:
+    return g.Table(title=title, description=description or None, targets=list(targets), unit=unit,
+                   transformations=transformations or [],
+                   sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [])
+
+
+def logs(title: str, expr: str, datasource: str = "loki", description: str = "") -> g.Logs:
+    return g.Logs(title=title, description=description or None, dataSource=datasource,
+                  targets=[g.Target(expr=expr, refId="A", datasource=datasource)],
+                  showTime=True, wrapLogMessages=True, enableLogDetails=True, prettifyLogMessage=False)
+
+
+@attr.s
+class Traces(g.Panel):
+    """Grafana's `traces` panel (grafanalib has none): shows one trace or a TraceQL search."""
+
+    def to_json_data(self) -> dict[str, Any]:
+        return self.panel_json({"type": "traces", "options": {}})
+
+
+def traces(title: str, query: str, datasource: str = "tempo", description: str = "") -> Traces:
+    target = {"refId": "A", "datasource": {"type": "tempo", "uid": datasource}, "queryType": "traceql",
+              "query": query, "limit": 20, "tableType": "traces"}
+    return Traces(title=title, description=description or None, dataSource=datasource, targets=[target])
+
+
+def row(title: str) -> g.RowPanel:
+    return g.RowPanel(title=title)
+
+
+def layout(*rows: Sequence[g.Panel] | g.RowPanel, height: int = DEFAULT_HEIGHT) -> list[g.Panel]:
+    """Grid positions for panels given row by row: each inner sequence shares the width.
+
+    Positions are derived from order, so inserting a panel never leaves overlaps behind.
+    """
+    placed: list[g.Panel] = []
+    y = 0
+    for item in rows:
+        if isinstance(item, g.RowPanel):
+            item.gridPos = g.GridPos(h=1, w=GRID_WIDTH, x=0, y=y)
+            placed.append(item)
+            y += 1
+            continue
+        width = GRID_WIDTH // len(item)
+        for i, panel in enumerate(item):
+            panel.gridPos = g.GridPos(h=height, w=width, x=i * width, y=y)
+            placed.append(panel)
+        y += height
+    return placed
+
+
+def _thresholds(steps: Sequence[tuple[str, float | None]]) -> list[g.Threshold]:
+    """grafanalib needs a number on every step; the base step (-∞) becomes null when normalized."""
+    return [g.Threshold(color, i, 0.0 if value is None else float(value)) for i, (color, value) in enumerate(steps)]
+
+
+def _legend(by: Sequence[str]) -> str:
+    return " ".join("{{%s}}" % label for label in by)
+
+
+def _pct(q: float) -> str:
+    return f"{q * 100:g}"

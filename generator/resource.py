@@ -1,0 +1,79 @@
+"""The one type that travels every stage: a Grafana object as its HTTP API takes it.
+
+Definitions become `Resource`s; the linter, the writer, plan, sync and drift all speak this
+type, so kind-specific knowledge stays in `generator.handlers`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FOLDER = "folder"
+DATASOURCE = "datasource"
+DASHBOARD = "dashboard"
+ALERT_RULE_GROUP = "alert-rule-group"
+
+KINDS = (FOLDER, DATASOURCE, DASHBOARD, ALERT_RULE_GROUP)
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where an object was defined: shown in every error and finding about it."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Resource:
+    """A Grafana object: kind, uid, folder, the API body, and where it came from.
+
+    For an alert rule group the uid is the group's title; groups are unique per folder,
+    so `key` includes the folder uid.
+    """
+
+    kind: str
+    uid: str
+    body: dict[str, Any]
+    folder_uid: str | None = None
+    source: Source | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.folder_uid or "", self.uid)
+
+    @property
+    def title(self) -> str:
+        return str(self.body.get("title") or self.body.get("name") or self.uid)
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.uid!r}"
+
+
+_OWN_DIR = Path(__file__).resolve().parent
+
+
+def caller_source() -> Source | None:
+    """The first stack frame outside this package and outside installed libraries.
+
+    Builders call this when constructed, so a definition object remembers the line of the
+    user's module that created it, which is what an error message should point at.
+    """
+    for frame_info in inspect.stack()[1:]:
+        path = Path(frame_info.filename).resolve()
+        if path.is_relative_to(_OWN_DIR) or "site-packages" in path.parts or frame_info.filename.startswith("<"):
+            continue
+        try:
+            shown = os.path.relpath(path)
+        except ValueError:
+            shown = str(path)
+        return Source(shown, frame_info.lineno)
+    return None
