@@ -69,10 +69,10 @@ def check(root: Path) -> None:
     sys.exit(1)
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
     from .lint.command import lint_command
 
     main.add_command(lint_command, "lint")
 
 
-_register_optional_commands()
+_register_commands()

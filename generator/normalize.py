@@ -161,21 +161,19 @@ def _rows_to_panels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Legacy `rows[].panels[]` with `span`/`height` → a flat, grid-positioned panel list."""
     out: list[dict[str, Any]] = []
     y = 0
-    for row in rows:
-        height = _pixels_to_grid(row.get("height", 250))
-        out.append({"type": "row", "title": row.get("title", ""), "collapsed": bool(row.get("collapse")),
-                    "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []})
+    for legacy in rows:
+        height = _pixels_to_grid(legacy.get("height", 250))
+        row = {"type": "row", "title": legacy.get("title", ""), "collapsed": bool(legacy.get("collapse")),
+               "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []}
+        out.append(row)
         y += 1
         x = 0
-        for panel in row.get("panels", []):
+        for panel in legacy.get("panels", []):
             width = max(1, min(24, round(float(panel.get("span") or 12) * 2)))
             if x + width > 24:
                 x, y = 0, y + height
             panel = dict(panel, gridPos={"h": height, "w": width, "x": x, "y": y})
-            if out[-1]["collapsed"]:
-                out[-1]["panels"].append(panel)
-            else:
-                out.append(panel)
+            (row["panels"] if row["collapsed"] else out).append(panel)
             x += width
         y += height
     return out

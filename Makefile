@@ -1,0 +1,33 @@
+# Every target bootstraps .venv on first use, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GAC := $(BIN)/gac
+STAMP := $(VENV)/.installed
+
+.PHONY: build check lint test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## build: compile and lint the definitions into generated/
+build: $(STAMP)
+	$(GAC) build
+
+## check: fail when generated/ is not what `make build` writes
+check: $(STAMP)
+	$(GAC) check
+
+## lint: lint the definitions (warnings included)
+lint: $(STAMP)
+	$(GAC) lint --strict
+
+## test: the test suite
+test: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

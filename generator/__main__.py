@@ -1,0 +1,5 @@
+"""`python -m generator` is `gac`."""
+
+from .cli import main
+
+main()

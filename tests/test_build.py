@@ -1,0 +1,204 @@
+"""`gac build` / `gac check`: deterministic output, atomic writes, stale files, errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.output import read_tree
+from tests.paths import REPO
+from tests.project import copy_project, write
+
+
+def gac(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "repo")
+
+
+def test_build_writes_every_kind(project):
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    files = sorted(str(p) for p in read_tree(project / "generated"))
+    assert "datasources/prometheus.json" in files
+    assert "dashboards/otel-platform/otel-collector.json" in files
+    assert "alert-rules/otel-platform/otel-collector.json" in files
+    assert "folders/otel-apps.json" in files
+    content = (project / "generated/datasources/tempo.json").read_bytes()
+    assert content.endswith(b"}\n") and b'\n  "access"' in content  # 2-space indent, trailing newline
+
+
+def test_two_builds_are_byte_identical_across_processes(project, tmp_path):
+    """Different hash seeds and working directories must not change a byte."""
+    other = copy_project(tmp_path / "other")
+    for root, seed in ((project, "1"), (other, "4242")):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(root)], cwd=root.parent,
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert read_tree(project / "generated") == read_tree(other / "generated")
+    assert len(read_tree(project / "generated")) >= 12
+
+
+def test_second_build_changes_nothing(project):
+    gac("build", "--root", str(project))
+    before = {p: (project / "generated" / p).stat().st_mtime_ns for p in read_tree(project / "generated")}
+    result = gac("build", "--root", str(project))
+    assert "up to date" in result.output
+    after = {p: (project / "generated" / p).stat().st_mtime_ns for p in read_tree(project / "generated")}
+    assert before == after
+
+
+def test_removed_definition_removes_its_file(project):
+    gac("build", "--root", str(project))
+    assert (project / "generated/dashboards/otel-apps/otel-genai.json").exists()
+    (project / "dashboards/genai.py").unlink()
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 0
+    assert "- generated/dashboards/otel-apps/otel-genai.json" in result.output
+    assert not (project / "generated/dashboards/otel-apps/otel-genai.json").exists()
+    assert not list(project.glob(".generated-*"))  # no staging or backup directory left behind
+
+
+def test_check_names_stale_files_and_exits_1(project):
+    assert gac("build", "--root", str(project)).exit_code == 0
+    assert gac("check", "--root", str(project)).exit_code == 0
+    stale = project / "generated/datasources/loki.json"
+    stale.write_text(stale.read_text().replace('"Loki"', '"Loki (edited)"'))
+    (project / "generated/folders/orphan.json").write_text("{}\n")
+    (project / "dashboards/genai.py").unlink()
+    result = gac("check", "--root", str(project))
+    assert result.exit_code == 1
+    assert "~ generated/datasources/loki.json" in result.output
+    assert "- generated/folders/orphan.json" in result.output
+    assert "- generated/dashboards/otel-apps/otel-genai.json" in result.output
+
+
+def test_committed_generated_tree_is_what_build_writes():
+    from generator.build import check
+
+    diff = check(REPO)
+    assert diff.clean, "generated/ is stale; run `make build`:\n" + "\n".join(diff.lines())
+
+
+# --- bad definitions: exit 2, a message naming file and line, generated/ untouched -----------------
+
+def test_syntax_error_names_file_and_line(project):
+    gac("build", "--root", str(project))
+    before = read_tree(project / "generated")
+    write(project, "dashboards/broken.py", """
+        from generator.builders import Folder
+        x = Folder(uid="x", title=
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "dashboards/broken.py:2" in result.output and "syntax error" in result.output
+    assert read_tree(project / "generated") == before
+
+
+def test_exception_in_definition_names_file_line_and_exception(project):
+    gac("build", "--root", str(project))
+    before = read_tree(project / "generated")
+    write(project, "alerts/boom.py", """
+        LIMITS = {"p95": 0.5}
+
+        def threshold():
+            return LIMITS["p99"]
+
+        value = threshold()
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "alerts/boom.py:4" in result.output and "KeyError" in result.output and "p99" in result.output
+    assert read_tree(project / "generated") == before
+
+
+def test_duplicate_uid_names_both_places(project):
+    gac("build", "--root", str(project))
+    before = read_tree(project / "generated")
+    write(project, "dashboards/copy.py", """
+        from grafanalib import core as g
+        from generator.builders import DashboardDef
+        from dashboards.folders import platform
+
+        copy = DashboardDef(g.Dashboard(title="Copy", uid="otel-apm"), folder=platform)
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "otel-apm" in result.output and "defined twice" in result.output
+    assert "dashboards/apm.py:" in result.output and "dashboards/copy.py:5" in result.output
+    assert read_tree(project / "generated") == before
+
+
+def test_dashboard_with_undefined_datasource_is_rejected(project):
+    gac("build", "--root", str(project))
+    before = read_tree(project / "generated")
+    write(project, "dashboards/bad_ds.py", """
+        from grafanalib import core as g
+        from generator.builders import DashboardDef
+        from generator.panels import prom, timeseries
+        from dashboards.folders import platform
+
+        panel = timeseries("x", [prom("up", datasource="mimir")], "short")
+        bad = DashboardDef(g.Dashboard(title="Bad", uid="bad", panels=[panel]), folder=platform)
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "dashboards/bad_ds.py:7" in result.output and "'mimir'" in result.output
+    assert read_tree(project / "generated") == before
+
+
+def test_rule_with_undefined_datasource_is_rejected(project):
+    gac("build", "--root", str(project))
+    before = read_tree(project / "generated")
+    write(project, "alerts/bad_rule.py", """
+        from generator.builders import AlertRule, RuleGroup
+        from dashboards.folders import platform
+
+        rule = AlertRule.when(uid="r1", title="r", expr="up == 0", op=">", value=0, datasource="thanos",
+                              summary="s", description="d", runbook_url="https://x")
+        group = RuleGroup(title="g", folder=platform, interval="1m", rules=[rule])
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "alerts/bad_rule.py:4" in result.output and "'thanos'" in result.output
+    assert read_tree(project / "generated") == before
+
+
+def test_datasource_link_to_undefined_uid_is_rejected(project):
+    gac("build", "--root", str(project))
+    write(project, "datasources/loki.py", """
+        from generator.builders import Loki
+
+        loki = Loki(uid="loki", name="Loki", traces="jaeger")
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "datasources/loki.py:3" in result.output and "'jaeger'" in result.output
+
+
+def test_unplaced_grafanalib_dashboard_is_an_error(project):
+    write(project, "dashboards/loose.py", """
+        from grafanalib import core as g
+
+        loose = g.Dashboard(title="Loose", uid="loose")
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "dashboards/loose.py" in result.output and "DashboardDef" in result.output
+
+
+def test_bad_grafana_yaml_is_a_clear_error(project):
+    (project / "grafana.yaml").write_text("environments: [unclosed\n")
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2
+    assert "grafana.yaml" in result.output and "Traceback" not in result.output

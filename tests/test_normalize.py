@@ -1,0 +1,139 @@
+"""The normalizer: grafanalib's legacy output and old exports → current Grafana JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from grafanalib import core as g
+from grafanalib._gen import DashboardEncoder
+
+from generator.normalize import (SCHEMA_VERSION, DatasourceIndex, UnknownDatasource, fix_grafanalib, iter_panels,
+                                 normalize_dashboard)
+
+INDEX = DatasourceIndex(types={"prometheus": "prometheus", "loki": "loki"}, names={"Prometheus": "prometheus"})
+
+
+def grafanalib_json(dashboard: g.Dashboard) -> dict:
+    return json.loads(json.dumps(dashboard.to_json_data(), cls=DashboardEncoder))
+
+
+def contains_null(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(contains_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_null(v) for v in value)
+    return False
+
+
+@pytest.fixture
+def raw() -> dict:
+    return grafanalib_json(g.Dashboard(
+        title="T", uid="t",
+        templating=g.Templating([g.Template(name="job", query="label_values(up, job)", dataSource="prometheus")]),
+        panels=[
+            g.RowPanel(title="r", gridPos=g.GridPos(h=1, w=24, x=0, y=0)),
+            g.TimeSeries(title="a", dataSource="prometheus", targets=[g.Target(expr="up")], unit="s",
+                         gridPos=g.GridPos(h=8, w=12, x=0, y=1)),
+            g.Stat(title="s", targets=[g.Target(expr="up", datasource="Prometheus")], format="short",
+                   gridPos=g.GridPos(h=8, w=12, x=12, y=1)),
+            g.GaugePanel(title="g", dataSource="prometheus", targets=[g.Target(expr="up")], format="percent",
+                         gridPos=g.GridPos(h=8, w=12, x=0, y=9)),
+        ],
+    ))
+
+
+def test_grafanalib_legacy_output_is_modernised(raw):
+    assert raw["schemaVersion"] < 39 and "rows" in raw and contains_null(raw)  # the premise
+    dash = normalize_dashboard(fix_grafanalib(raw), INDEX)
+    assert dash["schemaVersion"] == SCHEMA_VERSION
+    for key in ("rows", "hideControls", "sharedCrosshair", "style", "gnetId", "id", "version", "__inputs"):
+        assert key not in dash
+    panels = list(iter_panels(dash["panels"]))
+    for panel in panels:
+        for key in ("span", "height", "error", "minSpan", "editable", "cacheTimeout"):
+            assert key not in panel
+        assert "maxDataPoints" not in panel  # grafanalib's 100-point cap
+        for target in panel.get("targets", []):
+            assert target["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+            for key in ("step", "intervalFactor", "metric", "query"):
+                assert key not in target
+    assert [p["id"] for p in panels] == [1, 2, 3, 4]
+    assert dash["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    assert "useTags" not in dash["templating"]["list"][0]
+
+
+def test_no_nulls_except_the_base_threshold_step(raw):
+    dash = normalize_dashboard(fix_grafanalib(raw), INDEX)
+    for panel in iter_panels(dash["panels"]):
+        steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps")
+        if steps:
+            assert steps[0]["value"] is None
+            panel["fieldConfig"]["defaults"]["thresholds"]["steps"] = steps[1:]
+    assert not contains_null(dash)
+
+
+def test_grafanalib_stat_and_gauge_bugs_are_fixed(raw):
+    dash = normalize_dashboard(fix_grafanalib(raw), INDEX)
+    by_type = {p["type"]: p for p in iter_panels(dash["panels"])}
+    stat = by_type["stat"]
+    assert stat["fieldConfig"]["defaults"]["thresholds"]["steps"] == [{"color": "green", "value": None}]
+    assert "noValue" not in stat["fieldConfig"]["defaults"]
+    gauge = by_type["gauge"]
+    defaults = gauge["fieldConfig"]["defaults"]
+    assert "calcs" not in defaults and "override" not in defaults
+    assert gauge["options"]["reduceOptions"]["calcs"] == ["mean"]
+    for step in defaults["thresholds"]["steps"]:
+        assert set(step) == {"color", "value"} and step["value"] != "null"
+
+
+def test_unknown_datasource_is_reported_where_it_is_used(raw):
+    raw["panels"][1]["targets"][0]["datasource"] = "mimir"
+    with pytest.raises(UnknownDatasource) as exc:
+        normalize_dashboard(raw, INDEX)
+    assert exc.value.ref == "mimir" and "panel 'a'" in str(exc.value)
+
+
+def test_variables_and_pseudo_datasources_resolve():
+    dash = normalize_dashboard({
+        "uid": "v", "title": "v",
+        "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"}]},
+        "panels": [
+            {"type": "timeseries", "title": "a", "datasource": "${ds}", "targets": [{"expr": "up"}]},
+            {"type": "timeseries", "title": "b", "datasource": "-- Mixed --",
+             "targets": [{"expr": "up", "datasource": "$ds"}, {"expr": "{a=\"b\"}", "datasource": "loki"}]},
+        ],
+    }, INDEX)
+    a, b = dash["panels"]
+    assert a["datasource"] == {"type": "prometheus", "uid": "${ds}"}
+    assert b["datasource"] == {"type": "datasource", "uid": "-- Mixed --"}
+    assert [t["datasource"]["uid"] for t in b["targets"]] == ["$ds", "loki"]
+    assert [t["refId"] for t in b["targets"]] == ["A", "B"]
+
+
+def test_legacy_rows_become_grid_positioned_panels():
+    dash = normalize_dashboard({"uid": "r", "title": "r", "rows": [
+        {"title": "one", "height": "300px", "panels": [{"type": "graph", "span": 6, "id": 1},
+                                                      {"type": "graph", "span": 6, "id": 2}]},
+        {"title": "two", "collapse": True, "panels": [{"type": "singlestat", "span": 12, "id": 3}]},
+    ]})
+    panels = dash["panels"]
+    assert [p["type"] for p in panels] == ["row", "graph", "graph", "row"]
+    assert panels[1]["gridPos"] == {"h": 10, "w": 12, "x": 0, "y": 1}
+    assert panels[2]["gridPos"] == {"h": 10, "w": 12, "x": 12, "y": 1}
+    assert panels[3]["collapsed"] is True and panels[3]["panels"][0]["id"] == 3
+    ids = [p["id"] for p in iter_panels(panels)]
+    assert len(ids) == len(set(ids))
+
+
+def test_normalization_is_idempotent_and_unwraps_exports(raw):
+    once = normalize_dashboard(fix_grafanalib(raw), INDEX)
+    assert normalize_dashboard({"dashboard": once, "meta": {"version": 3}}, INDEX) == once
+
+
+def test_builtin_annotation_is_added_once(raw):
+    dash = normalize_dashboard(raw, INDEX)
+    again = normalize_dashboard(dash, INDEX)
+    assert [a.get("builtIn") for a in again["annotations"]["list"]] == [1]
