@@ -17,18 +17,18 @@ from typing import Any, Iterator
 
 from grafanalib import core as g
 
-from .builders import DashboardDef, DataSource, Folder, RuleGroup
+from .builders import DashboardDef, DataSource, Folder, JsonDashboard, RuleGroup
 from .errors import DefinitionError
 
 DEFINITION_DIRS = ("datasources", "dashboards", "alerts")
-DEFINITION_TYPES = (Folder, DataSource, DashboardDef, RuleGroup)
+DEFINITION_TYPES = (Folder, DataSource, DashboardDef, JsonDashboard, RuleGroup)
 
 
 @dataclass
 class Definitions:
     folders: list[Folder]
     datasources: list[DataSource]
-    dashboards: list[DashboardDef]
+    dashboards: list[DashboardDef | JsonDashboard]
     rule_groups: list[RuleGroup]
 
 
@@ -53,7 +53,7 @@ def discover(root: Path) -> Definitions:
     return Definitions(
         folders=[o for o in objects if isinstance(o, Folder)],
         datasources=[o for o in objects if isinstance(o, DataSource)],
-        dashboards=[o for o in objects if isinstance(o, DashboardDef)],
+        dashboards=[o for o in objects if isinstance(o, (DashboardDef, JsonDashboard))],
         rule_groups=[o for o in objects if isinstance(o, RuleGroup)],
     )
 

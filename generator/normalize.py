@@ -131,11 +131,11 @@ def normalize_dashboard(document: dict[str, Any], datasources: DatasourceIndex |
     """The canonical form of a dashboard; the input is not modified."""
     index = datasources or DatasourceIndex(strict=False)
     dash = drop_nulls(copy.deepcopy(unwrap(document)))
-    _fix_thresholds(dash)
     if dash.get("sharedCrosshair") and not dash.get("graphTooltip"):
         dash["graphTooltip"] = 1
     if dash.get("rows"):
         dash["panels"] = _rows_to_panels(dash["rows"]) + dash.get("panels", [])
+    _fix_thresholds(dash)
     for key in DASHBOARD_LEGACY_KEYS:
         dash.pop(key, None)
     dash["schemaVersion"] = max(int(dash.get("schemaVersion") or 0), SCHEMA_VERSION)

@@ -8,6 +8,7 @@ import pytest
 from grafanalib import core as g
 from grafanalib._gen import DashboardEncoder
 
+from tests.paths import needs_shared
 from generator.normalize import (SCHEMA_VERSION, DatasourceIndex, UnknownDatasource, fix_grafanalib, iter_panels,
                                  normalize_dashboard)
 
@@ -137,3 +138,22 @@ def test_builtin_annotation_is_added_once(raw):
     dash = normalize_dashboard(raw, INDEX)
     again = normalize_dashboard(dash, INDEX)
     assert [a.get("builtIn") for a in again["annotations"]["list"]] == [1]
+
+
+def _corpus_dashboards():
+    from tests.paths import SHARED
+
+    return sorted((SHARED / "corpus" / "dashboards").rglob("*.json"))
+
+
+@needs_shared
+@pytest.mark.parametrize("path", _corpus_dashboards(), ids=lambda p: p.name)
+def test_corpus_dashboards_normalize_idempotently(path):
+    """Every real-world dashboard normalizes without error, to a fixed point, with no legacy keys."""
+    dash = normalize_dashboard(json.loads(path.read_text()))
+    assert normalize_dashboard(dash) == dash
+    assert "rows" not in dash and dash["schemaVersion"] >= SCHEMA_VERSION
+    for panel in iter_panels(dash["panels"]):
+        assert "span" not in panel
+        ref = panel.get("datasource")
+        assert ref is None or isinstance(ref, dict)

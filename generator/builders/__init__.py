@@ -4,11 +4,11 @@ Definition modules import from here: `from generator.builders import Folder, Das
 """
 
 from .alerts import AlertRule, Expression, PromQuery, RuleGroup, math, reduce, threshold
-from .dashboards import DashboardDef
+from .dashboards import DashboardDef, JsonDashboard
 from .datasources import DataSource, Loki, Prometheus, Tempo
 from .folders import Folder
 
 __all__ = [
-    "AlertRule", "DashboardDef", "DataSource", "Expression", "Folder", "Loki", "Prometheus", "PromQuery",
+    "AlertRule", "DashboardDef", "JsonDashboard", "DataSource", "Expression", "Folder", "Loki", "Prometheus", "PromQuery",
     "RuleGroup", "Tempo", "math", "reduce", "threshold",
 ]

@@ -1,9 +1,13 @@
-"""A grafanalib dashboard placed in a folder: the unit the compiler turns into a Resource."""
+"""Dashboards placed in a folder: grafanalib objects (`DashboardDef`) or Grafana JSON files
+(`JsonDashboard`, what `gac pull` writes). Both go through the same normalization, so an
+imported dashboard and a written one compile to the same canonical form.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from grafanalib import core as g
@@ -18,29 +22,56 @@ from .folders import Folder
 MANAGED_TAG = "managed-by-gac"
 
 
+def _resource(raw: dict[str, Any], folder: Folder, source: Source | None, what: str,
+              datasources: DatasourceIndex) -> Resource:
+    if not raw.get("uid"):
+        raise DefinitionError.at(source, f"{what} has no uid: give it a stable uid so links and sync can find it")
+    try:
+        body = normalize_dashboard(raw, datasources)
+    except UnknownDatasource as exc:
+        known = ", ".join(sorted(datasources.types)) or "none"
+        raise DefinitionError.at(source, f"{exc} (defined data sources: {known}); define it in datasources/ "
+                                 "or fix the uid") from None
+    body["tags"] = sorted(set(body.get("tags", [])) | {MANAGED_TAG})
+    return Resource(DASHBOARD, str(body["uid"]), body, folder.uid, source)
+
+
 @dataclass
 class DashboardDef:
     dashboard: g.Dashboard
     folder: Folder
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
 
-    @property
-    def uid(self) -> str:
-        return self.dashboard.uid or ""
-
     def raw_json(self) -> dict[str, Any]:
         """grafanalib's own output, before normalization."""
         return json.loads(json.dumps(self.dashboard.to_json_data(), cls=DashboardEncoder))
 
     def to_resource(self, datasources: DatasourceIndex) -> Resource:
-        if not self.dashboard.uid:
-            raise DefinitionError.at(self.source, f"dashboard {self.dashboard.title!r} has no uid: give it a "
-                                     "stable uid= so links and sync can find it")
+        return _resource(fix_grafanalib(self.raw_json()), self.folder, self.source,
+                         f"dashboard {self.dashboard.title!r}", datasources)
+
+
+@dataclass
+class JsonDashboard:
+    """A dashboard kept as Grafana JSON; `path` is relative to the defining module."""
+
+    path: str
+    folder: Folder
+    source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def file(self) -> Path:
+        base = Path(self.source.file).parent if self.source else Path.cwd()
+        return base / self.path
+
+    def raw_json(self) -> dict[str, Any]:
         try:
-            body = normalize_dashboard(fix_grafanalib(self.raw_json()), datasources)
-        except UnknownDatasource as exc:
-            known = ", ".join(sorted(datasources.types)) or "none"
-            raise DefinitionError.at(self.source, f"{exc} (defined data sources: {known}); define it in "
-                                     "datasources/ or fix the uid") from None
-        body["tags"] = sorted(set(body.get("tags", [])) | {MANAGED_TAG})
-        return Resource(DASHBOARD, self.dashboard.uid, body, self.folder.uid, self.source)
+            data = json.loads(self.file().read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {exc}") from None
+        if not isinstance(data, dict):
+            raise DefinitionError.at(self.source, f"{self.path}: expected a dashboard object, found "
+                                     f"{type(data).__name__}")
+        return data
+
+    def to_resource(self, datasources: DatasourceIndex) -> Resource:
+        return _resource(self.raw_json(), self.folder, self.source, f"dashboard JSON {self.path}", datasources)
