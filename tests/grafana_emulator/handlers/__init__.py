@@ -1,0 +1,12 @@
+"""Handlers, one module per Grafana API area; ``register_all`` builds the route table."""
+
+from __future__ import annotations
+
+from ..routing import Router
+from . import alerting, dashboards, datasources, folders, health, notifications, search
+
+
+def register_all(router: Router) -> None:
+    """Register every area's routes (order matters: literal paths before parameters)."""
+    for module in (health, search, folders, dashboards, datasources, alerting, notifications):
+        module.register(router)
