@@ -320,8 +320,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         if final is not None:
             response = _fault_response(final)
-        self._write(response, head_only=(method == "HEAD"))
+        # Record before answering, so a test that has its answer also sees it in the log.
         self._record(method, path, split.query, response.status, identity, fault_used, started)
+        self._write(response, head_only=(method == "HEAD"))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 
