@@ -313,6 +313,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         fault_used = before or after or delay_fault
         if before is None:
             response, identity = self.emu.process(method, path, query, headers, raw)
+        else:
+            identity = self._who(headers, query)  # not processed, but the log still names the caller
         final = before or after
         if final is not None and final.kind == "drop":
             self._record(method, path, split.query, None, identity, final, started)
@@ -333,6 +335,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
                                  org_id=identity.org_id if identity else None,
                                  fault=fault.id if fault else None, started=started,
                                  duration=time.monotonic() - started)
+
+    def _who(self, headers: dict[str, str], query: dict[str, list[str]]) -> Identity | None:
+        try:
+            return self.emu.auth.authenticate(headers, query)
+        except errors.ApiError:
+            return None
 
     def _drop(self) -> None:
         self.close_connection = True

@@ -1,0 +1,217 @@
+"""Emulator: alerting provisioning -- rules, rule groups, provenance, contact points, policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.grafana_emulator import GrafanaEmulator, UserClient
+from tests.grafana_emulator.testing import emulator_only
+
+pytestmark = emulator_only
+
+BASE = "/api/v1/provisioning"
+NO_PROV = {"X-Disable-Provenance": "true"}
+
+
+@pytest.fixture
+def api(grafana_emulator: GrafanaEmulator) -> UserClient:
+    c = grafana_emulator.client()
+    assert c.post("/api/folders", json={"uid": "f1", "title": "Alerts"}).status_code == 200
+    return c
+
+
+def rule(title: str = "High CPU", **kw: Any) -> dict[str, Any]:
+    return {
+        "title": title, "ruleGroup": "g1", "folderUID": "f1", "condition": "B",
+        "data": [
+            {"refId": "A", "relativeTimeRange": {"from": 600, "to": 0}, "datasourceUid": "prom",
+             "model": {"expr": "up", "refId": "A"}},
+            {"refId": "B", "relativeTimeRange": {"from": 0, "to": 0}, "datasourceUid": "__expr__",
+             "model": {"type": "threshold", "expression": "A", "refId": "B"}},
+        ],
+        "noDataState": "NoData", "execErrState": "Error", "for": "5m", **kw,
+    }
+
+
+def group(*rules: dict[str, Any], interval: int = 60) -> dict[str, Any]:
+    return {"title": "g1", "folderUid": "f1", "interval": interval, "rules": list(rules)}
+
+
+# --- single rules -----------------------------------------------------------------------------
+
+def test_rule_crud_shape_and_normalisation(api: UserClient) -> None:
+    r = api.post(f"{BASE}/alert-rules", json=rule(uid="r1", labels={"team": "sre"}, **{"for": "300s"}))
+    assert r.status_code == 201
+    got = r.json()
+    assert got["uid"] == "r1" and got["orgID"] == 1 and got["folderUID"] == "f1" and got["ruleGroup"] == "g1"
+    assert got["for"] == "5m" and got["keep_firing_for"] == "0s" and got["provenance"] == "api"
+    assert got["data"][0]["model"] == {"expr": "up", "intervalMs": 1000, "maxDataPoints": 43200, "refId": "A"}
+    assert got["data"][0]["queryType"] == "" and got["notification_settings"] is None and got["record"] is None
+    assert got["labels"] == {"team": "sre"} and "annotations" not in got
+    assert got["id"] > 0 and got["updated"].endswith("Z") and got["isPaused"] is False
+    assert api.get(f"{BASE}/alert-rules/r1").json() == got
+    assert [x["uid"] for x in api.get(f"{BASE}/alert-rules").json()] == ["r1"]
+    r = api.put(f"{BASE}/alert-rules/r1", json=rule(title="Higher CPU"))
+    assert r.status_code == 200 and r.json()["title"] == "Higher CPU"
+    assert api.delete(f"{BASE}/alert-rules/r1").status_code == 204
+    r = api.get(f"{BASE}/alert-rules/r1")
+    assert r.status_code == 404 and r.content == b""
+
+
+def test_rule_missing_put_is_404_empty(api: UserClient) -> None:
+    r = api.put(f"{BASE}/alert-rules/nope", json=rule())
+    assert r.status_code == 404 and r.content == b""
+
+
+def test_post_joins_group_interval_or_default(api: UserClient) -> None:
+    api.post(f"{BASE}/alert-rules", json=rule(uid="r1"))
+    assert api.get(f"{BASE}/folder/f1/rule-groups/g1").json()["interval"] == 60  # default 1m
+    api.put(f"{BASE}/folder/f1/rule-groups/g1", json={"interval": 120})  # rules omitted: interval only
+    api.post(f"{BASE}/alert-rules", json=rule(uid="r2", title="Other"))
+    g = api.get(f"{BASE}/folder/f1/rule-groups/g1").json()
+    assert g["interval"] == 120 and [x["uid"] for x in g["rules"]] == ["r1", "r2"]
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"data": []}, "invalid alert rule: no queries or expressions are found"),
+    ({"title": ""}, "invalid alert rule: title is empty"),
+    ({"noDataState": "Nope"}, "unknown NoData state option Nope"),
+    ({"execErrState": ""}, "unknown Error state option "),
+    ({"labels": {"__grafana_receiver__": "x"}}, "invalid alert rule: system reserved label __grafana_receiver__ cannot be defined"),
+    ({"uid": "bad uid"}, "invalid alert rule: cannot create rule with UID 'bad uid'"),
+    ({"folderUID": "missing"}, "invalid alert rule: folder 'missing' does not exist"),
+])
+def test_rule_validation(api: UserClient, change: dict, message: str) -> None:
+    r = api.post(f"{BASE}/alert-rules", json=rule(**change))
+    assert r.status_code == 400 and r.json()["message"].startswith(message)
+    assert r.json()["traceID"] == ""
+
+
+def test_keep_last_state_is_accepted(api: UserClient) -> None:
+    r = api.post(f"{BASE}/alert-rules", json=rule(noDataState="KeepLast", execErrState="KeepLast"))
+    assert r.status_code == 201
+
+
+def test_rule_uid_conflict(api: UserClient) -> None:
+    api.post(f"{BASE}/alert-rules", json=rule(uid="r1"))
+    assert api.post(f"{BASE}/alert-rules", json=rule(uid="r1")).status_code == 400
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+def test_group_put_full_replacement(api: UserClient) -> None:
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("A", uid="a"), rule("B", uid="b")))
+    assert r.status_code == 200
+    echo = r.json()
+    assert echo["title"] == "g1" and echo["folderUid"] == "f1" and echo["interval"] == 60
+    assert echo["rules"][0]["id"] == 0 and echo["rules"][0]["updated"] == "0001-01-01T00:00:00Z"  # the request echoed
+    before = {x["uid"]: x for x in api.get(f"{BASE}/folder/f1/rule-groups/g1").json()["rules"]}
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("B2", uid="b"), rule("C"), interval=30))
+    assert r.status_code == 200
+    after = api.get(f"{BASE}/folder/f1/rule-groups/g1").json()
+    assert after["interval"] == 30
+    titles = [x["title"] for x in after["rules"]]
+    assert titles == ["B2", "C"]  # a was deleted, b updated in place, C created
+    assert after["rules"][0]["id"] == before["b"]["id"] and after["rules"][1]["uid"]
+    assert api.get(f"{BASE}/alert-rules/a").status_code == 404
+
+
+def test_group_put_identical_is_noop(grafana_emulator: GrafanaEmulator, api: UserClient) -> None:
+    api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("A", uid="a")))
+    stored = grafana_emulator.store.snapshot()[1].rules["a"].updated
+    grafana_emulator.store.org(1).rules["a"].updated = "2000-01-01T00:00:00Z"
+    api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("A", uid="a")))
+    assert grafana_emulator.store.org(1).rules["a"].updated == "2000-01-01T00:00:00Z"
+    assert stored.endswith("Z")
+
+
+@pytest.mark.parametrize("interval,text", [(15, "15s"), (0, "0s"), (-10, "-10s"), (90 + 5, "1m35s")])
+def test_group_interval_validation(api: UserClient, interval: int, text: str) -> None:
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule(), interval=interval))
+    assert r.status_code == 400
+    assert r.json() == {"message": f"invalid alert rule: interval ({text}) should be non-zero and divided "
+                                   "exactly by scheduler interval: 10", "traceID": ""}
+
+
+def test_group_get_missing_and_delete(api: UserClient) -> None:
+    r = api.get(f"{BASE}/folder/f1/rule-groups/none")
+    assert r.status_code == 404
+    assert r.json() == {"statusCode": 404, "messageId": "alerting.alert-rule.notFound", "message": "Not found",
+                        "traceID": ""}
+    api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule(uid="a")))
+    assert api.delete(f"{BASE}/folder/f1/rule-groups/g1").status_code == 204
+    assert api.delete(f"{BASE}/folder/f1/rule-groups/g1").status_code == 404
+
+
+# --- provenance -------------------------------------------------------------------------------
+
+def test_provenance_default_api_and_header_none(api: UserClient) -> None:
+    assert api.post(f"{BASE}/alert-rules", json=rule(uid="a")).json()["provenance"] == "api"
+    r = api.post(f"{BASE}/alert-rules", json=rule(uid="b", title="B"), headers=NO_PROV)
+    assert "provenance" not in r.json()
+    # api -> none on the single-rule path is refused (500 in 11.x) ...
+    r = api.put(f"{BASE}/alert-rules/a", json=rule(), headers=NO_PROV)
+    assert r.status_code == 500 and r.json()["message"] == "Internal Server Error"
+    assert api.delete(f"{BASE}/alert-rules/a", headers=NO_PROV).status_code == 500
+    # ... none -> api is allowed (stored "" accepts anything).
+    assert api.put(f"{BASE}/alert-rules/b", json=rule(title="B"), headers={}).json()["provenance"] == "api"
+
+
+def test_group_put_can_take_over_api_rules_but_not_file(grafana_emulator: GrafanaEmulator, api: UserClient) -> None:
+    api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule(uid="a")))
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule(uid="a")), headers=NO_PROV)
+    assert r.status_code == 200
+    assert "provenance" not in api.get(f"{BASE}/alert-rules/a").json()
+    grafana_emulator.set_provenance("rule", "a", "file")
+    assert api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule(uid="a"))).status_code == 500
+    assert api.delete(f"{BASE}/folder/f1/rule-groups/g1").status_code == 500
+
+
+def test_ui_edit_refused_for_provisioned_rule(grafana_emulator: GrafanaEmulator, api: UserClient) -> None:
+    api.post(f"{BASE}/alert-rules", json=rule(uid="prov"))
+    api.post(f"{BASE}/alert-rules", json=rule(uid="free", title="Free"), headers=NO_PROV)
+    with pytest.raises(PermissionError):
+        grafana_emulator.ui_edit_alert_rule("prov", {"title": "edited"})
+    grafana_emulator.ui_edit_alert_rule("free", {"title": "edited by alice", "for": "600s"})
+    got = api.get(f"{BASE}/alert-rules/free").json()
+    assert got["title"] == "edited by alice" and got["for"] == "10m"
+
+
+# --- contact points and policies ----------------------------------------------------------------
+
+def test_contact_points(api: UserClient) -> None:
+    default = api.get(f"{BASE}/contact-points").json()
+    assert [c["name"] for c in default] == ["grafana-default-email"]
+    cp = {"uid": "cp1", "name": "team-slack", "type": "slack", "settings": {"recipient": "#sre"}}
+    r = api.post(f"{BASE}/contact-points", json=cp)
+    assert r.status_code == 202 and r.json()["uid"] == "cp1" and r.json()["provenance"] == "api"
+    assert [c["uid"] for c in api.get(f"{BASE}/contact-points?name=team-slack").json()] == ["cp1"]
+    r = api.put(f"{BASE}/contact-points/cp1", json={**cp, "settings": {"recipient": "#ops"}})
+    assert (r.status_code, r.json()) == (202, {"message": "contactpoint updated"})
+    r = api.put(f"{BASE}/contact-points/cp1", json=cp, headers=NO_PROV)
+    assert r.status_code == 500 and r.json()["message"] == "cannot change provenance from 'api' to ''"
+    assert api.put(f"{BASE}/contact-points/nope", json=cp).status_code == 404
+    assert api.post(f"{BASE}/contact-points", json={"name": "x", "type": "email", "settings": None}).status_code == 400
+    r = api.delete(f"{BASE}/contact-points/cp1")
+    assert (r.status_code, r.json()) == (202, {"message": "contactpoint deleted"})
+
+
+def test_policies(api: UserClient) -> None:
+    tree = api.get(f"{BASE}/policies").json()
+    assert tree["receiver"] == "grafana-default-email"
+    api.post(f"{BASE}/contact-points", json={"uid": "cp1", "name": "sre", "type": "email",
+                                              "settings": {"addresses": "sre@example.com"}})
+    new = {"receiver": "grafana-default-email", "group_by": ["alertname"],
+           "routes": [{"receiver": "sre", "object_matchers": [["team", "=", "sre"]]}]}
+    r = api.put(f"{BASE}/policies", json=new)
+    assert (r.status_code, r.json()) == (202, {"message": "policies updated"})
+    got = api.get(f"{BASE}/policies").json()
+    assert got["routes"] == new["routes"] and got["provenance"] == "api"
+    r = api.put(f"{BASE}/policies", json=new, headers=NO_PROV)
+    assert r.status_code == 403 and r.json()["messageId"] == "alerting.notifications.invalidProvenance"
+    bad = {"receiver": "grafana-default-email", "routes": [{"receiver": "ghost"}]}
+    assert api.put(f"{BASE}/policies", json=bad).status_code == 400
+    r = api.delete(f"{BASE}/policies")
+    assert r.status_code == 202 and "routes" not in api.get(f"{BASE}/policies").json()
