@@ -73,6 +73,10 @@ def _register_commands() -> None:
     from .lint.command import lint_command
 
     main.add_command(lint_command, "lint")
+    from .sync.command import plan_command, sync_command
+
+    main.add_command(plan_command, "plan")
+    main.add_command(sync_command, "sync")
 
 
 _register_commands()

@@ -2,17 +2,85 @@
 
 A group is replaced as a whole, so its concurrency token is its content; rules inside carry
 their own stable uids so that a replacement updates rules instead of recreating them.
+
+Markers: every rule the sync writes carries the label `managed_by=gac` (what `--prune`
+and "unmanaged in managed folders" look at; a label, because the alert list filters by
+labels) and the annotation `gacSync` = hash of the group as written. By default rules
+are provisioned (provenance `api`): Grafana's UI cannot edit them, so a group still
+`api`-provisioned is unchanged by people. With `alerts_editable` (X-Disable-Provenance)
+the UI can edit them, and the hash tells whether anyone did.
 """
 
 from __future__ import annotations
 
+import copy
+import re
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from ..resource import Resource, Source
-from .base import Handler, slug
+from .base import Handler, copied, slug
+from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
 
 RULE_SERVER_FIELDS = frozenset({"id", "updated", "provenance", "orgID", "orgId"})
+MANAGED_LABEL = ("managed_by", "gac")
+EXPRESSION_UID = "__expr__"
+#: Grafana fills these into every query model; a definition may or may not spell them out
+_MODEL_DEFAULTS = {"intervalMs": 1000, "maxDataPoints": 43200}
+#: rule fields whose zero value Grafana answers with when they were never set
+_RULE_DEFAULTS: dict[str, Any] = {"keep_firing_for": "0s", "notification_settings": None, "record": None,
+                                  "isPaused": False, "missingSeriesEvalsToResolve": None,
+                                  "annotations": {}, "labels": {}}
+_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_UNITS = (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_SECONDS = dict(_UNITS) | {"ms": 0.001}
+
+
+def duration(value: Any) -> Any:
+    """A Prometheus duration as Grafana answers it ("300s" → "5m", "" → "0s")."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        total = int(value)
+    elif isinstance(value, str):
+        parts = _DURATION.findall(value.strip())
+        if "".join(n + u for n, u in parts) != value.strip():
+            return value
+        total = int(sum(int(n) * _SECONDS[u] for n, u in parts))
+    else:
+        return value
+    if total <= 0:
+        return "0s"
+    out = ""
+    for unit, size in _UNITS:
+        if total >= size:
+            out += f"{total // size}{unit}"
+            total %= size
+    return out
+
+
+def _normalize_query(query: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in query.items() if not (k == "queryType" and not v)}
+    model = out.get("model")
+    if isinstance(model, dict):
+        out["model"] = {k: v for k, v in model.items() if _MODEL_DEFAULTS.get(k, object()) != v}
+    return out
+
+
+def _normalize_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in rule.items() if k not in RULE_SERVER_FIELDS}
+    if isinstance(out.get("annotations"), dict):
+        out["annotations"] = {k: v for k, v in out["annotations"].items() if k != STAMP_KEY}
+    for key in ("for", "keep_firing_for"):
+        if key in out:
+            out[key] = duration(out[key])
+    out = {k: v for k, v in out.items() if not (k in _RULE_DEFAULTS and v == _RULE_DEFAULTS[k])}
+    if isinstance(out.get("data"), list):
+        out["data"] = [_normalize_query(q) if isinstance(q, dict) else q for q in out["data"]]
+    return out
+
+
+def _path_segment(text: str) -> str:
+    return quote(text, safe="")
 
 
 class AlertRuleGroupHandler(Handler):
@@ -28,8 +96,126 @@ class AlertRuleGroupHandler(Handler):
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in body.items() if k not in RULE_SERVER_FIELDS}
-        out["rules"] = sorted(
-            ({k: v for k, v in rule.items() if k not in RULE_SERVER_FIELDS} for rule in body.get("rules", [])),
-            key=lambda rule: str(rule.get("uid", "")),
-        )
+        out["rules"] = sorted((_normalize_rule(rule) for rule in body.get("rules") or []),
+                              key=lambda rule: str(rule.get("uid", "")))
         return out
+
+    # --- identity, order -------------------------------------------------------------------
+
+    def identity(self, resource: Resource) -> tuple[str, ...]:
+        """Group titles are unique per folder only."""
+        return (self.kind, resource.folder_uid or "", resource.uid)
+
+    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+        """Its folder, and the data sources its queries use (Grafana validates them)."""
+        uids = sorted({q.get("datasourceUid") for rule in resource.body.get("rules") or []
+                       for q in rule.get("data") or [] if isinstance(q, dict)} - {EXPRESSION_UID, None, ""})
+        return super().dependencies(resource) + [("datasource", uid) for uid in uids]
+
+    # --- desired ---------------------------------------------------------------------------
+
+    def expected_provenance(self, ctx: SyncContext) -> str:
+        return "" if ctx.alerts_editable else "api"
+
+    def prepare(self, resource: Resource, ctx: SyncContext) -> Resource:
+        body = copy.deepcopy(resource.body)
+        key, value = MANAGED_LABEL
+        for rule in body.get("rules") or []:
+            rule["labels"] = {**(rule.get("labels") or {}), key: value}
+        return copied(resource, body, provenance=self.expected_provenance(ctx))
+
+    def comparable(self, resource: Resource, ctx: SyncContext) -> dict[str, Any]:
+        """The normalized group plus its provenance: switching `alerts_editable` is a change."""
+        return {"body": self.normalize(resource.body),
+                "provenance": resource.extra.get("provenance", self.expected_provenance(ctx))}
+
+    def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
+        if live.resource.extra.get("provenance") == "api":
+            return True  # provisioned: Grafana's UI cannot edit it
+        return super().untouched(live, ctx)
+
+    def describe_live(self, live: LiveObject) -> str:
+        provenance = live.resource.extra.get("provenance")
+        text = f"provenance {provenance!r}" if provenance else "editable in the UI (no provenance)"
+        return f"{text}, rules last updated {live.updated}" if live.updated else text
+
+    # --- live operations -------------------------------------------------------------------
+
+    def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        rules = calls.read("list alert rules", lambda g: g.alertingprovisioning.get_alertrules_all()) or []
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for rule in rules:
+            groups.setdefault((rule.get("folderUID") or "", rule.get("ruleGroup") or ""), []).append(rule)
+        key, value = MANAGED_LABEL
+        return [LiveRef(self.kind, (self.kind, folder, title), title, title, folder or None,
+                        any((r.get("labels") or {}).get(key) == value for r in members), {"rules": members})
+                for (folder, title), members in sorted(groups.items())]
+
+    def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        folder = ref.folder_uid or ""
+        try:
+            group = calls.read(f"read rule group {folder}/{ref.uid}", lambda g: g.alertingprovisioning.get_rule_group(
+                _path_segment(folder), _path_segment(ref.uid)))
+        except ApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return self.live_from(group)
+
+    def live_from(self, group: dict[str, Any]) -> LiveObject:
+        rules = group.get("rules") or []
+        provenances = sorted({r.get("provenance") or "" for r in rules})
+        provenance = provenances[0] if len(provenances) == 1 else "mixed: " + ", ".join(repr(p) for p in provenances)
+        body = {"title": group.get("title"), "folderUid": group.get("folderUid"), "interval": group.get("interval"),
+                "rules": rules}
+        resource = Resource(self.kind, str(group.get("title")), body, group.get("folderUid") or None,
+                            extra={"provenance": provenance})
+        stamps = {(r.get("annotations") or {}).get(STAMP_KEY) for r in rules}
+        stamp = Stamp(stamps.pop()) if len(stamps) == 1 and None not in stamps else None
+        key, value = MANAGED_LABEL
+        read_only = "provisioned from a file" if "file" in provenances else None
+        updated = max((r.get("updated") or "" for r in rules), default="") or None
+        return LiveObject(resource, token=self._token(resource), managed=any(
+            (r.get("labels") or {}).get(key) == value for r in rules), stamp=stamp, updated=updated,
+            read_only=read_only, raw=group)
+
+    def _token(self, resource: Resource) -> str:
+        """Groups have no version: their content (and provenance) is the token."""
+        return content_hash({"body": self.normalize(resource.body), "provenance": resource.extra.get("provenance")})
+
+    def _wire(self, desired: Resource, ctx: SyncContext) -> dict[str, Any]:
+        body = copy.deepcopy(desired.body)
+        stamp = self.stamp_hash(desired, ctx)
+        for rule in body.get("rules") or []:
+            rule["orgID"] = ctx.org_id  # required by Grafana's OpenAPI spec; the server uses the caller's org
+            rule["annotations"] = {**(rule.get("annotations") or {}), STAMP_KEY: stamp}
+        return body
+
+    def _put(self, calls: Calls, desired: Resource, ctx: SyncContext, what: str) -> WriteResult:
+        body = self._wire(desired, ctx)
+        folder, title = _path_segment(desired.folder_uid or ""), _path_segment(desired.uid)
+        calls.write(f"{what} rule group {desired.folder_uid}/{desired.uid}", lambda g: g.alertingprovisioning.update_rule_group(
+            folder, title, body, disable_provenance=ctx.alerts_editable))
+        return WriteResult()
+
+    def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:
+        return self._put(calls, desired, ctx, "create")
+
+    def update(self, calls: Calls, desired: Resource, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        """Re-read just before the PUT: Grafana takes no version for groups, so this check
+        (content unchanged since the plan read it) is the concurrency token."""
+        ref = LiveRef(self.kind, self.identity(live.resource), live.resource.uid, live.resource.uid,
+                      live.resource.folder_uid, live.managed)
+        current = self.read_live(calls, ref, ctx)
+        if current is None or current.token != live.token:
+            raise WriteConflict("the rule group changed in Grafana after it was read", f"update rule group "
+                                f"{desired.folder_uid}/{desired.uid}")
+        return self._put(calls, desired, ctx, "update")
+
+    def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        folder, title = _path_segment(live.resource.folder_uid or ""), _path_segment(live.resource.uid)
+        # deleting needs the stored provenance: none when the rules are editable
+        headers = {"X-Disable-Provenance": "true"} if live.resource.extra.get("provenance") == "" else {}
+        calls.write(f"delete rule group {live.resource.folder_uid}/{live.resource.uid}", lambda g: g.client.DELETE(
+            f"/v1/provisioning/folder/{folder}/rule-groups/{title}", headers=headers, accept_empty_json=True))
+        return WriteResult()

@@ -1,18 +1,24 @@
 """The small interface every resource kind implements (as grizzly's handlers do).
 
 A handler knows everything kind-specific: where the kind lives under `generated/`, how to
-read it back from there, and how to normalize a body for comparison. The live operations
-(list, get, create, update, delete, concurrency token) are added by the sync layer through
-the same handler, so adding a kind means adding a handler, not editing every stage.
+read it back from there, how to normalize a body for comparison, and -- for sync, drift
+and pull -- how to list and read it live, create, update and delete it, which
+concurrency token a write carries, and how the sync marks what it manages. Adding a kind
+means adding a handler, not editing every stage.
+
+The live half is written against `live.Calls` (grafana-client calls with retries), so
+the sync engine orchestrates handlers without knowing a single endpoint.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Iterator
 
 from ..resource import Resource, Source
+from .live import Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash
 
 
 def slug(text: str) -> str:
@@ -43,3 +49,108 @@ class Handler:
 
     #: top-level keys that Grafana sets and a definition never should
     server_fields: frozenset[str] = frozenset()
+
+    # --- identity and order (plan, apply) ---------------------------------------------------
+
+    def identity(self, resource: Resource) -> tuple[str, ...]:
+        """What names one object in Grafana, whatever folder it sits in (uids are global)."""
+        return (self.kind, resource.uid)
+
+    def wave(self, resource: Resource, desired: dict[tuple[str, ...], Resource]) -> int:
+        """Order within the level: writes of one wave run in parallel (folders: their depth)."""
+        return 0
+
+    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+        """Identities that must exist before this object can be written (its folder)."""
+        return [("folder", resource.folder_uid)] if resource.folder_uid else []
+
+    # --- desired state for one environment ----------------------------------------------------
+
+    def resolve(self, resource: Resource, environment: dict[str, Any]) -> Resource:
+        """The resource with environment-specific values filled in (data-source URLs)."""
+        return resource
+
+    def secrets_needed(self, resource: Resource, environment: dict[str, Any]) -> dict[str, str]:
+        """secureJsonData key → environment variable that must hold its value."""
+        return {}
+
+    def prepare(self, resource: Resource, ctx: SyncContext) -> Resource:
+        """The body as the sync writes it: the definition plus the kind's managed marker."""
+        return resource
+
+    # --- comparison ------------------------------------------------------------------------
+
+    def comparable(self, resource: Resource, ctx: SyncContext) -> dict[str, Any]:
+        """What decides "unchanged": the normalized body (plus placement, where it is not in it)."""
+        return {"body": self.normalize(resource.body)}
+
+    def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(live form, desired form) for equality and the semantic diff."""
+        return self.comparable(live.resource, ctx), self.comparable(desired, ctx)
+
+    def stamp_hash(self, resource: Resource, ctx: SyncContext) -> str:
+        return content_hash(self.comparable(resource, ctx))
+
+    def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
+        """True when nobody but the sync changed the object since the sync last wrote it.
+
+        The stamp the sync wrote says which version it expected and what content it wrote:
+        the same version means no save since; the same content means whatever save
+        happened (a no-op save in the UI) lost nothing. No stamp: we never wrote it.
+        """
+        stamp = live.stamp
+        if stamp is None:
+            return False
+        if stamp.version is not None and live.version is not None and stamp.version == live.version:
+            return True
+        return stamp.hash == self.stamp_hash(live.resource, ctx)
+
+    def describe_live(self, live: LiveObject) -> str:
+        """Who/when for a conflict message, from what Grafana tells."""
+        parts = []
+        if live.last_writer:
+            parts.append(f"last saved by {live.last_writer}")
+        if live.updated:
+            parts.append(f"at {live.updated}")
+        if live.version is not None:
+            parts.append(f"version {live.version}")
+        return ", ".join(parts)
+
+    # --- live operations -------------------------------------------------------------------
+
+    def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        """Every object of the kind, from listings only (no per-object reads)."""
+        raise NotImplementedError
+
+    def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        """One object in full (None when it vanished since the listing)."""
+        raise NotImplementedError
+
+    def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:
+        raise NotImplementedError
+
+    def update(self, calls: Calls, desired: Resource, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        """Overwrite `live` with `desired`, carrying `live.token`, so a racing save fails."""
+        raise NotImplementedError
+
+    def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        raise NotImplementedError
+
+
+def copied(resource: Resource, body: dict[str, Any] | None = None, **extra: Any) -> Resource:
+    """A copy of `resource` with a new body (deep-copied) and extra fields merged."""
+    return Resource(resource.kind, resource.uid, copy.deepcopy(resource.body if body is None else body),
+                    resource.folder_uid, resource.source, {**resource.extra, **extra})
+
+
+def search_pages(calls: Calls, type_: str, page_size: int) -> Iterator[dict[str, Any]]:
+    """Every /api/search hit of one type, page by page (Grafana gives no total count)."""
+    page = 1
+    while True:
+        hits = calls.read(f"list {type_} (page {page})",
+                          lambda g, p=page: g.search.search_dashboards(type_=type_, limit=page_size, page=p))
+        hits = hits if isinstance(hits, list) else []
+        yield from hits
+        if len(hits) < page_size:
+            return
+        page += 1

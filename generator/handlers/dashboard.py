@@ -1,21 +1,33 @@
-"""Dashboards: the dashboard JSON model; folder from the directory; token is `version`."""
+"""Dashboards: the dashboard JSON model; folder from the directory; token is `version`.
+
+Managed dashboards carry the `managed-by-gac` tag (added by the builder). The sync also
+stamps each dashboard it writes with `gacSync: {hash, version}` at the top level of the
+JSON: the version Grafana will give the saved dashboard (the live version + 1) and the
+hash of what was written. A later save by anyone bumps the version, so "changed since
+the last sync" is exact without any state kept outside Grafana; the hash keeps a save
+that changed nothing from counting as a change.
+"""
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..builders.dashboards import MANAGED_TAG
 from ..resource import Resource, Source
-from .base import Handler
+from .base import Handler, search_pages
+from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
 GENERAL_FOLDER = "general"
+SAVE_MESSAGE = "gac sync"
 
 
 class DashboardHandler(Handler):
     kind = "dashboard"
     directory = "dashboards"
     level = 2
-    server_fields = frozenset({"id", "version", "iteration"})
+    server_fields = frozenset({"id", "version", "iteration", STAMP_KEY})
+    page_size = 1000
 
     def path(self, resource: Resource) -> PurePosixPath:
         return PurePosixPath(self.directory, resource.folder_uid or GENERAL_FOLDER, f"{resource.uid}.json")
@@ -24,3 +36,55 @@ class DashboardHandler(Handler):
         folder = relpath.parent.name
         return Resource(self.kind, str(body["uid"]), body, None if folder == GENERAL_FOLDER else folder,
                         Source(f"generated/{relpath}"))
+
+    def comparable(self, resource: Resource, ctx: SyncContext) -> dict[str, Any]:
+        # the folder is not part of the JSON model: a move is a change too
+        return {"folder": resource.folder_uid or "", "body": self.normalize(resource.body)}
+
+    def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        return [LiveRef(self.kind, (self.kind, hit["uid"]), hit["uid"], str(hit.get("title", "")),
+                        hit.get("folderUid") or None, MANAGED_TAG in (hit.get("tags") or []), hit)
+                for hit in search_pages(calls, "dash-db", self.page_size)]
+
+    def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        try:
+            answer = calls.read(f"read dashboard {ref.uid!r}", lambda g: g.dashboard.get_dashboard(ref.uid))
+        except ApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return self.live_from(answer)
+
+    def live_from(self, answer: dict[str, Any]) -> LiveObject:
+        body, meta = answer.get("dashboard") or {}, answer.get("meta") or {}
+        resource = Resource(self.kind, str(body.get("uid")), body, meta.get("folderUid") or None)
+        version = meta.get("version", body.get("version"))
+        read_only = None
+        if meta.get("provisioned"):
+            read_only = f"provisioned from a file ({meta.get('provisionedExternalId') or 'unknown path'})"
+        return LiveObject(resource, token=version, managed=MANAGED_TAG in (body.get("tags") or []),
+                          stamp=Stamp.from_json(body.get(STAMP_KEY)), version=version,
+                          last_writer=meta.get("updatedBy") or None, updated=meta.get("updated") or None,
+                          read_only=read_only, raw=answer)
+
+    def _save(self, calls: Calls, desired: Resource, version: int | None, ctx: SyncContext, what: str) -> WriteResult:
+        body = {k: v for k, v in desired.body.items() if k not in ("id", "version")}
+        expected = (version or 0) + 1
+        body[STAMP_KEY] = Stamp(self.stamp_hash(desired, ctx), expected).to_json()
+        if version is not None:
+            body["version"] = version
+        command = {"dashboard": body, "folderUid": desired.folder_uid or "", "overwrite": False,
+                   "message": SAVE_MESSAGE}
+        answer = calls.write(f"{what} dashboard {desired.uid!r}", lambda g: g.dashboard.update_dashboard(command))
+        return WriteResult(answer.get("version") if isinstance(answer, dict) else None)
+
+    def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:
+        return self._save(calls, desired, None, ctx, "create")
+
+    def update(self, calls: Calls, desired: Resource, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        return self._save(calls, desired, live.token, ctx, "update")
+
+    def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        uid = live.resource.uid
+        calls.write(f"delete dashboard {uid!r}", lambda g: g.dashboard.delete_dashboard(uid))
+        return WriteResult()

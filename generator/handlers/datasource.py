@@ -2,11 +2,35 @@
 
 Secrets never appear in the body: `secureJsonData` is resolved from environment variables
 at sync time, and Grafana only ever answers with `secureJsonFields`.
+
+The URL (and basic-auth settings) depend on the environment: the body carries
+`${datasources.<uid>.url}`, filled in from grafana.yaml by `resolve`.
+
+The sync marks a data source it manages with `jsonData.gacSync = {hash, version}`: the
+version Grafana gives the data source after the write (request version + 1) and the
+hash of what was written. Any later save (UI or API) bumps the version, which is how
+"changed since the last sync" is told; `jsonData` is the one free-form object Grafana
+keeps and echoes, so the marker survives UI saves.
 """
 
 from __future__ import annotations
 
-from .base import Handler
+import copy
+import re
+from typing import Any
+
+from ..errors import ConfigError
+from ..resource import Resource
+from .base import Handler, copied
+from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
+
+_PLACEHOLDER = re.compile(r"\$\{datasources\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}")
+
+#: fields Grafana always answers with; their zero value means "not set"
+_DEFAULTS: dict[str, Any] = {"user": "", "database": "", "basicAuth": False, "basicAuthUser": "",
+                             "withCredentials": False}
+#: settings an environment may give per data source, besides `url` and `secrets`
+_ENV_FIELDS = ("basicAuth", "basicAuthUser", "user", "database", "withCredentials")
 
 
 class DatasourceHandler(Handler):
@@ -15,3 +39,122 @@ class DatasourceHandler(Handler):
     level = 1
     server_fields = frozenset({"id", "orgId", "version", "readOnly", "typeLogoUrl", "secureJsonFields",
                                "secureJsonData", "typeName", "accessControl", "apiVersion"})
+
+    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+        return []
+
+    def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in super().normalize(body).items() if not (k in _DEFAULTS and v == _DEFAULTS[k])}
+        json_data = out.get("jsonData")
+        if isinstance(json_data, dict) and STAMP_KEY in json_data:
+            out["jsonData"] = {k: v for k, v in json_data.items() if k != STAMP_KEY}
+        if out.get("jsonData") in (None, {}):
+            out.pop("jsonData", None)  # Grafana stores null as {}
+        return out
+
+    # --- environment ----------------------------------------------------------------------
+
+    def _settings(self, resource: Resource, environment: dict[str, Any]) -> dict[str, Any]:
+        settings = (environment.get("datasources") or {}).get(resource.uid) or {}
+        return settings if isinstance(settings, dict) else {}
+
+    def resolve(self, resource: Resource, environment: dict[str, Any]) -> Resource:
+        """Fill `${datasources.<uid>.<key>}` placeholders and the environment's auth settings."""
+        settings_by_uid = environment.get("datasources") or {}
+
+        def fill(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: fill(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [fill(v) for v in value]
+            if isinstance(value, str):
+                return _PLACEHOLDER.sub(replace, value)
+            return value
+
+        def replace(match: re.Match[str]) -> str:
+            uid, key = match.groups()
+            found = (settings_by_uid.get(uid) or {}).get(key)
+            if not isinstance(found, (str, int, float)) or isinstance(found, bool) or found == "":
+                raise ConfigError(f"data source {resource.uid!r} ({resource.source}) needs datasources.{uid}.{key} "
+                                  f"in the selected environment of grafana.yaml; add it there")
+            return str(found)
+
+        body = fill(copy.deepcopy(resource.body))
+        settings = self._settings(resource, environment)
+        for key in _ENV_FIELDS:
+            if key in settings:
+                body[key] = settings[key]
+        return copied(resource, body)
+
+    def secrets_needed(self, resource: Resource, environment: dict[str, Any]) -> dict[str, str]:
+        secrets = self._settings(resource, environment).get("secrets") or {}
+        if not isinstance(secrets, dict):
+            raise ConfigError(f"grafana.yaml: datasources.{resource.uid}.secrets must map a secureJsonData key to "
+                              "the NAME of an environment variable")
+        return {str(k): str(v) for k, v in sorted(secrets.items())}
+
+    # --- comparison ------------------------------------------------------------------------
+
+    def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Bodies, plus which configured secrets Grafana holds (values are write-only).
+
+        Only the secrets this environment configures count: a secret set in the UI that the
+        code does not know is left alone (a PUT keeps absent secureJsonData keys).
+        """
+        wanted = sorted(ctx.secret_keys(desired.uid))
+        fields = (live.raw.get("secureJsonFields") or {}) if isinstance(live.raw, dict) else {}
+        held = [k for k in wanted if fields.get(k)]
+        before, after = self.comparable(live.resource, ctx), self.comparable(desired, ctx)
+        if wanted:
+            before["secrets"], after["secrets"] = held, wanted
+        return before, after
+
+    # --- live operations -------------------------------------------------------------------
+
+    def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        rows = calls.read("list data sources", lambda g: g.datasource.list_datasources()) or []
+        return [LiveRef(self.kind, (self.kind, row["uid"]), row["uid"], str(row.get("name", "")), None,
+                        STAMP_KEY in (row.get("jsonData") or {}), row) for row in rows]
+
+    def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        try:
+            dto = calls.read(f"read data source {ref.uid!r}", lambda g: g.datasource.get_datasource_by_uid(ref.uid))
+        except ApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return self.live_from(dto)
+
+    def live_from(self, dto: dict[str, Any]) -> LiveObject:
+        resource = Resource(self.kind, dto["uid"], dict(dto))
+        version = dto.get("version")
+        return LiveObject(resource, token=version, managed=STAMP_KEY in (dto.get("jsonData") or {}),
+                          stamp=Stamp.from_json((dto.get("jsonData") or {}).get(STAMP_KEY)), version=version,
+                          read_only="read-only (provisioned from a file)" if dto.get("readOnly") else None, raw=dto)
+
+    def _wire(self, desired: Resource, expected_version: int, ctx: SyncContext) -> dict[str, Any]:
+        body = copy.deepcopy(desired.body)
+        body["jsonData"] = {**(body.get("jsonData") or {}),
+                            STAMP_KEY: Stamp(self.stamp_hash(desired, ctx), expected_version).to_json()}
+        secrets = ctx.secure_json_data(desired.uid)
+        if secrets:
+            body["secureJsonData"] = secrets
+        return body
+
+    def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:
+        body = self._wire(desired, 1, ctx)
+        answer = calls.write(f"create data source {desired.uid!r}", lambda g: g.datasource.create_datasource(body))
+        return WriteResult(((answer or {}).get("datasource") or {}).get("version"))
+
+    def update(self, calls: Calls, desired: Resource, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        version = int(live.token or 0)
+        body = self._wire(desired, version + 1, ctx)
+        body["version"] = version  # the store refuses a version below its own: a racing save wins
+        answer = calls.write(f"update data source {desired.uid!r}",
+                             lambda g: g.datasource.update_datasource_by_uid(desired.uid, body))
+        return WriteResult(((answer or {}).get("datasource") or {}).get("version"))
+
+    def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        uid = live.resource.uid
+        calls.write(f"delete data source {uid!r}", lambda g: g.datasource.delete_datasource_by_uid(uid))
+        return WriteResult()

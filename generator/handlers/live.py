@@ -1,0 +1,173 @@
+"""The vocabulary the handlers' live operations speak: calls, live objects, stamps, errors.
+
+Handlers know everything kind-specific about Grafana (endpoints, tokens, markers); the
+sync engine (`generator.sync`) orchestrates them without knowing any endpoint. This
+module is what both sides share, and it imports nothing from the sync engine so the
+handlers stay usable by other stages (drift, pull) with any object that implements
+`Calls`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, TypeVar
+
+from ..resource import Resource
+
+T = TypeVar("T")
+
+#: written into every object the sync writes: what it wrote (a hash) and the version it
+#: expects the object to have afterwards; see `Stamp`
+STAMP_KEY = "gacSync"
+
+
+class Calls(Protocol):
+    """How a handler reaches Grafana: grafana-client calls, with retries and accounting.
+
+    `fn` receives a `grafana_client.GrafanaApi`. `what` names the operation in errors.
+    Failures raise `ApiError` (or an error the caller must not catch, such as an
+    authentication failure).
+    """
+
+    def read(self, what: str, fn: Callable[[Any], T]) -> T: ...
+
+    def write(self, what: str, fn: Callable[[Any], T]) -> T: ...
+
+
+class ApiError(Exception):
+    """Grafana answered an error (or never answered). `status` is 0 without an answer.
+
+    `ambiguous` is set when an earlier attempt of the same write may have been applied
+    although the client saw a failure (timeout, dropped connection, 5xx after apply): a
+    conflict that follows is then possibly our own write, and the caller re-reads to tell.
+    """
+
+    def __init__(self, status: int, message: str, what: str = "", *, ambiguous: bool = False):
+        self.status = status
+        self.message = message
+        self.what = what
+        self.ambiguous = ambiguous
+        where = f"{what}: " if what else ""
+        code = f"HTTP {status}" if status else "no answer"
+        super().__init__(f"{where}{code}: {message}" if message else f"{where}{code}")
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+    @property
+    def conflict(self) -> bool:
+        """Optimistic-lock failures: dashboards/folders answer 412, data sources 409."""
+        return self.status in (409, 412)
+
+
+class WriteConflict(ApiError):
+    """The object changed between the read and the write (detected by us, not Grafana)."""
+
+    def __init__(self, message: str, what: str = ""):
+        super().__init__(409, message, what)
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """What live operations need to know about the target and the run.
+
+    `login` is the sync identity's login (None when Grafana would not tell); `org_id` goes
+    into rule bodies (the OpenAPI spec requires `orgID`); `alerts_editable` keeps alert
+    rules editable in Grafana's UI (`X-Disable-Provenance`); `secure_json_data` returns a
+    data source's secrets, read from environment variables at write time only.
+    """
+
+    org_id: int = 1
+    login: str | None = None
+    alerts_editable: bool = False
+    secure_json_data: Callable[[str], dict[str, str]] = field(default=lambda uid: {}, repr=False)
+    secret_keys: Callable[[str], list[str]] = field(default=lambda uid: [], repr=False)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the last sync wrote: the hash of the comparable form, and the version it expected.
+
+    An object whose version still equals `version`, or whose content still hashes to
+    `hash`, has not been changed by anyone since the sync wrote it.
+    """
+
+    hash: str
+    version: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"hash": self.hash}
+        if self.version is not None:
+            out["version"] = self.version
+        return out
+
+    @classmethod
+    def from_json(cls, value: Any) -> "Stamp | None":
+        if not isinstance(value, dict) or not isinstance(value.get("hash"), str):
+            return None
+        version = value.get("version")
+        return cls(value["hash"], version if isinstance(version, int) and not isinstance(version, bool) else None)
+
+
+@dataclass
+class LiveRef:
+    """One object as a listing shows it, before (or instead of) reading it in full."""
+
+    kind: str
+    identity: tuple[str, ...]
+    uid: str
+    title: str
+    folder_uid: str | None
+    #: known from the listing (tag, label, marker); None when only a full read tells
+    managed: bool | None
+    row: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class LiveObject:
+    """One object read in full: its body in the shape `generated/` holds, plus bookkeeping."""
+
+    resource: Resource
+    #: the concurrency token a write must carry (version, or content hash for rule groups)
+    token: Any
+    managed: bool
+    stamp: Stamp | None = None
+    version: int | None = None
+    last_writer: str | None = None
+    updated: str | None = None
+    #: set when Grafana will refuse writes (file-provisioned, read-only)
+    read_only: str | None = None
+    #: the API response as read: what a backup stores
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write left behind: the new version (when Grafana tells), for the report."""
+
+    version: int | None = None
+    detail: str = ""
+
+
+def canonical(value: Any) -> Any:
+    """Numbers as Go re-serialises them (8.0 → 8), so hashes survive Grafana's round trip."""
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    return value
+
+
+def content_hash(value: Any) -> str:
+    """A short, stable hash of a JSON value (sorted keys, canonical numbers)."""
+    text = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def status_of(exc: BaseException) -> int:
+    return exc.status if isinstance(exc, ApiError) else -1

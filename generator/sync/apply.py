@@ -1,0 +1,180 @@
+"""Apply a plan: level by level, in parallel within a level, stopping only what depends on a failure.
+
+Order: folders (parents before children), data sources, dashboards, rule groups; then
+deletes in reverse (rule groups, dashboards, data sources, folders deepest first). Each
+(level, wave) runs in a small thread pool; a wave starts when the previous one is done,
+so every dependency has been written (or has failed) before its dependents are tried.
+
+A write that fails marks its dependents "not attempted" (a failed folder → its
+dashboards and rule groups are not sent); everything else proceeds, and the result says
+exactly what was applied and what was not. A re-run converges: applied objects are
+unchanged then, and the rest is planned again.
+
+Writes carry the live concurrency token; a 409/412 is a conflict (someone saved while we
+ran), never retried with `overwrite`. When an earlier attempt of the same write may have
+been applied (timeout, dropped connection), the object is read back: if it now holds what
+we meant to write, the write counts as applied.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Callable
+
+from ..errors import GacError
+from ..handlers import HANDLERS
+from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, content_hash
+from .backup import Backups
+from .desired import Identity
+from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
+
+APPLIED, UNCHANGED_STATUS, CONFLICTED, FAILED, SKIPPED = "applied", "unchanged", "conflict", "failed", "not attempted"
+
+
+@dataclass
+class Outcome:
+    change: Change
+    status: str
+    message: str = ""
+    version: int | None = None
+    backup: str | None = None
+    #: the failure ends the run (credentials refused mid-run): nothing further is sent
+    fatal: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (APPLIED, UNCHANGED_STATUS)
+
+
+@dataclass
+class ApplyResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    #: set when the run stopped early (authentication lost): the message, for exit code 2
+    fatal: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONFLICTED: 0, FAILED: 0, SKIPPED: 0}
+        for o in self.outcomes:
+            if o.status == APPLIED:
+                out[{CREATE: "created", UPDATE: "updated", DELETE: "deleted"}[o.change.action]] += 1
+            elif o.status == UNCHANGED_STATUS:
+                out["unchanged"] += 1
+            else:
+                out[o.status] += 1
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return self.fatal is None and all(o.ok for o in self.outcomes)
+
+
+OutcomeFn = Callable[[Outcome], None]
+
+
+def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, workers: int = 8,
+               on_outcome: OutcomeFn | None = None) -> ApplyResult:
+    result = ApplyResult()
+    status: dict[Identity, str] = {}
+
+    def record(outcome: Outcome) -> None:
+        status[outcome.change.identity] = outcome.status
+        result.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    for change in plan.changes:
+        if change.action == UNCHANGED:
+            record(Outcome(change, UNCHANGED_STATUS))
+        elif change.action == CONFLICT:
+            record(Outcome(change, CONFLICTED, change.reason))
+
+    writes = [c for c in plan.changes if c.action in (CREATE, UPDATE)]
+    deletes = [c for c in plan.changes if c.action == DELETE]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-write") as pool:
+        for batch in _waves(writes) + _waves(deletes):
+            runnable = []
+            for change in batch:
+                if result.fatal is not None:
+                    record(Outcome(change, SKIPPED, "the run stopped: " + result.fatal))
+                    continue
+                blocker = _blocked_by(change, status, plan)
+                if blocker:
+                    record(Outcome(change, SKIPPED, blocker))
+                else:
+                    runnable.append(change)
+            for outcome in pool.map(lambda c: _run(c, calls, ctx, backups), runnable):
+                if outcome.fatal:
+                    result.fatal = outcome.message
+                record(outcome)
+    order = {id(c): i for i, c in enumerate(plan.changes)}
+    result.outcomes.sort(key=lambda o: order[id(o.change)])
+    return result
+
+
+def _waves(changes: list[Change]) -> list[list[Change]]:
+    ordered = sorted(changes, key=lambda c: (c.order, c.identity))
+    return [list(group) for _key, group in groupby(ordered, key=lambda c: c.order)]
+
+
+def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
+    """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
+    if change.action == DELETE:
+        if change.kind == "folder":
+            for other in plan.changes:
+                if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid and \
+                        status.get(other.identity) in (FAILED, SKIPPED, CONFLICTED):
+                    return f"not attempted: {other.kind} {other.uid!r} in it was not deleted"
+        return ""
+    assert change.desired is not None
+    for dep in HANDLERS[change.kind].dependencies(change.desired):
+        if status.get(dep) in (FAILED, SKIPPED):
+            return f"not attempted: it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
+    return ""
+
+
+def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Outcome:
+    handler = HANDLERS[change.kind]
+    backup = None
+    try:
+        if change.live is not None and (change.forced or change.action == DELETE):
+            backup = str(backups.save(change.live))
+        if change.action == CREATE:
+            assert change.desired is not None
+            written = handler.create(calls, change.desired, ctx)
+        elif change.action == UPDATE:
+            assert change.desired is not None and change.live is not None
+            written = handler.update(calls, change.desired, change.live, ctx)
+        else:
+            assert change.live is not None
+            written = handler.delete(calls, change.live, ctx)
+        return Outcome(change, APPLIED, version=written.version, backup=backup)
+    except OSError as exc:
+        return Outcome(change, FAILED, f"could not back up the live object ({exc}); not written", backup=backup)
+    except ApiError as exc:
+        if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
+            return Outcome(change, APPLIED, "confirmed by reading it back after an interrupted request", backup=backup)
+        if exc.conflict or isinstance(exc, WriteConflict):
+            return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
+                           backup=backup)
+        return Outcome(change, FAILED, str(exc), backup=backup)
+    except GacError as exc:  # credentials refused mid-run
+        return Outcome(change, FAILED, str(exc), backup=backup, fatal=True)
+
+
+def _landed(change: Change, calls: Calls, ctx: SyncContext) -> bool:
+    """Does Grafana now hold what this change meant to leave there?"""
+    handler = HANDLERS[change.kind]
+    resource = change.resource
+    ref = LiveRef(change.kind, change.identity, resource.uid, resource.title, resource.folder_uid, None)
+    try:
+        live = handler.read_live(calls, ref, ctx)
+    except ApiError:
+        return False
+    if change.action == DELETE:
+        return live is None
+    if live is None or change.desired is None:
+        return False
+    before, after = handler.compare_forms(change.desired, live, ctx)
+    return content_hash(before) == content_hash(after)

@@ -1,0 +1,133 @@
+"""`gac plan` and `gac sync`: parse options, call the library, format, choose the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .connection import DEFAULT_TIMEOUT
+from .plan import Plan
+from .progress import ProgressBar
+from .report import outcome_line, plan_json, plan_text, sync_json, sync_text
+from .session import Options, Session, apply, make_plan, open_session
+
+
+def _common(fn):  # type: ignore[no-untyped-def]
+    options = [
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+                     help="Repository root (generated/, grafana.yaml, backups/)."),
+        click.option("--env", "env", default=None, help="Environment from grafana.yaml (default: GAC_ENV, or the only one)."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+        click.option("--prune", is_flag=True, help="Also delete managed objects no longer defined (never anything else)."),
+        click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
+                                                   "backing each one up under backups/."),
+        click.option("-v", "--verbose", is_flag=True, help="Also list unchanged objects."),
+        click.option("--quiet", is_flag=True, help="Only problems and the summary; no progress bar."),
+        click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="CA bundle to verify Grafana's TLS certificate with."),
+        click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
+        click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."),
+        click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
+                     help="Parallel requests within a level."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _open(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
+          *, for_write: bool) -> Session:
+    if insecure:
+        click.echo("warning: TLS certificate verification is off (--insecure): anyone on the network path can "
+                   "read the token", err=True)
+    return open_session(Options(root=root, env=env, ca_cert=ca_cert, insecure=insecure, timeout=timeout,
+                                workers=workers), os.environ, for_write=for_write)
+
+
+def _plan(session: Session, prune: bool, force: bool, quiet: bool, fmt: str) -> Plan:
+    bar = ProgressBar(enabled=None if not quiet and fmt == "text" else False)
+    try:
+        return make_plan(session, prune=prune, force=force, progress=bar.update)
+    finally:
+        bar.clear()
+
+
+def _show_plan(session: Session, plan: Plan, fmt: str, verbose: bool, quiet: bool) -> None:
+    if fmt == "json":
+        click.echo(plan_json(plan, session.target, session.env_name))
+    elif quiet:
+        click.echo(plan_text(plan, session.target, session.env_name, verbose=False).splitlines()[-1])
+    else:
+        click.echo(plan_text(plan, session.target, session.env_name, verbose=verbose))
+
+
+@click.command("plan")
+@_common
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes (or conflicts) are pending, 0 when none.")
+def plan_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
+                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, detailed_exitcode: bool) -> None:
+    """Show what `gac sync` would do: + create, ~ update, - delete (--prune), ! conflict, = unchanged (-v)."""
+    session = _open(root, env, ca_cert, insecure, timeout, workers, for_write=False)
+    try:
+        plan = _plan(session, prune, force, quiet, fmt)
+    finally:
+        session.close()
+    _show_plan(session, plan, fmt, verbose, quiet)
+    if detailed_exitcode and plan.pending:
+        sys.exit(2)
+
+
+@click.command("sync")
+@_common
+@click.option("--dry-run", is_flag=True, help="Only plan (same as `gac plan`).")
+def sync_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
+                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, dry_run: bool) -> None:
+    """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
+
+    Exit 0 when everything was applied, 1 on conflicts or failed writes (the report says
+    what was and was not applied; re-running converges), 2 on usage, authentication or
+    connection errors and missing secrets (nothing written).
+    """
+    session = _open(root, env, ca_cert, insecure, timeout, workers, for_write=not dry_run)
+    try:
+        plan = _plan(session, prune, force, quiet, fmt)
+        if dry_run:
+            _show_plan(session, plan, fmt, verbose, quiet)
+            return
+        writes = sum(1 for c in plan.changes if c.writes)
+        bar = ProgressBar(enabled=None if not quiet and fmt == "text" else False)
+        live_lines = fmt == "text" and not quiet and not (bar.enabled and writes >= bar.min_total)
+        if fmt == "text" and not quiet:
+            from .report import header
+
+            click.echo(header(session.target, session.env_name))
+            for note in plan.notes:
+                click.echo(f"Note: {note}")
+        done = [0]
+
+        def on_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+            if outcome.change.writes:
+                done[0] += 1
+                bar.update("write", done[0], writes)
+            if live_lines and (verbose or outcome.status != "unchanged"):
+                click.echo(outcome_line(outcome))
+
+        try:
+            result, backups = apply(session, plan, on_outcome=on_outcome)
+        finally:
+            bar.clear()
+        requests = session.conn.stats.snapshot()
+    finally:
+        session.close()
+    if fmt == "json":
+        click.echo(sync_json(result, session.target, session.env_name, requests,
+                             [str(p) for p in backups.saved]))
+    else:
+        click.echo(sync_text(result, requests, verbose=verbose, quiet=quiet, lines_printed=live_lines))
+    if result.fatal:
+        sys.exit(2)
+    if not result.ok:
+        sys.exit(1)

@@ -1,0 +1,213 @@
+"""How every request reaches Grafana: grafana-client, retries, a timeout, accounting, redaction.
+
+`Settings` says where and as whom (GRAFANA_URL / grafana.yaml, GRAFANA_TOKEN or the
+environment's `token_env`, or GRAFANA_USER/GRAFANA_PASSWORD, GRAFANA_ORG_ID, TLS).
+`Connection` implements the handlers' `Calls`: each call is a grafana-client call, retried
+per `RetryPolicy`, counted (reads, writes, retries), with failures turned into `ApiError`
+whose text has passed through `Redactor` -- so neither the token nor a secret can reach an
+error message, a log line or a report.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import niquests
+from grafana_client import GrafanaApi
+from grafana_client.client import GrafanaException
+
+from ..handlers.live import ApiError
+from .errors import AuthError, SyncError
+from .retry import RetryPolicy, parse_retry_after
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Grafana is and how to authenticate; secrets are excluded from repr."""
+
+    url: str
+    token: str | None = field(default=None, repr=False)
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    org_id: int | None = None
+    verify: bool | str = True
+    timeout: float = DEFAULT_TIMEOUT
+    #: where the credentials came from, for messages ("GRAFANA_TOKEN", "GRAFANA_USER/GRAFANA_PASSWORD")
+    credential_source: str = ""
+
+    @property
+    def basic_login(self) -> str | None:
+        return self.user if self.token is None else None
+
+
+def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca_cert: str | None = None,
+                  insecure: bool = False, timeout: float = DEFAULT_TIMEOUT, env_name: str = "") -> Settings:
+    """Connection settings from grafana.yaml's environment plus environment variables.
+
+    GRAFANA_URL overrides the environment's `url`. A token comes from the variable the
+    environment names in `token_env`, else GRAFANA_TOKEN; otherwise GRAFANA_USER and
+    GRAFANA_PASSWORD (or user:password in the URL) are used.
+    """
+    raw_url = environ.get("GRAFANA_URL") or environment.get("url") or ""
+    where = f"environment {env_name!r} in grafana.yaml" if env_name else "grafana.yaml"
+    if not raw_url:
+        raise SyncError(f"no Grafana URL: set GRAFANA_URL or `url` for {where}")
+    parts = urlsplit(raw_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path], got {_strip_userinfo(raw_url)!r}")
+    url = _strip_userinfo(raw_url).rstrip("/")
+
+    token_env = environment.get("token_env") or "GRAFANA_TOKEN"
+    token = environ.get(token_env) or None
+    user = environ.get("GRAFANA_USER") or parts.username or None
+    password = environ.get("GRAFANA_PASSWORD") or parts.password or None
+    if token:
+        source, user, password = token_env, None, None
+    elif user and password:
+        source = "GRAFANA_USER/GRAFANA_PASSWORD"
+    else:
+        raise SyncError(f"no Grafana credentials: set {token_env} (a service-account token) or GRAFANA_USER and "
+                        "GRAFANA_PASSWORD")
+
+    org_raw = environ.get("GRAFANA_ORG_ID") or environment.get("org_id")
+    org_id = None
+    if org_raw not in (None, ""):
+        try:
+            org_id = int(str(org_raw))
+        except ValueError:
+            raise SyncError(f"GRAFANA_ORG_ID must be a number, got {org_raw!r}") from None
+    verify: bool | str = False if insecure else (ca_cert or True)
+    return Settings(url, token, user, password, org_id, verify, timeout, source)
+
+
+def _strip_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class Redactor:
+    """Replaces every known sensitive value (token, password, data-source secrets) in text."""
+
+    def __init__(self, values: Iterable[str | None] = ()) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self.add(*values)
+
+    def add(self, *values: str | None) -> None:
+        with self._lock:
+            self._values.update(v for v in values if v and len(v) >= 3)
+
+    def __call__(self, text: str) -> str:
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)
+        for value in values:
+            text = text.replace(value, "[redacted]")
+        return text
+
+
+@dataclass
+class Stats:
+    """Requests made, for the report and the benchmark (thread-safe)."""
+
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, *, write: bool, retry: bool = False) -> None:
+        with self._lock:
+            if write:
+                self.writes += 1
+            else:
+                self.reads += 1
+            if retry:
+                self.retries += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return {"reads": self.reads, "writes": self.writes, "retries": self.retries}
+
+
+class Connection:
+    """grafana-client with retries, a per-request timeout, accounting and redaction."""
+
+    def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, pool_size: int = 16,
+                 sleep: Callable[[float], None] = time.sleep, redactor: Redactor | None = None) -> None:
+        self.settings = settings
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.redactor = redactor or Redactor()
+        self.redactor.add(settings.token, settings.password)
+        self.stats = Stats()
+        parts = urlsplit(settings.url)
+        prefix = parts.path.strip("/")
+        auth: Any = settings.token if settings.token else (settings.user, settings.password)
+        self.api = GrafanaApi(auth, host=parts.hostname, port=parts.port, protocol=parts.scheme,
+                              url_path_prefix=f"{prefix}/" if prefix else "", verify=settings.verify,
+                              timeout=settings.timeout, organization_id=settings.org_id,
+                              session_pool_size=pool_size)
+        self._local = threading.local()
+        # grafana-client raises without the response headers; a hook keeps Retry-After per thread
+        self.api.client.s.hooks["response"].append(self._capture)
+
+    def _capture(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self._local.retry_after = response.headers.get("Retry-After")
+        return response
+
+    def close(self) -> None:
+        self.api.client.s.close()
+
+    def read(self, what: str, fn: Callable[[GrafanaApi], T]) -> T:
+        return self._call(what, fn, write=False)
+
+    def write(self, what: str, fn: Callable[[GrafanaApi], T]) -> T:
+        return self._call(what, fn, write=True)
+
+    def _call(self, what: str, fn: Callable[[GrafanaApi], T], *, write: bool) -> T:
+        attempt, ambiguous = 0, False
+        while True:
+            attempt += 1
+            self._local.retry_after = None
+            self.stats.count(write=write, retry=attempt > 1)
+            try:
+                return fn(self.api)
+            except GrafanaException as exc:
+                status: int | None = exc.status_code or None
+                message = _message(exc.response) if status else str(exc)
+            except niquests.exceptions.RequestException as exc:
+                status, message = None, str(exc) or type(exc).__name__
+            message = self.redactor(message)
+            if status == 401:
+                raise AuthError(f"Grafana refused the credentials from {self.settings.credential_source} "
+                                f"({what}: HTTP 401: {message}); check that the token or password is valid "
+                                "for this Grafana and organisation") from None
+            if self.policy.should_retry(status, attempt):
+                if write and status != 429:
+                    ambiguous = True  # the write may have been applied before the failure
+                retry_after = parse_retry_after(self._local.retry_after) if status == 429 else None
+                self.sleep(self.policy.delay(attempt, retry_after))
+                continue
+            if status is None and attempt > 1:
+                message = f"{message} (after {attempt} attempts)"
+            elif status in (429, 502, 503, 504) and attempt > 1:
+                message = f"{message} (after {attempt} attempts)"
+            raise ApiError(status or 0, message, what, ambiguous=ambiguous) from None
+
+
+def _message(response: Any) -> str:
+    if isinstance(response, dict):
+        text = response.get("message") or response.get("error") or ""
+        return str(text)
+    return str(response or "")[:300]

@@ -1,0 +1,52 @@
+"""The desired state: `generated/` read back through the handlers, resolved for one environment.
+
+Resolution fills in what `generated/` deliberately leaves out (data-source URLs and auth
+settings from grafana.yaml); preparation adds what the sync itself writes (managed
+markers). Secrets are not part of it: they join a body only when a write is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..handlers import HANDLERS
+from ..handlers.live import SyncContext
+from ..output import GENERATED, load_resources
+from ..resource import Resource
+from .errors import SyncError
+
+Identity = tuple[str, ...]
+
+
+@dataclass
+class Desired:
+    """Resolved, prepared resources by identity, plus the raw ones (what lint checks)."""
+
+    raw: list[Resource]
+    resources: dict[Identity, Resource]
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+
+def load_generated(root: Path) -> list[Resource]:
+    resources = load_resources(root / GENERATED)
+    if not resources:
+        raise SyncError(f"{root / GENERATED} holds no definitions: run `gac build` (or `make build`) first")
+    return resources
+
+
+def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) -> Desired:
+    """Each resource resolved for the environment and prepared for writing, keyed by identity."""
+    resources: dict[Identity, Resource] = {}
+    for resource in raw:
+        handler = HANDLERS[resource.kind]
+        prepared = handler.prepare(handler.resolve(resource, environment), ctx)
+        identity = handler.identity(prepared)
+        if identity in resources:
+            raise SyncError(f"{resource.describe()} is defined twice ({resources[identity].source} and "
+                            f"{resource.source}); run `gac build`")
+        resources[identity] = prepared
+    return Desired(raw, resources)

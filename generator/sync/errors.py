@@ -1,0 +1,33 @@
+"""Errors that stop a sync before (or instead of) writing, with DESIGN.md's exit codes.
+
+Messages name what to fix (a variable, a setting) and never carry a token, a password or
+a secret value: `connection.Redactor` scrubs anything built from Grafana's answers.
+"""
+
+from __future__ import annotations
+
+from ..errors import GacError
+
+
+class SyncError(GacError):
+    """Usage, connection or configuration problem: exit 2."""
+
+    exit_code = 2
+
+
+class AuthError(SyncError):
+    """Grafana refused the credentials (401) or the identity lacks permissions (403)."""
+
+
+class ConnectionFailed(SyncError):
+    """Grafana could not be reached (after retries) or is unhealthy."""
+
+
+class MissingSecrets(SyncError):
+    """A data-source secret's environment variable is unset: found before any write."""
+
+
+class LintBlocked(GacError):
+    """generated/ has lint errors: nothing is written."""
+
+    exit_code = 1

@@ -1,0 +1,217 @@
+"""What a sync would do, per object: create, update, delete, conflict, or nothing.
+
+The decision for an object defined in code and present in Grafana:
+
+1. live == desired (the handler's comparison form, normalized) → unchanged;
+2. nobody but the sync changed it since the sync last wrote it (`handler.untouched`:
+   the stamp's version or hash, a still-provisioned rule group, a folder last saved by
+   the sync identity) → update;
+3. otherwise a person (or another tool) changed it → conflict: reported, not written,
+   unless `force`, which turns it into an update that backs the live object up first.
+
+Deletes (only with `prune`) follow the same rule, and only ever touch objects carrying
+the sync's managed marker; a folder is deleted only when nothing unmanaged remains in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..handlers import HANDLERS
+from ..handlers.live import LiveObject, SyncContext, content_hash
+from ..resource import Resource
+from .desired import Desired, Identity
+from .semantic_diff import DiffEntry, semantic_diff
+from .state import LiveState
+
+CREATE, UPDATE, DELETE, CONFLICT, UNCHANGED = "create", "update", "delete", "conflict", "unchanged"
+SYMBOLS = {CREATE: "+", UPDATE: "~", DELETE: "-", CONFLICT: "!", UNCHANGED: "="}
+
+
+@dataclass
+class Change:
+    """One object's planned action. `intent` is what a conflict would have done."""
+
+    action: str
+    kind: str
+    identity: Identity
+    desired: Resource | None = None
+    live: LiveObject | None = None
+    diff: list[DiffEntry] = field(default_factory=list)
+    reason: str = ""
+    #: a conflict overridden by --force: back the live object up, then write
+    forced: bool = False
+    intent: str = ""
+    #: (level, wave) for writes; deletes run after all writes, in reverse
+    order: tuple[int, int] = (0, 0)
+
+    @property
+    def resource(self) -> Resource:
+        assert self.desired is not None or self.live is not None
+        return self.desired if self.desired is not None else self.live.resource  # type: ignore[union-attr]
+
+    @property
+    def uid(self) -> str:
+        return self.resource.uid
+
+    @property
+    def title(self) -> str:
+        return self.resource.title
+
+    @property
+    def folder_uid(self) -> str | None:
+        return self.resource.folder_uid
+
+    @property
+    def writes(self) -> bool:
+        return self.action in (CREATE, UPDATE, DELETE)
+
+
+@dataclass(frozen=True)
+class Stray:
+    """An object in a managed folder that the sync does not manage (never touched)."""
+
+    kind: str
+    uid: str
+    title: str
+    folder_uid: str | None
+
+
+@dataclass
+class Plan:
+    changes: list[Change]
+    strays: list[Stray] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {CREATE: 0, UPDATE: 0, DELETE: 0, CONFLICT: 0, UNCHANGED: 0}
+        for change in self.changes:
+            out[change.action] += 1
+        return out
+
+    @property
+    def pending(self) -> bool:
+        """Changes a sync would make (or refuse to make): what --detailed-exitcode reports."""
+        return any(c.action != UNCHANGED for c in self.changes)
+
+    @property
+    def conflicts(self) -> list[Change]:
+        return [c for c in self.changes if c.action == CONFLICT]
+
+
+def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool = False,
+               force: bool = False) -> Plan:
+    changes: list[Change] = []
+    for identity, resource in sorted(desired.resources.items(), key=lambda kv: _order_key(kv[1], desired)):
+        changes.append(_judge(identity, resource, state.objects.get(identity), desired, ctx, force))
+    plan = Plan(changes)
+    deletes = _deletes(desired, state, ctx, force, plan) if prune else []
+    plan.changes += deletes
+    plan.strays = _strays(desired, state, {c.identity for c in deletes})
+    if not prune:
+        leftovers = sorted(i for i, ref in state.refs.items()
+                           if i not in desired.resources and ref.managed and ref.kind != "folder")
+        if leftovers:
+            plan.notes.append(f"{len(leftovers)} managed object(s) in Grafana are no longer defined in code "
+                              f"(e.g. {_show(leftovers[0])}); `--prune` deletes them")
+    return plan
+
+
+def _order_key(resource: Resource, desired: Desired) -> tuple[Any, ...]:
+    handler = HANDLERS[resource.kind]
+    return (handler.level, handler.wave(resource, desired.resources), handler.identity(resource))
+
+
+def _show(identity: Identity) -> str:
+    return f"{identity[0]} {'/'.join(identity[1:])}"
+
+
+def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desired: Desired, ctx: SyncContext,
+           force: bool) -> Change:
+    handler = HANDLERS[resource.kind]
+    order = (handler.level, handler.wave(resource, desired.resources))
+    if live is None:
+        return Change(CREATE, resource.kind, identity, resource, None, order=order)
+    before, after = handler.compare_forms(resource, live, ctx)
+    if content_hash(before) == content_hash(after):
+        return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
+    diff = semantic_diff(resource.kind, before, after)
+    if live.read_only:
+        return Change(CONFLICT, resource.kind, identity, resource, live, diff, order=order, intent=UPDATE,
+                      reason=f"{live.read_only}: Grafana refuses API writes to it; change it where it is provisioned")
+    if handler.untouched(live, ctx):
+        return Change(UPDATE, resource.kind, identity, resource, live, diff, order=order)
+    reason = _conflict_reason(handler, live)
+    if force:
+        return Change(UPDATE, resource.kind, identity, resource, live, diff, reason=reason, forced=True,
+                      order=order, intent=UPDATE)
+    return Change(CONFLICT, resource.kind, identity, resource, live, diff, reason=reason, order=order, intent=UPDATE)
+
+
+def _conflict_reason(handler: Any, live: LiveObject) -> str:
+    who = handler.describe_live(live)
+    if live.stamp is None and not live.managed:
+        text = "exists in Grafana but was not written by gac"
+    else:
+        text = "changed in Grafana since the last sync"
+    return f"{text} ({who})" if who else text
+
+
+def _deletes(desired: Desired, state: LiveState, ctx: SyncContext, force: bool, plan: Plan) -> list[Change]:
+    """Managed objects no longer defined; folders last and deepest first, so that a folder
+    is judged after everything that would be deleted from it."""
+    candidates = [live for identity, live in state.objects.items() if identity not in desired.resources and live.managed]
+    candidates.sort(key=lambda l: (l.resource.kind == "folder", -_depth(l.resource.uid, state)
+                                   if l.resource.kind == "folder" else 0, HANDLERS[l.resource.kind].identity(l.resource)))
+    deleting = {HANDLERS[l.resource.kind].identity(l.resource) for l in candidates}
+    out: list[Change] = []
+    for live in candidates:
+        handler = HANDLERS[live.resource.kind]
+        identity = handler.identity(live.resource)
+        order = (-handler.level, 0)
+        if live.resource.kind == "folder":
+            kept = [i for i, ref in state.refs.items() if ref.folder_uid == live.resource.uid and i not in deleting]
+            if kept:
+                plan.notes.append(f"folder {live.resource.uid!r} is no longer defined but is kept: it still holds "
+                                  f"{', '.join(_show(i) for i in sorted(kept)[:3])}"
+                                  + (" …" if len(kept) > 3 else ""))
+                deleting.discard(identity)
+                continue
+            order = (-handler.level, -_depth(live.resource.uid, state))
+        if live.read_only:
+            plan.notes.append(f"{_show(identity)} is no longer defined but is {live.read_only}; not deleted")
+            deleting.discard(identity)
+            continue
+        if handler.untouched(live, ctx):
+            out.append(Change(DELETE, live.resource.kind, identity, None, live, order=order))
+        elif force:
+            out.append(Change(DELETE, live.resource.kind, identity, None, live, reason=_conflict_reason(handler, live),
+                              forced=True, order=order, intent=DELETE))
+        else:
+            deleting.discard(identity)
+            out.append(Change(CONFLICT, live.resource.kind, identity, None, live, order=order, intent=DELETE,
+                              reason=_conflict_reason(handler, live) + "; it is no longer defined in code"))
+    return sorted(out, key=lambda c: (c.order, c.identity))
+
+
+def _depth(folder_uid: str, state: LiveState) -> int:
+    depth, seen = 0, set()
+    ref = state.refs.get(("folder", folder_uid))
+    while ref is not None and ref.folder_uid and ref.folder_uid not in seen:
+        seen.add(ref.folder_uid)
+        depth += 1
+        ref = state.refs.get(("folder", ref.folder_uid))
+    return depth
+
+
+def _strays(desired: Desired, state: LiveState, deleting: set[Identity]) -> list[Stray]:
+    managed_folders = {r.uid for r in desired.resources.values() if r.kind == "folder"}
+    out = []
+    for identity, ref in sorted(state.refs.items()):
+        if identity in desired.resources or identity in deleting or ref.folder_uid not in managed_folders:
+            continue
+        if state.managed(identity):
+            continue
+        out.append(Stray(ref.kind, ref.uid, ref.title, ref.folder_uid))
+    return out

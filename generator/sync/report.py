@@ -1,0 +1,173 @@
+"""Plan and sync results as text (Terraform-style) or JSON. Pure formatting: returns strings.
+
+Text: one line per object (`+` create, `~` update, `-` delete, `!` conflict, `=` unchanged
+with verbose), the semantic diff indented below updates and conflicts, the objects left
+alone in managed folders, notes, then one summary line. JSON: the same facts with sorted
+keys, for machines. Neither ever contains a secret: bodies are not printed, only diffs of
+comparison forms, which hold no secret values.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
+from .plan import CONFLICT, CREATE, DELETE, SYMBOLS, UNCHANGED, UPDATE, Change, Plan
+from .preflight import Target
+
+MAX_DIFF_LINES = 12
+
+
+def header(target: Target, env_name: str) -> str:
+    who = f"as {target.login}" if target.login else "as an unidentified user"
+    env = f"; environment {env_name}" if env_name else ""
+    return f"Grafana {target.version} at {target.url}, org {target.org_id}, {who}{env}"
+
+
+def _name(change: Change) -> str:
+    text = f"{change.kind} {change.uid}"
+    if change.title and change.title != change.uid:
+        text += f" {change.title!r}"
+    if change.folder_uid and change.kind != "folder":
+        text += f" in {change.folder_uid}"
+    return text
+
+
+def _diff_lines(change: Change, indent: str = "      ") -> list[str]:
+    lines = [indent + entry.describe() for entry in change.diff[:MAX_DIFF_LINES]]
+    if len(change.diff) > MAX_DIFF_LINES:
+        lines.append(f"{indent}… and {len(change.diff) - MAX_DIFF_LINES} more change(s)")
+    return lines
+
+
+def plan_text(plan: Plan, target: Target, env_name: str, *, verbose: bool = False) -> str:
+    lines = [header(target, env_name), ""]
+    shown = 0
+    for change in plan.changes:
+        if change.action == UNCHANGED and not verbose:
+            continue
+        shown += 1
+        line = f"  {SYMBOLS[change.action]} {_name(change)}"
+        if change.action == CONFLICT:
+            line += f": {change.reason}; not {'deleted' if change.intent == DELETE else 'overwritten'} " \
+                    "(--force backs it up, then overwrites)" if change.live is not None and not change.live.read_only \
+                    else f": {change.reason}"
+        elif change.forced:
+            line += f" (forced: {change.reason}; the live object is backed up first)"
+        lines.append(line)
+        if change.action in (UPDATE, CONFLICT) and change.diff:
+            lines += _diff_lines(change)
+    if not shown:
+        lines.append("  No changes: Grafana matches generated/.")
+    if plan.strays:
+        lines += ["", "Not managed by gac, in managed folders (left alone):"]
+        lines += [f"  ? {s.kind} {s.uid}" + (f" {s.title!r}" if s.title and s.title != s.uid else "")
+                  + (f" in {s.folder_uid}" if s.folder_uid else "") for s in plan.strays]
+    if plan.notes:
+        lines += [""] + [f"Note: {note}" for note in plan.notes]
+    lines += ["", plan_summary(plan)]
+    return "\n".join(lines)
+
+
+def plan_summary(plan: Plan) -> str:
+    c = plan.counts()
+    return (f"Plan: {c[CREATE]} to create, {c[UPDATE]} to update, {c[DELETE]} to delete, "
+            f"{c[CONFLICT]} conflict{'s' if c[CONFLICT] != 1 else ''}, {c[UNCHANGED]} unchanged.")
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {"action": change.action, "kind": change.kind, "uid": change.uid, "title": change.title,
+                           "folder": change.folder_uid, "diff": [d.to_json() for d in change.diff]}
+    if change.reason:
+        out["reason"] = change.reason
+    if change.forced:
+        out["forced"] = True
+    if change.intent:
+        out["intent"] = change.intent
+    if change.live is not None and change.live.version is not None:
+        out["live_version"] = change.live.version
+    return out
+
+
+def _target_json(target: Target, env_name: str) -> dict[str, Any]:
+    return {"url": target.url, "version": target.version, "org_id": target.org_id, "login": target.login,
+            "environment": env_name or None}
+
+
+def plan_json(plan: Plan, target: Target, env_name: str) -> str:
+    doc = {
+        "target": _target_json(target, env_name),
+        "changes": [_change_json(c) for c in plan.changes],
+        "unmanaged": [{"kind": s.kind, "uid": s.uid, "title": s.title, "folder": s.folder_uid} for s in plan.strays],
+        "notes": plan.notes,
+        "summary": plan.counts(),
+        "pending": plan.pending,
+    }
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
+
+
+_OUTCOME_SYMBOL = {FAILED: "x", SKIPPED: "·", CONFLICTED: "!", UNCHANGED_STATUS: "="}
+_DONE = {CREATE: "created", UPDATE: "updated", DELETE: "deleted"}
+
+
+def outcome_line(outcome: Outcome) -> str:
+    change = outcome.change
+    if outcome.status == APPLIED:
+        text = f"{SYMBOLS[change.action]} {_name(change)}: {_DONE[change.action]}"
+        if outcome.version is not None:
+            text += f" (version {outcome.version})"
+        if outcome.message:
+            text += f"; {outcome.message}"
+    else:
+        text = f"{_OUTCOME_SYMBOL[outcome.status]} {_name(change)}: {outcome.status}"
+        if outcome.message:
+            text += f": {outcome.message}"
+    if outcome.backup:
+        text += f"; backed up to {outcome.backup}"
+    return text
+
+
+def sync_summary(result: ApplyResult, requests: dict[str, int] | None = None) -> str:
+    c = result.counts()
+    text = (f"Sync: {c['created']} created, {c['updated']} updated, {c['deleted']} deleted, "
+            f"{c['unchanged']} unchanged, {c[CONFLICTED]} conflict{'s' if c[CONFLICTED] != 1 else ''}, "
+            f"{c[FAILED]} failed, {c[SKIPPED]} not attempted.")
+    if requests:
+        text += (f" {requests['reads'] + requests['writes']} requests ({requests['reads']} reads, "
+                 f"{requests['writes']} writes, {requests['retries']} retries).")
+    return text
+
+
+def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = False, quiet: bool = False,
+              lines_printed: bool = False) -> str:
+    """The end of a sync report. `lines_printed`: per-object lines already went out as they happened."""
+    lines: list[str] = []
+    if not lines_printed:
+        for outcome in result.outcomes:
+            if (outcome.status == UNCHANGED_STATUS and not verbose) or (quiet and outcome.ok):
+                continue
+            lines.append(outcome_line(outcome))
+    if result.fatal:
+        lines.append(f"Stopped: {result.fatal}")
+    if not result.ok and not quiet:
+        missed = sum(1 for o in result.outcomes if not o.ok)
+        lines.append(f"Not applied: {missed} object(s). Fix the cause and run `gac sync` again: what was written "
+                     "stays written and shows as unchanged.")
+    lines.append(sync_summary(result, requests))
+    return "\n".join(lines)
+
+
+def sync_json(result: ApplyResult, target: Target, env_name: str, requests: dict[str, int],
+              backups: list[str]) -> str:
+    doc = {
+        "target": _target_json(target, env_name),
+        "outcomes": [{**_change_json(o.change), "status": o.status, "message": o.message, "version": o.version,
+                      "backup": o.backup} for o in result.outcomes],
+        "summary": result.counts(),
+        "requests": requests,
+        "backups": backups,
+        "stopped": result.fatal,
+        "ok": result.ok,
+    }
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)

@@ -1,0 +1,70 @@
+"""Data-source secrets: names from grafana.yaml, values from environment variables, late.
+
+grafana.yaml maps each secureJsonData key to the NAME of an environment variable. The
+presence of every variable is checked in preflight (so a missing one stops the run before
+the first write, naming the variable); the values are read only when a write body is
+built, handed to the redactor, and never stored in a Resource, a plan, a report, a log or
+a backup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..handlers import HANDLERS
+from ..resource import Resource
+from .connection import Redactor
+from .errors import MissingSecrets
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    uid: str
+    key: str
+    variable: str
+
+
+def required_secrets(resources: list[Resource], environment: dict[str, Any]) -> list[SecretRef]:
+    """Every secret the resources need in this environment, in a stable order."""
+    refs = []
+    for resource in resources:
+        for key, variable in HANDLERS[resource.kind].secrets_needed(resource, environment).items():
+            refs.append(SecretRef(resource.uid, key, variable))
+    return sorted(refs, key=lambda r: (r.uid, r.key))
+
+
+def missing_secrets(refs: list[SecretRef], environ: Mapping[str, str]) -> list[SecretRef]:
+    return [ref for ref in refs if not environ.get(ref.variable)]
+
+
+def check_secrets(refs: list[SecretRef], environ: Mapping[str, str], env_name: str) -> None:
+    """Raise MissingSecrets naming every unset variable (never a value)."""
+    missing = missing_secrets(refs, environ)
+    if missing:
+        names = ", ".join(f"{ref.variable} (data source {ref.uid!r}, {ref.key})" for ref in missing)
+        raise MissingSecrets(f"environment {env_name!r} needs secrets that are not set: {names}. Export them "
+                             "before syncing; nothing was written")
+
+
+class SecretSource:
+    """Secret values per data source uid, read from the environment when a write needs them."""
+
+    def __init__(self, refs: list[SecretRef], environ: Mapping[str, str], redactor: Redactor) -> None:
+        self._refs = refs
+        self._environ = environ
+        self._redactor = redactor
+        # known from the start, so no message built before a write can carry one either
+        redactor.add(*(environ.get(ref.variable) for ref in refs))
+
+    def keys(self, uid: str) -> list[str]:
+        return sorted(ref.key for ref in self._refs if ref.uid == uid)
+
+    def values(self, uid: str) -> dict[str, str]:
+        out = {}
+        for ref in self._refs:
+            if ref.uid == uid and self._environ.get(ref.variable):
+                value = self._environ[ref.variable]
+                self._redactor.add(value)
+                out[ref.key] = value
+        return out

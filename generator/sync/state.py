@@ -1,0 +1,60 @@
+"""The live state: listings of every kind, then full reads of the objects that matter.
+
+Listings are cheap (a few requests per kind: /api/search pages, /api/datasources, the
+alert-rule list). Full reads -- one GET per object -- are needed to compare content and
+to detect UI edits, so they are limited to objects the plan must judge: those defined
+in code, plus, with --prune, managed objects no longer defined. They run in a thread
+pool, which is what makes a no-op plan of a thousand dashboards take seconds.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..handlers import HANDLERS
+from ..handlers.live import Calls, LiveObject, LiveRef, SyncContext
+
+Identity = tuple[str, ...]
+#: (phase, done, total)
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class LiveState:
+    """Every listed object (`refs`) and those read in full (`objects`)."""
+
+    refs: dict[Identity, LiveRef] = field(default_factory=dict)
+    objects: dict[Identity, LiveObject] = field(default_factory=dict)
+
+    def managed(self, identity: Identity) -> bool | None:
+        """Managed per the full read when there was one, else per the listing."""
+        if identity in self.objects:
+            return self.objects[identity].managed
+        ref = self.refs.get(identity)
+        return ref.managed if ref else None
+
+
+def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: bool, workers: int = 8,
+               progress: ProgressFn | None = None, kinds: list[str] | None = None) -> LiveState:
+    """List every kind, then read in full what is in `wanted` (and, with prune, what is managed)."""
+    handlers = [HANDLERS[k] for k in (kinds or list(HANDLERS))]
+    state = LiveState()
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-read") as pool:
+        for refs in pool.map(lambda h: h.list_live(calls, ctx), handlers):
+            for ref in refs:
+                state.refs[ref.identity] = ref
+        to_read = [ref for identity, ref in sorted(state.refs.items())
+                   if identity in wanted or (prune and ref.managed is not False)]
+        total = len(to_read)
+        if progress:
+            progress("read", 0, total)
+        done = 0
+        for ref, live in zip(to_read, pool.map(lambda r: HANDLERS[r.kind].read_live(calls, r, ctx), to_read)):
+            done += 1
+            if live is not None:
+                state.objects[ref.identity] = live
+            if progress:
+                progress("read", done, total)
+    return state
