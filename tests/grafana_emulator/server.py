@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -95,6 +96,8 @@ class GrafanaEmulator:
         self._findings_lock = threading.Lock()
         self.schema_violations: list[Finding] = []
         self.contract_warnings: list[Finding] = []
+        #: Tracebacks of handler crashes (answered as 500); should stay empty.
+        self.internal_errors: list[str] = []
         self.control = ControlApi(self)
         self._port = port
         self._httpd: _Server | None = None
@@ -109,7 +112,8 @@ class GrafanaEmulator:
             emu = emulator
 
         self._httpd = _Server(("127.0.0.1", self._port), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="grafana-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="grafana-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -250,6 +254,9 @@ class GrafanaEmulator:
                 return route.handler(ctx), identity
         except errors.ApiError as exc:
             return _error_response(exc), identity
+        except Exception as exc:  # noqa: BLE001 - an emulator bug must not look like a dropped connection
+            self.internal_errors.append(f"{method} {path}: {traceback.format_exc()}")
+            return _error_response(errors.plain(500, "", error=f"emulator bug: {exc!r}")), identity
 
     def _decode(self, method: str, path: str, raw: bytes) -> Any:
         if not raw.strip():
@@ -282,6 +289,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Grafana-Emulator"
     timeout = 60
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without this, Nagle + delayed ACK add ~40 ms each.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
