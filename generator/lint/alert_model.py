@@ -1,0 +1,78 @@
+"""Grafana-managed alert rules in their several spellings, reduced to one view.
+
+The provisioning API body (`{"title", "folderUid", "interval": 60, "rules": [...]}`), a
+single rule (`POST /api/v1/provisioning/alert-rules`), and file provisioning / export YAML
+(`groups: [{name, folder, interval: 1m, rules}]`) carry the same rule fields. This module
+names the group, reads its interval in seconds, and tells for each `data` item whether it
+is a query or a server-side expression and which refIds an expression reads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from .datasources import EXPR
+from .durations import seconds
+
+EXPRESSION_TYPES = frozenset({"math", "reduce", "resample", "classic_conditions", "threshold", "sql", "prom"})
+_MATH_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_\-]*)\}?")
+
+
+def group_title(group: Mapping[str, Any]) -> str | None:
+    title = group.get("title") or group.get("name")
+    return str(title) if title is not None else None
+
+
+def group_interval(group: Mapping[str, Any]) -> tuple[float | None, Any]:
+    raw = group.get("interval")
+    return (seconds(raw) if raw is not None else None), raw
+
+
+def is_expression(item: Mapping[str, Any]) -> bool:
+    uid = item.get("datasourceUid")
+    if uid in (EXPR, "-100"):
+        return True
+    model = item.get("model")
+    if isinstance(model, Mapping):
+        ds = model.get("datasource")
+        if isinstance(ds, Mapping) and ds.get("type") == EXPR:
+            return True
+    return False
+
+
+def expression_type(item: Mapping[str, Any]) -> str | None:
+    model = item.get("model")
+    return str(model.get("type")) if isinstance(model, Mapping) and model.get("type") else None
+
+
+def expression_refs(item: Mapping[str, Any]) -> list[str]:
+    """The refIds a server-side expression reads, as Grafana resolves them."""
+    model = item.get("model")
+    if not isinstance(model, Mapping):
+        return []
+    etype = model.get("type")
+    expression = model.get("expression")
+    if etype == "math":
+        return _MATH_REF.findall(expression) if isinstance(expression, str) else []
+    if etype in ("reduce", "resample", "threshold"):
+        if isinstance(expression, str) and expression.strip():
+            return [expression.strip().lstrip("$").strip("{}")]
+        return []
+    if etype == "classic_conditions":
+        refs = []
+        for cond in model.get("conditions") or []:
+            params = ((cond or {}).get("query") or {}).get("params") if isinstance(cond, Mapping) else None
+            if isinstance(params, list) and params:
+                refs.append(str(params[0]))
+        return refs
+    return []
+
+
+def is_range_query(model: Mapping[str, Any]) -> bool:
+    """Whether Grafana's Prometheus backend runs the query as a range query.
+
+    pkg/promlib/models/query.go: neither `instant` nor `range` set means range (older
+    dashboards never set it); `range: true` means range, also next to `instant: true`.
+    """
+    return bool(model.get("range")) or not model.get("instant")

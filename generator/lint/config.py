@@ -1,0 +1,211 @@
+"""`LintConfig`: the `lint:` section of grafana.yaml, plus what command-line options add.
+
+Shape (every key optional):
+
+    lint:
+      rules:                      # per rule: off | error | warning | info | {severity: ..., enabled: ...}
+        panel-unit-missing: off
+        promql-counter-raw: error
+      datasources:                # data sources that exist outside this repository
+        loki-ops: loki            #   uid: type
+        - {uid: mimir, type: prometheus, name: Mimir}
+      catalog:
+        shipped: true             # OpenTelemetry metric names shipped with gac (see generator/catalog/)
+        metrics_files: [ops/collector-metrics.prom]   # exposition files (curl collector:8889/metrics)
+        prometheus_url: http://prometheus:9090         # live names from /api/v1/label/__name__/values
+      alerts:
+        required_labels: [severity]
+        required_annotations: [summary]
+      ignore:                     # known, accepted findings
+        - {rule: panel-unit-missing, dashboard: legacy-overview}
+
+Unknown keys and unknown rule ids are configuration errors (exit 2): a typo must not
+silently switch a rule back on in CI.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ConfigError
+from .finding import SEVERITIES, Finding
+
+_OFF = {"off", "disable", "disabled", "false", "no", "none"}
+_TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore"}
+
+
+@dataclass(frozen=True)
+class DeclaredDatasource:
+    """A data source that exists in Grafana but is not defined in this repository."""
+
+    uid: str
+    type: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class IgnoreEntry:
+    """Suppresses findings that match every field given (file is a glob)."""
+
+    rule: str | None = None
+    file: str | None = None
+    dashboard: str | None = None
+    panel: str | None = None
+    alert: str | None = None
+
+    def matches(self, f: Finding) -> bool:
+        if self.rule and self.rule != f.rule:
+            return False
+        if self.file and not (f.file and fnmatch.fnmatch(f.file, self.file)):
+            return False
+        return all(getattr(self, k) is None or getattr(self, k) == getattr(f, k)
+                   for k in ("dashboard", "panel", "alert"))
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    disabled: frozenset[str] = frozenset()
+    severities: Mapping[str, str] = field(default_factory=dict)
+    datasources: Mapping[str, DeclaredDatasource] = field(default_factory=dict)
+    catalog_shipped: bool = True
+    metrics_files: tuple[Path, ...] = ()
+    prometheus_url: str | None = None
+    required_labels: tuple[str, ...] = ("severity",)
+    required_annotations: tuple[str, ...] = ("summary",)
+    ignore: tuple[IgnoreEntry, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None, base_dir: Path | None = None) -> "LintConfig":
+        """Validate and build from grafana.yaml's `lint:` mapping; relative paths are taken
+        from `base_dir` (the directory of grafana.yaml)."""
+        from .registry import RULES
+        from . import rules as _load_rules  # noqa: F401  (registers every rule)
+
+        data = dict(data or {})
+        unknown = set(data) - _TOP_KEYS
+        if unknown:
+            raise ConfigError(f"lint: unknown key(s) {', '.join(sorted(unknown))} "
+                              f"(known: {', '.join(sorted(_TOP_KEYS))})")
+        disabled: set[str] = set()
+        severities: dict[str, str] = {}
+        for rule_id, setting in _mapping(data.get("rules"), "lint.rules").items():
+            if rule_id not in RULES:
+                close = difflib.get_close_matches(rule_id, RULES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
+                raise ConfigError(f"lint.rules: unknown rule {rule_id!r}{hint}")
+            enabled, severity = _rule_setting(rule_id, setting)
+            if not enabled:
+                disabled.add(rule_id)
+            if severity:
+                severities[rule_id] = severity
+        catalog = _mapping(data.get("catalog"), "lint.catalog")
+        unknown = set(catalog) - {"shipped", "metrics_files", "prometheus_url"}
+        if unknown:
+            raise ConfigError(f"lint.catalog: unknown key(s) {', '.join(sorted(unknown))}")
+        files = catalog.get("metrics_files") or []
+        if isinstance(files, str):
+            files = [files]
+        base = base_dir or Path(".")
+        alerts = _mapping(data.get("alerts"), "lint.alerts")
+        return cls(
+            disabled=frozenset(disabled),
+            severities=severities,
+            datasources=_declared(data.get("datasources")),
+            catalog_shipped=bool(catalog.get("shipped", True)),
+            metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, files)),
+            prometheus_url=catalog.get("prometheus_url") or None,
+            required_labels=tuple(alerts.get("required_labels", ("severity",)) or ()),
+            required_annotations=tuple(alerts.get("required_annotations", ("summary",)) or ()),
+            ignore=tuple(_ignore(data.get("ignore"))),
+        )
+
+    def severity_of(self, rule_id: str, default: str) -> str | None:
+        """The effective severity, or None when the rule is disabled."""
+        if rule_id in self.disabled:
+            return None
+        return self.severities.get(rule_id, default)
+
+    def with_options(self, *, datasources: Mapping[str, str] | None = None,
+                     metrics_files: tuple[Path, ...] = (), prometheus_url: str | None = None) -> "LintConfig":
+        """A copy with command-line additions (`--datasource`, `--metrics-file`, `--prometheus-url`)."""
+        declared = dict(self.datasources)
+        for uid, ds_type in (datasources or {}).items():
+            declared[uid] = DeclaredDatasource(uid, ds_type)
+        return replace(self, datasources=declared, metrics_files=self.metrics_files + tuple(metrics_files),
+                       prometheus_url=prometheus_url or self.prometheus_url)
+
+    def is_ignored(self, finding: Finding) -> bool:
+        return any(entry.matches(finding) for entry in self.ignore)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping, found {type(value).__name__}")
+    return dict(value)
+
+
+def _rule_setting(rule_id: str, setting: Any) -> tuple[bool, str | None]:
+    if setting is False or setting is None:
+        return False, None
+    if setting is True:
+        return True, None
+    if isinstance(setting, str):
+        low = setting.strip().lower()
+        if low in _OFF:
+            return False, None
+        if low in ("on", "enable", "enabled"):
+            return True, None
+        if low in SEVERITIES:
+            return True, low
+        raise ConfigError(f"lint.rules.{rule_id}: {setting!r} is not off or one of {', '.join(SEVERITIES)}")
+    if isinstance(setting, Mapping):
+        unknown = set(setting) - {"severity", "enabled"}
+        if unknown:
+            raise ConfigError(f"lint.rules.{rule_id}: unknown key(s) {', '.join(sorted(unknown))}")
+        severity = setting.get("severity")
+        if severity is not None and severity not in SEVERITIES:
+            raise ConfigError(f"lint.rules.{rule_id}.severity: {severity!r} is not one of {', '.join(SEVERITIES)}")
+        return bool(setting.get("enabled", True)), severity
+    raise ConfigError(f"lint.rules.{rule_id}: expected off, a severity or a mapping, found {setting!r}")
+
+
+def _declared(value: Any) -> dict[str, DeclaredDatasource]:
+    out: dict[str, DeclaredDatasource] = {}
+    if value is None:
+        return out
+    if isinstance(value, Mapping):
+        for uid, ds_type in value.items():
+            if isinstance(ds_type, Mapping):
+                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type.get("type", "")), ds_type.get("name"))
+            else:
+                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type))
+        return out
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, Mapping) or "uid" not in item or "type" not in item:
+                raise ConfigError(f"lint.datasources: each entry needs uid and type, found {item!r}")
+            out[str(item["uid"])] = DeclaredDatasource(str(item["uid"]), str(item["type"]), item.get("name"))
+        return out
+    raise ConfigError("lint.datasources: expected a mapping uid → type or a list of {uid, type, name}")
+
+
+def _ignore(value: Any) -> list[IgnoreEntry]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError("lint.ignore: expected a list of {rule, file, dashboard, panel, alert}")
+    entries = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise ConfigError(f"lint.ignore: expected a mapping, found {item!r}")
+        unknown = set(item) - {"rule", "file", "dashboard", "panel", "alert"}
+        if unknown:
+            raise ConfigError(f"lint.ignore: unknown key(s) {', '.join(sorted(unknown))}")
+        entries.append(IgnoreEntry(**{k: (str(v) if v is not None else None) for k, v in item.items()}))
+    return entries

@@ -1,0 +1,110 @@
+"""Walk a Grafana dashboard model: every panel, every target, every variable.
+
+Exported dashboards come in several shapes: the plain model, the `{"dashboard": {...}}`
+wrapper of the HTTP API and of some exports, the legacy top-level `rows` layout (panels in
+`rows[*].panels`), and current `panels` with collapsed rows that hold their own `panels`.
+Rules must see all of them, so this module yields every panel with its JSON path, whatever
+the layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion")
+
+
+def is_dashboard(doc: Any) -> bool:
+    return isinstance(doc, Mapping) and any(k in doc for k in DASHBOARD_KEYS) and "rules" not in doc
+
+
+def unwrap(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[Any, ...]]:
+    """The dashboard model and its JSON path inside the document."""
+    inner = doc.get("dashboard")
+    if isinstance(inner, Mapping) and not is_dashboard(doc):
+        return inner, ("dashboard",)
+    return doc, ()
+
+
+@dataclass(frozen=True)
+class PanelRef:
+    panel: Mapping[str, Any]
+    path: tuple[Any, ...]
+    row: Mapping[str, Any] | None = None     # the row panel (or legacy row) it sits under
+    collapsed: bool = False                  # inside a collapsed row's own `panels`
+    legacy_row: bool = False                 # inside a top-level legacy `rows` entry
+
+
+def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Iterator[PanelRef]:
+    """Every panel, depth first in document order: rows, their children, legacy rows."""
+    current_row: Mapping[str, Any] | None = None
+    panels = dashboard.get("panels")
+    if isinstance(panels, list):
+        for i, panel in enumerate(panels):
+            if not isinstance(panel, Mapping):
+                continue
+            path = (*base, "panels", i)
+            if panel.get("type") == "row":
+                current_row = panel
+                yield PanelRef(panel, path)
+                children = panel.get("panels")
+                if isinstance(children, list):
+                    for j, child in enumerate(children):
+                        if isinstance(child, Mapping):
+                            yield PanelRef(child, (*path, "panels", j), panel, collapsed=True)
+            else:
+                yield PanelRef(panel, path, current_row)
+                # library panels and odd exports may nest panels in non-row panels
+                nested = panel.get("panels")
+                if isinstance(nested, list):
+                    for j, child in enumerate(nested):
+                        if isinstance(child, Mapping):
+                            yield PanelRef(child, (*path, "panels", j), panel, collapsed=True)
+    rows = dashboard.get("rows")
+    if isinstance(rows, list):
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                continue
+            for j, panel in enumerate(row.get("panels") or []):
+                if isinstance(panel, Mapping):
+                    yield PanelRef(panel, (*base, "rows", i, "panels", j), row, legacy_row=True)
+
+
+def iter_targets(panel: Mapping[str, Any], path: tuple[Any, ...]) -> Iterator[tuple[Mapping[str, Any], tuple[Any, ...]]]:
+    targets = panel.get("targets")
+    if isinstance(targets, list):
+        for i, target in enumerate(targets):
+            if isinstance(target, Mapping):
+                yield target, (*path, "targets", i)
+
+
+def variables(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], int]]:
+    templating = dashboard.get("templating")
+    items = templating.get("list") if isinstance(templating, Mapping) else None
+    if not isinstance(items, list):
+        return []
+    return [(v, i) for i, v in enumerate(items) if isinstance(v, Mapping)]
+
+
+def panel_title(panel: Mapping[str, Any]) -> str | None:
+    title = panel.get("title")
+    return str(title) if title not in (None, "") else None
+
+
+def panel_id(panel: Mapping[str, Any]) -> int | None:
+    pid = panel.get("id")
+    return pid if isinstance(pid, int) and not isinstance(pid, bool) else None
+
+
+def variable_query_text(variable: Mapping[str, Any]) -> str | None:
+    """The query string of a query variable (string form or the newer {query: ...} object)."""
+    query = variable.get("query")
+    if isinstance(query, str):
+        return query
+    if isinstance(query, Mapping):
+        q = query.get("query")
+        if isinstance(q, str):
+            return q
+    definition = variable.get("definition")
+    return definition if isinstance(definition, str) else None

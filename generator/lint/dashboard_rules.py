@@ -1,0 +1,379 @@
+"""Rules about dashboards, panels, targets and template variables."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from . import logql
+from .contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
+from .promql_expand import GRAFANA, VARIABLE_RE, expand
+from .registry import Issue, rule
+
+#: built-in variables that are not spelled with a leading "__"
+BUILTIN_VARIABLES = frozenset({"timeFilter"})
+
+DEPRECATED_PANELS = {
+    "graph": "timeseries", "singlestat": "stat", "table-old": "table",
+    "grafana-singlestat-panel": "stat", "grafana-piechart-panel": "piechart",
+    "grafana-worldmap-panel": "geomap",
+}
+#: panel types that show numbers, so the number needs a unit
+NUMERIC_PANELS = frozenset({"timeseries", "stat", "gauge", "bargauge", "table", "barchart", "histogram",
+                            "trend", "graph", "singlestat", "table-old"})
+#: panel types that show no query results
+NO_QUERY_PANELS = frozenset({"row", "text", "news", "dashlist", "alertlist", "annolist", "welcome",
+                             "gettingstarted", "pluginlist", "canvas", "debug", "nodeGraph", "traces",
+                             "flamegraph", "logs", "live"})
+#: keys whose values Grafana never interpolates
+_NOT_INTERPOLATED = frozenset({"__inputs", "__requires", "__elements", "gridPos", "id", "version", "scopedVars",
+                               "aliasColors", "iteration", "schemaVersion"})
+#: in a variable definition: the saved selection and options, not interpolated
+_VARIABLE_STATE = frozenset({"current", "options"})
+
+
+def is_builtin_variable(name: str) -> bool:
+    return name.startswith("__") or name in BUILTIN_VARIABLES
+
+
+def _strings(value: Any, path: tuple[Any, ...],
+             skip: frozenset[str] = _NOT_INTERPOLATED) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Every interpolated string in a JSON value, with its path."""
+    if isinstance(value, str):
+        if "$" in value or "[[" in value:
+            yield value, path
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            if k not in skip:
+                yield from _strings(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*path, i))
+
+
+def _references(ctx: DashboardContext) -> Iterator[tuple[str, tuple[Any, ...], int, str | None]]:
+    """(variable name, path, offset, owning variable) for every reference in the dashboard."""
+    for key, value in ctx.dashboard.items():
+        if key == "templating":
+            continue
+        for text, path in _strings(value, (*ctx.path, key)):
+            for m in VARIABLE_RE.finditer(text):
+                name = m.group(1) or m.group(2) or m.group(4)
+                if not name.isdigit():
+                    yield name, path, m.start(), None
+    for name, var in ctx.variables.items():
+        for text, path in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
+            for m in VARIABLE_RE.finditer(text):
+                ref = m.group(1) or m.group(2) or m.group(4)
+                if not ref.isdigit():
+                    yield ref, path, m.start(), name
+    for panel in ctx.panels:
+        for key in ("repeat", "repeatBy"):
+            value = panel.panel.get(key)
+            if isinstance(value, str) and value:
+                yield value.lstrip("$").strip("{}"), (*panel.path, key), None, None  # type: ignore[misc]
+    for i, row in enumerate(ctx.dashboard.get("rows") or []):
+        if isinstance(row, Mapping) and isinstance(row.get("repeat"), str) and row["repeat"]:
+            yield row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None  # type: ignore[misc]
+
+
+@rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard")
+def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
+    """Without a uid Grafana invents one on import: links and bookmarks break on every
+    re-import, provisioning creates duplicates, and `gac sync` cannot match the dashboard.
+
+    Bad:
+        {"title": "Collector", "panels": [...]}
+    Good:
+        {"uid": "otel-collector", "title": "Collector", "panels": [...]}
+    """
+    if not ctx.uid:
+        yield Issue("dashboard has no uid", "set a short, stable uid (letters, digits, - and _)")
+
+
+@rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard")
+def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
+    """Grafana addresses panels by id (`viewPanel=`, panel links, library panels, alert
+    annotations); two panels with one id make those open the wrong panel.
+
+    Bad:
+        "panels": [{"id": 2, "title": "Rate"}, {"id": 2, "title": "Errors"}]
+    Good:
+        "panels": [{"id": 2, "title": "Rate"}, {"id": 3, "title": "Errors"}]
+    """
+    first: dict[int, PanelContext] = {}
+    for panel in ctx.panels:
+        pid = panel.base.panel_id
+        if pid is None:
+            continue
+        if pid in first:
+            other = first[pid].base.panel or "untitled"
+            yield Issue(f"panel id {pid} is also used by panel {other!r}", "give every panel its own id",
+                        at=(*panel.path, "id"), where={"panel": panel.base.panel, "panel_id": pid})
+        else:
+            first[pid] = panel
+
+
+def _rect(panel: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
+    pos = panel.get("gridPos")
+    if not isinstance(pos, Mapping):
+        return None
+    try:
+        x, y, w, h = (int(pos.get(k, 0)) for k in ("x", "y", "w", "h"))
+    except (TypeError, ValueError):
+        return None
+    if panel.get("type") == "row":
+        x, w, h = 0, 24, 1
+    return (x, y, w, h) if w > 0 and h > 0 else None
+
+
+@rule("panel-grid-overlap", "warning", "Panels must not overlap on the grid", "dashboard")
+def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
+    """Overlapping `gridPos` rectangles hide one panel under another; Grafana moves panels on
+    load to resolve it, so the saved layout and the shown layout differ and every save makes
+    a diff. Panels inside a collapsed row are compared with each other.
+
+    Bad:
+        {"gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}
+    Good:
+        {"gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}
+    """
+    layers: dict[int, list[PanelContext]] = {}
+    for panel in ctx.panels:
+        if panel.legacy_row:
+            continue
+        key = id(panel.row) if panel.collapsed and panel.row is not None else 0
+        layers.setdefault(key, []).append(panel)
+    for panels in layers.values():
+        placed: list[tuple[tuple[int, int, int, int], PanelContext]] = []
+        for panel in panels:
+            rect = _rect(panel.panel)
+            if rect is None:
+                continue
+            x, y, w, h = rect
+            for (ox, oy, ow, oh), other in placed:
+                if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
+                    yield Issue(f"panel overlaps panel {other.base.panel or other.base.panel_id!r} "
+                                f"(gridPos x={x} y={y} w={w} h={h} vs x={ox} y={oy} w={ow} h={oh})",
+                                "move or resize one of them", at=(*panel.path, "gridPos"),
+                                where={"panel": panel.base.panel, "panel_id": panel.base.panel_id})
+                    break
+            placed.append((rect, panel))
+
+
+@rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard")
+def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
+    """Grafana leaves an undefined `$name` in the query as it is, so Prometheus or Loki gets a
+    literal `$name` and fails, or a regex silently matches nothing. Built-ins (`$__interval`,
+    `$__range`, `$__rate_interval`, `$__from`, `$__dashboard`, `$__user`, `$timeFilter`, ...)
+    and `__inputs` placeholders of exported dashboards are defined.
+
+    Bad:
+        "expr": "up{job=\"$job\"}"  with no variable named job
+    Good:
+        "templating": {"list": [{"name": "job", "type": "query", ...}]}
+    """
+    defined = set(ctx.variables) | set(ctx.inputs)
+    reported: set[tuple[str, tuple[Any, ...]]] = set()
+    for name, path, offset, _owner in _references(ctx):
+        if name in defined or is_builtin_variable(name) or (name, path) in reported:
+            continue
+        reported.add((name, path))
+        yield Issue(f"variable ${name} is used but not defined", f"add a template variable named {name} "
+                    "or fix the reference", at=path)
+
+
+@rule("template-variable-unused", "warning", "Template variables should be used", "dashboard")
+def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
+    """A variable nothing refers to still runs its query on every load and shows a drop-down
+    that changes nothing, which misleads readers. A use in a query, another variable, a
+    title, a link or a panel repeat counts; ad hoc filters apply implicitly and always count.
+
+    Bad:
+        variables job and instance, queries only use $job
+    Good:
+        every variable appears in a query, title, link, repeat or another variable
+    """
+    used = {name for name, _, _, owner in _references(ctx) if owner != name}
+    for name, var in ctx.variables.items():
+        if var.get("type") == "adhoc" or name in used:
+            continue
+        yield Issue(f"variable ${name} is defined but never used", "use it or remove it",
+                    at=ctx.variable_paths[name], where={"panel": f"variable {name}"})
+
+
+def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, tuple[Any, ...], Mapping[str, Any]]]:
+    for name, var in ctx.variables.items():
+        if "datasource" in var:
+            yield var.get("datasource"), (*ctx.variable_paths[name], "datasource"), {"panel": f"variable {name}"}
+    annotations = ctx.dashboard.get("annotations")
+    for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, Mapping) else []):
+        if isinstance(ann, Mapping) and "datasource" in ann:
+            yield ann.get("datasource"), (*ctx.path, "annotations", "list", i, "datasource"), \
+                {"panel": f"annotation {ann.get('name') or i}"}
+    for panel in ctx.panels:
+        where = {"panel": panel.base.panel, "panel_id": panel.base.panel_id}
+        if "datasource" in panel.panel:
+            yield panel.panel.get("datasource"), (*panel.path, "datasource"), where
+        for t in panel.targets:
+            if "datasource" in t.target:
+                yield t.target.get("datasource"), (*t.path, "datasource"), {**where, "ref_id": t.base.ref_id}
+
+
+@rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"))
+def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Iterator[Issue]:
+    """A panel, target, variable, annotation or alert query whose data source does not exist
+    shows "Data source not found" (or the alert goes to its error state). References resolve
+    against the project's data sources, the ones declared in grafana.yaml's `lint.datasources`
+    or with --datasource, the dashboard's data-source variables, and Grafana's built-ins
+    (`-- Mixed --`, `-- Grafana --`, `-- Dashboard --`, `__expr__`). For third-party files
+    linted without any known data sources, only variables are checked.
+
+    Bad:
+        "datasource": {"type": "prometheus", "uid": "promethues"}
+    Good:
+        "datasource": {"type": "prometheus", "uid": "prometheus"}
+    """
+    if isinstance(ctx, AlertRuleContext):
+        from .alert_model import is_expression
+        index = ctx.env.index
+        for ref, (item, path) in ctx.data.items():
+            if is_expression(item):
+                continue
+            uid = item.get("datasourceUid")
+            if uid in (None, ""):
+                yield Issue(f"query {ref} has no datasourceUid", "set datasourceUid", at=path,
+                            where={"ref_id": ref or None})
+            elif index.authoritative and str(uid) not in index.by_uid:
+                known = ", ".join(sorted(index.by_uid)) or "none"
+                yield Issue(f"query {ref} uses data source {uid!r}, which does not exist (known: {known})",
+                            "use the uid of a defined data source", at=(*path, "datasourceUid"),
+                            where={"ref_id": ref or None})
+        return
+    for ref, path, where in _datasource_refs(ctx):
+        resolved = ctx.resolve(ref)
+        if resolved is not None and resolved.problem:
+            yield Issue(f"data source {resolved.problem}", "reference an existing data source by uid, or a "
+                        "data-source variable", at=path, where=dict(where))
+
+
+@rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard")
+def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
+    """Before Grafana 8.3 panels named their data source by its display name. Grafana still
+    migrates such strings by looking the name up, so a renamed data source, or another
+    Grafana where it is called differently, breaks the panel. A uid is stable.
+
+    Bad:
+        "datasource": "Prometheus"
+    Good:
+        "datasource": {"type": "prometheus", "uid": "prometheus"}
+    """
+    for ref, path, where in _datasource_refs(ctx):
+        if isinstance(ref, str):
+            resolved = ctx.resolve(ref)
+            if resolved is not None and resolved.legacy_name:
+                hint = f'{{"type": "{resolved.type}", "uid": "{resolved.uid}"}}' if resolved.uid else \
+                    '{"type": ..., "uid": ...}'
+                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=path, where=dict(where))
+
+
+@rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel")
+def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
+    """`graph`, `singlestat`, `table-old` and the old Angular plugins are removed from Grafana
+    12 (Angular support ended); Grafana migrates some on load, so what is saved and what is
+    shown differ, and options without an equivalent are lost.
+
+    Bad:
+        {"type": "graph", ...}
+    Good:
+        {"type": "timeseries", ...}
+    """
+    replacement = DEPRECATED_PANELS.get(ctx.type)
+    if replacement:
+        yield Issue(f"panel type {ctx.type!r} is deprecated (Angular, removed in Grafana 12)",
+                    f"use {replacement!r}", path=("type",))
+
+
+def _has_unit(panel: Mapping[str, Any]) -> bool:
+    fc = panel.get("fieldConfig")
+    if isinstance(fc, Mapping):
+        defaults = fc.get("defaults")
+        if isinstance(defaults, Mapping) and defaults.get("unit"):
+            return True
+        for override in fc.get("overrides") or []:
+            for prop in (override or {}).get("properties") or [] if isinstance(override, Mapping) else []:
+                if isinstance(prop, Mapping) and prop.get("id") == "unit" and prop.get("value"):
+                    return True
+    if panel.get("format"):
+        return True  # singlestat
+    for axis in panel.get("yaxes") or []:
+        if isinstance(axis, Mapping) and axis.get("format"):
+            return True
+    for style in panel.get("styles") or []:
+        if isinstance(style, Mapping) and style.get("unit"):
+            return True
+    return False
+
+
+@rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel")
+def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
+    """A number without a unit is ambiguous: 0.25 of what? seconds, ratio, requests per
+    second? Setting the unit also lets Grafana scale it (250 ms, 1.2 MB/s). Applies to
+    panels that show numbers from metric queries; `none` is a deliberate choice and passes.
+
+    Bad:
+        {"type": "timeseries", "fieldConfig": {"defaults": {}}}
+    Good:
+        {"type": "timeseries", "fieldConfig": {"defaults": {"unit": "s"}}}
+    """
+    if ctx.type not in NUMERIC_PANELS or not ctx.targets or _has_unit(ctx.panel):
+        return
+    if not any(t.language == "promql" or (t.language == "logql" and _logql_metric(t)) for t in ctx.targets):
+        return
+    yield Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
+                "percentunit, or none)", path=("fieldConfig",) if "fieldConfig" in ctx.panel else None)
+
+
+def _logql_metric(target: TargetContext) -> bool:
+    expr = target.target.get("expr")
+    return isinstance(expr, str) and ("_over_time(" in expr or "rate(" in expr)
+
+
+@rule("panel-no-targets", "warning", "Data panels need at least one query", "panel")
+def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
+    """A data panel without queries renders "No data" forever; it is usually a leftover of an
+    edit. Library panels keep their queries elsewhere and are skipped.
+
+    Bad:
+        {"type": "timeseries", "title": "Latency", "targets": []}
+    Good:
+        {"type": "timeseries", "title": "Latency", "targets": [{"refId": "A", "expr": "..."}]}
+    """
+    if ctx.type in NO_QUERY_PANELS or not ctx.type or "libraryPanel" in ctx.panel:
+        return
+    if not ctx.targets:
+        yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
+
+
+@rule("logql-syntax", "error", "LogQL in Loki targets must parse", "target")
+def logql_syntax(ctx: TargetContext) -> Iterator[Issue]:
+    """Loki rejects a query without a stream selector, with a selector that can match the
+    empty string only, with unquoted values, malformed line filters or parser stages, a range
+    aggregation without a range, or `sum_over_time` without `unwrap`, and the panel shows
+    the error instead of logs. Checked after Grafana's macro and variable expansion.
+
+    Bad:
+        {app="checkout"} |= error | json | status >= "500"
+    Good:
+        {app="checkout"} |= "error" | json | status >= 500
+    """
+    if ctx.language != "logql":
+        return
+    expr = ctx.target.get("expr")
+    if not isinstance(expr, str) or not expr.strip():
+        return
+    expansion = expand(expr, GRAFANA, ctx.panel.dash.interval_vars)
+    result = logql.check(expansion.text)
+    if not result.ok:
+        offset = expansion.to_original(result.offset or 0)
+        yield Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
+                    "fix the query; check it in Grafana's Explore", path=("expr",), offset=offset)

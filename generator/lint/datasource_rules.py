@@ -1,0 +1,243 @@
+"""Rules about data sources: cross-references between them and the URLs they point at.
+
+URLs are checked for every environment of grafana.yaml (placeholders such as
+`${datasources.prometheus.url}` resolved per environment) and for literal URLs in bodies.
+The stack's ports are known: Prometheus 9090, Loki 3100, Tempo 3200, the collector's OTLP
+receivers 4317/4318, its Prometheus exporter 8889 and its own telemetry 8888.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+from urllib.parse import urlsplit
+
+from .contexts import DatasourceContext, DatasourceSetContext
+from .registry import Issue, rule
+
+#: port → (data source type that belongs there or None for a non-query endpoint, description)
+KNOWN_PORTS: dict[int, tuple[str | None, str]] = {
+    9090: ("prometheus", "Prometheus' query API"),
+    3100: ("loki", "Loki's HTTP API"),
+    3200: ("tempo", "Tempo's HTTP API"),
+    4317: (None, "the collector's OTLP gRPC receiver"),
+    4318: (None, "the collector's OTLP HTTP receiver"),
+    8888: (None, "the collector's own telemetry endpoint (/metrics)"),
+    8889: (None, "the collector's Prometheus exporter (/metrics)"),
+}
+CHECKED_TYPES = frozenset({"prometheus", "loki", "tempo"})
+
+#: jsonData location → expected types of the linked data source
+_LINKS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
+    (("tracesToLogsV2", "datasourceUid"), ("loki", "elasticsearch", "grafana-opensearch-datasource", "splunk"),
+     "trace to logs"),
+    (("tracesToLogs", "datasourceUid"), ("loki", "elasticsearch", "grafana-opensearch-datasource", "splunk"),
+     "trace to logs"),
+    (("tracesToMetrics", "datasourceUid"), ("prometheus",), "trace to metrics"),
+    (("tracesToProfiles", "datasourceUid"), ("grafana-pyroscope-datasource", "phlare"), "trace to profiles"),
+    (("serviceMap", "datasourceUid"), ("prometheus",), "service map"),
+    (("lokiSearch", "datasourceUid"), ("loki",), "Loki search"),
+)
+_TRACE_TYPES = ("tempo", "jaeger", "zipkin", "grafana-x-ray-datasource")
+
+
+def _links(body: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
+    """(uid, expected types, what, path) for every data source this one links to."""
+    data = body.get("jsonData")
+    if not isinstance(data, Mapping):
+        return
+    for keys, types, what in _LINKS:
+        node: Any = data
+        for k in keys:
+            node = node.get(k) if isinstance(node, Mapping) else None
+        if isinstance(node, str) and node:
+            yield node, types, what, ("jsonData", *keys)
+    for i, field in enumerate(data.get("derivedFields") or []):
+        if isinstance(field, Mapping) and field.get("datasourceUid"):
+            yield str(field["datasourceUid"]), _TRACE_TYPES, f"derived field {field.get('name') or i}", \
+                ("jsonData", "derivedFields", i, "datasourceUid")
+    for i, dest in enumerate(data.get("exemplarTraceIdDestinations") or []):
+        if isinstance(dest, Mapping) and dest.get("datasourceUid"):
+            yield str(dest["datasourceUid"]), _TRACE_TYPES, f"exemplar link {dest.get('name') or i}", \
+                ("jsonData", "exemplarTraceIdDestinations", i, "datasourceUid")
+
+
+@rule("datasource-link-unresolved", "error", "Links between data sources must resolve to the right type",
+      "datasource")
+def datasource_link_unresolved(ctx: DatasourceContext) -> Iterator[Issue]:
+    """Loki's derived fields open traces in Tempo; Tempo links to logs (Loki), metrics and the
+    service map (Prometheus); Prometheus exemplars open traces. A link to a uid that does not
+    exist, or to a data source of the wrong type, leaves a dead button in Explore.
+
+    Bad:
+        Loki jsonData.derivedFields[0].datasourceUid: "tempo-prod"   (no such data source)
+    Good:
+        Loki jsonData.derivedFields[0].datasourceUid: "tempo"
+    """
+    index = ctx.env.index
+    for uid, types, what, path in _links(ctx.body):
+        info = index.by_uid.get(uid)
+        if info is None:
+            if index.authoritative:
+                yield Issue(f"{what} links to data source {uid!r}, which does not exist "
+                            f"(known: {', '.join(sorted(index.by_uid)) or 'none'})",
+                            "link to an existing data source uid", path=path)
+        elif info.type not in types:
+            yield Issue(f"{what} links to {uid!r}, a {info.type} data source; expected {' or '.join(types)}",
+                        "link to a data source of the right type", path=path)
+
+
+def _parsed(url: str) -> tuple[str, str, int | None, str] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return parts.scheme, parts.hostname.lower(), port, parts.path.rstrip("/")
+
+
+def _where(env: str) -> str:
+    return f" in environment {env}" if env else ""
+
+
+@rule("datasource-url-invalid", "error", "Data source URLs must be absolute http(s) URLs", "datasource")
+def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
+    """Grafana's proxy needs a scheme and a host; `prometheus:9090` or a bare path fails every
+    query with a "bad gateway" that says nothing about the cause. A placeholder that an
+    environment of grafana.yaml does not define fails the sync for that environment.
+
+    Bad:
+        "url": "prometheus:9090"
+    Good:
+        "url": "http://prometheus:9090"
+    """
+    if ctx.body.get("type") not in CHECKED_TYPES and not ctx.body.get("url"):
+        return
+    for env in ctx.unresolved_envs:
+        yield Issue(f"URL {ctx.body.get('url')} is not defined for environment {env} in grafana.yaml",
+                    f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", path=("url",))
+    if not ctx.body.get("url") and ctx.body.get("type") in CHECKED_TYPES and not ctx.body.get("access") == "direct":
+        yield Issue("data source has no URL", "set url", path=())
+    for env, url in sorted(ctx.urls.items()):
+        if "${" in url or "$" in url and re.search(r"\$\w", url):
+            continue  # an environment variable Grafana's provisioning expands
+        if _parsed(url) is None:
+            yield Issue(f"URL {url!r}{_where(env)} is not an absolute http(s) URL", "write http://host:port",
+                        path=("url",))
+
+
+@rule("datasource-exposition-endpoint", "error", "A Prometheus data source must point at a query API, "
+      "not a /metrics endpoint", "datasource")
+def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
+    """Grafana's Prometheus data source calls `/api/v1/query_range`; the collector's :8889
+    (prometheus exporter) and :8888 (own telemetry) only serve `/metrics` for Prometheus to
+    scrape. Point the data source at Prometheus or Mimir, which scrape those endpoints.
+
+    Bad:
+        "type": "prometheus", "url": "http://otel-collector:8889"
+    Good:
+        "type": "prometheus", "url": "http://prometheus:9090"
+    """
+    if ctx.body.get("type") != "prometheus":
+        return
+    for env, url in sorted(ctx.urls.items()):
+        parsed = _parsed(url)
+        if parsed is None:
+            continue
+        _, _, port, path = parsed
+        if path.endswith("/metrics"):
+            yield Issue(f"URL {url}{_where(env)} is a /metrics exposition endpoint, not a query API",
+                        "use the Prometheus/Mimir base URL (e.g. http://prometheus:9090)", path=("url",))
+        elif port in (8888, 8889):
+            yield Issue(f"URL {url}{_where(env)} is {KNOWN_PORTS[port][1]}, which Prometheus scrapes; "
+                        "it has no query API", "point the data source at Prometheus or Mimir", path=("url",))
+
+
+@rule("datasource-wrong-port", "warning", "Data sources must use their own service's port", "datasource")
+def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
+    """Loki listens on 3100, Tempo on 3200, Prometheus on 9090; 4317/4318 are OTLP ingestion.
+    A Tempo data source at :3100 talks to Loki and every trace lookup fails with a confusing
+    404. Only the stack's well-known ports are judged.
+
+    Bad:
+        "type": "tempo", "url": "http://tempo:3100"
+    Good:
+        "type": "tempo", "url": "http://tempo:3200"
+    """
+    ds_type = ctx.body.get("type")
+    if ds_type not in CHECKED_TYPES:
+        return
+    for env, url in sorted(ctx.urls.items()):
+        parsed = _parsed(url)
+        if parsed is None or parsed[2] not in KNOWN_PORTS:
+            continue
+        owner, desc = KNOWN_PORTS[parsed[2]]
+        if owner == ds_type or (ds_type == "prometheus" and parsed[2] in (8888, 8889)):
+            continue
+        right = next((p for p, (o, _) in KNOWN_PORTS.items() if o == ds_type), None)
+        yield Issue(f"a {ds_type} data source at {url}{_where(env)}: port {parsed[2]} is {desc}",
+                    f"use the {ds_type} port ({right})" if right else "use the service's query port",
+                    path=("url",))
+
+
+@rule("datasource-port-conflict", "error", "Two data sources of different types cannot share a host and port",
+      "datasources")
+def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
+    """One host:port serves one API. A Loki and a Tempo data source on the same address mean
+    one of them is misconfigured (typically a copy-pasted URL). Different path prefixes
+    behind one gateway (`/loki`, `/prometheus`) are fine.
+
+    Bad:
+        loki → http://lgtm:3100, tempo → http://lgtm:3100
+    Good:
+        loki → http://lgtm:3100, tempo → http://lgtm:3200
+    """
+    envs = sorted({e for item in ctx.items for e in item.urls} - {""}) or [""]
+    reported: set[tuple[str, str]] = set()
+    for env in envs:
+        seen: dict[tuple[str, int | None], list[tuple[DatasourceContext, str, str]]] = {}
+        for item in ctx.items:
+            url = item.urls.get(env) or item.urls.get("")
+            parsed = _parsed(url) if url else None
+            if parsed is None:
+                continue
+            _, host, port, path = parsed
+            seen.setdefault((host, port), []).append((item, str(item.body.get("type")), path))
+        for (host, port), users in sorted(seen.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+            for i, (item, ds_type, path) in enumerate(users):
+                for other, other_type, other_path in users[:i]:
+                    if ds_type == other_type or (path and other_path and path != other_path):
+                        continue
+                    key = (str(item.body.get("uid")), str(other.body.get("uid")))
+                    if key in reported:
+                        continue
+                    reported.add(key)
+                    yield Issue(f"{ds_type} data source {item.body.get('uid')!r} and {other_type} data source "
+                                f"{other.body.get('uid')!r} both point at {host}:{port}{_where(env)}",
+                                "give each service its own address", at=(*item.path, "url"),
+                                where={"file": item.base.file, "line": item.base.line, "panel": item.base.panel})
+
+
+@rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource")
+def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
+    """A derived field extracts a value (a trace id) from each log line with `matcherRegex`;
+    an invalid regex silently removes the link from every log line.
+
+    Bad:
+        "matcherRegex": "trace_id=(\\w+"
+    Good:
+        "matcherRegex": "trace_id=(\\w+)"
+    """
+    data = ctx.body.get("jsonData")
+    for i, field in enumerate((data or {}).get("derivedFields") or [] if isinstance(data, Mapping) else []):
+        regex = field.get("matcherRegex") if isinstance(field, Mapping) else None
+        if isinstance(regex, str) and field.get("matcherType", "regex") == "regex":
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                yield Issue(f"derived field {field.get('name') or i}: regex {regex!r} does not compile: {exc}",
+                            "fix the regular expression", path=("jsonData", "derivedFields", i, "matcherRegex"))

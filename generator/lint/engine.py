@@ -1,0 +1,450 @@
+"""The lint engine: build contexts for every object and run the rules of each scope on them.
+
+`lint_resources` lints the project's compiled resources (the data sources it defines are
+the complete set, so unknown uids are errors); `lint_paths` lints files given on the
+command line (dashboards, alert rule groups, rule files, data sources). Both return
+findings in a deterministic order; neither prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..resource import Resource
+from . import rules as _rules  # noqa: F401  (registers every rule)
+from .alert_model import expression_type, group_interval, group_title, is_expression, is_range_query
+from .catalog import Catalog, build_catalog
+from .config import LintConfig
+from .contexts import (AlertGroupContext, AlertRuleContext, DashboardContext, DatasourceContext,
+                       DatasourceSetContext, Env, PanelContext, PromRuleContext, QueryContext, TargetContext,
+                       VariableContext)
+from .dashboard_model import (iter_panels, iter_targets, panel_id, panel_title, unwrap, variable_query_text,
+                              variables)
+from .datasources import DatasourceIndex, DatasourceInfo, Resolved
+from .finding import Finding, sort_findings
+from .loaders import Document, discover, load
+from .promql_analysis import analyze
+from .promql_errors import line_col
+from .promql_expand import ALERT, GRAFANA, NONE, expand
+from .registry import SCOPES, Issue, Rule, rules_in_scope
+
+_LOGQL_HINT = re.compile(r"^\s*(\{|[a-z_]+\s*\(\s*\{|[a-z_]+\s*(by|without)\s*\([^)]*\)\s*\(\s*[a-z_]+\s*\(\s*\{)"
+                         r"|\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|unwrap)\b")
+_VARIABLE_FUNC = re.compile(r"^\s*(label_values|label_names|metrics|query_result)\s*\((.*)\)\s*$", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\$\{datasources\.([^.}]+)\.url\}")
+
+
+class Engine:
+    """Runs the active rules of each scope; collects findings."""
+
+    def __init__(self, env: Env):
+        self.env = env
+        self.findings: list[Finding] = []
+        self.active: dict[str, list[tuple[Rule, str]]] = {}
+        for scope in SCOPES:
+            active = []
+            for r in rules_in_scope(scope):
+                severity = env.config.severity_of(r.id, r.severity)
+                if severity is not None:
+                    active.append((r, severity))
+            self.active[scope] = active
+
+    # -- running rules --------------------------------------------------------------------
+    def run(self, scope: str, ctx: Any) -> None:
+        for rule, severity in self.active[scope]:
+            try:
+                issues = list(rule.check(ctx))
+            except Exception as exc:  # a rule must never take the whole lint down
+                self.findings.append(replace(ctx.base, rule="lint-internal-error", severity="warning",
+                                             message=f"rule {rule.id} failed on this object: {exc!r}; "
+                                                     "please report it", path=ctx.path))
+                continue
+            for issue in issues:
+                self.findings.append(self.finding(rule, severity, ctx, issue))
+
+    def finding(self, rule: Rule, severity: str, ctx: Any, issue: Issue) -> Finding:
+        path = issue.at if issue.at is not None else ctx.path if issue.path is None else (*ctx.path, *issue.path)
+        offset = issue.offset if issue.at is None else None
+        message = issue.message
+        if offset is not None and isinstance(ctx, QueryContext):
+            line, col = line_col(ctx.text, offset)
+            message = f"{message} (query line {line}, column {col})" if "\n" in ctx.text else \
+                f"{message} (at column {col} of the query)"
+            offset += ctx.text_offset
+        return replace(ctx.base, rule=rule.id, severity=severity, message=message, fix=issue.fix,
+                       path=path, offset=offset, **(issue.where or {}))
+
+    # -- queries --------------------------------------------------------------------------
+    def promql(self, text: str, usage: str, path: tuple[Any, ...], base: Finding, *, mode: str = GRAFANA,
+               interval_vars: frozenset[str] = frozenset(), text_offset: int = 0, range_query: bool = False,
+               legend: str | None = None, legend_path: tuple[Any, ...] | None = None,
+               dash: DashboardContext | None = None) -> QueryContext:
+        expansion = expand(text, mode, interval_vars)
+        ctx = QueryContext(self.env, text, expansion, analyze(expansion.text), usage, path, base, text_offset,
+                           range_query, legend, legend_path, dash)
+        self.run("query", ctx)
+        return ctx
+
+    # -- dashboards -----------------------------------------------------------------------
+    def dashboard(self, doc: Mapping[str, Any], base: Finding, path: tuple[Any, ...] = ()) -> None:
+        dash, inner = unwrap(doc)
+        path = (*path, *inner)
+        uid = dash.get("uid")
+        base = replace(base, dashboard=str(uid) if uid not in (None, "") else None)
+        ctx = DashboardContext(self.env, dash, path, base)
+        for var, i in variables(dash):
+            name = str(var.get("name") or "")
+            if not name:
+                continue
+            ctx.variables.setdefault(name, var)
+            ctx.variable_paths.setdefault(name, (*path, "templating", "list", i))
+            if var.get("type") == "datasource":
+                plugin = var.get("query")
+                ctx.ds_variables[name] = str(plugin) if isinstance(plugin, str) and plugin else None
+        for item in dash.get("__inputs") or []:
+            if isinstance(item, Mapping) and item.get("name"):
+                ctx.inputs[str(item["name"])] = str(item.get("pluginId") or "") or None  # type: ignore[assignment]
+        ctx.interval_vars = frozenset(n for n, v in ctx.variables.items() if v.get("type") == "interval")
+        default = self.env.index.default
+        dash_default = Resolved(default.type, default.uid, inherited=True) if default else None
+
+        for name, var in ctx.variables.items():
+            vpath = ctx.variable_paths[name]
+            vctx = VariableContext(ctx, var, vpath, base)
+            self.run("variable", vctx)
+            self.variable_query(ctx, var, vpath, base)
+
+        for ref in iter_panels(dash, path):
+            panel = ref.panel
+            pbase = replace(base, panel=panel_title(panel), panel_id=panel_id(panel))
+            pctx = PanelContext(ctx, panel, ref.path, pbase, ref.row, ref.collapsed, ref.legacy_row,
+                                ctx.resolve(panel.get("datasource")))
+            ctx.panels.append(pctx)
+            for target, tpath in iter_targets(panel, ref.path):
+                ref_id = target.get("refId")
+                tbase = replace(pbase, ref_id=str(ref_id) if ref_id not in (None, "") else None)
+                ds = ctx.resolve(target.get("datasource"))
+                if ds is None or (ds.is_mixed and pctx.ds is not None):
+                    ds = pctx.ds if pctx.ds is not None and not pctx.ds.is_mixed else dash_default
+                ds = ds or Resolved(None, inherited=True)
+                tctx = TargetContext(pctx, target, tpath, tbase, ds, _language(ds.type, target))
+                pctx.targets.append(tctx)
+                self.run("target", tctx)
+                expr = target.get("expr")
+                if tctx.language == "promql" and isinstance(expr, str) and expr.strip():
+                    legend = target.get("legendFormat")
+                    self.promql(expr, "panel", (*tpath, "expr"), tbase, interval_vars=ctx.interval_vars,
+                                range_query=is_range_query(target),
+                                legend=legend if isinstance(legend, str) else None,
+                                legend_path=(*tpath, "legendFormat"), dash=ctx)
+            self.run("panel", pctx)
+
+        annotations = dash.get("annotations")
+        items = annotations.get("list") if isinstance(annotations, Mapping) else None
+        for i, ann in enumerate(items or []):
+            if not isinstance(ann, Mapping):
+                continue
+            ds = ctx.resolve(ann.get("datasource")) or dash_default
+            expr = ann.get("expr")
+            if isinstance(expr, str) and expr.strip() and _language(ds.type if ds else None, ann) == "promql":
+                abase = replace(base, panel=f"annotation {ann.get('name') or i}")
+                self.promql(expr, "annotation", (*path, "annotations", "list", i, "expr"), abase,
+                            interval_vars=ctx.interval_vars, range_query=True, dash=ctx)
+        self.run("dashboard", ctx)
+
+    def variable_query(self, ctx: DashboardContext, var: Mapping[str, Any], vpath: tuple[Any, ...],
+                       base: Finding) -> None:
+        """PromQL inside a query variable: label_values(sel, label), query_result(q), series selectors."""
+        if var.get("type") != "query":
+            return
+        ds = ctx.resolve(var.get("datasource"))
+        if ds is None:
+            default = self.env.index.default
+            ds = Resolved(default.type if default else None)
+        text = variable_query_text(var)
+        if not isinstance(text, str) or not text.strip() or _language(ds.type, {"expr": text}) != "promql":
+            return
+        query = var.get("query")
+        qpath = (*vpath, "query", "query") if isinstance(query, Mapping) else (*vpath, "query")
+        if not isinstance(query, (str, Mapping)):
+            qpath = (*vpath, "definition")
+        vbase = replace(base, panel=f"variable {var.get('name')}")
+        for inner, offset in variable_promql(text):
+            self.promql(inner, "variable", qpath, vbase, interval_vars=ctx.interval_vars, text_offset=offset,
+                        dash=ctx)
+
+    # -- Grafana-managed alerting ---------------------------------------------------------
+    def alert_group(self, group: Mapping[str, Any], base: Finding, path: tuple[Any, ...],
+                    provisioning: bool = False) -> None:
+        interval, raw = group_interval(group)
+        gbase = replace(base, group=group_title(group))
+        gctx = AlertGroupContext(self.env, group, path, gbase, int(interval) if interval is not None else None,
+                                 raw, provisioning)
+        self.run("alert-group", gctx)
+        for i, rule in enumerate(group.get("rules") or []):
+            if isinstance(rule, Mapping):
+                self.alert_rule(rule, gbase, (*path, "rules", i), group, gctx.interval_s, provisioning)
+
+    def alert_rule(self, rule: Mapping[str, Any], base: Finding, path: tuple[Any, ...],
+                   group: Mapping[str, Any], interval_s: int | None, provisioning: bool = False) -> None:
+        title = rule.get("title")
+        rbase = replace(base, alert=str(title) if title is not None else None,
+                        group=base.group or (str(rule["ruleGroup"]) if rule.get("ruleGroup") else None))
+        ctx = AlertRuleContext(self.env, rule, path, rbase, group, interval_s, provisioning_file=provisioning)
+        for i, item in enumerate(rule.get("data") or []):
+            if not isinstance(item, Mapping):
+                continue
+            ref = str(item.get("refId") or "")
+            ctx.data.setdefault(ref, (item, (*path, "data", i)))
+            if is_expression(item):
+                continue
+            model = item.get("model")
+            if not isinstance(model, Mapping):
+                continue
+            ds_type = self.alert_query_type(item)
+            expr = model.get("expr")
+            if _language(ds_type, model) == "promql" and isinstance(expr, str) and expr.strip():
+                qbase = replace(rbase, ref_id=ref or None)
+                q = self.promql(expr, "alert", (*path, "data", i, "model", "expr"), qbase, mode=ALERT,
+                                range_query=is_range_query(model))
+                ctx.queries[ref] = q
+        self.run("alert-rule", ctx)
+
+    def alert_query_type(self, item: Mapping[str, Any]) -> str | None:
+        uid = item.get("datasourceUid")
+        info = self.env.index.by_uid.get(str(uid)) if uid is not None else None
+        if info is not None:
+            return info.type
+        model = item.get("model")
+        ds = model.get("datasource") if isinstance(model, Mapping) else None
+        if isinstance(ds, Mapping) and ds.get("type"):
+            return str(ds["type"])
+        return None
+
+    # -- Prometheus rule files ------------------------------------------------------------
+    def prometheus_rules(self, doc: Mapping[str, Any], base: Finding, path: tuple[Any, ...]) -> None:
+        for gi, group in enumerate(doc.get("groups") or []):
+            if not isinstance(group, Mapping):
+                continue
+            gbase = replace(base, group=str(group.get("name")) if group.get("name") is not None else None)
+            for ri, rule in enumerate(group.get("rules") or []):
+                if not isinstance(rule, Mapping):
+                    continue
+                rpath = (*path, "groups", gi, "rules", ri)
+                name = rule.get("alert") or rule.get("record")
+                rbase = replace(gbase, alert=str(name) if name is not None else None)
+                ctx = PromRuleContext(self.env, rule, rpath, rbase, group)
+                expr = rule.get("expr")
+                if isinstance(expr, (str, int, float)) and str(expr).strip():
+                    usage = "recording-rule" if "record" in rule else "alerting-rule"
+                    q = self.promql(str(expr), usage, (*rpath, "expr"), rbase, mode=NONE)
+                    ctx.analysis = q.analysis
+                self.run("prom-rule", ctx)
+
+    # -- data sources ---------------------------------------------------------------------
+    def datasources(self, items: list[tuple[Mapping[str, Any], Finding, tuple[Any, ...]]],
+                    environments: Mapping[str, Any]) -> None:
+        contexts = []
+        for body, base, path in items:
+            uid = body.get("uid")
+            dbase = replace(base, dashboard=None, panel=f"data source {uid or body.get('name')}")
+            ctx = DatasourceContext(self.env, body, path, dbase)
+            _resolve_urls(ctx, environments)
+            contexts.append(ctx)
+            self.run("datasource", ctx)
+            self.datasource_queries(ctx)
+        self.run("datasources", DatasourceSetContext(self.env, contexts, environments))
+
+    def datasource_queries(self, ctx: DatasourceContext) -> None:
+        """Tempo's trace-to-metrics queries are PromQL run against the linked Prometheus."""
+        data = ctx.body.get("jsonData")
+        t2m = data.get("tracesToMetrics") if isinstance(data, Mapping) else None
+        if not isinstance(t2m, Mapping):
+            return
+        for i, q in enumerate(t2m.get("queries") or []):
+            if isinstance(q, Mapping) and isinstance(q.get("query"), str) and q["query"].strip():
+                self.promql(q["query"], "datasource", (*ctx.path, "jsonData", "tracesToMetrics", "queries", i,
+                                                       "query"), ctx.base)
+
+
+def _language(ds_type: str | None, target: Mapping[str, Any]) -> str | None:
+    """The query language of a target, from its data source type or, failing that, its shape."""
+    if ds_type == "prometheus":
+        return "promql"
+    if ds_type == "loki":
+        return "logql"
+    if ds_type == "tempo":
+        return "traceql"
+    if ds_type is not None:
+        return None
+    expr = target.get("expr")
+    if isinstance(expr, str) and expr.strip():
+        return "logql" if _LOGQL_HINT.search(expr) else "promql"
+    return None
+
+
+def variable_promql(text: str) -> list[tuple[str, int]]:
+    """The PromQL parts of a Prometheus variable query, with their offsets in the query."""
+    m = _VARIABLE_FUNC.match(text)
+    if not m:
+        return [(text, 0)]
+    func, inner = m.group(1), m.group(2)
+    start = m.start(2)
+    if func == "query_result":
+        return [(inner, start)] if inner.strip() else []
+    if func in ("label_values", "label_names"):
+        # label_values(series, label): the series selector is everything before the last comma
+        depth = 0
+        quote = None
+        last_comma = -1
+        for i, ch in enumerate(inner):
+            if quote:
+                if ch == "\\":
+                    continue
+                if ch == quote:
+                    quote = None
+            elif ch in "\"'`":
+                quote = ch
+            elif ch in "({[":
+                depth += 1
+            elif ch in ")}]":
+                depth -= 1
+            elif ch == "," and depth == 0:
+                last_comma = i
+        if func == "label_values" and last_comma >= 0:
+            return [(inner[:last_comma], start)] if inner[:last_comma].strip() else []
+        if func == "label_names" and inner.strip():
+            return [(inner, start)]
+    return []
+
+
+def _resolve_urls(ctx: DatasourceContext, environments: Mapping[str, Any]) -> None:
+    url = ctx.body.get("url")
+    if not isinstance(url, str) or not url:
+        return
+    uids = _PLACEHOLDER.findall(url)
+    if not uids:
+        ctx.urls[""] = url
+        return
+    for env_name, env in sorted((environments or {}).items()):
+        sources = (env or {}).get("datasources") if isinstance(env, Mapping) else None
+        resolved = url
+        ok = True
+        for uid in uids:
+            entry = sources.get(uid) if isinstance(sources, Mapping) else None
+            value = entry.get("url") if isinstance(entry, Mapping) else entry if isinstance(entry, str) else None
+            if not isinstance(value, str) or not value:
+                ok = False
+                break
+            resolved = resolved.replace("${datasources.%s.url}" % uid, value)
+        if ok:
+            ctx.urls[env_name] = resolved
+        else:
+            ctx.unresolved_envs.append(env_name)
+
+
+# -- public entry points ------------------------------------------------------------------
+
+def make_env(config: LintConfig, infos: Iterable[DatasourceInfo], authoritative: bool,
+             catalog: Catalog | None = None) -> Env:
+    index = DatasourceIndex.build(infos, config.datasources, authoritative)
+    if catalog is None:
+        catalog = build_catalog(config.metrics_files, config.prometheus_url, config.catalog_shipped)
+    return Env(config, catalog, index)
+
+
+def _info(body: Mapping[str, Any], origin: str) -> DatasourceInfo | None:
+    uid = body.get("uid") or body.get("name")
+    ds_type = body.get("type")
+    if not uid or not ds_type:
+        return None
+    return DatasourceInfo(str(uid), str(ds_type), str(body["name"]) if body.get("name") else None,
+                          bool(body.get("isDefault")), origin)
+
+
+def _finalize(findings: list[Finding], config: LintConfig) -> list[Finding]:
+    return sort_findings([f for f in findings if not config.is_ignored(f)])
+
+
+def lint_resources(resources: list[Resource], config: LintConfig,
+                   environments: Mapping[str, Any] | None = None, catalog: Catalog | None = None) -> list[Finding]:
+    """Lint the project's compiled resources; the data sources among them are the complete set."""
+    infos = [i for r in resources if r.kind == "datasource" for i in [_info(r.body, "project")] if i]
+    env = make_env(config, infos, authoritative=True, catalog=catalog)
+    engine = Engine(env)
+    ds_items = []
+    for r in sorted(resources, key=lambda r: (r.kind, r.key)):
+        file = r.source.file if r.source else None
+        base = Finding("", "", file=file, line=r.source.line if r.source else None)
+        if r.kind == "dashboard":
+            engine.dashboard(r.body, base)
+        elif r.kind == "alert-rule-group":
+            engine.alert_group(r.body, base, ())
+        elif r.kind == "datasource":
+            ds_items.append((r.body, base, ()))
+    engine.datasources(ds_items, environments or {})
+    return _finalize(engine.findings, config)
+
+
+def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = None) -> list[Finding]:
+    """Lint files and directories; raises GacError (exit 2) for a missing or unreadable file."""
+    documents: list[Document] = []
+    for path in discover([Path(p) for p in paths]):
+        documents.extend(load(path))
+    infos = [i for d in documents if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
+    env = make_env(config, infos, authoritative=bool(infos), catalog=catalog)
+    for d in documents:
+        if d.kind == "prometheus-rules":
+            for group in d.data.get("groups") or []:
+                for rule in (group.get("rules") or []) if isinstance(group, Mapping) else []:
+                    if isinstance(rule, Mapping) and isinstance(rule.get("record"), str):
+                        env.catalog.recorded.add(rule["record"])
+    engine = Engine(env)
+    out: list[Finding] = []
+    ds_items = []
+    for d in documents:
+        start = len(engine.findings)
+        base = Finding("", "", file=d.file)
+        if d.kind == "dashboard":
+            engine.dashboard(d.data, base, d.path)
+        elif d.kind == "alert-group":
+            engine.alert_group(d.data, base, d.path)
+        elif d.kind == "alert-rule":
+            engine.alert_rule(d.data, base, d.path, {}, None)
+        elif d.kind == "alert-provisioning":
+            for i, group in enumerate(d.data.get("groups") or []):
+                if isinstance(group, Mapping):
+                    engine.alert_group(group, base, (*d.path, "groups", i), provisioning=True)
+        elif d.kind == "prometheus-rules":
+            engine.prometheus_rules(d.data, base, d.path)
+        elif d.kind == "datasource":
+            ds_items.append((d.data, base, d.path, d.locator))
+        out.extend(_locate(engine.findings[start:], d.locator))
+    start = len(engine.findings)
+    engine.datasources([(b, base, p) for b, base, p, _ in ds_items], {})
+    located: list[Finding] = []
+    locators = {id(loc): loc for *_, loc in ds_items}
+    by_path = {(base.file, tuple(p)): loc for _, base, p, loc in ds_items}
+    for f in engine.findings[start:]:
+        loc = next((l for (file, p), l in by_path.items() if file == f.file and f.path[:len(p)] == p), None)
+        located.extend(_locate([f], loc) if loc is not None else [f])
+    del locators
+    out.extend(located)
+    return _finalize(out, config)
+
+
+def _locate(findings: list[Finding], locator: Any) -> list[Finding]:
+    out = []
+    for f in findings:
+        if f.line is None and locator is not None:
+            try:
+                line, col = locator.locate(f.path, f.offset)
+            except Exception:  # locating is best effort; the finding stands without a line
+                out.append(f)
+                continue
+            f = replace(f, line=line, column=col)
+        out.append(f)
+    return out

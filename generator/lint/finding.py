@@ -1,0 +1,89 @@
+"""One lint finding: the unit every rule produces and every output format prints.
+
+Findings are plain, frozen data so that the library can return them, the command can sort
+and format them, and the JSON output can be compared across runs (deterministic order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in one object, located as precisely as the input allows.
+
+    `file` is the file the object came from (a definition module for the project's own
+    resources, the linted file otherwise); `line`/`column` point into that file when known.
+    `dashboard` is a dashboard uid, `panel` a panel title, `ref_id` a query's refId.
+    `group`/`alert` name the rule group and the alert or recording rule for rule files.
+    `path` is the JSON path of the offending value inside the file's document: it is how
+    the line is found after the fact, and is not part of the output.
+    """
+
+    rule: str
+    severity: str
+    file: str | None = None
+    dashboard: str | None = None
+    panel: str | None = None
+    panel_id: int | None = None
+    ref_id: str | None = None
+    message: str = ""
+    line: int | None = None
+    column: int | None = None
+    fix: str | None = None
+    group: str | None = None
+    alert: str | None = None
+    path: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    #: character offset inside the string at `path` (a query), to locate line and column
+    offset: int | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape DESIGN.md promises: fixed keys, null where not applicable."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "dashboard": self.dashboard,
+            "panel": self.panel,
+            "panel_id": self.panel_id,
+            "ref_id": self.ref_id,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "fix": self.fix,
+            "group": self.group,
+            "alert": self.alert,
+        }
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """File, then position, then object, then rule: stable across runs and platforms."""
+        return (
+            self.file or "",
+            self.dashboard or "",
+            self.group or "",
+            self.alert or "",
+            self.panel_id if isinstance(self.panel_id, int) else -1,
+            self.panel or "",
+            self.ref_id or "",
+            self.line or 0,
+            self.column or 0,
+            self.rule,
+            self.message,
+        )
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Deterministic order, duplicates removed (two paths to one object report once)."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Finding] = []
+    for f in sorted(findings, key=Finding.sort_key):
+        key = (f.sort_key(), f.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

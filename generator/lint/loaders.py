@@ -1,0 +1,163 @@
+"""Read the files `gac lint PATH...` is given and tell what each document is.
+
+Accepted: Grafana dashboard JSON (plain, wrapped in {"dashboard": ...}, legacy `rows`),
+alert rule groups as the provisioning API takes or returns them (a group, a single rule, or
+a list), alerting file-provisioning YAML (`apiVersion: 1`, `groups:`), Prometheus rule
+files and PrometheusRule custom resources, data source bodies and data-source provisioning
+files. Directories are searched recursively. A missing path or a file that is not valid
+JSON/YAML is a usage error (exit 2) naming the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import yaml
+
+from ..errors import GacError
+from .dashboard_model import is_dashboard
+from .locate import JsonLocator, YamlLocator
+
+SUFFIXES = (".json", ".yaml", ".yml")
+_SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".pytest_cache"}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads a bare `=` as the string Grafana's Go YAML reads.
+
+    PyYAML resolves `=` to the YAML 1.1 "value" tag and has no constructor for it
+    (corpus/MANIFEST.md, alert_resources.yaml `object_matchers: [[monitor, =, testdata]]`).
+    """
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
+@dataclass
+class Document:
+    kind: str            # dashboard | alert-group | alert-rule | alert-provisioning | prometheus-rules | datasource
+    data: Any
+    file: str
+    path: tuple[Any, ...]
+    locator: Any
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Files to lint, in a stable order; directories are searched recursively."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise GacError(f"{path}: no such file or directory")
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                if candidate.is_file() and candidate.suffix.lower() in SUFFIXES and not (
+                        set(candidate.relative_to(path).parts[:-1]) & _SKIP_DIRS):
+                    files.append(candidate)
+        else:
+            files.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def load(path: Path, display: str | None = None) -> list[Document]:
+    """Every lintable document in one file (possibly none)."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise GacError(f"{name}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise GacError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if path.suffix.lower() == ".json":
+        return load_json_text(text, name)
+    return load_yaml_text(text, name)
+
+
+def load_json_text(text: str, name: str) -> list[Document]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GacError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    locator = JsonLocator(text)
+    return list(classify(data, name, (), locator))
+
+
+def load_yaml_text(text: str, name: str) -> list[Document]:
+    loader = _Loader(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            data = loader.construct_document(node)
+            docs.extend(classify(data, name, (), YamlLocator(node, text)))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise GacError(f"{name}{where}: not valid YAML: {problem}") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Iterator[Document]:
+    """What a parsed document holds; lists are classified item by item."""
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from classify(item, name, (*path, i), locator)
+        return
+    if not isinstance(data, Mapping):
+        return
+    kind = _kind(data)
+    if kind == "prometheus-rule-crd":
+        spec = data.get("spec")
+        if isinstance(spec, Mapping):
+            yield Document("prometheus-rules", spec, name, (*path, "spec"), locator)
+        return
+    if kind == "datasource-provisioning":
+        for i, ds in enumerate(data.get("datasources") or []):
+            if isinstance(ds, Mapping):
+                yield Document("datasource", ds, name, (*path, "datasources", i), locator)
+        return
+    if kind is not None:
+        yield Document(kind, data, name, path, locator)
+
+
+def _kind(data: Mapping[str, Any]) -> str | None:
+    if data.get("kind") == "PrometheusRule":
+        return "prometheus-rule-crd"
+    if is_dashboard(data):
+        return "dashboard"
+    inner = data.get("dashboard")
+    if isinstance(inner, Mapping) and is_dashboard(inner):
+        return "dashboard"
+    groups = data.get("groups")
+    if isinstance(groups, list):
+        rules = [r for g in groups if isinstance(g, Mapping) for r in (g.get("rules") or []) if isinstance(r, Mapping)]
+        if any("data" in r or "condition" in r for r in rules) or any("folder" in g for g in groups
+                                                                       if isinstance(g, Mapping)):
+            return "alert-provisioning"
+        if any("expr" in r or "alert" in r or "record" in r for r in rules) or not rules:
+            return "prometheus-rules"
+    if isinstance(data.get("datasources"), list) and "apiVersion" in data:
+        return "datasource-provisioning"
+    rules = data.get("rules")
+    if isinstance(rules, list) and (("folderUid" in data) or ("title" in data) or ("name" in data)):
+        if all(isinstance(r, Mapping) and ("data" in r or "condition" in r) for r in rules):
+            return "alert-group"
+    if "condition" in data and isinstance(data.get("data"), list):
+        return "alert-rule"
+    if "type" in data and ("uid" in data or "name" in data) and any(k in data for k in ("url", "access", "jsonData")):
+        return "datasource"
+    return None

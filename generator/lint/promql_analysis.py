@@ -1,0 +1,292 @@
+"""Parse a PromQL expression once and collect, in one walk, every fact the rules need.
+
+The semantic rules (rate on a gauge, counters graphed raw, `histogram_quantile` without
+`le`, range-vector results, legend labels that were aggregated away, unknown metrics) all
+look at the same tree. Walking it once and caching the result by expanded text keeps
+linting close to the cost of parsing alone: dashboards repeat the same query shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+import promql_parser as pp
+
+from .promql_errors import error_offset
+from .promql_expand import IDENT, INTERVAL_SENTINEL_MS, STRING
+from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
+
+
+def _register_removed_functions() -> None:
+    """`holt_winters` was renamed in Prometheus 3; dashboards for 2.x still use it."""
+    try:
+        pp.register_extra_functions([pp.Function("holt_winters", [pp.ValueType.Matrix, pp.ValueType.Scalar,
+                                                                  pp.ValueType.Scalar], pp.ValueType.Vector)])
+    except ValueError:
+        pass  # already built in, or already registered
+
+
+_register_removed_functions()
+
+VECTOR, MATRIX, SCALAR, STRING_T = "vector", "matrix", "scalar", "string"
+_VT = {"ValueType.Vector": VECTOR, "ValueType.Matrix": MATRIX, "ValueType.Scalar": SCALAR,
+       "ValueType.String": STRING_T}  # the enum is not hashable: key by its text
+_INTERVAL = timedelta(milliseconds=INTERVAL_SENTINEL_MS["__interval"])
+_RATE_LIKE = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv"})
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels a result can carry: exactly `names` when closed, anything but `names` when open."""
+
+    closed: bool
+    names: frozenset[str]
+
+    def may_have(self, label: str) -> bool:
+        return label in self.names if self.closed else label not in self.names
+
+
+ANY = Labels(False, frozenset())
+NONE = Labels(True, frozenset())
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A metric named in the query, and whether something that makes a counter meaningful wraps it."""
+
+    name: str
+    wrapped: bool     # under rate/increase/..., a counting aggregation, or a set-operation filter
+    in_rate: str | None = None  # the rate-like function directly applied to it, if any
+    in_histogram: bool = False  # under histogram_quantile()/histogram_*(): maybe a native histogram
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    error: str | None = None
+    error_offset: int | None = None
+    result_type: str | None = None
+    selectors: tuple[Selector, ...] = ()
+    #: offsets are not available from the parser; rules report names instead
+    quantile_without_le: tuple[str, ...] = ()   # descriptions of offending aggregations
+    interval_rate_calls: tuple[str, ...] = ()   # function names using $__interval as window
+    labels: Labels = ANY
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.name for s in self.selectors))
+
+
+@lru_cache(maxsize=32768)
+def analyze(text: str) -> Analysis:
+    """Parse `text` (already expanded) and collect the facts; cached by text."""
+    try:
+        expr = pp.parse(text)
+    except (ValueError, RuntimeError, OverflowError) as exc:
+        message = str(exc).strip() or "invalid promql query"
+        return Analysis(text, error=message, error_offset=error_offset(text, message))
+    walker = _Walker()
+    rtype, labels = walker.visit(expr, False)
+    return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
+                    quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
+                    labels=labels)
+
+
+def _selector_name(vs: pp.VectorSelector) -> str | None:
+    if vs.name:
+        return vs.name
+    for m in vs.matchers.matchers:
+        if m.name == "__name__" and m.op == pp.MatchOp.Equal:
+            return m.value
+    return None
+
+
+class _Walker:
+    """One depth-first pass computing result type, label set and selector context."""
+
+    def __init__(self) -> None:
+        self.selectors: list[Selector] = []
+        self.no_le: list[str] = []
+        self.interval_calls: list[str] = []
+        self.histogram_depth = 0
+
+    def visit(self, node: pp.Expr, wrapped: bool, rate_fn: str | None = None) -> tuple[str, Labels]:
+        t = type(node)
+        if t is pp.VectorSelector:
+            name = _selector_name(node)
+            if name:
+                self.selectors.append(Selector(name, wrapped, rate_fn, self.histogram_depth > 0))
+            return VECTOR, ANY
+        if t is pp.MatrixSelector:
+            self.visit(node.vector_selector, wrapped, rate_fn)
+            return MATRIX, ANY
+        if t is pp.Call:
+            return self.call(node, wrapped)
+        if t is pp.AggregateExpr:
+            return self.aggregate(node, wrapped)
+        if t is pp.BinaryExpr:
+            return self.binary(node, wrapped)
+        if t is pp.ParenExpr or t is pp.UnaryExpr:
+            return self.visit(node.expr, wrapped, rate_fn)
+        if t is pp.SubqueryExpr:
+            _, labels = self.visit(node.expr, wrapped)
+            return MATRIX, labels
+        if t is pp.NumberLiteral:
+            return SCALAR, NONE
+        if t is pp.StringLiteral:
+            return STRING_T, NONE
+        return VECTOR, ANY  # unknown node kinds: assume the least
+
+    def call(self, node: pp.Call, wrapped: bool) -> tuple[str, Labels]:
+        name = node.func.name
+        args = node.args
+        rtype = _VT.get(str(node.func.return_type), VECTOR)
+        inner_wrapped = wrapped or name in COUNTER_FUNCTIONS or name in COUNTER_NEUTRAL_FUNCTIONS
+        rate_fn = name if name in _RATE_LIKE else None
+        labels = NONE
+        first_series = True
+        histogram = name.startswith("histogram_")
+        self.histogram_depth += histogram
+        for i, arg in enumerate(args):
+            if rate_fn and type(arg) is pp.MatrixSelector and arg.range == _INTERVAL:
+                self.interval_calls.append(name)
+            atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
+            if atype in (VECTOR, MATRIX) and first_series:
+                labels, first_series = alabels, False
+        self.histogram_depth -= histogram
+        if name == "histogram_quantile" and len(args) == 2:
+            self.check_le(args[1])
+            labels = _without(labels, {"le"})
+        elif name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is pp.StringLiteral:
+            labels = _with(labels, args[1].val)
+        elif name in ("vector", "time", "scalar", "pi") or rtype == SCALAR:
+            labels = NONE
+        elif name in ("absent", "absent_over_time", "info"):
+            labels = ANY
+        return rtype, labels
+
+    def aggregate(self, node: pp.AggregateExpr, wrapped: bool) -> tuple[str, Labels]:
+        op = str(node.op)
+        if node.param is not None and isinstance(node.param, pp.Expr):
+            self.visit(node.param, True)
+        _, inner = self.visit(node.expr, wrapped or op in COUNTING_AGGREGATIONS)
+        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+            return VECTOR, inner
+        mod = node.modifier
+        if mod is None:
+            labels = NONE
+        elif mod.type == pp.AggModifierType.By:
+            labels = Labels(True, frozenset(mod.labels))
+        else:
+            labels = _without(inner, set(mod.labels))
+        if op == "count_values" and type(node.param) is pp.StringLiteral:
+            labels = _with(labels, node.param.val)
+        return VECTOR, labels
+
+    def binary(self, node: pp.BinaryExpr, wrapped: bool) -> tuple[str, Labels]:
+        op = str(node.op).lower()
+        # a difference of two counters (allocations - frees) is a gauge, meaningful raw
+        difference = op == "-" and _is_series(node.lhs) and _is_series(node.rhs)
+        ltype, llab = self.visit(node.lhs, wrapped or difference)
+        # the right side of and/unless only filters the left side: its values never show
+        rtype, rlab = self.visit(node.rhs, wrapped or difference or op in ("and", "unless"))
+        if ltype == SCALAR and rtype == SCALAR:
+            return SCALAR, NONE
+        if ltype == SCALAR:
+            return VECTOR, rlab
+        if rtype == SCALAR:
+            return VECTOR, llab
+        if op in ("and", "unless"):
+            return VECTOR, llab
+        if op == "or":
+            return VECTOR, _union(llab, rlab)
+        mod = node.modifier
+        matching = mod.matching if mod is not None else None
+        card = mod.card if mod is not None else None
+        if card in (pp.VectorMatchCardinality.ManyToOne, pp.VectorMatchCardinality.OneToMany):
+            many = llab if card == pp.VectorMatchCardinality.ManyToOne else rlab
+            extra = frozenset(mod.group_labels or ())
+            return VECTOR, _with(many, *extra)
+        if matching is not None and matching.type == pp.LabelModifierType.Include:
+            return VECTOR, Labels(True, frozenset(matching.labels))
+        base = llab if llab.closed else rlab if rlab.closed else Labels(False, llab.names | rlab.names)
+        if matching is not None:
+            base = _without(base, set(matching.labels))
+        return VECTOR, base
+
+    def check_le(self, arg: pp.Expr) -> None:
+        """`histogram_quantile(φ, agg(...))` needs `le` to survive the aggregation."""
+        while type(arg) is pp.ParenExpr:
+            arg = arg.expr
+        if type(arg) is not pp.AggregateExpr:
+            return
+        op = str(arg.op)
+        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+            return
+        names: list[str] = []
+        _collect_names(arg.expr, names)
+        if not any(n.endswith("_bucket") for n in names):
+            return  # native histograms carry their buckets without `le`
+        mod = arg.modifier
+        if mod is None:
+            self.no_le.append(f"{op}(...) without `by (le)`")
+        elif mod.type == pp.AggModifierType.By:
+            if "le" not in mod.labels and IDENT not in mod.labels:
+                self.no_le.append(f"{op} by ({', '.join(mod.labels)})")
+        elif "le" in mod.labels:
+            self.no_le.append(f"{op} without ({', '.join(mod.labels)})")
+
+
+def _is_series(node: pp.Expr) -> bool:
+    while type(node) is pp.ParenExpr:
+        node = node.expr
+    return type(node) in (pp.VectorSelector, pp.AggregateExpr) or (
+        type(node) is pp.Call and str(node.func.return_type) == "ValueType.Vector")
+
+
+def _collect_names(node: pp.Expr, out: list[str]) -> None:
+    t = type(node)
+    if t is pp.VectorSelector:
+        name = _selector_name(node)
+        if name:
+            out.append(name)
+    elif t is pp.MatrixSelector:
+        _collect_names(node.vector_selector, out)
+    elif t is pp.Call:
+        for a in node.args:
+            _collect_names(a, out)
+    elif t is pp.BinaryExpr:
+        _collect_names(node.lhs, out)
+        _collect_names(node.rhs, out)
+    elif t in (pp.AggregateExpr, pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr):
+        _collect_names(node.expr, out)
+
+
+def _without(labels: Labels, names: set[str]) -> Labels:
+    if labels.closed:
+        return Labels(True, labels.names - names)
+    return Labels(False, labels.names | names)
+
+
+def _with(labels: Labels, *names: str) -> Labels:
+    if any(IDENT in n or STRING in n for n in names):
+        return ANY if not labels.closed else Labels(False, frozenset())
+    if labels.closed:
+        return Labels(True, labels.names | set(names))
+    return Labels(False, labels.names - set(names))
+
+
+def _union(a: Labels, b: Labels) -> Labels:
+    if a.closed and b.closed:
+        return Labels(True, a.names | b.names)
+    if a.closed:
+        return Labels(False, b.names - a.names)
+    if b.closed:
+        return Labels(False, a.names - b.names)
+    return Labels(False, a.names & b.names)

@@ -1,0 +1,137 @@
+"""Point at the place a PromQL parse error is about.
+
+promql-parser reports a message without a position ("unclosed left parenthesis", "invalid
+promql query"). A reviewer needs the place, so we find it: messages that name a token or a
+bracket are located directly with a small lexer; for the rest we search for the shortest
+prefix of the query that no continuation can turn into a valid query (prefixes are monotone:
+once no continuation exists, none exists for any longer prefix, so a binary search works).
+Only failing queries pay for this.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import promql_parser
+
+_LEX = re.compile(r"""
+  (?P<ws>\s+|\#[^\n]*)
+| (?P<str>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?)
+| (?P<num>0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:ms|[smhdwy])?(?:\d+(?:ms|[smhdwy]))*)
+| (?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)
+| (?P<op>=~|!~|!=|==|>=|<=|[-+*/%^=<>,@:!~])
+| (?P<open>[(\[{])
+| (?P<close>[)\]}])
+| (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_MIDS = ("", " x", " 1", ' "x"', "m", " 5m", ' ="x"', " (x)", " 1, x", " (x) x", ":1m")
+_TAILS = ("", " (x)", " x")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+            for m in _LEX.finditer(text) if m.lastgroup != "ws"]
+
+
+def error_offset(text: str, message: str) -> int | None:
+    """The offset in `text` that the parser's `message` is about (None if unknown)."""
+    tokens = tokenize(text)
+    if not tokens:
+        return 0
+    msg = message.lower()
+    unmatched_open, unmatched_close = _brackets(tokens)
+    if "unclosed left parenthesis" in msg or "unexpected end of input inside" in msg or msg.startswith("unclosed"):
+        want = "(" if "parenthes" in msg else "{" if "brace" in msg else "[" if "bracket" in msg else None
+        for tok in reversed(unmatched_open):
+            if want is None or tok.text == want:
+                return tok.start
+    if "unexpected right" in msg and unmatched_close:
+        return unmatched_close[0].start
+    if "unterminated" in msg:
+        for tok in tokens:
+            if tok.kind == "str" and (len(tok.text) < 2 or tok.text[-1] != tok.text[0]):
+                return tok.start
+    for pattern in (r"function with name '([^']+)'", r"call to function '([^']+)'"):
+        m = re.search(pattern, message)
+        if m:
+            for i, tok in enumerate(tokens[:-1]):
+                if tok.text == m.group(1) and tokens[i + 1].text == "(":
+                    return tok.start
+    for pattern in (r"syntax: (\S+)$", r"duration string: (\S+)$", r"illegal regex for (.+)$"):
+        m = re.search(pattern, message)
+        if m:
+            found = text.find(m.group(1))
+            if found >= 0:
+                return found
+    quoted = re.findall(r"'([^']+)'", message)
+    if quoted and "unexpected" in msg:
+        for tok in tokens:
+            if tok.text == quoted[-1] or (tok.kind == "other" and tok.text == quoted[-1][:1]):
+                return tok.start
+    return _first_dead_prefix(text, tokens)
+
+
+def _brackets(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
+    stack: list[Token] = []
+    unmatched_close: list[Token] = []
+    for tok in tokens:
+        if tok.kind == "open":
+            stack.append(tok)
+        elif tok.kind == "close":
+            if stack and _PAIRS[stack[-1].text] == tok.text:
+                stack.pop()
+            else:
+                unmatched_close.append(tok)
+    return stack, unmatched_close
+
+
+def _viable(text: str, tokens: list[Token], k: int) -> bool:
+    """Whether the prefix made of tokens[:k+1] can still be completed to a valid query."""
+    prefix = text[:tokens[k].end]
+    stack: list[str] = []
+    for tok in tokens[:k + 1]:
+        if tok.kind == "open":
+            stack.append(tok.text)
+        elif tok.kind == "close" and stack and _PAIRS[stack[-1]] == tok.text:
+            stack.pop()
+    closers = "".join(_PAIRS[c] for c in reversed(stack))
+    for mid in _MIDS:
+        for tail in _TAILS:
+            try:
+                promql_parser.parse(prefix + mid + closers + tail)
+                return True
+            except (ValueError, RuntimeError, OverflowError):
+                continue
+    return False
+
+
+def _first_dead_prefix(text: str, tokens: list[Token]) -> int:
+    lo, hi = 0, len(tokens) - 1
+    if _viable(text, tokens, hi):
+        return len(text.rstrip())
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _viable(text, tokens, mid):
+            lo = mid + 1
+        else:
+            hi = mid
+    return tokens[lo].start
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of an offset in a (possibly multi-line) text."""
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col

@@ -1,0 +1,472 @@
+"""Expand what Grafana expands before a query reaches Prometheus (or Loki), keeping an offset map.
+
+A dashboard query is not PromQL until Grafana has replaced its macros (`$__rate_interval`,
+`$__range_s`, ...) and template variables (`$job`, `${job:regex}`, `[[job]]`). To parse it we
+must substitute something, and the substitute has to fit the position, or valid queries fail
+and invalid ones pass:
+
+* inside a string literal: a harmless word (`"gacv"`), since any value is a valid string;
+* inside `[...]` or after `offset`: a duration (`5m`), or a number when a unit letter follows
+  (`[${window}m]`), or a unit when a digit precedes (`[5$unit]`);
+* inside a `by (...)`/`on (...)`-style list, in a metric name or label name: an identifier;
+* a whole label matcher (`{$filter}` or `{job="a", $filter}`): a matcher `__gacv__="gacv"`;
+* a label value outside quotes (`{job=$job}`): left bare, because Grafana sends it bare and
+  Prometheus rejects it;
+* a scalar argument (`topk($k, ...)`, `histogram_quantile($q, ...)`) or after `@`: a number;
+* a function or aggregation name (`$agg(...)`, `${fn}_over_time(...)`): a real function name
+  that fits the arguments;
+* anywhere else in an expression: an identifier, i.e. an instant vector, which is valid
+  wherever a number is except the scalar arguments above.
+
+Macros have a fixed type whatever the position, as Grafana's backend substitutes them
+blindly: durations get distinctive values (`$__interval` → `1m7ms`) so rules can recognise
+them in the parsed AST. The same scanner serves LogQL, whose lexical structure (strings,
+`{}` selectors, `[]` ranges, `by ()` lists) is the same for this purpose.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
+
+#: Grafana's variable syntax (public/app/features/variables/utils.ts `variableRegex`)
+VARIABLE_RE = re.compile(
+    r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}", re.ASCII)
+
+IDENT = "__gacv__"
+STRING = "gacv"
+NUMBER = "1"
+DURATION = "5m"
+
+#: macro → (kind, value). Durations carry a milliseconds tail so rules can spot them.
+MACROS: dict[str, tuple[str, str]] = {
+    "__interval": ("duration", "1m7ms"),
+    "__rate_interval": ("duration", "4m7ms"),
+    "__range": ("duration", "1h7ms"),
+    "__auto": ("duration", "1m8ms"),
+    "__dd_interval": ("duration", "1m"),
+    "__large_interval": ("duration", "1m"),
+    "__interval_ms": ("number", "60000"),
+    "__rate_interval_ms": ("number", "240000"),
+    "__range_s": ("number", "3600"),
+    "__range_ms": ("number", "3600000"),
+    "__from": ("number", "1700000000000"),
+    "__to": ("number", "1700003600000"),
+}
+INTERVAL_SENTINEL_MS = {"__interval": 60_007, "__rate_interval": 240_007, "__range": 3_600_007, "__auto": 60_008}
+
+#: modes: which substitutions the consumer of the query performs
+GRAFANA = "grafana"   # dashboards: macros and template variables
+ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
+NONE = "none"         # Prometheus rule files: nothing is expanded
+
+_INTERESTING = re.compile(r"""\$|\[\[|["'`]|\#|[()\[\]{},]""")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
+_MATCH_OPS = ("=~", "!~", "!=", "=")
+
+
+@dataclass(frozen=True)
+class VarUse:
+    """One variable occurrence: name, span in the original text, and the role it was given."""
+
+    name: str
+    start: int
+    end: int
+    role: str          # string | duration | number | ident | matcher | function | label-value | macro
+    fmt: str | None = None
+
+
+@dataclass(frozen=True)
+class Expansion:
+    original: str
+    text: str
+    #: (expanded start, expanded end, original start, original end) of each substitution
+    segments: tuple[tuple[int, int, int, int], ...] = ()
+    uses: tuple[VarUse, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.segments)
+
+    def to_original(self, pos: int) -> int:
+        """Map an offset in the expanded text back to the original text."""
+        if not self.segments:
+            return pos
+        starts = [s[0] for s in self.segments]
+        i = bisect.bisect_right(starts, pos) - 1
+        if i < 0:
+            return pos
+        es, ee, os_, oe = self.segments[i]
+        if pos < ee:
+            return os_
+        return pos - ee + oe
+
+
+@dataclass
+class _Frame:
+    kind: str                 # ( [ {
+    func: str | None = None   # the word before "("
+    grouping: bool = False
+    arg: int = 0
+
+
+def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = frozenset()) -> Expansion:
+    """Substitute macros and variables as Grafana would, choosing values by position.
+
+    `interval_vars` names dashboard variables of type `interval`, which always hold a
+    duration. Names made only of digits are never variables (`"$1"` in `label_replace`).
+    """
+    if mode == NONE or ("$" not in text and "[[" not in text):
+        return Expansion(text, text)
+    return _Expander(text, mode, interval_vars).run()
+
+
+class _Expander:
+    def __init__(self, text: str, mode: str, interval_vars: frozenset[str]):
+        self.src = text
+        self.mode = mode
+        self.interval_vars = interval_vars
+        self.out: list[str] = []
+        self.out_len = 0
+        self.segments: list[tuple[int, int, int, int]] = []
+        self.uses: list[VarUse] = []
+        self.stack: list[_Frame] = []
+
+    # -- output helpers -------------------------------------------------------------------
+    def copy(self, start: int, end: int) -> None:
+        if end > start:
+            self.out.append(self.src[start:end])
+            self.out_len += end - start
+
+    def substitute(self, start: int, end: int, value: str, use: VarUse) -> None:
+        self.segments.append((self.out_len, self.out_len + len(value), start, end))
+        self.out.append(value)
+        self.out_len += len(value)
+        self.uses.append(use)
+
+    def run(self) -> Expansion:
+        src = self.src
+        pos = 0
+        n = len(src)
+        while pos < n:
+            m = _INTERESTING.search(src, pos)
+            if m is None:
+                break
+            i = m.start()
+            ch = src[i]
+            if ch == "$" or ch == "[" and src.startswith("[[", i):
+                vm = VARIABLE_RE.match(src, i)
+                if vm is not None and self.is_variable(vm):
+                    self.copy(pos, i)
+                    self.variable(vm)
+                    pos = vm.end()
+                    continue
+                if ch == "$":
+                    self.copy(pos, i + 1)
+                    pos = i + 1
+                    continue
+            if ch in "\"'`":
+                end = _string_end(src, i)
+                self.copy(pos, i)
+                self.string(i, end)
+                pos = end
+                continue
+            if ch == "#":
+                end = src.find("\n", i)
+                end = n if end < 0 else end
+                self.copy(pos, end)
+                pos = end
+                continue
+            self.copy(pos, i + 1)
+            pos = i + 1
+            if ch in "([{":
+                frame = _Frame(ch)
+                if ch == "(":
+                    word = _word_before(src, i, skip_space=True)
+                    if word:
+                        frame.func = word
+                        frame.grouping = word.lower() in GROUPING_KEYWORDS
+                self.stack.append(frame)
+            elif ch in ")]}":
+                if self.stack:
+                    self.stack.pop()
+            elif ch == "," and self.stack:
+                self.stack[-1].arg += 1
+        self.copy(pos, n)
+        return Expansion(src, "".join(self.out), tuple(self.segments), tuple(self.uses))
+
+    def is_variable(self, vm: re.Match[str]) -> bool:
+        name = vm.group(1) or vm.group(2) or vm.group(4)
+        if name is None or name.isdigit():
+            return False
+        if self.mode == ALERT:
+            return name in MACROS
+        return True
+
+    # -- strings --------------------------------------------------------------------------
+    def string(self, start: int, end: int) -> None:
+        """Copy a string literal, replacing variables inside it by a plain word."""
+        pos = start
+        body = self.src[start:end]
+        if "$" not in body and "[[" not in body:
+            self.copy(start, end)
+            return
+        for vm in VARIABLE_RE.finditer(self.src, start + 1, max(start + 1, end - 1)):
+            if not self.is_variable(vm):
+                continue
+            self.copy(pos, vm.start())
+            name, fmt = _name_fmt(vm)
+            value = MACROS[name][1] if name in MACROS else STRING
+            self.substitute(vm.start(), vm.end(), value, VarUse(name, vm.start(), vm.end(), "string", fmt))
+            pos = vm.end()
+        self.copy(pos, end)
+
+    # -- variables outside strings --------------------------------------------------------
+    def variable(self, vm: re.Match[str]) -> None:
+        name, fmt = _name_fmt(vm)
+        start, end = vm.start(), vm.end()
+        if name in MACROS:
+            kind, value = MACROS[name]
+            role = "macro"
+            if kind == "number" and name in ("__from", "__to") and fmt and "date" in fmt and ":" not in fmt:
+                value = NUMBER
+        elif name in self.interval_vars:
+            value, role = DURATION, "duration"
+        else:
+            value, role = self.choose(name, fmt, start, end)
+        self.substitute(start, end, value, VarUse(name, start, end, role, fmt))
+
+    def choose(self, name: str, fmt: str | None, start: int, end: int) -> tuple[str, str]:
+        src = self.src
+        top = self.stack[-1] if self.stack else None
+        before = src[start - 1] if start > 0 else ""
+        after = src[end] if end < len(src) else ""
+        prev = _prev_significant(src, start)
+        nxt_pos = _skip_space(src, end)
+        nxt = src[nxt_pos] if nxt_pos < len(src) else ""
+        quoted = _quote_format(fmt)
+
+        if top is not None and top.kind == "[" or _prev_word(src, start) == "offset":
+            if after.isalpha():
+                return "5", "number"
+            if before.isdigit():
+                return "m", "duration"
+            return DURATION, "duration"
+        if prev == "@":
+            return NUMBER, "number"
+        if top is not None and top.kind == "{":
+            if prev in ("=", "~"):           # after =, !=, =~, !~
+                if quoted:
+                    return quoted, "string"
+                return IDENT, "label-value"
+            if src.startswith(_MATCH_OPS, nxt_pos):
+                return IDENT, "ident"
+            if nxt in ("}", ",") and prev in ("{", ","):
+                return f'{IDENT}="{STRING}"', "matcher"
+            return IDENT, "ident"
+        if top is not None and top.kind == "(" and top.grouping:
+            return IDENT, "ident"
+        if quoted:
+            return quoted, "string"
+        left_adjacent = before in _WORD_CHARS and before != ""
+        right_adjacent = after in _WORD_CHARS and after != ""
+        if left_adjacent or right_adjacent:
+            word_end = end
+            while word_end < len(src) and src[word_end] in _WORD_CHARS:
+                word_end += 1
+            if _skip_space(src, word_end) < len(src) and src[_skip_space(src, word_end)] == "(":
+                left_part = _word_before(src, start, skip_space=False)
+                right_part = src[end:word_end]
+                fill = _function_fill(left_part, right_part)
+                if fill:
+                    return fill, "function"
+            return IDENT, "ident"
+        if nxt == "(":
+            return self.function_for(nxt_pos), "function"
+        if src.startswith(("by", "without"), nxt_pos) and not _word_continues(src, nxt_pos):
+            return "sum", "function"
+        if top is not None and top.kind == "(" and top.func and top.arg in SCALAR_ARGS.get(top.func, ()):
+            return NUMBER, "number"
+        return IDENT, "ident"
+
+    def function_for(self, open_pos: int) -> str:
+        """A function or aggregation name that accepts the arguments written after it."""
+        src = self.src
+        close = _matching_paren(src, open_pos)
+        args = _split_args(src, open_pos + 1, close)
+        after = _skip_space(src, close + 1)
+        if src.startswith(("by", "without"), after) and not _word_continues(src, after):
+            return "sum"
+        ranged = [_has_top_level_range(a) for a in args]
+        if not args:
+            return "time"
+        if len(args) == 1:
+            return "rate" if ranged[0] else "sum"
+        if len(args) == 2:
+            return "quantile_over_time" if ranged[1] else "topk"
+        return "sum"
+
+
+def _name_fmt(vm: re.Match[str]) -> tuple[str, str | None]:
+    if vm.group(1):
+        return vm.group(1), None
+    if vm.group(2):
+        return vm.group(2), vm.group(3)
+    return vm.group(4), vm.group(6)
+
+
+def _quote_format(fmt: str | None) -> str | None:
+    if fmt == "doublequote":
+        return f'"{STRING}"'
+    if fmt == "singlequote":
+        return f"'{STRING}'"
+    return None
+
+
+def _string_end(src: str, start: int) -> int:
+    """Index just past the string literal starting at `start` (end of text if unterminated)."""
+    quote = src[start]
+    i = start + 1
+    n = len(src)
+    if quote == "`":
+        j = src.find("`", i)
+        return n if j < 0 else j + 1
+    while i < n:
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == quote:
+            return i + 1
+        if c == "\n":
+            return i  # PromQL strings cannot span lines; let the parser report it
+        i += 1
+    return n
+
+
+def _skip_space(src: str, pos: int) -> int:
+    n = len(src)
+    while pos < n and src[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _prev_significant(src: str, pos: int) -> str:
+    pos -= 1
+    while pos >= 0 and src[pos] in " \t\r\n":
+        pos -= 1
+    return src[pos] if pos >= 0 else ""
+
+
+def _prev_word(src: str, pos: int) -> str | None:
+    word = _word_before(src, pos, skip_space=True)
+    return word.lower() if word else None
+
+
+def _word_before(src: str, pos: int, skip_space: bool) -> str:
+    """The identifier that ends at `pos` (after skipping blanks when asked), or ""."""
+    end = pos
+    if skip_space:
+        while end > 0 and src[end - 1] in " \t\r\n":
+            end -= 1
+    start = end
+    while start > 0 and src[start - 1] in _WORD_CHARS:
+        start -= 1
+    return src[start:end]
+
+
+def _word_continues(src: str, pos: int) -> bool:
+    """Whether the keyword at `pos` (by/without) is really a longer identifier."""
+    for kw in ("without", "by"):
+        if src.startswith(kw, pos):
+            end = pos + len(kw)
+            return end < len(src) and src[end] in _WORD_CHARS
+    return True
+
+
+def _function_fill(left: str, right: str) -> str | None:
+    """The piece that completes `left + ? + right` into a known function name."""
+    for name in sorted(CALLABLE, key=lambda f: (len(f), f)):
+        if len(name) > len(left) + len(right) and name.startswith(left) and name.endswith(right):
+            return name[len(left):len(name) - len(right)]
+    return None
+
+
+def _matching_paren(src: str, open_pos: int) -> int:
+    depth = 0
+    i = open_pos
+    n = len(src)
+    while i < n:
+        c = src[i]
+        if c in "\"'`":
+            i = _string_end(src, i)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return n - 1
+
+
+def _split_args(src: str, start: int, end: int) -> list[str]:
+    args: list[str] = []
+    depth = 0
+    i = start
+    last = start
+    while i < end:
+        c = src[i]
+        if c in "\"'`":
+            i = _string_end(src, i)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            args.append(src[last:i])
+            last = i + 1
+        i += 1
+    tail = src[last:end]
+    if tail.strip() or args:
+        args.append(tail)
+    return args
+
+
+def _has_top_level_range(arg: str) -> bool:
+    depth = 0
+    i = 0
+    while i < len(arg):
+        c = arg[i]
+        if c in "\"'`":
+            i = _string_end(arg, i)
+            continue
+        if c == "[" and depth == 0:
+            return True
+        if c in "({":
+            depth += 1
+        elif c in ")}":
+            depth -= 1
+        i += 1
+    return False
+
+
+def variable_names(text: str) -> list[tuple[str, int, int]]:
+    """Every `$var`/`${var}`/`[[var]]` reference in a text: (name, start, end)."""
+    out = []
+    for vm in VARIABLE_RE.finditer(text):
+        name, _ = _name_fmt(vm)
+        if not name.isdigit():
+            out.append((name, vm.start(), vm.end()))
+    return out
+
+
+def interval_variables(variables: Mapping[str, str]) -> frozenset[str]:
+    """Names of `interval`-type variables, given a name → type mapping."""
+    return frozenset(name for name, kind in variables.items() if kind == "interval")

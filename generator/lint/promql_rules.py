@@ -1,0 +1,262 @@
+"""Rules about PromQL expressions: panels, query variables, alert queries and rule files.
+
+Each rule reads the facts the single analysis walk collected (promql_analysis.py), so
+adding a rule does not add a parse or a walk.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .catalog import COUNTER, GAUGE
+from .contexts import QueryContext
+from .promql_analysis import MATRIX
+from .promql_expand import IDENT, STRING
+from .promql_names import COUNTER_SUFFIXES
+from .registry import Issue, rule
+
+_LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_PLACEHOLDERS = (IDENT, STRING)
+
+
+def _is_placeholder(name: str) -> bool:
+    return any(p in name for p in _PLACEHOLDERS)
+
+
+@rule("promql-syntax", "error", "PromQL must parse after Grafana's macro and variable expansion", "query")
+def promql_syntax(ctx: QueryContext) -> Iterator[Issue]:
+    """Grafana sends the query to Prometheus after replacing `$__rate_interval`, `$__range`, ... and
+    template variables; if the result does not parse, the panel shows an error instead of data
+    and an alert goes to its error state. The expression is parsed with promql-parser after
+    substituting values that fit each position (durations in `[]`, identifiers in `by ()`,
+    strings in quotes), so valid queries pass whatever variables they use.
+
+    Bad:
+        sum(rate(http_server_duration_milliseconds_count{job="$job"}[$__rate_interval])
+    Good:
+        sum(rate(http_server_duration_milliseconds_count{job="$job"}[$__rate_interval]))
+    """
+    a = ctx.analysis
+    if a.ok:
+        return
+    offset = ctx.expansion.to_original(a.error_offset) if a.error_offset is not None else None
+    hint = ""
+    if ctx.usage == "alert" and re.search(r"\$\w|\$\{", ctx.text):
+        hint = " (Grafana alerting does not expand dashboard template variables)"
+    for use in ctx.expansion.uses:
+        if use.role == "label-value":
+            hint = (f" (the value of ${use.name} is inserted without quotes: write "
+                    f"{{label=\"${use.name}\"}} or {{label=~\"${use.name}\"}})")
+            offset = use.start
+            break
+    yield Issue(f"PromQL does not parse: {a.error}{hint}", "fix the expression; check it in Grafana's Explore",
+                offset=offset)
+
+
+@rule("promql-range-result", "error", "A query run as a range query must not return a range vector", "query")
+def promql_range_result(ctx: QueryContext) -> Iterator[Issue]:
+    """Prometheus rejects a range query whose result is a range vector ("invalid expression type
+    range vector for range query"), and rule evaluation rejects it too. Grafana runs a panel
+    target as a range query unless it is instant-only, and an alert query when `range` is set.
+
+    Bad:
+        http_server_duration_milliseconds_count[5m]
+    Good:
+        rate(http_server_duration_milliseconds_count[5m])
+    """
+    a = ctx.analysis
+    if not a.ok or a.result_type != MATRIX:
+        return
+    if ctx.usage in ("panel", "annotation", "alert") and not ctx.range_query:
+        return  # an instant query may return samples over a range (tables, reduce in alerts)
+    if ctx.usage in ("variable", "datasource"):
+        return
+    where = {"panel": "the panel runs it as a range query", "annotation": "annotations run range queries",
+             "alert": "the alert query has `range: true`", "alerting-rule": "rules are evaluated as instant vectors",
+             "recording-rule": "recording rules must produce an instant vector"}.get(ctx.usage, "")
+    yield Issue(f"the query returns a range vector, which Prometheus rejects here: {where}",
+                "apply a function over the range (rate(), increase(), avg_over_time(), ...), "
+                "or set the target to instant only")
+
+
+#: name endings that say "current value", not "running total"
+_GAUGE_SUFFIXES = ("_ratio", "_percent", "_percentage", "_depth", "_size", "_capacity", "_limit", "_current",
+                   "_info", "_celsius", "_in_flight", "_inflight", "_active", "_active_requests", "_utilization",
+                   "_usage_bytes", "_bytes_free", "_available_bytes", "_temperature", "_timestamp_seconds",
+                   "_last_seen", "_start_time_seconds", "_goroutines", "_threads", "_up")
+
+
+def _rated(ctx: QueryContext) -> Iterator[tuple[str, str]]:
+    """(function, metric) for each rate()/irate()/increase() over a plain selector; native
+    histograms (fed to histogram_*()) count as counters."""
+    seen = set()
+    for sel in ctx.analysis.selectors:
+        if sel.in_rate not in ("rate", "irate", "increase") or sel.in_histogram or sel.name in seen \
+                or _is_placeholder(sel.name):
+            continue
+        seen.add(sel.name)
+        yield sel.in_rate, sel.name
+
+
+@rule("promql-rate-non-counter", "warning", "rate(), irate() and increase() need a counter", "query")
+def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
+    """`rate()` assumes a monotonic counter and treats every decrease as a reset, so on a gauge it
+    returns nonsense. Reported when the metric catalog (exposition file `# TYPE`, Prometheus
+    metadata, the shipped OpenTelemetry names) says the metric is a gauge, or when its name
+    says so (`_ratio`, `_depth`, `_size`, `_capacity`, `_limit`, `_info`, ...). Names that
+    merely lack a counter suffix are `promql-rate-unsuffixed`.
+
+    Bad:
+        rate(otelcol_exporter_queue_size[5m])
+    Good:
+        avg_over_time(otelcol_exporter_queue_size[5m])
+    """
+    for fn, name in _rated(ctx):
+        kind = ctx.env.catalog.kind(name)
+        if kind == GAUGE:
+            why = "the metric catalog says it is a gauge"
+        elif kind is None and not name.endswith(COUNTER_SUFFIXES) and name.endswith(_GAUGE_SUFFIXES):
+            why = "its name says it is a current value"
+        else:
+            continue
+        yield Issue(f"{fn}() on {name}, which is not a counter: {why}",
+                    "use deriv(), delta() or *_over_time() for gauges")
+
+
+@rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query")
+def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
+    """By convention (and as the OpenTelemetry exporter writes them) counters end in `_total`,
+    and histogram parts in `_count`, `_sum`, `_bucket`. `rate()` on a name without such a suffix
+    is either a gauge (a bug) or an old-style counter (node_vmstat_pgmajfault, OpenCensus
+    metrics); without metadata we cannot tell, hence "info". Give --metrics-file or
+    --prometheus-url to decide with the metric's `# TYPE`.
+
+    Bad:
+        rate(kubelet_evictions[5m])          (type unknown)
+    Good:
+        rate(kubelet_evictions_total[5m])
+    """
+    for fn, name in _rated(ctx):
+        kind = ctx.env.catalog.kind(name)
+        if kind is None and not name.endswith(COUNTER_SUFFIXES) and not name.endswith(_GAUGE_SUFFIXES):
+            yield Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) and "
+                        "its type is unknown", "check it is a counter; name counters with _total")
+
+
+@rule("promql-counter-raw", "warning", "Counters should be graphed through rate() or increase()", "query")
+def promql_counter_raw(ctx: QueryContext) -> Iterator[Issue]:
+    """A counter's raw value only says how much happened since the process started: it drops to
+    zero on every restart and grows forever. Graph or alert on its rate or increase. Counting
+    series (`count()`), `absent()`, `changes()`, `resets()` and the right side of `and`/`unless`
+    are fine. Histogram buckets inside `histogram_quantile` without `rate` are reported too.
+
+    Bad:
+        sum by (receiver) (otelcol_receiver_refused_spans_total)
+    Good:
+        sum by (receiver) (rate(otelcol_receiver_refused_spans_total[$__rate_interval]))
+    """
+    if ctx.usage in ("variable", "datasource"):
+        return
+    seen = set()
+    for sel in ctx.analysis.selectors:
+        if sel.wrapped or sel.name in seen or _is_placeholder(sel.name):
+            continue
+        kind = ctx.env.catalog.kind(sel.name)
+        counter = kind == COUNTER or sel.name.endswith("_total") and kind != GAUGE or \
+            sel.name.endswith("_bucket") and kind != GAUGE
+        if counter and "uptime" not in sel.name:  # uptime is the one counter whose raw value is the point
+            seen.add(sel.name)
+            yield Issue(f"{sel.name} is a counter used without rate()/increase(): its raw value resets on "
+                        "restart and only grows",
+                        f"wrap it: rate({sel.name}[$__rate_interval]) or increase({sel.name}[$__range])")
+
+
+@rule("promql-histogram-quantile-le", "error", "histogram_quantile() needs `le` kept by the inner aggregation",
+      "query")
+def promql_histogram_quantile_le(ctx: QueryContext) -> Iterator[Issue]:
+    """`histogram_quantile()` over classic histograms computes quantiles from the `le` (bucket
+    bound) label. An aggregation that drops `le` leaves one series per group and the
+    function returns nothing (or NaN).
+
+    Bad:
+        histogram_quantile(0.95, sum by (service_name) (rate(http_server_duration_milliseconds_bucket[5m])))
+    Good:
+        histogram_quantile(0.95, sum by (service_name, le) (rate(http_server_duration_milliseconds_bucket[5m])))
+    """
+    for desc in ctx.analysis.quantile_without_le:
+        yield Issue(f"histogram_quantile() over `{desc}`: the aggregation drops the `le` label, so no quantile "
+                    "can be computed", "add le to the by (...) list")
+
+
+@rule("promql-interval-rate-window", "warning", "Use $__rate_interval, not $__interval, as a rate() window",
+      "query")
+def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
+    """`$__interval` is the panel's step; when it is shorter than two scrape intervals, `rate()`
+    over it finds fewer than two samples and the graph has gaps or is empty when zoomed in.
+    `$__rate_interval` is at least four scrape intervals (the data source's scrape interval).
+
+    Bad:
+        rate(http_server_request_duration_seconds_count[$__interval])
+    Good:
+        rate(http_server_request_duration_seconds_count[$__rate_interval])
+    """
+    for fn in dict.fromkeys(ctx.analysis.interval_rate_calls):
+        use = next((u for u in ctx.expansion.uses if u.name == "__interval"), None)
+        yield Issue(f"{fn}() over [$__interval]: with a short time range the window holds fewer than two samples",
+                    "use [$__rate_interval]", offset=use.start if use else None)
+
+
+@rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query")
+def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
+    """A misspelt metric name returns no data, silently: the panel says "No data" and the alert
+    never fires. Names are checked against a catalog: an exposition file (--metrics-file),
+    a live Prometheus/Mimir (--prometheus-url), and the OpenTelemetry Collector and
+    semantic-convention names shipped with gac, which alone only judge the families they
+    describe completely (otelcol_receiver_*, http_server_duration*, gen_ai_client_*, ...).
+
+    Bad:
+        rate(otelcol_receiver_accepted_spans[5m])
+    Good:
+        rate(otelcol_receiver_accepted_spans_total[5m])
+    """
+    catalog = ctx.env.catalog
+    for name in ctx.analysis.metric_names:
+        if _is_placeholder(name) or catalog.is_known(name) or not catalog.judged(name):
+            continue
+        suggestion = catalog.suggest(name)
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        offset = ctx.text.find(name)
+        yield Issue(f"metric {name} is not in {catalog.source_text()}{hint}",
+                    f"use {suggestion}" if suggestion else "check the metric name against the exporter's /metrics",
+                    offset=offset if offset >= 0 else None)
+
+
+@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query")
+def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
+    """`{{label}}` in a legend is replaced by the series' label value; when the query aggregates
+    the label away (`sum by (job)` and `{{instance}}`), every series shows the same empty
+    legend and the lines cannot be told apart.
+
+    Bad:
+        expr: sum by (job) (rate(x_total[5m]))    legendFormat: {{instance}}
+    Good:
+        expr: sum by (job, instance) (rate(x_total[5m]))    legendFormat: {{instance}}
+    """
+    if not ctx.legend or "{{" not in ctx.legend or not ctx.analysis.ok:
+        return
+    labels = ctx.analysis.labels
+    if any(_is_placeholder(n) for n in labels.names):
+        return
+    for m in _LEGEND.finditer(ctx.legend):
+        label = m.group(1)
+        if label == "__name__" or "$" in label:
+            continue
+        if not labels.may_have(label):
+            kept = ", ".join(sorted(labels.names)) if labels.closed else None
+            detail = f"the result keeps only: {kept}" if kept else \
+                f"the query drops {label}" if labels.closed is False else "the result has no labels"
+            if labels.closed and not labels.names:
+                detail = "the result has no labels"
+            yield Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
+                        f"add {label} to the by (...) clause or change the legend", at=ctx.legend_path)

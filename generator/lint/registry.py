@@ -1,0 +1,101 @@
+"""The rule registry: every rule has an id, a severity, a one-line summary and a docstring.
+
+Rules are plain functions registered with `@rule(...)`. A rule receives the context of the
+object it checks (a dashboard, a panel, a query, an alert rule, ...) and yields `Issue`s; the
+engine turns them into `Finding`s with the object's location, so rules stay free of
+bookkeeping. The docstring is the rule's documentation (`gac lint --list-rules`): it says
+why the rule exists and shows a bad and a good example, as sqlfluff and pint document theirs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .finding import SEVERITIES
+
+#: What a rule looks at. The engine calls each rule once per object of its scope.
+SCOPES = (
+    "dashboard",      # DashboardContext: the whole dashboard model
+    "panel",          # PanelContext: one panel (rows, collapsed rows and legacy rows included)
+    "target",         # TargetContext: one panel target with its effective data source
+    "variable",       # VariableContext: one templating variable
+    "query",          # QueryContext: one PromQL expression (panels, variables, alerts, rule files)
+    "alert-group",    # AlertGroupContext: a Grafana-managed rule group
+    "alert-rule",     # AlertRuleContext: a Grafana-managed alert rule
+    "prom-rule",      # PromRuleContext: a Prometheus alerting or recording rule
+    "datasource",     # DatasourceContext: one data source definition
+    "datasources",    # DatasourceSetContext: all data sources together (cross references, ports)
+)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a rule reports; the engine adds rule id, severity and location.
+
+    `offset` is a character offset into the checked text (a query) when the rule can point
+    inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it
+    (a sibling such as a target's legendFormat); `where` overrides location fields (e.g. a
+    dashboard rule naming the panel with a duplicate id).
+    """
+
+    message: str
+    fix: str | None = None
+    offset: int | None = None
+    path: tuple[Any, ...] | None = None
+    where: dict[str, Any] | None = None
+    at: tuple[Any, ...] | None = None
+
+
+Check = Callable[[Any], Iterable[Issue]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    scopes: tuple[str, ...]
+    check: Check
+    doc: str
+
+    @property
+    def scope(self) -> str:
+        return ", ".join(self.scopes)
+
+    @property
+    def module(self) -> str:
+        return self.check.__module__.rsplit(".", 1)[-1]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...]) -> Callable[[Check], Check]:
+    """Register a check function as a rule. The function's docstring is the rule's doc.
+
+    A rule may apply to several scopes (an alert-label rule to Grafana-managed and to
+    Prometheus alert rules); its check then receives contexts of each of those kinds.
+    """
+    scopes = (scope,) if isinstance(scope, str) else tuple(scope)
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {rule_id}: severity {severity!r} is not one of {SEVERITIES}")
+    for s in scopes:
+        if s not in SCOPES:
+            raise ValueError(f"rule {rule_id}: scope {s!r} is not one of {SCOPES}")
+
+    def register(check: Check) -> Check:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        doc = inspect.cleandoc(check.__doc__ or "")
+        if "Bad:" not in doc or "Good:" not in doc:
+            raise ValueError(f"rule {rule_id}: the docstring must show a 'Bad:' and a 'Good:' example")
+        RULES[rule_id] = Rule(rule_id, severity, summary, scopes, check, doc)
+        return check
+
+    return register
+
+
+def rules_in_scope(scope: str) -> list[Rule]:
+    return [r for r in sorted(RULES.values(), key=lambda r: r.id) if scope in r.scopes]
