@@ -11,7 +11,8 @@ import click
 from .connection import DEFAULT_TIMEOUT
 from .plan import Plan
 from .progress import ProgressBar
-from .report import outcome_line, plan_json, plan_text, sync_json, sync_text
+from .retry import RetryPolicy
+from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
 from .session import Options, Session, apply, make_plan, open_session
 
 
@@ -32,6 +33,8 @@ def _common(fn):  # type: ignore[no-untyped-def]
         click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."),
         click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
                      help="Parallel requests within a level."),
+        click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,
+                     help="Tries per request on 429, 502/503/504, timeouts and dropped connections."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -39,12 +42,13 @@ def _common(fn):  # type: ignore[no-untyped-def]
 
 
 def _open(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
-          *, for_write: bool) -> Session:
+          retries: int, *, for_write: bool) -> Session:
     if insecure:
         click.echo("warning: TLS certificate verification is off (--insecure): anyone on the network path can "
                    "read the token", err=True)
     return open_session(Options(root=root, env=env, ca_cert=ca_cert, insecure=insecure, timeout=timeout,
-                                workers=workers), os.environ, for_write=for_write)
+                                workers=workers, policy=RetryPolicy(attempts=retries)), os.environ,
+                        for_write=for_write)
 
 
 def _plan(session: Session, prune: bool, force: bool, quiet: bool, fmt: str) -> Plan:
@@ -68,9 +72,10 @@ def _show_plan(session: Session, plan: Plan, fmt: str, verbose: bool, quiet: boo
 @_common
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes (or conflicts) are pending, 0 when none.")
 def plan_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
-                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, detailed_exitcode: bool) -> None:
+                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, retries: int,
+                 detailed_exitcode: bool) -> None:
     """Show what `gac sync` would do: + create, ~ update, - delete (--prune), ! conflict, = unchanged (-v)."""
-    session = _open(root, env, ca_cert, insecure, timeout, workers, for_write=False)
+    session = _open(root, env, ca_cert, insecure, timeout, workers, retries, for_write=False)
     try:
         plan = _plan(session, prune, force, quiet, fmt)
     finally:
@@ -84,14 +89,15 @@ def plan_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool
 @_common
 @click.option("--dry-run", is_flag=True, help="Only plan (same as `gac plan`).")
 def sync_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
-                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, dry_run: bool) -> None:
+                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, retries: int,
+                 dry_run: bool) -> None:
     """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
 
     Exit 0 when everything was applied, 1 on conflicts or failed writes (the report says
     what was and was not applied; re-running converges), 2 on usage, authentication or
     connection errors and missing secrets (nothing written).
     """
-    session = _open(root, env, ca_cert, insecure, timeout, workers, for_write=not dry_run)
+    session = _open(root, env, ca_cert, insecure, timeout, workers, retries, for_write=not dry_run)
     try:
         plan = _plan(session, prune, force, quiet, fmt)
         if dry_run:
@@ -101,8 +107,6 @@ def sync_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool
         bar = ProgressBar(enabled=None if not quiet and fmt == "text" else False)
         live_lines = fmt == "text" and not quiet and not (bar.enabled and writes >= bar.min_total)
         if fmt == "text" and not quiet:
-            from .report import header
-
             click.echo(header(session.target, session.env_name))
             for note in plan.notes:
                 click.echo(f"Note: {note}")
