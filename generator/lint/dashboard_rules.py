@@ -76,6 +76,24 @@ def _references(ctx: DashboardContext) -> Iterator[tuple[str, tuple[Any, ...], i
             yield row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None  # type: ignore[misc]
 
 
+def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
+    """Location fields (panel, refId) for a path inside the dashboard."""
+    best = None
+    for panel in ctx.panels:
+        if path[:len(panel.path)] == panel.path and (best is None or len(panel.path) > len(best.path)):
+            best = panel
+    if best is None:
+        for name, vpath in ctx.variable_paths.items():
+            if path[:len(vpath)] == vpath:
+                return {"panel": f"variable {name}"}
+        return {}
+    where: dict[str, Any] = {"panel": best.base.panel, "panel_id": best.base.panel_id}
+    for t in best.targets:
+        if path[:len(t.path)] == t.path:
+            where["ref_id"] = t.base.ref_id
+    return where
+
+
 @rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard")
 def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
     """Without a uid Grafana invents one on import: links and bookmarks break on every
@@ -179,7 +197,7 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
             continue
         reported.add((name, path))
         yield Issue(f"variable ${name} is used but not defined", f"add a template variable named {name} "
-                    "or fix the reference", at=path)
+                    "or fix the reference", at=path, where=_where(ctx, path), offset=offset)
 
 
 @rule("template-variable-unused", "warning", "Template variables should be used", "dashboard")

@@ -389,8 +389,14 @@ def lint_resources(resources: list[Resource], config: LintConfig,
     return _finalize(engine.findings, config)
 
 
-def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = None) -> list[Finding]:
-    """Lint files and directories; raises GacError (exit 2) for a missing or unreadable file."""
+def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = None,
+               environments: Mapping[str, Any] | None = None) -> list[Finding]:
+    """Lint files and directories; raises GacError (exit 2) for a missing or unreadable file.
+
+    Data sources found among the files (API bodies, provisioning files, generated/datasources)
+    and those declared in the config are the known set; `environments` resolves URL
+    placeholders in data source bodies, as for the project's own resources.
+    """
     documents: list[Document] = []
     for path in discover([Path(p) for p in paths]):
         documents.extend(load(path))
@@ -404,7 +410,7 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
                         env.catalog.recorded.add(rule["record"])
     engine = Engine(env)
     out: list[Finding] = []
-    ds_items = []
+    datasource_docs = []
     for d in documents:
         start = len(engine.findings)
         base = Finding("", "", file=d.file)
@@ -421,18 +427,13 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
         elif d.kind == "prometheus-rules":
             engine.prometheus_rules(d.data, base, d.path)
         elif d.kind == "datasource":
-            ds_items.append((d.data, base, d.path, d.locator))
+            datasource_docs.append(d)
         out.extend(_locate(engine.findings[start:], d.locator))
     start = len(engine.findings)
-    engine.datasources([(b, base, p) for b, base, p, _ in ds_items], {})
-    located: list[Finding] = []
-    locators = {id(loc): loc for *_, loc in ds_items}
-    by_path = {(base.file, tuple(p)): loc for _, base, p, loc in ds_items}
+    engine.datasources([(d.data, Finding("", "", file=d.file), d.path) for d in datasource_docs], environments or {})
     for f in engine.findings[start:]:
-        loc = next((l for (file, p), l in by_path.items() if file == f.file and f.path[:len(p)] == p), None)
-        located.extend(_locate([f], loc) if loc is not None else [f])
-    del locators
-    out.extend(located)
+        owner = next((d for d in datasource_docs if d.file == f.file and f.path[:len(d.path)] == d.path), None)
+        out.extend(_locate([f], owner.locator) if owner is not None else [f])
     return _finalize(out, config)
 
 

@@ -1,0 +1,126 @@
+"""`gac lint [PATH...]`: a thin click command over the lint library.
+
+Without paths it compiles the project (definitions under --root) and lints the resulting
+resources together with grafana.yaml's environments; with paths it lints those files and
+directories. Exit codes follow DESIGN.md: 0 clean, 1 error findings (warnings too with
+--strict), 2 usage or I/O problems (missing file, invalid JSON/YAML, bad configuration).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from ..errors import ConfigError, GacError
+from .formats import FORMATS, format_findings, rules_json, rules_markdown, rules_text
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """grafana.yaml given with --config (a file, or the directory holding it)."""
+    if path.is_dir():
+        from ..config import load_config
+
+        return load_config(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file (--config)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _declared(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        uid, sep, ds_type = value.partition("=")
+        if not sep or not uid.strip() or not ds_type.strip():
+            raise click.BadParameter(f"{value!r}: expected UID=TYPE, e.g. loki-ops=loki", param_hint="--datasource")
+        out[uid.strip()] = ds_type.strip()
+    return out
+
+
+def _environments(config: dict[str, Any], env: str | None) -> dict[str, Any]:
+    envs = config.get("environments") or {}
+    if env is None:
+        return envs
+    from ..config import environment
+
+    return {env: environment(config, env)}
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format (sarif for GitHub code scanning, github for workflow annotations).")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--list-rules", is_flag=True, help="Print the rules with their documentation and exit.")
+@click.option("--prometheus-url", metavar="URL", help="Check metric names against a live Prometheus/Mimir.")
+@click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Check metric names against an exposition file (curl collector:8889/metrics). Repeatable.")
+@click.option("--env", help="Check data source URLs of this environment of grafana.yaml only.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="GRAFANA_YAML",
+              help="grafana.yaml to read the lint: section and environments from (default: ROOT/grafana.yaml).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="Repository root holding the definitions (used when no PATH is given).")
+@click.option("--quiet", is_flag=True, help="Print only findings that fail the run, and nothing when clean.")
+@click.option("--datasource", "datasources", multiple=True, metavar="UID=TYPE",
+              help="Declare a data source that exists outside this repository. Repeatable.")
+@click.pass_context
+def lint_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, list_rules: bool,
+                 prometheus_url: str | None, metrics_files: tuple[Path, ...], env: str | None,
+                 config_path: Path | None, root: Path, quiet: bool, datasources: tuple[str, ...]) -> None:
+    """Lint the project's definitions, or Grafana dashboard / alert / rule files and directories."""
+    try:
+        code = _run(paths, fmt, strict, list_rules, prometheus_url, metrics_files, env, config_path, root, quiet,
+                    datasources)
+    except GacError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(exc.exit_code)
+        return
+    ctx.exit(code)
+
+
+def _run(paths: tuple[Path, ...], fmt: str, strict: bool, list_rules: bool, prometheus_url: str | None,
+         metrics_files: tuple[Path, ...], env: str | None, config_path: Path | None, root: Path, quiet: bool,
+         datasources: tuple[str, ...]) -> int:
+    from . import RULES, LintConfig, lint_paths, lint_resources
+
+    if list_rules:
+        text = rules_json(RULES) if fmt == "json" else rules_markdown(RULES) if fmt == "markdown" else \
+            rules_text(RULES)
+        click.echo(text)
+        return 0
+    config_file = config_path if config_path is not None else root / "grafana.yaml"
+    config: dict[str, Any] = _read_config(config_file) if config_path is not None or config_file.exists() else {}
+    lint_section = config.get("lint") or {}
+    if not isinstance(lint_section, dict):
+        raise ConfigError(f"{config_file}: 'lint' must be a mapping")
+    base_dir = config_file.parent if config_file.is_file() else config_file
+    lint_config = LintConfig.from_mapping(lint_section, base_dir=base_dir).with_options(
+        datasources=_declared(datasources), metrics_files=tuple(metrics_files), prometheus_url=prometheus_url)
+    environments = _environments(config, env)
+    if paths:
+        findings = lint_paths(list(paths), lint_config, environments=environments)
+    else:
+        from ..compile import compile_project
+
+        findings = lint_resources(compile_project(root), lint_config, environments)
+    failing = {"error", "warning"} if strict else {"error"}
+    shown = [f for f in findings if f.severity in failing] if quiet else findings
+    if shown or not quiet:
+        output = format_findings(shown, fmt)
+        click.echo(output)
+    return 1 if any(f.severity in failing for f in findings) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(lint_command())
