@@ -270,8 +270,8 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
     for ref, path, where in _datasource_refs(ctx):
         resolved = ctx.resolve(ref)
         if resolved is not None and resolved.problem:
-            yield Issue(f"data source {resolved.problem}", "reference an existing data source by uid, or a "
-                        "data-source variable", at=path, where=dict(where))
+            yield Issue(resolved.problem, "reference an existing data source by uid, or a data-source variable",
+                        at=path, where=dict(where))
 
 
 @rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard")

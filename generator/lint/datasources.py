@@ -123,7 +123,7 @@ def resolve(ref: Any, index: DatasourceIndex, ds_variables: Mapping[str, str | N
         elif ds_type and resolved.type and ds_type not in (resolved.type, "datasource") and resolved.variable is None \
                 and resolved.problem is None and str(uid) not in BUILTIN:
             resolved = Resolved(resolved.type, resolved.uid, None, None,
-                                f"says type {ds_type!r} but data source {uid!r} is a {resolved.type!r}")
+                                f"the reference says type {ds_type!r} but data source {uid!r} is a {resolved.type!r}")
         return resolved
     return Resolved(None, problem=f"unexpected data source value {ref!r}")
 

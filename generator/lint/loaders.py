@@ -56,6 +56,9 @@ def discover(paths: list[Path]) -> list[Path]:
                 if candidate.is_file() and candidate.suffix.lower() in SUFFIXES and not (
                         set(candidate.relative_to(path).parts[:-1]) & _SKIP_DIRS):
                     files.append(candidate)
+        elif path.suffix.lower() not in SUFFIXES:
+            raise GacError(f"{path}: not a JSON or YAML file (expected {', '.join(SUFFIXES)}); "
+                           "exposition files go to --metrics-file")
         else:
             files.append(path)
     seen: set[Path] = set()

@@ -391,7 +391,7 @@ class _Parser:
                 if "(?P<" not in value and "(?<" not in value:
                     raise LogQLError("regexp needs at least one named capture group (?P<name>...)",
                                      value_tok.start)
-            elif not re.search(r"<[A-Za-z_][A-Za-z0-9_]*>", value):
+            elif not re.search(r"<(?!_>)[A-Za-z_][A-Za-z0-9_]*>", value):
                 raise LogQLError("pattern needs at least one named capture such as <status>", value_tok.start)
             return False
         if name in ("unpack", "decolorize"):

@@ -15,7 +15,7 @@ from functools import lru_cache
 import promql_parser as pp
 
 from .promql_errors import error_offset
-from .promql_expand import IDENT, INTERVAL_SENTINEL_MS, STRING
+from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
 
@@ -237,7 +237,7 @@ class _Walker:
         if mod is None:
             self.no_le.append(f"{op}(...) without `by (le)`")
         elif mod.type == pp.AggModifierType.By:
-            if "le" not in mod.labels and IDENT not in mod.labels:
+            if "le" not in mod.labels and not any(IDENT_MARK in n for n in mod.labels):
                 self.no_le.append(f"{op} by ({', '.join(mod.labels)})")
         elif "le" in mod.labels:
             self.no_le.append(f"{op} without ({', '.join(mod.labels)})")
@@ -275,7 +275,7 @@ def _without(labels: Labels, names: set[str]) -> Labels:
 
 
 def _with(labels: Labels, *names: str) -> Labels:
-    if any(IDENT in n or STRING in n for n in names):
+    if any(IDENT_MARK in n or STRING in n for n in names):
         return ANY if not labels.closed else Labels(False, frozenset())
     if labels.closed:
         return Labels(True, labels.names | set(names))

@@ -27,7 +27,8 @@ _LEX = re.compile(r"""
 """, re.VERBOSE | re.DOTALL)
 
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
-_MIDS = ("", " x", " 1", ' "x"', "m", " 5m", ' ="x"', " (x)", " 1, x", " (x) x", ":1m")
+_MIDS = ("", " x", " 1", ' "x"', "m", " 5m", ' ="x"', " (x)", " 1, x", " (x) x", ":1m", "[5m]", " x[5m]",
+         " 1, x[5m]")
 _TAILS = ("", " (x)", " x")
 
 
@@ -105,14 +106,20 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
             stack.append(tok.text)
         elif tok.kind == "close" and stack and _PAIRS[stack[-1]] == tok.text:
             stack.pop()
-    closers = "".join(_PAIRS[c] for c in reversed(stack))
+    # closing a selector's "}" may need a range after it: rate(x{a="b"} → rate(x{a="b"}[5m])
+    closer_options = [""]
+    for c in reversed(stack):
+        closer = _PAIRS[c]
+        closer_options = [o + closer + extra for o in closer_options
+                          for extra in (("", "[5m]") if closer == "}" else ("",))]
     for mid in _MIDS:
-        for tail in _TAILS:
-            try:
-                promql_parser.parse(prefix + mid + closers + tail)
-                return True
-            except (ValueError, RuntimeError, OverflowError):
-                continue
+        for closers in closer_options:
+            for tail in _TAILS:
+                try:
+                    promql_parser.parse(prefix + mid + closers + tail)
+                    return True
+                except (ValueError, RuntimeError, OverflowError):
+                    continue
     return False
 
 

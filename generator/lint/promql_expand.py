@@ -37,7 +37,8 @@ from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
 VARIABLE_RE = re.compile(
     r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}", re.ASCII)
 
-IDENT = "__gacv__"
+IDENT = "__gacv__"          # every identifier placeholder contains this ("__gacv__", "__gacv2__", ...)
+IDENT_MARK = "__gacv"
 STRING = "gacv"
 NUMBER = "1"
 DURATION = "5m"
@@ -135,6 +136,12 @@ class _Expander:
         self.segments: list[tuple[int, int, int, int]] = []
         self.uses: list[VarUse] = []
         self.stack: list[_Frame] = []
+        self.idents = 0
+
+    def ident(self) -> str:
+        """A fresh identifier: `on (...)` and `group_left (...)` may not share a label."""
+        self.idents += 1
+        return IDENT if self.idents == 1 else f"__gacv{self.idents}__"
 
     # -- output helpers -------------------------------------------------------------------
     def copy(self, start: int, end: int) -> None:
@@ -269,7 +276,7 @@ class _Expander:
                 return f'{IDENT}="{STRING}"', "matcher"
             return IDENT, "ident"
         if top is not None and top.kind == "(" and top.grouping:
-            return IDENT, "ident"
+            return self.ident(), "ident"
         if quoted:
             return quoted, "string"
         left_adjacent = before in _WORD_CHARS and before != ""

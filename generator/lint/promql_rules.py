@@ -12,12 +12,12 @@ from typing import Iterator
 from .catalog import COUNTER, GAUGE
 from .contexts import QueryContext
 from .promql_analysis import MATRIX
-from .promql_expand import IDENT, STRING
+from .promql_expand import IDENT_MARK, STRING
 from .promql_names import COUNTER_SUFFIXES
 from .registry import Issue, rule
 
 _LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_PLACEHOLDERS = (IDENT, STRING)
+_PLACEHOLDERS = (IDENT_MARK, STRING)
 
 
 def _is_placeholder(name: str) -> bool:

@@ -1,0 +1,103 @@
+"""The LogQL checker (generator/lint/logql.py): valid queries pass, invalid ones fail at the
+right place. The valid list covers every stage Loki's grammar has; the invalid list the
+mistakes that reach dashboards."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.lint import logql
+from generator.lint.promql_expand import GRAFANA, expand
+
+VALID = [
+    '{app="api"}',
+    '{app="api", env!="dev", pod=~"api-.+", ns!~"kube-.*"}',
+    '{app="api"} |= "error" != "debug" |~ `(?i)timeout` !~ "healthz"',
+    '{app="api"} |= "a" or "b"',
+    '{app="api"} |= ip("10.0.0.0/8")',
+    '{app="api"} | json',
+    '{app="api"} | json status="response.status", path',
+    '{app="api"} | logfmt --strict --keep-empty',
+    '{app="api"} | pattern `<ip> - <_> "<method> <path> <_>" <status>`',
+    '{app="api"} | regexp `(?P<method>\\w+) (?P<path>\\S+)`',
+    '{app="api"} | unpack',
+    '{app="api"} | line_format "{{.level}} {{.msg}}"',
+    '{app="api"} | label_format lvl=level, msg="{{.message}}"',
+    '{app="api"} | json | drop level, __error__',
+    '{app="api"} | json | keep level, status="500"',
+    '{app="api"} | decolorize',
+    '{app="api"} | json | status >= 400 and duration > 1s or level="error"',
+    '{app="api"} | logfmt | size > 20MB, (status = 500 or status = 503)',
+    '{app="api"} | json | __error__=""',
+    'count_over_time({app="api"}[5m])',
+    'rate({app="api"} |= "error" [1m])',
+    'bytes_rate({app="api"}[5m] offset 1h)',
+    'sum by (level) (count_over_time({app="api"} | json [5m]))',
+    'sum(rate({app="api"}[5m])) by (pod)',
+    'topk(5, sum by (path) (rate({app="api"} | json [5m])))',
+    'quantile_over_time(0.99, {app="api"} | json | unwrap duration(latency) [5m]) by (path)',
+    'avg_over_time({app="api"} | logfmt | unwrap bytes [1m])',
+    'sum(rate({app="api"} |= "error" [5m])) / sum(rate({app="api"}[5m])) > bool 0.05',
+    'label_replace(sum(rate({app="api"}[5m])), "x", "$1", "app", "(.*)")',
+    'vector(0)',
+    'absent_over_time({app="api"}[10m])',
+]
+
+INVALID = [
+    # (query, text at the reported offset)
+    ('app="api"', 'app'),
+    ("{}", "{"),
+    ('{app=~".*"}', "{"),
+    ('{app="api"', ""),
+    ("{app=api}", "api"),
+    ('{app="api"} |= error', "error"),
+    ('rate({app="api"})', ")"),
+    ('count_over_time({app="api"} [5x])', "5x"),
+    ('sum_over_time({app="api"}[5m])', "sum_over_time"),
+    ('count_over_time({app="api"} | unwrap x [5m])', "count_over_time"),
+    ('{app="api"} | unwrap latency', "unwrap"),
+    ('{app="api"}[5m]', "[5m]"),
+    ('sum({app="api"})', '{app'),
+    ('{app="api"} | json | status >= "500"', '"500"'),
+    ('{app="api"} | regexp "(\\\\d+)"', '"('),
+    ('{app="api"} | pattern "<_> <_>"', '"<'),
+    ('{app="api"} | json |', ""),
+    ('{app="api"} | logfmt --fast', "--fast"),
+    ('rate({app="api"}[5m]) by (pod)', "by"),
+    ('{app="api"} | line_format {{.msg}}', "{{"),
+    ('{app="api"} |= "x" + 1', "{app"),
+    ('nosuch({app="api"}[5m])', "nosuch"),
+]
+
+
+@pytest.mark.parametrize("query", VALID)
+def test_valid_logql(query: str) -> None:
+    result = logql.check(query)
+    assert result.ok, (query, result.error, result.offset)
+
+
+@pytest.mark.parametrize("query,at", INVALID)
+def test_invalid_logql(query: str, at: str) -> None:
+    result = logql.check(query)
+    assert not result.ok, query
+    assert result.error
+    assert result.offset is not None
+    if at:
+        assert query[result.offset:].startswith(at), (query, result.offset, result.error)
+    else:
+        assert result.offset >= len(query) - 1
+
+
+def test_metric_queries_are_told_apart_from_log_queries() -> None:
+    assert logql.check('sum(rate({a="b"}[5m]))').is_metric
+    assert not logql.check('{a="b"} |= "x"').is_metric
+
+
+@pytest.mark.parametrize("query", [
+    'sum by (level) (count_over_time({job=~"$job", pod=~"${pod:regex}"} |= "$search" [$__auto]))',
+    '{cluster="$cluster"} | logfmt | level=~"$level" |= "$filter"',
+    'rate({app="$app"}[$__interval])',
+    'sum by ($groupby) (rate({app="$app"}[$__range]))',
+])
+def test_logql_with_grafana_variables(query: str) -> None:
+    assert logql.check(expand(query, GRAFANA).text).ok

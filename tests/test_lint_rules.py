@@ -1,0 +1,262 @@
+"""Table-driven rule tests: for every rule, a bad input that makes it fire and a good input
+that does not. Each pair differs only in what the rule is about, so a rule that fires on
+everything or on nothing fails its row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from generator.lint import RULES
+from tests.lint_helpers import (alert_group, alert_rule, config, dash_resource, dashboard, datasource, ds_resource,
+                                expression, group_resource, lint_docs, lint_project, loki_target, only, panel,
+                                prom_query, prom_rules, prom_target, variable)
+
+ENVS = {"local": {"datasources": {"prometheus": {"url": "http://prometheus:9090"},
+                                  "loki": {"url": "http://loki:3100"}, "tempo": {"url": "http://tempo:3200"}}}}
+
+
+def stack(prom_url: str = "${datasources.prometheus.url}", loki_url: str = "${datasources.loki.url}",
+          tempo_url: str = "${datasources.tempo.url}", **overrides: Any) -> list[dict[str, Any]]:
+    """The project's three data sources, linked as the LGTM stack links them."""
+    prom = datasource("prometheus", "prometheus", prom_url,
+                      exemplarTraceIdDestinations=[{"datasourceUid": "tempo", "name": "trace_id"}])
+    loki = datasource("loki", "loki", loki_url, derivedFields=[
+        {"datasourceUid": "tempo", "matcherRegex": r'"trace_id":\s*"(\w+)"', "name": "TraceID", "url": "${__value.raw}"}])
+    tempo = datasource("tempo", "tempo", tempo_url, tracesToLogsV2={"datasourceUid": "loki"},
+                       tracesToMetrics={"datasourceUid": "prometheus", "queries": [
+                           {"name": "rate", "query": "sum(rate(traces_span_metrics_calls_total{$__tags}[5m]))"}]},
+                       serviceMap={"datasourceUid": "prometheus"})
+    bodies = {"prometheus": prom, "loki": loki, "tempo": tempo}
+    for uid, change in overrides.items():
+        change(bodies[uid])
+    return list(bodies.values())
+
+
+@dataclass
+class Case:
+    rule: str
+    bad: Callable[[], Any]
+    good: Callable[[], Any]
+    kind: str = "files"          # files (lint_paths on JSON), yaml (lint_paths on YAML), project (lint_resources)
+
+    @property
+    def id(self) -> str:
+        return self.rule
+
+
+def one_panel(expr: str, **kw: Any) -> list[dict[str, Any]]:
+    legend = kw.pop("legend", None)
+    target = prom_target(expr, **({"legendFormat": legend} if legend else {}), **kw.pop("target", {}))
+    return [dashboard(panel(target, **kw))]
+
+
+def rule_group(**kw: Any) -> list[dict[str, Any]]:
+    return [alert_group(alert_rule(**kw))]
+
+
+def rule_file(**rule: Any) -> list[dict[str, Any]]:
+    base = {"alert": "HighErrors", "expr": 'sum by (job) (rate(errors_total[5m])) > 1', "for": "5m",
+            "labels": {"severity": "page"}, "annotations": {"summary": "{{ $labels.job }} fails"}}
+    base.update(rule)
+    return [prom_rules(base)]
+
+
+def set_(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        node = body
+        *path, last = key.split(".")
+        for p in path:
+            node = node[p]
+        node[last] = value
+    return change
+
+
+CASES = [
+    # -- PromQL -------------------------------------------------------------------------------
+    Case("promql-syntax",
+         lambda: one_panel('sum(rate(x_total{job="$job"}[$__rate_interval])'),
+         lambda: one_panel('sum(rate(x_total{job="$job"}[$__rate_interval]))')),
+    Case("promql-range-result",
+         lambda: one_panel("x_total[5m]"),
+         lambda: one_panel("x_total[5m]", target={"instant": True, "range": False}, type="table")),
+    Case("promql-rate-non-counter",
+         lambda: one_panel("rate(otelcol_exporter_queue_size[5m])"),
+         lambda: one_panel("rate(otelcol_exporter_sent_spans_total[5m])")),
+    Case("promql-rate-unsuffixed",
+         lambda: one_panel("rate(kubelet_evictions[5m])"),
+         lambda: one_panel("rate(kubelet_evictions_total[5m])")),
+    Case("promql-counter-raw",
+         lambda: one_panel("sum by (receiver) (otelcol_receiver_refused_spans_total)"),
+         lambda: one_panel("sum by (receiver) (rate(otelcol_receiver_refused_spans_total[$__rate_interval]))")),
+    Case("promql-histogram-quantile-le",
+         lambda: one_panel("histogram_quantile(0.95, sum by (service_name) "
+                           "(rate(http_server_duration_milliseconds_bucket[5m])))"),
+         lambda: one_panel("histogram_quantile(0.95, sum by (service_name, le) "
+                           "(rate(http_server_duration_milliseconds_bucket[5m])))")),
+    Case("promql-interval-rate-window",
+         lambda: one_panel("rate(http_server_request_duration_seconds_count[$__interval])"),
+         lambda: one_panel("rate(http_server_request_duration_seconds_count[$__rate_interval])")),
+    Case("promql-unknown-metric",
+         lambda: one_panel("rate(otelcol_receiver_accepted_spans[5m])"),
+         lambda: one_panel("rate(otelcol_receiver_accepted_spans_total[5m])")),
+    Case("promql-legend-label",
+         lambda: one_panel("sum by (job) (rate(x_total[5m]))", legend="{{instance}}"),
+         lambda: one_panel("sum by (job, instance) (rate(x_total[5m]))", legend="{{instance}}")),
+    # -- dashboards -----------------------------------------------------------------------
+    Case("dashboard-uid-missing",
+         lambda: [dashboard(uid=None)],
+         lambda: [dashboard(uid="otel-collector")]),
+    Case("panel-id-duplicate",
+         lambda: [dashboard(panel(prom_target("up"), id=2, title="a", grid=(0, 0, 12, 8)),
+                            panel(prom_target("up"), id=2, title="b", grid=(12, 0, 12, 8)))],
+         lambda: [dashboard(panel(prom_target("up"), id=2, title="a", grid=(0, 0, 12, 8)),
+                            panel(prom_target("up"), id=3, title="b", grid=(12, 0, 12, 8)))]),
+    Case("panel-grid-overlap",
+         lambda: [dashboard(panel(prom_target("up"), id=1, grid=(0, 0, 12, 8)),
+                            panel(prom_target("up"), id=2, grid=(6, 4, 12, 8)))],
+         lambda: [dashboard(panel(prom_target("up"), id=1, grid=(0, 0, 12, 8)),
+                            panel(prom_target("up"), id=2, grid=(12, 0, 12, 8)))]),
+    Case("template-variable-undefined",
+         lambda: [dashboard(panel(prom_target('up{job="$job"}')))],
+         lambda: [dashboard(panel(prom_target('up{job="$job"}')), variables=[variable("job")])]),
+    Case("template-variable-unused",
+         lambda: [dashboard(panel(prom_target('up{job="$job"}')), variables=[variable("job"), variable("pod")])],
+         lambda: [dashboard(panel(prom_target('up{job="$job", pod="$pod"}')),
+                            variables=[variable("job"), variable("pod")])]),
+    Case("datasource-ref-unresolved",
+         lambda: [dashboard(panel({"refId": "A", "expr": "up", "datasource": {"type": "prometheus",
+                                                                               "uid": "promethues"}}))],
+         lambda: [dashboard(panel({"refId": "A", "expr": "up", "datasource": {"type": "prometheus",
+                                                                               "uid": "prom"}}))]),
+    Case("datasource-legacy-name",
+         lambda: [dashboard(panel(prom_target("up"), datasource="Prometheus"))],
+         lambda: [dashboard(panel(prom_target("up"), datasource={"type": "prometheus", "uid": "prom"}))]),
+    Case("panel-type-deprecated",
+         lambda: [dashboard(panel(prom_target("up"), type="graph"))],
+         lambda: [dashboard(panel(prom_target("up"), type="timeseries"))]),
+    Case("panel-unit-missing",
+         lambda: [dashboard(panel(prom_target("up"), unit=None))],
+         lambda: [dashboard(panel(prom_target("up"), unit="none"))]),
+    Case("panel-no-targets",
+         lambda: [dashboard(panel())],
+         lambda: [dashboard(panel(prom_target("up")))]),
+    Case("logql-syntax",
+         lambda: [dashboard(panel(loki_target('{app="checkout"} |= error | json'), type="logs"))],
+         lambda: [dashboard(panel(loki_target('{app="checkout"} |= "error" | json'), type="logs"))]),
+    # -- Grafana-managed alerting ---------------------------------------------------------
+    Case("alert-group-interval",
+         lambda: [alert_group(alert_rule(), interval=45)],
+         lambda: [alert_group(alert_rule(), interval=60)]),
+    Case("alert-condition-unknown",
+         lambda: rule_group(condition="D"),
+         lambda: rule_group(condition="C")),
+    Case("alert-refid-duplicate",
+         lambda: rule_group(data=[prom_query("A", "up"), prom_query("A", "up"),
+                                  expression("C", type="threshold", expression="A")]),
+         lambda: rule_group(data=[prom_query("A", "up"), prom_query("B", "up"),
+                                  expression("C", type="threshold", expression="A")])),
+    Case("alert-expression-ref-unknown",
+         lambda: rule_group(data=[prom_query("A", "up"), expression("C", type="math", expression="$A + $B")]),
+         lambda: rule_group(data=[prom_query("A", "up"), prom_query("B", "up"),
+                                  expression("C", type="math", expression="$A + ${B}")])),
+    Case("alert-condition-not-reduced",
+         lambda: rule_group(data=[prom_query("A", "up", instant=False),
+                                  expression("C", type="threshold", expression="A")]),
+         lambda: rule_group(data=[prom_query("A", "up", instant=False),
+                                  expression("B", type="reduce", expression="A", reducer="last"),
+                                  expression("C", type="threshold", expression="B")])),
+    Case("alert-for-shorter-than-interval",
+         lambda: rule_group(**{"for": "30s"}),
+         lambda: rule_group(**{"for": "2m"})),
+    Case("alert-state-invalid",
+         lambda: rule_group(noDataState="no_data"),
+         lambda: rule_group(noDataState="KeepLast")),
+    Case("alert-missing-label",
+         lambda: rule_group(labels={"team": "platform"}),
+         lambda: rule_group(labels={"team": "platform", "severity": "page"})),
+    Case("alert-missing-annotation",
+         lambda: rule_group(annotations={"description": "x"}),
+         lambda: rule_group(annotations={"summary": "x", "description": "x"})),
+    Case("alert-template-invalid",
+         lambda: rule_group(annotations={"summary": "{{ $labels.job is down ({{ humanise $value }})"}),
+         lambda: rule_group(annotations={"summary": "{{ $labels.job }} is down ({{ humanize $value }})"})),
+    Case("alert-template-refid",
+         lambda: rule_group(annotations={"summary": "at {{ $values.D.Value }}"}),
+         lambda: rule_group(annotations={"summary": "at {{ $values.B.Value }}"})),
+    Case("alert-template-label-dropped",
+         lambda: rule_group(annotations={"summary": "{{ $labels.instance }} refuses spans"}),
+         lambda: rule_group(annotations={"summary": "{{ $labels.job }} refuses spans"})),
+    Case("datasource-ref-unresolved",
+         lambda: rule_group(data=[{**prom_query("A", "up"), "datasourceUid": "nope"},
+                                  expression("C", type="threshold", expression="A")]),
+         lambda: rule_group(data=[prom_query("A", "up"), expression("C", type="threshold", expression="A")])),
+    # -- Prometheus rule files ------------------------------------------------------------
+    Case("prom-rule-invalid", lambda: rule_file(record="job:http errors:rate5m", alert=None),
+         lambda: rule_file(), kind="yaml"),
+    Case("alert-template-label-dropped",
+         lambda: rule_file(annotations={"summary": "{{ $labels.instance }} fails"}),
+         lambda: rule_file(annotations={"summary": "{{ $labels.job }} fails"}), kind="yaml"),
+    Case("alert-template-invalid",
+         lambda: rule_file(annotations={"summary": "{{ $values.A }} fails"}),
+         lambda: rule_file(annotations={"summary": "{{ $value }} fails"}), kind="yaml"),
+    Case("alert-missing-label",
+         lambda: rule_file(labels={}),
+         lambda: rule_file(), kind="yaml"),
+    # -- data sources ---------------------------------------------------------------------
+    Case("datasource-link-unresolved",
+         lambda: stack(loki=set_("jsonData.derivedFields", [{"datasourceUid": "tempo-prod", "matcherRegex": "x"}])),
+         lambda: stack(), kind="project"),
+    Case("datasource-exposition-endpoint",
+         lambda: stack(prom_url="http://otel-collector:8889"),
+         lambda: stack(prom_url="http://prometheus:9090"), kind="project"),
+    Case("datasource-wrong-port",
+         lambda: stack(tempo_url="http://tempo:3100"),
+         lambda: stack(tempo_url="http://tempo:3200"), kind="project"),
+    Case("datasource-port-conflict",
+         lambda: stack(loki_url="http://lgtm:3100", tempo_url="http://lgtm:3100"),
+         lambda: stack(loki_url="http://lgtm:3100", tempo_url="http://lgtm:3200"), kind="project"),
+    Case("datasource-url-invalid",
+         lambda: stack(prom_url="prometheus:9090"),
+         lambda: stack(prom_url="http://prometheus:9090"), kind="project"),
+    Case("datasource-derived-field-regex",
+         lambda: stack(loki=set_("jsonData.derivedFields", [{"datasourceUid": "tempo", "matcherRegex": "id=(\\w+"}])),
+         lambda: stack(), kind="project"),
+]
+
+
+def _lint(case: Case, docs: Any, tmp_path: Path) -> list:
+    if case.kind == "project":
+        return lint_project(*[ds_resource(b) for b in docs], environments=ENVS)
+    docs = [{k: v for k, v in d.items() if v is not None} if "groups" not in d else
+            {"groups": [{**g, "rules": [{k: v for k, v in r.items() if v is not None} for r in g["rules"]]}
+                        for g in d["groups"]]} for d in docs]
+    return lint_docs(tmp_path, *docs, yaml_docs=case.kind == "yaml")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.rule}-{i}" for i, c in enumerate(CASES)])
+def test_bad_fires_and_good_does_not(case: Case, tmp_path: Path) -> None:
+    bad_dir, good_dir = tmp_path / "bad", tmp_path / "good"
+    bad_dir.mkdir()
+    good_dir.mkdir()
+    bad = _lint(case, case.bad(), bad_dir)
+    good = _lint(case, case.good(), good_dir)
+    assert only(bad, case.rule), f"{case.rule} did not fire; findings: {[(f.rule, f.message) for f in bad]}"
+    assert not only(good, case.rule), f"{case.rule} fired on the good input: {only(good, case.rule)}"
+    for f in only(bad, case.rule):
+        assert f.severity == RULES[case.rule].severity
+        assert f.message and f.file
+
+
+def test_every_rule_has_a_case() -> None:
+    assert {c.rule for c in CASES} == set(RULES)
+
+
+def test_every_rule_documents_a_bad_and_a_good_example() -> None:
+    for r in RULES.values():
+        assert "Bad:" in r.doc and "Good:" in r.doc, r.id
+        assert r.summary and r.severity in ("error", "warning", "info")
