@@ -10,7 +10,7 @@ from generator.errors import ConfigError
 from generator.lint import LintConfig, lint_resources
 from generator.lint.catalog import build_catalog, parse_exposition, prometheus_names
 from generator.lint.datasources import DatasourceIndex, DatasourceInfo, resolve
-from tests.lint_helpers import (alert_group, alert_rule, dash_resource, dashboard, datasource, ds_resource,
+from tests.lint_cases.builders import (alert_group, alert_rule, dash_resource, dashboard, datasource, ds_resource,
                                 group_resource, lint_project, only, panel, prom_query, prom_target, rules, variable)
 
 REPO = Path(__file__).resolve().parent.parent
