@@ -31,3 +31,20 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+.PHONY: plan sync demo
+# Grafana connection: GRAFANA_URL, GRAFANA_TOKEN (or GRAFANA_USER/GRAFANA_PASSWORD), GRAFANA_ORG_ID.
+ENV ?= local
+SYNC_ARGS ?=
+
+## plan: show what `make sync` would change in Grafana (ENV=local; SYNC_ARGS="--prune -v")
+plan: $(STAMP)
+	$(GAC) plan --env $(ENV) $(SYNC_ARGS)
+
+## sync: push generated/ to Grafana: only changes, never over a UI edit (SYNC_ARGS="--prune" / "--force")
+sync: $(STAMP)
+	$(GAC) sync --env $(ENV) $(SYNC_ARGS)
+
+## demo: build → plan → sync → no-op plan → UI edit → conflict, against a local emulator
+demo: $(STAMP)
+	$(BIN)/python -m generator.sync.demo

@@ -107,14 +107,12 @@ class Handler:
 
     def describe_live(self, live: LiveObject) -> str:
         """Who/when for a conflict message, from what Grafana tells."""
-        parts = []
-        if live.last_writer:
-            parts.append(f"last saved by {live.last_writer}")
+        who = f"last saved by {live.last_writer}" if live.last_writer else "last saved"
         if live.updated:
-            parts.append(f"at {live.updated}")
+            who += f" at {live.updated}"
         if live.version is not None:
-            parts.append(f"version {live.version}")
-        return ", ".join(parts)
+            who += f", version {live.version}"
+        return who
 
     # --- live operations -------------------------------------------------------------------
 

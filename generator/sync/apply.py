@@ -25,7 +25,7 @@ from typing import Callable
 
 from ..errors import GacError
 from ..handlers import HANDLERS
-from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, content_hash
+from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, same_json
 from .backup import Backups
 from .desired import Identity
 from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
@@ -125,12 +125,12 @@ def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
             for other in plan.changes:
                 if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid and \
                         status.get(other.identity) in (FAILED, SKIPPED, CONFLICTED):
-                    return f"not attempted: {other.kind} {other.uid!r} in it was not deleted"
+                    return f"{other.kind} {other.uid!r} in it was not deleted"
         return ""
     assert change.desired is not None
     for dep in HANDLERS[change.kind].dependencies(change.desired):
         if status.get(dep) in (FAILED, SKIPPED):
-            return f"not attempted: it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
+            return f"it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
     return ""
 
 
@@ -177,4 +177,4 @@ def _landed(change: Change, calls: Calls, ctx: SyncContext) -> bool:
     if live is None or change.desired is None:
         return False
     before, after = handler.compare_forms(change.desired, live, ctx)
-    return content_hash(before) == content_hash(after)
+    return same_json(before, after)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..handlers import HANDLERS
-from ..handlers.live import SyncContext
+from ..handlers.live import SyncContext, canonical
 from ..output import GENERATED, load_resources
 from ..resource import Resource
 from .errors import SyncError
@@ -44,6 +44,8 @@ def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) 
     for resource in raw:
         handler = HANDLERS[resource.kind]
         prepared = handler.prepare(handler.resolve(resource, environment), ctx)
+        # numbers as Grafana will answer them (8.0 → 8), once, so comparisons can stay textual
+        prepared.body = canonical(prepared.body)
         identity = handler.identity(prepared)
         if identity in resources:
             raise SyncError(f"{resource.describe()} is defined twice ({resources[identity].source} and "

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..handlers import HANDLERS
-from ..handlers.live import LiveObject, SyncContext, content_hash
+from ..handlers.live import LiveObject, SyncContext, same_json
 from ..resource import Resource
 from .desired import Desired, Identity
 from .semantic_diff import DiffEntry, semantic_diff
@@ -134,7 +134,7 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
     if live is None:
         return Change(CREATE, resource.kind, identity, resource, None, order=order)
     before, after = handler.compare_forms(resource, live, ctx)
-    if content_hash(before) == content_hash(after):
+    if same_json(before, after):
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
     diff = semantic_diff(resource.kind, before, after)
     if live.read_only:

@@ -77,8 +77,9 @@ def plan_summary(plan: Plan) -> str:
 
 
 def _change_json(change: Change) -> dict[str, Any]:
+    folder = change.resource.body.get("parentUid") if change.kind == "folder" else change.folder_uid
     out: dict[str, Any] = {"action": change.action, "kind": change.kind, "uid": change.uid, "title": change.title,
-                           "folder": change.folder_uid, "diff": [d.to_json() for d in change.diff]}
+                           "folder": folder or None, "diff": [d.to_json() for d in change.diff]}
     if change.reason:
         out["reason"] = change.reason
     if change.forced:
@@ -150,10 +151,15 @@ def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = 
             lines.append(outcome_line(outcome))
     if result.fatal:
         lines.append(f"Stopped: {result.fatal}")
-    if not result.ok and not quiet:
-        missed = sum(1 for o in result.outcomes if not o.ok)
-        lines.append(f"Not applied: {missed} object(s). Fix the cause and run `gac sync` again: what was written "
-                     "stays written and shows as unchanged.")
+    if not quiet:
+        conflicts = sum(1 for o in result.outcomes if o.status == CONFLICTED)
+        others = sum(1 for o in result.outcomes if not o.ok and o.status != CONFLICTED)
+        if conflicts:
+            lines.append(f"Not applied: {conflicts} conflict(s), changed in Grafana and not overwritten. Bring the "
+                         "change into the code, or run `gac sync --force` to back it up and overwrite it.")
+        if others:
+            lines.append(f"Not applied: {others} object(s) failed or were not attempted. Fix the cause and run "
+                         "`gac sync` again: what was written stays written and shows as unchanged.")
     lines.append(sync_summary(result, requests))
     return "\n".join(lines)
 

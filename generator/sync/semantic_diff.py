@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..handlers.live import canonical
+
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 
 #: keys that identify an element of a list of objects, in order of preference
@@ -58,7 +60,7 @@ class DiffEntry:
 
 def compact(value: Any, width: int = 70) -> str:
     """A one-line rendering of a JSON value, shortened in the middle when too long."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    text = json.dumps(canonical(value), sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
     if len(text) <= width:
         return text
     keep = max(8, (width - 3) // 2)
@@ -119,7 +121,7 @@ def _same(a: Any, b: Any) -> bool:
 def _canon(value: Any) -> str:
     if value is MISSING:
         return "<missing>"
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return json.dumps(canonical(value), sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _list_id_key(before: list[Any], after: list[Any]) -> str | None:
@@ -262,7 +264,7 @@ def _grid(pos: dict[str, Any]) -> str:
 def _thresholds(value: Any) -> Any:
     if not isinstance(value, dict) or not isinstance(value.get("steps"), list):
         return value
-    steps = ", ".join(f"{s.get('color')}" + ("" if s.get("value") is None else f" {s.get('value')}")
+    steps = ", ".join(f"{s.get('color')}" + ("" if s.get("value") is None else f" {canonical(s.get('value'))}")
                       for s in value["steps"] if isinstance(s, dict))
     mode = value.get("mode")
     return f"{steps} ({mode})" if mode and mode != "absolute" else steps

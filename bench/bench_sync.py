@@ -1,0 +1,219 @@
+"""Benchmark `gac sync` / `gac plan` against the emulator with injected latency.
+
+    .venv/bin/python bench/bench_sync.py [--dashboards 1000] [--folders 10] [--latency 0.02] [--workers 8]
+
+Scenario (one process, one emulator, 20 ms added to every request): a generated tree of
+1,000 dashboards in 10 folders (plus the project's data sources); then
+
+1. first sync (everything created),
+2. no-op plan,
+3. no-op sync (must write nothing),
+4. one changed dashboard (must write exactly one),
+5. the naive baseline: a sequential grafana-client loop, GET each dashboard then POST
+   each (overwrite), as a hand-written script would -- against the same emulator.
+
+For each: wall time, HTTP requests (reads/writes, from the emulator's request log) and
+requests per object. Targets: a no-op sync makes zero writes and at most one read per
+object plus listing; a no-op plan is at least 5× faster than the naive loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from grafana_client import GrafanaApi  # noqa: E402
+from grafana_client.client import GrafanaClientError  # noqa: E402
+
+from generator.compile import compile_project  # noqa: E402
+from generator.output import GENERATED, render_tree, write_tree  # noqa: E402
+from generator.resource import Resource  # noqa: E402
+from generator.sync.session import Options, apply, make_plan, open_session  # noqa: E402
+from tests.project import copy_project  # noqa: E402
+
+
+@dataclass
+class Row:
+    name: str
+    seconds: float
+    reads: int
+    writes: int
+    objects: int
+    note: str = ""
+
+    @property
+    def per_object(self) -> float:
+        return (self.reads + self.writes) / self.objects if self.objects else 0.0
+
+
+def make_tree(root: Path, dashboards: int, folders: int) -> list[Resource]:
+    """The project's data sources + `folders` folders + `dashboards` copies of a real dashboard."""
+    copy_project(root)
+    compiled = compile_project(root)
+    template = next(r for r in compiled if r.kind == "dashboard" and r.uid == "otel-apm")
+    resources = [r for r in compiled if r.kind == "datasource"]
+    for f in range(folders):
+        resources.append(Resource("folder", f"bench-f{f}", {"uid": f"bench-f{f}", "title": f"Bench folder {f}"}))
+    for d in range(dashboards):
+        body = copy.deepcopy(template.body)
+        body["uid"], body["title"] = f"bench-d{d:04d}", f"Bench dashboard {d:04d}"
+        resources.append(Resource("dashboard", body["uid"], body, f"bench-f{d % folders}"))
+    write_tree(root / GENERATED, render_tree(resources))
+    return resources
+
+
+class Emulator:
+    """The emulator in its own process, as Grafana would be: the client's and the server's
+    JSON work then do not share one interpreter lock, and the figures are the client's."""
+
+    def __init__(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.token = "glsa_bench_" + secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.grafana_emulator", "--port", str(self.port),
+                                      "--token", self.token], cwd=REPO, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening"):
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        self.control = requests.Session()
+
+    def _ctl(self, method: str, path: str, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+        answer = self.control.request(method, f"{self.url}/__emulator{path}", timeout=30, **kw)
+        answer.raise_for_status()
+        return answer
+
+    def set_latency(self, seconds: float) -> None:
+        self._ctl("PUT", "/latency", json={"seconds": seconds})
+
+    def clear_log(self) -> None:
+        self._ctl("DELETE", "/requests")
+
+    def counts(self) -> tuple[int, int]:
+        log = self._ctl("GET", "/requests").json()
+        writes = sum(1 for r in log if r["method"] in ("POST", "PUT", "PATCH", "DELETE"))
+        return len(log) - writes, writes
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run_gac(root: Path, emu: Emulator, env: dict[str, str], *, write: bool, workers: int) -> tuple[float, str]:
+    started = time.perf_counter()
+    session = open_session(Options(root=root, env="local", workers=workers), env, for_write=write)
+    try:
+        plan = make_plan(session, prune=False, force=False)
+        summary = plan.counts()
+        note = ", ".join(f"{v} {k}" for k, v in summary.items() if v)
+        if write:
+            result, _ = apply(session, plan)
+            assert result.ok, [o.message for o in result.outcomes if not o.ok][:3]
+            note = ", ".join(f"{v} {k}" for k, v in result.counts().items() if v)
+    finally:
+        session.close()
+    return time.perf_counter() - started, note
+
+
+def naive_loop(emu: Emulator, resources: list[Resource]) -> float:
+    """What a first script does: for each dashboard, GET it, then POST it with overwrite."""
+    api = GrafanaApi.from_url(emu.url, credential=emu.token, timeout=30)
+    started = time.perf_counter()
+    for r in resources:
+        if r.kind != "dashboard":
+            continue
+        try:
+            api.dashboard.get_dashboard(r.uid)
+        except GrafanaClientError:
+            pass
+        api.dashboard.update_dashboard({"dashboard": r.body, "folderUid": r.folder_uid or "", "overwrite": True})
+    return time.perf_counter() - started
+
+
+def measure(rows: list[Row], emu: Emulator, name: str, objects: int, fn) -> None:  # type: ignore[no-untyped-def]
+    emu.clear_log()
+    seconds, note = fn()
+    reads, writes = emu.counts()
+    rows.append(Row(name, seconds, reads, writes, objects, note))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dashboards", type=int, default=1000)
+    parser.add_argument("--folders", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds added to every request")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+
+    root = Path(tempfile.mkdtemp(prefix="gac-bench-"))
+    emu = Emulator()
+    try:
+        resources = make_tree(root, args.dashboards, args.folders)
+        objects = len(resources)
+        env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token}
+        emu.set_latency(args.latency)
+        rows: list[Row] = []
+        measure(rows, emu, "first sync", objects, lambda: run_gac(root, emu, env, write=True, workers=args.workers))
+        measure(rows, emu, "no-op plan", objects, lambda: run_gac(root, emu, env, write=False, workers=args.workers))
+        measure(rows, emu, "no-op sync", objects, lambda: run_gac(root, emu, env, write=True, workers=args.workers))
+        changed = root / GENERATED / "dashboards" / "bench-f0" / "bench-d0000.json"
+        changed.write_text(changed.read_text().replace('"Bench dashboard 0000"', '"Bench dashboard 0000 (changed)"'))
+        measure(rows, emu, "one changed dashboard", objects,
+                lambda: run_gac(root, emu, env, write=True, workers=args.workers))
+        measure(rows, emu, "naive loop (GET+POST each)", args.dashboards,
+                lambda: (naive_loop(emu, resources), "sequential grafana-client"))
+    finally:
+        emu.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+    by_name = {r.name: r for r in rows}
+    speedup = by_name["naive loop (GET+POST each)"].seconds / by_name["no-op plan"].seconds
+    noop = by_name["no-op sync"]
+    checks = {
+        "no-op sync writes": noop.writes,
+        "no-op sync reads per object": round(noop.reads / objects, 3),
+        "one change writes": by_name["one changed dashboard"].writes,
+        "no-op plan speed-up over naive loop": round(speedup, 1),
+    }
+    if args.json:
+        print(json.dumps({"setup": vars(args) | {"objects": objects},
+                          "runs": [{"name": r.name, "seconds": round(r.seconds, 2), "reads": r.reads,
+                                    "writes": r.writes, "requests_per_object": round(r.per_object, 3),
+                                    "result": r.note} for r in rows],
+                          "checks": checks}, indent=2, sort_keys=True))
+    else:
+        print(f"{args.dashboards} dashboards in {args.folders} folders + data sources = {objects} objects; "
+              f"{args.latency * 1000:.0f} ms latency per request; {args.workers} workers")
+        print(f"{'run':<28} {'wall s':>7} {'reads':>6} {'writes':>6} {'req/object':>10}  result")
+        for r in rows:
+            print(f"{r.name:<28} {r.seconds:>7.2f} {r.reads:>6} {r.writes:>6} {r.per_object:>10.3f}  {r.note}")
+        for key, value in checks.items():
+            print(f"{key}: {value}")
+    ok = noop.writes == 0 and noop.reads <= objects + 10 and by_name["one changed dashboard"].writes == 1 \
+        and speedup >= 5
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
