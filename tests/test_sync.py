@@ -355,3 +355,69 @@ def test_lint_error_blocks_the_sync(gac: Gac, project: Path, monkeypatch: pytest
     assert result.exit_code == 1, result.output
     assert "lint found" in result.output and "nothing was written" in result.output
     assert gac.emu.requests == []
+
+
+def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac: Gac, project: Path) -> None:
+    """Definitions of the otel-platform folder, its dashboard and its rule group removed:
+    --prune deletes the contents first, then the folder -- unless a person's dashboard is in it."""
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    gen = project / "generated"
+    for path in ("folders/otel-platform.json", "dashboards/otel-platform/otel-collector.json",
+                 "alert-rules/otel-platform/otel-collector.json"):
+        (gen / path).unlink()
+    emu.as_user("alice").post("/api/dashboards/db", json={"dashboard": {"uid": "mine", "title": "Mine"},
+                                                          "folderUid": "otel-platform"})
+    kept = gac("sync", "--prune")
+    assert kept.exit_code == 0, kept.output
+    assert "folder 'otel-platform' is no longer defined but is kept: it still holds dashboard mine" in kept.output
+    org = emu.store.org(1)
+    assert "otel-platform" in org.folders and "mine" in org.dashboards and "otel-collector" not in org.dashboards
+    assert not org.group_rules("otel-platform", "otel-collector")
+
+    emu.as_user("alice").delete("/api/dashboards/uid/mine")
+    emu.clear_log()
+    gone = gac("sync", "--prune")
+    assert gone.exit_code == 0, gone.output
+    assert [(r.method, r.path) for r in emu.writes] == [("DELETE", "/api/folders/otel-platform")]
+    assert "otel-platform" not in emu.store.org(1).folders
+
+
+def test_dry_run_is_plan_and_writes_nothing(gac: Gac) -> None:
+    result = gac("sync", "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["create"] == 12
+    assert gac.emu.writes == []
+
+
+def test_other_org_through_grafana_org_id(gac: Gac) -> None:
+    """A user in several orgs picks one with GRAFANA_ORG_ID; a token of another org is refused."""
+    as_admin = {"GRAFANA_TOKEN": None, "GRAFANA_USER": "admin", "GRAFANA_PASSWORD": gac.emu.admin_password,
+                "GRAFANA_ORG_ID": "2"}
+    result = gac("sync", env=as_admin)
+    assert result.exit_code == 0, result.output
+    assert len(gac.emu.store.org(2).dashboards) == 3 and not gac.emu.store.org(1).dashboards
+    assert gac("sync", env={"GRAFANA_ORG_ID": "2"}).exit_code == 2  # the token belongs to org 1
+
+
+def test_unhealthy_grafana_and_insecure_warning(gac: Gac) -> None:
+    gac.emu.config.database_failing = True
+    result = gac("sync", "--insecure")
+    assert result.exit_code == 2
+    assert "TLS certificate verification is off" in result.output
+    assert "not healthy" in result.output and gac.emu.writes == []
+
+
+def test_datasource_edited_in_grafana_is_a_conflict(gac: Gac) -> None:
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    ds = emu.store.org(1).datasources["loki"]
+    admin = emu.as_user("admin")
+    edited = admin.put("/api/datasources/uid/loki", json={"name": "Loki", "type": "loki", "access": "proxy",
+                                                          "url": "http://loki-other:3100", "version": ds.version,
+                                                          "jsonData": ds.json_data})
+    assert edited.status_code == 200, edited.text
+    plan = gac("plan")
+    assert "! datasource loki" in plan.output and 'url: "http://loki-other:3100" → "http://loki:3100"' in plan.output
+    assert gac("sync").exit_code == 1
+    assert emu.store.org(1).datasources["loki"].url == "http://loki-other:3100"

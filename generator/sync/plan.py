@@ -110,8 +110,7 @@ def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: b
     plan.changes += deletes
     plan.strays = _strays(desired, state, {c.identity for c in deletes})
     if not prune:
-        leftovers = sorted(i for i, ref in state.refs.items()
-                           if i not in desired.resources and ref.managed and ref.kind != "folder")
+        leftovers = sorted(i for i in state.refs if i not in desired.resources and state.managed(i))
         if leftovers:
             plan.notes.append(f"{len(leftovers)} managed object(s) in Grafana are no longer defined in code "
                               f"(e.g. {_show(leftovers[0])}); `--prune` deletes them")

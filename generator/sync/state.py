@@ -45,8 +45,11 @@ def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: 
         for refs in pool.map(lambda h: h.list_live(calls, ctx), handlers):
             for ref in refs:
                 state.refs[ref.identity] = ref
+        desired_folders = {i[1] for i in wanted if i[0] == "folder"}
         to_read = [ref for identity, ref in sorted(state.refs.items())
-                   if identity in wanted or (prune and ref.managed is not False)]
+                   if identity in wanted or (prune and ref.managed is not False)
+                   # a subfolder of a managed folder: only a read tells a leftover of ours from a stray
+                   or (ref.kind == "folder" and ref.folder_uid in desired_folders)]
         total = len(to_read)
         if progress:
             progress("read", 0, total)
