@@ -93,9 +93,10 @@ def sync_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool
                  dry_run: bool) -> None:
     """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
 
-    Exit 0 when everything was applied, 1 on conflicts or failed writes (the report says
-    what was and was not applied; re-running converges), 2 on usage, authentication or
-    connection errors and missing secrets (nothing written).
+    Exit 0 when everything was applied; 1 on conflicts or failed writes (the report says
+    what was and was not applied; re-running converges) and on lint errors (nothing
+    written); 2 on usage, authentication or connection errors and missing secrets
+    (nothing written).
     """
     session = _open(root, env, ca_cert, insecure, timeout, workers, retries, for_write=not dry_run)
     try:
