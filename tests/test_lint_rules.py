@@ -12,8 +12,8 @@ from typing import Any, Callable
 import pytest
 
 from generator.lint import RULES
-from tests.lint_cases.builders import (alert_group, alert_rule, config, dash_resource, dashboard, datasource, ds_resource,
-                                expression, group_resource, lint_docs, lint_project, loki_target, only, panel,
+from tests.lint_cases.builders import (alert_group, alert_rule, dashboard, datasource, ds_resource,
+                                expression, lint_docs, lint_project, loki_target, only, panel,
                                 prom_query, prom_rules, prom_target, variable)
 
 ENVS = {"local": {"datasources": {"prometheus": {"url": "http://prometheus:9090"},

@@ -34,22 +34,22 @@ def is_expression(item: Mapping[str, Any]) -> bool:
     if uid in (EXPR, "-100"):
         return True
     model = item.get("model")
-    if isinstance(model, Mapping):
+    if isinstance(model, dict):
         ds = model.get("datasource")
-        if isinstance(ds, Mapping) and ds.get("type") == EXPR:
+        if isinstance(ds, dict) and ds.get("type") == EXPR:
             return True
     return False
 
 
 def expression_type(item: Mapping[str, Any]) -> str | None:
     model = item.get("model")
-    return str(model.get("type")) if isinstance(model, Mapping) and model.get("type") else None
+    return str(model.get("type")) if isinstance(model, dict) and model.get("type") else None
 
 
 def expression_refs(item: Mapping[str, Any]) -> list[str]:
     """The refIds a server-side expression reads, as Grafana resolves them."""
     model = item.get("model")
-    if not isinstance(model, Mapping):
+    if not isinstance(model, dict):
         return []
     etype = model.get("type")
     expression = model.get("expression")
@@ -62,7 +62,7 @@ def expression_refs(item: Mapping[str, Any]) -> list[str]:
     if etype == "classic_conditions":
         refs = []
         for cond in model.get("conditions") or []:
-            params = ((cond or {}).get("query") or {}).get("params") if isinstance(cond, Mapping) else None
+            params = ((cond or {}).get("query") or {}).get("params") if isinstance(cond, dict) else None
             if isinstance(params, list) and params:
                 refs.append(str(params[0]))
         return refs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Iterator
 
 from . import gotemplate
 from .alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
@@ -80,7 +80,7 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
     """
     seen: set[str] = set()
     for i, item in enumerate(ctx.rule.get("data") or []):
-        ref = str(item.get("refId") or "") if isinstance(item, Mapping) else ""
+        ref = str(item.get("refId") or "") if isinstance(item, dict) else ""
         if not ref:
             yield Issue(f"data item {i} has no refId", "give every query and expression a refId",
                         path=("data", i))
@@ -239,7 +239,7 @@ def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Iss
         return
     labels = ctx.rule.get("labels") or {}
     for name in ctx.env.config.required_labels:
-        if not isinstance(labels, Mapping) or not labels.get(name):
+        if not isinstance(labels, dict) or not labels.get(name):
             yield Issue(f"alert has no {name} label", f"add labels.{name}")
 
 
@@ -258,14 +258,14 @@ def alert_missing_annotation(ctx: AlertRuleContext | PromRuleContext) -> Iterato
         return
     annotations = ctx.rule.get("annotations") or {}
     for name in ctx.env.config.required_annotations:
-        if not isinstance(annotations, Mapping) or not annotations.get(name):
+        if not isinstance(annotations, dict) or not annotations.get(name):
             yield Issue(f"alert has no {name} annotation", f"add annotations.{name}")
 
 
 def _templates(ctx: AlertRuleContext | PromRuleContext) -> Iterator[tuple[str, str, str]]:
     for section in ("annotations", "labels"):
         values = ctx.rule.get(section)
-        if isinstance(values, Mapping):
+        if isinstance(values, dict):
             for key, value in values.items():
                 if isinstance(value, str) and "{{" in value:
                     yield section, str(key), value
@@ -343,7 +343,7 @@ def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Ite
     labels = _rule_labels(ctx)
     if labels is None:
         return
-    own = ctx.rule.get("labels") if isinstance(ctx.rule.get("labels"), Mapping) else {}
+    own = ctx.rule.get("labels") if isinstance(ctx.rule.get("labels"), dict) else {}
     for section, key, text in _templates(ctx):
         result = gotemplate.check(text, variables=_variables(ctx))
         for name, offset in result.labels:

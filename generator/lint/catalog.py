@@ -75,6 +75,19 @@ class Catalog:
     shipped: tuple[ShippedSet, ...] = ()
     #: names defined by recording rules found while linting (always known)
     recorded: set[str] = field(default_factory=set)
+    _verdicts: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def add_recorded(self, names: Iterable[str]) -> None:
+        """Names that recording rules define: known, whatever the other sources say."""
+        self.recorded.update(names)
+        self._verdicts.clear()
+
+    def unknown(self, name: str) -> bool:
+        """Whether `name` is judged and not known: what promql-unknown-metric reports (memoized)."""
+        verdict = self._verdicts.get(name)
+        if verdict is None:
+            verdict = self._verdicts[name] = not self.is_known(name) and self.judged(name)
+        return verdict
 
     @property
     def has_user_source(self) -> bool:
@@ -86,7 +99,10 @@ class Catalog:
     def is_known(self, name: str) -> bool:
         if name in _SYNTHETIC or name in self.recorded or name in self.user_names:
             return True
-        return any(name in s.names for s in self.shipped)
+        for s in self.shipped:
+            if name in s.names:
+                return True
+        return False
 
     def judged(self, name: str) -> bool:
         """Whether this catalog can say that `name` does not exist."""
@@ -94,7 +110,7 @@ class Catalog:
             # recording-rule outputs (level:metric:op) never appear in an exposition file
             return not (":" in name and not self.user_names_include_recordings)
         for s in self.shipped:
-            if any(name.startswith(f) for f in s.families):
+            if name.startswith(s.families):
                 return True
             if s.typo_check and s.prefix and name.startswith(s.prefix) and self.suggest(name, 0.9):
                 return True

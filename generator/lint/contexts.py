@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from .catalog import Catalog
 from .config import LintConfig
 from .datasources import DatasourceIndex, Resolved, resolve
-from .finding import Finding
+from .finding import Finding, Loc
 from .promql_analysis import Analysis
 from .promql_expand import Expansion
 
@@ -33,20 +33,31 @@ class DashboardContext:
     env: Env
     dashboard: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
     variables: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     variable_paths: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     ds_variables: dict[str, str | None] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     interval_vars: frozenset[str] = frozenset()
     panels: list["PanelContext"] = field(default_factory=list)
-
-    @property
-    def uid(self) -> str | None:
-        return self.base.dashboard
+    #: computed once by dashboard_rules: every variable reference (name, path, offset, owner)
+    references: list[tuple[str, tuple[Any, ...], int | None, str | None]] | None = None
+    #: computed once by dashboard_rules: names referenced outside the variables, and per variable
+    referenced_names: tuple[set[str], dict[str, set[str]]] | None = None
+    uid: str | None = None
+    _resolved: dict[Any, Resolved | None] = field(default_factory=dict, repr=False)
 
     def resolve(self, ref: Any) -> Resolved | None:
-        return resolve(ref, self.env.index, self.ds_variables, self.inputs)
+        """Resolve a `datasource` value (memoized: a dashboard repeats the same few references)."""
+        if isinstance(ref, dict):
+            key: Any = (ref.get("uid"), ref.get("type"), len(ref))
+        elif ref is None or isinstance(ref, str):
+            key = ref
+        else:
+            return resolve(ref, self.env.index, self.ds_variables, self.inputs)
+        if key not in self._resolved:
+            self._resolved[key] = resolve(ref, self.env.index, self.ds_variables, self.inputs)
+        return self._resolved[key]
 
 
 @dataclass
@@ -54,7 +65,9 @@ class PanelContext:
     dash: DashboardContext
     panel: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
+    title: str | None = None
+    id: int | None = None
     row: Mapping[str, Any] | None = None
     collapsed: bool = False
     legacy_row: bool = False
@@ -71,9 +84,10 @@ class TargetContext:
     panel: PanelContext
     target: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
     ds: Resolved
     language: str | None        # promql | logql | traceql | None
+    ref_id: str | None = None
 
 
 @dataclass
@@ -81,7 +95,7 @@ class VariableContext:
     dash: DashboardContext
     variable: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
 
     @property
     def name(self) -> str:
@@ -102,7 +116,7 @@ class QueryContext:
     analysis: Analysis
     usage: str                   # panel | variable | alert | alerting-rule | recording-rule | datasource
     path: tuple[Any, ...]        # JSON path of the string holding the query
-    base: Finding
+    base: Loc
     text_offset: int = 0         # where `text` starts inside that string (variable queries)
     range_query: bool = False    # Grafana runs it as a range query (panels)
     legend: str | None = None
@@ -115,7 +129,7 @@ class AlertRuleContext:
     env: Env
     rule: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
     group: Mapping[str, Any]
     interval_s: int | None
     #: refId → (data item, its path)
@@ -130,7 +144,7 @@ class AlertGroupContext:
     env: Env
     group: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
     interval_s: int | None
     interval_raw: Any
     provisioning_file: bool = False
@@ -141,7 +155,7 @@ class PromRuleContext:
     env: Env
     rule: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
     group: Mapping[str, Any]
     analysis: Analysis | None = None
 
@@ -151,7 +165,7 @@ class DatasourceContext:
     env: Env
     body: Mapping[str, Any]
     path: tuple[Any, ...]
-    base: Finding
+    base: Loc
     #: environment name → resolved URL (placeholders substituted); "" key for a literal URL
     urls: dict[str, str] = field(default_factory=dict)
     #: environments in which the URL placeholder cannot be resolved
@@ -163,5 +177,5 @@ class DatasourceSetContext:
     env: Env
     items: list[DatasourceContext]
     environments: Mapping[str, Any]
-    base: Finding = field(default_factory=lambda: Finding("", ""))
+    base: Loc = field(default_factory=lambda: Loc(Finding("", "")))
     path: tuple[Any, ...] = ()

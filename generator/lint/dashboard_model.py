@@ -16,13 +16,13 @@ DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion")
 
 
 def is_dashboard(doc: Any) -> bool:
-    return isinstance(doc, Mapping) and any(k in doc for k in DASHBOARD_KEYS) and "rules" not in doc
+    return isinstance(doc, dict) and any(k in doc for k in DASHBOARD_KEYS) and "rules" not in doc
 
 
 def unwrap(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[Any, ...]]:
     """The dashboard model and its JSON path inside the document."""
     inner = doc.get("dashboard")
-    if isinstance(inner, Mapping) and not is_dashboard(doc):
+    if isinstance(inner, dict) and not is_dashboard(doc):
         return inner, ("dashboard",)
     return doc, ()
 
@@ -42,7 +42,7 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
     panels = dashboard.get("panels")
     if isinstance(panels, list):
         for i, panel in enumerate(panels):
-            if not isinstance(panel, Mapping):
+            if not isinstance(panel, dict):
                 continue
             path = (*base, "panels", i)
             if panel.get("type") == "row":
@@ -51,7 +51,7 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
                 children = panel.get("panels")
                 if isinstance(children, list):
                     for j, child in enumerate(children):
-                        if isinstance(child, Mapping):
+                        if isinstance(child, dict):
                             yield PanelRef(child, (*path, "panels", j), panel, collapsed=True)
             else:
                 yield PanelRef(panel, path, current_row)
@@ -59,15 +59,15 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
                 nested = panel.get("panels")
                 if isinstance(nested, list):
                     for j, child in enumerate(nested):
-                        if isinstance(child, Mapping):
+                        if isinstance(child, dict):
                             yield PanelRef(child, (*path, "panels", j), panel, collapsed=True)
     rows = dashboard.get("rows")
     if isinstance(rows, list):
         for i, row in enumerate(rows):
-            if not isinstance(row, Mapping):
+            if not isinstance(row, dict):
                 continue
             for j, panel in enumerate(row.get("panels") or []):
-                if isinstance(panel, Mapping):
+                if isinstance(panel, dict):
                     yield PanelRef(panel, (*base, "rows", i, "panels", j), row, legacy_row=True)
 
 
@@ -75,16 +75,16 @@ def iter_targets(panel: Mapping[str, Any], path: tuple[Any, ...]) -> Iterator[tu
     targets = panel.get("targets")
     if isinstance(targets, list):
         for i, target in enumerate(targets):
-            if isinstance(target, Mapping):
+            if isinstance(target, dict):
                 yield target, (*path, "targets", i)
 
 
 def variables(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], int]]:
     templating = dashboard.get("templating")
-    items = templating.get("list") if isinstance(templating, Mapping) else None
+    items = templating.get("list") if isinstance(templating, dict) else None
     if not isinstance(items, list):
         return []
-    return [(v, i) for i, v in enumerate(items) if isinstance(v, Mapping)]
+    return [(v, i) for i, v in enumerate(items) if isinstance(v, dict)]
 
 
 def panel_title(panel: Mapping[str, Any]) -> str | None:
@@ -102,7 +102,7 @@ def variable_query_text(variable: Mapping[str, Any]) -> str | None:
     query = variable.get("query")
     if isinstance(query, str):
         return query
-    if isinstance(query, Mapping):
+    if isinstance(query, dict):
         q = query.get("query")
         if isinstance(q, str):
             return q

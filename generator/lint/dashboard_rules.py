@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Iterator, Mapping
 
 from . import logql
 from .contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
 from .promql_expand import GRAFANA, VARIABLE_RE, expand
 from .registry import Issue, rule
+
+#: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), as one group for findall
+_NAME_RE = re.compile(r"(?:\$\{?|\[\[)(\w+)", re.ASCII)
 
 #: built-in variables that are not spelled with a leading "__"
 BUILTIN_VARIABLES = frozenset({"timeFilter"})
@@ -37,43 +42,65 @@ def is_builtin_variable(name: str) -> bool:
 
 def _strings(value: Any, path: tuple[Any, ...],
              skip: frozenset[str] = _NOT_INTERPOLATED) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """Every interpolated string in a JSON value, with its path."""
-    if isinstance(value, str):
-        if "$" in value or "[[" in value:
-            yield value, path
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            if k not in skip:
-                yield from _strings(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _strings(v, (*path, i))
+    """Every interpolated string holding a `$` or `[[` in a JSON value, with its path.
+
+    Iterative and typed by `type() is` rather than isinstance(…, dict): this walks every
+    value of every dashboard, and abstract-class checks would dominate the lint's run time.
+    """
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, path)]
+    while stack:
+        node, at = stack.pop()
+        t = type(node)
+        if t is str:
+            if "$" in node or "[[" in node:
+                yield node, at
+        elif t is dict:
+            for k, v in node.items():
+                tv = type(v)
+                if tv is str:
+                    if ("$" in v or "[[" in v) and k not in skip:
+                        yield v, (*at, k)
+                elif (tv is dict or tv is list) and k not in skip:
+                    stack.append((v, (*at, k)))
+        elif t is list:
+            for i, v in enumerate(node):
+                tv = type(v)
+                if tv is str:
+                    if "$" in v or "[[" in v:
+                        yield v, (*at, i)
+                elif tv is dict or tv is list:
+                    stack.append((v, (*at, i)))
 
 
-def _references(ctx: DashboardContext) -> Iterator[tuple[str, tuple[Any, ...], int, str | None]]:
+def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int | None, str | None]]:
     """(variable name, path, offset, owning variable) for every reference in the dashboard."""
+    if ctx.references is not None:
+        return ctx.references
+    refs: list[tuple[str, tuple[Any, ...], int | None, str | None]] = []
     for key, value in ctx.dashboard.items():
-        if key == "templating":
+        if key == "templating" or key in _NOT_INTERPOLATED:
             continue
         for text, path in _strings(value, (*ctx.path, key)):
             for m in VARIABLE_RE.finditer(text):
                 name = m.group(1) or m.group(2) or m.group(4)
                 if not name.isdigit():
-                    yield name, path, m.start(), None
+                    refs.append((name, path, m.start(), None))
     for name, var in ctx.variables.items():
         for text, path in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
             for m in VARIABLE_RE.finditer(text):
                 ref = m.group(1) or m.group(2) or m.group(4)
                 if not ref.isdigit():
-                    yield ref, path, m.start(), name
+                    refs.append((ref, path, m.start(), name))
     for panel in ctx.panels:
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
             if isinstance(value, str) and value:
-                yield value.lstrip("$").strip("{}"), (*panel.path, key), None, None  # type: ignore[misc]
+                refs.append((value.lstrip("$").strip("{}"), (*panel.path, key), None, None))
     for i, row in enumerate(ctx.dashboard.get("rows") or []):
-        if isinstance(row, Mapping) and isinstance(row.get("repeat"), str) and row["repeat"]:
-            yield row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None  # type: ignore[misc]
+        if isinstance(row, dict) and isinstance(row.get("repeat"), str) and row["repeat"]:
+            refs.append((row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None))
+    ctx.references = refs
+    return refs
 
 
 def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
@@ -87,11 +114,40 @@ def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
             if path[:len(vpath)] == vpath:
                 return {"panel": f"variable {name}"}
         return {}
-    where: dict[str, Any] = {"panel": best.base.panel, "panel_id": best.base.panel_id}
+    where: dict[str, Any] = {"panel": best.title, "panel_id": best.id}
     for t in best.targets:
         if path[:len(t.path)] == t.path:
-            where["ref_id"] = t.base.ref_id
+            where["ref_id"] = t.ref_id
     return where
+
+
+def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
+    """Names referenced by the dashboard outside its variables, and by each variable.
+
+    The fast path of the variable rules: one C-speed JSON dump and regex scan per dashboard
+    instead of a Python walk over every value; the exact walk (`_references`) runs only when
+    an undefined name turns up and its places are needed.
+    """
+    if ctx.referenced_names is not None:
+        return ctx.referenced_names
+    outside = json.dumps({k: v for k, v in ctx.dashboard.items() if k != "templating"}, check_circular=False)
+    names = set(_NAME_RE.findall(outside))
+    for panel in ctx.panels:
+        for key in ("repeat", "repeatBy"):
+            value = panel.panel.get(key)
+            if isinstance(value, str) and value:
+                names.add(value.lstrip("$").strip("{}"))
+    for row in ctx.dashboard.get("rows") or []:
+        if isinstance(row, dict) and isinstance(row.get("repeat"), str) and row["repeat"]:
+            names.add(row["repeat"])
+    per_variable: dict[str, set[str]] = {}
+    for name, var in ctx.variables.items():
+        found = set()
+        for text, _ in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
+            found.update(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(text))
+        per_variable[name] = found
+    ctx.referenced_names = ({n for n in names if not n.isdigit()}, per_variable)
+    return ctx.referenced_names
 
 
 @rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard")
@@ -120,20 +176,20 @@ def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
     """
     first: dict[int, PanelContext] = {}
     for panel in ctx.panels:
-        pid = panel.base.panel_id
+        pid = panel.id
         if pid is None:
             continue
         if pid in first:
-            other = first[pid].base.panel or "untitled"
+            other = first[pid].title or "untitled"
             yield Issue(f"panel id {pid} is also used by panel {other!r}", "give every panel its own id",
-                        at=(*panel.path, "id"), where={"panel": panel.base.panel, "panel_id": pid})
+                        at=(*panel.path, "id"), where={"panel": panel.title, "panel_id": pid})
         else:
             first[pid] = panel
 
 
 def _rect(panel: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
     pos = panel.get("gridPos")
-    if not isinstance(pos, Mapping):
+    if not isinstance(pos, dict):
         return None
     try:
         x, y, w, h = (int(pos.get(k, 0)) for k in ("x", "y", "w", "h"))
@@ -170,10 +226,10 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
             x, y, w, h = rect
             for (ox, oy, ow, oh), other in placed:
                 if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
-                    yield Issue(f"panel overlaps panel {other.base.panel or other.base.panel_id!r} "
+                    yield Issue(f"panel overlaps panel {other.title or other.id!r} "
                                 f"(gridPos x={x} y={y} w={w} h={h} vs x={ox} y={oy} w={ow} h={oh})",
                                 "move or resize one of them", at=(*panel.path, "gridPos"),
-                                where={"panel": panel.base.panel, "panel_id": panel.base.panel_id})
+                                where={"panel": panel.title, "panel_id": panel.id})
                     break
             placed.append((rect, panel))
 
@@ -191,6 +247,10 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
         "templating": {"list": [{"name": "job", "type": "query", ...}]}
     """
     defined = set(ctx.variables) | set(ctx.inputs)
+    outside, per_variable = _referenced_names(ctx)
+    candidates = outside.union(*per_variable.values()) if per_variable else outside
+    if all(n in defined or n.isdigit() or is_builtin_variable(n) for n in candidates):
+        return
     reported: set[tuple[str, tuple[Any, ...]]] = set()
     for name, path, offset, _owner in _references(ctx):
         if name in defined or is_builtin_variable(name) or (name, path) in reported:
@@ -211,7 +271,10 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     Good:
         every variable appears in a query, title, link, repeat or another variable
     """
-    used = {name for name, _, _, owner in _references(ctx) if owner != name}
+    outside, per_variable = _referenced_names(ctx)
+    used = set(outside)
+    for owner, names in per_variable.items():
+        used.update(n for n in names if n != owner)
     for name, var in ctx.variables.items():
         if var.get("type") == "adhoc" or name in used:
             continue
@@ -224,17 +287,17 @@ def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, tuple[Any, ..
         if "datasource" in var:
             yield var.get("datasource"), (*ctx.variable_paths[name], "datasource"), {"panel": f"variable {name}"}
     annotations = ctx.dashboard.get("annotations")
-    for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, Mapping) else []):
-        if isinstance(ann, Mapping) and "datasource" in ann:
+    for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
+        if isinstance(ann, dict) and "datasource" in ann:
             yield ann.get("datasource"), (*ctx.path, "annotations", "list", i, "datasource"), \
                 {"panel": f"annotation {ann.get('name') or i}"}
     for panel in ctx.panels:
-        where = {"panel": panel.base.panel, "panel_id": panel.base.panel_id}
+        where = {"panel": panel.title, "panel_id": panel.id}
         if "datasource" in panel.panel:
             yield panel.panel.get("datasource"), (*panel.path, "datasource"), where
         for t in panel.targets:
             if "datasource" in t.target:
-                yield t.target.get("datasource"), (*t.path, "datasource"), {**where, "ref_id": t.base.ref_id}
+                yield t.target.get("datasource"), (*t.path, "datasource"), {**where, "ref_id": t.ref_id}
 
 
 @rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"))
@@ -313,21 +376,21 @@ def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
 
 def _has_unit(panel: Mapping[str, Any]) -> bool:
     fc = panel.get("fieldConfig")
-    if isinstance(fc, Mapping):
+    if isinstance(fc, dict):
         defaults = fc.get("defaults")
-        if isinstance(defaults, Mapping) and defaults.get("unit"):
+        if isinstance(defaults, dict) and defaults.get("unit"):
             return True
         for override in fc.get("overrides") or []:
-            for prop in (override or {}).get("properties") or [] if isinstance(override, Mapping) else []:
-                if isinstance(prop, Mapping) and prop.get("id") == "unit" and prop.get("value"):
+            for prop in (override or {}).get("properties") or [] if isinstance(override, dict) else []:
+                if isinstance(prop, dict) and prop.get("id") == "unit" and prop.get("value"):
                     return True
     if panel.get("format"):
         return True  # singlestat
     for axis in panel.get("yaxes") or []:
-        if isinstance(axis, Mapping) and axis.get("format"):
+        if isinstance(axis, dict) and axis.get("format"):
             return True
     for style in panel.get("styles") or []:
-        if isinstance(style, Mapping) and style.get("unit"):
+        if isinstance(style, dict) and style.get("unit"):
             return True
     return False
 

@@ -44,20 +44,20 @@ _TRACE_TYPES = ("tempo", "jaeger", "zipkin", "grafana-x-ray-datasource")
 def _links(body: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...], str, tuple[Any, ...]]]:
     """(uid, expected types, what, path) for every data source this one links to."""
     data = body.get("jsonData")
-    if not isinstance(data, Mapping):
+    if not isinstance(data, dict):
         return
     for keys, types, what in _LINKS:
         node: Any = data
         for k in keys:
-            node = node.get(k) if isinstance(node, Mapping) else None
+            node = node.get(k) if isinstance(node, dict) else None
         if isinstance(node, str) and node:
             yield node, types, what, ("jsonData", *keys)
     for i, field in enumerate(data.get("derivedFields") or []):
-        if isinstance(field, Mapping) and field.get("datasourceUid"):
+        if isinstance(field, dict) and field.get("datasourceUid"):
             yield str(field["datasourceUid"]), _TRACE_TYPES, f"derived field {field.get('name') or i}", \
                 ("jsonData", "derivedFields", i, "datasourceUid")
     for i, dest in enumerate(data.get("exemplarTraceIdDestinations") or []):
-        if isinstance(dest, Mapping) and dest.get("datasourceUid"):
+        if isinstance(dest, dict) and dest.get("datasourceUid"):
             yield str(dest["datasourceUid"]), _TRACE_TYPES, f"exemplar link {dest.get('name') or i}", \
                 ("jsonData", "exemplarTraceIdDestinations", i, "datasourceUid")
 
@@ -233,8 +233,8 @@ def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
         "matcherRegex": "trace_id=(\\w+)"
     """
     data = ctx.body.get("jsonData")
-    for i, field in enumerate((data or {}).get("derivedFields") or [] if isinstance(data, Mapping) else []):
-        regex = field.get("matcherRegex") if isinstance(field, Mapping) else None
+    for i, field in enumerate((data or {}).get("derivedFields") or [] if isinstance(data, dict) else []):
+        regex = field.get("matcherRegex") if isinstance(field, dict) else None
         if isinstance(regex, str) and field.get("matcherType", "regex") == "regex":
             try:
                 re.compile(regex)

@@ -108,7 +108,7 @@ def resolve(ref: Any, index: DatasourceIndex, ds_variables: Mapping[str, str | N
         return None
     if isinstance(ref, str):
         return _resolve_string(ref, index, ds_variables, inputs, legacy=True)
-    if isinstance(ref, Mapping):
+    if isinstance(ref, dict):
         uid = ref.get("uid")
         ds_type = ref.get("type")
         ds_type = str(ds_type) if ds_type else None

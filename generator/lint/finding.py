@@ -6,7 +6,7 @@ and format them, and the JSON output can be compared across runs (deterministic 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -75,6 +75,35 @@ class Finding:
             self.rule,
             self.message,
         )
+
+
+class Loc:
+    """Where a context's findings will be located, built lazily.
+
+    Every panel and target gets a location, but few ever produce a finding; building the
+    frozen Finding only on first use keeps the common (clean) path cheap. Attribute reads
+    (`loc.panel`, `loc.file`) go to the built Finding.
+    """
+
+    __slots__ = ("_parent", "_changes", "_finding")
+
+    def __init__(self, parent: "Loc | Finding", **changes: Any):
+        self._parent = parent
+        self._changes = changes
+        self._finding: Finding | None = None
+
+    def at(self, **changes: Any) -> "Loc":
+        return Loc(self, **changes)
+
+    @property
+    def finding(self) -> Finding:
+        if self._finding is None:
+            parent = self._parent.finding if isinstance(self._parent, Loc) else self._parent
+            self._finding = replace(parent, **self._changes) if self._changes else parent
+        return self._finding
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.finding, name)
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

@@ -71,18 +71,35 @@ def discover(paths: list[Path]) -> list[Path]:
     return unique
 
 
-def load(path: Path, display: str | None = None) -> list[Document]:
-    """Every lintable document in one file (possibly none)."""
-    name = display or str(path)
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise GacError(f"{name}: not a UTF-8 text file") from None
+        raise GacError(f"{path}: not a UTF-8 text file") from None
     except OSError as exc:
-        raise GacError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        raise GacError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def load(path: Path, text: str | None = None) -> list[Document]:
+    """Every lintable document in one file (possibly none)."""
+    if text is None:
+        text = read_text(path)
     if path.suffix.lower() == ".json":
-        return load_json_text(text, name)
-    return load_yaml_text(text, name)
+        return load_json_text(text, str(path))
+    return load_yaml_text(text, str(path))
+
+
+#: substrings without which a file cannot hold a data source or a recording rule
+_CONTEXT_MARKERS = ("datasources", "jsonData", "access", "record")
+
+
+def may_define_context(text: str) -> bool:
+    """Whether a file may define data sources or recording rules, which other files' lint needs.
+
+    Files that cannot are linted in a second, streaming pass, one at a time, so memory stays
+    bounded by the largest file rather than by the whole tree.
+    """
+    return any(marker in text for marker in _CONTEXT_MARKERS)
 
 
 def load_json_text(text: str, name: str) -> list[Document]:
@@ -120,17 +137,17 @@ def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Itera
         for i, item in enumerate(data):
             yield from classify(item, name, (*path, i), locator)
         return
-    if not isinstance(data, Mapping):
+    if not isinstance(data, dict):
         return
     kind = _kind(data)
     if kind == "prometheus-rule-crd":
         spec = data.get("spec")
-        if isinstance(spec, Mapping):
+        if isinstance(spec, dict):
             yield Document("prometheus-rules", spec, name, (*path, "spec"), locator)
         return
     if kind == "datasource-provisioning":
         for i, ds in enumerate(data.get("datasources") or []):
-            if isinstance(ds, Mapping):
+            if isinstance(ds, dict):
                 yield Document("datasource", ds, name, (*path, "datasources", i), locator)
         return
     if kind is not None:
@@ -143,13 +160,13 @@ def _kind(data: Mapping[str, Any]) -> str | None:
     if is_dashboard(data):
         return "dashboard"
     inner = data.get("dashboard")
-    if isinstance(inner, Mapping) and is_dashboard(inner):
+    if isinstance(inner, dict) and is_dashboard(inner):
         return "dashboard"
     groups = data.get("groups")
     if isinstance(groups, list):
-        rules = [r for g in groups if isinstance(g, Mapping) for r in (g.get("rules") or []) if isinstance(r, Mapping)]
+        rules = [r for g in groups if isinstance(g, dict) for r in (g.get("rules") or []) if isinstance(r, dict)]
         if any("data" in r or "condition" in r for r in rules) or any("folder" in g for g in groups
-                                                                       if isinstance(g, Mapping)):
+                                                                       if isinstance(g, dict)):
             return "alert-provisioning"
         if any("expr" in r or "alert" in r or "record" in r for r in rules) or not rules:
             return "prometheus-rules"
@@ -157,7 +174,7 @@ def _kind(data: Mapping[str, Any]) -> str | None:
         return "datasource-provisioning"
     rules = data.get("rules")
     if isinstance(rules, list) and (("folderUid" in data) or ("title" in data) or ("name" in data)):
-        if all(isinstance(r, Mapping) and ("data" in r or "condition" in r) for r in rules):
+        if all(isinstance(r, dict) and ("data" in r or "condition" in r) for r in rules):
             return "alert-group"
     if "condition" in data and isinstance(data.get("data"), list):
         return "alert-rule"

@@ -73,17 +73,14 @@ class Analysis:
     quantile_without_le: tuple[str, ...] = ()   # descriptions of offending aggregations
     interval_rate_calls: tuple[str, ...] = ()   # function names using $__interval as window
     labels: Labels = ANY
+    metric_names: tuple[str, ...] = ()   # distinct selector names, in order
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.name for s in self.selectors))
 
-
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=16384)
 def analyze(text: str) -> Analysis:
     """Parse `text` (already expanded) and collect the facts; cached by text."""
     try:
@@ -95,7 +92,7 @@ def analyze(text: str) -> Analysis:
     rtype, labels = walker.visit(expr, False)
     return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
                     quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
-                    labels=labels)
+                    labels=labels, metric_names=tuple(dict.fromkeys(s.name for s in walker.selectors)))
 
 
 def _selector_name(vs: pp.VectorSelector) -> str | None:

@@ -29,7 +29,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from functools import lru_cache
+from typing import Mapping, NamedTuple
 
 from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
 
@@ -65,13 +66,20 @@ GRAFANA = "grafana"   # dashboards: macros and template variables
 ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
 NONE = "none"         # Prometheus rule files: nothing is expanded
 
-_INTERESTING = re.compile(r"""\$|\[\[|["'`]|\#|[()\[\]{},]""")
+_FAST = re.compile(
+    r"(?P<var>\$|\[\[(?=\w))"
+    r"|(?P<str>\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?)"
+    r"|(?P<cmt>\#[^\n]*)", re.ASCII)
+_TOKENS = re.compile(
+    r"(?P<var>" + VARIABLE_RE.pattern + r")"
+    r"|(?P<str>\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?)"
+    r"|(?P<cmt>\#[^\n]*)"
+    r"|(?P<br>[()\[\]{},])", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
 _MATCH_OPS = ("=~", "!~", "!=", "=")
 
 
-@dataclass(frozen=True)
-class VarUse:
+class VarUse(NamedTuple):
     """One variable occurrence: name, span in the original text, and the role it was given."""
 
     name: str
@@ -120,9 +128,15 @@ def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = froze
 
     `interval_vars` names dashboard variables of type `interval`, which always hold a
     duration. Names made only of digits are never variables (`"$1"` in `label_replace`).
+    Results are cached: dashboards repeat the same queries many times.
     """
     if mode == NONE or ("$" not in text and "[[" not in text):
         return Expansion(text, text)
+    return _expand(text, mode, interval_vars)
+
+
+@lru_cache(maxsize=16384)
+def _expand(text: str, mode: str, interval_vars: frozenset[str]) -> Expansion:
     return _Expander(text, mode, interval_vars).run()
 
 
@@ -131,10 +145,6 @@ class _Expander:
         self.src = text
         self.mode = mode
         self.interval_vars = interval_vars
-        self.out: list[str] = []
-        self.out_len = 0
-        self.segments: list[tuple[int, int, int, int]] = []
-        self.uses: list[VarUse] = []
         self.stack: list[_Frame] = []
         self.idents = 0
 
@@ -143,68 +153,78 @@ class _Expander:
         self.idents += 1
         return IDENT if self.idents == 1 else f"__gacv{self.idents}__"
 
-    # -- output helpers -------------------------------------------------------------------
-    def copy(self, start: int, end: int) -> None:
-        if end > start:
-            self.out.append(self.src[start:end])
-            self.out_len += end - start
-
-    def substitute(self, start: int, end: int, value: str, use: VarUse) -> None:
-        self.segments.append((self.out_len, self.out_len + len(value), start, end))
-        self.out.append(value)
-        self.out_len += len(value)
-        self.uses.append(use)
-
+    # -- the two passes -------------------------------------------------------------------
     def run(self) -> Expansion:
+        """Decide a value for every variable, then build the text and the offset map.
+
+        Pass 1 is one C-level scan for variables and strings: variables inside strings and
+        macros have a value whatever the position. Only template variables outside strings
+        need their position (bracket stack, neighbours), found by pass 2, a scan of brackets,
+        which most queries (whose variables sit in label values) never pay for.
+        """
         src = self.src
-        pos = 0
-        n = len(src)
-        while pos < n:
-            m = _INTERESTING.search(src, pos)
-            if m is None:
-                break
-            i = m.start()
-            ch = src[i]
-            if ch == "$" or ch == "[" and src.startswith("[[", i):
-                vm = VARIABLE_RE.match(src, i)
-                if vm is not None and self.is_variable(vm):
-                    self.copy(pos, i)
-                    self.variable(vm)
-                    pos = vm.end()
-                    continue
-                if ch == "$":
-                    self.copy(pos, i + 1)
-                    pos = i + 1
-                    continue
-            if ch in "\"'`":
-                end = _string_end(src, i)
-                self.copy(pos, i)
-                self.string(i, end)
-                pos = end
+        subs: list[tuple[int, int, str, VarUse]] = []
+        positional: set[int] = set()
+        for m in _FAST.finditer(src):
+            if m.lastgroup == "str":
+                text = m.group()
+                if "$" in text or "[[" in text:
+                    self.string(m.start(), m.end(), subs)
                 continue
-            if ch == "#":
-                end = src.find("\n", i)
-                end = n if end < 0 else end
-                self.copy(pos, end)
-                pos = end
+            vm = VARIABLE_RE.match(src, m.start())
+            if vm is None or not self.is_variable(vm):
                 continue
-            self.copy(pos, i + 1)
-            pos = i + 1
-            if ch in "([{":
-                frame = _Frame(ch)
-                if ch == "(":
-                    word = _word_before(src, i, skip_space=True)
-                    if word:
-                        frame.func = word
-                        frame.grouping = word.lower() in GROUPING_KEYWORDS
-                self.stack.append(frame)
-            elif ch in ")]}":
-                if self.stack:
-                    self.stack.pop()
-            elif ch == "," and self.stack:
-                self.stack[-1].arg += 1
-        self.copy(pos, n)
-        return Expansion(src, "".join(self.out), tuple(self.segments), tuple(self.uses))
+            name, fmt = _name_fmt(vm)
+            typed = self.typed(name, fmt)
+            if typed is not None:
+                subs.append((vm.start(), vm.end(), typed[0], VarUse(name, vm.start(), vm.end(), typed[1], fmt)))
+            else:
+                positional.add(vm.start())
+        if positional:
+            self.positions(positional, subs)
+            subs.sort(key=lambda sub: sub[0])
+        if not subs:
+            return Expansion(src, src)
+        out: list[str] = []
+        segments: list[tuple[int, int, int, int]] = []
+        pos = out_len = 0
+        for start, end, value, _ in subs:
+            out.append(src[pos:start])
+            out_len += start - pos
+            segments.append((out_len, out_len + len(value), start, end))
+            out.append(value)
+            out_len += len(value)
+            pos = end
+        out.append(src[pos:])
+        return Expansion(src, "".join(out), tuple(segments), tuple(sub[3] for sub in subs))
+
+    def positions(self, wanted: set[int], subs: list[tuple[int, int, str, VarUse]]) -> None:
+        """Pass 2: track the bracket stack and choose values for the variables at `wanted`."""
+        src = self.src
+        stack = self.stack
+        for m in _TOKENS.finditer(src):
+            kind = m.lastgroup
+            if kind == "br":
+                ch = m.group()
+                if ch == ",":
+                    if stack:
+                        stack[-1].arg += 1
+                elif ch in "([{":
+                    frame = _Frame(ch)
+                    if ch == "(":
+                        word = _word_before(src, m.start(), skip_space=True)
+                        if word:
+                            frame.func = word
+                            frame.grouping = word.lower() in GROUPING_KEYWORDS
+                    stack.append(frame)
+                elif stack:
+                    stack.pop()
+            elif kind == "var" and m.start() in wanted:
+                vm = VARIABLE_RE.match(src, m.start())
+                name, fmt = _name_fmt(vm)  # type: ignore[arg-type]
+                value, role = self.choose(name, fmt, m.start(), m.end())
+                subs.append((m.start(), m.end(), value, VarUse(name, m.start(), m.end(), role, fmt)))
+            # other variables (`$1`, `[[1]]`) and strings leave the stack as it was
 
     def is_variable(self, vm: re.Match[str]) -> bool:
         name = vm.group(1) or vm.group(2) or vm.group(4)
@@ -214,38 +234,25 @@ class _Expander:
             return name in MACROS
         return True
 
-    # -- strings --------------------------------------------------------------------------
-    def string(self, start: int, end: int) -> None:
-        """Copy a string literal, replacing variables inside it by a plain word."""
-        pos = start
-        body = self.src[start:end]
-        if "$" not in body and "[[" not in body:
-            self.copy(start, end)
-            return
+    def string(self, start: int, end: int, subs: list[tuple[int, int, str, VarUse]]) -> None:
+        """Variables inside a string literal: any value is a valid string, so a plain word."""
         for vm in VARIABLE_RE.finditer(self.src, start + 1, max(start + 1, end - 1)):
             if not self.is_variable(vm):
                 continue
-            self.copy(pos, vm.start())
             name, fmt = _name_fmt(vm)
             value = MACROS[name][1] if name in MACROS else STRING
-            self.substitute(vm.start(), vm.end(), value, VarUse(name, vm.start(), vm.end(), "string", fmt))
-            pos = vm.end()
-        self.copy(pos, end)
+            subs.append((vm.start(), vm.end(), value, VarUse(name, vm.start(), vm.end(), "string", fmt)))
 
-    # -- variables outside strings --------------------------------------------------------
-    def variable(self, vm: re.Match[str]) -> None:
-        name, fmt = _name_fmt(vm)
-        start, end = vm.start(), vm.end()
+    def typed(self, name: str, fmt: str | None) -> tuple[str, str] | None:
+        """The value of a variable whose type does not depend on its position, if it is one."""
         if name in MACROS:
             kind, value = MACROS[name]
-            role = "macro"
             if kind == "number" and name in ("__from", "__to") and fmt and "date" in fmt and ":" not in fmt:
                 value = NUMBER
-        elif name in self.interval_vars:
-            value, role = DURATION, "duration"
-        else:
-            value, role = self.choose(name, fmt, start, end)
-        self.substitute(start, end, value, VarUse(name, start, end, role, fmt))
+            return value, "macro"
+        if name in self.interval_vars:
+            return DURATION, "duration"
+        return None
 
     def choose(self, name: str, fmt: str | None, start: int, end: int) -> tuple[str, str]:
         src = self.src

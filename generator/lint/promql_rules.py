@@ -17,11 +17,13 @@ from .promql_names import COUNTER_SUFFIXES
 from .registry import Issue, rule
 
 _LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_PLACEHOLDERS = (IDENT_MARK, STRING)
+_MARK = STRING  # "gacv": part of every placeholder, identifier ("__gacv__") or string ("gacv")
+assert _MARK in IDENT_MARK
 
 
 def _is_placeholder(name: str) -> bool:
-    return any(p in name for p in _PLACEHOLDERS)
+    """Whether a name contains a substituted variable (`${metric}_total` → `__gacv___total`)."""
+    return _MARK in name
 
 
 @rule("promql-syntax", "error", "PromQL must parse after Grafana's macro and variable expansion", "query")
@@ -222,7 +224,7 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
     """
     catalog = ctx.env.catalog
     for name in ctx.analysis.metric_names:
-        if _is_placeholder(name) or catalog.is_known(name) or not catalog.judged(name):
+        if _is_placeholder(name) or not catalog.unknown(name):
             continue
         suggestion = catalog.suggest(name)
         hint = f"; did you mean {suggestion}?" if suggestion else ""
@@ -259,4 +261,4 @@ def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
             if labels.closed and not labels.names:
                 detail = "the result has no labels"
             yield Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
-                        f"add {label} to the by (...) clause or change the legend", at=ctx.legend_path)
+                        f"add {label} to the by (...) clause or change the legend", sibling="legendFormat")

@@ -35,9 +35,10 @@ class Issue:
     """What a rule reports; the engine adds rule id, severity and location.
 
     `offset` is a character offset into the checked text (a query) when the rule can point
-    inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it
-    (a sibling such as a target's legendFormat); `where` overrides location fields (e.g. a
-    dashboard rule naming the panel with a duplicate id).
+    inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it,
+    `sibling` names a key next to the context's own value (a target's legendFormat next to
+    its expr); `where` overrides location fields (e.g. a dashboard rule naming the panel
+    with a duplicate id).
     """
 
     message: str
@@ -46,6 +47,7 @@ class Issue:
     path: tuple[Any, ...] | None = None
     where: dict[str, Any] | None = None
     at: tuple[Any, ...] | None = None
+    sibling: str | None = None   # the value next to the context's own (a target's legendFormat)
 
 
 Check = Callable[[Any], Iterable[Issue]]
