@@ -5,7 +5,9 @@ stamps each dashboard it writes with `gacSync: {hash, version}` at the top level
 JSON: the version Grafana will give the saved dashboard (the live version + 1) and the
 hash of what was written. A later save by anyone bumps the version, so "changed since
 the last sync" is exact without any state kept outside Grafana; the hash keeps a save
-that changed nothing from counting as a change.
+that changed nothing from counting as a change. Grafana's UI drops unknown top-level keys
+when a person saves, so a UI save also removes the stamp: the dashboard then counts as
+changed by someone else until `--force` (after a backup) writes it again.
 """
 
 from __future__ import annotations
