@@ -102,3 +102,28 @@ def test_unknown_api_route_is_404(grafana_emulator: GrafanaEmulator) -> None:
 def test_frontend_settings_build_info(grafana_emulator: GrafanaEmulator) -> None:
     info = grafana_emulator.client().get("/api/frontend/settings").json()["buildInfo"]
     assert info["version"] == "11.3.0"
+
+
+def test_signed_in_user_and_current_org(grafana_emulator):
+    """`GET /api/user` tells a client who it is (sync uses it to recognise its own writes)."""
+    emu = grafana_emulator
+    me = emu.client().get("/api/user").json()
+    assert me["login"] == emu.sa_login and me["orgId"] == 1 and me["id"] == 0  # service account: minimal DTO
+    alice = emu.as_user("alice").get("/api/user").json()
+    assert alice["login"] == "alice" and alice["id"] > 0 and alice["email"] == "alice@localhost"
+    assert emu.client().get("/api/org").json()["name"] == "Main Org."
+    assert emu.client().get("/api/user", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_path_parameters_are_url_decoded(grafana_emulator):
+    emu = grafana_emulator
+    client = emu.client()
+    assert client.post("/api/folders", json={"uid": "f1", "title": "F"}).status_code == 200
+    rule = {"uid": "r1", "title": "r", "ruleGroup": "my group", "folderUID": "f1", "orgID": 1, "condition": "A",
+            "for": "1m", "noDataState": "NoData", "execErrState": "Error",
+            "data": [{"refId": "A", "datasourceUid": "__expr__", "relativeTimeRange": {"from": 0, "to": 0},
+                      "model": {"refId": "A", "type": "math", "expression": "1"}}]}
+    body = {"title": "my group", "folderUid": "f1", "interval": 60, "rules": [rule]}
+    assert client.put("/api/v1/provisioning/folder/f1/rule-groups/my%20group", json=body).status_code == 200
+    got = client.get("/api/v1/provisioning/folder/f1/rule-groups/my%20group").json()
+    assert got["title"] == "my group" and got["rules"][0]["ruleGroup"] == "my group"

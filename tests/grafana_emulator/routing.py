@@ -10,6 +10,7 @@ the order Grafana's middleware chain applies them.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -106,5 +107,6 @@ class Router:
                 continue
             known = True
             if route.method == method or (method == "HEAD" and route.method == "GET"):
-                return route, m.groupdict(), True
+                # Go's router hands handlers decoded path segments (`my%20group` → `my group`)
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}, True
         return None, {}, known

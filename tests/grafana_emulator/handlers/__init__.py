@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..routing import Router
-from . import alerting, dashboards, datasources, folders, health, notifications, search
+from . import alerting, dashboards, datasources, folders, health, notifications, search, user
 
 
 def register_all(router: Router) -> None:
     """Register every area's routes (order matters: literal paths before parameters)."""
-    for module in (health, search, folders, dashboards, datasources, alerting, notifications):
+    for module in (health, user, search, folders, dashboards, datasources, alerting, notifications):
         module.register(router)
