@@ -149,6 +149,11 @@ CASES = [
          lambda: [dashboard(panel(loki_target('{app="checkout"} |= error | json'), type="logs"))],
          lambda: [dashboard(panel(loki_target('{app="checkout"} |= "error" | json'), type="logs"))]),
     # -- Grafana-managed alerting ---------------------------------------------------------
+    Case("logql-syntax",
+         lambda: rule_group(data=[{**prom_query("A", 'sum(count_over_time({app="x"}[5m])'), "datasourceUid": "loki"},
+                                  expression("C", type="threshold", expression="A")]),
+         lambda: rule_group(data=[{**prom_query("A", 'sum(count_over_time({app="x"}[5m]))'), "datasourceUid": "loki"},
+                                  expression("C", type="threshold", expression="A")])),
     Case("alert-group-interval",
          lambda: [alert_group(alert_rule(), interval=45)],
          lambda: [alert_group(alert_rule(), interval=60)]),
@@ -260,3 +265,28 @@ def test_every_rule_documents_a_bad_and_a_good_example() -> None:
     for r in RULES.values():
         assert "Bad:" in r.doc and "Good:" in r.doc, r.id
         assert r.summary and r.severity in ("error", "warning", "info")
+
+
+def test_tables_of_labels_need_no_unit(tmp_path: Path) -> None:
+    """A table of target_info or `group by (...)` rows shows labels, not numbers."""
+    labels = panel(prom_target('target_info{service_name="x"}', format="table", instant=True), type="table",
+                   unit=None)
+    grouped = panel(prom_target("group by (service_name) (up)"), type="table", unit=None, id=2)
+    numbers = panel(prom_target("sum by (job) (rate(x_total[5m]))"), type="table", unit=None, id=3)
+    found = only(lint_docs(tmp_path, dashboard(labels, grouped, numbers)), "panel-unit-missing")
+    assert [f.panel_id for f in found] == [3]
+
+
+def test_rule_failure_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule that raises on an odd object becomes a finding; the other rules still run."""
+    from generator.lint import registry
+
+    def boom(ctx):
+        raise KeyError("surprise")
+        yield  # pragma: no cover
+
+    broken = registry.Rule("panel-unit-missing", "warning", "x", ("panel",), boom, "Bad:\nGood:")
+    monkeypatch.setitem(registry.RULES, "panel-unit-missing", broken)
+    found = lint_docs(tmp_path, dashboard(panel(prom_target("up"), type="graph")))
+    assert {f.rule for f in found} == {"lint-internal-error", "panel-type-deprecated"}
+    assert "surprise" in only(found, "lint-internal-error")[0].message

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from .datasources import EXPR
 from .durations import seconds
 
-EXPRESSION_TYPES = frozenset({"math", "reduce", "resample", "classic_conditions", "threshold", "sql", "prom"})
+EXPRESSION_TYPES = frozenset({"math", "reduce", "resample", "classic_conditions", "threshold", "sql"})
 _MATH_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_\-]*)\}?")
 
 

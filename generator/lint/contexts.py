@@ -136,6 +136,8 @@ class AlertRuleContext:
     data: dict[str, tuple[Mapping[str, Any], tuple[Any, ...]]] = field(default_factory=dict)
     #: refId → the PromQL query context of each Prometheus query
     queries: dict[str, "QueryContext"] = field(default_factory=dict)
+    #: refId → query language of each non-expression query (promql, logql, ...), when known
+    languages: dict[str, str | None] = field(default_factory=dict)
     provisioning_file: bool = False
 
 

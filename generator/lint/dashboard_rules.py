@@ -8,7 +8,7 @@ from typing import Any, Iterator, Mapping
 
 from . import logql
 from .contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
-from .promql_expand import GRAFANA, VARIABLE_RE, expand
+from .promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
 from .registry import Issue, rule
 
 #: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), as one group for findall
@@ -410,8 +410,25 @@ def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
         return
     if not any(t.language == "promql" or (t.language == "logql" and _logql_metric(t)) for t in ctx.targets):
         return
+    if ctx.type in ("table", "table-old") and all(_label_table(t) for t in ctx.targets):
+        return  # a table of labels (target_info, group by (...)) shows no numbers
     yield Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
                 "percentunit, or none)", path=("fieldConfig",) if "fieldConfig" in ctx.panel else None)
+
+
+_SELECTED = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
+
+
+def _label_table(target: TargetContext) -> bool:
+    """An instant query whose value is meaningless and whose labels are the content."""
+    expr = target.target.get("expr")
+    if not isinstance(expr, str):
+        return True
+    text = expr.strip()
+    if text.startswith("group"):
+        return True
+    names = _SELECTED.findall(text)
+    return bool(names) and "[" not in text and all(n.endswith("_info") for n in names)
 
 
 def _logql_metric(target: TargetContext) -> bool:
@@ -435,8 +452,8 @@ def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
         yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
 
 
-@rule("logql-syntax", "error", "LogQL in Loki targets must parse", "target")
-def logql_syntax(ctx: TargetContext) -> Iterator[Issue]:
+@rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"))
+def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
     """Loki rejects a query without a stream selector, with a selector that can match the
     empty string only, with unquoted values, malformed line filters or parser stages, a range
     aggregation without a range, or `sum_over_time` without `unwrap`, and the panel shows
@@ -447,14 +464,30 @@ def logql_syntax(ctx: TargetContext) -> Iterator[Issue]:
     Good:
         {app="checkout"} |= "error" | json | status >= 500
     """
+    if isinstance(ctx, AlertRuleContext):
+        for ref, language in ctx.languages.items():
+            item, path = ctx.data[ref]
+            expr = item.get("model", {}).get("expr")
+            if language == "logql" and isinstance(expr, str) and expr.strip():
+                issue = _logql_issue(expr, ALERT, frozenset())
+                if issue is not None:
+                    yield Issue(issue.message, issue.fix, at=(*path, "model", "expr"), offset=issue.offset,
+                                where={"ref_id": ref or None})
+        return
     if ctx.language != "logql":
         return
     expr = ctx.target.get("expr")
-    if not isinstance(expr, str) or not expr.strip():
-        return
-    expansion = expand(expr, GRAFANA, ctx.panel.dash.interval_vars)
+    if isinstance(expr, str) and expr.strip():
+        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars)
+        if issue is not None:
+            yield issue
+
+
+def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str]) -> Issue | None:
+    expansion = expand(expr, mode, interval_vars)
     result = logql.check(expansion.text)
-    if not result.ok:
-        offset = expansion.to_original(result.offset or 0)
-        yield Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
-                    "fix the query; check it in Grafana's Explore", path=("expr",), offset=offset)
+    if result.ok:
+        return None
+    offset = expansion.to_original(result.offset or 0)
+    return Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
+                 "fix the query; check it in Grafana's Explore", path=("expr",), offset=offset)

@@ -245,7 +245,8 @@ class Engine:
                 continue
             ds_type = self.alert_query_type(item)
             expr = model.get("expr")
-            if _language(ds_type, model) == "promql" and isinstance(expr, str) and expr.strip():
+            ctx.languages[ref] = _language(ds_type, model)
+            if ctx.languages[ref] == "promql" and isinstance(expr, str) and expr.strip():
                 qbase = rbase.at(ref_id=ref or None)
                 q = self.promql(expr, "alert", (*path, "data", i, "model", "expr"), qbase, mode=ALERT,
                                 range_query=is_range_query(model))
