@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..handlers.alert_rule_group import MANAGED_LABEL
 from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
 from .durations import seconds
 from .folders import Folder
@@ -113,7 +114,8 @@ class AlertRule:
             "noDataState": self.no_data,
             "execErrState": self.exec_error,
             "isPaused": False,
-            "labels": {"severity": self.severity} | self.labels,
+            # the managed label is what sync's --prune trusts; written here so generated/ shows it
+            "labels": {"severity": self.severity, MANAGED_LABEL[0]: MANAGED_LABEL[1]} | self.labels,
             "annotations": {"summary": self.summary, "description": self.description,
                             "runbook_url": self.runbook_url},
         }
