@@ -211,3 +211,15 @@ def test_exposition_parsing() -> None:
     kinds = parse_exposition(text)
     assert kinds == {"a_total": "counter", "h_bucket": "cumulative", "h_sum": "cumulative", "h_count": "cumulative",
                      "g": "gauge", "om_total": "counter", "om_created": "gauge", "untyped": "unknown"}
+
+
+def test_findings_point_at_the_definition_of_the_part() -> None:
+    """A compiler may record where each panel was built (Resource.extra["sources"])."""
+    from generator.resource import Source
+
+    d = dashboard(panel(prom_target("up"), unit=None), panel(prom_target("up"), id=2, unit=None))
+    resource = dash_resource(d)
+    resource.extra["sources"] = {("panels", 1): Source("dashboards/panels.py", 42)}
+    found = only(lint_project(resource), "panel-unit-missing")
+    assert sorted((f.panel_id, f.file, f.line) for f in found) == [(1, "dashboards/test.py", 10),
+                                                                   (2, "dashboards/panels.py", 42)]

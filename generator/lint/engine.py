@@ -440,17 +440,44 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
     env = make_env(config, infos, authoritative=True, catalog=catalog)
     engine = Engine(env)
     ds_items = []
+    out: list[Finding] = []
     for r in sorted(resources, key=lambda r: (r.kind, r.key)):
         file = r.source.file if r.source else None
         base = Loc(Finding("", "", file=file, line=r.source.line if r.source else None))
+        start = len(engine.findings)
         if r.kind == "dashboard":
             engine.dashboard(r.body, base)
         elif r.kind == "alert-rule-group":
             engine.alert_group(r.body, base, ())
         elif r.kind == "datasource":
             ds_items.append((r.body, base, ()))
+        out.extend(_at_sources(engine.findings[start:], r))
+    start = len(engine.findings)
     engine.datasources(ds_items, environments or {})
-    return _finalize(engine.findings, config)
+    out.extend(engine.findings[start:])
+    return _finalize(out, config)
+
+
+def _at_sources(findings: list[Finding], resource: Resource) -> list[Finding]:
+    """Point findings at the definition line of the object they are about, when known.
+
+    A resource's `extra["sources"]` may map JSON paths inside its body (tuples such as
+    ("panels", 3) or ("rules", 0)) to the `Source` that built that part; the deepest prefix
+    of a finding's path wins, else the resource's own source stays.
+    """
+    sources = resource.extra.get("sources") if isinstance(resource.extra, dict) else None
+    if not sources:
+        return findings
+    out = []
+    for f in findings:
+        path = f.path
+        for depth in range(len(path), 0, -1):
+            src = sources.get(tuple(path[:depth]))
+            if src is not None and getattr(src, "line", None):
+                f = replace(f, file=src.file, line=src.line)
+                break
+        out.append(f)
+    return out
 
 
 def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = None,

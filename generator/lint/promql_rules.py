@@ -141,6 +141,8 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
     """
     for fn, name in _rated(ctx):
         kind = ctx.env.catalog.kind(name)
+        if ctx.env.catalog.unknown(name):
+            continue  # promql-unknown-metric says it better: the name does not exist
         if kind is None and not name.endswith(COUNTER_SUFFIXES) and not name.endswith(_GAUGE_SUFFIXES):
             yield Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) and "
                         "its type is unknown", "check it is a counter; name counters with _total")
