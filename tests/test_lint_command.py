@@ -187,3 +187,33 @@ def test_project_mode_uses_compile_project(tmp_path: Path, monkeypatch: pytest.M
     assert code == 1
     assert {f["file"] for f in items} == {"dashboards/legacy.py"}
     assert {f["line"] for f in items} == {7}
+
+
+def test_locations_inside_strings_for_variables_and_legends(tmp_path: Path) -> None:
+    dash = json.loads((CASES / "clean" / "dashboard.json").read_text())
+    target = dash["panels"][1]["targets"][0]
+    target["expr"] = 'sum by (receiver) (rate(otelcol_receiver_accepted_spans_total{pod="$pod"}[5m]))'
+    target["legendFormat"] = "{{receiver}} on {{instance}}"
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dash, indent=1))
+    _, items = findings(str(path))
+    lines = path.read_text().splitlines()
+    at = {f["rule"]: lines[f["line"] - 1][f["column"] - 1:] for f in items}
+    assert at["template-variable-undefined"].startswith("$pod")
+    assert at["promql-legend-label"].startswith("{{instance}}")
+
+
+def test_env_option_selects_one_environment(tmp_path: Path) -> None:
+    (tmp_path / "grafana.yaml").write_text(
+        "environments:\n  local:\n    datasources: {prom: {url: 'http://prometheus:9090'}}\n"
+        "  broken:\n    datasources: {prom: {url: 'http://collector:8889'}}\n")
+    ds = tmp_path / "prom.json"
+    ds.write_text(json.dumps({"uid": "prom", "name": "P", "type": "prometheus", "access": "proxy",
+                              "url": "${datasources.prom.url}"}))
+    cfg = str(tmp_path / "grafana.yaml")
+    code, items = findings(str(ds), "--config", cfg)
+    assert code == 1 and [f["rule"] for f in items] == ["datasource-exposition-endpoint"]
+    code, items = findings(str(ds), "--config", cfg, "--env", "local")
+    assert code == 0 and items == []
+    code, _, err = run(str(ds), "--config", cfg, "--env", "nope")
+    assert code == 2 and "nope" in err

@@ -84,19 +84,19 @@ class Engine:
         return out or _NO_ISSUES
 
     def finding(self, rule: Rule, severity: str, ctx: Any, issue: Issue) -> Finding:
+        offset = issue.offset
+        message = issue.message
         if issue.at is not None:
-            path = issue.at
+            path = issue.at  # the offset, if any, is into the text at that path
         elif issue.sibling is not None:
-            path = (*ctx.path[:-1], issue.sibling)
+            path = (*ctx.path[:-1], issue.sibling)  # the offset, if any, is into the sibling's text
         else:
             path = ctx.path if issue.path is None else (*ctx.path, *issue.path)
-        offset = issue.offset if issue.at is None and issue.sibling is None else None
-        message = issue.message
-        if offset is not None and isinstance(ctx, QueryContext):
-            line, col = line_col(ctx.text, offset)
-            message = f"{message} (query line {line}, column {col})" if "\n" in ctx.text else \
-                f"{message} (at column {col} of the query)"
-            offset += ctx.text_offset
+            if offset is not None and isinstance(ctx, QueryContext):
+                line, col = line_col(ctx.text, offset)
+                message = f"{message} (query line {line}, column {col})" if "\n" in ctx.text else \
+                    f"{message} (at column {col} of the query)"
+                offset += ctx.text_offset
         return replace(ctx.base.finding, rule=rule.id, severity=severity, message=message, fix=issue.fix,
                        path=path, offset=offset, **(issue.where or {}))
 

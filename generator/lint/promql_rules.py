@@ -263,4 +263,5 @@ def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
             if labels.closed and not labels.names:
                 detail = "the result has no labels"
             yield Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
-                        f"add {label} to the by (...) clause or change the legend", sibling="legendFormat")
+                        f"add {label} to the by (...) clause or change the legend", sibling="legendFormat",
+                        offset=m.start())

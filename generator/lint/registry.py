@@ -34,8 +34,8 @@ SCOPES = (
 class Issue:
     """What a rule reports; the engine adds rule id, severity and location.
 
-    `offset` is a character offset into the checked text (a query) when the rule can point
-    inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it,
+    `offset` is a character offset into the checked text (a query, or the string at `at` or
+    `sibling`) when the rule can point inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it,
     `sibling` names a key next to the context's own value (a target's legendFormat next to
     its expr); `where` overrides location fields (e.g. a dashboard rule naming the panel
     with a duplicate id).
