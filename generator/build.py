@@ -25,18 +25,19 @@ class BuildResult:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def lint(resources: list[Resource], config: dict[str, Any]) -> list[Any]:
+def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = None) -> list[Any]:
+    """Lint findings for compiled resources, with grafana.yaml's `lint:` settings."""
     from .lint import LintConfig, lint_resources
 
-    return lint_resources(resources, LintConfig.from_mapping(config.get("lint") or {}),
-                          config.get("environments") or {})
+    settings = LintConfig.from_mapping(config.get("lint") or {}, base_dir=root)
+    return lint_resources(resources, settings, config.get("environments") or {})
 
 
 def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
     config = load_config(root)
     resources = compile_project(root)
-    findings = lint(resources, config)
+    findings = lint(resources, config, root)
     files = render_tree(resources)
     result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
     if write and not result.lint_errors:
