@@ -77,6 +77,12 @@ def _register_commands() -> None:
 
     main.add_command(plan_command, "plan")
     main.add_command(sync_command, "sync")
+    from .drift.command import drift_command
+
+    main.add_command(drift_command, "drift")
+    from .review.command import diff_command
+
+    main.add_command(diff_command, "diff")
 
 
 _register_commands()

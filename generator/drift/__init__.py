@@ -1,0 +1,12 @@
+"""Drift: the live Grafana compared with `generated/` (`gac drift`).
+
+`detect` reads Grafana through the sync's session and handlers and judges every object
+(changed in Grafana, not yet synced, missing, managed but no longer defined, unmanaged in
+managed folders); `equivalence` is the dashboard comparison form that absorbs what a save
+in Grafana's UI rewrites; `render` formats the report as text, JSON or Markdown.
+"""
+
+from .detect import detect_drift, judge
+from .model import DriftItem, DriftReport
+
+__all__ = ["DriftItem", "DriftReport", "detect_drift", "judge"]

@@ -1,0 +1,45 @@
+"""Command-line options shared by the commands that read a live Grafana (drift, pull).
+
+The same names and defaults as `gac plan`/`gac sync`, so one environment's settings work
+for every command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ..sync.connection import DEFAULT_TIMEOUT
+from ..sync.retry import RetryPolicy
+from ..sync.session import Options
+
+
+def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+                     help="Repository root (generated/, grafana.yaml, definitions)."),
+        click.option("--env", "env", default=None,
+                     help="Environment from grafana.yaml (default: GAC_ENV, or the only one)."),
+        click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="CA bundle to verify Grafana's TLS certificate with."),
+        click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
+        click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."),
+        click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
+                     help="Parallel reads."),
+        click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,
+                     help="Tries per request on 429, 502/503/504, timeouts and dropped connections."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def session_options(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
+                    retries: int) -> Options:
+    if insecure:
+        click.echo("warning: TLS certificate verification is off (--insecure): anyone on the network path can "
+                   "read the token", err=True)
+    return Options(root=root, env=env, ca_cert=ca_cert, insecure=insecure, timeout=timeout, workers=workers,
+                   policy=RetryPolicy(attempts=retries))

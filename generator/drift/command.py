@@ -1,0 +1,51 @@
+"""`gac drift`: parse options, run the check, print the report, exit 0 (none) / 1 (drift) / 2 (error)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..sync.progress import ProgressBar
+from ..sync.session import open_session
+from .cli_options import connection_options, session_options
+from .detect import detect_drift
+from .render import json_report, markdown_report, text_report
+
+
+@click.command("drift")
+@connection_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--quiet", is_flag=True, help="Print only the summary line (text format); no progress bar.")
+@click.option("--sync-login", default=None, metavar="LOGIN",
+              help="The login `gac sync` writes as, when drift runs as another identity (e.g. a read-only "
+                   "token): decides which folders gac created and who changed an object last.")
+def drift_command(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
+                  retries: int, fmt: str, quiet: bool, sync_login: str | None) -> None:
+    """Compare the live Grafana with generated/: changed, missing, no longer defined, unmanaged.
+
+    Changes are shown from generated/ to Grafana, i.e. what was changed there. Exit 0 when
+    Grafana matches, 1 on drift, 2 on usage, configuration, authentication or connection
+    errors.
+    """
+    session = open_session(session_options(root, env, ca_cert, insecure, timeout, workers, retries), os.environ,
+                           for_write=False)
+    if sync_login:
+        session.ctx = dataclasses.replace(session.ctx, login=sync_login)
+    bar = ProgressBar(enabled=None if fmt == "text" and not quiet else False)
+    try:
+        report = detect_drift(session, progress=bar.update)
+    finally:
+        bar.clear()
+        session.close()
+    if fmt == "json":
+        click.echo(json_report(report))
+    elif fmt == "markdown":
+        click.echo(markdown_report(report), nl=False)
+    else:
+        click.echo(text_report(report, quiet=quiet))
+    if report.drift:
+        sys.exit(1)

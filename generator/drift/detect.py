@@ -1,0 +1,116 @@
+"""Live Grafana vs generated/: read everything once, then judge each object.
+
+Reuses the sync's machinery end to end -- the session (config, connection, identity),
+`read_state` (listings plus full reads of defined and managed objects), each handler's
+comparison form and concurrency stamp, the plan's stray detection and the semantic diff --
+and adds only what is drift-specific: the direction (generated/ → Grafana, "what changed
+there"), the dashboard comparison form that absorbs a UI save (`equivalence`), and
+telling an adopted-but-never-synced object (differs only by gac's marker) from a change.
+"""
+
+from __future__ import annotations
+
+from ..handlers import HANDLERS
+from ..handlers.live import ApiError, LiveObject, SyncContext, same_json
+from ..normalize import DatasourceIndex
+from ..resource import Resource
+from ..sync.desired import Desired, Identity
+from ..sync.errors import ConnectionFailed
+from ..sync.plan import build_plan
+from ..sync.semantic_diff import semantic_diff
+from ..sync.session import Session
+from ..sync.state import LiveState, ProgressFn, read_state
+from .equivalence import comparison_form
+from .markers import without_marker
+from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNMANAGED, DriftItem, DriftReport
+
+_STATUS_ORDER = {CHANGED: 0, MISSING: 1, NOT_DEFINED: 2, UNMANAGED: 3}
+
+
+def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> DriftReport:
+    """Read the live state through `session` and compare it with the desired state."""
+    try:
+        state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=True,
+                           workers=session.options.workers, progress=progress)
+    except ApiError as exc:
+        raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
+    items, unadopted = judge(session.desired, state, session.ctx)
+    notes = []
+    if unadopted:
+        names = ", ".join(f"{i.kind} {i.uid}" for i in unadopted[:5]) + (" …" if len(unadopted) > 5 else "")
+        notes.append(f"{len(unadopted)} object(s) match their definition but were never written by gac ({names}): "
+                     "`gac sync --force` adopts them (it backs each one up first)")
+    if session.target.login is None:
+        notes.append("Grafana did not say who this identity is, so folders written by gac cannot be told from "
+                     "others; pass --sync-login")
+    return DriftReport(session.target, session.env_name, items, len(session.desired), notes, unadopted)
+
+
+def datasource_index(desired: Desired) -> DatasourceIndex:
+    """The data sources defined in code, to read legacy by-name references in live dashboards."""
+    sources = [r for r in desired.resources.values() if r.kind == "datasource"]
+    return DatasourceIndex(types={r.uid: str(r.body.get("type", "")) for r in sources},
+                           names={str(r.body.get("name")): r.uid for r in sources if r.body.get("name")},
+                           strict=False)
+
+
+def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[DriftItem], list[DriftItem]]:
+    """(drift items, adopted-but-never-synced items), in a stable order."""
+    index = datasource_index(desired)
+    items: list[DriftItem] = []
+    unadopted: list[DriftItem] = []
+    for identity, resource in desired.resources.items():
+        live = state.objects.get(identity)
+        if live is None:
+            items.append(_item(MISSING, resource))
+            continue
+        item = _compare(resource, live, ctx, index)
+        if item is None:
+            continue
+        (unadopted if item.status == "unadopted" else items).append(item)
+    for identity, live in state.objects.items():
+        if identity not in desired.resources and live.managed:
+            items.append(_item(NOT_DEFINED, live.resource, HANDLERS[live.resource.kind].describe_live(live)))
+    for stray in build_plan(desired, state, ctx).strays:
+        items.append(DriftItem(UNMANAGED, stray.kind, stray.uid, stray.title, stray.folder_uid))
+    return sorted(items, key=_order), sorted(unadopted, key=_order)
+
+
+def comparison_forms(resource: Resource, live: LiveObject, ctx: SyncContext,
+                     index: DatasourceIndex | None = None) -> tuple[dict, dict]:
+    """(generated/ form, Grafana form): the handler's, with dashboards in `comparison_form`."""
+    live_form, code_form = HANDLERS[resource.kind].compare_forms(resource, live, ctx)
+    if resource.kind == "dashboard":
+        code_form["body"] = comparison_form(code_form["body"], index)
+        live_form["body"] = comparison_form(live_form["body"], index)
+    return code_form, live_form
+
+
+def _compare(resource: Resource, live: LiveObject, ctx: SyncContext, index: DatasourceIndex) -> DriftItem | None:
+    code_form, live_form = comparison_forms(resource, live, ctx, index)
+    if same_json(code_form, live_form):
+        return None
+    handler = HANDLERS[resource.kind]
+    item = _item(CHANGED, resource, handler.describe_live(live))
+    item.code_form, item.live_form = code_form, live_form
+    item.changes = semantic_diff(resource.kind, code_form, live_form)
+    if live.stamp is None and not live.managed and same_json(without_marker(resource.kind, code_form),
+                                                             without_marker(resource.kind, live_form)):
+        item.status = "unadopted"
+        return item
+    if live.read_only:
+        item.origin, item.detail = GRAFANA, f"{live.read_only}; {item.detail}"
+    elif handler.untouched(live, ctx):
+        item.origin, item.detail = CODE, "generated/ changed; Grafana still holds what gac last wrote"
+    else:
+        item.origin = GRAFANA
+    return item
+
+
+def _item(status: str, resource: Resource, detail: str = "") -> DriftItem:
+    folder = resource.body.get("parentUid") if resource.kind == "folder" else resource.folder_uid
+    return DriftItem(status, resource.kind, resource.uid, resource.title, folder or None, detail=detail)
+
+
+def _order(item: DriftItem) -> tuple:
+    return (_STATUS_ORDER.get(item.status, 9), item.origin != GRAFANA, HANDLERS[item.kind].level, item.key)

@@ -1,0 +1,59 @@
+"""The two sides of a review: `generated/` trees read from disk or built from definitions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..compile import compile_project
+from ..errors import GacError
+from ..handlers import BY_DIRECTORY, HANDLERS
+from ..output import GENERATED, read_tree, render_tree
+from ..resource import Resource
+
+Files = dict[PurePosixPath, bytes]
+Identity = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One object of a tree: the resource and the file it was read from."""
+
+    resource: Resource
+    path: PurePosixPath
+    text: str
+
+
+def read_generated(path: Path) -> Files:
+    """A `generated/` tree: `path` itself, or `path/generated` when `path` is a repository root."""
+    if not path.is_dir():
+        raise GacError(f"{path} is not a directory: give two generated/ trees (or repository roots holding one)")
+    if (path / GENERATED).is_dir() and not any((path / name).is_dir() for name in BY_DIRECTORY):
+        path = path / GENERATED
+    return read_tree(path)
+
+
+def build_generated(root: Path, label: str = "") -> Files:
+    """What `gac build` would write for the definitions under `root` (compiled, not linted)."""
+    try:
+        return render_tree(compile_project(root))
+    except GacError as exc:
+        raise type(exc)(f"building {label or root}: {exc}") from None
+
+
+def entries(files: Files) -> dict[Identity, Entry]:
+    """Objects by identity, through each kind's handler; other files are not objects and are skipped."""
+    out: dict[Identity, Entry] = {}
+    for relpath, content in sorted(files.items()):
+        handler = BY_DIRECTORY.get(relpath.parts[0]) if relpath.parts else None
+        if handler is None or relpath.suffix != ".json":
+            continue
+        text = content.decode("utf-8")
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({exc})") from None
+        resource = handler.load(relpath, body)
+        out[HANDLERS[resource.kind].identity(resource)] = Entry(resource, relpath, text)
+    return out
