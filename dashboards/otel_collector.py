@@ -4,6 +4,8 @@ Metric names are the collector's own telemetry as Prometheus scrapes it (`otelco
 `_total` on counters and unit suffixes), labelled with the scrape's `job`/`instance`.
 """
 
+from grafanalib import core as g
+
 from generator.builders import DashboardDef
 from generator.panels import gauge, layout, prom, quantiles, rate, row, stat, timeseries
 
@@ -13,27 +15,26 @@ from dashboards.folders import platform
 SEL = 'job=~"$job", instance=~"$instance"'
 
 
-def _sent_vs_failed(title: str, signal: str, unit_name: str) -> object:
-    return timeseries(
-        f"Exporter {title} sent vs failed",
-        [prom(f"sum by (exporter) (rate(otelcol_exporter_sent_{signal}_total{{{SEL}}}[$__rate_interval]))",
-              "sent {{exporter}}"),
-         prom(f"sum by (exporter) (rate(otelcol_exporter_send_failed_{signal}_total{{{SEL}}}[$__rate_interval]))",
-              "failed {{exporter}}")],
-        "cps", f"{unit_name} per second each exporter delivered, and failed to deliver after retries.",
-    )
+def _pair(title: str, by: str, series: tuple[tuple[str, str], ...], description: str) -> g.TimeSeries:
+    """Counters of one signal side by side, e.g. what got through and what did not."""
+    targets = [prom(f"sum by ({by}) (rate({metric}{{{SEL}}}[$__rate_interval]))", f"{word} {{{{{by}}}}}")
+               for word, metric in series]
+    return timeseries(title, targets, "cps", description)
 
 
-def _accepted_vs_refused(title: str, signal: str, unit_name: str) -> object:
-    return timeseries(
-        f"Receiver {title} accepted vs refused",
-        [prom(f"sum by (receiver) (rate(otelcol_receiver_accepted_{signal}_total{{{SEL}}}[$__rate_interval]))",
-              "accepted {{receiver}}"),
-         prom(f"sum by (receiver) (rate(otelcol_receiver_refused_{signal}_total{{{SEL}}}[$__rate_interval]))",
-              "refused {{receiver}}")],
-        "cps", f"{unit_name} per second pushed into the pipeline per receiver; refused means data was dropped "
-               "at the door (memory limiter, invalid data).",
-    )
+def _receiver(signal: str, name: str) -> g.TimeSeries:
+    return _pair(f"Receiver {name} accepted vs refused", "receiver",
+                 (("accepted", f"otelcol_receiver_accepted_{signal}_total"),
+                  ("refused", f"otelcol_receiver_refused_{signal}_total")),
+                 f"{name.capitalize()} per second pushed into the pipeline per receiver; refused means data was "
+                 "dropped at the door (memory limiter, invalid data).")
+
+
+def _exporter(signal: str, name: str) -> g.TimeSeries:
+    return _pair(f"Exporter {name} sent vs failed", "exporter",
+                 (("sent", f"otelcol_exporter_sent_{signal}_total"),
+                  ("failed", f"otelcol_exporter_send_failed_{signal}_total")),
+                 f"{name.capitalize()} per second each exporter delivered, and failed to deliver after retries.")
 
 
 collector = dashboard(
@@ -65,17 +66,17 @@ collector = dashboard(
         ],
         row("Receivers"),
         [
-            _accepted_vs_refused("spans", "spans", "Spans"),
-            _accepted_vs_refused("metric points", "metric_points", "Metric points"),
+            _receiver("spans", "spans"),
+            _receiver("metric_points", "metric points"),
         ],
-        [_accepted_vs_refused("log records", "log_records", "Log records")],
+        [_receiver("log_records", "log records")],
         row("Exporters"),
         [
-            _sent_vs_failed("spans", "spans", "Spans"),
-            _sent_vs_failed("metric points", "metric_points", "Metric points"),
+            _exporter("spans", "spans"),
+            _exporter("metric_points", "metric points"),
         ],
         [
-            _sent_vs_failed("log records", "log_records", "Log records"),
+            _exporter("log_records", "log records"),
             timeseries(
                 "Exporter queue size vs capacity",
                 [prom(f"max by (exporter) (otelcol_exporter_queue_size{{{SEL}}})", "size {{exporter}}"),

@@ -90,25 +90,30 @@ def test_committed_generated_tree_is_what_build_writes():
     assert diff.clean, "generated/ is stale; run `make build`:\n" + "\n".join(diff.lines())
 
 
-# --- bad definitions: exit 2, a message naming file and line, generated/ untouched -----------------
+# --- bad definitions: exit 2, a message naming file and line, generated/ untouched ---------------
+
+def rejected(project: Path, relpath: str, source: str) -> str:
+    """Build a good tree, add a bad definition, build again: exit 2, generated/ untouched."""
+    assert gac("build", "--root", str(project)).exit_code == 0
+    before = read_tree(project / "generated")
+    write(project, relpath, source)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert read_tree(project / "generated") == before
+    return result.output
+
 
 def test_syntax_error_names_file_and_line(project):
-    gac("build", "--root", str(project))
-    before = read_tree(project / "generated")
-    write(project, "dashboards/broken.py", """
+    output = rejected(project, "dashboards/broken.py", """
         from generator.builders import Folder
         x = Folder(uid="x", title=
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "dashboards/broken.py:2" in result.output and "syntax error" in result.output
-    assert read_tree(project / "generated") == before
+    assert "dashboards/broken.py:2" in output and "syntax error" in output
 
 
 def test_exception_in_definition_names_file_line_and_exception(project):
-    gac("build", "--root", str(project))
-    before = read_tree(project / "generated")
-    write(project, "alerts/boom.py", """
+    output = rejected(project, "alerts/boom.py", """
         LIMITS = {"p95": 0.5}
 
         def threshold():
@@ -116,33 +121,23 @@ def test_exception_in_definition_names_file_line_and_exception(project):
 
         value = threshold()
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "alerts/boom.py:4" in result.output and "KeyError" in result.output and "p99" in result.output
-    assert read_tree(project / "generated") == before
+    assert "alerts/boom.py:4" in output and "KeyError" in output and "p99" in output
 
 
 def test_duplicate_uid_names_both_places(project):
-    gac("build", "--root", str(project))
-    before = read_tree(project / "generated")
-    write(project, "dashboards/copy.py", """
+    output = rejected(project, "dashboards/copy.py", """
         from grafanalib import core as g
         from generator.builders import DashboardDef
         from dashboards.folders import platform
 
         copy = DashboardDef(g.Dashboard(title="Copy", uid="otel-apm"), folder=platform)
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "otel-apm" in result.output and "defined twice" in result.output
-    assert "dashboards/apm.py:" in result.output and "dashboards/copy.py:5" in result.output
-    assert read_tree(project / "generated") == before
+    assert "otel-apm" in output and "defined twice" in output
+    assert "dashboards/apm.py:" in output and "dashboards/copy.py:5" in output
 
 
 def test_dashboard_with_undefined_datasource_is_rejected(project):
-    gac("build", "--root", str(project))
-    before = read_tree(project / "generated")
-    write(project, "dashboards/bad_ds.py", """
+    output = rejected(project, "dashboards/bad_ds.py", """
         from grafanalib import core as g
         from generator.builders import DashboardDef
         from generator.panels import prom, timeseries
@@ -151,16 +146,11 @@ def test_dashboard_with_undefined_datasource_is_rejected(project):
         panel = timeseries("x", [prom("up", datasource="mimir")], "short")
         bad = DashboardDef(g.Dashboard(title="Bad", uid="bad", panels=[panel]), folder=platform)
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "dashboards/bad_ds.py:7" in result.output and "'mimir'" in result.output
-    assert read_tree(project / "generated") == before
+    assert "dashboards/bad_ds.py:7" in output and "'mimir'" in output
 
 
 def test_rule_with_undefined_datasource_is_rejected(project):
-    gac("build", "--root", str(project))
-    before = read_tree(project / "generated")
-    write(project, "alerts/bad_rule.py", """
+    output = rejected(project, "alerts/bad_rule.py", """
         from generator.builders import AlertRule, RuleGroup
         from dashboards.folders import platform
 
@@ -168,33 +158,25 @@ def test_rule_with_undefined_datasource_is_rejected(project):
                               summary="s", description="d", runbook_url="https://x")
         group = RuleGroup(title="g", folder=platform, interval="1m", rules=[rule])
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "alerts/bad_rule.py:4" in result.output and "'thanos'" in result.output
-    assert read_tree(project / "generated") == before
+    assert "alerts/bad_rule.py:4" in output and "'thanos'" in output
 
 
 def test_datasource_link_to_undefined_uid_is_rejected(project):
-    gac("build", "--root", str(project))
-    write(project, "datasources/loki.py", """
+    output = rejected(project, "datasources/loki.py", """
         from generator.builders import Loki
 
         loki = Loki(uid="loki", name="Loki", traces="jaeger")
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "datasources/loki.py:3" in result.output and "'jaeger'" in result.output
+    assert "datasources/loki.py:3" in output and "'jaeger'" in output
 
 
 def test_unplaced_grafanalib_dashboard_is_an_error(project):
-    write(project, "dashboards/loose.py", """
+    output = rejected(project, "dashboards/loose.py", """
         from grafanalib import core as g
 
         loose = g.Dashboard(title="Loose", uid="loose")
     """)
-    result = CliRunner().invoke(main, ["build", "--root", str(project)])
-    assert result.exit_code == 2
-    assert "dashboards/loose.py" in result.output and "DashboardDef" in result.output
+    assert "dashboards/loose.py" in output and "DashboardDef" in output
 
 
 def test_bad_grafana_yaml_is_a_clear_error(project):
