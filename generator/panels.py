@@ -8,13 +8,36 @@ aggregations), so the definitions stay short and consistent.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import functools
+from typing import Any, Callable, Sequence, TypeVar
 
 import attr
 from grafanalib import core as g
 
+from .resource import Source, caller_source
+
 DEFAULT_HEIGHT = 8
 GRID_WIDTH = 24
+SOURCE_ATTR = "gac_source"
+
+P = TypeVar("P", bound=Callable[..., g.Panel])
+
+
+def located(helper: P) -> P:
+    """Remember the definition line that made a panel, so lint findings can point at it."""
+
+    @functools.wraps(helper)
+    def wrapper(*args: Any, **kwargs: Any) -> g.Panel:
+        panel = helper(*args, **kwargs)
+        if getattr(panel, SOURCE_ATTR, None) is None:
+            setattr(panel, SOURCE_ATTR, caller_source())
+        return panel
+
+    return wrapper  # type: ignore[return-value]
+
+
+def panel_source(panel: object) -> Source | None:
+    return getattr(panel, SOURCE_ATTR, None)
 
 
 def prom(expr: str, legend: str = "", ref_id: str = "", instant: bool = False, fmt: str = "time_series",
@@ -24,6 +47,7 @@ def prom(expr: str, legend: str = "", ref_id: str = "", instant: bool = False, f
                     datasource=datasource)
 
 
+@located
 def timeseries(title: str, targets: Sequence[g.Target], unit: str, description: str = "",
                stacked: bool = False, fill: int = 10, min_value: float | None = None,
                **extra: Any) -> g.TimeSeries:
@@ -35,6 +59,7 @@ def timeseries(title: str, targets: Sequence[g.Target], unit: str, description: 
     )
 
 
+@located
 def rate(title: str, counter: str, selector: str, by: Sequence[str], unit: str, legend: str = "",
          description: str = "", scale: str = "", **extra: Any) -> g.TimeSeries:
     """Per-second rate of a counter, summed by the given labels."""
@@ -42,6 +67,7 @@ def rate(title: str, counter: str, selector: str, by: Sequence[str], unit: str, 
     return timeseries(title, [prom(expr, legend or _legend(by))], unit, description, **extra)
 
 
+@located
 def quantiles(title: str, bucket: str, selector: str, by: Sequence[str], unit: str,
               qs: Sequence[float] = (0.5, 0.95, 0.99), description: str = "", scale: str = "") -> g.TimeSeries:
     """Histogram quantiles; the inner sum keeps `le`, without which the quantile is meaningless."""
@@ -54,6 +80,7 @@ def quantiles(title: str, bucket: str, selector: str, by: Sequence[str], unit: s
     return timeseries(title, targets, unit, description, fill=0)
 
 
+@located
 def stat(title: str, expr: str, unit: str, thresholds: Sequence[tuple[str, float | None]] = (("green", None),),
          description: str = "", legend: str = "", mappings: list[dict[str, Any]] | None = None,
          calc: str = "lastNotNull") -> g.Stat:
@@ -64,6 +91,7 @@ def stat(title: str, expr: str, unit: str, thresholds: Sequence[tuple[str, float
     )
 
 
+@located
 def gauge(title: str, expr: str, unit: str, max_value: float, thresholds: Sequence[tuple[str, float | None]],
           description: str = "") -> g.GaugePanel:
     return g.GaugePanel(
@@ -72,6 +100,7 @@ def gauge(title: str, expr: str, unit: str, max_value: float, thresholds: Sequen
     )
 
 
+@located
 def table(title: str, targets: Sequence[g.Target], unit: str, description: str = "",
           transformations: list[dict[str, Any]] | None = None, sort_by: str | None = None) -> g.Table:
     return g.Table(title=title, description=description or None, targets=list(targets), unit=unit,
@@ -79,6 +108,7 @@ def table(title: str, targets: Sequence[g.Target], unit: str, description: str =
                    sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [])
 
 
+@located
 def logs(title: str, expr: str, datasource: str = "loki", description: str = "") -> g.Logs:
     return g.Logs(title=title, description=description or None, dataSource=datasource,
                   targets=[g.Target(expr=expr, refId="A", datasource=datasource)],
@@ -93,12 +123,14 @@ class Traces(g.Panel):
         return self.panel_json({"type": "traces", "options": {}})
 
 
+@located
 def traces(title: str, query: str, datasource: str = "tempo", description: str = "") -> Traces:
     target = {"refId": "A", "datasource": {"type": "tempo", "uid": datasource}, "queryType": "traceql",
               "query": query, "limit": 20, "tableType": "traces"}
     return Traces(title=title, description=description or None, dataSource=datasource, targets=[target])
 
 
+@located
 def row(title: str) -> g.RowPanel:
     return g.RowPanel(title=title)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -184,3 +185,28 @@ def test_bad_grafana_yaml_is_a_clear_error(project):
     result = CliRunner().invoke(main, ["build", "--root", str(project)])
     assert result.exit_code == 2
     assert "grafana.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_lint_errors_block_the_build_and_point_at_the_panel_line(project):
+    assert gac("build", "--root", str(project)).exit_code == 0
+    before = read_tree(project / "generated")
+    write(project, "dashboards/typo.py", """
+        from grafanalib import core as g
+        from generator.builders import DashboardDef
+        from generator.panels import layout, prom, stat, timeseries
+        from dashboards.folders import platform
+
+        panels = layout([
+            stat("fine", "sum(up)", "short"),
+            timeseries("broken", [prom("sum(rate(up[5m])")], "short"),
+        ])
+        typo = DashboardDef(g.Dashboard(title="Typo", uid="typo", panels=panels), folder=platform)
+    """)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 1, result.output
+    assert "promql-syntax" in result.output and "generated/ was not written" in result.output
+    assert read_tree(project / "generated") == before
+    findings = json.loads(CliRunner().invoke(main, ["lint", "--root", str(project), "--format", "json"]).output)
+    syntax = [f for f in findings if f["rule"] == "promql-syntax"]
+    assert len(syntax) == 1 and syntax[0]["dashboard"] == "typo" and syntax[0]["panel"] == "broken"
+    assert syntax[0]["file"].endswith("dashboards/typo.py") and syntax[0]["line"] == 8

@@ -138,4 +138,5 @@ class RuleGroup:
             "interval": seconds(self.interval),
             "rules": [rule.to_body(self.title, self.folder.uid) for rule in self.rules],
         }
-        return Resource(ALERT_RULE_GROUP, self.title, body, self.folder.uid, self.source)
+        sources = {("rules", i): rule.source for i, rule in enumerate(self.rules) if rule.source is not None}
+        return Resource(ALERT_RULE_GROUP, self.title, body, self.folder.uid, self.source, {"sources": sources})

@@ -47,8 +47,14 @@ class DashboardDef:
         return json.loads(json.dumps(self.dashboard.to_json_data(), cls=DashboardEncoder))
 
     def to_resource(self, datasources: DatasourceIndex) -> Resource:
-        return _resource(fix_grafanalib(self.raw_json()), self.folder, self.source,
-                         f"dashboard {self.dashboard.title!r}", datasources)
+        from ..panels import panel_source
+
+        resource = _resource(fix_grafanalib(self.raw_json()), self.folder, self.source,
+                             f"dashboard {self.dashboard.title!r}", datasources)
+        # normalization keeps panel order, so index i of the body is panels[i] of the definition
+        resource.extra["sources"] = {("panels", i): src for i, panel in enumerate(self.dashboard.panels or [])
+                                     if (src := panel_source(panel)) is not None}
+        return resource
 
 
 @dataclass
