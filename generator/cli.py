@@ -83,6 +83,9 @@ def _register_commands() -> None:
     from .review.command import diff_command
 
     main.add_command(diff_command, "diff")
+    from .pull.command import pull_command
+
+    main.add_command(pull_command, "pull")
 
 
 _register_commands()

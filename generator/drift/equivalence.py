@@ -18,6 +18,7 @@ is absorbed here (on both sides of a comparison, so only real differences remain
 * built-in annotation: a `target` ({limit 100, tags [], type dashboard}) and the data
   source spelled `{"type": "datasource", "uid": "grafana"}` → one canonical spelling;
 * variables: `current` (whatever was selected) and `options` (fetched at load) written,
+  data-source variables' `refresh` always 1, constants' `hide` always 2,
   `hide: 0`, `skipUrlSync: false`, `label: ""`, `multi: false`, `sort: 0` dropped,
   `includeAll: false`, `allowCustomValue: true`, `regex: ""` written → `current` and
   `options` are not configuration and are ignored; the defaults are removed;
@@ -26,8 +27,9 @@ is absorbed here (on both sides of a comparison, so only real differences remain
   `transformations`, `transparent: false`, targets' `hide: false` dropped; plugin option
   and field-config defaults filled in (`plugin_defaults`), threshold `mode` defaulted →
   `pluginVersion` ignored, the defaults filled in on both sides, empties removed;
-* rows keep only type, id, title, gridPos, collapsed, panels and repeat;
-* positions: the grid compacts panels upwards when it lays them out, and the save writes
+* rows keep only type, id, title, gridPos, collapsed, panels and repeat; panels only the
+  keys the frontend writes (legacy keys such as `bars`, `nullPointMode` do not survive a save);
+* positions: a panel without one gets PanelModel's default (6×3 at 0,0); the grid compacts panels upwards when it lays them out, and the save writes
   the compacted positions, in layout order → positions are compared compacted, panels in
   (y, x) order.
 
@@ -67,6 +69,16 @@ PANEL_DEFAULTS: dict[str, list[Any]] = {
     "fieldConfig": [{"defaults": {}, "overrides": []}], "hideTimeOverride": [False], "interval": [""],
 }
 ROW_KEYS = frozenset({"type", "id", "title", "gridPos", "collapsed", "panels", "repeat"})
+#: panel keys the frontend writes (`vizPanelToPanel`, `vizPanelDataToPanel`); others are dropped by a UI save
+PANEL_KEYS = frozenset({"id", "type", "title", "description", "gridPos", "fieldConfig", "options", "targets",
+                        "datasource", "transformations", "transparent", "links", "maxDataPoints", "interval",
+                        "cacheTimeout", "queryCachingTTL", "timeFrom", "timeShift", "hideTimeOverride",
+                        "timeCompare", "repeat", "maxPerRow", "repeatDirection", "libraryPanel", "pluginVersion"})
+#: legacy AngularJS panels keep their options at the top level: compared as they are
+ANGULAR_PANELS = frozenset({"graph", "singlestat", "table-old", "grafana-singlestat-panel", "grafana-piechart-panel",
+                            "grafana-worldmap-panel", "grafana-clock-panel"})
+#: what a panel without (part of) a position gets (PanelModel's defaults)
+GRID_DEFAULTS = {"x": 0, "y": 0, "w": 6, "h": 3}
 BUILTIN_TARGET = {"limit": 100, "matchAny": False, "tags": [], "type": "dashboard"}
 GRAFANA_DATASOURCE = {"type": "grafana", "uid": "-- Grafana --"}
 
@@ -117,6 +129,8 @@ def _variable(variable: dict[str, Any]) -> None:
     variable.pop("options", None)
     if variable.get("type") == "constant":
         variable.pop("hide", None)  # always written as "hidden"
+    if variable.get("type") == "datasource":
+        variable.pop("refresh", None)  # always written as "on load"
     _strip(variable, VARIABLE_DEFAULTS)
 
 
@@ -127,6 +141,9 @@ def _panel(panel: dict[str, Any]) -> None:
             del panel[key]
         return
     kind = str(panel.get("type", ""))
+    if kind not in ANGULAR_PANELS:
+        for key in [k for k in panel if k not in PANEL_KEYS]:
+            del panel[key]
     if kind in plugin_defaults.OPTIONS:
         panel["options"] = merged(plugin_defaults.OPTIONS[kind], panel.get("options") or {})
     if kind in plugin_defaults.WITH_FIELD_CONFIG:
@@ -183,20 +200,20 @@ def _layout(panels: list[Any]) -> list[Any]:
 
 
 def _grid(panel: dict[str, Any]) -> dict[str, int] | None:
-    pos = panel.get("gridPos")
+    pos = panel.get("gridPos", {})
     if not isinstance(pos, dict):
         return None
-    values = {k: pos.get(k, 0) for k in ("x", "y", "w", "h")}
+    values = {k: pos.get(k, default) for k, default in GRID_DEFAULTS.items()}
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values()):
         return None
     return {k: int(v) for k, v in values.items()}
 
 
-def _position_key(panel: Any) -> tuple[int, int, int]:
+def _position_key(panel: Any) -> tuple[int, int]:
+    """(y, x); `sorted` is stable, so ties keep document order, as the grid's own sort does."""
     pos = panel.get("gridPos") if isinstance(panel, dict) else None
     pos = pos if isinstance(pos, dict) else {}
-    pid = panel.get("id") if isinstance(panel, dict) else None
-    return (_int(pos.get("y")), _int(pos.get("x")), pid if isinstance(pid, int) else 0)
+    return (_int(pos.get("y")), _int(pos.get("x")))
 
 
 def _int(value: Any) -> int:

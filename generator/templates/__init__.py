@@ -25,7 +25,8 @@ VALUE_WIDTH = 400
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("generator", "templates"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-    env.filters.update(code=code_span, cell=table_cell, fence=fenced, entry=lambda e: entry_text(e, "markdown"))
+    env.filters.update(code=code_span, cell=table_cell, fence=fenced, entry=lambda e: entry_text(e, "markdown"),
+                       py=repr, doc=docstring_text)
     return env
 
 
@@ -64,6 +65,11 @@ def fenced(text: str, lang: str = "") -> str:
     run = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
     fence = "`" * (run + 1)
     return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
+
+
+def docstring_text(value: Any) -> str:
+    """Text that cannot end or escape the triple-quoted docstring it is put in."""
+    return str(value).replace("\\", "/").replace('"', "'").replace("\n", " ").replace("\r", " ")
 
 
 def plain_value(value: Any) -> str:

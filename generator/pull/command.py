@@ -1,0 +1,44 @@
+"""`gac pull`: import live dashboards into the repository (exit 0, or 2 when nothing can be pulled)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..drift.cli_options import connection_options, session_options
+from .connect import connect
+from .importer import Selection, plan_pull, write_files
+from .render import json_report, text_report
+
+
+@click.command("pull")
+@connection_options
+@click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard to pull (repeatable).")
+@click.option("--folder", "folders", multiple=True, metavar="UID", help="Every dashboard in a folder (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Every dashboard in the organisation.")
+@click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def pull_command(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
+                 retries: int, uids: tuple[str, ...], folders: tuple[str, ...], everything: bool, dry_run: bool,
+                 fmt: str) -> None:
+    """Write live dashboards into the repository as normalized JSON plus a JsonDashboard module.
+
+    New dashboards go to dashboards/imported/<uid>.json with a module dashboards/imported_<uid>.py
+    in their folder (an existing Folder definition is reused, else one is written). A
+    dashboard defined as JSON gets its file updated; one defined with grafanalib gets the
+    live JSON written beside it to reconcile by hand. Data sources the repository does not
+    define stop the pull, named. Then run `gac build`.
+    """
+    if not (uids or folders or everything):
+        raise click.UsageError("choose what to pull: --uid UID, --folder UID or --all")
+    live = connect(session_options(root, env, ca_cert, insecure, timeout, workers, retries), os.environ)
+    try:
+        result = plan_pull(live.conn, live.ctx, root, Selection(uids, folders, everything), workers=workers)
+    finally:
+        live.close()
+    if not dry_run:
+        write_files(result.writes)
+    click.echo(json_report(result, dry_run=dry_run) if fmt == "json" else
+               text_report(result, live.target, dry_run=dry_run))

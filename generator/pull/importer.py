@@ -1,0 +1,297 @@
+"""Live dashboards → files in the repository, in the form the build reads back unchanged.
+
+For each selected dashboard: the JSON as `normalize_dashboard` writes it (no ids, no
+version, no managed tag, no sync stamp), and -- unless the uid is already defined -- a
+module exposing it as a `JsonDashboard` in its folder (an existing Folder definition is
+imported; a folder the repository does not define gets a module of its own). A uid
+already defined keeps its definition: a JSON definition gets its file updated; a
+grafanalib one gets the live JSON written beside it for a person to port, never a second
+definition (the build refuses duplicate uids). Nothing is written when a dashboard uses a
+data source the repository does not define: the message names each one.
+
+`plan_pull` decides everything and returns the files; `write_files` writes them. Library
+code: it returns data and never prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..builders.dashboards import MANAGED_TAG
+from ..drift.equivalence import comparison_form
+from ..errors import DefinitionError, GacError
+from ..handlers import HANDLERS
+from ..handlers.live import STAMP_KEY, Calls, LiveObject, LiveRef, SyncContext, same_json
+from ..normalize import DatasourceIndex, normalize_dashboard
+from ..output import render
+from ..sync.semantic_diff import DiffEntry, semantic_diff
+from ..templates import environment
+from .project import FolderRef, Project, read_project
+from .references import datasource_refs
+
+IMPORT_DIR = "dashboards/imported"
+NEW, UPDATED, RECONCILE, UNCHANGED, SKIPPED = "new", "updated", "reconcile", "unchanged", "skipped"
+
+
+class PullError(GacError):
+    """Nothing can be pulled as asked (unknown uid or folder, undefined data sources): exit 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Selection:
+    uids: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+    everything: bool = False
+
+    @property
+    def explicit(self) -> set[str]:
+        return set(self.uids)
+
+
+@dataclass
+class Pulled:
+    """One dashboard (or folder definition) and what pull does with it."""
+
+    kind: str
+    uid: str
+    title: str
+    folder_uid: str | None
+    action: str
+    files: list[str] = field(default_factory=list)
+    detail: str = ""
+    #: definition → Grafana
+    changes: list[DiffEntry] = field(default_factory=list)
+
+
+@dataclass
+class PullResult:
+    items: list[Pulled]
+    #: absolute path → content
+    writes: dict[Path, bytes]
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for i in self.items if i.kind == "dashboard" and i.action == action)
+
+
+def plan_pull(calls: Calls, ctx: SyncContext, root: Path, selection: Selection, *, workers: int = 8) -> PullResult:
+    root = root.resolve()
+    project = read_project(root)
+    lives = _read_selected(calls, ctx, selection, workers)
+    index = _index(calls, project)
+    planner = _Planner(calls, ctx, root, project, index)
+    pulled = {live.resource.uid: planner.normalized(live) for live in lives}
+    _check_datasources(pulled, project, index)
+    for live in lives:
+        planner.plan_dashboard(live, pulled[live.resource.uid], selection)
+    return PullResult(planner.items, planner.writes, planner.notes)
+
+
+def write_files(writes: dict[Path, bytes]) -> None:
+    """Each file replaced atomically (written beside it, then renamed)."""
+    for path, content in sorted(writes.items()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+
+# --- selecting and reading ---------------------------------------------------------------------
+
+def _read_selected(calls: Calls, ctx: SyncContext, selection: Selection, workers: int) -> list[LiveObject]:
+    handler = HANDLERS["dashboard"]
+    refs = handler.list_live(calls, ctx)
+    by_uid = {ref.uid: ref for ref in refs}
+    chosen: dict[str, LiveRef] = {}
+    if selection.everything:
+        chosen.update(by_uid)
+    missing = [uid for uid in selection.uids if uid not in by_uid]
+    if missing:
+        raise PullError(f"no dashboard with uid {', '.join(repr(u) for u in missing)} in Grafana")
+    chosen.update({uid: by_uid[uid] for uid in selection.uids})
+    if selection.folders:
+        folders = {ref.uid for ref in HANDLERS["folder"].list_live(calls, ctx)}
+        unknown = [uid for uid in selection.folders if uid not in folders]
+        if unknown:
+            raise PullError(f"no folder with uid {', '.join(repr(u) for u in unknown)} in Grafana")
+        chosen.update({ref.uid: ref for ref in refs if ref.folder_uid in selection.folders})
+    ordered = [chosen[uid] for uid in sorted(chosen)]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-pull") as pool:
+        lives = list(pool.map(lambda ref: handler.read_live(calls, ref, ctx), ordered))
+    return [live for live in lives if live is not None]
+
+
+def _index(calls: Calls, project: Project) -> DatasourceIndex:
+    """The repository's data sources, plus Grafana's (for by-name references and types)."""
+    rows = calls.read("list data sources", lambda g: g.datasource.list_datasources()) or []
+    types = {str(r["uid"]): str(r.get("type", "")) for r in rows if r.get("uid")}
+    names = {str(r["name"]): str(r["uid"]) for r in rows if r.get("uid") and r.get("name")}
+    return DatasourceIndex(types={**types, **project.external, **project.datasources.types},
+                           names={**names, **project.datasources.names}, strict=False)
+
+
+def _check_datasources(pulled: dict[str, dict[str, Any]], project: Project, index: DatasourceIndex) -> None:
+    users: dict[str, list[str]] = {}
+    for uid, dash in sorted(pulled.items()):
+        for ds_uid in datasource_refs(dash):
+            if not project.knows(ds_uid):
+                users.setdefault(ds_uid, []).append((uid, dash.get("title")))
+    if not users:
+        return
+    names = {uid: name for name, uid in index.names.items()}
+    types = {uid: kind for dash in pulled.values() for uid, kind in datasource_refs(dash).items() if kind}
+    lines = []
+    for ds_uid, dashboards in sorted(users.items()):
+        kind = index.types.get(ds_uid) or types.get(ds_uid) or "type unknown"
+        where = f"named {names[ds_uid]!r} in Grafana" if ds_uid in names else "not in Grafana either"
+        used = ", ".join(f"{uid} ({title!r})" for uid, title in dashboards)
+        lines.append(f"  {ds_uid} ({kind}, {where}): used by {used}")
+    raise PullError("the dashboards use data sources this repository does not define, so nothing was written:\n"
+                    + "\n".join(lines) + "\nDefine each one in datasources/ with the same uid (its URL per "
+                    "environment in grafana.yaml), or declare it under lint.datasources in grafana.yaml when it "
+                    "is managed elsewhere; then pull again.")
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+class _Planner:
+    def __init__(self, calls: Calls, ctx: SyncContext, root: Path, project: Project, index: DatasourceIndex):
+        self.calls, self.ctx, self.root, self.project, self.index = calls, ctx, root, project, index
+        self.items: list[Pulled] = []
+        self.writes: dict[Path, bytes] = {}
+        self.notes: list[str] = []
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+
+    def normalized(self, live: LiveObject) -> dict[str, Any]:
+        body = {k: v for k, v in live.resource.body.items() if k != STAMP_KEY}
+        dash = normalize_dashboard(body, self.index)
+        tags = [t for t in dash.get("tags") or [] if t != MANAGED_TAG]
+        if tags:
+            dash["tags"] = tags
+        else:
+            dash.pop("tags", None)
+        return dash
+
+    def plan_dashboard(self, live: LiveObject, dash: dict[str, Any], selection: Selection) -> None:
+        uid, folder = live.resource.uid, live.resource.folder_uid
+        item = Pulled("dashboard", uid, str(dash.get("title", uid)), folder, NEW)
+        definition = self.project.dashboards.get(uid)
+        if definition is not None:
+            self._plan_defined(item, definition, dash, uid in selection.explicit)
+        elif folder is None:
+            if uid in selection.explicit:
+                raise PullError(f"dashboard {uid!r} is in Grafana's General folder; gac places every dashboard in a "
+                                "folder: move it into one in Grafana, then pull it")
+            item.action, item.detail = SKIPPED, "in the General folder: gac places every dashboard in a folder"
+        else:
+            folder_ref = self.folder(folder)
+            json_path = self.root / IMPORT_DIR / f"{uid}.json"
+            module = self._module_path(uid)
+            self.writes[json_path] = render(dash)
+            self.writes[module] = _source(environment().get_template("pull_dashboard.py.j2").render(
+                uid=uid, title=item.title, json=f"imported/{uid}.json", folder=folder_ref))
+            item.files = [self.rel(json_path), self.rel(module)]
+        self.items.append(item)
+
+    def _plan_defined(self, item: Pulled, definition: Any, dash: dict[str, Any], explicit: bool) -> None:
+        code = self._code_body(definition)
+        forms = [_form(definition.folder_uid, code), _form(item.folder_uid, dash)]
+        item.changes = semantic_diff("dashboard", *forms)
+        same = same_json(*forms)
+        if item.folder_uid != definition.folder_uid:
+            self.notes.append(f"dashboard {item.uid!r} is in folder {item.folder_uid or 'General'!r} in Grafana but "
+                              f"{definition.where} places it in {definition.folder_uid!r}: edit the module if the "
+                              "move is meant to stay")
+        if definition.style == "json":
+            item.detail = f"defined by {definition.where}"
+            if same:
+                item.action = UNCHANGED
+                return
+            assert definition.json_file is not None
+            item.action, item.files = UPDATED, [self.rel(definition.json_file)]
+            self.writes[definition.json_file] = render(dash)
+            return
+        if same:
+            item.action, item.detail = UNCHANGED, f"matches its grafanalib definition in {definition.where}"
+            if not explicit:
+                return
+        else:
+            item.action = RECONCILE
+            item.detail = (f"defined with grafanalib in {definition.where}: port the changes there, then delete the "
+                           "JSON (no module was written: a second definition of the uid would fail the build)")
+        json_path = self.root / IMPORT_DIR / f"{item.uid}.json"
+        self.writes[json_path] = render(dash)
+        item.files = [self.rel(json_path)]
+
+    def _code_body(self, definition: Any) -> dict[str, Any]:
+        strict = DatasourceIndex(self.project.datasources.types, self.project.datasources.names, strict=True)
+        try:
+            body = definition.definition.to_resource(strict).body
+        except DefinitionError as exc:
+            raise PullError(f"dashboard {definition.uid!r}: its definition does not compile: {exc}") from None
+        return {**body, "tags": [t for t in body.get("tags") or [] if t != MANAGED_TAG]}
+
+    def folder(self, uid: str, seen: frozenset[str] = frozenset()) -> FolderRef:
+        """The folder's definition, written (with its parents) when the repository has none."""
+        if uid in self.project.folders:
+            return self.project.folders[uid]
+        if uid in self.project.unnamed_folders:
+            raise PullError(f"folder {uid!r} is defined, but not as a module-level name pull can import: bind it, "
+                            "e.g. `my_folder = Folder(uid=..., title=...)`, then pull again")
+        if uid in seen:
+            raise PullError(f"folder {uid!r} is its own ancestor in Grafana")
+        ref = LiveRef("folder", ("folder", uid), uid, uid, None, None)
+        live = HANDLERS["folder"].read_live(self.calls, ref, self.ctx)
+        if live is None:
+            raise PullError(f"folder {uid!r} vanished from Grafana while pulling; try again")
+        parent_uid = live.resource.body.get("parentUid") or None
+        parent = self.folder(parent_uid, seen | {uid}) if parent_uid else None
+        title = str(live.resource.body.get("title") or uid)
+        name = f"folder_{_identifier(uid)}"
+        path = self._free(self.root / "dashboards" / f"{name}.py")
+        self.writes[path] = _source(environment().get_template("pull_folder.py.j2").render(
+            uid=uid, title=title, parent=parent))
+        folder_ref = FolderRef(uid, title, f"dashboards.{path.stem}", "folder")
+        self.project.folders[uid] = folder_ref
+        self.items.append(Pulled("folder", uid, title, parent_uid, NEW, [self.rel(path)]))
+        return folder_ref
+
+    def _module_path(self, uid: str) -> Path:
+        return self._free(self.root / "dashboards" / f"imported_{_identifier(uid)}.py")
+
+    def _free(self, path: Path) -> Path:
+        """`path`, or the first `<stem>_N.py` beside it that neither exists nor is planned."""
+        candidate, number = path, 1
+        while candidate.exists() or candidate in self.writes:
+            number += 1
+            candidate = path.with_name(f"{path.stem}_{number}{path.suffix}")
+        return candidate
+
+
+def _form(folder: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    """The drift comparison form: a dashboard pulled right after a UI no-op save matches its definition."""
+    return {"folder": folder or "", "body": comparison_form(body)}
+
+
+def _identifier(uid: str) -> str:
+    text = re.sub(r"[^0-9a-zA-Z_]+", "_", uid).strip("_").lower() or "dashboard"
+    return text
+
+
+def _source(text: str) -> bytes:
+    return (re.sub(r"\n{3,}", "\n\n\n", text).strip() + "\n").encode("utf-8")
