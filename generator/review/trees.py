@@ -29,7 +29,7 @@ def read_generated(path: Path) -> Files:
     """A `generated/` tree: `path` itself, or `path/generated` when `path` is a repository root."""
     if not path.is_dir():
         raise GacError(f"{path} is not a directory: give two generated/ trees (or repository roots holding one)")
-    if (path / GENERATED).is_dir() and not any((path / name).is_dir() for name in BY_DIRECTORY):
+    if (path / GENERATED).is_dir():  # a generated/ tree never holds a generated/ of its own
         path = path / GENERATED
     return read_tree(path)
 

@@ -35,9 +35,13 @@ def checkout(root: Path, rev: str) -> Iterator[Path]:
     """`root` as it is at `rev`, in a temporary worktree (the same subdirectory of the repository)."""
     root = root.resolve()
     top = Path(_git(root, "rev-parse", "--show-toplevel")).resolve()
-    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}") if rev else ""
+    try:
+        commit = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}") if rev else ""
+    except GitError:
+        commit = ""
     if not commit:
-        raise GitError(f"{rev!r} is not a revision of {top}")
+        raise GitError(f"{rev!r} is not a revision of {top} (for a pull request's base, fetch it first: "
+                       "actions/checkout with fetch-depth: 0)")
     holder = Path(tempfile.mkdtemp(prefix="gac-diff-"))
     tree = holder / "base"
     try:

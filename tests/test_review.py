@@ -1,0 +1,174 @@
+"""`gac diff`: the pull-request comment for two generated/ trees, or a git revision vs the working tree."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.normalize import iter_panels
+from generator.review.compare import ADDED, ObjectChange, Comparison
+from generator.review.render import COMMENT_BUDGET, markdown
+from tests.paths import REPO
+from tests.project import copy_project
+
+SUMMARY = """\
+| | Added | Changed | Removed |
+|---|---:|---:|---:|
+| Data sources | 0 | 1 | 0 |
+| Dashboards | 1 | 1 | 1 |
+| Alert rule groups | 0 | 1 | 0 |
+| Queries | 1 | 2 | 0 |
+| Thresholds | 0 | 2 | 0 |
+| Alert conditions | 0 | 2 | 0 |
+"""
+
+
+def edit_json(path: Path, change: Any) -> None:
+    body = json.loads(path.read_text())
+    change(body)
+    path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+
+
+def panel(dash: dict[str, Any], title: str) -> dict[str, Any]:
+    return next(p for p in iter_panels(dash["panels"]) if p.get("title") == title)
+
+
+@pytest.fixture
+def trees(tmp_path: Path) -> tuple[Path, Path]:
+    """generated/ as committed, and a copy with known changes a reviewer should see."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(REPO / "generated", old)
+    shutil.copytree(REPO / "generated", new)
+
+    def apm(dash: dict[str, Any]) -> None:
+        ratio = panel(dash, "Error ratio (5xx)")
+        ratio["targets"][0]["expr"] = ratio["targets"][0]["expr"].replace('"5.."', '"5..|429"')  # query changed
+        ratio["fieldConfig"]["defaults"]["thresholds"]["steps"][-1]["value"] = 0.1  # threshold changed
+        throughput = panel(dash, "Throughput")
+        throughput["targets"].append({"refId": "B", "expr": "sum(up)", "datasource": throughput["targets"][0]["datasource"]})
+        dash["panels"].append({"id": 99, "type": "text", "title": "Notes", "options": {"content": "hi", "mode": "markdown"},
+                               "gridPos": {"x": 0, "y": 90, "w": 24, "h": 3}})
+
+    edit_json(new / "dashboards/otel-apps/otel-apm.json", apm)
+    (new / "dashboards/otel-apps/otel-genai.json").unlink()
+    copy = json.loads((old / "dashboards/otel-apps/otel-apm.json").read_text())
+    copy.update(uid="otel-apm-copy", title="APM copy")
+    (new / "dashboards/otel-apps/otel-apm-copy.json").write_text(json.dumps(copy, indent=2, sort_keys=True) + "\n")
+
+    def services(group: dict[str, Any]) -> None:
+        first, second = group["rules"][0], group["rules"][1]
+        threshold = next(q for q in first["data"] if q["model"].get("type") == "threshold")
+        threshold["model"]["conditions"][0]["evaluator"]["params"] = [0.1]
+        query = next(q for q in second["data"] if q["datasourceUid"] != "__expr__")
+        query["model"]["expr"] = query["model"]["expr"].replace("0.95", "0.99")
+        second["for"] = "15m"
+
+    edit_json(new / "alert-rules/otel-apps/services.json", services)
+    edit_json(new / "datasources/loki.json", lambda ds: ds["jsonData"].update(maxLines=500))
+    return old, new
+
+
+def gac(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_two_trees_with_known_changes_give_the_exact_summary(trees: tuple[Path, Path]) -> None:
+    old, new = trees
+    result = gac("diff", str(old), str(new))
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith(f"## Grafana changes\n\nComparing `{old}` → `{new}`.\n\n" + SUMMARY)
+    assert "<sub>8 object(s) unchanged." in text
+    sections = [line for line in text.splitlines() if line.startswith(("### ", "#### "))]
+    assert sections == [
+        "### Data sources", "#### ~ `loki` — Loki",
+        "### Dashboards", "#### ~ `otel-apm` — APM: services and routes", "#### + `otel-apm-copy` — APM copy",
+        "#### - `otel-genai` — GenAI: models, tokens and agent",
+        "### Alert rule groups", "#### ~ `services`",
+    ]
+    assert "- jsonData › maxLines: `1000` → `500`" in text
+    assert '- panel "Error ratio (5xx)" (id 3) › thresholds: `green, orange 0.01, red 0.05` → `green, orange 0.01, red 0.1`' in text
+    assert '- panel "Throughput" (id 2) › query B: added' in text
+    assert '- panel "Notes" (id 99): added' in text
+    assert "› expression C (threshold) › threshold: `B > 0.05` → `B > 0.1`" in text
+    assert "› pending period: `10m` → `15m`" in text
+    assert "Added as `generated/dashboards/otel-apps/otel-apm-copy.json`." in text
+    assert "Removed (`generated/dashboards/otel-apps/otel-genai.json`)." in text
+    assert text.count("<details><summary>Raw JSON diff</summary>") == 5
+    assert '-                "value": 0.05\n+                "value": 0.1' in text
+
+
+def test_text_and_json_formats(trees: tuple[Path, Path]) -> None:
+    old, new = trees
+    plain = gac("diff", str(old), str(new), "--format", "text").output
+    assert "  - dashboard otel-genai 'GenAI: models, tokens and agent' in otel-apps" in plain
+    assert plain.rstrip().endswith("Diff: 1 added, 3 changed, 1 removed, 8 unchanged.")
+    doc = json.loads(gac("diff", str(old), str(new), "--format", "json").output)
+    assert doc["summary"][3] == {"label": "Queries", "added": 1, "changed": 2, "removed": 0}
+    assert [(c["action"], c["uid"]) for c in doc["changes"]] == [
+        ("changed", "loki"), ("changed", "otel-apm"), ("added", "otel-apm-copy"), ("removed", "otel-genai"),
+        ("changed", "services")]
+
+
+def test_identical_trees_and_repository_roots(tmp_path: Path) -> None:
+    result = gac("diff", str(REPO), str(REPO / "generated"))
+    assert result.exit_code == 0
+    assert "No changes to `generated/` (12 objects unchanged)." in result.output
+    assert gac("diff", str(tmp_path / "nope"), str(REPO)).exit_code == 2
+    assert gac("diff", str(REPO)).exit_code == 2
+
+
+def test_a_comment_too_large_for_github_drops_raw_diffs_first() -> None:
+    changes = [ObjectChange(ADDED, ("dashboard", f"d{i}"), "dashboard", f"d{i}", f"D{i}", "f", None,
+                            f"generated/dashboards/f/d{i}.json", [], "+" + "x" * 9000) for i in range(12)]
+    text = markdown(Comparison(changes, 0), "a", "b")
+    assert len(text) <= COMMENT_BUDGET
+    assert "#### + `d11` — D11" in text and "raw JSON diff(s) left out" in text
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = copy_project(tmp_path / "repo")
+    git(root, "init", "--quiet")
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "base")
+    return root
+
+
+def test_base_revision_is_built_in_a_worktree_and_removed(repo: Path) -> None:
+    apm = repo / "dashboards/apm.py"
+    apm.write_text(apm.read_text().replace('("red", 0.05)', '("red", 0.1)'))
+    result = gac("diff", "--base", "HEAD", "--root", str(repo))
+    assert result.exit_code == 0, result.output
+    assert "Comparing `HEAD` → `working tree`." in result.output
+    assert ("| | Added | Changed | Removed |\n|---|---:|---:|---:|\n| Dashboards | 0 | 1 | 0 |\n"
+            "| Thresholds | 0 | 1 | 0 |\n") in result.output
+    assert "`green, orange 0.01, red 0.05` → `green, orange 0.01, red 0.1`" in result.output
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+    assert git(repo, "status", "--porcelain").strip() == "M dashboards/apm.py"
+
+
+def test_a_base_that_does_not_build_or_exist_exits_2_and_leaves_no_worktree(repo: Path) -> None:
+    (repo / "dashboards/broken.py").write_text("raise RuntimeError('nope')\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "broken")
+    (repo / "dashboards/broken.py").unlink()
+    broken = gac("diff", "--base", "HEAD", "--root", str(repo))
+    assert broken.exit_code == 2 and "building HEAD" in broken.output and "nope" in broken.output
+    unknown = gac("diff", "--base", "no-such-rev", "--root", str(repo))
+    assert unknown.exit_code == 2 and "not a revision" in unknown.output
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+
