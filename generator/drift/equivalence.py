@@ -33,7 +33,7 @@ is absorbed here (on both sides of a comparison, so only real differences remain
   the compacted positions, in layout order → positions are compared compacted, panels in
   (y, x) order.
 
-Everything else -- a query, a threshold, a title, a unit -- is compared as it is.
+Tags are a set (the build sorts them). Everything else -- a query, a threshold, a title, a unit -- is compared as it is.
 """
 
 from __future__ import annotations
@@ -91,6 +91,8 @@ def comparison_form(body: dict[str, Any], datasources: DatasourceIndex | None = 
     """
     dash = normalize_dashboard(body, datasources)
     dash = {k: v for k, v in dash.items() if k in DASHBOARD_KEYS}
+    if isinstance(dash.get("tags"), list) and all(isinstance(t, str) for t in dash["tags"]):
+        dash["tags"] = sorted(set(dash["tags"]))  # a set to Grafana; the build writes it sorted
     _strip(dash, DASHBOARD_DEFAULTS)
     picker = dash.get("timepicker")
     if isinstance(picker, dict):
