@@ -48,3 +48,15 @@ sync: $(STAMP)
 ## demo: build → plan → sync → no-op plan → UI edit → conflict, against a local emulator
 demo: $(STAMP)
 	$(BIN)/python -m generator.sync.demo
+
+.PHONY: drift review
+DRIFT_ARGS ?=
+BASE ?= origin/main
+
+## drift: compare the live Grafana with generated/ (ENV=local; DRIFT_ARGS="--format markdown"); exit 1 on drift
+drift: $(STAMP)
+	$(GAC) drift --env $(ENV) $(DRIFT_ARGS)
+
+## review: the pull-request comment: generated/ of BASE (default origin/main) vs the working tree, as Markdown
+review: $(STAMP)
+	$(GAC) diff --base $(BASE)
