@@ -14,7 +14,7 @@ from ..handlers import HANDLERS
 from ..handlers.live import ApiError, LiveObject, SyncContext, same_json
 from ..normalize import DatasourceIndex
 from ..resource import Resource
-from ..sync.desired import Desired, Identity
+from ..sync.desired import Desired
 from ..sync.errors import ConnectionFailed
 from ..sync.plan import build_plan
 from ..sync.semantic_diff import semantic_diff
@@ -78,9 +78,13 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
 
 def comparison_forms(resource: Resource, live: LiveObject, ctx: SyncContext,
                      index: DatasourceIndex | None = None) -> tuple[dict, dict]:
-    """(generated/ form, Grafana form): the handler's, with dashboards in `comparison_form`."""
+    """(generated/ form, Grafana form): the handler's, with dashboards in `comparison_form`.
+
+    The handler's forms are compared first: equal there (nobody saved it since the sync
+    wrote it, the usual case) means equal, without the dearer dashboard comparison form.
+    """
     live_form, code_form = HANDLERS[resource.kind].compare_forms(resource, live, ctx)
-    if resource.kind == "dashboard":
+    if resource.kind == "dashboard" and not same_json(code_form, live_form):
         code_form["body"] = comparison_form(code_form["body"], index)
         live_form["body"] = comparison_form(live_form["body"], index)
     return code_form, live_form

@@ -38,7 +38,6 @@ Tags are a set (the build sorts them). Everything else -- a query, a threshold, 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..normalize import DatasourceIndex, iter_panels, normalize_dashboard
@@ -171,13 +170,26 @@ def _panel(panel: dict[str, Any]) -> None:
 
 
 def merged(defaults: Any, current: Any) -> Any:
-    """`current` over `defaults`, as lodash `mergeWith` with arrays replaced whole."""
+    """`current` over `defaults`, as lodash `mergeWith` with arrays replaced whole.
+
+    `current` is taken over (the caller's copy from `normalize_dashboard`); the defaults
+    are copied, so the module-level tables are never shared into a result.
+    """
     if isinstance(defaults, dict) and isinstance(current, dict):
-        out = copy.deepcopy(defaults)
+        out = {key: _fresh(value) for key, value in defaults.items() if key not in current}
         for key, value in current.items():
-            out[key] = merged(out[key], value) if key in out else copy.deepcopy(value)
+            out[key] = merged(defaults[key], value) if key in defaults else value
         return out
-    return copy.deepcopy(current)
+    return current
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a JSON value (much cheaper than `copy.deepcopy`)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
 
 
 def _layout(panels: list[Any]) -> list[Any]:
