@@ -200,3 +200,20 @@ def test_errors_exit_2(drift: Drift, tmp_path: Path) -> None:
     empty = copy_project(tmp_path / "empty")
     result = CliRunner().invoke(main, ["drift", "--root", str(empty), "--env", "local"], env=drift.env)
     assert result.exit_code == 2 and "run `gac build`" in result.output
+
+
+def test_an_alert_rule_edited_in_the_ui_is_drift(drift: Drift) -> None:
+    config = drift.root / "grafana.yaml"
+    config.write_text(config.read_text().replace("  local:\n", "  local:\n    alerts_editable: true\n", 1))
+    assert drift(command="sync").exit_code == 0
+    assert drift().exit_code == 0
+    rule = drift.emu.store.org(1).rules["svc-error-ratio"].body
+    data = json.loads(json.dumps(rule["data"]))
+    next(q for q in data if q["model"].get("type") == "threshold")["model"]["conditions"][0]["evaluator"]["params"] = [0.1]
+    drift.emu.ui_edit_alert_rule("svc-error-ratio", {"for": "15m", "data": data})
+    lines = drift().output.splitlines()
+    assert "  ~ alert-rule-group services in otel-apps: editable in the UI (no provenance), rules last updated " \
+        in "\n".join(lines)
+    assert '      rule "Service error ratio above 5%" › expression C (threshold) › threshold: "B > 0.05" → "B > 0.1"' \
+        in lines
+    assert '      rule "Service error ratio above 5%" › pending period: "5m" → "15m"' in lines
