@@ -118,7 +118,8 @@ def test_a_ui_edit_of_a_query_and_a_threshold_is_drift_naming_the_panel(drift: D
     assert "| Changed in Grafana since the last sync | 1 |" in markdown
     assert "#### ~ dashboard `otel-apm` — APM: services and routes (folder `otel-apps`)" in markdown
     assert f'- panel "Error ratio (5xx)" (id 3) › query A › expr: `{OLD_EXPR}` → `{NEW_EXPR}`' in markdown
-    assert "<details><summary>JSON diff (generated/ → Grafana)</summary>" in markdown
+    assert "<details><summary>JSON diff of the compared forms (generated/ → Grafana)</summary>" in markdown
+    assert "\nLast saved by alice at " in markdown
     assert '-                  "value": 0.05\n+                  "value": 0.1' in markdown
     assert [r for r in drift.emu.writes if r.user == "sa-gac"] == [], "drift must not write"
 

@@ -16,7 +16,8 @@ from .render import json_report, text_report
 @click.command("pull")
 @connection_options
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard to pull (repeatable).")
-@click.option("--folder", "folders", multiple=True, metavar="UID", help="Every dashboard in a folder (repeatable).")
+@click.option("--folder", "folders", multiple=True, metavar="UID",
+              help="Every dashboard directly in a folder, not in its subfolders (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Every dashboard in the organisation.")
 @click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -190,6 +190,9 @@ class _Planner:
     def plan_dashboard(self, live: LiveObject, dash: dict[str, Any], selection: Selection) -> None:
         uid, folder = live.resource.uid, live.resource.folder_uid
         item = Pulled("dashboard", uid, str(dash.get("title", uid)), folder, NEW)
+        if live.read_only:
+            self.notes.append(f"dashboard {uid!r} is {live.read_only}: Grafana refuses API writes to it, so "
+                              "`gac sync` cannot manage it until that provisioning is removed")
         definition = self.project.dashboards.get(uid)
         if definition is not None:
             self._plan_defined(item, definition, dash, uid in selection.explicit)

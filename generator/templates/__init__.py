@@ -26,7 +26,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("generator", "templates"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     env.filters.update(code=code_span, cell=table_cell, fence=fenced, entry=lambda e: entry_text(e, "markdown"),
-                       py=repr, doc=docstring_text)
+                       py=repr, doc=docstring_text, sentence=sentence)
     return env
 
 
@@ -67,6 +67,12 @@ def fenced(text: str, lang: str = "") -> str:
     return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
 
 
+def sentence(value: Any) -> str:
+    """A fragment as a sentence: capitalised, with a full stop."""
+    text = str(value).strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".") if text else ""
+
+
 def docstring_text(value: Any) -> str:
     """Text that cannot end or escape the triple-quoted docstring it is put in."""
     return str(value).replace("\\", "/").replace('"', "'").replace("\n", " ").replace("\r", " ")
@@ -93,4 +99,5 @@ def entry_text(entry: DiffEntry, style: str = "text") -> str:
 
 
 def _named(value: Any, path: tuple[str, ...]) -> bool:
-    return isinstance(value, str) and bool(path) and (f'"{value}"' in path[-1] or path[-1].endswith(f" {value}"))
+    return isinstance(value, str) and bool(path) and (f'"{value}"' in path[-1] or path[-1].endswith(f" {value}")
+                                                      or path[-1].endswith(f"${value}"))
