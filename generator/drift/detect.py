@@ -22,7 +22,7 @@ from ..sync.session import Session
 from ..sync.state import LiveState, ProgressFn, read_state
 from .equivalence import comparison_form
 from .markers import without_marker
-from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNMANAGED, DriftItem, DriftReport
+from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNADOPTED, UNMANAGED, DriftItem, DriftReport
 
 _STATUS_ORDER = {CHANGED: 0, MISSING: 1, NOT_DEFINED: 2, UNMANAGED: 3}
 
@@ -40,7 +40,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
         names = ", ".join(f"{i.kind} {i.uid}" for i in unadopted[:5]) + (" …" if len(unadopted) > 5 else "")
         notes.append(f"{len(unadopted)} object(s) match their definition but were never written by gac ({names}): "
                      "`gac sync --force` adopts them (it backs each one up first)")
-    if session.target.login is None:
+    if session.ctx.login is None:
         notes.append("Grafana did not say who this identity is, so folders written by gac cannot be told from "
                      "others; pass --sync-login")
     return DriftReport(session.target, session.env_name, items, len(session.desired), notes, unadopted)
@@ -67,7 +67,7 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
         item = _compare(resource, live, ctx, index)
         if item is None:
             continue
-        (unadopted if item.status == "unadopted" else items).append(item)
+        (unadopted if item.status == UNADOPTED else items).append(item)
     for identity, live in state.objects.items():
         if identity not in desired.resources and live.managed:
             items.append(_item(NOT_DEFINED, live.resource, HANDLERS[live.resource.kind].describe_live(live)))
@@ -100,7 +100,7 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext, index: Data
     item.changes = semantic_diff(resource.kind, code_form, live_form)
     if live.stamp is None and not live.managed and same_json(without_marker(resource.kind, code_form),
                                                              without_marker(resource.kind, live_form)):
-        item.status = "unadopted"
+        item.status = UNADOPTED
         return item
     if live.read_only:
         item.origin, item.detail = GRAFANA, f"{live.read_only}; {item.detail}"

@@ -17,6 +17,8 @@ NOT_DEFINED = "not-defined"
 #: inside a folder gac manages, not managed by gac
 UNMANAGED = "unmanaged"
 STATUSES = (CHANGED, MISSING, NOT_DEFINED, UNMANAGED)
+#: not drift: equal to its definition except for gac's marker (adopted, never synced)
+UNADOPTED = "unadopted"
 
 #: who changed it: a save in Grafana since the last sync, or generated/ (not yet synced)
 GRAFANA, CODE = "grafana", "code"
