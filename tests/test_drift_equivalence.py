@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator.drift.equivalence import comparison_form
+from generator.handlers.dashboard_form import comparison_form
 from generator.drift.markers import without_marker
 from generator.handlers.live import same_json
 from generator.normalize import iter_panels

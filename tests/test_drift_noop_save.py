@@ -2,7 +2,7 @@
 
 `ui_save` below is what Grafana's frontend (11.6 / 12, the Scenes-based dashboards) sends
 when a person opens a dashboard and presses Save without touching anything. It is
-transcribed from Grafana's source, independently of generator/drift/equivalence.py:
+transcribed from Grafana's source, independently of generator/handlers/dashboard_form.py:
 
 * public/app/features/dashboard-scene/serialization/transformSceneToSaveModel.ts: the model
   is rebuilt from `defaultDashboard` (editable, fiscalYearStartMonth 0, graphTooltip 0,
@@ -293,6 +293,11 @@ def test_noop_ui_save_of_every_project_dashboard_is_not_drift(tmp_path: Path,
     result = run(root, emu, "drift")
     assert result.exit_code == 0, result.output
     assert "No drift: Grafana matches generated/ (12 objects compared)." in result.output
+    # plan and sync agree with drift: nothing to do, no conflict, no write
+    plan = run(root, emu, "plan", "--detailed-exitcode")
+    assert plan.exit_code == 0 and "0 conflicts, 12 unchanged" in plan.output, plan.output
+    writes = len(emu.writes)
+    assert run(root, emu, "sync").exit_code == 0 and len(emu.writes) == writes
 
     # a real edit after the no-op save is still seen
     alice = emu.as_user("alice")

@@ -4,15 +4,13 @@ Reuses the sync's machinery end to end -- the session (config, connection, ident
 `read_state` (listings plus full reads of defined and managed objects), each handler's
 comparison form and concurrency stamp, the plan's stray detection and the semantic diff --
 and adds only what is drift-specific: the direction (generated/ → Grafana, "what changed
-there"), the dashboard comparison form that absorbs a UI save (`equivalence`), and
-telling an adopted-but-never-synced object (differs only by gac's marker) from a change.
+there"), and telling an adopted-but-never-synced object (differs only by gac's marker) from a change.
 """
 
 from __future__ import annotations
 
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, LiveObject, SyncContext, same_json
-from ..normalize import DatasourceIndex
 from ..resource import Resource
 from ..sync.desired import Desired
 from ..sync.errors import ConnectionFailed
@@ -20,7 +18,6 @@ from ..sync.plan import build_plan
 from ..sync.semantic_diff import semantic_diff
 from ..sync.session import Session
 from ..sync.state import LiveState, ProgressFn, read_state
-from .equivalence import comparison_form
 from .markers import without_marker
 from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNADOPTED, UNMANAGED, DriftItem, DriftReport
 
@@ -46,17 +43,8 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
     return DriftReport(session.target, session.env_name, items, len(session.desired), notes, unadopted)
 
 
-def datasource_index(desired: Desired) -> DatasourceIndex:
-    """The data sources defined in code, to read legacy by-name references in live dashboards."""
-    sources = [r for r in desired.resources.values() if r.kind == "datasource"]
-    return DatasourceIndex(types={r.uid: str(r.body.get("type", "")) for r in sources},
-                           names={str(r.body.get("name")): r.uid for r in sources if r.body.get("name")},
-                           strict=False)
-
-
 def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[DriftItem], list[DriftItem]]:
     """(drift items, adopted-but-never-synced items), in a stable order."""
-    index = datasource_index(desired)
     items: list[DriftItem] = []
     unadopted: list[DriftItem] = []
     for identity, resource in desired.resources.items():
@@ -64,7 +52,7 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
         if live is None:
             items.append(_item(MISSING, resource))
             continue
-        item = _compare(resource, live, ctx, index)
+        item = _compare(resource, live, ctx)
         if item is None:
             continue
         (unadopted if item.status == UNADOPTED else items).append(item)
@@ -76,22 +64,8 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
     return sorted(items, key=_order), sorted(unadopted, key=_order)
 
 
-def comparison_forms(resource: Resource, live: LiveObject, ctx: SyncContext,
-                     index: DatasourceIndex | None = None) -> tuple[dict, dict]:
-    """(generated/ form, Grafana form): the handler's, with dashboards in `comparison_form`.
-
-    The handler's forms are compared first: equal there (nobody saved it since the sync
-    wrote it, the usual case) means equal, without the dearer dashboard comparison form.
-    """
+def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftItem | None:
     live_form, code_form = HANDLERS[resource.kind].compare_forms(resource, live, ctx)
-    if resource.kind == "dashboard" and not same_json(code_form, live_form):
-        code_form["body"] = comparison_form(code_form["body"], index)
-        live_form["body"] = comparison_form(live_form["body"], index)
-    return code_form, live_form
-
-
-def _compare(resource: Resource, live: LiveObject, ctx: SyncContext, index: DatasourceIndex) -> DriftItem | None:
-    code_form, live_form = comparison_forms(resource, live, ctx, index)
     if same_json(code_form, live_form):
         return None
     handler = HANDLERS[resource.kind]

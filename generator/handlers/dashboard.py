@@ -18,7 +18,8 @@ from typing import Any
 from ..builders.dashboards import MANAGED_TAG
 from ..resource import Resource, Source
 from .base import Handler, search_pages
-from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
+from .dashboard_form import comparison_form
+from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult, same_json
 
 GENERAL_FOLDER = "general"
 SAVE_MESSAGE = "gac sync"
@@ -42,6 +43,19 @@ class DashboardHandler(Handler):
     def comparable(self, resource: Resource, ctx: SyncContext) -> dict[str, Any]:
         # the folder is not part of the JSON model: a move is a change too
         return {"folder": resource.folder_uid or "", "body": self.normalize(resource.body)}
+
+    def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(live form, desired form); when they differ, compared again in the UI-save form.
+
+        A save in Grafana's UI rewrites the JSON without changing what the dashboard shows
+        (`dashboard_form`); that is not a change. The cheap forms are tried first because a
+        dashboard the sync wrote and nobody saved since is equal there already.
+        """
+        live_form, desired_form = super().compare_forms(desired, live, ctx)
+        if not same_json(live_form, desired_form):
+            live_form["body"] = comparison_form(live_form["body"])
+            desired_form["body"] = comparison_form(desired_form["body"])
+        return live_form, desired_form
 
     def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
         return [LiveRef(self.kind, (self.kind, hit["uid"]), hit["uid"], str(hit.get("title", "")),

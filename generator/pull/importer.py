@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..builders.dashboards import MANAGED_TAG
-from ..drift.equivalence import comparison_form
+from ..handlers.dashboard_form import comparison_form
 from ..errors import DefinitionError, GacError
 from ..handlers import HANDLERS
 from ..handlers.live import STAMP_KEY, Calls, LiveObject, LiveRef, SyncContext, same_json
