@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from generator.handlers.dashboard_form import comparison_form
-from generator.drift.markers import without_marker
+from generator.handlers import HANDLERS
 from generator.handlers.live import same_json
 from generator.normalize import iter_panels
 from tests.paths import REPO, SHARED, needs_shared
@@ -104,7 +104,7 @@ def test_a_panel_without_a_position_gets_grafanas_default() -> None:
 
 def test_marker_is_taken_out_of_dashboards_and_rule_groups() -> None:
     form = {"body": {"tags": ["apm", "managed-by-gac"]}, "folder": "x"}
-    assert without_marker("dashboard", form) == {"body": {"tags": ["apm"]}, "folder": "x"}
+    assert HANDLERS["dashboard"].without_marker(form) == {"body": {"tags": ["apm"]}, "folder": "x"}
     assert form["body"]["tags"] == ["apm", "managed-by-gac"]
     group = {"body": {"rules": [{"labels": {"managed_by": "gac"}}, {"labels": {"managed_by": "gac", "team": "a"}}]}}
-    assert without_marker("alert-rule-group", group)["body"]["rules"] == [{}, {"labels": {"team": "a"}}]
+    assert HANDLERS["alert-rule-group"].without_marker(group)["body"]["rules"] == [{}, {"labels": {"team": "a"}}]

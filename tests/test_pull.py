@@ -90,7 +90,10 @@ def test_a_new_dashboard_round_trips_pull_build_drift_and_ui_edits_come_back(gac
     assert drift.exit_code == 0, drift.output
     assert "never written by gac (dashboard team-overview)" in drift.output
 
-    adopted = gac("sync", "--force")
+    plan = gac("plan")
+    assert "~ dashboard team-overview" in plan.output and "adopted: matches its definition" in plan.output
+    assert "conflict" not in plan.output.split("Plan:")[0]
+    adopted = gac("sync")  # nothing is lost by adding the marker: no --force needed
     assert adopted.exit_code == 0, adopted.output
     assert gac("drift").output.rstrip().endswith("No drift: Grafana matches generated/ (13 objects compared).")
 

@@ -18,7 +18,6 @@ from ..sync.plan import build_plan
 from ..sync.semantic_diff import semantic_diff
 from ..sync.session import Session
 from ..sync.state import LiveState, ProgressFn, read_state
-from .markers import without_marker
 from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNADOPTED, UNMANAGED, DriftItem, DriftReport
 
 _STATUS_ORDER = {CHANGED: 0, MISSING: 1, NOT_DEFINED: 2, UNMANAGED: 3}
@@ -72,8 +71,7 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftIte
     item = _item(CHANGED, resource, handler.describe_live(live))
     item.code_form, item.live_form = code_form, live_form
     item.changes = semantic_diff(resource.kind, code_form, live_form)
-    if live.stamp is None and not live.managed and same_json(without_marker(resource.kind, code_form),
-                                                             without_marker(resource.kind, live_form)):
+    if handler.adoptable(live_form, code_form, live):
         item.status = UNADOPTED
         return item
     if live.read_only:

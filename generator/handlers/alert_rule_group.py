@@ -94,6 +94,17 @@ class AlertRuleGroupHandler(Handler):
     def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
         return Resource(self.kind, str(body["title"]), body, body.get("folderUid"), Source(f"generated/{relpath}"))
 
+    def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
+        out = super().without_marker(form)
+        key, value = MANAGED_LABEL
+        for rule in (out.get("body") or {}).get("rules") or []:
+            labels = rule.get("labels") if isinstance(rule, dict) else None
+            if isinstance(labels, dict) and labels.get(key) == value:
+                del labels[key]
+                if not labels:
+                    del rule["labels"]
+        return out
+
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in body.items() if k not in RULE_SERVER_FIELDS}
         out["rules"] = sorted((_normalize_rule(rule) for rule in body.get("rules") or []),

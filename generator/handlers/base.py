@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterator
 
 from ..resource import Resource, Source
-from .live import Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash
+from .live import Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash, same_json
 
 
 def slug(text: str) -> str:
@@ -90,6 +90,19 @@ class Handler:
 
     def stamp_hash(self, resource: Resource, ctx: SyncContext) -> str:
         return content_hash(self.comparable(resource, ctx))
+
+    def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
+        """A comparison form without the managed marker (kinds that carry one in the body override)."""
+        return copy.deepcopy(form)
+
+    def adoptable(self, live_form: dict[str, Any], desired_form: dict[str, Any], live: LiveObject) -> bool:
+        """An object gac never wrote that matches its definition but for gac's marker.
+
+        What `gac pull` imports looks like this until the first sync: writing it loses
+        nothing, so it is an adoption, not a conflict.
+        """
+        return (live.stamp is None and not live.managed
+                and same_json(self.without_marker(live_form), self.without_marker(desired_form)))
 
     def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
         """True when nobody but the sync changed the object since the sync last wrote it.

@@ -57,6 +57,15 @@ class DashboardHandler(Handler):
             desired_form["body"] = comparison_form(desired_form["body"])
         return live_form, desired_form
 
+    def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
+        out = super().without_marker(form)
+        body = out.get("body")
+        if isinstance(body, dict) and isinstance(body.get("tags"), list):
+            body["tags"] = [t for t in body["tags"] if t != MANAGED_TAG]
+            if not body["tags"]:
+                del body["tags"]
+        return out
+
     def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
         return [LiveRef(self.kind, (self.kind, hit["uid"]), hit["uid"], str(hit.get("title", "")),
                         hit.get("folderUid") or None, MANAGED_TAG in (hit.get("tags") or []), hit)

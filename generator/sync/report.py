@@ -55,6 +55,8 @@ def plan_text(plan: Plan, target: Target, env_name: str, *, verbose: bool = Fals
                     else f": {change.reason}"
         elif change.forced:
             line += f" (forced: {change.reason}; the live object is backed up first)"
+        elif change.reason:
+            line += f" ({change.reason})"
         lines.append(line)
         if change.action in (UPDATE, CONFLICT) and change.diff:
             lines += _diff_lines(change)
