@@ -11,7 +11,7 @@ import click
 
 from ..sync.progress import ProgressBar
 from ..sync.session import open_session
-from .cli_options import connection_options, session_options
+from ..sync.cli_options import connection_options, session_options
 from .detect import detect_drift
 from .render import json_report, markdown_report, text_report
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..drift.cli_options import connection_options, session_options
+from ..sync.cli_options import connection_options, session_options
 from .connect import connect
 from .importer import Selection, plan_pull, write_files
 from .render import json_report, text_report

@@ -8,46 +8,30 @@ from pathlib import Path
 
 import click
 
-from .connection import DEFAULT_TIMEOUT
+from .cli_options import connection_options, session_options
 from .plan import Plan
 from .progress import ProgressBar
-from .retry import RetryPolicy
 from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
-from .session import Options, Session, apply, make_plan, open_session
+from .session import Session, apply, make_plan, open_session
 
 
 def _common(fn):  # type: ignore[no-untyped-def]
     options = [
-        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-                     help="Repository root (generated/, grafana.yaml, backups/)."),
-        click.option("--env", "env", default=None, help="Environment from grafana.yaml (default: GAC_ENV, or the only one)."),
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
         click.option("--prune", is_flag=True, help="Also delete managed objects no longer defined (never anything else)."),
         click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
                                                    "backing each one up under backups/."),
         click.option("-v", "--verbose", is_flag=True, help="Also list unchanged objects."),
         click.option("--quiet", is_flag=True, help="Only problems and the summary; no progress bar."),
-        click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="CA bundle to verify Grafana's TLS certificate with."),
-        click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
-        click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."),
-        click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
-                     help="Parallel requests within a level."),
-        click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,
-                     help="Tries per request on 429, 502/503/504, timeouts and dropped connections."),
     ]
     for option in reversed(options):
         fn = option(fn)
-    return fn
+    return connection_options(fn)
 
 
 def _open(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
           retries: int, *, for_write: bool) -> Session:
-    if insecure:
-        click.echo("warning: TLS certificate verification is off (--insecure): anyone on the network path can "
-                   "read the token", err=True)
-    return open_session(Options(root=root, env=env, ca_cert=ca_cert, insecure=insecure, timeout=timeout,
-                                workers=workers, policy=RetryPolicy(attempts=retries)), os.environ,
+    return open_session(session_options(root, env, ca_cert, insecure, timeout, workers, retries), os.environ,
                         for_write=for_write)
 
 

@@ -1,7 +1,7 @@
-"""Command-line options shared by the commands that read a live Grafana (drift, pull).
+"""Command-line options shared by every command that talks to a live Grafana.
 
-The same names and defaults as `gac plan`/`gac sync`, so one environment's settings work
-for every command.
+plan, sync, drift and pull take the same connection options with the same names and
+defaults, so one environment's settings work for every command.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from typing import Any, Callable
 
 import click
 
-from ..sync.connection import DEFAULT_TIMEOUT
-from ..sync.retry import RetryPolicy
-from ..sync.session import Options
+from .connection import DEFAULT_TIMEOUT
+from .retry import RetryPolicy
+from .session import Options
 
 
 def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--root, --env, TLS, timeout, workers and retries."""
     options = [
         click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
                      help="Repository root (generated/, grafana.yaml, definitions)."),
@@ -27,7 +28,7 @@ def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
         click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."),
         click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
-                     help="Parallel reads."),
+                     help="Parallel requests (within a dependency level when writing)."),
         click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,
                      help="Tries per request on 429, 502/503/504, timeouts and dropped connections."),
     ]
@@ -38,6 +39,7 @@ def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def session_options(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
                     retries: int) -> Options:
+    """The session options for those flags; warns (on stderr) when TLS verification is off."""
     if insecure:
         click.echo("warning: TLS certificate verification is off (--insecure): anyone on the network path can "
                    "read the token", err=True)
