@@ -342,3 +342,33 @@ def test_noop_ui_save_of_corpus_dashboards_is_not_drift(tmp_path: Path, grafana_
     problems = [f"{i['kind']} {i['uid']}: {c['text']}" for i in doc["items"] for c in i.get("changes", [{"text": i["status"]}])]
     assert problems == [], "\n".join(problems)
     assert result.exit_code == 0
+
+
+def test_code_change_after_a_noop_ui_save_is_an_update_not_a_conflict(tmp_path: Path,
+                                                                       grafana_emulator: GrafanaEmulator) -> None:
+    """A UI save drops the sync's stamp; the version history shows the sync's last write, and
+    since the live dashboard still shows exactly that, the next code change may be applied."""
+    emu = grafana_emulator
+    root = copy_project(tmp_path / "repo")
+    assert build(root).written
+    assert run(root, emu, "sync").exit_code == 0
+    ui_noop_save(emu, "otel-apm")
+    ui_noop_save(emu, "otel-genai")
+    alice = emu.as_user("alice")  # a real edit of the GenAI dashboard on top of the no-op save
+    genai = alice.get("/api/dashboards/uid/otel-genai").json()
+    genai["dashboard"]["description"] = "edited by alice"
+    assert alice.post("/api/dashboards/db", json={"dashboard": genai["dashboard"],
+                                                  "folderUid": "otel-apps"}).status_code == 200
+    for module in ("dashboards/apm.py", "dashboards/genai.py"):
+        path = root / module
+        path.write_text(path.read_text().replace('"Active requests"', '"In-flight requests"'))
+    assert build(root).written
+
+    plan = run(root, emu, "plan")
+    assert "~ dashboard otel-apm" in plan.output, plan.output
+    assert "! dashboard otel-genai" in plan.output and "last saved by alice" in plan.output
+    synced = run(root, emu, "sync")
+    assert synced.exit_code == 1  # the GenAI conflict, not overwritten
+    titles = [p["title"] for p in iter_panels(emu.store.org(1).dashboards["otel-apm"].data["panels"])]
+    assert "In-flight requests" in titles
+    assert emu.store.org(1).dashboards["otel-genai"].data["description"] == "edited by alice"

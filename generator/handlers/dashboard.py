@@ -6,8 +6,9 @@ JSON: the version Grafana will give the saved dashboard (the live version + 1) a
 hash of what was written. A later save by anyone bumps the version, so "changed since
 the last sync" is exact without any state kept outside Grafana; the hash keeps a save
 that changed nothing from counting as a change. Grafana's UI drops unknown top-level keys
-when a person saves, so a UI save also removes the stamp: the dashboard then counts as
-changed by someone else until `--force` (after a backup) writes it again.
+when a person saves, so a UI save also removes the stamp; then the dashboard's version
+history tells: the newest version the sync identity saved is what the sync last wrote, and
+when the live dashboard still shows the same (in the UI-save form), nothing would be lost.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncCo
 
 GENERAL_FOLDER = "general"
 SAVE_MESSAGE = "gac sync"
+#: how far back the version history is searched for the sync's own last save
+HISTORY_DEPTH = 20
 
 
 class DashboardHandler(Handler):
@@ -78,7 +81,34 @@ class DashboardHandler(Handler):
             if exc.not_found:
                 return None
             raise
-        return self.live_from(answer)
+        live = self.live_from(answer)
+        if live.stamp is None and live.managed and ctx.login and live.last_writer != ctx.login:
+            live.baseline = self._last_synced(calls, ref.uid, ctx.login)
+        return live
+
+    def _last_synced(self, calls: Calls, uid: str, login: str) -> dict[str, Any] | None:
+        """The body of the newest version the sync identity saved (None when none, or unreadable)."""
+        try:
+            versions = calls.read(f"list versions of dashboard {uid!r}",
+                                  lambda g: g.dashboard_versions.get_dashboard_versions_by_uid(uid, limit=HISTORY_DEPTH))
+            if isinstance(versions, dict):  # Grafana 12 wraps the list
+                versions = versions.get("versions") or []
+            # not the message: Grafana shows "Initial save" for a dashboard's first version
+            ours = next((v for v in versions if v.get("createdBy") == login), None)
+            if ours is None:
+                return None
+            answer = calls.read(f"read version {ours['version']} of dashboard {uid!r}",
+                                lambda g: g.dashboard_versions.get_dashboard_version_by_uid(uid, ours["version"]))
+        except ApiError:
+            return None  # a read-only identity may not see the history: stay on the safe side
+        data = answer.get("data") if isinstance(answer, dict) else None
+        return data if isinstance(data, dict) else None
+
+    def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
+        if live.stamp is None and live.baseline is not None:
+            # the saves since the sync's own (found in the history) changed nothing that shows
+            return same_json(comparison_form(live.baseline), comparison_form(live.resource.body))
+        return super().untouched(live, ctx)
 
     def live_from(self, answer: dict[str, Any]) -> LiveObject:
         body, meta = answer.get("dashboard") or {}, answer.get("meta") or {}

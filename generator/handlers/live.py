@@ -142,6 +142,8 @@ class LiveObject:
     read_only: str | None = None
     #: the API response as read: what a backup stores
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: what the sync last wrote, when the stamp was lost and the object's history had to tell
+    baseline: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
