@@ -8,10 +8,12 @@ linter's job.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from .builders import RuleGroup
 from .builders.alerts import EXPR_UID
+from .config import DeclaredDatasource, declared_datasources, load_config
 from .discover import Definitions, discover
 from .errors import DefinitionError
 from .handlers import HANDLERS
@@ -20,14 +22,20 @@ from .resource import Resource, Source
 
 
 def compile_project(root: Path) -> list[Resource]:
-    """All resources defined under `root`, in apply order (folders first), deterministic."""
-    return compile_definitions(discover(root))
+    """All resources defined under `root`, in apply order (folders first), deterministic.
+
+    References may also name the data sources grafana.yaml declares under `lint.datasources`
+    (those managed outside this repository).
+    """
+    declared = declared_datasources((load_config(root).get("lint") or {}).get("datasources"))
+    return compile_definitions(discover(root), declared)
 
 
-def compile_definitions(defs: Definitions) -> list[Resource]:
+def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDatasource] | None = None) -> list[Resource]:
     index = DatasourceIndex(
-        types={ds.uid: ds.type for ds in defs.datasources},
-        names={ds.name: ds.uid for ds in defs.datasources},
+        types={uid: ds.type for uid, ds in (declared or {}).items()} | {ds.uid: ds.type for ds in defs.datasources},
+        names={ds.name: uid for uid, ds in (declared or {}).items() if ds.name}
+        | {ds.name: ds.uid for ds in defs.datasources},
     )
     folder_uids = {f.uid for f in defs.folders}
     _check_datasource_links(defs, index)

@@ -6,6 +6,8 @@ reads the variables at sync time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +45,33 @@ def environment(config: dict[str, Any], name: str) -> dict[str, Any]:
         known = ", ".join(sorted(envs)) or "none"
         raise ConfigError(f"{CONFIG_FILE}: no environment {name!r} (defined: {known}). Use --env with one of them.")
     return envs[name]
+
+
+@dataclass(frozen=True)
+class DeclaredDatasource:
+    """A data source that exists in Grafana but is not defined in this repository."""
+
+    uid: str
+    type: str
+    name: str | None = None
+
+
+def declared_datasources(value: Any) -> dict[str, DeclaredDatasource]:
+    """`lint.datasources` of grafana.yaml: data sources managed elsewhere that definitions may use."""
+    out: dict[str, DeclaredDatasource] = {}
+    if value is None:
+        return out
+    if isinstance(value, Mapping):
+        for uid, ds_type in value.items():
+            if isinstance(ds_type, Mapping):
+                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type.get("type", "")), ds_type.get("name"))
+            else:
+                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type))
+        return out
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, Mapping) or "uid" not in item or "type" not in item:
+                raise ConfigError(f"lint.datasources: each entry needs uid and type, found {item!r}")
+            out[str(item["uid"])] = DeclaredDatasource(str(item["uid"]), str(item["type"]), item.get("name"))
+        return out
+    raise ConfigError("lint.datasources: expected a mapping uid → type or a list of {uid, type, name}")

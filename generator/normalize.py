@@ -31,6 +31,10 @@ PSEUDO_DATASOURCES = {
     DASHBOARD_DS: {"type": "datasource", "uid": DASHBOARD_DS},
 }
 
+#: uids Grafana resolves without a data source object (pseudo data sources, expressions)
+BUILTIN_UIDS = frozenset({ref["uid"] for ref in PSEUDO_DATASOURCES.values()} | set(PSEUDO_DATASOURCES)
+                         | {"__expr__"})
+
 DASHBOARD_LEGACY_KEYS = ("rows", "hideControls", "sharedCrosshair", "style", "__inputs", "__requires",
                          "__elements", "gnetId", "id", "version", "iteration")
 PANEL_LEGACY_KEYS = ("span", "height", "error", "minSpan", "editable", "isNew", "renderer", "cacheTimeout")
@@ -78,6 +82,8 @@ class DatasourceIndex:
             if uid is None:
                 return {k: v for k, v in value.items() if v is not None} or None
             if value.get("type") or not isinstance(uid, str):
+                if self.strict and isinstance(uid, str) and not self._known(uid):
+                    raise UnknownDatasource(uid, where)
                 return {k: value[k] for k in ("type", "uid") if value.get(k) is not None}
             value = uid
         text = str(value)
@@ -97,6 +103,10 @@ class DatasourceIndex:
         if self.strict:
             raise UnknownDatasource(text, where)
         return {"uid": text}
+
+    def _known(self, uid: str) -> bool:
+        """A uid that a `{"type", "uid"}` reference may carry: defined, a variable, or built in."""
+        return (uid in self.types or _variable_name(uid) is not None or uid in BUILTIN_UIDS)
 
 
 def _variable_name(text: str) -> str | None:

@@ -157,3 +157,18 @@ def test_corpus_dashboards_normalize_idempotently(path):
         assert "span" not in panel
         ref = panel.get("datasource")
         assert ref is None or isinstance(ref, dict)
+
+
+def test_object_reference_to_an_undefined_uid_is_reported():
+    """`{"type", "uid"}` is checked too, not only the legacy string form."""
+    dash = {"uid": "o", "title": "o", "panels": [
+        {"type": "timeseries", "title": "ok", "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"expr": "up", "datasource": {"type": "datasource", "uid": "-- Mixed --"}}]},
+        {"type": "timeseries", "title": "bad", "targets": [{"expr": "up",
+                                                             "datasource": {"type": "prometheus", "uid": "mimir"}}]},
+    ]}
+    with pytest.raises(UnknownDatasource) as exc:
+        normalize_dashboard(dash, INDEX)
+    assert exc.value.ref == "mimir" and "panel 'bad'" in str(exc.value)
+    del dash["panels"][1]
+    assert normalize_dashboard(dash, INDEX)["panels"][0]["datasource"]["uid"] == "prometheus"

@@ -31,20 +31,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..config import DeclaredDatasource, declared_datasources
 from ..errors import ConfigError
 from .finding import SEVERITIES, Finding
 
 _OFF = {"off", "disable", "disabled", "false", "no", "none"}
 _TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore"}
-
-
-@dataclass(frozen=True)
-class DeclaredDatasource:
-    """A data source that exists in Grafana but is not defined in this repository."""
-
-    uid: str
-    type: str
-    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +106,7 @@ class LintConfig:
         return cls(
             disabled=frozenset(disabled),
             severities=severities,
-            datasources=_declared(data.get("datasources")),
+            datasources=declared_datasources(data.get("datasources")),
             catalog_shipped=bool(catalog.get("shipped", True)),
             metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, files)),
             prometheus_url=catalog.get("prometheus_url") or None,
@@ -173,26 +165,6 @@ def _rule_setting(rule_id: str, setting: Any) -> tuple[bool, str | None]:
             raise ConfigError(f"lint.rules.{rule_id}.severity: {severity!r} is not one of {', '.join(SEVERITIES)}")
         return bool(setting.get("enabled", True)), severity
     raise ConfigError(f"lint.rules.{rule_id}: expected off, a severity or a mapping, found {setting!r}")
-
-
-def _declared(value: Any) -> dict[str, DeclaredDatasource]:
-    out: dict[str, DeclaredDatasource] = {}
-    if value is None:
-        return out
-    if isinstance(value, Mapping):
-        for uid, ds_type in value.items():
-            if isinstance(ds_type, Mapping):
-                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type.get("type", "")), ds_type.get("name"))
-            else:
-                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type))
-        return out
-    if isinstance(value, list):
-        for item in value:
-            if not isinstance(item, Mapping) or "uid" not in item or "type" not in item:
-                raise ConfigError(f"lint.datasources: each entry needs uid and type, found {item!r}")
-            out[str(item["uid"])] = DeclaredDatasource(str(item["uid"]), str(item["type"]), item.get("name"))
-        return out
-    raise ConfigError("lint.datasources: expected a mapping uid → type or a list of {uid, type, name}")
 
 
 def _ignore(value: Any) -> list[IgnoreEntry]:
