@@ -58,6 +58,16 @@ class Resource:
         return f"{self.kind} {self.uid!r}"
 
 
+def display_name(kind: str, uid: str, title: str | None = None, folder: str | None = None) -> str:
+    """How every report names an object: `dashboard otel-apm 'APM' in otel-apps`."""
+    text = f"{kind} {uid}"
+    if title and title != uid:
+        text += f" {title!r}"
+    if folder:
+        text += f" in {folder}"
+    return text
+
+
 _OWN_DIR = Path(__file__).resolve().parent
 
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..resource import display_name
 from ..review.rawdiff import json_text, unified
 from ..sync.report import header
 from ..templates import entry_text, render
@@ -38,12 +39,7 @@ SECTIONS = (
 
 
 def name(item: DriftItem) -> str:
-    text = f"{item.kind} {item.uid}"
-    if item.title and item.title != item.uid:
-        text += f" {item.title!r}"
-    if item.folder:
-        text += f" in {item.folder}"
-    return text
+    return display_name(item.kind, item.uid, item.title, item.folder)
 
 
 def summary_line(report: DriftReport) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..resource import display_name
 from ..sync.preflight import Target
 from ..templates import entry_text
 from .importer import NEW, RECONCILE, SKIPPED, UNCHANGED, UPDATED, PullResult
@@ -25,11 +26,8 @@ def summary_line(result: PullResult, dry_run: bool) -> str:
 def text_report(result: PullResult, target: Target, *, dry_run: bool = False) -> str:
     lines = [f"Grafana {target.version} at {target.url}, org {target.org_id}", ""]
     for item in result.items:
-        line = f"  {SYMBOLS[item.action]} {item.kind} {item.uid}"
-        if item.title and item.title != item.uid:
-            line += f" {item.title!r}"
-        if item.folder_uid and item.kind == "dashboard":
-            line += f" in {item.folder_uid}"
+        folder = item.folder_uid if item.kind == "dashboard" else None
+        line = f"  {SYMBOLS[item.action]} {display_name(item.kind, item.uid, item.title, folder)}"
         if item.files:
             line += " → " + ", ".join(item.files)
         if item.detail:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..resource import display_name
 from ..templates import entry_text, render
 from .compare import ADDED, CHANGED, REMOVED, SYMBOLS, Comparison, ObjectChange
 from .summary import KIND_LABELS, rows
@@ -41,12 +42,7 @@ def markdown(comparison: Comparison, old_label: str, new_label: str, title: str 
 
 
 def _name(change: ObjectChange) -> str:
-    text = f"{change.kind} {change.uid}"
-    if change.title and change.title != change.uid:
-        text += f" {change.title!r}"
-    if change.folder and change.kind != "folder":
-        text += f" in {change.folder}"
-    return text
+    return display_name(change.kind, change.uid, change.title, change.folder if change.kind != "folder" else None)
 
 
 def text(comparison: Comparison, old_label: str, new_label: str) -> str:

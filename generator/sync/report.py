@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..resource import display_name
 from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
 from .plan import CONFLICT, CREATE, DELETE, SYMBOLS, UNCHANGED, UPDATE, Change, Plan
 from .preflight import Target
@@ -26,12 +27,7 @@ def header(target: Target, env_name: str) -> str:
 
 
 def _name(change: Change) -> str:
-    text = f"{change.kind} {change.uid}"
-    if change.title and change.title != change.uid:
-        text += f" {change.title!r}"
-    if change.folder_uid and change.kind != "folder":
-        text += f" in {change.folder_uid}"
-    return text
+    return display_name(change.kind, change.uid, change.title, change.folder_uid if change.kind != "folder" else None)
 
 
 def _diff_lines(change: Change, indent: str = "      ") -> list[str]:
@@ -64,8 +60,7 @@ def plan_text(plan: Plan, target: Target, env_name: str, *, verbose: bool = Fals
         lines.append("  No changes: Grafana matches generated/.")
     if plan.strays:
         lines += ["", "Not managed by gac, in managed folders (left alone):"]
-        lines += [f"  ? {s.kind} {s.uid}" + (f" {s.title!r}" if s.title and s.title != s.uid else "")
-                  + (f" in {s.folder_uid}" if s.folder_uid else "") for s in plan.strays]
+        lines += [f"  ? {display_name(s.kind, s.uid, s.title, s.folder_uid)}" for s in plan.strays]
     if plan.notes:
         lines += [""] + [f"Note: {note}" for note in plan.notes]
     lines += ["", plan_summary(plan)]
