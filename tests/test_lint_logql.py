@@ -41,6 +41,18 @@ VALID = [
     'label_replace(sum(rate({app="api"}[5m])), "x", "$1", "app", "(.*)")',
     'vector(0)',
     'absent_over_time({app="api"}[10m])',
+    # the range may follow the selector, with the pipeline after it
+    'count_over_time({app="api"}[12h] |= "error")',
+    'sum(rate({app="api"}[5m] |= "a" |~ "b" | json | status >= 500))',
+    # a label filter may open with a parenthesised group
+    '{app="api"} | json | (duration > 1s or status != 200) and method != "POST"',
+    '{app="api"} | json | ( ( a < 5.01 , b > 20ms ) or c = "x" )',
+    'max_over_time({app="api"} | unwrap bar [5m] offset -5m) without (foo)',
+    'quantile_over_time(.99, {app="api"} | unwrap latency [5m])',
+    'absent_over_time({app="api"} | json | unwrap latency | __error__ != "" [5m])',
+    'sum(rate({app="api"}[5m])) or vector(0)',
+    '1 + 1',
+    '{app=~"(?<svc>api|web)-\\p{L}+"}',
 ]
 
 INVALID = [
@@ -67,6 +79,21 @@ INVALID = [
     ('{app="api"} | line_format {{.msg}}', "{{"),
     ('{app="api"} |= "x" + 1', "{app"),
     ('nosuch({app="api"}[5m])', "nosuch"),
+    # grouping Loki forbids
+    ('approx_topk(2, count_over_time({app="api"}[5m])) by (pod)', "by"),
+    ('sum_over_time({app="api"} | unwrap x [5m]) by (pod)', "by"),
+    ('sort(sum(rate({app="api"}[5m]))) by (pod)', "by"),
+    ('sort_desc by (pod) (sum(rate({app="api"}[5m])))', "by"),
+    # topk / bottomk need a positive whole number
+    ('topk(0, sum(rate({app="api"}[5m])))', "0"),
+    ('bottomk(1.5, sum(rate({app="api"}[5m])))', "1.5"),
+    # set operators match series by labels: a number has none
+    ('sum(rate({app="api"}[5m])) or 0', "0"),
+    ('1 unless sum(rate({app="api"}[5m]))', "1"),
+    # regexes are Go's (RE2)
+    ('label_replace(rate({app="api"}[5m]), "a", "$1", "b", "x\\\\q")', '"x'),
+    ('{app=~"(?=api)"}', '"(?='),
+    ('{app="api"} | json | path =~ "a++"', '"a++'),
 ]
 
 
@@ -90,6 +117,7 @@ def test_invalid_logql(query: str, at: str) -> None:
 
 def test_metric_queries_are_told_apart_from_log_queries() -> None:
     assert logql.check('sum(rate({a="b"}[5m]))').is_metric
+    assert logql.check('1 + 1').is_metric
     assert not logql.check('{a="b"} |= "x"').is_metric
 
 
@@ -101,3 +129,15 @@ def test_metric_queries_are_told_apart_from_log_queries() -> None:
 ])
 def test_logql_with_grafana_variables(query: str) -> None:
     assert logql.check(expand(query, GRAFANA).text).ok
+
+
+@pytest.mark.parametrize("pattern,valid", [
+    ("(.*)", True), ("a*?b+?", True), ("a??", True), ("\\p{Greek}\\pL", True), ("(?<name>x)", True),
+    ("\\Qa.b\\E", True), ("(?i)a(?s)b", True), ("\\12", True), ("[[:alpha:]]+", True), ("a{1000}", True),
+    ("x\\q", False), ("a**", False), ("a++", False), ("a*??", False), ("(?=x)", False), ("(?<!x)y", False),
+    ("\\1", False), ("a{1001}", False), ("a{2,1}", False), ("(?x)a", False), ("(a", False), ("[a", False),
+    ("x\\", False), ("\\Z", False),
+])
+def test_go_regex_validity(pattern: str, valid: bool) -> None:
+    """Loki (and Tempo) compile regexes with Go's RE2, which differs from Python's re both ways."""
+    assert (logql.go_regex_error(pattern) is None) == valid, logql.go_regex_error(pattern)

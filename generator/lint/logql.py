@@ -19,7 +19,7 @@ _TOKEN = re.compile(r"""
 | (?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)
 | (?P<badstr>["`])
 | (?P<flag>--[a-z-]+)
-| (?P<num>(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?:(?:ns|us|µs|ms|[smhdwy])(?:\d+(?:ns|us|µs|ms|[smhdwy]))*|[KMGTPE]i?B|B|kB)?)
+| (?P<num>(?:(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)(?:(?:ns|us|µs|ms|[smhdwy])(?:\d+(?:ns|us|µs|ms|[smhdwy]))*|[KMGTPE]i?B|B|kB)?)
 | (?P<ident>[A-Za-z_][A-Za-z0-9_.]*)
 | (?P<op>\|=|\|~|\|>|!=|!~|!>|=~|==|>=|<=|[|=<>,()\[\]{}+\-*/%^])
 | (?P<other>.)
@@ -34,14 +34,21 @@ NEEDS_UNWRAP = frozenset({
     "rate_counter", "sum_over_time", "avg_over_time", "max_over_time", "min_over_time", "first_over_time",
     "last_over_time", "stdvar_over_time", "stddev_over_time", "quantile_over_time",
 })
-NO_UNWRAP = frozenset({"count_over_time", "bytes_rate", "bytes_over_time", "absent_over_time"})
+NO_UNWRAP = frozenset({"count_over_time", "bytes_rate", "bytes_over_time"})
+# Loki's RangeAggregationExpr.validate: only these keep a `by`/`without` after the range
+GROUPABLE_RANGE_AGGS = frozenset({
+    "avg_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time", "max_over_time",
+    "min_over_time", "first_over_time", "last_over_time",
+})
+# vector aggregations that take no grouping at all (Loki's VectorAggregationExpr.validate)
+UNGROUPED_AGGS = frozenset({"sort", "sort_desc", "approx_topk"})
+SET_OPS = frozenset({"or", "and", "unless"})
 VECTOR_AGGS = frozenset({"sum", "avg", "min", "max", "stddev", "stdvar", "count", "topk", "bottomk",
                          "sort", "sort_desc", "approx_topk"})
 PARAM_AGGS = frozenset({"topk", "bottomk", "approx_topk"})
 BINARY_PREC = {"or": 1, "and": 2, "unless": 2, "==": 3, "!=": 3, ">": 3, ">=": 3, "<": 3, "<=": 3,
                "+": 4, "-": 4, "*": 5, "/": 5, "%": 5, "^": 6}
 LINE_FILTERS = frozenset({"|=", "!=", "|~", "!~", "|>", "!>"})
-PARSERS = frozenset({"json", "logfmt", "regexp", "pattern", "unpack"})
 LABEL_OPS = frozenset({"=", "!=", "=~", "!~", "==", ">", ">=", "<", "<="})
 UNWRAP_FNS = frozenset({"bytes", "duration", "duration_seconds"})
 
@@ -51,6 +58,9 @@ class Tok:
     kind: str
     text: str
     start: int
+
+
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|[smhdwy]))+$")
 
 
 class LogQLError(Exception):
@@ -73,7 +83,7 @@ def check(query: str) -> LogQLResult:
     try:
         parser = _Parser(query)
         kind = parser.parse()
-        return LogQLResult(True, is_metric=(kind == "metric"))
+        return LogQLResult(True, is_metric=(kind != "log"))
     except LogQLError as exc:
         return LogQLResult(False, error=exc.message, offset=exc.offset)
 
@@ -142,6 +152,7 @@ class _Parser:
         return kind
 
     def expr(self, min_prec: int) -> str:
+        """Precedence climbing over binary operators; the kind is "log", "metric" or "literal"."""
         start = self.tok
         kind = self.unary()
         while True:
@@ -161,13 +172,15 @@ class _Parser:
                         self.label_list()
             rhs_start = self.tok
             rhs = self.expr(prec + (0 if op == "^" else 1))
-            if kind == "log":
-                raise LogQLError(f"a log query cannot be an operand of {op_tok.text!r}: wrap it in a "
-                                 "range aggregation such as count_over_time(...[5m])", start.start)
-            if rhs == "log":
-                raise LogQLError(f"a log query cannot be an operand of {op_tok.text!r}: wrap it in a "
-                                 "range aggregation such as count_over_time(...[5m])", rhs_start.start)
-            kind = "metric"
+            for side, side_kind, at in (("left", kind, start), ("right", rhs, rhs_start)):
+                if side_kind == "log":
+                    raise LogQLError(f"a log query cannot be an operand of {op_tok.text!r}: wrap it in a "
+                                     "range aggregation such as count_over_time(...[5m])", at.start)
+                if side_kind == "literal" and op in SET_OPS:
+                    # Loki matches series by labels for set operators; a number has none
+                    raise LogQLError(f"a number cannot be the {side} operand of {op_tok.text!r}; "
+                                     "use vector(...) for a constant series", at.start)
+            kind = "literal" if kind == rhs == "literal" else "metric"
 
     def unary(self) -> str:
         tok = self.tok
@@ -176,7 +189,7 @@ class _Parser:
             return self.unary()
         if tok.kind == "num":
             self.take()
-            return "metric"
+            return "literal"
         if tok.text == "(":
             self.take()
             kind = self.expr(0)
@@ -229,6 +242,9 @@ class _Parser:
             self.label_list()
 
     def range_aggregation(self) -> str:
+        """A range aggregation over a log range, which Loki accepts in several orders: the range
+        after the pipeline (`{..} |= "x" [5m]`), right after the selector with the pipeline
+        following it (`{..}[5m] |= "x"`), or after a parenthesised log query."""
         name_tok = self.take()
         name = name_tok.text
         self.expect("(")
@@ -241,19 +257,17 @@ class _Parser:
             parens += 1
         if self.tok.text != "{":
             raise self.error(f"a stream selector as the argument of {name}")
-        unwrapped = self.log_query(allow_unwrap=True)
+        self.selector()
+        before_pipeline = self.i
+        unwrapped = self.pipeline(allow_unwrap=True)
+        bare_selector = self.i == before_pipeline
         for _ in range(parens):
             self.expect(")")
         if self.tok.text != "[":
             raise self.error(f"a range such as [5m] after the log query in {name}")
-        self.take()
-        if self.tok.kind != "num" or not re.match(r"^\d+(\.\d+)?(ns|us|µs|ms|[smhdwy])", self.tok.text):
-            raise self.error("a duration such as 5m")
-        self.take()
-        self.expect("]")
-        if self.tok.text == "offset":
-            self.take()
-            self.expect_kind("num", "a duration after offset")
+        self.range_and_offset()
+        if bare_selector and not parens:
+            unwrapped = self.pipeline(allow_unwrap=True)
         self.expect(")")
         if name in NEEDS_UNWRAP and not unwrapped:
             raise LogQLError(f"{name} needs an unwrapped label: add `| unwrap <label>` to the log query",
@@ -261,18 +275,37 @@ class _Parser:
         if name in NO_UNWRAP and unwrapped:
             raise LogQLError(f"{name} counts log lines and cannot use `| unwrap`", name_tok.start)
         if self.tok.text in ("by", "without"):
-            if not unwrapped:
-                raise LogQLError(f"grouping after {name}(...) is only allowed for unwrapped ranges; "
+            if name not in GROUPABLE_RANGE_AGGS:
+                raise LogQLError(f"grouping is not allowed after {name}(...); "
                                  "use sum by (...) (...) around it", self.tok.start)
             self.grouping()
         return "metric"
 
+    def range_and_offset(self) -> None:
+        self.expect("[")
+        if self.tok.kind != "num" or not _DURATION.match(self.tok.text):
+            raise self.error("a duration such as 5m")
+        self.take()
+        self.expect("]")
+        if self.tok.text == "offset":
+            self.take()
+            if self.tok.text == "-":  # a negative offset looks ahead in time; Loki accepts it
+                self.take()
+            if self.tok.kind != "num" or not _DURATION.match(self.tok.text):
+                raise self.error("a duration after offset")
+            self.take()
+
     def vector_aggregation(self) -> str:
-        name = self.take().text
-        self.grouping()
+        name_tok = self.take()
+        name = name_tok.text
+        self.vector_grouping(name)
         self.expect("(")
         if name in PARAM_AGGS:
-            self.expect_kind("num", f"the number of series for {name}")
+            param = self.expect_kind("num", f"the number of series for {name}")
+            # Loki reads the parameter with strconv.Atoi and requires it to be positive
+            if not param.text.isdigit() or int(param.text) <= 0:
+                raise LogQLError(f"the parameter of {name} must be a whole number greater than 0",
+                                 param.start)
             self.expect(",")
         start = self.tok
         kind = self.expr(0)
@@ -280,8 +313,13 @@ class _Parser:
             raise LogQLError(f"{name}(...) needs a metric query: wrap the log query in a range aggregation "
                              "such as count_over_time(...[5m])", start.start)
         self.expect(")")
-        self.grouping()
+        self.vector_grouping(name)
         return "metric"
+
+    def vector_grouping(self, name: str) -> None:
+        if self.tok.text in ("by", "without") and name in UNGROUPED_AGGS:
+            raise LogQLError(f"{name} does not allow grouping by labels", self.tok.start)
+        self.grouping()
 
     def label_replace(self) -> str:
         self.take()
@@ -289,9 +327,13 @@ class _Parser:
         start = self.tok
         if self.expr(0) == "log":
             raise LogQLError("label_replace needs a metric query", start.start)
-        for _ in range(4):
+        for n in range(4):
             self.expect(",")
-            self.expect_kind("str", "a string")
+            tok = self.expect_kind("str", "a string")
+            if n == 3:  # the regex, which Loki compiles when it parses the query
+                error = go_regex_error(_unquote(tok))
+                if error:
+                    raise LogQLError(f"invalid regex in label_replace: {error}", tok.start)
         self.expect(")")
         return "metric"
 
@@ -299,6 +341,10 @@ class _Parser:
     def log_query(self, allow_unwrap: bool = False) -> bool:
         """Stream selector and pipeline; returns whether an `unwrap` stage was seen."""
         self.selector()
+        return self.pipeline(allow_unwrap)
+
+    def pipeline(self, allow_unwrap: bool) -> bool:
+        """Line filters and `| stage`s; returns whether an `unwrap` stage was seen."""
         unwrapped = False
         while True:
             tok = self.tok
@@ -340,13 +386,9 @@ class _Parser:
                              "the empty string (e.g. app=~\".+\", not app=~\".*\")", open_tok.start)
 
     def check_regex(self, value: str, tok: Tok) -> None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            msg = str(exc)
-            if any(s in msg for s in ("missing )", "unbalanced parenthesis", "unterminated character set",
-                                      "nothing to repeat", "multiple repeat")):
-                raise LogQLError(f"invalid regular expression {value!r}: {msg}", tok.start) from None
+        error = go_regex_error(value)
+        if error:
+            raise LogQLError(f"invalid regular expression {value!r}: {error}", tok.start)
 
     def line_filter(self) -> None:
         self.take()
@@ -370,6 +412,9 @@ class _Parser:
     def stage(self, allow_unwrap: bool) -> bool:
         tok = self.tok
         name = tok.text
+        if tok.text == "(":  # a label filter that starts with a parenthesised group
+            self.label_filter()
+            return False
         if tok.kind != "ident":
             raise self.error("a parser (json, logfmt, regexp, pattern, unpack), line_format, label_format, "
                              "drop, keep, unwrap or a label filter after '|'")
@@ -529,3 +574,118 @@ def _selective(op: str, value: str) -> bool:
         except re.error:
             return True
     return False
+
+
+# -- Go regular expressions -----------------------------------------------------------------
+# Loki and Tempo compile regexes with Go's RE2 syntax. Python's `re` is close but not equal:
+# RE2 rejects lookarounds, backreferences, possessive quantifiers and repeat counts over 1000,
+# while Python rejects \p{..}, \Q..\E, \z and (?<name>..) which RE2 accepts. The scan below
+# catches RE2's own refusals; the rest is translated for Python and compiled there.
+_GO_ESCAPES = frozenset("aftnrvxAbBdDsSwWzpPQEC0")
+_GO_FLAGS = frozenset("imsU-")
+_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
+
+
+def go_regex_error(pattern: str) -> str | None:
+    """Why Go's regexp package would refuse `pattern`, or None when it compiles."""
+    error = _go_only_error(pattern)
+    if error:
+        return error
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            re.compile(_python_equivalent(pattern))
+    except re.error as exc:
+        if "global flags not at the start" in str(exc):  # RE2 allows flags anywhere
+            return None
+        return str(exc)
+    return None
+
+
+def _go_only_error(pattern: str) -> str | None:
+    """Constructs Python accepts but RE2 refuses."""
+    i, n = 0, len(pattern)
+    in_class = False
+    after_repeat = lazy = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 >= n:
+                return "trailing backslash at end of expression"
+            e = pattern[i + 1]
+            if e.isalnum() and e not in _GO_ESCAPES and not (e.isdigit() and _is_octal(pattern, i + 1)):
+                return f"invalid escape sequence: \\{e}"
+            if e == "Q":
+                end = pattern.find("\\E", i + 2)
+                i = n if end < 0 else end + 2
+                after_repeat = False
+                continue
+            i += 2
+            after_repeat = False
+            continue
+        if in_class:
+            if c == "[" and pattern.startswith("[:", i):
+                end = pattern.find(":]", i + 2)
+                i = i + 1 if end < 0 else end + 2
+                continue
+            in_class = c != "]"
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            continue
+        if c == "(" and pattern.startswith("(?", i):
+            rest = pattern[i + 2:]
+            if rest[:1] in ("=", "!", "#") or rest[:2] in ("<=", "<!"):
+                return "invalid or unsupported Perl syntax: lookarounds and comments are not supported"
+            if not (rest.startswith("P<") or rest.startswith("<") or rest.startswith(":")):
+                m = re.match(r"([^:)]*)[:)]", rest)
+                if m and not set(m.group(1)) <= _GO_FLAGS:
+                    return f"invalid or unsupported Perl syntax: (?{m.group(1)}"
+        if c in "*+?":
+            if after_repeat:
+                if c != "?" or lazy:
+                    return f"invalid nested repetition operator: {pattern[i - 1]}{c}"
+                lazy = True  # x*? and friends: the non-greedy form
+            else:
+                after_repeat, lazy = True, False
+            i += 1
+            continue
+        if c == "{":
+            m = _REPEAT.match(pattern, i)
+            if m:
+                low, high = int(m.group(1)), m.group(3)
+                if low > 1000 or (high and int(high) > 1000) or (high and int(high) < low):
+                    return f"invalid repeat count: {m.group()}"
+                if after_repeat:
+                    return f"invalid nested repetition operator: {m.group()}"
+                after_repeat, lazy = True, False
+                i = m.end()
+                continue
+        after_repeat = False
+        i += 1
+    return None
+
+
+def _is_octal(pattern: str, at: int) -> bool:
+    """RE2 reads \\0.. and two- or three-digit \\NN as octal; a single \\1-\\9 is a backreference."""
+    digits = re.match(r"[0-7]{1,3}", pattern[at:])
+    return bool(digits) and (pattern[at] == "0" or len(digits.group()) > 1) if digits else False
+
+
+def _python_equivalent(pattern: str) -> str:
+    """Rewrite the RE2 spellings Python lacks into ones it has (same validity)."""
+    pattern = re.sub(r"\\Q(.*?)(\\E|$)", lambda m: re.escape(m.group(1)), pattern, flags=re.S)
+    pattern = re.sub(r"\\[pP](\{\^?[A-Za-z_]+\}|[A-Za-z])", r"\\w", pattern)
+    pattern = re.sub(r"\(\?<(?![=!])", "(?P<", pattern)
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\([1-7][0-7]{1,2})",
+                     lambda m: m.group(1) + "\\u%04x" % int(m.group(2), 8), pattern)
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\C", r"\1.", pattern)
+    return pattern
