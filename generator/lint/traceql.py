@@ -1,0 +1,713 @@
+"""A TraceQL checker: a recursive-descent parser of Tempo's query language.
+
+Grafana only reports a broken TraceQL query when a panel runs it. This module follows Tempo's
+grammar (pkg/traceql/expr.y and lexer.go) closely enough to refuse what Tempo refuses:
+
+- spanset filters `{ ... }` over field expressions: statics (strings, integers, floats,
+  durations, true/false/nil, status and kind enums), intrinsics (`duration`, `name`,
+  `status`, ...), scoped intrinsics (`span:`, `trace:`, `event:`, `link:`,
+  `instrumentation:`), attributes (`.a`, `span.a`, `resource.a`, `parent.span.a`, quoted
+  names), unary and binary operators with Tempo's precedence;
+- spanset operators (`&&`, `||`, `>`, `>>`, `<`, `<<`, `~` and their `!`/`&` forms), wrapped
+  pipelines combined with them, scalar filters (`count() > 2`, `avg(duration) > 1s`),
+  `by(...)`, `select(...)`, `coalesce()`;
+- metrics pipelines (`rate()`, `count_over_time()`, `*_over_time(x)`,
+  `quantile_over_time(x, q...)`, `histogram_over_time(x)`, `compare({...})`, `by (...)`),
+  second stages (`topk(n)`, `bottomk(n)`), filters on series, arithmetic between
+  parenthesised metrics queries, and `with(...)` hints.
+
+Beyond the grammar it applies the part of Tempo's validation that is certain from the text:
+operand types where both are known (statics and intrinsics; an attribute's type is only known
+at run time, so anything involving one passes), Go (RE2) regex validity, `by` needing a span
+field, `topk`/`bottomk` counts, and what `compare()` cannot be followed by.
+
+Grafana template variables (`$var`, `${var}`, `${var:fmt}`, `[[var]]`) stand for values and
+are accepted wherever a value may be; a query that is only a trace id or a variable is a trace
+lookup, not TraceQL (see `is_trace_lookup`). Parsing backtracks between the grammar's
+alternatives; the error reported is the one that got furthest into the query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, NoReturn
+
+from .logql import go_regex_error
+
+__all__ = ["TraceQLError", "check", "is_trace_lookup"]
+
+_VARIABLE = r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\[\[[^\]]*\]\]"
+_TRACE_LOOKUP = re.compile(rf"\s*(?:[0-9a-fA-F]{{16,32}}|{_VARIABLE})\s*")
+_VARIABLE_IN_STRING = re.compile(_VARIABLE)
+
+# a character that may be part of an unquoted attribute name (Tempo's lexer: isAttributeRune)
+_ATTR_RUNE = r"[^\s{}()=~!<>&|^,\"]"
+_DURATION_UNIT = r"(?:ns|us|µs|ms|s|m|h)"
+_TOKEN = re.compile(rf"""
+  (?P<ws>\s+)
+| (?P<var>{_VARIABLE})
+| (?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)
+| (?P<badstr>["`])
+| (?P<dur>(?:\d+(?:\.\d*)?|\.\d+){_DURATION_UNIT}(?:(?:\d+(?:\.\d*)?){_DURATION_UNIT})*(?![A-Za-z0-9_]))
+| (?P<float>(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?(?![A-Za-z0-9_.])|\d+[eE][+-]?\d+(?![A-Za-z0-9_]))
+| (?P<int>\d+(?![A-Za-z0-9_.]))
+| (?P<sintr>(?:span|trace|event|link|instrumentation):[A-Za-z]+)
+| (?P<attr>(?:(?:parent\.)?(?:span|resource)\.|(?:parent|event|link|instrumentation)\.|\.)
+           (?:"(?:[^"\\]|\\.)*"|{_ATTR_RUNE})+)
+| (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+| (?P<op>&>>|&<<|!>>|!<<|&&|\|\||>>|<<|>=|<=|!=|=~|!~|&>|&<|&~|!>|!<|==|[{{}}()\[\],|=<>!~+\-*/%^:.&])
+| (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+STATICS = {"true": "bool", "false": "bool", "nil": "nil", "ok": "status", "error": "status",
+           "unset": "status", "unspecified": "kind", "internal": "kind", "server": "kind",
+           "client": "kind", "producer": "kind", "consumer": "kind",
+           # Tempo's lexer reads these as the extreme int64 values
+           "maxInt": "int", "minInt": "int"}
+# intrinsic → its type; None where Tempo resolves it at run time
+INTRINSICS: dict[str, str | None] = {
+    "duration": "duration", "childCount": "int", "name": "string", "status": "status",
+    "statusMessage": "string", "kind": "kind", "parent": None, "rootName": "string",
+    "rootServiceName": "string", "traceDuration": "duration", "nestedSetLeft": "int",
+    "nestedSetRight": "int", "nestedSetParent": "int",
+}
+SCOPED_INTRINSICS: dict[str, str | None] = {
+    "trace:duration": "duration", "trace:rootName": "string", "trace:rootService": "string",
+    "trace:id": "string", "span:duration": "duration", "span:kind": "kind", "span:name": "string",
+    "span:status": "status", "span:statusMessage": "string", "span:id": "string",
+    "span:parentID": "string", "span:childCount": "int", "event:name": "string",
+    "event:timeSinceStart": "duration", "link:traceID": "string", "link:spanID": "string",
+    "instrumentation:name": "string", "instrumentation:version": "string",
+}
+AGGREGATES = frozenset({"count", "avg", "max", "min", "sum"})
+METRICS_FUNCTIONS = frozenset({"rate", "count_over_time", "min_over_time", "max_over_time", "avg_over_time",
+                               "sum_over_time", "quantile_over_time", "histogram_over_time", "compare"})
+SECOND_STAGES = frozenset({"topk", "bottomk"})
+SPANSET_OPS = frozenset({"&&", "||", ">", "<", ">>", "<<", "~", "!>", "!<", "!>>", "!<<", "!~",
+                         "&>", "&<", "&>>", "&<<", "&~"})
+COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+NUMERIC = frozenset({"int", "float", "duration"})
+# field-expression binary operators by precedence, lowest first (Tempo's expr.y)
+_FIELD_LEVELS = ({"&&", "||"}, {"=", "!=", "<", "<=", ">", ">=", "=~", "!~"}, {"+", "-"}, {"*", "/", "%"}, {"^"})
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str
+    text: str
+    start: int
+
+
+class TraceQLError(Exception):
+    """A query Tempo refuses: `message` says why, `offset` is the character where it goes wrong."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(f"{message} (at offset {offset})")
+        self.message = message
+        self.offset = offset
+
+
+class _Fail(Exception):
+    """Internal: one alternative of the grammar did not match."""
+
+    def __init__(self, message: str, index: int):
+        super().__init__(message)
+        self.message = message
+        self.index = index
+
+
+def is_trace_lookup(text: str) -> bool:
+    """A bare trace id (16 to 32 hex digits) or a lone Grafana variable such as `${traceId}`:
+    Grafana's Tempo data source looks the trace up instead of running TraceQL."""
+    return bool(_TRACE_LOOKUP.fullmatch(text))
+
+
+def check(text: str) -> TraceQLError | None:
+    """The first error Tempo would report for `text`, or None when it accepts the query
+    (a trace lookup is accepted: it is not TraceQL)."""
+    if is_trace_lookup(text):
+        return None
+    try:
+        toks = _tokens(text)
+    except TraceQLError as exc:
+        return exc
+    return _Parser(text, toks).parse()
+
+
+def _tokens(text: str) -> list[Tok]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind == "ws":
+            continue
+        if kind == "badstr":
+            raise TraceQLError("unterminated string", m.start())
+        if kind == "other":
+            raise TraceQLError(f"unexpected character {m.group()!r}", m.start())
+        if kind == "str" and m.group().startswith('"') and _bad_escape(m.group()[1:-1]):
+            raise TraceQLError(f"invalid escape sequence in string {m.group()}", m.start())
+        if kind == "int" and int(m.group()) >= 2 ** 63:
+            raise TraceQLError(f"integer {m.group()} is out of range", m.start())
+        out.append(Tok(kind, m.group(), m.start()))
+    out.append(Tok("eof", "", len(text)))
+    return out
+
+
+def _bad_escape(body: str) -> bool:
+    """Whether a double-quoted string has an escape Go's strconv.Unquote refuses."""
+    return bool(re.search(r"\\(?![abfnrtv\\'\"]|[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})",
+                          body.replace("\\\\", "")))
+
+
+def _unquote(text: str) -> str:
+    if text.startswith("`"):
+        return text[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text[1:-1])
+
+
+def _is_numeric(kind: str | None) -> bool:
+    return kind is None or kind in NUMERIC
+
+
+class _Parser:
+    def __init__(self, text: str, toks: list[Tok]):
+        self.text = text
+        self.toks = toks
+        self.i = 0
+        self.furthest = _Fail("unexpected input", 0)
+
+    # -- machinery ----------------------------------------------------------------------
+    @property
+    def tok(self) -> Tok:
+        return self.toks[self.i]
+
+    def peek(self, n: int = 1) -> Tok:
+        return self.toks[min(self.i + n, len(self.toks) - 1)]
+
+    def take(self) -> Tok:
+        tok = self.toks[self.i]
+        self.i = min(self.i + 1, len(self.toks) - 1)
+        return tok
+
+    def fail(self, expected: str, index: int | None = None) -> NoReturn:
+        index = self.i if index is None else index
+        tok = self.toks[index]
+        found = "end of query" if tok.kind == "eof" else repr(tok.text)
+        raise self.record(_Fail(f"unexpected {found}, expected {expected}", index))
+
+    def invalid(self, message: str, tok: Tok) -> NoReturn:
+        """A validation error: the text parses but Tempo refuses it. It outranks parse
+        failures, because it is only raised once the query has parsed."""
+        raise TraceQLError(message, tok.start)
+
+    def record(self, fail: _Fail) -> _Fail:
+        if fail.index >= self.furthest.index:
+            self.furthest = fail
+        return fail
+
+    def expect(self, text: str) -> Tok:
+        if self.tok.text != text or self.tok.kind in ("str", "attr"):
+            self.fail(repr(text))
+        return self.take()
+
+    def attempt(self, *alternatives: Callable[[], None]) -> None:
+        """The first alternative that parses; the position is restored between tries."""
+        start = self.i
+        for alternative in alternatives:
+            try:
+                alternative()
+                return
+            except _Fail:
+                self.i = start
+        raise self.furthest
+
+    # -- root -----------------------------------------------------------------------------
+    def parse(self) -> TraceQLError | None:
+        if self.tok.kind == "eof":
+            return TraceQLError("empty query: a TraceQL query starts with a spanset filter such as { }", 0)
+        try:
+            self.attempt(self.metrics_root, self.spanset_root, self.scalar_pipeline_filter_root)
+        except _Fail as fail:
+            return TraceQLError(fail.message, self.toks[fail.index].start)
+        except TraceQLError as exc:
+            return exc
+        return None
+
+    def end(self) -> None:
+        self.hints()
+        if self.tok.kind != "eof":
+            self.fail("end of query")
+
+    def hints(self) -> None:
+        if self.tok.text != "with":
+            return
+        self.take()
+        self.expect("(")
+        while True:
+            if self.tok.kind != "ident":
+                self.fail("a hint name")
+            self.take()
+            self.expect("=")
+            if self.tok.text == "-":
+                self.take()
+            if self.tok.kind not in ("str", "int", "float", "dur", "var") and self.tok.text not in ("true", "false"):
+                self.fail("a hint value")
+            self.take()
+            if self.tok.text != ",":
+                break
+            self.take()
+        self.expect(")")
+
+    def spanset_root(self) -> None:
+        self.attempt(self.spanset_pipeline_expression_then_end, self.spanset_pipeline_then_end)
+
+    def spanset_pipeline_then_end(self) -> None:
+        self.spanset_pipeline()
+        self.end()
+
+    def spanset_pipeline_expression_then_end(self) -> None:
+        self.spanset_pipeline_expression()
+        self.end()
+
+    # -- spanset pipelines --------------------------------------------------------------
+    def spanset_pipeline_expression(self) -> None:
+        """Wrapped pipelines joined by spanset operators: `({..} | {..}) >> ({..})`."""
+        self.spanset_pipeline_operand()
+        while self.tok.text in SPANSET_OPS and self.tok.kind == "op":
+            self.take()
+            self.spanset_pipeline_operand()
+
+    def spanset_pipeline_operand(self) -> None:
+        self.expect("(")
+        self.attempt(self.wrapped_pipeline_tail, self.nested_pipeline_expression_tail)
+
+    def wrapped_pipeline_tail(self) -> None:
+        self.spanset_pipeline()
+        self.expect(")")
+
+    def nested_pipeline_expression_tail(self) -> None:
+        self.spanset_pipeline_expression()
+        self.expect(")")
+
+    def spanset_pipeline(self) -> None:
+        """First element, then `| element`s; stops before a `|` whose element is not a
+        spanset stage (an aggregate or a metrics function belongs to the caller)."""
+        self.attempt(self.scalar_filter, self.group_operation, self.select_operation, self.spanset_expression)
+        while self.tok.text == "|":
+            start = self.i
+            self.take()
+            try:
+                self.attempt(self.scalar_filter, self.group_operation, self.select_operation,
+                             self.coalesce_operation, self.spanset_expression)
+            except _Fail:
+                self.i = start
+                return
+
+    def group_operation(self) -> None:
+        self.expect("by")
+        self.expect("(")
+        at = self.tok
+        kind, references_span = self.field_expression()
+        if not references_span:
+            self.invalid("by(...) must group by a span field: an attribute or an intrinsic, not a constant", at)
+        del kind
+        self.expect(")")
+
+    def select_operation(self) -> None:
+        self.expect("select")
+        self.expect("(")
+        while True:
+            self.field_reference("an attribute or intrinsic to select")
+            if self.tok.text != ",":
+                break
+            self.take()
+        self.expect(")")
+
+    def coalesce_operation(self) -> None:
+        self.expect("coalesce")
+        self.expect("(")
+        self.expect(")")
+
+    def spanset_expression(self) -> None:
+        self.spanset_atom()
+        while self.tok.text in SPANSET_OPS and self.tok.kind == "op":
+            self.take()
+            self.spanset_atom()
+
+    def spanset_atom(self) -> None:
+        if self.tok.text == "(":
+            self.take()
+            self.spanset_expression()
+            self.expect(")")
+            return
+        self.spanset_filter()
+
+    def spanset_filter(self) -> None:
+        self.expect("{")
+        if self.tok.text == "}":
+            self.take()
+            return
+        self.field_expression()
+        self.expect("}")
+
+    # -- scalar filters ---------------------------------------------------------------------
+    def scalar_filter(self) -> None:
+        """`count() > 2`, `avg(duration) > 1s`: aggregates and numbers compared; at least
+        one side needs an aggregate (`3 > 2` filters nothing and Tempo refuses it)."""
+        start = self.i
+        aggregated = self.scalar_expression()
+        if self.tok.text not in COMPARISONS:
+            self.fail("a comparison (=, !=, <, <=, >, >=) after the aggregate")
+        self.take()
+        aggregated = self.scalar_expression() or aggregated
+        if not aggregated:
+            self.fail("an aggregate such as count() or avg(duration)", start)
+
+    def scalar_expression(self, level: int = 0) -> bool:
+        """Arithmetic over aggregates and numbers; returns whether an aggregate is in it."""
+        ops = ({"+", "-"}, {"*", "/", "%"}, {"^"})
+        if level == len(ops):
+            return self.scalar_operand()
+        aggregated = self.scalar_expression(level + 1)
+        while self.tok.text in ops[level] and self.tok.kind == "op":
+            self.take()
+            aggregated = self.scalar_expression(level + (1 if level < 2 else 0)) or aggregated
+        return aggregated
+
+    def scalar_operand(self) -> bool:
+        tok = self.tok
+        if tok.text == "(":
+            self.take()
+            aggregated = self.scalar_expression()
+            self.expect(")")
+            return aggregated
+        if tok.text == "-" and self.peek().kind in ("int", "float", "dur"):
+            self.take()
+            self.take()
+        elif tok.kind in ("int", "float", "dur", "var"):
+            self.take()
+        elif tok.text in AGGREGATES and tok.kind == "ident":
+            self.aggregate()
+            return True
+        else:
+            self.fail("an aggregate such as count() or avg(duration), or a number")
+        return False
+
+    def aggregate(self) -> None:
+        name = self.take().text
+        if self.tok.text != "(":
+            self.fail(f"'(' after {name}")
+        self.take()
+        if name == "count":
+            self.expect(")")
+            return
+        if self.tok.text == ")":
+            self.fail(f"a field to aggregate in {name}(...)")
+        self.field_expression()
+        self.expect(")")
+
+    def scalar_pipeline_filter_root(self) -> None:
+        """`({..} | count()) > ({..} | count())`: compared results of pipelines."""
+        self.scalar_pipeline_expression()
+        if self.tok.text not in COMPARISONS:
+            self.fail("a comparison after the pipeline's aggregate")
+        self.take()
+        start = self.i
+        try:
+            self.scalar_pipeline_expression()
+        except _Fail:
+            self.i = start
+            if self.tok.text == "-" and self.peek().kind in ("int", "float", "dur"):
+                self.take()
+            if not (self.tok.kind in ("str", "int", "float", "dur", "var") or self.tok.text in STATICS):
+                self.fail("a value or a parenthesised pipeline")
+            self.take()
+        self.end()
+
+    def scalar_pipeline_expression(self, level: int = 0) -> bool:
+        """Returns whether the expression is arithmetic between pipelines (Tempo cannot run it)."""
+        ops = ({"+", "-"}, {"*", "/", "%"}, {"^"})
+        if level == len(ops):
+            return self.scalar_pipeline_operand()
+        at = self.tok
+        arithmetic = self.scalar_pipeline_expression(level + 1)
+        while self.tok.text in ops[level] and self.tok.kind == "op":
+            self.take()
+            self.scalar_pipeline_expression(level + (1 if level < 2 else 0))
+            arithmetic = True
+        if arithmetic and level == 0:
+            self.invalid("arithmetic between the results of pipelines is not supported by Tempo", at)
+        return arithmetic
+
+    def scalar_pipeline_operand(self) -> bool:
+        self.expect("(")
+        start = self.i
+        try:
+            self.spanset_pipeline()
+            self.expect("|")
+            if not (self.tok.text in AGGREGATES and self.tok.kind == "ident"):
+                self.fail("an aggregate such as count()")
+            self.aggregate()
+            self.expect(")")
+            return False
+        except _Fail:
+            self.i = start
+        arithmetic = self.scalar_pipeline_expression()
+        self.expect(")")
+        return arithmetic
+
+    # -- field expressions (inside { }) ---------------------------------------------------
+    def field_expression(self, level: int = 0) -> tuple[str | None, bool]:
+        """Returns the expression's type (None when only known at run time) and whether it
+        refers to the span (an attribute or an intrinsic)."""
+        if level == len(_FIELD_LEVELS):
+            return self.field_unary()
+        kind, refs = self.field_expression(level + 1)
+        while self.tok.text in _FIELD_LEVELS[level] and self.tok.kind == "op":
+            op_tok = self.take()
+            right_start = self.tok
+            # ^ is right-associative; the others are left-associative
+            rkind, rrefs = self.field_expression(level + (0 if op_tok.text == "^" else 1))
+            kind = self.binary_type(op_tok, kind, rkind, right_start)
+            refs = refs or rrefs
+        return kind, refs
+
+    def field_unary(self) -> tuple[str | None, bool]:
+        tok = self.tok
+        if tok.text in ("-", "!") and tok.kind == "op":
+            self.take()
+            # unary operators bind tighter than + and comparisons, looser than * and ^
+            kind, refs = self.field_expression(3)
+            if tok.text == "-" and not _is_numeric(kind):
+                self.invalid(f"unary - needs a number or a duration, not a {kind}", tok)
+            if tok.text == "!" and kind not in (None, "bool"):
+                self.invalid(f"! needs a boolean, not a {kind}", tok)
+            return (kind if tok.text == "-" else "bool" if kind else None), refs
+        return self.field_operand()
+
+    def field_operand(self) -> tuple[str | None, bool]:
+        tok = self.tok
+        if tok.text == "(" and tok.kind == "op":
+            self.take()
+            result = self.field_expression()
+            self.expect(")")
+            return result
+        self.take()
+        if tok.kind == "str":
+            return "string", False
+        if tok.kind in ("int", "float"):
+            return tok.kind, False
+        if tok.kind == "dur":
+            return "duration", False
+        if tok.kind == "var":
+            return None, False
+        if tok.kind == "attr":
+            self.check_attribute(tok)
+            return None, True
+        if tok.kind == "sintr":
+            if tok.text not in SCOPED_INTRINSICS:
+                self.i -= 1
+                self.fail("a known intrinsic (span:name, trace:duration, event:name, ...)")
+            return SCOPED_INTRINSICS[tok.text], True
+        if tok.kind == "ident" and tok.text in STATICS:
+            return STATICS[tok.text], False
+        if tok.kind == "ident" and tok.text in INTRINSICS:
+            return INTRINSICS[tok.text], True
+        self.i -= 1
+        self.fail("a value, an intrinsic such as duration, or an attribute such as .http.method")
+
+    def field_reference(self, what: str) -> None:
+        """An attribute or an intrinsic, as select() and the *_over_time functions take."""
+        tok = self.tok
+        if tok.kind == "attr":
+            self.check_attribute(tok)
+        elif not ((tok.kind == "sintr" and tok.text in SCOPED_INTRINSICS)
+                  or (tok.kind == "ident" and tok.text in INTRINSICS) or tok.kind == "var"):
+            self.fail(what)
+        self.take()
+
+    def check_attribute(self, tok: Tok) -> None:
+        # a scope keyword followed by a dot and nothing is a name-less attribute
+        if tok.text.endswith(".") and not tok.text.endswith('".'):
+            name = tok.text.rstrip(".")
+            if name in ("", "span", "resource", "parent", "event", "link", "instrumentation",
+                        "parent.span", "parent.resource"):
+                raise self.record(_Fail("an attribute name after the dot", self.toks.index(tok)))
+
+    def binary_type(self, op: Tok, left: str | None, right: str | None, right_tok: Tok) -> str | None:
+        """Tempo's operand rules, applied where both types are known."""
+        text = op.text
+        if text in ("=~", "!~") and right == "string":
+            pattern = _VARIABLE_IN_STRING.sub("x", _unquote(right_tok.text)) if right_tok.kind == "str" else ""
+            error = go_regex_error(pattern) if right_tok.kind == "str" else None
+            if error:
+                self.invalid(f"invalid regular expression: {error}", right_tok)
+        if left is None or right is None or "nil" in (left, right):
+            return "bool" if text in _FIELD_LEVELS[0] | _FIELD_LEVELS[1] and left and right else None
+        if text in ("+", "-", "*", "/", "%", "^"):
+            if not (left in NUMERIC and right in NUMERIC):
+                self.invalid(f"{text} needs numbers or durations, not {left} and {right}", op)
+            return "float" if "float" in (left, right) else left if left == right else "float"
+        if text in ("&&", "||"):
+            if left != "bool" or right != "bool":
+                self.invalid(f"{text} needs booleans, not {left} and {right}", op)
+            return "bool"
+        if text in ("=~", "!~"):
+            if left != "string" or right != "string":
+                self.invalid(f"{text} matches strings against a regex, not {left} and {right}", op)
+            return "bool"
+        same = left == right or (left in NUMERIC and right in NUMERIC)
+        if not same:
+            self.invalid(f"{text} compares values of one type, not {left} and {right}", op)
+        if text not in ("=", "!=") and left in ("bool", "status", "kind"):
+            self.invalid(f"{text} does not order {left} values; use = or !=", op)
+        return "bool"
+
+    # -- metrics ----------------------------------------------------------------------------
+    def metrics_root(self) -> None:
+        """A metrics pipeline, or arithmetic between parenthesised ones, then filters and
+        second stages (`| topk(n)`)."""
+        start = self.i
+        try:
+            compare = self.metrics_pipeline()
+        except _Fail:
+            self.i = start
+            has_pipeline, compare = self.metrics_math()
+            if not has_pipeline:
+                self.fail("a metrics query such as { } | rate()", start)
+            self.metrics_tail(compare)
+        self.end()
+
+    def metrics_pipeline(self) -> bool:
+        """`{..} | rate() by (..)` and what may follow it; returns whether it uses compare()."""
+        self.spanset_pipeline()
+        self.expect("|")
+        compare = self.metrics_function()
+        self.metrics_tail(compare)
+        return compare
+
+    def metrics_tail(self, compare: bool) -> None:
+        if self.tok.text in COMPARISONS and self.tok.kind == "op":
+            self.metrics_filter(compare)
+        while self.tok.text == "|" and self.peek().text in SECOND_STAGES:
+            self.take()
+            tok = self.take()
+            if compare:
+                self.invalid(f"{tok.text} cannot follow compare(): it returns a comparison, not series", tok)
+            self.expect("(")
+            count = self.tok
+            if count.kind != "int":
+                self.fail(f"a whole number of series for {tok.text}")
+            if int(count.text) <= 0:
+                self.invalid(f"{tok.text} needs a number of series greater than 0", count)
+            self.take()
+            self.expect(")")
+            if self.tok.text in COMPARISONS and self.tok.kind == "op":
+                self.metrics_filter(compare)
+
+    def metrics_filter(self, compare: bool) -> None:
+        op = self.take()
+        if compare:
+            self.invalid(f"compare() results cannot be filtered with {op.text}", op)
+        if self.tok.text == "-" and self.peek().kind == "dur":
+            self.take()
+        if self.tok.kind == "dur":
+            self.take()
+            return
+        self.static_math()
+
+    def static_math(self, level: int = 0) -> None:
+        """Arithmetic of plain numbers, as the right side of a series filter."""
+        if level == 2:
+            tok = self.tok
+            if tok.text == "(":
+                self.take()
+                self.static_math()
+                self.expect(")")
+            elif tok.text == "-" and self.peek().kind in ("int", "float"):
+                self.take()
+                self.take()
+            elif tok.kind in ("int", "float", "var"):
+                self.take()
+            else:
+                self.fail("a number")
+            return
+        self.static_math(level + 1)
+        while self.tok.text in ({"+", "-"}, {"*", "/"})[level] and self.tok.kind == "op":
+            self.take()
+            self.static_math(level + 1)
+
+    def metrics_math(self, level: int = 0) -> tuple[bool, bool]:
+        """+ - * / between parenthesised metrics queries and numbers; returns whether a
+        metrics query is part of it and whether one uses compare()."""
+        if level == 2:
+            return self.metrics_operand()
+        has, compare = self.metrics_math(level + 1)
+        while self.tok.text in ({"+", "-"}, {"*", "/"})[level] and self.tok.kind == "op":
+            op = self.take()
+            rhas, rcompare = self.metrics_math(level + 1)
+            if compare or rcompare:
+                self.invalid("compare() results cannot be combined with arithmetic", op)
+            has, compare = has or rhas, compare or rcompare
+        return has, compare
+
+    def metrics_operand(self) -> tuple[bool, bool]:
+        tok = self.tok
+        if tok.text == "-" and self.peek().kind in ("int", "float"):
+            self.take()
+            self.take()
+            return False, False
+        if tok.kind in ("int", "float", "var"):
+            self.take()
+            return False, False
+        self.expect("(")
+        start = self.i
+        try:
+            compare = self.metrics_pipeline()
+            self.expect(")")
+            return True, compare
+        except _Fail:
+            self.i = start
+        result = self.metrics_math()
+        self.expect(")")
+        return result
+
+    def metrics_function(self) -> bool:
+        tok = self.tok
+        if tok.kind != "ident" or tok.text not in METRICS_FUNCTIONS:
+            self.fail("a metrics function such as rate() or count_over_time()")
+        name = self.take().text
+        self.expect("(")
+        if name in ("rate", "count_over_time"):
+            pass
+        elif name == "compare":
+            self.spanset_filter()
+            for _ in range(3):
+                if self.tok.text != ",":
+                    break
+                self.take()
+                if self.tok.kind not in ("int", "var"):
+                    self.fail("a whole number")
+                self.take()
+        else:
+            self.field_reference(f"an attribute or intrinsic for {name}")
+            if name == "quantile_over_time":
+                if self.tok.text != ",":
+                    self.fail("at least one quantile such as 0.99")
+                while self.tok.text == ",":
+                    self.take()
+                    if self.tok.kind not in ("int", "float", "var"):
+                        self.fail("a quantile between 0 and 1")
+                    self.take()
+        self.expect(")")
+        if self.tok.text == "by" and name != "compare":
+            self.take()
+            self.expect("(")
+            while True:
+                self.field_reference("an attribute or intrinsic to group by")
+                if self.tok.text != ",":
+                    break
+                self.take()
+            self.expect(")")
+        return name == "compare"
