@@ -597,9 +597,9 @@ class _Parser:
                 self.invalid(f"{tok.text} cannot follow compare(): it returns a comparison, not series", tok)
             self.expect("(")
             count = self.tok
-            if count.kind != "int":
+            if count.kind not in ("int", "var"):
                 self.fail(f"a whole number of series for {tok.text}")
-            if int(count.text) <= 0:
+            if count.kind == "int" and int(count.text) <= 0:
                 self.invalid(f"{tok.text} needs a number of series greater than 0", count)
             self.take()
             self.expect(")")
