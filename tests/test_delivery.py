@@ -164,7 +164,12 @@ def test_dockerfile_commands_work_in_a_clean_environment_from_generated_only(tmp
     shutil.copytree(REPO / "generated", repo / "generated")
     for path in [repo, *repo.rglob("*")]:
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-    env = {"PATH": f"{prefix / 'bin'}:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(tmp_path)}
+    final_stage = instructions[next(i for i, (ins, _) in enumerate(instructions) if ins == "FROM" and i > 0):]
+    env = {"HOME": str(tmp_path)}
+    for ins, rest in final_stage:  # ENV K=V K=V, as the image sets them
+        if ins == "ENV":
+            env.update(word.split("=", 1) for word in shlex.split(rest))  # type: ignore[misc]
+    env["PATH"] = env["PATH"].replace("/opt/gac", str(prefix)).replace("$PATH", "/usr/bin:/bin")
     try:
         help_ = subprocess.run(["gac", "drift", "--help"], env=env, cwd=repo, capture_output=True, text=True)
         assert help_.returncode == 0 and "--env" in help_.stdout
