@@ -7,7 +7,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .compile import compile_project
-from .config import load_config
+from .config import CONFIG_FILE, load_config
+from .errors import ConfigError
+from .handlers.datasource import environment_problems
 from .output import GENERATED, TreeDiff, compare, read_tree, render_tree, write_tree
 from .resource import Resource
 
@@ -37,6 +39,7 @@ def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
     config = load_config(root)
     resources = compile_project(root)
+    check_environments(resources, config)
     findings = lint(resources, config, root)
     files = render_tree(resources)
     result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
@@ -44,6 +47,13 @@ def build(root: Path, write: bool = True) -> BuildResult:
         write_tree(root / GENERATED, files)
         result.written = True
     return result
+
+
+def check_environments(resources: list[Resource], config: dict[str, Any]) -> None:
+    """grafana.yaml's per-environment data-source settings must fit the definitions (exit 2)."""
+    problems = environment_problems(resources, config.get("environments") or {})
+    if problems:
+        raise ConfigError(f"{CONFIG_FILE}: " + "; ".join(problems))
 
 
 def check(root: Path) -> TreeDiff:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .config_schema import schema_errors
 from .errors import ConfigError
 
 CONFIG_FILE = "grafana.yaml"
@@ -29,12 +30,10 @@ def load_config(root: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML: {exc}. Fix the syntax and run again.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")
-    envs = data.get("environments", {})
-    if not isinstance(envs, dict):
-        raise ConfigError(f"{path}: 'environments' must be a mapping of name → settings.")
-    for name, env in envs.items():
-        if not isinstance(env, dict):
-            raise ConfigError(f"{path}: environment {name!r} must be a mapping.")
+    problems = schema_errors(data)
+    if problems:
+        listed = "\n  ".join(problems)
+        raise ConfigError(f"{path}: {len(problems)} problem(s); fix them and run again:\n  {listed}")
     return data
 
 

@@ -16,6 +16,7 @@ keeps and echoes, so the marker survives UI saves.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from typing import Any
 
@@ -31,6 +32,54 @@ _DEFAULTS: dict[str, Any] = {"user": "", "database": "", "basicAuth": False, "ba
                              "withCredentials": False}
 #: settings an environment may give per data source, besides `url` and `secrets`
 _ENV_FIELDS = ("basicAuth", "basicAuthUser", "user", "database", "withCredentials")
+
+#: secureJsonData keys Grafana's HTTP client reads for every HTTP data source
+#: (grafana-plugin-sdk-go backend/httpclient: basic auth, TLS client auth, custom headers)
+_HTTP_SECURE = ("basicAuthPassword", "tlsCACert", "tlsClientCert", "tlsClientKey")
+_HEADER_VALUE = re.compile(r"^httpHeaderValue[1-9][0-9]*$")
+#: per type, the secureJsonData keys its data source reads; a type not listed (a plugin gac
+#: does not know) accepts any key
+SECURE_KEYS: dict[str, tuple[str, ...]] = {
+    "prometheus": _HTTP_SECURE + ("sigV4AccessKey", "sigV4SecretKey", "azureClientSecret"),
+    "loki": _HTTP_SECURE + ("sigV4AccessKey", "sigV4SecretKey", "azureClientSecret"),
+    "tempo": _HTTP_SECURE,
+}
+
+
+def unknown_secret_keys(ds_type: str, keys: list[str]) -> list[tuple[str, str | None]]:
+    """(key, closest valid key) for each secureJsonData key a data source of `ds_type` never reads."""
+    known = SECURE_KEYS.get(ds_type)
+    if known is None:
+        return []
+    out = []
+    for key in keys:
+        if key in known or _HEADER_VALUE.match(key):
+            continue
+        close = difflib.get_close_matches(key, list(known) + ["httpHeaderValue1"], n=1, cutoff=0.6)
+        out.append((key, close[0] if close else None))
+    return out
+
+
+def environment_problems(resources: list[Resource], environments: dict[str, Any]) -> list[str]:
+    """grafana.yaml data-source settings that no definition reads: an undefined uid, or a secret
+    key the data source's type never reads (the value would be stored and silently unused)."""
+    types = {r.uid: str(r.body.get("type", "")) for r in resources if r.kind == "datasource"}
+    problems = []
+    for env_name, env in sorted((environments or {}).items()):
+        for uid, settings in sorted(((env or {}).get("datasources") or {}).items()):
+            where = f"environments.{env_name}.datasources.{uid}"
+            if uid not in types:
+                close = difflib.get_close_matches(uid, sorted(types), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"defined: {', '.join(sorted(types)) or 'none'}"
+                problems.append(f"{where}: no data source with uid {uid!r} is defined ({hint})")
+                continue
+            secrets = (settings or {}).get("secrets") or {}
+            for key, close_key in unknown_secret_keys(types[uid], sorted(secrets)):
+                hint = f"did you mean {close_key!r}?" if close_key else \
+                    f"valid: {', '.join(SECURE_KEYS[types[uid]])}, httpHeaderValueN"
+                problems.append(f"{where}.secrets.{key}: a {types[uid]} data source reads no secureJsonData key "
+                                f"{key!r} ({hint})")
+    return problems
 
 
 class DatasourceHandler(Handler):
@@ -91,6 +140,12 @@ class DatasourceHandler(Handler):
         if not isinstance(secrets, dict):
             raise ConfigError(f"grafana.yaml: datasources.{resource.uid}.secrets must map a secureJsonData key to "
                               "the NAME of an environment variable")
+        unknown = unknown_secret_keys(str(resource.body.get("type", "")), sorted(map(str, secrets)))
+        if unknown:
+            key, close = unknown[0]
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise ConfigError(f"grafana.yaml: datasources.{resource.uid}.secrets.{key}: a "
+                              f"{resource.body.get('type')} data source reads no secureJsonData key {key!r}{hint}")
         return {str(k): str(v) for k, v in sorted(secrets.items())}
 
     # --- comparison ------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""The shape of grafana.yaml, as a JSON Schema, and errors a person can act on.
+
+Why a schema: a misspelled key (`tokn_env`, `enviroments`, `basicAuthUsr`) used to be read
+as "not set", so a sync went ahead with a default nobody chose. Every mapping here is
+closed (`additionalProperties: false`), and an unknown key is reported with its path and
+the closest key that is valid at that place.
+
+Which keys a data source of a given type reads from `secureJsonData` is data-source
+knowledge: it lives in the data-source handler (`handlers.datasource.SECURE_KEYS`) and is
+checked against the compiled definitions, where the type is known.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+_ENV_VAR = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+
+#: what an environment may say about one data source (besides its uid, the key above it)
+_DATASOURCE_SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "url": {"type": "string", "minLength": 1},
+        "basicAuth": {"type": "boolean"},
+        "basicAuthUser": {"type": "string"},
+        "user": {"type": "string"},
+        "database": {"type": "string"},
+        "withCredentials": {"type": "boolean"},
+        "secrets": {
+            "type": "object",
+            "description": "secureJsonData key -> NAME of the environment variable holding its value",
+            "additionalProperties": _ENV_VAR,
+        },
+    },
+}
+
+_COLLECTOR: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "version": {"type": "string", "pattern": r"^v?[0-9]+\.[0-9]+(\.[0-9]+)?$",
+                    "description": "the collector's version, e.g. 0.146 or 0.146.0"},
+        "translation_strategy": {
+            "enum": ["UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes",
+                     "NoUTF8EscapingWithSuffixes", "NoTranslation"],
+        },
+    },
+}
+
+_ENVIRONMENT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "url": {"type": "string", "pattern": "^https?://", "description": "the Grafana URL, http(s)://host[:port]"},
+        "token_env": _ENV_VAR,
+        "org_id": {"anyOf": [{"type": "integer", "minimum": 1},
+                             {"type": "string", "pattern": "^[0-9]+$", "description": "an organisation id"}]},
+        "alerts_editable": {"type": "boolean"},
+        "datasources": {"type": "object", "additionalProperties": _DATASOURCE_SETTINGS},
+        "collector": _COLLECTOR,
+    },
+}
+
+#: the `lint:` section: its keys here, their contents in `lint.config.LintConfig` (one place)
+_LINT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {key: {} for key in ("rules", "datasources", "catalog", "alerts", "ignore")},
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "grafana.yaml",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "environments": {"type": "object", "additionalProperties": _ENVIRONMENT},
+        "collector": _COLLECTOR,
+        "lint": _LINT,
+    },
+}
+
+_VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+def schema_errors(data: Any) -> list[str]:
+    """One line per problem, `path: what is wrong (did you mean …)`, in document order."""
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [line for error in _leaves(errors) for line in _explain(error)]
+
+
+def _leaves(errors: Iterable[ValidationError]) -> list[ValidationError]:
+    """For an `anyOf`, the errors of the branch that came closest, not the whole union."""
+    out: list[ValidationError] = []
+    for error in errors:
+        if error.validator == "anyOf" and error.context:
+            deepest = max(len(e.absolute_path) for e in error.context)
+            if deepest > len(error.absolute_path):
+                out.extend(_leaves(e for e in error.context if len(e.absolute_path) == deepest))
+                continue
+        out.append(error)
+    return out
+
+
+def _explain(error: ValidationError) -> list[str]:
+    """What is wrong, one line per offending key (an unknown-keys error may name several)."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        known = sorted(_schema_of(error).get("properties") or {})
+        unknown = sorted(str(k) for k in error.instance if k not in known)
+        if unknown:
+            return [f"{_join(path, key)}: unknown key{_closest(key, known)}" for key in unknown]
+    return [_explain_value(error)]
+
+
+def _schema_of(error: ValidationError) -> dict[str, Any]:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
+def _closest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else f" (valid here: {', '.join(known)})"
+
+
+def _explain_value(error: ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "enum":
+        options = [str(c) for c in _schema_of(error).get("enum") or ()]
+        choices = ", ".join(options)
+        close = difflib.get_close_matches(str(error.instance), options, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{path}: {error.instance!r} is not one of {choices}{hint}"
+    # below, the value itself is never quoted: a secret or a URL with credentials pasted into
+    # the wrong place must not reach a log
+    if error.validator == "pattern" and error.schema is _ENV_VAR:
+        return f"{path}: not an environment variable NAME (write the variable's name here, never its value)"
+    if error.validator == "pattern":
+        return f"{path}: does not match {error.validator_value} ({_schema_of(error).get('description') or 'see README'})"
+    if error.validator == "type":
+        return f"{path}: expected {_type_name(error.validator_value)}, found {type(error.instance).__name__}"
+    if error.validator == "minLength":
+        return f"{path}: must not be empty"
+    return f"{path}: invalid value ({error.validator} {error.validator_value!r} not satisfied)"
+
+
+def _join(path: str, key: str) -> str:
+    return key if path == "(top level)" else f"{path}.{key}"
+
+
+def _type_name(value: Any) -> str:
+    names = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "true or false",
+             "integer": "a whole number", "null": "nothing"}
+    values = value if isinstance(value, list) else [value]
+    return " or ".join(names.get(str(v), str(v)) for v in values)
