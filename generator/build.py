@@ -8,6 +8,8 @@ from typing import Any
 
 from .compile import compile_project
 from .config import load_config
+from .discover import DEFINITION_DIRS
+from .errors import GacError
 from .output import GENERATED, TreeDiff, compare, read_tree, render_tree, write_tree
 from .resource import Resource
 
@@ -25,6 +27,16 @@ class BuildResult:
         return [f for f in self.findings if f.severity == "error"]
 
 
+def _some(resources: list[Resource], root: Path) -> list[Resource]:
+    """`resources`, unless there are none: then a wrong --root or working directory is likelier
+    than an empty project, and writing an empty generated/ would hide it until `gac plan`."""
+    if not resources:
+        folders = ", ".join(f"{name}/" for name in DEFINITION_DIRS)
+        raise GacError(f"no definitions found in {folders} under {root.resolve()}: run gac from the repository root "
+                       "or pass --root, or add a definition module (e.g. datasources/prometheus.py)")
+    return resources
+
+
 def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = None) -> list[Any]:
     """Lint findings for compiled resources, with grafana.yaml's `lint:` settings."""
     from .lint import LintConfig, lint_resources
@@ -36,7 +48,7 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
 def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
     config = load_config(root)
-    resources = compile_project(root)
+    resources = _some(compile_project(root), root)
     findings = lint(resources, config, root)
     files = render_tree(resources)
     result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
@@ -48,5 +60,5 @@ def build(root: Path, write: bool = True) -> BuildResult:
 
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
-    files = render_tree(compile_project(root))
+    files = render_tree(_some(compile_project(root), root))
     return compare(read_tree(root / GENERATED), files)

@@ -7,18 +7,26 @@ would reject at sync time, and the build should say so first.
 
 from __future__ import annotations
 
+import re
+
 from promql_parser import parse_duration
 
+#: zero in any unit: a valid `for` ("fire at once"), though the parser rejects it
+_ZERO = re.compile(r"0|(0+(ms|s|m|h|d|w|y))+")
 
-def seconds(duration: str | int) -> int:
+
+def seconds(duration: str | int, allow_zero: bool = False) -> int:
     """Whole seconds in `duration`; ValueError names the bad text and shows good ones.
 
-    Zero is rejected (as the parser does): a zero interval or lookback is always a mistake.
+    Zero is rejected unless `allow_zero` (as the parser does): a zero interval or lookback is
+    always a mistake, a zero pending period is not.
     """
     if isinstance(duration, int) and not isinstance(duration, bool):
         return duration
     if not isinstance(duration, str):
         raise ValueError(f"not a duration: {duration!r} (use a string such as '30s', '5m', '1h')")
+    if allow_zero and _ZERO.fullmatch(duration.strip()):
+        return 0
     try:
         delta = parse_duration(duration.strip())
     except ValueError as exc:
