@@ -27,7 +27,7 @@ class BuildResult:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def _some(resources: list[Resource], root: Path) -> list[Resource]:
+def _require_definitions(resources: list[Resource], root: Path) -> list[Resource]:
     """`resources`, unless there are none: then a wrong --root or working directory is likelier
     than an empty project, and writing an empty generated/ would hide it until `gac plan`."""
     if not resources:
@@ -48,7 +48,7 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
 def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
     config = load_config(root)
-    resources = _some(compile_project(root), root)
+    resources = _require_definitions(compile_project(root), root)
     findings = lint(resources, config, root)
     files = render_tree(resources)
     result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
@@ -60,5 +60,5 @@ def build(root: Path, write: bool = True) -> BuildResult:
 
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
-    files = render_tree(_some(compile_project(root), root))
+    files = render_tree(_require_definitions(compile_project(root), root))
     return compare(read_tree(root / GENERATED), files)

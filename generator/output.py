@@ -128,7 +128,7 @@ def _replace(directory: Path, files: dict[PurePosixPath, bytes]) -> None:
                 os.replace(old, directory)
             raise
         if moved:
-            _remove(old)
+            _remove(old, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -165,13 +165,16 @@ def _new_directory(parent: Path, prefix: str) -> Path:
         return path
 
 
-def _remove(old: Path) -> None:
-    """Delete the previous tree; one that resists is named with the OS error, never left silently."""
+def _remove(old: Path, replaced: Path) -> None:
+    """Delete the previous tree; one that resists is named with the OS error, never left silently.
+
+    The new tree is already in place here, so this is its own message, not "cannot write".
+    """
     try:
         if old.is_symlink():
             old.unlink()  # a symlinked generated/ is replaced by a directory; its target is kept
         else:
             shutil.rmtree(old)
     except OSError as exc:
-        raise OSError(exc.errno, f"the previous tree was moved to {old} but could not be removed ({exc}); "
-                      "delete it by hand") from None
+        raise GacError(f"{replaced} was written, but the previous "
+                       f"tree, moved to {old}, could not be removed: {exc}; delete it by hand") from None

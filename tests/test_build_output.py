@@ -184,3 +184,24 @@ def test_no_definitions_is_an_error_that_says_where_it_looked(tmp_path):
         assert "no definitions found in datasources/, dashboards/, alerts/" in output and str(tmp_path) in output
         assert "--root" in output
     assert not (tmp_path / "generated").exists()
+
+
+def test_an_old_tree_that_resists_removal_is_named(fresh, monkeypatch):
+    import shutil
+
+    assert gac("build", "--root", str(fresh))[0] == 0
+    change_a_definition(fresh)
+    real_rmtree = shutil.rmtree
+
+    def failing_rmtree(path, *args, **kwargs):
+        if Path(path).name.startswith(".generated-old-") and not kwargs.get("ignore_errors"):
+            raise PermissionError(13, "Permission denied", str(Path(path) / "datasources"))
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", failing_rmtree)
+    code, output = gac("build", "--root", str(fresh))
+    assert code == 2 and "Traceback" not in output, output
+    [old] = leftovers(fresh)
+    assert f"{fresh / 'generated'} was written" in output and str(fresh / old) in output
+    assert "Permission denied" in output and "delete it by hand" in output
+    assert b"Loki logs" in (fresh / "generated/datasources/loki.json").read_bytes()
