@@ -8,7 +8,8 @@ from typing import Any
 
 from .compile import compile_project
 from .config import CONFIG_FILE, load_config
-from .errors import ConfigError
+from .discover import DEFINITION_DIRS
+from .errors import ConfigError, GacError
 from .handlers.datasource import environment_problems
 from .output import GENERATED, TreeDiff, compare, read_tree, render_tree, write_tree
 from .resource import Resource
@@ -27,6 +28,16 @@ class BuildResult:
         return [f for f in self.findings if f.severity == "error"]
 
 
+def _require_definitions(resources: list[Resource], root: Path) -> list[Resource]:
+    """`resources`, unless there are none: then a wrong --root or working directory is likelier
+    than an empty project, and writing an empty generated/ would hide it until `gac plan`."""
+    if not resources:
+        folders = ", ".join(f"{name}/" for name in DEFINITION_DIRS)
+        raise GacError(f"no definitions found in {folders} under {root.resolve()}: run gac from the repository root "
+                       "or pass --root, or add a definition module (e.g. datasources/prometheus.py)")
+    return resources
+
+
 def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = None) -> list[Any]:
     """Lint findings for compiled resources, with grafana.yaml's `lint:` settings."""
     from .lint import LintConfig, lint_resources
@@ -38,7 +49,7 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
 def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
     config = load_config(root)
-    resources = compile_project(root)
+    resources = _require_definitions(compile_project(root), root)
     check_environments(resources, config)
     findings = lint(resources, config, root)
     files = render_tree(resources)
@@ -58,5 +69,5 @@ def check_environments(resources: list[Resource], config: dict[str, Any]) -> Non
 
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
-    files = render_tree(compile_project(root))
+    files = render_tree(_require_definitions(compile_project(root), root))
     return compare(read_tree(root / GENERATED), files)

@@ -30,9 +30,3 @@ class DefinitionError(GacError):
 
 class ConfigError(GacError):
     """grafana.yaml is missing, malformed or lacks the selected environment."""
-
-
-class LintFailed(GacError):
-    """Lint found error-severity findings; the build refuses to write."""
-
-    exit_code = 1

@@ -6,10 +6,11 @@ trailing newline, UTF-8), so two builds anywhere produce identical files.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
@@ -93,22 +94,87 @@ def write_tree(directory: Path, files: dict[PurePosixPath, bytes]) -> TreeDiff:
 
     The new tree is written beside the old one and swapped in with renames, so a failure
     while writing leaves the previous tree as it was, and stale files disappear with it.
+    When the tree cannot be replaced (a read-only checkout, a file where the directory
+    should be) nothing is changed and the GacError names the path and the OS error.
     """
     diff = compare(read_tree(directory), files)
     if diff.clean and directory.is_dir():
         return diff
+    try:
+        _replace(directory, files)
+    except OSError as exc:
+        raise GacError(f"cannot write {directory}: {exc}; make it (and its parent) writable, "
+                       "then run `gac build` again") from None
+    return diff
+
+
+def _replace(directory: Path, files: dict[PurePosixPath, bytes]) -> None:
+    _check_replaceable(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-new-", dir=directory.parent))
+    staging = _new_directory(directory.parent, f".{directory.name}-new-")
     try:
         for relpath, content in files.items():
             target = staging / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        old = directory.with_name(f".{directory.name}-old-{os.getpid()}")
-        if directory.exists():
+        old = directory.with_name(f".{directory.name}-old-{os.getpid()}-{secrets.token_hex(4)}")
+        moved = directory.exists() or directory.is_symlink()
+        if moved:
             os.replace(directory, old)
-        os.replace(staging, directory)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(staging, directory)
+        except OSError:
+            if moved:
+                os.replace(old, directory)
+            raise
+        if moved:
+            _remove(old, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return diff
+
+
+def _check_replaceable(directory: Path) -> None:
+    """Refuse before writing anything when the old tree could be moved but not removed.
+
+    Renaming a read-only `generated/` succeeds, deleting its files does not: without this
+    check the build would swap the tree in and leave the old one behind as a stray
+    `.generated-old-*` directory. A file in place of the directory is refused too: it is
+    not ours to delete.
+    """
+    if not directory.exists() and not directory.is_symlink():
+        return
+    if not directory.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"{os.strerror(errno.ENOTDIR)} (a file is in the way)", str(directory))
+    for folder in [directory, *(p for p in sorted(directory.rglob("*")) if p.is_dir() and not p.is_symlink())]:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+
+def _new_directory(parent: Path, prefix: str) -> Path:
+    """A fresh directory named `prefix` + random text, with the umask's permissions.
+
+    Not tempfile.mkdtemp: its directory is always mode 0700, and this one becomes
+    `generated/` itself, which should be as readable as any other directory of the checkout.
+    """
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+
+
+def _remove(old: Path, replaced: Path) -> None:
+    """Delete the previous tree; one that resists is named with the OS error, never left silently.
+
+    The new tree is already in place here, so this is its own message, not "cannot write".
+    """
+    try:
+        if old.is_symlink():
+            old.unlink()  # a symlinked generated/ is replaced by a directory; its target is kept
+        else:
+            shutil.rmtree(old)
+    except OSError as exc:
+        raise GacError(f"{replaced} was written, but the previous "
+                       f"tree, moved to {old}, could not be removed: {exc}; delete it by hand") from None

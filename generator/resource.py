@@ -6,8 +6,9 @@ type, so kind-specific knowledge stays in `generator.handlers`.
 
 from __future__ import annotations
 
-import inspect
+import functools
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,6 @@ FOLDER = "folder"
 DATASOURCE = "datasource"
 DASHBOARD = "dashboard"
 ALERT_RULE_GROUP = "alert-rule-group"
-
-KINDS = (FOLDER, DATASOURCE, DASHBOARD, ALERT_RULE_GROUP)
 
 
 @dataclass(frozen=True, order=True)
@@ -75,15 +74,35 @@ def caller_source() -> Source | None:
     """The first stack frame outside this package and outside installed libraries.
 
     Builders call this when constructed, so a definition object remembers the line of the
-    user's module that created it, which is what an error message should point at.
+    user's module that created it, which is what an error message should point at. It runs
+    for every panel, so it walks `sys._getframe()` (cheap) rather than `inspect.stack()`,
+    which reads the source lines of every frame; each file's verdict is cached.
     """
-    for frame_info in inspect.stack()[1:]:
-        path = Path(frame_info.filename).resolve()
-        if path.is_relative_to(_OWN_DIR) or "site-packages" in path.parts or frame_info.filename.startswith("<"):
-            continue
-        try:
-            shown = os.path.relpath(path)
-        except ValueError:
-            shown = str(path)
-        return Source(shown, frame_info.lineno)
+    frame = sys._getframe(1)
+    while frame is not None:
+        shown = _user_file(frame.f_code.co_filename)
+        if shown is not None:
+            return Source(shown, frame.f_lineno)
+        frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _user_file_cached(filename: str, cwd: str) -> str | None:
+    if filename.startswith("<"):
+        return None
+    path = Path(filename).resolve()
+    if path.is_relative_to(_OWN_DIR) or "site-packages" in path.parts:
+        return None
+    try:
+        return os.path.relpath(path, cwd)
+    except ValueError:
+        return str(path)
+
+
+def _user_file(filename: str) -> str | None:
+    """`filename` relative to the working directory, or None for our code, libraries and `<string>`.
+
+    Cached per working directory, because the relative path depends on it.
+    """
+    return _user_file_cached(filename, os.getcwd())

@@ -210,3 +210,111 @@ def test_lint_errors_block_the_build_and_point_at_the_panel_line(project):
     syntax = [f for f in findings if f["rule"] == "promql-syntax"]
     assert len(syntax) == 1 and syntax[0]["dashboard"] == "typo" and syntax[0]["panel"] == "broken"
     assert syntax[0]["file"].endswith("dashboards/typo.py") and syntax[0]["line"] == 8
+
+
+# --- builders used wrongly: the definition's line, the object and what to pass -------------------
+
+RULE = ('AlertRule.when(uid="r1", title="r", expr="up == 0", op=">", value=0, summary="s", description="d", '
+        'runbook_url="https://x"{extra})')
+
+
+@pytest.mark.parametrize("relpath, source, expected", [
+    ("dashboards/bad.py", """
+        from grafanalib import core as g
+        from generator.builders import DashboardDef
+
+        bad = DashboardDef(g.Dashboard(title="Bad", uid="bad"), folder="no-such-folder")
+     """, ["dashboards/bad.py:4", "DashboardDef 'Bad'", "folder is the string 'no-such-folder'", "Folder object"]),
+    ("dashboards/bad.py", """
+        from generator.builders import DashboardDef
+        from dashboards.folders import platform
+
+        bad = DashboardDef("not a dashboard", folder=platform)
+     """, ["dashboards/bad.py:4", "dashboard is the string 'not a dashboard'", "g.Dashboard("]),
+    ("dashboards/bad.py", """
+        from generator.builders import DashboardDef
+
+        bad = DashboardDef("not a dashboard")
+     """, ["dashboards/bad.py:3", "missing 1 required positional argument: 'folder'"]),
+    ("dashboards/bad.py", """
+        from generator.builders import JsonDashboard
+
+        bad = JsonDashboard("x.json", folder="otel-platform")
+     """, ["dashboards/bad.py:3", "JsonDashboard 'x.json'", "folder is the string 'otel-platform'"]),
+    ("dashboards/bad.py", """
+        from generator.builders import Folder
+
+        child = Folder(uid="child", title="Child", parent="observability")
+     """, ["dashboards/bad.py:3", "folder 'child'", "parent is the string 'observability'"]),
+    ("alerts/bad.py", f"""
+        from generator.builders import AlertRule, RuleGroup
+
+        rule = {RULE.format(extra="")}
+        group = RuleGroup(title="g", folder="otel-platform", interval="1m", rules=[rule])
+     """, ["alerts/bad.py:4", "rule group 'g'", "folder is the string 'otel-platform'", "Folder object"]),
+    ("alerts/bad.py", f"""
+        from generator.builders import AlertRule, RuleGroup
+        from dashboards.folders import platform
+
+        rule = {RULE.format(extra="")}
+        group = RuleGroup(title="g", folder=platform, interval="1m", rules=rule)
+     """, ["alerts/bad.py:5", "rules is AlertRule", "list of AlertRule"]),
+    ("alerts/bad.py", f"""
+        from generator.builders import AlertRule, RuleGroup
+        from dashboards.folders import platform
+
+        rule = {RULE.format(extra="")}
+        group = RuleGroup(title="g", folder=platform, interval="30s5m", rules=[rule])
+     """, ["alerts/bad.py:5", "rule group 'g'", "interval", "'30s5m'"]),
+    ("alerts/bad.py", f"""
+        from generator.builders import AlertRule
+
+        rule = {RULE.format(extra=', no_data="Nodata"')}
+     """, ["alerts/bad.py:3", "alert rule 'r1'", "no_data is the string 'Nodata'", "'NoData'"]),
+    ("alerts/bad.py", f"""
+        from generator.builders import AlertRule
+
+        rule = {RULE.format(extra=', pending=300')}
+     """, ["alerts/bad.py:3", "pending is int 300", "'5m'"]),
+    ("alerts/bad.py", f"""
+        from generator.builders import AlertRule
+
+        rule = {RULE.format(extra=', labels={"team": 1}')}
+     """, ["alerts/bad.py:3", "labels['team'] is int 1"]),
+    ("alerts/bad.py", """
+        from generator.builders import AlertRule, PromQuery
+
+        rule = AlertRule(uid="r1", title="r", data=[PromQuery("A", "up")], condition="C", summary="s",
+                         description="d", runbook_url="https://x")
+     """, ["alerts/bad.py:3", "condition is the string 'C'", "refIds (A)"]),
+    ("alerts/bad.py", """
+        from generator.builders import AlertRule
+
+        rule = AlertRule(uid="r1", title="r", data="up", condition="A", summary="s", description="d",
+                         runbook_url="https://x")
+     """, ["alerts/bad.py:3", "data is the string 'up'", "PromQuery('A', 'up')"]),
+    ("alerts/bad.py", """
+        from generator.builders import AlertRule, PromQuery
+
+        rule = AlertRule(uid="r1", title="r", data=[PromQuery("A", "up", lookback="ten minutes")], condition="A",
+                         summary="s", description="d", runbook_url="https://x")
+     """, ["alerts/bad.py:3", "query A lookback", "'ten minutes'"]),
+])
+def test_builders_used_wrongly_name_the_definition_and_what_to_pass(project, relpath, source, expected):
+    output = rejected(project, relpath, source)
+    for text in expected:
+        assert text in output, (text, output)
+
+
+def test_a_zero_pending_period_is_fine(project):
+    write(project, "alerts/instant.py", f"""
+        from generator.builders import AlertRule, RuleGroup
+        from dashboards.folders import platform
+
+        rule = {RULE.format(extra=', pending="0s"')}
+        group = RuleGroup(title="instant", folder=platform, interval="1m", rules=[rule])
+    """)
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    group = json.loads((project / "generated/alert-rules/otel-platform/instant.json").read_text())
+    assert group["rules"][0]["for"] == "0s"

@@ -14,8 +14,12 @@ from ..handlers.alert_rule_group import MANAGED_LABEL
 from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
 from .durations import seconds
 from .folders import Folder
+from .checks import FOLDER_HINT, Checks, shown
 
 EXPR_UID = "__expr__"
+#: the states Grafana's provisioning API takes for a rule without data / with an error
+NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
+EXEC_ERROR_STATES = ("Error", "Alerting", "OK", "KeepLast")
 
 
 @dataclass
@@ -99,8 +103,32 @@ class AlertRule:
     @classmethod
     def when(cls, uid: str, title: str, expr: str, op: str, value: float, **kwargs: Any) -> "AlertRule":
         datasource = kwargs.pop("datasource", "prometheus")
-        data = [PromQuery("A", expr, datasource), reduce("B", "A"), threshold("C", "B", op, value)]
+        data: list[PromQuery | Expression] = [PromQuery("A", expr, datasource), reduce("B", "A"),
+                                              threshold("C", "B", op, value)]
         return cls(uid, title, data, "C", **kwargs)
+
+    def __post_init__(self) -> None:
+        check = Checks(f"alert rule {self.uid!r}" if isinstance(self.uid, str) else "AlertRule", self.source)
+        check.text("uid", self.uid, "give it a stable uid (letters, digits, - and _) so sync updates it in place")
+        check.text("title", self.title, "give it a title people can read in the alert list")
+        check.items("data", self.data, (PromQuery, Expression), "PromQuery or Expression",
+                    "pass queries and expressions such as PromQuery('A', 'up'), reduce('B', 'A')", empty=False)
+        for item in self.data:
+            if isinstance(item, PromQuery):
+                check.parses(f"query {item.ref_id} lookback", item.lookback, seconds, "")
+        ref_ids = [item.ref_id for item in self.data]
+        if self.condition not in ref_ids:
+            check.fail(f"condition is {shown(self.condition)}, not one of its data refIds ({', '.join(ref_ids)}); "
+                       "name the expression whose result fires the alert")
+        for name in ("summary", "description", "runbook_url", "severity"):
+            check.text(name, getattr(self, name), f"pass {name} as a string", empty=True)
+        check.instance("pending", self.pending, str, "a duration string", "use e.g. '0s', '5m', '1h'")
+        check.parses("pending", self.pending, lambda value: seconds(value, allow_zero=True), "")
+        check.choice("no_data", self.no_data, NO_DATA_STATES)
+        check.choice("exec_error", self.exec_error, EXEC_ERROR_STATES)
+        check.instance("labels", self.labels, dict, "a dict of label name → value", "pass e.g. {'team': 'sre'}")
+        for key, value in self.labels.items():
+            check.instance(f"labels[{key!r}]", value, str, "a string", "label values are strings")
 
     def to_body(self, group: str, folder_uid: str) -> dict[str, Any]:
         return {
@@ -130,6 +158,14 @@ class RuleGroup:
     interval: str
     rules: list[AlertRule]
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check = Checks(f"rule group {self.title!r}" if isinstance(self.title, str) else "RuleGroup", self.source)
+        check.text("title", self.title, "give the group a title (unique in its folder)")
+        check.instance("folder", self.folder, Folder, "a Folder", FOLDER_HINT)
+        check.instance("interval", self.interval, (str, int), "a duration", "use e.g. '1m'")
+        check.parses("interval", self.interval, seconds, "")
+        check.items("rules", self.rules, AlertRule, "AlertRule", "pass a list of AlertRule objects")
 
     def to_resource(self) -> Resource:
         body = {

@@ -16,6 +16,7 @@ from grafanalib._gen import DashboardEncoder
 from ..errors import DefinitionError
 from ..normalize import DatasourceIndex, UnknownDatasource, fix_grafanalib, normalize_dashboard
 from ..resource import DASHBOARD, Resource, Source, caller_source
+from .checks import FOLDER_HINT, Checks
 from .folders import Folder
 
 #: tag that marks a dashboard as managed by this tool (sync prunes only these)
@@ -42,6 +43,14 @@ class DashboardDef:
     folder: Folder
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        title = getattr(self.dashboard, "title", None)
+        check = Checks(f"DashboardDef {title!r}" if isinstance(title, str) else "DashboardDef", self.source)
+        check.instance("dashboard", self.dashboard, g.Dashboard, "a grafanalib Dashboard",
+                       "pass g.Dashboard(title=..., uid=..., panels=[...]), or JsonDashboard('file.json', folder=...) "
+                       "for a dashboard kept as Grafana JSON")
+        check.instance("folder", self.folder, Folder, "a Folder", FOLDER_HINT)
+
     def raw_json(self) -> dict[str, Any]:
         """grafanalib's own output, before normalization."""
         return json.loads(json.dumps(self.dashboard.to_json_data(), cls=DashboardEncoder))
@@ -64,6 +73,11 @@ class JsonDashboard:
     path: str
     folder: Folder
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check = Checks(f"JsonDashboard {self.path!r}" if isinstance(self.path, str) else "JsonDashboard", self.source)
+        check.text("path", self.path, "pass the JSON file's path relative to this module, e.g. 'imported/x.json'")
+        check.instance("folder", self.folder, Folder, "a Folder", FOLDER_HINT)
 
     def file(self) -> Path:
         base = Path(self.source.file).parent if self.source else Path.cwd()

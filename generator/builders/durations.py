@@ -1,19 +1,34 @@
-"""Prometheus-style durations ("90s", "5m", "1h30m") to seconds."""
+"""Prometheus durations ("90s", "5m", "1h30m") in rule definitions, read by Prometheus's parser.
+
+Grafana parses rule group intervals and query lookbacks as Prometheus durations, so
+promql-parser's `parse_duration` (Prometheus's own rules) decides: what it rejects, Grafana
+would reject at sync time, and the build should say so first.
+"""
 
 from __future__ import annotations
 
 import re
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+from promql_parser import parse_duration
+
+#: zero in any unit: a valid `for` ("fire at once"), though the parser rejects it
+_ZERO = re.compile(r"0|(0+(ms|s|m|h|d|w|y))+")
 
 
-def seconds(duration: str | int) -> int:
-    """Whole seconds in `duration`; ValueError names the bad text."""
-    if isinstance(duration, int):
+def seconds(duration: str | int, allow_zero: bool = False) -> int:
+    """Whole seconds in `duration`; ValueError names the bad text and shows good ones.
+
+    Zero is rejected unless `allow_zero` (as the parser does): a zero interval or lookback is
+    always a mistake, a zero pending period is not.
+    """
+    if isinstance(duration, int) and not isinstance(duration, bool):
         return duration
-    text = duration.strip()
-    parts = _PART.findall(text)
-    if not text or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {duration!r} (use e.g. '30s', '5m', '1h')")
-    return int(sum(int(n) * _UNITS[u] for n, u in parts))
+    if not isinstance(duration, str):
+        raise ValueError(f"not a duration: {duration!r} (use a string such as '30s', '5m', '1h')")
+    if allow_zero and _ZERO.fullmatch(duration.strip()):
+        return 0
+    try:
+        delta = parse_duration(duration.strip())
+    except ValueError as exc:
+        raise ValueError(f"not a duration: {duration!r} ({exc}; use e.g. '30s', '5m', '1h')") from None
+    return int(delta.total_seconds())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..resource import FOLDER, Resource, Source, caller_source
+from .checks import Checks
 
 
 @dataclass
@@ -13,6 +14,13 @@ class Folder:
     title: str
     parent: "Folder | None" = None
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check = Checks(f"folder {self.uid!r}" if isinstance(self.uid, str) else "Folder", self.source)
+        check.text("uid", self.uid, "give it a stable uid so dashboards and sync can find it")
+        check.text("title", self.title, "give it a title people can read")
+        check.instance("parent", self.parent, (Folder, type(None)), "a Folder",
+                       "pass the parent Folder object itself, not its uid")
 
     def to_resource(self) -> Resource:
         body = {"uid": self.uid, "title": self.title}

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
+
+from promql_parser import display_duration, parse_duration
 
 from ..resource import Resource, Source
 from .base import Handler, copied, slug
@@ -32,30 +35,30 @@ _MODEL_DEFAULTS = {"intervalMs": 1000, "maxDataPoints": 43200}
 _RULE_DEFAULTS: dict[str, Any] = {"keep_firing_for": "0s", "notification_settings": None, "record": None,
                                   "isPaused": False, "missingSeriesEvalsToResolve": None,
                                   "annotations": {}, "labels": {}}
-_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
-_UNITS = (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-_SECONDS = dict(_UNITS) | {"ms": 0.001}
+#: zero in any unit (and the empty string): Grafana answers "0s", the parser rejects zero
+_ZERO = re.compile(r"0|(0+(ms|s|m|h|d|w|y))*")
 
 
 def duration(value: Any) -> Any:
-    """A Prometheus duration as Grafana answers it ("300s" → "5m", "" → "0s")."""
+    """A Prometheus duration as Grafana answers it ("300s" → "5m", "90s" → "1m30s", "" → "0s").
+
+    Grafana writes `for` and `keep_firing_for` as Prometheus's model.Duration does, which is
+    promql-parser's `display_duration`; a value it cannot parse is kept as it is, so the
+    comparison shows it rather than hiding it.
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        total = int(value)
+        delta = timedelta(seconds=int(value))
     elif isinstance(value, str):
-        parts = _DURATION.findall(value.strip())
-        if "".join(n + u for n, u in parts) != value.strip():
+        text = value.strip()
+        if _ZERO.fullmatch(text):
+            return "0s"
+        try:
+            delta = parse_duration(text)
+        except ValueError:
             return value
-        total = int(sum(int(n) * _SECONDS[u] for n, u in parts))
     else:
         return value
-    if total <= 0:
-        return "0s"
-    out = ""
-    for unit, size in _UNITS:
-        if total >= size:
-            out += f"{total // size}{unit}"
-            total %= size
-    return out
+    return display_duration(delta) if delta > timedelta(0) else "0s"
 
 
 def _normalize_query(query: dict[str, Any]) -> dict[str, Any]:
