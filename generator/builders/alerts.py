@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..handlers.alert_rule_group import MANAGED_LABEL
+from ..datasource_index import EXPR_UID
+from ..markers import MANAGED_LABEL
 from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
 from .durations import seconds
 from .folders import Folder
-
-EXPR_UID = "__expr__"
 
 
 @dataclass
