@@ -24,6 +24,12 @@ The rules, and why:
   project's own data sources plus the ones grafana.yaml declares under `lint.datasources`
   are a complete list; the data sources of a Grafana a third-party file was exported from
   are not known.
+
+Before this module the compiler, lint and pull each had a list of built-ins, and they
+differed: the compiler did not know `mixed`, `dashboard` or `-100`, lint did not know that
+`-- Grafana --` is written `{"type": "grafana", "uid": "grafana"}`. The table below is the
+union, so a reference one stage accepted is accepted by all; no current definition or test
+relied on a built-in being refused.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..datasource_index import ANNOTATIONS_REF, DatasourceIndex
+from ..datasource_index import ANNOTATIONS_REF, GRAFANA_DS, DatasourceIndex
 from ..normalize import iter_panels, normalize_dashboard
 from . import plugin_defaults
 
@@ -121,7 +121,7 @@ def _annotations(dash: dict[str, Any]) -> None:
         if annotation.get("target") == BUILTIN_TARGET:
             del annotation["target"]
         ref = annotation.get("datasource")
-        if isinstance(ref, dict) and ref.get("uid") in ("grafana", "-- Grafana --"):
+        if isinstance(ref, dict) and ref.get("uid") in GRAFANA_DS.spellings:
             annotation["datasource"] = dict(ANNOTATIONS_REF)
 
 
