@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .builders import RuleGroup
-from .builders.alerts import EXPR_UID
 from .config import DeclaredDatasource, declared_datasources, load_config
 from .discover import Definitions, discover
 from .errors import DefinitionError
+from .datasource_index import EXPR_UID, DatasourceIndex, DatasourceInfo
 from .handlers import HANDLERS
-from .normalize import DatasourceIndex
 from .resource import Resource, Source
 
 
@@ -32,11 +31,7 @@ def compile_project(root: Path) -> list[Resource]:
 
 
 def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDatasource] | None = None) -> list[Resource]:
-    index = DatasourceIndex(
-        types={uid: ds.type for uid, ds in (declared or {}).items()} | {ds.uid: ds.type for ds in defs.datasources},
-        names={ds.name: uid for uid, ds in (declared or {}).items() if ds.name}
-        | {ds.name: ds.uid for ds in defs.datasources},
-    )
+    index = project_datasources(defs, declared, authoritative=True)
     folder_uids = {f.uid for f in defs.folders}
     _check_datasource_links(defs, index)
     for item in [*defs.dashboards, *defs.rule_groups, *(f for f in defs.folders if f.parent)]:
@@ -53,21 +48,31 @@ def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDataso
     return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
 
 
+def project_datasources(defs: Definitions, declared: Mapping[str, DeclaredDatasource] | None,
+                        authoritative: bool) -> DatasourceIndex:
+    """The repository's data sources, then the ones grafana.yaml declares (a definition wins a clash).
+
+    Authoritative for the build: a reference to anything else is a definition error.
+    """
+    return DatasourceIndex.build((DatasourceInfo(ds.uid, ds.type, ds.name) for ds in defs.datasources),
+                                 declared, authoritative)
+
+
 def _check_datasource_links(defs: Definitions, index: DatasourceIndex) -> None:
     for ds in defs.datasources:
         for uid in ds.references():
-            if uid not in index.types:
+            if uid not in index.by_uid:
                 raise DefinitionError.at(ds.source, f"data source {ds.uid!r} links to undefined data source "
-                                         f"{uid!r} (defined: {', '.join(sorted(index.types))})")
+                                         f"{uid!r} (defined: {index.known()})")
 
 
 def _rule_group(group: RuleGroup, index: DatasourceIndex) -> Resource:
     for rule in group.rules:
         for item in rule.data:
             uid = getattr(item, "datasource", EXPR_UID)
-            if uid != EXPR_UID and uid not in index.types:
+            if uid != EXPR_UID and uid not in index.by_uid:
                 raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} uses undefined "
-                                         f"data source {uid!r} (defined: {', '.join(sorted(index.types))})")
+                                         f"data source {uid!r} (defined: {index.known()})")
     try:
         return group.to_resource()
     except ValueError as exc:

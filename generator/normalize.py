@@ -15,25 +15,11 @@ from __future__ import annotations
 
 import copy
 import string
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from .datasource_index import ANNOTATIONS_REF, BUILTIN, NAME, UID, VARIABLE, DatasourceIndex, Resolved, resolve
+
 SCHEMA_VERSION = 41
-
-MIXED = "-- Mixed --"
-GRAFANA = "-- Grafana --"
-DASHBOARD_DS = "-- Dashboard --"
-#: pseudo data sources Grafana understands without a data source object
-PSEUDO_DATASOURCES = {
-    MIXED: {"type": "datasource", "uid": MIXED},
-    GRAFANA: {"type": "grafana", "uid": "grafana"},
-    "grafana": {"type": "grafana", "uid": "grafana"},
-    DASHBOARD_DS: {"type": "datasource", "uid": DASHBOARD_DS},
-}
-
-#: uids Grafana resolves without a data source object (pseudo data sources, expressions)
-BUILTIN_UIDS = frozenset({ref["uid"] for ref in PSEUDO_DATASOURCES.values()} | set(PSEUDO_DATASOURCES)
-                         | {"__expr__"})
 
 DASHBOARD_LEGACY_KEYS = ("rows", "hideControls", "sharedCrosshair", "style", "__inputs", "__requires",
                          "__elements", "gnetId", "id", "version", "iteration")
@@ -48,7 +34,7 @@ GRAFANALIB_MAX_DATA_POINTS = 100
 
 BUILTIN_ANNOTATION = {
     "builtIn": 1,
-    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+    "datasource": ANNOTATIONS_REF,
     "enable": True,
     "hide": True,
     "iconColor": "rgba(0, 211, 255, 1)",
@@ -65,59 +51,49 @@ class UnknownDatasource(ValueError):
         super().__init__(f"{where}: data source {ref!r} is not defined")
 
 
-@dataclass
-class DatasourceIndex:
-    """Known data sources: uid → type, and name → uid for legacy by-name references."""
+def reference(value: Any, index: DatasourceIndex, where: str, variables: dict[str, str]) -> dict[str, str] | None:
+    """Any spelling of a data-source reference → `{"type", "uid"}` as Grafana writes it (None: inherit).
 
-    types: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    strict: bool = True
+    Resolution is `datasource_index.resolve`'s; the normalizer adds how the result is written:
 
-    def ref(self, value: Any, where: str, variables: dict[str, str]) -> dict[str, str] | None:
-        """Any spelling of a data-source reference → `{"type", "uid"}` (None for inherit)."""
-        if value is None or value == "" or value == {}:
-            return None
-        if isinstance(value, dict):
-            uid = value.get("uid")
-            if uid is None:
-                return {k: v for k, v in value.items() if v is not None} or None
-            if value.get("type") or not isinstance(uid, str):
-                if self.strict and isinstance(uid, str) and not self._known(uid):
-                    raise UnknownDatasource(uid, where)
-                return {k: value[k] for k in ("type", "uid") if value.get(k) is not None}
-            value = uid
-        text = str(value)
-        if text in PSEUDO_DATASOURCES:
-            return dict(PSEUDO_DATASOURCES[text])
-        var = _variable_name(text)
-        if var is not None:
-            ref = {"uid": text}
-            if variables.get(var):
-                ref["type"] = variables[var]
-            return ref
-        if text in self.types:
-            return {"type": self.types[text], "uid": text}
-        if text in self.names:
-            uid = self.names[text]
-            return {"type": self.types[uid], "uid": uid}
-        if self.strict:
-            raise UnknownDatasource(text, where)
-        return {"uid": text}
-
-    def _known(self, uid: str) -> bool:
-        """A uid that a `{"type", "uid"}` reference may carry: defined, a variable, or built in."""
-        return (uid in self.types or _variable_name(uid) is not None or uid in BUILTIN_UIDS)
+    * `{"type", "uid"}` is kept as given (Grafana does not rewrite it), only checked;
+    * `{"uid"}` without a type is read like the legacy string it came from, names included;
+    * a built-in gets Grafana's canonical reference, a variable `{"uid": "$ds"}` with the
+      variable's plugin type when the dashboard says it;
+    * `"default"` is not resolved: which data source is the default belongs to the Grafana
+      instance, not to the dashboard;
+    * an unknown reference is an error when the index is authoritative (the build: every data
+      source is defined or declared), and otherwise kept as `{"uid"}` (a pulled or foreign
+      dashboard names data sources of a Grafana this index does not fully know).
+    """
+    if value is None or value == "" or value == {}:
+        return None
+    if isinstance(value, dict):
+        uid = value.get("uid")
+        if uid is None:
+            return {k: v for k, v in value.items() if v is not None} or None
+        if value.get("type") or not isinstance(uid, str):
+            if index.authoritative and isinstance(uid, str) and not _found(resolve(value, index, variables, {})):
+                raise UnknownDatasource(uid, where)
+            return {k: value[k] for k in ("type", "uid") if value.get(k) is not None}
+        value = uid
+    text = str(value)
+    resolved = resolve(text, index, variables, {})
+    if resolved is not None and resolved.via == VARIABLE:
+        ref = {"uid": text}
+        if resolved.type:
+            ref["type"] = resolved.type
+        return ref
+    if resolved is not None and resolved.via in (BUILTIN, UID, NAME) and resolved.type and resolved.uid:
+        return {"type": resolved.type, "uid": resolved.uid}
+    if index.authoritative:
+        raise UnknownDatasource(text, where)
+    return {"uid": text}
 
 
-def _variable_name(text: str) -> str | None:
-    """`$ds` / `${ds}` / `[[ds]]` → `ds`; anything else → None."""
-    if text.startswith("${") and text.endswith("}"):
-        return text[2:-1].split(":", 1)[0]
-    if text.startswith("[[") and text.endswith("]]"):
-        return text[2:-2].split(":", 1)[0]
-    if text.startswith("$") and text[1:].replace("_", "a").isalnum():
-        return text[1:]
-    return None
+def _found(resolved: Resolved | None) -> bool:
+    """A `{"type", "uid"}` reference's uid exists: built in, a variable, or a defined uid."""
+    return resolved is not None and resolved.via in (BUILTIN, VARIABLE, UID)
 
 
 def drop_nulls(value: Any) -> Any:
@@ -139,7 +115,7 @@ def unwrap(document: dict[str, Any]) -> dict[str, Any]:
 
 def normalize_dashboard(document: dict[str, Any], datasources: DatasourceIndex | None = None) -> dict[str, Any]:
     """The canonical form of a dashboard; the input is not modified."""
-    index = datasources or DatasourceIndex(strict=False)
+    index = datasources or DatasourceIndex()
     dash = drop_nulls(copy.deepcopy(unwrap(document)))
     if dash.get("sharedCrosshair") and not dash.get("graphTooltip"):
         dash["graphTooltip"] = 1
@@ -292,7 +268,7 @@ def _normalize_templating(dash: dict[str, Any], index: DatasourceIndex) -> dict[
             for key in ("auto", "auto_count", "auto_min"):
                 var.pop(key, None)
         if "datasource" in var:
-            ref = index.ref(var["datasource"], f"variable {var.get('name')!r}", ds_vars)
+            ref = reference(var["datasource"], index, f"variable {var.get('name')!r}", ds_vars)
             if ref is None:
                 var.pop("datasource")
             else:
@@ -324,7 +300,7 @@ def _normalize_annotations(dash: dict[str, Any], index: DatasourceIndex, variabl
     annotations = dash.setdefault("annotations", {}).setdefault("list", [])
     for annotation in annotations:
         if "datasource" in annotation and annotation.get("builtIn") != 1:
-            ref = index.ref(annotation["datasource"], f"annotation {annotation.get('name')!r}", variables)
+            ref = reference(annotation["datasource"], index, f"annotation {annotation.get('name')!r}", variables)
             if ref is not None:
                 annotation["datasource"] = ref
     if not any(a.get("builtIn") == 1 for a in annotations):
@@ -347,7 +323,7 @@ def _normalize_panel(panel: dict[str, Any], dash_uid: str, index: DatasourceInde
     if isinstance(panel.get("fieldConfig"), dict):
         panel["fieldConfig"].setdefault("defaults", {})
         panel["fieldConfig"].setdefault("overrides", [])  # Grafana adds it on save
-    panel_ds = index.ref(panel.get("datasource"), where, variables)
+    panel_ds = reference(panel.get("datasource"), index, where, variables)
     if panel_ds is None:
         panel.pop("datasource", None)
     else:
@@ -370,7 +346,7 @@ def _normalize_panel(panel: dict[str, Any], dash_uid: str, index: DatasourceInde
             del target["query"]  # grafanalib duplicates expr into query
         if not target.get("refId"):
             target["refId"] = next(free)
-        target_ds = index.ref(target.get("datasource"), f"{where} › target {target['refId']}", variables)
+        target_ds = reference(target.get("datasource"), index, f"{where} › target {target['refId']}", variables)
         target_ds = target_ds or panel_ds
         if target_ds is None:
             target.pop("datasource", None)

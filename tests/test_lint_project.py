@@ -9,7 +9,7 @@ import pytest
 from generator.errors import ConfigError
 from generator.lint import LintConfig, lint_resources
 from generator.lint.catalog import build_catalog, parse_exposition, prometheus_names
-from generator.lint.datasources import DatasourceIndex, DatasourceInfo, resolve
+from generator.datasource_index import DatasourceIndex, DatasourceInfo, resolve
 from tests.lint_cases.builders import (alert_group, alert_rule, dash_resource, dashboard, datasource, ds_resource,
                                 group_resource, lint_project, only, panel, prom_query, prom_target, rules, variable)
 

@@ -9,10 +9,12 @@ from grafanalib import core as g
 from grafanalib._gen import DashboardEncoder
 
 from tests.paths import needs_shared
-from generator.normalize import (SCHEMA_VERSION, DatasourceIndex, UnknownDatasource, fix_grafanalib, iter_panels,
+from generator.datasource_index import DatasourceIndex, DatasourceInfo
+from generator.normalize import (SCHEMA_VERSION, UnknownDatasource, fix_grafanalib, iter_panels,
                                  normalize_dashboard)
 
-INDEX = DatasourceIndex(types={"prometheus": "prometheus", "loki": "loki"}, names={"Prometheus": "prometheus"})
+INDEX = DatasourceIndex.build([DatasourceInfo("prometheus", "prometheus", "Prometheus"), DatasourceInfo("loki", "loki")],
+                              authoritative=True)
 
 
 def grafanalib_json(dashboard: g.Dashboard) -> dict:

@@ -10,17 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..handlers.alert_rule_group import MANAGED_LABEL
+from ..datasource_index import EXPR_UID
+from ..markers import MANAGED_LABEL
 from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
 from .durations import seconds
 from .folders import Folder
 from .checks import FOLDER_HINT, Checks, shown
 
-EXPR_UID = "__expr__"
 #: the states Grafana's provisioning API takes for a rule without data / with an error
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
 EXEC_ERROR_STATES = ("Error", "Alerting", "OK", "KeepLast")
-
 
 @dataclass
 class PromQuery:

@@ -14,13 +14,12 @@ from grafanalib import core as g
 from grafanalib._gen import DashboardEncoder
 
 from ..errors import DefinitionError
-from ..normalize import DatasourceIndex, UnknownDatasource, fix_grafanalib, normalize_dashboard
+from ..datasource_index import DatasourceIndex
+from ..markers import MANAGED_TAG
+from ..normalize import UnknownDatasource, fix_grafanalib, normalize_dashboard
 from ..resource import DASHBOARD, Resource, Source, caller_source
 from .checks import FOLDER_HINT, Checks
 from .folders import Folder
-
-#: tag that marks a dashboard as managed by this tool (sync prunes only these)
-MANAGED_TAG = "managed-by-gac"
 
 
 def _resource(raw: dict[str, Any], folder: Folder, source: Source | None, what: str,
@@ -30,7 +29,7 @@ def _resource(raw: dict[str, Any], folder: Folder, source: Source | None, what: 
     try:
         body = normalize_dashboard(raw, datasources)
     except UnknownDatasource as exc:
-        known = ", ".join(sorted(datasources.types)) or "none"
+        known = datasources.known() or "none"
         raise DefinitionError.at(source, f"{exc} (defined data sources: {known}); define it in datasources/ "
                                  "or fix the uid") from None
     body["tags"] = sorted(set(body.get("tags", [])) | {MANAGED_TAG})

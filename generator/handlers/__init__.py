@@ -14,8 +14,4 @@ HANDLERS: dict[str, Handler] = {
 BY_DIRECTORY: dict[str, Handler] = {h.directory: h for h in HANDLERS.values()}
 
 
-def handler_for(kind: str) -> Handler:
-    return HANDLERS[kind]
-
-
-__all__ = ["HANDLERS", "BY_DIRECTORY", "Handler", "handler_for"]
+__all__ = ["HANDLERS", "BY_DIRECTORY", "Handler"]

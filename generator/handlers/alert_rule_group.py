@@ -22,13 +22,13 @@ from urllib.parse import quote
 
 from promql_parser import display_duration, parse_duration
 
+from ..datasource_index import EXPR_UID
+from ..markers import MANAGED_LABEL, STAMP_KEY
 from ..resource import Resource, Source
 from .base import Handler, copied, slug
-from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
+from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
 
 RULE_SERVER_FIELDS = frozenset({"id", "updated", "provenance", "orgID", "orgId"})
-MANAGED_LABEL = ("managed_by", "gac")
-EXPRESSION_UID = "__expr__"
 #: Grafana fills these into every query model; a definition may or may not spell them out
 _MODEL_DEFAULTS = {"intervalMs": 1000, "maxDataPoints": 43200}
 #: rule fields whose zero value Grafana answers with when they were never set
@@ -123,7 +123,7 @@ class AlertRuleGroupHandler(Handler):
     def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
         """Its folder, and the data sources its queries use (Grafana validates them)."""
         uids = sorted({q.get("datasourceUid") for rule in resource.body.get("rules") or []
-                       for q in rule.get("data") or [] if isinstance(q, dict)} - {EXPRESSION_UID, None, ""})
+                       for q in rule.get("data") or [] if isinstance(q, dict)} - {EXPR_UID, None, ""})
         return super().dependencies(resource) + [("datasource", uid) for uid in uids]
 
     # --- desired ---------------------------------------------------------------------------

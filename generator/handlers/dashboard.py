@@ -16,16 +16,42 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..builders.dashboards import MANAGED_TAG
+from ..datasource_index import DatasourceIndex
+from ..markers import MANAGED_TAG, STAMP_KEY
+from ..normalize import normalize_dashboard
 from ..resource import Resource, Source
 from .base import Handler, search_pages
 from .dashboard_form import comparison_form
-from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult, same_json
+from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult, same_json
 
 GENERAL_FOLDER = "general"
 SAVE_MESSAGE = "gac sync"
 #: how far back the version history is searched for the sync's own last save
 HISTORY_DEPTH = 20
+
+
+def without_managed_tag(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy without gac's managed tag (and without `tags` when no other tag is left).
+
+    The tag is the build's, not the author's: a definition never spells it, so whatever is
+    compared with or written as a definition leaves it out.
+    """
+    out = dict(body)
+    if isinstance(out.get("tags"), list):
+        out["tags"] = [t for t in out["tags"] if t != MANAGED_TAG]
+        if not out["tags"]:
+            del out["tags"]
+    return out
+
+
+def definition_body(live_body: dict[str, Any], datasources: DatasourceIndex | None = None) -> dict[str, Any]:
+    """A live dashboard as its definition holds it: normalized like the build, no stamp, no managed tag.
+
+    What `gac pull` writes into the repository, so that building the pulled file gives back
+    what Grafana shows (the build adds the tag again; the sync, the stamp).
+    """
+    body = {k: v for k, v in live_body.items() if k != STAMP_KEY}
+    return without_managed_tag(normalize_dashboard(body, datasources))
 
 
 class DashboardHandler(Handler):
@@ -62,11 +88,8 @@ class DashboardHandler(Handler):
 
     def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
         out = super().without_marker(form)
-        body = out.get("body")
-        if isinstance(body, dict) and isinstance(body.get("tags"), list):
-            body["tags"] = [t for t in body["tags"] if t != MANAGED_TAG]
-            if not body["tags"]:
-                del body["tags"]
+        if isinstance(out.get("body"), dict):
+            out["body"] = without_managed_tag(out["body"])
         return out
 
     def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:

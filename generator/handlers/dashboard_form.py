@@ -40,7 +40,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..normalize import DatasourceIndex, iter_panels, normalize_dashboard
+from ..datasource_index import ANNOTATIONS_REF, GRAFANA_DS, DatasourceIndex
+from ..normalize import iter_panels, normalize_dashboard
 from . import plugin_defaults
 
 #: top-level keys the frontend writes; anything else does not survive a UI save
@@ -79,7 +80,6 @@ ANGULAR_PANELS = frozenset({"graph", "singlestat", "table-old", "grafana-singles
 #: what a panel without (part of) a position gets (PanelModel's defaults)
 GRID_DEFAULTS = {"x": 0, "y": 0, "w": 6, "h": 3}
 BUILTIN_TARGET = {"limit": 100, "matchAny": False, "tags": [], "type": "dashboard"}
-GRAFANA_DATASOURCE = {"type": "grafana", "uid": "-- Grafana --"}
 
 
 def comparison_form(body: dict[str, Any], datasources: DatasourceIndex | None = None) -> dict[str, Any]:
@@ -121,8 +121,8 @@ def _annotations(dash: dict[str, Any]) -> None:
         if annotation.get("target") == BUILTIN_TARGET:
             del annotation["target"]
         ref = annotation.get("datasource")
-        if isinstance(ref, dict) and ref.get("uid") in ("grafana", "-- Grafana --"):
-            annotation["datasource"] = dict(GRAFANA_DATASOURCE)
+        if isinstance(ref, dict) and ref.get("uid") in GRAFANA_DS.spellings:
+            annotation["datasource"] = dict(ANNOTATIONS_REF)
 
 
 def _variable(variable: dict[str, Any]) -> None:

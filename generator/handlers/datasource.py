@@ -23,7 +23,8 @@ from typing import Any
 from ..errors import ConfigError
 from ..resource import Resource
 from .base import Handler, copied
-from .live import STAMP_KEY, ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
+from ..markers import STAMP_KEY
+from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
 _PLACEHOLDER = re.compile(r"\$\{datasources\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}")
 

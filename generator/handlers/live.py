@@ -14,13 +14,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, TypeVar
 
+from ..markers import STAMP_KEY as STAMP_KEY  # re-exported: the key `Stamp` is written under
 from ..resource import Resource
 
 T = TypeVar("T")
-
-#: written into every object the sync writes: what it wrote (a hash) and the version it
-#: expects the object to have afterwards; see `Stamp`
-STAMP_KEY = "gacSync"
 
 
 class Calls(Protocol):
@@ -183,7 +180,3 @@ def same_json(a: Any, b: Any) -> bool:
     if json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True):
         return True
     return content_hash(a) == content_hash(b)
-
-
-def status_of(exc: BaseException) -> int:
-    return exc.status if isinstance(exc, ApiError) else -1

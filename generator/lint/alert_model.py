@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from .datasources import EXPR
+from ..datasource_index import EXPR_UID, EXPRESSION_DS
 from .durations import seconds
 
 EXPRESSION_TYPES = frozenset({"math", "reduce", "resample", "classic_conditions", "threshold", "sql"})
@@ -31,12 +31,12 @@ def group_interval(group: Mapping[str, Any]) -> tuple[float | None, Any]:
 
 def is_expression(item: Mapping[str, Any]) -> bool:
     uid = item.get("datasourceUid")
-    if uid in (EXPR, "-100"):
+    if uid in EXPRESSION_DS.spellings:
         return True
     model = item.get("model")
     if isinstance(model, dict):
         ds = model.get("datasource")
-        if isinstance(ds, dict) and ds.get("type") == EXPR:
+        if isinstance(ds, dict) and ds.get("type") == EXPR_UID:
             return True
     return False
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from .catalog import Catalog
 from .config import LintConfig
-from .datasources import DatasourceIndex, Resolved, resolve
+from ..datasource_index import DatasourceIndex, Resolved, resolve
 from .finding import Finding, Loc
 from .promql_analysis import Analysis
 from .promql_expand import Expansion

@@ -25,7 +25,7 @@ from .contexts import (AlertGroupContext, AlertRuleContext, DashboardContext, Da
                        VariableContext)
 from .dashboard_model import (iter_panels, iter_targets, panel_id, panel_title, unwrap, variable_query_text,
                               variables)
-from .datasources import DatasourceIndex, DatasourceInfo, Resolved
+from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
 from .finding import Finding, Loc, sort_findings
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze
@@ -390,7 +390,8 @@ def _resolve_urls(ctx: DatasourceContext, environments: Mapping[str, Any]) -> No
 
 def make_env(config: LintConfig, infos: Iterable[DatasourceInfo], authoritative: bool,
              catalog: Catalog | None = None) -> Env:
-    index = DatasourceIndex.build(infos, config.datasources, authoritative)
+    # data sources declared in grafana.yaml mean the user listed what exists: unknown uids are errors
+    index = DatasourceIndex.build(infos, config.datasources, authoritative or bool(config.datasources))
     if catalog is None:
         catalog = build_catalog(config.metrics_files, config.prometheus_url, config.catalog_shipped)
     return Env(config, catalog, index)

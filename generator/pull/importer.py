@@ -19,16 +19,16 @@ import os
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..builders.dashboards import MANAGED_TAG
+from ..datasource_index import DatasourceIndex, DatasourceInfo
+from ..handlers.dashboard import definition_body, without_managed_tag
 from ..handlers.dashboard_form import comparison_form
 from ..errors import DefinitionError, GacError
 from ..handlers import HANDLERS
-from ..handlers.live import STAMP_KEY, Calls, LiveObject, LiveRef, SyncContext, same_json
-from ..normalize import DatasourceIndex, normalize_dashboard
+from ..handlers.live import Calls, LiveObject, LiveRef, SyncContext, same_json
 from ..output import render
 from ..sync.semantic_diff import DiffEntry, semantic_diff
 from ..templates import environment
@@ -137,10 +137,9 @@ def _read_selected(calls: Calls, ctx: SyncContext, selection: Selection, workers
 def _index(calls: Calls, project: Project) -> DatasourceIndex:
     """The repository's data sources, plus Grafana's (for by-name references and types)."""
     rows = calls.read("list data sources", lambda g: g.datasource.list_datasources()) or []
-    types = {str(r["uid"]): str(r.get("type", "")) for r in rows if r.get("uid")}
-    names = {str(r["name"]): str(r["uid"]) for r in rows if r.get("uid") and r.get("name")}
-    return DatasourceIndex(types={**types, **project.external, **project.datasources.types},
-                           names={**names, **project.datasources.names}, strict=False)
+    return project.datasources.extended(
+        DatasourceInfo(str(r["uid"]), str(r.get("type", "")), str(r["name"]) if r.get("name") else None,
+                       origin="grafana") for r in rows if r.get("uid"))
 
 
 def _check_datasources(pulled: dict[str, dict[str, Any]], project: Project, index: DatasourceIndex) -> None:
@@ -151,12 +150,12 @@ def _check_datasources(pulled: dict[str, dict[str, Any]], project: Project, inde
                 users.setdefault(ds_uid, []).append((uid, dash.get("title")))
     if not users:
         return
-    names = {uid: name for name, uid in index.names.items()}
     types = {uid: kind for dash in pulled.values() for uid, kind in datasource_refs(dash).items() if kind}
     lines = []
     for ds_uid, dashboards in sorted(users.items()):
-        kind = index.types.get(ds_uid) or types.get(ds_uid) or "type unknown"
-        where = f"named {names[ds_uid]!r} in Grafana" if ds_uid in names else "not in Grafana either"
+        live = index.by_uid.get(ds_uid)
+        kind = (live.type if live else "") or types.get(ds_uid) or "type unknown"
+        where = f"named {live.name!r} in Grafana" if live and live.name else "not in Grafana either"
         used = ", ".join(f"{uid} ({title!r})" for uid, title in dashboards)
         lines.append(f"  {ds_uid} ({kind}, {where}): used by {used}")
     raise PullError("the dashboards use data sources this repository does not define, so nothing was written:\n"
@@ -178,14 +177,7 @@ class _Planner:
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
     def normalized(self, live: LiveObject) -> dict[str, Any]:
-        body = {k: v for k, v in live.resource.body.items() if k != STAMP_KEY}
-        dash = normalize_dashboard(body, self.index)
-        tags = [t for t in dash.get("tags") or [] if t != MANAGED_TAG]
-        if tags:
-            dash["tags"] = tags
-        else:
-            dash.pop("tags", None)
-        return dash
+        return definition_body(live.resource.body, self.index)
 
     def plan_dashboard(self, live: LiveObject, dash: dict[str, Any], selection: Selection) -> None:
         uid, folder = live.resource.uid, live.resource.folder_uid
@@ -242,12 +234,13 @@ class _Planner:
         item.files = [self.rel(json_path)]
 
     def _code_body(self, definition: Any) -> dict[str, Any]:
-        strict = DatasourceIndex(self.project.datasources.types, self.project.datasources.names, strict=True)
+        # as the build compiles it: every reference must be defined (or declared in grafana.yaml)
+        build_index = replace(self.project.datasources, authoritative=True)
         try:
-            body = definition.definition.to_resource(strict).body
+            body = definition.definition.to_resource(build_index).body
         except DefinitionError as exc:
             raise PullError(f"dashboard {definition.uid!r}: its definition does not compile: {exc}") from None
-        return {**body, "tags": [t for t in body.get("tags") or [] if t != MANAGED_TAG]}
+        return without_managed_tag(body)
 
     def folder(self, uid: str, seen: frozenset[str] = frozenset()) -> FolderRef:
         """The folder's definition, written (with its parents) when the repository has none."""

@@ -8,14 +8,17 @@ never disagree about what is defined.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..builders import DashboardDef, Folder, JsonDashboard
-from ..config import load_config
+from ..compile import project_datasources
+from ..config import DeclaredDatasource, load_config
+from ..datasource_index import DatasourceIndex
 from ..discover import DEFINITION_DIRS, discover
 from ..errors import DefinitionError
-from ..normalize import DatasourceIndex, unwrap
+from ..normalize import unwrap
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,12 @@ class Project:
     folders: dict[str, FolderRef]
     unnamed_folders: set[str]
     dashboards: dict[str, DashboardDefinition]
+    #: defined in datasources/, then declared in grafana.yaml as managed elsewhere (`lint.datasources`);
+    #: not authoritative: pulled dashboards may name others, which pull reports itself
     datasources: DatasourceIndex
-    #: data sources grafana.yaml declares as existing outside the repository (`lint.datasources`)
-    external: dict[str, str]
 
     def knows(self, uid: str) -> bool:
-        return uid in self.datasources.types or uid in self.external
+        return uid in self.datasources.by_uid
 
 
 def read_project(root: Path) -> Project:
@@ -75,16 +78,14 @@ def read_project(root: Path) -> Project:
             uid, style = str(unwrap(item.raw_json()).get("uid") or ""), "json"
         if uid:
             dashboards[uid] = DashboardDefinition(uid, item.folder.uid, style, _where(item.source, root), json_file, item)
-    index = DatasourceIndex(types={ds.uid: ds.type for ds in defs.datasources},
-                            names={ds.name: ds.uid for ds in defs.datasources}, strict=False)
-    return Project(root, folders, unnamed, dashboards, index, _external(root))
+    index = project_datasources(defs, _declared(root), authoritative=False)
+    return Project(root, folders, unnamed, dashboards, index)
 
 
-def _external(root: Path) -> dict[str, str]:
+def _declared(root: Path) -> Mapping[str, DeclaredDatasource]:
     from ..lint.config import LintConfig
 
-    declared = LintConfig.from_mapping(load_config(root).get("lint") or {}).datasources
-    return {uid: ds.type for uid, ds in sorted(declared.items())}
+    return LintConfig.from_mapping(load_config(root).get("lint") or {}).datasources
 
 
 def _where(source: object, root: Path) -> str:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..normalize import PSEUDO_DATASOURCES, iter_panels
-
-BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --", "__expr__"}
-                         | {ref["uid"] for ref in PSEUDO_DATASOURCES.values()})
-BUILTIN_TYPES = frozenset({"datasource", "grafana", "__expr__"})
+from ..datasource_index import BUILTIN_TYPES, builtin, is_templated
+from ..normalize import iter_panels
 
 
 def _refs(dash: dict[str, Any]) -> Iterator[Any]:
@@ -37,7 +34,7 @@ def datasource_refs(dash: dict[str, Any]) -> dict[str, str]:
         if not isinstance(ref, dict) or not isinstance(ref.get("uid"), str):
             continue
         uid, kind = ref["uid"], str(ref.get("type") or "")
-        if uid in BUILTIN_UIDS or kind in BUILTIN_TYPES or "$" in uid or uid.startswith("[["):
+        if builtin(uid) is not None or kind in BUILTIN_TYPES or is_templated(uid):
             continue
         out.setdefault(uid, kind)
     return dict(sorted(out.items()))

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..datasource_index import EXPR_UID
 from ..handlers.live import canonical
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
@@ -329,7 +330,7 @@ def _diff_rule(path: tuple[str, ...], before: dict[str, Any], after: dict[str, A
 
 def _query_label(query: dict[str, Any]) -> str:
     model = query.get("model") if isinstance(query.get("model"), dict) else {}
-    if query.get("datasourceUid") == "__expr__":
+    if query.get("datasourceUid") == EXPR_UID:
         return f"expression {query.get('refId')} ({model.get('type', '?')})"
     return f"query {query.get('refId')}"
 
