@@ -31,6 +31,8 @@ class Environment:
 
 @dataclass
 class LiveConnection:
+    """A connection whose Grafana passed the preflight checks, and who we are there (`ctx`)."""
+
     conn: Connection
     target: Target
     ctx: SyncContext

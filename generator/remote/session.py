@@ -22,6 +22,12 @@ from .secrets import SecretSource, check_secrets, missing_secrets, required_secr
 
 @dataclass
 class Session:
+    """What plan, sync and drift hold for the whole run: the desired state and a checked connection.
+
+    `state` is filled by reading (planning), so a plan and the writes after it see the same
+    live objects.
+    """
+
     options: Options
     env_name: str
     environment: dict[str, Any]
