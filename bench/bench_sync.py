@@ -43,7 +43,9 @@ from grafana_client.client import GrafanaClientError  # noqa: E402
 from generator.compile import compile_project  # noqa: E402
 from generator.output import GENERATED, render_tree, write_tree  # noqa: E402
 from generator.resource import Resource  # noqa: E402
-from generator.sync.session import Options, apply, make_plan, open_session  # noqa: E402
+from generator.remote.options import Options  # noqa: E402
+from generator.remote.session import open_session  # noqa: E402
+from generator.sync.run import apply, make_plan  # noqa: E402
 from tests.project import copy_project  # noqa: E402
 
 

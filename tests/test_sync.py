@@ -155,7 +155,9 @@ def test_plan_sync_noop_conflict_force_prune(gac: Gac, project: Path) -> None:
 def test_racing_save_is_a_conflict_not_an_overwrite(gac: Gac, project: Path) -> None:
     """Alice saves between our read and our write: the write carries the version we read, so
     Grafana answers 412 and the sync reports a conflict instead of overwriting her save."""
-    from generator.sync.session import Options, apply, make_plan, open_session
+    from generator.remote.options import Options
+    from generator.remote.session import open_session
+    from generator.sync.run import apply, make_plan
 
     emu = gac.emu
     assert gac("sync").exit_code == 0

@@ -12,10 +12,10 @@ import pytest
 from generator.handlers import HANDLERS
 from generator.handlers.alert_rule_group import duration
 from generator.handlers.live import canonical, content_hash, same_json
-from generator.sync.connection import Redactor, settings_from
+from generator.remote.connection import Redactor, settings_from
 from generator.sync.errors import SyncError
 from generator.sync.progress import ProgressBar
-from generator.sync.retry import RetryPolicy, parse_retry_after
+from generator.remote.retry import RetryPolicy, parse_retry_after
 from generator.sync.semantic_diff import diff_bodies, semantic_diff
 
 DASHBOARD = {

@@ -5,34 +5,32 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from pathlib import Path
 
 import click
 
+from ..remote.cli_options import connection_options
+from ..remote.options import Options
+from ..remote.session import open_session
 from ..sync.progress import ProgressBar
-from ..sync.session import open_session
-from ..sync.cli_options import connection_options, session_options
 from .detect import detect_drift
 from .render import json_report, markdown_report, text_report
 
 
 @click.command("drift")
-@connection_options
+@connection_options(writes=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--quiet", is_flag=True, help="Print only the summary line (text format); no progress bar.")
 @click.option("--sync-login", default=None, metavar="LOGIN",
               help="The login `gac sync` writes as, when drift runs as another identity (e.g. a read-only "
                    "token): decides which folders gac created and who changed an object last.")
-def drift_command(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
-                  retries: int, fmt: str, quiet: bool, sync_login: str | None) -> None:
+def drift_command(options: Options, fmt: str, quiet: bool, sync_login: str | None) -> None:
     """Compare the live Grafana with generated/: changed, missing, no longer defined, unmanaged.
 
     Changes are shown from generated/ to Grafana, i.e. what was changed there. Exit 0 when
     Grafana matches, 1 on drift, 2 on usage, configuration, authentication or connection
     errors.
     """
-    session = open_session(session_options(root, env, ca_cert, insecure, timeout, workers, retries), os.environ,
-                           for_write=False)
+    session = open_session(options, os.environ, for_write=False)
     if sync_login:
         session.ctx = dataclasses.replace(session.ctx, login=sync_login)
     bar = ProgressBar(enabled=None if fmt == "text" and not quiet else False)

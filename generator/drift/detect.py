@@ -16,7 +16,7 @@ from ..sync.desired import Desired
 from ..sync.errors import ConnectionFailed
 from ..sync.plan import build_plan
 from ..sync.semantic_diff import semantic_diff
-from ..sync.session import Session
+from ..remote.session import Session
 from ..sync.state import LiveState, ProgressFn, read_state
 from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNADOPTED, UNMANAGED, DriftItem, DriftReport
 

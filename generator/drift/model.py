@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sync.preflight import Target
+from ..remote.preflight import Target
 from ..sync.semantic_diff import DiffEntry
 
 #: defined in code, present in Grafana, different

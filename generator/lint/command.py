@@ -9,6 +9,7 @@ directories. Exit codes follow DESIGN.md: 0 clean, 1 error findings (warnings to
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import click
 import yaml
 
 from ..errors import ConfigError, GacError
+from ..option_group import option_group
 from .formats import FORMATS, format_findings, rules_json, rules_markdown, rules_text
 
 
@@ -57,31 +59,50 @@ def _environments(config: dict[str, Any], env: str | None) -> dict[str, Any]:
     return {env: environment(config, env)}
 
 
+@dataclass(frozen=True)
+class LintOptions:
+    """What `gac lint` was asked to do, as one value (the flags below, by destination)."""
+
+    paths: tuple[Path, ...]
+    fmt: str
+    strict: bool
+    list_rules: bool
+    prometheus_url: str | None
+    metrics_files: tuple[Path, ...]
+    env: str | None
+    config_path: Path | None
+    root: Path
+    quiet: bool
+    datasources: tuple[str, ...]
+
+
+lint_options = option_group("options", LintOptions, [
+    click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                 help="Output format (sarif for GitHub code scanning, github for workflow annotations)."),
+    click.option("--strict", is_flag=True, help="Exit 1 on warnings too."),
+    click.option("--list-rules", is_flag=True, help="Print the rules with their documentation and exit."),
+    click.option("--prometheus-url", metavar="URL", help="Check metric names against a live Prometheus/Mimir."),
+    click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+                 help="Check metric names against an exposition file (curl collector:8889/metrics). Repeatable."),
+    click.option("--env", help="Check data source URLs of this environment of grafana.yaml only."),
+    click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="GRAFANA_YAML",
+                 help="grafana.yaml to read the lint: section and environments from (default: ROOT/grafana.yaml)."),
+    click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+                 help="Repository root holding the definitions (used when no PATH is given)."),
+    click.option("--quiet", is_flag=True, help="Print only findings that fail the run, and nothing when clean."),
+    click.option("--datasource", "datasources", multiple=True, metavar="UID=TYPE",
+                 help="Declare a data source that exists outside this repository. Repeatable."),
+])
+
+
 @click.command("lint")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format (sarif for GitHub code scanning, github for workflow annotations).")
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-@click.option("--list-rules", is_flag=True, help="Print the rules with their documentation and exit.")
-@click.option("--prometheus-url", metavar="URL", help="Check metric names against a live Prometheus/Mimir.")
-@click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
-              help="Check metric names against an exposition file (curl collector:8889/metrics). Repeatable.")
-@click.option("--env", help="Check data source URLs of this environment of grafana.yaml only.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="GRAFANA_YAML",
-              help="grafana.yaml to read the lint: section and environments from (default: ROOT/grafana.yaml).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-              help="Repository root holding the definitions (used when no PATH is given).")
-@click.option("--quiet", is_flag=True, help="Print only findings that fail the run, and nothing when clean.")
-@click.option("--datasource", "datasources", multiple=True, metavar="UID=TYPE",
-              help="Declare a data source that exists outside this repository. Repeatable.")
+@lint_options
 @click.pass_context
-def lint_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool, list_rules: bool,
-                 prometheus_url: str | None, metrics_files: tuple[Path, ...], env: str | None,
-                 config_path: Path | None, root: Path, quiet: bool, datasources: tuple[str, ...]) -> None:
+def lint_command(ctx: click.Context, options: LintOptions) -> None:
     """Lint the project's definitions, or Grafana dashboard / alert / rule files and directories."""
     try:
-        code = _run(paths, fmt, strict, list_rules, prometheus_url, metrics_files, env, config_path, root, quiet,
-                    datasources)
+        code = _run(options)
     except GacError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(exc.exit_code)
@@ -89,35 +110,35 @@ def lint_command(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: 
     ctx.exit(code)
 
 
-def _run(paths: tuple[Path, ...], fmt: str, strict: bool, list_rules: bool, prometheus_url: str | None,
-         metrics_files: tuple[Path, ...], env: str | None, config_path: Path | None, root: Path, quiet: bool,
-         datasources: tuple[str, ...]) -> int:
+def _run(options: LintOptions) -> int:
     from . import RULES, LintConfig, lint_paths, lint_resources
 
-    if list_rules:
-        text = rules_json(RULES) if fmt == "json" else rules_markdown(RULES) if fmt == "markdown" else \
-            rules_text(RULES)
+    if options.list_rules:
+        fmt = options.fmt
+        text = rules_json(RULES) if fmt == "json" else rules_markdown(RULES) if fmt == "markdown" else rules_text(RULES)
         click.echo(text)
         return 0
-    config_file = config_path if config_path is not None else root / "grafana.yaml"
-    config: dict[str, Any] = _read_config(config_file) if config_path is not None or config_file.exists() else {}
+    config_file = options.config_path if options.config_path is not None else options.root / "grafana.yaml"
+    read = options.config_path is not None or config_file.exists()
+    config: dict[str, Any] = _read_config(config_file) if read else {}
     lint_section = config.get("lint") or {}
     if not isinstance(lint_section, dict):
         raise ConfigError(f"{config_file}: 'lint' must be a mapping")
     base_dir = config_file.parent if config_file.is_file() else config_file
     lint_config = LintConfig.from_mapping(lint_section, base_dir=base_dir).with_options(
-        datasources=_declared(datasources), metrics_files=tuple(metrics_files), prometheus_url=prometheus_url)
-    environments = _environments(config, env)
-    if paths:
-        findings = lint_paths(list(paths), lint_config, environments=environments)
+        datasources=_declared(options.datasources), metrics_files=tuple(options.metrics_files),
+        prometheus_url=options.prometheus_url)
+    environments = _environments(config, options.env)
+    if options.paths:
+        findings = lint_paths(list(options.paths), lint_config, environments=environments)
     else:
         from ..compile import compile_project
 
-        findings = lint_resources(compile_project(root), lint_config, environments)
-    failing = {"error", "warning"} if strict else {"error"}
-    shown = [f for f in findings if f.severity in failing] if quiet else findings
-    if shown or not quiet:
-        output = format_findings(shown, fmt)
+        findings = lint_resources(compile_project(options.root), lint_config, environments)
+    failing = {"error", "warning"} if options.strict else {"error"}
+    shown = [f for f in findings if f.severity in failing] if options.quiet else findings
+    if shown or not options.quiet:
+        output = format_findings(shown, options.fmt)
         click.echo(output)
     return 1 if any(f.severity in failing for f in findings) else 0
 

@@ -1,6 +1,6 @@
 """Import: live dashboards written into the repository in the normalized form (`gac pull`).
 
-`connect` reaches Grafana without needing generated/, `project` reads what the repository
-already defines, `references` finds the data sources a dashboard needs, `importer` plans
-and writes the files, `render` reports.
+`generator.remote.connect` reaches Grafana without needing generated/, `project` reads
+what the repository already defines, `references` finds the data sources a dashboard
+needs, `importer` plans and writes the files, `render` reports.
 """

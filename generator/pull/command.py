@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import click
 
-from ..sync.cli_options import connection_options, session_options
-from .connect import connect
+from ..remote.cli_options import connection_options
+from ..remote.connect import connect
+from ..remote.options import Options
 from .importer import Selection, plan_pull, write_files
 from .render import json_report, text_report
 
 
 @click.command("pull")
-@connection_options
+@connection_options(writes=False)
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard to pull (repeatable).")
 @click.option("--folder", "folders", multiple=True, metavar="UID",
               help="Every dashboard directly in a folder, not in its subfolders (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Every dashboard in the organisation.")
 @click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def pull_command(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
-                 retries: int, uids: tuple[str, ...], folders: tuple[str, ...], everything: bool, dry_run: bool,
+def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ...], everything: bool, dry_run: bool,
                  fmt: str) -> None:
     """Write live dashboards into the repository as normalized JSON plus a JsonDashboard module.
 
@@ -34,9 +33,10 @@ def pull_command(root: Path, env: str | None, ca_cert: str | None, insecure: boo
     """
     if not (uids or folders or everything):
         raise click.UsageError("choose what to pull: --uid UID, --folder UID or --all")
-    live = connect(session_options(root, env, ca_cert, insecure, timeout, workers, retries), os.environ)
+    live = connect(options, os.environ)
     try:
-        result = plan_pull(live.conn, live.ctx, root, Selection(uids, folders, everything), workers=workers)
+        result = plan_pull(live.conn, live.ctx, options.root, Selection(uids, folders, everything),
+                           workers=options.workers)
     finally:
         live.close()
     if not dry_run:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..resource import display_name
-from ..sync.preflight import Target
+from ..remote.preflight import Target
 from ..templates import entry_text
 from .importer import NEW, RECONCILE, SKIPPED, UNCHANGED, UPDATED, PullResult
 

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+from typing import Any, Callable
 
 import click
 
-from .cli_options import connection_options, session_options
+from ..option_group import Decorator
+from ..remote.cli_options import connection_options
+from ..remote.options import Options
+from ..remote.session import Session, open_session
 from .plan import Plan
 from .progress import ProgressBar
 from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
-from .session import Session, apply, make_plan, open_session
+from .run import apply, make_plan
+
+_FORCE = click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
+                                                   "backing each one up under backups/.")
 
 
-def _common(fn):  # type: ignore[no-untyped-def]
-    options = [
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
-        click.option("--prune", is_flag=True, help="Also delete managed objects no longer defined (never anything else)."),
-        click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
-                                                   "backing each one up under backups/."),
-        click.option("-v", "--verbose", is_flag=True, help="Also list unchanged objects."),
-        click.option("--quiet", is_flag=True, help="Only problems and the summary; no progress bar."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return connection_options(fn)
-
-
-def _open(root: Path, env: str | None, ca_cert: str | None, insecure: bool, timeout: float, workers: int,
-          retries: int, *, for_write: bool) -> Session:
-    return open_session(session_options(root, env, ca_cert, insecure, timeout, workers, retries), os.environ,
-                        for_write=for_write)
+def _common(*, force: bool) -> Decorator:
+    """plan's and sync's options; only sync overwrites, so only it takes --force."""
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+            click.option("--prune", is_flag=True,
+                         help="Also delete managed objects no longer defined (never anything else)."),
+            *([_FORCE] if force else []),
+            click.option("-v", "--verbose", is_flag=True, help="Also list unchanged objects."),
+            click.option("--quiet", is_flag=True, help="Only problems and the summary; no progress bar."),
+        ]
+        for option in reversed(options):
+            fn = option(fn)
+        return connection_options(writes=True)(fn)
+    return decorate
 
 
 def _plan(session: Session, prune: bool, force: bool, quiet: bool, fmt: str) -> Plan:
@@ -53,15 +56,14 @@ def _show_plan(session: Session, plan: Plan, fmt: str, verbose: bool, quiet: boo
 
 
 @click.command("plan")
-@_common
+@_common(force=False)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes (or conflicts) are pending, 0 when none.")
-def plan_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
-                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, retries: int,
+def plan_command(options: Options, fmt: str, prune: bool, verbose: bool, quiet: bool,
                  detailed_exitcode: bool) -> None:
     """Show what `gac sync` would do: + create, ~ update, - delete (--prune), ! conflict, = unchanged (-v)."""
-    session = _open(root, env, ca_cert, insecure, timeout, workers, retries, for_write=False)
+    session = open_session(options, os.environ, for_write=False)
     try:
-        plan = _plan(session, prune, force, quiet, fmt)
+        plan = _plan(session, prune, False, quiet, fmt)
     finally:
         session.close()
     _show_plan(session, plan, fmt, verbose, quiet)
@@ -70,10 +72,9 @@ def plan_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool
 
 
 @click.command("sync")
-@_common
+@_common(force=True)
 @click.option("--dry-run", is_flag=True, help="Only plan (same as `gac plan`).")
-def sync_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
-                 ca_cert: str | None, insecure: bool, timeout: float, workers: int, retries: int,
+def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
                  dry_run: bool) -> None:
     """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
 
@@ -82,7 +83,7 @@ def sync_command(root: Path, env: str | None, fmt: str, prune: bool, force: bool
     written); 2 on usage, authentication or connection errors and missing secrets
     (nothing written).
     """
-    session = _open(root, env, ca_cert, insecure, timeout, workers, retries, for_write=not dry_run)
+    session = open_session(options, os.environ, for_write=not dry_run)
     try:
         plan = _plan(session, prune, force, quiet, fmt)
         if dry_run:

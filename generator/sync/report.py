@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..remote.preflight import Target
 from ..resource import display_name
 from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
 from .plan import CONFLICT, CREATE, DELETE, SYMBOLS, UNCHANGED, UPDATE, Change, Plan
-from .preflight import Target
 
 MAX_DIFF_LINES = 12
 

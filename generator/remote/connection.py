@@ -21,7 +21,7 @@ from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException
 
 from ..handlers.live import ApiError
-from .errors import AuthError, SyncError
+from ..sync.errors import AuthError, SyncError
 from .retry import RetryPolicy, parse_retry_after
 
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 
 from ..handlers import HANDLERS
 from ..resource import Resource
+from ..sync.errors import MissingSecrets
 from .connection import Redactor
-from .errors import MissingSecrets
 
 
 @dataclass(frozen=True)

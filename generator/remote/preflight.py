@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..handlers.dashboard import sync_login_from_stamps
 from ..handlers.live import ApiError
 from ..resource import Resource
+from ..sync.errors import AuthError, ConnectionFailed, LintBlocked
 from .connection import Connection
-from .errors import AuthError, ConnectionFailed, LintBlocked
 
 MIN_MAJOR = 9
 
@@ -27,8 +28,6 @@ class Target:
     version: str
     org_id: int
     login: str | None
-    #: how the login was learnt ("GET /api/user", "basic auth", ...), shown in the plan header
-    login_source: str
 
 
 def lint_errors(raw: list[Resource], config: dict[str, Any]) -> list[Any]:
@@ -66,16 +65,17 @@ def check_grafana(conn: Connection) -> Target:
     if major.isdigit() and int(major) < MIN_MAJOR:
         raise ConnectionFailed(f"Grafana {version} at {url} is too old: the alerting provisioning API needs "
                                f"{MIN_MAJOR}.x or newer")
-    login, source = _identity(conn)
+    login = _identity(conn)
     org_id = _org(conn)
-    return Target(url, version or "unknown", org_id, login, source)
+    return Target(url, version or "unknown", org_id, login)
 
 
-def _identity(conn: Connection) -> tuple[str | None, str]:
+def _identity(conn: Connection) -> str | None:
+    """The sync identity's login: Grafana's answer, else the basic-auth user, else what the stamps tell."""
     try:
         user = conn.read("who am I (GET /api/user)", lambda g: g.user.get_actual_user())
         if isinstance(user, dict) and user.get("login"):
-            return str(user["login"]), "GET /api/user"
+            return str(user["login"])
     except ApiError as exc:
         if exc.status == 403:
             raise AuthError(f"the credentials from {conn.settings.credential_source} were accepted but lack "
@@ -88,31 +88,8 @@ def _identity(conn: Connection) -> tuple[str | None, str]:
     except ApiError as exc:
         raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
     if conn.settings.basic_login:
-        return conn.settings.basic_login, "basic auth"
-    return _infer_login(conn), "inferred from the last dashboard the sync wrote"
-
-
-def _infer_login(conn: Connection) -> str | None:
-    """The login that saved a managed dashboard whose stamp still matches its version.
-
-    Only the sync writes a stamp with the version the save produces, so that dashboard's
-    `updatedBy` is the sync identity. Used only when GET /api/user is unavailable.
-    """
-    from ..builders.dashboards import MANAGED_TAG
-    from ..handlers.live import STAMP_KEY, Stamp
-
-    try:
-        hits = conn.read("find a managed dashboard", lambda g: g.search.search_dashboards(
-            tag=MANAGED_TAG, type_="dash-db", limit=20)) or []
-        for hit in hits[:20]:
-            answer = conn.read(f"read dashboard {hit.get('uid')!r}", lambda g, u=hit.get("uid"): g.dashboard.get_dashboard(u))
-            body, meta = answer.get("dashboard") or {}, answer.get("meta") or {}
-            stamp = Stamp.from_json(body.get(STAMP_KEY))
-            if stamp is not None and stamp.version == meta.get("version") and meta.get("updatedBy"):
-                return str(meta["updatedBy"])
-    except ApiError:
-        return None
-    return None
+        return conn.settings.basic_login
+    return sync_login_from_stamps(conn)
 
 
 def _org(conn: Connection) -> int:

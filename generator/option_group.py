@@ -1,0 +1,35 @@
+"""Several click options delivered to a command as one value.
+
+A command taking a dozen flags one by one passes them on one by one too, and every
+command sharing them repeats the list; gathering them where they are declared keeps the
+commands' signatures short and the shared ones identical.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def option_group(name: str, build: Callable[..., Any], options: Sequence[Callable[[Any], Any]]) -> Decorator:
+    """A decorator adding `options` to a click command, which receives `build(**their values)` as `name`.
+
+    `build`'s parameter names are the options' destinations: those values are taken out
+    of the command's keyword arguments, the rest pass through untouched.
+    """
+    names = list(inspect.signature(build).parameters)
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            values = {key: kwargs.pop(key) for key in names}
+            return fn(*args, **kwargs, **{name: build(**values)})
+
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate

@@ -1,0 +1,66 @@
+"""One run of plan, sync or drift against one Grafana, in the order that keeps it safe:
+local checks (config, generated/, lint, secrets) before any request, then `connect`
+(Grafana's health and identity) before reading; planning and writing (`generator.sync`)
+come after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..handlers.live import SyncContext
+from ..sync.desired import Desired, load_generated, resolve
+from ..sync.state import LiveState
+from .connect import connect, load_environment
+from .connection import Connection, Redactor
+from .options import Options
+from .preflight import Target, check_lint
+from .secrets import SecretSource, check_secrets, missing_secrets, required_secrets
+
+
+@dataclass
+class Session:
+    """What plan, sync and drift hold for the whole run: the desired state and a checked connection.
+
+    `state` is filled by reading (planning), so a plan and the writes after it see the same
+    live objects.
+    """
+
+    options: Options
+    env_name: str
+    environment: dict[str, Any]
+    desired: Desired
+    conn: Connection
+    target: Target
+    ctx: SyncContext
+    notes: list[str] = field(default_factory=list)
+    state: LiveState | None = None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_session(options: Options, environ: Mapping[str, str], *, for_write: bool) -> Session:
+    """Local checks, then connect and identify. `for_write`: lint errors and missing secrets stop it."""
+    env = load_environment(options, environ)
+    raw = load_generated(options.root)
+    notes: list[str] = []
+    refs = required_secrets(raw, env.settings)
+    if for_write:
+        check_lint(raw, env.config)
+        check_secrets(refs, environ, env.name)
+    else:
+        # plan does not lint (sync does, before writing): a plan of a thousand dashboards stays fast
+        missing = missing_secrets(refs, environ)
+        if missing:
+            notes.append("secrets not set (sync needs them): " + ", ".join(sorted({r.variable for r in missing})))
+    editable = bool(env.settings.get("alerts_editable", False))
+    desired = resolve(raw, env.settings, SyncContext(alerts_editable=editable))
+    redactor = Redactor()
+    secrets = SecretSource(refs, environ, redactor)  # known to the redactor before the first request
+    live = connect(options, environ, env, redactor=redactor)
+    ctx = dataclasses.replace(live.ctx, alerts_editable=editable, secure_json_data=secrets.values,
+                              secret_keys=secrets.keys)
+    return Session(options, env.name, env.settings, desired, live.conn, live.target, ctx, notes)
