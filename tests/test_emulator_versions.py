@@ -220,3 +220,113 @@ def test_ui_save_refuses_managed_dashboard_without_allows_edits(emu_factory: Any
         emu.ui_save_dashboard("d1", {"title": "x"})
     r = _save(emu.client(), _dash(version=1, title="x"))
     assert r.status_code == 400 and r.json()["message"] == "Cannot save provisioned dashboard"
+
+
+# --- /apis -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version, dashboards, folders", [
+    ("12.x", ["v1beta1", "v0alpha1", "v2beta1", "v2alpha1"], ["v1beta1"]),
+    ("13.x", ["v2", "v2beta1", "v2alpha1", "v0alpha1", "v1", "v1beta1"], ["v1", "v1beta1"]),
+])
+def test_apis_discovery_per_release(emu_factory: Any, version: str, dashboards: list[str], folders: list[str]) -> None:
+    api = emu_factory(version).client()
+    groups = {g["name"]: g for g in api.get("/apis").json()["groups"]}
+    assert [v["version"] for v in groups["dashboard.grafana.app"]["versions"]] == dashboards
+    assert groups["dashboard.grafana.app"]["preferredVersion"]["version"] == dashboards[0]
+    assert [v["version"] for v in groups["folder.grafana.app"]["versions"]] == folders
+    res = api.get(f"/apis/folder.grafana.app/{folders[0]}").json()
+    assert res["resources"][0]["name"] == "folders"
+
+
+def test_11_has_no_apis(emu_factory: Any) -> None:
+    api = emu_factory("11.6").client()
+    assert api.get("/apis").status_code == 404
+    assert api.get("/apis/folder.grafana.app/v1beta1/namespaces/default/folders").status_code == 404
+
+
+def _folders(emu: GrafanaEmulator) -> str:
+    version = emu.profile.apis["folder.grafana.app"][0]
+    return f"/apis/folder.grafana.app/{version}/namespaces/default/folders"
+
+
+def test_apis_folders_crud_and_one_store(grafana_12_plus: GrafanaEmulator) -> None:
+    emu = grafana_12_plus
+    api, base = emu.client(), _folders(emu)
+    r = api.post(base, json={"metadata": {"name": "team", "labels": {"owner": "gac"}, "annotations": {
+        "grafana.app/managedBy": "terraform", "grafana.app/managerId": "ws", "grafana.app/managerAllowsEdits": "false",
+        "grafana.app/createdBy": "user:forged"}}, "spec": {"title": "Team"}})
+    assert r.status_code == 201
+    obj = r.json()
+    ann = obj["metadata"]["annotations"]
+    assert ann["grafana.app/createdBy"] == f"service-account:{emu.auth.by_login(emu.sa_login).uid}"
+    assert ann["grafana.app/managedBy"] == "terraform" and obj["metadata"]["labels"]["owner"] == "gac"
+    assert obj["metadata"]["generation"] == 1
+    # the legacy API sees the same folder
+    legacy = api.get("/api/folders/team").json()
+    assert legacy["title"] == "Team" and legacy["version"] == obj["metadata"]["generation"]
+    child = api.post(base, json={"metadata": {"name": "child", "annotations": {"grafana.app/folder": "team"}},
+                                 "spec": {"title": "Child"}})
+    assert child.status_code == 201 and api.get("/api/folders/child").json()["parentUid"] == "team"
+    # stale resourceVersion -> 409 Status
+    obj["spec"]["title"] = "Team 2"
+    ok = api.put(f"{base}/team", json=obj)
+    assert ok.status_code == 200 and ok.json()["metadata"]["generation"] == 2
+    stale = api.put(f"{base}/team", json=obj)
+    assert stale.status_code == 409 and stale.json()["kind"] == "Status" and stale.json()["reason"] == "Conflict"
+    # a legacy write moves the resourceVersion too
+    rv = ok.json()["metadata"]["resourceVersion"]
+    api.put("/api/folders/team", json={"title": "Team 3", "version": 2})
+    assert api.get(f"{base}/team").json()["metadata"]["resourceVersion"] != rv
+    # list with limit/continue
+    page = api.get(base, params={"limit": 1}).json()
+    assert len(page["items"]) == 1 and page["metadata"]["continue"]
+    rest = api.get(base, params={"limit": 1, "continue": page["metadata"]["continue"]}).json()
+    assert [i["metadata"]["name"] for i in page["items"] + rest["items"]] == ["child", "team"]
+    assert [i["metadata"]["name"] for i in api.get(base, params={"labelSelector": "owner=gac"}).json()["items"]] == ["team"]
+    assert api.delete(f"{base}/team").json()["status"] == "Success"
+    assert api.get("/api/folders/child").status_code == 404
+    missing = api.get(f"{base}/team")
+    assert missing.status_code == 404 and missing.json()["reason"] == "NotFound"
+
+
+def test_apis_rbac_and_namespace(grafana_12_plus: GrafanaEmulator) -> None:
+    emu = grafana_12_plus
+    viewer = emu.create_service_account("v", role="Viewer").client()
+    r = viewer.post(_folders(emu), json={"metadata": {"name": "x"}, "spec": {"title": "X"}})
+    assert r.status_code == 403 and r.json()["reason"] == "Forbidden"
+    assert emu.client().get(_folders(emu).replace("/default/", "/org-2/")).status_code == 403
+
+
+def test_apis_dashboards_generation_v2_and_managers(grafana_12_plus: GrafanaEmulator) -> None:
+    emu = grafana_12_plus
+    api = emu.client()
+    v1 = emu.profile.apis["dashboard.grafana.app"]
+    v1 = next(v for v in v1 if v.startswith("v1"))
+    base = f"/apis/dashboard.grafana.app/{v1}/namespaces/default/dashboards"
+    r = api.post(base, json={"metadata": {"name": "d1", "annotations": {"grafana.app/message": "first"}},
+                             "spec": {"title": "D", "panels": []}})
+    assert r.status_code == 201
+    obj = r.json()
+    assert "grafana.app/updatedBy" not in obj["metadata"]["annotations"] and "uid" not in obj["spec"]
+    assert api.get("/api/dashboards/uid/d1").json()["meta"]["updatedBy"] == "Anonymous"
+    same = api.put(f"{base}/d1", json=obj)
+    assert same.status_code == 200 and same.json()["metadata"]["generation"] == 1
+    obj["spec"]["title"] = "D2"
+    changed = api.put(f"{base}/d1", json=obj).json()
+    assert changed["metadata"]["generation"] == 2 and api.get("/api/dashboards/uid/d1").json()["dashboard"]["version"] == 2
+    # manager kinds: changing the manager is refused once managed
+    changed["metadata"]["annotations"].update({"grafana.app/managedBy": "kubectl", "grafana.app/managerId": "a"})
+    changed["spec"]["title"] = "D3"
+    managed = api.put(f"{base}/d1", json=changed).json()
+    managed["metadata"]["annotations"]["grafana.app/managerId"] = "b"
+    managed["spec"]["title"] = "D4"
+    r = api.put(f"{base}/d1", json=managed)
+    assert r.status_code == 403 and "Cannot change resource manager" in r.json()["message"]
+    # v2 stored: v1 read converts (13) or fails (12); v2 read is native
+    emu.save_dashboard_v2("d1")
+    v1_view = api.get(f"{base}/d1").json()
+    conv = v1_view["status"]["conversion"]
+    assert conv["storedVersion"] == emu.profile.v2_editor_version
+    assert conv["failed"] is (emu.profile.key == "12.x")
+    v2_view = api.get(f"/apis/dashboard.grafana.app/{emu.profile.v2_editor_version}/namespaces/default/dashboards/d1")
+    assert v2_view.json()["spec"]["layout"]["kind"] == "TabsLayout" and v2_view.json()["status"] == {}
