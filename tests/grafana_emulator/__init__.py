@@ -6,6 +6,15 @@ OpenAPI spec in shared/grafana/openapi/, not from what our client sends.
 fixture (tests/conftest.py) starts one per test.  Run it on its own with
 ``python -m tests.grafana_emulator --port PORT --token TOKEN``.
 
+Releases: ``EmulatorConfig(grafana_version="11.6"|"12.x"|"13.x")`` (standalone:
+``--grafana-version``) models that release faithfully, per versions.py (each
+behaviour with its Grafana source).  ``grafana_version=None`` -- what the
+``grafana_emulator`` fixture uses -- is the legacy, *unfaithful* emulator
+(createdBy = the writer's login, a version bump on every save, no ``/apis``),
+kept only until gac handles 11/12/13, then to be removed.  The
+``grafana_any_version`` fixture runs a test once per release,
+``grafana_12_plus`` on 12.x and 13.x.
+
 Interface of the fixture object (``GrafanaEmulator``):
 
 * ``url``, ``token`` (service account, login ``sa_login`` = "sa-gac", Admin
@@ -25,6 +34,15 @@ Interface of the fixture object (``GrafanaEmulator``):
   ``count(method, path)``, ``clear_log()``.
 * Schema: ``schema_violations`` (rejected with 400), ``contract_warnings``
   (accepted, outside the published contract), ``assert_no_schema_violations()``.
+* Release model: ``profile`` (versions.VersionProfile), ``sa_login``/``sa_name``
+  ("sa-1-gac"/"gac" on a release; "sa-gac" on the legacy emulator).
+* Writers: ``create_service_account(name, role="Editor", org_id=1)`` ->
+  ``ServiceAccountToken`` (login, name, uid, token, ``client()``);
+  ``ui_save_dashboard(uid, changes, user="alice")`` (a person's editor save;
+  refuses managed read-only and provisioned dashboards with ``PermissionError``);
+  ``race_next_save(uid, changes, user="alice")`` (that save lands inside the next
+  legacy save's check-then-write window); ``save_dashboard_v2(uid, user="alice",
+  spec=None, layout="TabsLayout")`` (13's editor saving schema v2).
 * State: ``reset()``, ``provision_datasource``, ``provision_dashboard``,
   ``set_provenance``, ``ui_edit_alert_rule``, ``store`` (direct access,
   take ``store.lock``), ``config`` (``EmulatorConfig``).

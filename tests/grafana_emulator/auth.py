@@ -37,20 +37,72 @@ from dataclasses import dataclass, field
 
 from . import errors
 
+#: Basic-role permissions as ``action -> scopes`` (what ``GET /api/access-control/user/permissions``
+#: answers, ``GroupScopesByAction``).  A subset of Grafana's basic roles (pkg/services/accesscontrol
+#: roles.go and the dashboards/folders/datasources/alerting fixed roles they include): enough for a client
+#: to learn whether its token can read/write dashboards, folders, data sources and rules.
+VIEWER_PERMISSIONS: dict[str, list[str]] = {
+    "dashboards:read": ["dashboards:*", "folders:*"],
+    "folders:read": ["folders:*"],
+    "alert.rules:read": ["folders:*"],
+    "annotations:read": ["annotations:type:*"],
+    "datasources:query": ["datasources:*"],
+}
+EDITOR_PERMISSIONS: dict[str, list[str]] = {
+    **VIEWER_PERMISSIONS,
+    "dashboards:create": ["folders:*"],
+    "dashboards:write": ["dashboards:*", "folders:*"],
+    "dashboards:delete": ["dashboards:*", "folders:*"],
+    "folders:create": ["folders:*"],
+    "folders:write": ["folders:*"],
+    "folders:delete": ["folders:*"],
+    "alert.rules:create": ["folders:*"],
+    "alert.rules:write": ["folders:*"],
+    "alert.rules:delete": ["folders:*"],
+    "datasources:explore": [],
+}
+ADMIN_PERMISSIONS: dict[str, list[str]] = {
+    **EDITOR_PERMISSIONS,
+    "datasources:create": [],
+    "datasources:read": ["datasources:*"],
+    "datasources:write": ["datasources:*"],
+    "datasources:delete": ["datasources:*"],
+    "alert.provisioning:read": [],
+    "alert.provisioning:write": [],
+    "alert.notifications:read": [],
+    "alert.notifications:write": [],
+    "dashboards.permissions:read": ["dashboards:*", "folders:*"],
+    "dashboards.permissions:write": ["dashboards:*", "folders:*"],
+    "folders.permissions:read": ["folders:*"],
+    "folders.permissions:write": ["folders:*"],
+    "serviceaccounts:read": ["serviceaccounts:*"],
+    "serviceaccounts:write": ["serviceaccounts:*"],
+    "org.users:read": ["users:*"],
+}
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    "Viewer": VIEWER_PERMISSIONS, "Editor": EDITOR_PERMISSIONS, "Admin": ADMIN_PERMISSIONS,
+}
 ROLE_ACTIONS: dict[str, set[str]] = {
-    "Viewer": {"dashboards:read", "folders:read", "alert.rules:read"},
-    "Editor": {
-        "dashboards:read", "dashboards:write", "dashboards:create", "dashboards:delete",
-        "folders:read", "folders:write", "folders:create", "folders:delete",
-        "alert.rules:read", "alert.rules:write",
-    },
+    "Viewer": set(VIEWER_PERMISSIONS),
+    "Editor": set(EDITOR_PERMISSIONS),
 }
 ADMIN_ALL = "*"
 
 
+def service_account_login(org_id: int, name: str) -> str:
+    """``serviceaccounts.GenerateLogin("sa", orgId, name)`` (id 799360626)."""
+    login = f"sa-{org_id}-{name.lower()}".replace("--", "-", 1)
+    return login.replace(" ", "-")
+
+
 @dataclass
 class Principal:
-    """A user or service account: its login and its role per org."""
+    """A user or service account: its login, display name, uid and role per org.
+
+    ``uid`` is the identity's string uid; the typed reference Grafana writes
+    into ``grafana.app/createdBy``/``updatedBy`` is ``ref`` (``user:<uid>`` or
+    ``service-account:<uid>``, authlib ``types.NewTypeID``).
+    """
 
     login: str
     kind: str  # "user" | "service-account"
@@ -58,6 +110,17 @@ class Principal:
     password: str | None = None
     token: str | None = None
     is_server_admin: bool = False
+    name: str = ""
+    uid: str = ""
+    id: int = 0
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.uid}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.login
 
 
 @dataclass
@@ -73,12 +136,24 @@ class Identity:
     def login(self) -> str:
         return self.principal.login
 
+    @property
+    def ref(self) -> str:
+        return self.principal.ref
+
     def can(self, action: str) -> bool:
+        """``action`` may be ``a|b`` (any of, like ``ac.EvalAny``)."""
         if self.org_id < 0 or not self.role:
             return False
         if self.role == "Admin":
             return True
-        return action in ROLE_ACTIONS.get(self.role, set())
+        allowed = ROLE_ACTIONS.get(self.role, set())
+        return any(a in allowed for a in action.split("|"))
+
+    def permissions(self) -> dict[str, list[str]]:
+        """``GroupScopesByAction`` of the identity's permissions in its org (empty for a non-member)."""
+        if self.org_id < 0 or not self.role:
+            return {}
+        return {action: list(scopes) for action, scopes in sorted(ROLE_PERMISSIONS[self.role].items())}
 
 
 class Authenticator:
@@ -86,6 +161,13 @@ class Authenticator:
 
     def __init__(self, principals: list[Principal]) -> None:
         self.principals = principals
+
+    def add(self, principal: Principal) -> Principal:
+        self.principals.append(principal)
+        return principal
+
+    def by_ref(self, ref: str) -> Principal | None:
+        return next((p for p in self.principals if ref and p.ref == ref), None)
 
     def by_login(self, login: str) -> Principal:
         for p in self.principals:
@@ -147,3 +229,4 @@ def require(identity: Identity, action: str) -> None:
     """The RBAC middleware: 403 with Grafana's body when the action is not allowed."""
     if not identity.can(action):
         raise errors.rbac_denied(action)
+

@@ -20,6 +20,10 @@ The HTTP form (for the standalone process) mirrors the Python methods:
 ``POST   /__emulator/provision/datasource`` body = data source JSON (stored read-only)
 ``POST   /__emulator/provision/dashboard``  ``{"dashboard", "folderUid", "externalId", "allowUiUpdates"}``
 ``POST   /__emulator/ui/alert-rules/<uid>`` ``{"user": "alice", "changes": {...}}``
+``POST   /__emulator/ui/dashboards/<uid>``  ``{"user": "alice", "changes": {...}}`` (editor save)
+``POST   /__emulator/race/dashboards/<uid>`` ``{"user", "changes"}``: races the next legacy save
+``POST   /__emulator/v2/dashboards/<uid>``  ``{"user", "spec"?, "layout"?}``: save as schema v2
+``POST   /__emulator/service-accounts``     ``{"name", "role", "orgId"}`` -> login, token, ...
 =========================================  ==============================================
 """
 
@@ -127,6 +131,87 @@ class ControlApi:
             org.dashboards[uid] = d
             return {"uid": uid, "id": d.id, "version": 1}
 
+    # --- people and other writers (not Grafana endpoints) -------------------------------------
+
+    def ui_save_dashboard(self, uid: str, changes: dict[str, Any], *, user: str = "alice", org_id: int = 1,
+                          message: str = "") -> dict[str, Any]:
+        """Save a dashboard the way a person does in Grafana's editor, with ``changes`` merged into it.
+
+        11.x and the legacy emulator: a legacy save with the version just read.
+        12+: the editor writes through ``/apis`` with the resourceVersion it read, so
+        annotations and labels are kept; a v2-stored dashboard stays v2 (top-level
+        keys such as title/description/tags are changed in its v2 spec).  The editor
+        refuses a file-provisioned dashboard without allowUiUpdates and a managed one
+        whose manager does not allow edits (``managedResourceCannotBeEdited``):
+        ``PermissionError``.  Returns ``{"uid", "version"}``.
+        """
+        from . import dashboard_store, managers
+        from .conversion import v2_to_v1
+
+        emu = self.emu
+        with emu.store.lock:
+            org = emu.store.org(org_id)
+            d = org.dashboards[uid]
+            principal = emu.auth.by_login(user)
+            if d.provisioned_external_id is not None and not d.allow_ui_updates:
+                raise PermissionError(f"dashboard {uid} is provisioned; the UI cannot save it")
+            if managers.ui_read_only(d.annotations):
+                raise PermissionError(f"dashboard {uid} is managed by {d.annotations.get(managers.KIND)!r} "
+                                      "without managerAllowsEdits; the UI cannot save it")
+            spec_v2 = None
+            if d.is_v2:
+                spec_v2 = copy.deepcopy(d.spec_v2 or {})
+                spec_v2.update(copy.deepcopy(changes))
+                data = v2_to_v1(spec_v2, uid=uid)
+            else:
+                data = copy.deepcopy(d.data)
+                data.update(copy.deepcopy(changes))
+            keep_meta = not emu.profile.legacy and bool(emu.profile.apis)
+            saved = dashboard_store.commit(
+                emu, org, existing=d, uid=uid, data=data, folder_uid=d.folder_uid, writer=principal,
+                message=message, api_version=d.api_version if keep_meta else "v0alpha1", spec_v2=spec_v2,
+                annotations=d.annotations if keep_meta else None, labels=d.labels if keep_meta else None)
+            return {"uid": uid, "version": saved.version}
+
+    def race_next_save(self, uid: str, changes: dict[str, Any], *, user: str = "alice", org_id: int = 1) -> None:
+        """Let a person's save (``ui_save_dashboard(uid, changes, user=user)``) land inside the next legacy
+        ``POST /api/dashboards/db`` of ``uid``, after its version check and before its write.
+
+        11.x re-checks in the SQL transaction, so the API save then fails (412).
+        12+ checks then writes without a resourceVersion (lost-update window): both
+        saves succeed and the person's change is overwritten.
+        """
+        def racer(_existing: Any) -> None:
+            self.ui_save_dashboard(uid, changes, user=user, org_id=org_id)
+
+        with self.emu.store.lock:
+            self.emu.races[(org_id, uid)] = racer
+
+    def save_dashboard_v2(self, uid: str, *, user: str = "alice", spec: dict[str, Any] | None = None,
+                          layout: str = "TabsLayout", org_id: int = 1) -> dict[str, Any]:
+        """Save dashboard ``uid`` as schema v2, as Grafana's editor does with dynamic dashboards on.
+
+        Without ``spec`` the stored v1 dashboard is migrated (conversion.v1_to_v2,
+        panels placed in a ``layout``: TabsLayout by default).  Stored with the
+        release's v2 apiVersion (12.x v2beta1, 13.x v2).  Grafana 11 has no v2:
+        ``ValueError``.  Returns ``{"uid", "version", "apiVersion"}``.
+        """
+        from . import dashboard_store
+        from .conversion import v1_to_v2, v2_to_v1
+
+        emu = self.emu
+        if not emu.profile.v2_editor_version:
+            raise ValueError(f"Grafana {emu.profile.key} has no schema v2 dashboards")
+        with emu.store.lock:
+            org = emu.store.org(org_id)
+            d = org.dashboards[uid]
+            new_spec = copy.deepcopy(spec) if spec is not None else v1_to_v2(d.data, layout=layout)
+            saved = dashboard_store.commit(
+                emu, org, existing=d, uid=uid, data=v2_to_v1(new_spec, uid=uid), folder_uid=d.folder_uid,
+                writer=emu.auth.by_login(user), api_version=emu.profile.v2_editor_version, spec_v2=new_spec,
+                annotations=d.annotations, labels=d.labels)
+            return {"uid": uid, "version": saved.version, "apiVersion": f"dashboard.grafana.app/{saved.api_version}"}
+
     def set_provenance(self, kind: str, uid: str, provenance: str, org_id: int = 1) -> None:
         """Force the stored provenance of an alert rule / contact point (``kind``: rule|contact-point|policies)."""
         with self.emu.store.lock:
@@ -208,6 +293,22 @@ class ControlApi:
             if path.startswith("/ui/alert-rules/") and method == "POST":
                 self.ui_edit_alert_rule(path.rsplit("/", 1)[1], body.get("changes", {}), body.get("user", "alice"))
                 return Response(200, {"message": "rule updated"})
+            if path.startswith("/ui/dashboards/") and method == "POST":
+                return Response(200, self.ui_save_dashboard(path.rsplit("/", 1)[1], body.get("changes", {}),
+                                                            user=body.get("user", "alice"),
+                                                            message=body.get("message", "")))
+            if path.startswith("/race/dashboards/") and method == "POST":
+                self.race_next_save(path.rsplit("/", 1)[1], body.get("changes", {}), user=body.get("user", "alice"))
+                return Response(200, {"message": "armed"})
+            if path.startswith("/v2/dashboards/") and method == "POST":
+                return Response(200, self.save_dashboard_v2(path.rsplit("/", 1)[1], user=body.get("user", "alice"),
+                                                            spec=body.get("spec"),
+                                                            layout=body.get("layout", "TabsLayout")))
+            if path == "/service-accounts" and method == "POST":
+                from .accounts import create_service_account
+                sa = create_service_account(emu, body["name"], body.get("role", "Editor"), int(body.get("orgId", 1)))
+                return Response(200, {"login": sa.login, "name": sa.name, "uid": sa.uid, "id": sa.id,
+                                      "role": sa.role, "orgId": sa.org_id, "token": sa.token})
             if path == "/health":
                 return Response(200, {"ok": True})
         except PermissionError as exc:

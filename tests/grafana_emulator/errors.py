@@ -71,7 +71,12 @@ def empty(status: int) -> ApiError:
 
 
 def rbac_denied(action: str) -> ApiError:
-    """403 from the RBAC middleware (``accesscontrol/middleware.go`` ``deny``)."""
+    """403 from the RBAC middleware (``accesscontrol/middleware.go`` ``deny``; ids 1264051151, 449153623).
+
+    ``action`` may be ``a|b``: an ``EvalAny`` evaluator, printed "any of a, b".
+    """
+    parts = action.split("|")
+    action = parts[0] if len(parts) == 1 else "any of " + ", ".join(parts)
     ace = "ACE" + "".join(random.choice("0123456789") for _ in range(10))
     return ApiError(
         403,
@@ -82,6 +87,15 @@ def rbac_denied(action: str) -> ApiError:
             "accessErrorId": ace,
         },
     )
+
+
+def k8s_status(code: int, reason: str, message: str, details: JSON | None = None) -> ApiError:
+    """A Kubernetes ``metav1.Status`` failure, the error body of every ``/apis`` endpoint."""
+    body: JSON = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                  "message": message, "reason": reason, "code": code}
+    if details:
+        body["details"] = details
+    return ApiError(code, body)
 
 
 def bad_request_data(detail: str | None = None) -> ApiError:

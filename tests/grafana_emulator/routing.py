@@ -48,6 +48,12 @@ class Ctx:
         return self.emulator.store.org(self.identity.org_id)
 
     @property
+    def namespace(self) -> str:
+        """The ``/apis`` namespace of the caller's org (``request.GetNamespaceMapper``: org 1 = "default")."""
+        assert self.identity is not None
+        return namespace_of(self.identity.org_id)
+
+    @property
     def login(self) -> str:
         return self.identity.login if self.identity else "Anonymous"
 
@@ -70,6 +76,10 @@ class Ctx:
 
     def q_bool(self, name: str) -> bool:
         return self.q(name).lower() in ("1", "t", "true")
+
+
+def namespace_of(org_id: int) -> str:
+    return "default" if org_id == 1 else f"org-{org_id}"
 
 
 Handler = Callable[[Ctx], Response]

@@ -21,26 +21,37 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from . import errors
-from .auth import Authenticator, Identity, Principal, require
+from .auth import Authenticator, Identity, Principal, require, service_account_login
+from .accounts import ServiceAccountToken, create_service_account
 from .control import ControlApi, UserClient
 from .faults import Controls, Fault, RequestRecord, sleep
 from .handlers import register_all
 from .openapi import BodyValidator, Finding, get_validator
 from .routing import Ctx, Response, Router
 from .state import Store
+from .versions import VersionProfile, profile_for
 
 CONTROL_PREFIX = "/__emulator"
 
 
 @dataclass
 class EmulatorConfig:
-    """Knobs for behaviour that differs between Grafana versions or deployments."""
+    """Knobs for behaviour that differs between Grafana versions or deployments.
+
+    ``grafana_version``: ``None`` = the legacy emulator (unfaithful: createdBy
+    equal to the writer's login, a version bump on every save, no ``/apis``;
+    kept only until gac handles 11/12/13, then to be removed), or ``"11.6"``,
+    ``"12.x"``, ``"13.x"`` for the faithful model of that release
+    (versions.py).  ``version`` (the build string /api/health answers) then
+    follows the release unless set explicitly.
+    """
 
     version: str = "11.3.0"
+    grafana_version: str | None = None
     commit: str = "emulator"
     #: 12.x answers the dashboard versions list as {"continueToken", "versions"}.
     versions_list_object: bool = False
@@ -59,14 +70,18 @@ class Users:
     admin_user: str = "admin"
     admin_password: str = "admin"
     users: dict[str, str] = field(default_factory=lambda: {"alice": "alice-password", "bob": "bob-password"})
+    #: The service account's display name ("gac"; its login is then ``sa-1-gac`` on a real release).
+    sa_name: str = "sa-gac"
 
     def principals(self) -> list[Principal]:
         return [
-            Principal(self.sa_login, "service-account", {1: "Admin"}, token=self.token),
+            Principal(self.sa_login, "service-account", {1: "Admin"}, token=self.token, name=self.sa_name,
+                      uid="sa-gac-uid", id=2),
             Principal(self.admin_user, "user", {1: "Admin", 2: "Admin"}, password=self.admin_password,
-                      is_server_admin=True),
-            Principal("alice", "user", {1: "Admin"}, password=self.users["alice"]),
-            Principal("bob", "user", {1: "Viewer"}, password=self.users["bob"]),
+                      is_server_admin=True, name=self.admin_user, uid="admin-uid", id=1),
+            Principal("alice", "user", {1: "Admin"}, password=self.users["alice"], name="Alice", uid="alice-uid",
+                      id=3),
+            Principal("bob", "user", {1: "Viewer"}, password=self.users["bob"], name="Bob", uid="bob-uid", id=4),
         ]
 
 
@@ -81,9 +96,17 @@ class GrafanaEmulator:
 
     def __init__(self, *, port: int = 0, token: str | None = None, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self._users = Users(token=token) if token else Users()
+        #: What differs per Grafana release (versions.py); ``LEGACY`` when ``grafana_version`` is None.
+        self.profile: VersionProfile = profile_for(self.config.grafana_version)
+        if not self.profile.legacy and self.config.version == EmulatorConfig.version:
+            self.config.version = self.profile.build
+        users_kw: dict[str, Any] = {"token": token} if token else {}
+        if self.profile.real_sa_login:
+            users_kw.update(sa_name="gac", sa_login=service_account_login(1, "gac"))
+        self._users = Users(**users_kw)
         self.token: str = self._users.token
         self.sa_login: str = self._users.sa_login
+        self.sa_name: str = self._users.sa_name
         self.admin_user: str = self._users.admin_user
         self.admin_password: str = self._users.admin_password
         self.passwords: dict[str, str] = {self.admin_user: self.admin_password, **self._users.users}
@@ -99,6 +122,9 @@ class GrafanaEmulator:
         #: Tracebacks of handler crashes (answered as 500); should stay empty.
         self.internal_errors: list[str] = []
         self.control = ControlApi(self)
+        #: One-shot racing saves, keyed by (org id, dashboard uid): run inside the next legacy save's
+        #: check-then-write window (``race_next_save``).
+        self.races: dict[tuple[int, str], Callable[[Any], None]] = {}
         self._port = port
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -144,9 +170,10 @@ class GrafanaEmulator:
     # --- control surface (Python) ------------------------------------------------------------
 
     def as_user(self, login: str, *, org_id: int | None = None) -> UserClient:
-        """An HTTP client authenticated as ``login`` (a user, or the service account's login)."""
-        if login == self.sa_login:
-            return UserClient(self.url, token=self.token, org_id=org_id, login=login)
+        """An HTTP client authenticated as ``login`` (a user, or a service account's login)."""
+        principal = self.auth.by_login(login)
+        if principal.kind == "service-account":
+            return UserClient(self.url, token=principal.token, org_id=org_id, login=login)
         return UserClient(self.url, basic=(login, self.passwords[login]), org_id=org_id, login=login)
 
     def client(self, *, org_id: int | None = None) -> UserClient:
@@ -211,6 +238,7 @@ class GrafanaEmulator:
     def reset(self) -> None:
         """Empty state, no faults, no latency, empty log and findings."""
         self.store.reset()
+        self.races.clear()
         self.controls.reset()
         self.clear_log()
 
@@ -225,6 +253,21 @@ class GrafanaEmulator:
 
     def provision_dashboard(self, dashboard: dict[str, Any], folder_uid: str = "", **kw: Any) -> dict[str, Any]:
         return self.control.provision_dashboard(dashboard, folder_uid, **kw)
+
+    def create_service_account(self, name: str, role: str = "Editor", org_id: int = 1) -> ServiceAccountToken:
+        """A new service account (login ``sa-<org>-<name>`` on a real release) with a token; see accounts.py."""
+        return create_service_account(self, name, role, org_id)
+
+    def ui_save_dashboard(self, uid: str, changes: dict[str, Any], *, user: str = "alice", org_id: int = 1,
+                          message: str = "") -> dict[str, Any]:
+        return self.control.ui_save_dashboard(uid, changes, user=user, org_id=org_id, message=message)
+
+    def race_next_save(self, uid: str, changes: dict[str, Any], *, user: str = "alice", org_id: int = 1) -> None:
+        self.control.race_next_save(uid, changes, user=user, org_id=org_id)
+
+    def save_dashboard_v2(self, uid: str, *, user: str = "alice", spec: dict[str, Any] | None = None,
+                          layout: str = "TabsLayout", org_id: int = 1) -> dict[str, Any]:
+        return self.control.save_dashboard_v2(uid, user=user, spec=spec, layout=layout, org_id=org_id)
 
     def set_provenance(self, kind: str, uid: str, provenance: str, org_id: int = 1) -> None:
         self.control.set_provenance(kind, uid, provenance, org_id=org_id)

@@ -15,6 +15,8 @@ import random
 import re
 import string
 import threading
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,10 @@ JSON = dict[str, Any]
 #: Grafana's uid rule (``util.IsValidShortUID``) and length limit.
 UID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]*$")
 MAX_UID_LENGTH = 40
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def now_rfc3339() -> str:
@@ -65,6 +71,15 @@ class Folder:
     updated: str = field(default_factory=now_rfc3339)
     created_by: str = ""
     updated_by: str = ""
+    #: Typed writer references (``user:<uid>``/``service-account:<uid>``, "" = none); identities.py renders them.
+    created_by_ref: str = ""
+    updated_by_ref: str = ""
+    #: The ``/apis`` view of the same object (one store, two APIs).
+    resource_version: int = 0
+    k8s_uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    annotations: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    updated_ms: int = 0
 
 
 @dataclass
@@ -79,6 +94,10 @@ class DashboardVersion:
     created_by: str
     message: str
     data: JSON
+    created_by_ref: str = ""
+    #: The stored apiVersion of this history row ("" = v0/v1 JSON in ``data``) and, for v2, its spec.
+    api_version: str = ""
+    spec_v2: JSON | None = None
 
 
 @dataclass
@@ -98,6 +117,22 @@ class Dashboard:
     provisioned_external_id: str | None = None
     allow_ui_updates: bool = False
     versions: list[DashboardVersion] = field(default_factory=list)
+    created_by_ref: str = ""
+    updated_by_ref: str = ""
+    #: ``/apis`` metadata of the same object.
+    resource_version: int = 0
+    k8s_uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    annotations: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    updated_ms: int = 0
+    #: The apiVersion the dashboard was last written with, e.g. "v1beta1" or "v2beta1"; a v2 dashboard
+    #: keeps its v2 spec in ``spec_v2`` and a lossy v1 rendering in ``data`` (conversion.py).
+    api_version: str = "v0alpha1"
+    spec_v2: JSON | None = None
+
+    @property
+    def is_v2(self) -> bool:
+        return self.api_version.startswith("v2")
 
     @property
     def tags(self) -> list[str]:
@@ -235,6 +270,11 @@ class Store:
                 oid: OrgState(id=oid, name=name) for oid, name in self._org_names.items()
             }
             self._next_id: dict[str, int] = {}
+
+    def next_rv(self) -> int:
+        """A new ``metadata.resourceVersion`` (one counter for every object, like unified storage's)."""
+        self._rv = getattr(self, "_rv", int(time.time() * 1000) * 1000) + 1
+        return self._rv
 
     def next_id(self, kind: str) -> int:
         value = self._next_id.get(kind, 0) + 1

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..routing import Router
-from . import alerting, dashboards, datasources, folders, health, notifications, search, user
+from . import alerting, apis, dashboards, datasources, folders, health, notifications, search, user
 
 
 def register_all(router: Router) -> None:
     """Register every area's routes (order matters: literal paths before parameters)."""
-    for module in (health, user, search, folders, dashboards, datasources, alerting, notifications):
+    for module in (health, user, search, folders, dashboards, datasources, alerting, notifications, apis):
         module.register(router)

@@ -18,13 +18,18 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import re
 from typing import Any
 
-from .. import errors
+from .. import dashboard_store, errors, managers
 from ..routing import Ctx, Response, Router
-from ..state import Dashboard, DashboardVersion, OrgState, generate_uid, go_number_normalise, now_rfc3339, slugify
+from ..conversion import v2_to_v1
+from ..identities import shown_name
+from ..state import Dashboard, DashboardVersion, OrgState, generate_uid, slugify
+from ..versions import DASHBOARD, VERSION, VersionProfile
 from .common import body_object, check_uid, dashboard_url, folder_title, folder_url, get_bool, get_str
 
 MIN_REFRESH_SECONDS = 5  # [dashboards] min_refresh_interval default
@@ -100,55 +105,49 @@ def save(ctx: Ctx, cmd: dict[str, Any], *, restored_from: int = 0) -> Dashboard:
             existing = by_uid
     if existing is not None and existing.provisioned_external_id is not None and not existing.allow_ui_updates:
         raise errors.plain(400, "Cannot save provisioned dashboard")
-    if existing is not None and not overwrite:
-        if existing.version != version:
-            raise errors.status_message(412, "version-mismatch", "The dashboard has been changed by someone else")
-        if existing.plugin_id:
-            raise errors.status_message(412, "plugin-dashboard", f"The dashboard belongs to plugin {existing.plugin_id}.")
+    profile = ctx.emulator.profile
+    has_version = _number(dash.get("version")) is not None
+    _check_version(profile, existing, version, has_version, overwrite)
 
     refresh = dash.get("refresh")
     if isinstance(refresh, str) and refresh:
         seconds = _refresh_seconds(refresh)
         if seconds is not None and seconds < MIN_REFRESH_SECONDS:
+            if profile.generation:
+                # 12+: the admission hook rejects it (ValidateDashboardRefreshInterval, id 3171411).
+                raise errors.plain(400, "Dashboard refresh interval is too low")
             dash["refresh"] = f"{MIN_REFRESH_SECONDS}s"
 
-    now = now_rfc3339()
+    if existing is not None:
+        racer = ctx.emulator.races.pop((org.id, existing.uid), None)
+        if racer is not None:
+            racer(existing)
+            if profile.atomic_legacy_save:
+                # 11.x re-checks inside the SQL transaction: the racing commit makes this save fail.
+                _check_version(profile, existing, version, has_version, overwrite)
+    writer = ctx.identity.principal if ctx.identity else None
+    return dashboard_store.commit(ctx.emulator, org, existing=existing, uid=existing.uid if existing else (uid or generate_uid()),
+                                  data=dash, folder_uid=folder_uid, writer=writer, message=message,
+                                  restored_from=restored_from)
+
+
+def _check_version(profile: VersionProfile, existing: Dashboard | None, version: int, has_version: bool,
+                   overwrite: bool) -> None:
+    """The optimistic-concurrency and ownership checks of the release's save path."""
     if existing is None:
-        target = Dashboard(
-            id=ctx.emulator.store.next_id("dashboard"),
-            uid=uid or generate_uid(),
-            title=title,
-            data={},
-            folder_uid=folder_uid,
-            version=0,
-            created=now,
-            created_by=ctx.login,
-        )
-        parent_version = 0
-    else:
-        target = existing
-        parent_version = existing.version
-    target.version = parent_version + 1
-    target.title = title
-    target.folder_uid = folder_uid
-    target.updated = now
-    target.updated_by = ctx.login
-    dash.update({"id": target.id, "uid": target.uid, "version": target.version, "title": title})
-    target.data = go_number_normalise(dash)
-    target.versions.append(DashboardVersion(
-        id=ctx.emulator.store.next_id("dashboard_version"),
-        dashboard_id=target.id,
-        dashboard_uid=target.uid,
-        version=target.version,
-        parent_version=parent_version,
-        restored_from=restored_from,
-        created=now,
-        created_by=ctx.login,
-        message=message,
-        data=copy.deepcopy(target.data),
-    ))
-    org.dashboards[target.uid] = target
-    return target
+        return
+    if profile.k8s_legacy_post:
+        # 13.x saveDashboardViaK8s (id 54134187646): manager check, then 409 on a missing/stale version.
+        if managers.legacy_save_blocked(existing.annotations, profile.manager_kinds):
+            raise errors.plain(400, "Cannot save provisioned dashboard", trace=False)
+        if not overwrite and (not has_version or version != existing.version):
+            raise errors.plain(409, "Dashboard already exists. Use overwrite flag to update.", trace=False)
+        return
+    if not overwrite:
+        if existing.version != version:
+            raise errors.status_message(412, "version-mismatch", "The dashboard has been changed by someone else")
+        if existing.plugin_id:
+            raise errors.status_message(412, "plugin-dashboard", f"The dashboard belongs to plugin {existing.plugin_id}.")
 
 
 def _save_response(d: Dashboard) -> dict[str, Any]:
@@ -174,9 +173,20 @@ def _get(ctx: Ctx) -> Dashboard:
     return d
 
 
+def _v2_legacy_read(ctx: Ctx, d: Dashboard) -> dict[str, Any]:
+    """Legacy GET of a v2-stored dashboard: 406 on 12.x, a lossy v1 conversion on 13.x (conversion.py)."""
+    profile = ctx.emulator.profile
+    if profile.v2_legacy_get == "406":
+        # 12.x pkg/api/dashboard.go GetDashboard (ids 18460509091, 205152580).
+        raise errors.plain(406, f"dashboard api version not supported, use /apis/dashboard.grafana.app/"
+                                f"{d.api_version}/namespaces/{ctx.namespace}/dashboards/{d.uid} instead", trace=False)
+    return v2_to_v1(d.spec_v2 or {}, uid=d.uid) | {"id": d.id}
+
+
 def get_dashboard(ctx: Ctx) -> Response:
     org = ctx.org
     d = _get(ctx)
+    data = _v2_legacy_read(ctx, d) if d.is_v2 else copy.deepcopy(d.data)
     ident = ctx.identity
     can_save = bool(ident and ident.can("dashboards:write"))
     can_admin = bool(ident and ident.role == "Admin")
@@ -194,8 +204,8 @@ def get_dashboard(ctx: Ctx) -> Response:
         "expires": "0001-01-01T00:00:00Z",
         "created": d.created,
         "updated": d.updated,
-        "updatedBy": d.updated_by or "Anonymous",
-        "createdBy": d.created_by or "Anonymous",
+        "updatedBy": _writer(ctx, d.updated_by, d.updated_by_ref, DASHBOARD),
+        "createdBy": _writer(ctx, d.created_by, d.created_by_ref, DASHBOARD),
         "version": d.version,
         "hasAcl": False,
         "isFolder": False,
@@ -211,9 +221,15 @@ def get_dashboard(ctx: Ctx) -> Response:
         },
         "publicDashboardEnabled": False,
     }
-    data = copy.deepcopy(d.data)
     data["version"] = d.version
     return Response(200, {"dashboard": data, "meta": meta})
+
+
+def _writer(ctx: Ctx, legacy_login: str, ref: str, surface: str) -> str:
+    """createdBy/updatedBy as the release shows it (identities.py); the legacy emulator shows the login."""
+    if ctx.emulator.profile.legacy:
+        return legacy_login or "Anonymous"
+    return shown_name(ctx.emulator, ref, surface)
 
 
 def delete_dashboard(ctx: Ctx) -> Response:
@@ -224,11 +240,16 @@ def delete_dashboard(ctx: Ctx) -> Response:
     d = _get(ctx)
     if d.provisioned_external_id is not None:
         raise errors.plain(400, "provisioned dashboard cannot be deleted")
+    if ctx.emulator.profile.apis:
+        try:
+            managers.check_delete(d.annotations, ctx.emulator.profile.manager_kinds)
+        except errors.ApiError as exc:  # dashboardErrResponse maps a StatusError to its code + message
+            raise errors.plain(exc.status, str((exc.body or {}).get("message", "")), trace=True) from None
     del org.dashboards[uid]
     return Response(200, {"title": d.title, "message": f"Dashboard {d.title} deleted", "uid": d.uid})
 
 
-def _version_item(v: DashboardVersion, with_data: bool) -> dict[str, Any]:
+def _version_item(ctx: Ctx, v: DashboardVersion, with_data: bool) -> dict[str, Any]:
     message = v.message
     if v.restored_from > 0:
         message = f"Restored from version {v.restored_from}"
@@ -242,7 +263,7 @@ def _version_item(v: DashboardVersion, with_data: bool) -> dict[str, Any]:
         "restoredFrom": v.restored_from,
         "version": v.version,
         "created": v.created,
-        "createdBy": v.created_by or "Anonymous",
+        "createdBy": _writer(ctx, v.created_by, v.created_by_ref, VERSION),
         "message": message,
     }
     if with_data:
@@ -251,14 +272,39 @@ def _version_item(v: DashboardVersion, with_data: bool) -> dict[str, Any]:
 
 
 def list_versions(ctx: Ctx) -> Response:
+    """11.x: a JSON array without ``data``.  12+: ``{versions, continueToken}``, full ``data`` in each item.
+
+    ``limit`` is read from the query string only (``c.QueryInt`` -> ``ParseForm``,
+    which ignores a GET body; ids 1302574818, 217830651), default 1000
+    (``dashverimpl.Service.List``, id 99626855), newest first.
+    """
     d = _get(ctx)
     limit = ctx.q_int("limit") or 1000
+    newest_first = sorted(d.versions, key=lambda v: -v.version)
+    if ctx.emulator.profile.versions_list_object:
+        offset = _decode_continue(ctx.q("continueToken"))
+        page = newest_first[offset:offset + limit]
+        token = _encode_continue(offset + limit) if offset + limit < len(newest_first) else ""
+        return Response(200, {"versions": [_version_item(ctx, v, with_data=True) for v in page],
+                              "continueToken": token})
     start = max(ctx.q_int("start"), 0)
-    items = sorted(d.versions, key=lambda v: -v.version)[start:start + limit]
-    out = [_version_item(v, with_data=False) for v in items]
+    out = [_version_item(ctx, v, with_data=False) for v in newest_first[start:start + limit]]
     if ctx.emulator.config.versions_list_object:
         return Response(200, {"continueToken": "", "versions": out})
     return Response(200, out)
+
+
+def _encode_continue(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def _decode_continue(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        return max(int(json.loads(base64.urlsafe_b64decode(token.encode()))["o"]), 0)
+    except (ValueError, KeyError, TypeError):
+        raise errors.plain(400, "invalid continue token") from None
 
 
 def _find_version(ctx: Ctx, d: Dashboard, raw: str) -> DashboardVersion:
@@ -275,7 +321,7 @@ def _find_version(ctx: Ctx, d: Dashboard, raw: str) -> DashboardVersion:
 
 def get_version(ctx: Ctx) -> Response:
     d = _get(ctx)
-    return Response(200, _version_item(_find_version(ctx, d, ctx.params["n"]), with_data=True))
+    return Response(200, _version_item(ctx, _find_version(ctx, d, ctx.params["n"]), with_data=True))
 
 
 def restore_version(ctx: Ctx) -> Response:
@@ -293,7 +339,7 @@ def restore_version(ctx: Ctx) -> Response:
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/api/dashboards/db", post_dashboard, "dashboards:create", body=True)
+    router.add("POST", "/api/dashboards/db", post_dashboard, "dashboards:create|dashboards:write", body=True)
     router.add("GET", "/api/dashboards/uid/:uid/versions", list_versions, "dashboards:write")
     router.add("GET", "/api/dashboards/uid/:uid/versions/:n", get_version, "dashboards:write")
     router.add("POST", "/api/dashboards/uid/:uid/restore", restore_version, "dashboards:write", body=True)

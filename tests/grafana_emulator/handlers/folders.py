@@ -24,7 +24,9 @@ from typing import Any
 
 from .. import errors
 from ..routing import Ctx, Response, Router
-from ..state import Folder, OrgState, generate_uid, now_rfc3339
+from ..identities import shown_name
+from ..state import Folder, OrgState, generate_uid, now_ms, now_rfc3339
+from ..versions import FOLDER
 from .common import body_object, check_uid, folder_url, get_bool, get_int, get_str
 
 MAX_DEPTH = 4
@@ -53,9 +55,9 @@ def folder_dto(ctx: Ctx, folder: Folder) -> dict[str, Any]:
         "canEdit": can_write,
         "canAdmin": bool(ident and ident.role == "Admin"),
         "canDelete": bool(ident and ident.can("folders:delete")),
-        "createdBy": folder.created_by,
+        "createdBy": writer_name(ctx, folder.created_by, folder.created_by_ref),
         "created": folder.created,
-        "updatedBy": folder.updated_by,
+        "updatedBy": writer_name(ctx, folder.updated_by, folder.updated_by_ref),
         "updated": folder.updated,
         "version": folder.version,
     }
@@ -65,13 +67,36 @@ def folder_dto(ctx: Ctx, folder: Folder) -> dict[str, Any]:
             {"id": p.id, "uid": p.uid, "orgId": org.id, "title": p.title, "url": folder_url(p),
              "hasAcl": False, "canSave": can_write, "canEdit": can_write,
              "canAdmin": bool(ident and ident.role == "Admin"), "canDelete": can_write,
-             "createdBy": p.created_by, "created": p.created, "updatedBy": p.updated_by,
+             "createdBy": writer_name(ctx, p.created_by, p.created_by_ref), "created": p.created,
+             "updatedBy": writer_name(ctx, p.updated_by, p.updated_by_ref),
              "updated": p.updated, "version": p.version, **({"parentUid": p.parent_uid} if p.parent_uid else {})}
             for p in org.ancestors(folder.uid)
         ]
     if ctx.q_bool("accesscontrol"):
         dto["accessControl"] = {}
     return dto
+
+
+def writer_name(ctx: Ctx, legacy_login: str, ref: str) -> str:
+    """createdBy/updatedBy per release (identities.py); the legacy emulator shows the writer's login."""
+    if ctx.emulator.profile.legacy:
+        return legacy_login
+    return shown_name(ctx.emulator, ref, FOLDER)
+
+
+def touch(ctx: Ctx, folder: Folder, *, changed: bool) -> None:
+    """Record a write: 11.x and the legacy emulator bump ``version`` on every write; 12+ only on a change.
+
+    12+ folders live in unified storage: ``prepareObjectForUpdate`` (id 619988386)
+    keeps generation and updatedBy when neither spec nor parent changed.
+    """
+    if changed or not ctx.emulator.profile.generation:
+        folder.version += 1
+        folder.updated = now_rfc3339()
+        folder.updated_ms = now_ms()
+        folder.updated_by = ctx.login
+        folder.updated_by_ref = ctx.identity.ref if ctx.identity else ""
+    folder.resource_version = ctx.emulator.store.next_rv()
 
 
 def _get(org: OrgState, uid: str) -> Folder:
@@ -135,6 +160,10 @@ def create_folder(ctx: Ctx) -> Response:
         description=get_str(cmd, "description"),
         created_by=ctx.login,
         updated_by=ctx.login,
+        created_by_ref=ctx.identity.ref if ctx.identity else "",
+        updated_by_ref=ctx.identity.ref if ctx.identity else "",
+        resource_version=ctx.emulator.store.next_rv(),
+        updated_ms=now_ms(),
     )
     org.folders[folder.uid] = folder
     return Response(200, folder_dto(ctx, folder))
@@ -149,13 +178,12 @@ def update_folder(ctx: Ctx) -> Response:
         raise errors.plain(400, "A folder with that name already exists")
     if not get_bool(cmd, "overwrite") and get_int(cmd, "version") != folder.version:
         raise version_mismatch()
+    before = (folder.title, folder.description)
     if title:
         folder.title = title
     if "description" in cmd and isinstance(cmd.get("description"), str):
         folder.description = cmd["description"]
-    folder.version += 1
-    folder.updated = now_rfc3339()
-    folder.updated_by = ctx.login
+    touch(ctx, folder, changed=(folder.title, folder.description) != before)
     return Response(200, folder_dto(ctx, folder))
 
 
@@ -171,10 +199,9 @@ def move_folder(ctx: Ctx) -> Response:
         subtree_depth = _subtree_height(org, folder.uid)
         if len(org.ancestors(new_parent)) + 1 + subtree_depth >= MAX_DEPTH:
             raise errors.public(400, "folder.maximum-depth-reached", "Maximum nested folder depth reached")
+    changed = folder.parent_uid != new_parent
     folder.parent_uid = new_parent
-    folder.version += 1
-    folder.updated = now_rfc3339()
-    folder.updated_by = ctx.login
+    touch(ctx, folder, changed=changed)
     return Response(200, folder_dto(ctx, folder))
 
 
