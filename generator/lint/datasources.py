@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .config import DeclaredDatasource
+from ..config import DeclaredDatasource
 
 MIXED = "-- Mixed --"
 GRAFANA = "-- Grafana --"

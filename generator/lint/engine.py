@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..resource import Resource
-from . import rules as _rules  # noqa: F401  (registers every rule)
+from . import rules as _rules  # noqa: F401  (registers every rule: the registry is complete from here on)
 from .alert_model import group_interval, group_title, is_expression, is_range_query
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
@@ -31,7 +31,7 @@ from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze
 from .promql_errors import line_col
 from .promql_expand import ALERT, GRAFANA, NONE, expand
-from .registry import SCOPES, Issue, Rule, rules_in_scope
+from .registry import RULES, SCOPES, Issue, Rule, rules_in_scope
 
 _LOGQL_HINT = re.compile(r"^\s*(\{|[a-z_]+\s*\(\s*\{|[a-z_]+\s*(by|without)\s*\([^)]*\)\s*\(\s*[a-z_]+\s*\(\s*\{)"
                          r"|\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|unwrap)\b")
@@ -390,6 +390,9 @@ def _resolve_urls(ctx: DatasourceContext, environments: Mapping[str, Any]) -> No
 
 def make_env(config: LintConfig, infos: Iterable[DatasourceInfo], authoritative: bool,
              catalog: Catalog | None = None) -> Env:
+    """What every context of one run shares; checks the configured rule ids first, here where the
+    registry is complete (exit 2 before anything is linted)."""
+    config.check_rule_ids(RULES)
     index = DatasourceIndex.build(infos, config.datasources, authoritative)
     if catalog is None:
         catalog = build_catalog(config.metrics_files, config.prometheus_url, config.catalog_shipped)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from . import gotemplate
-from .alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
-from .contexts import AlertGroupContext, AlertRuleContext, PromRuleContext
-from .durations import format_seconds, seconds
-from .promql_analysis import MATRIX, Labels
-from .registry import Issue, rule
+from .. import gotemplate
+from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
+from ..contexts import AlertGroupContext, AlertRuleContext, PromRuleContext
+from ..durations import format_seconds, seconds
+from ..promql_analysis import MATRIX, Labels
+from ..registry import Issue, rule
 
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
 EXEC_ERR_STATES = ("Error", "Alerting", "OK", "KeepLast")

@@ -6,10 +6,11 @@ import json
 import re
 from typing import Any, Iterator, Mapping
 
-from . import logql
-from .contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
-from .promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
-from .registry import Issue, rule
+from .. import logql
+from ..alert_model import is_expression
+from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
+from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
+from ..registry import Issue, rule
 
 #: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), as one group for findall
 _NAME_RE = re.compile(r"(?:\$\{?|\[\[)(\w+)", re.ASCII)
@@ -315,7 +316,6 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
         "datasource": {"type": "prometheus", "uid": "prometheus"}
     """
     if isinstance(ctx, AlertRuleContext):
-        from .alert_model import is_expression
         index = ctx.env.index
         for ref, (item, path) in ctx.data.items():
             if is_expression(item):

@@ -12,8 +12,8 @@ import re
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
-from .contexts import DatasourceContext, DatasourceSetContext
-from .registry import Issue, rule
+from ..contexts import DatasourceContext, DatasourceSetContext
+from ..registry import Issue, rule
 
 #: port → (data source type that belongs there or None for a non-query endpoint, description)
 KNOWN_PORTS: dict[int, tuple[str | None, str]] = {

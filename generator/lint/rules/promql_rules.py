@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .catalog import COUNTER, GAUGE
-from .contexts import QueryContext
-from .promql_analysis import MATRIX
-from .promql_expand import IDENT_MARK, STRING
-from .promql_names import COUNTER_SUFFIXES
-from .registry import Issue, rule
+from ..catalog import COUNTER, GAUGE
+from ..contexts import QueryContext
+from ..promql_analysis import MATRIX
+from ..promql_expand import IDENT_MARK, STRING
+from ..promql_names import COUNTER_SUFFIXES
+from ..registry import Issue, rule
 
 _LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _MARK = STRING  # "gacv": part of every placeholder, identifier ("__gacv__") or string ("gacv")
