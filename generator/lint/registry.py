@@ -13,7 +13,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .finding import SEVERITIES
+from .finding import SEVERITIES, Location
 
 #: What a rule looks at. The engine calls each rule once per object of its scope.
 SCOPES = (
@@ -32,22 +32,16 @@ SCOPES = (
 
 @dataclass(frozen=True)
 class Issue:
-    """What a rule reports; the engine adds rule id, severity and location.
+    """What a rule reports; the engine adds the rule id and severity.
 
-    `offset` is a character offset into the checked text (a query, or the string at `at` or
-    `sibling`) when the rule can point inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it,
-    `sibling` names a key next to the context's own value (a target's legendFormat next to
-    its expr); `where` overrides location fields (e.g. a dashboard rule naming the panel
-    with a duplicate id).
+    `at` is where: the checked object itself when omitted, else a Location the rule derives
+    from its context's (`ctx.location.child("interval")`, `panel.location.child("gridPos")`,
+    `ctx.at(offset)` for a character of a query).
     """
 
     message: str
     fix: str | None = None
-    offset: int | None = None
-    path: tuple[Any, ...] | None = None
-    where: dict[str, Any] | None = None
-    at: tuple[Any, ...] | None = None
-    sibling: str | None = None   # the value next to the context's own (a target's legendFormat)
+    at: Location | None = None
 
 
 Check = Callable[[Any], Iterable[Issue]]

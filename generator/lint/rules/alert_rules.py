@@ -37,11 +37,11 @@ def alert_group_interval(ctx: AlertGroupContext) -> Iterator[Issue]:
         return
     if ctx.interval_s is None:
         yield Issue(f"rule group interval {ctx.interval_raw!r} is not a duration", "use e.g. 60 or 1m",
-                    path=("interval",))
+                    at=ctx.location.child("interval"))
         return
     if ctx.interval_s <= 0 or ctx.interval_s % BASE_INTERVAL_S:
         yield Issue(f"rule group interval {format_seconds(ctx.interval_s)} is not a positive multiple of "
-                    f"{BASE_INTERVAL_S}s", "use 10s, 30s, 1m, 5m, ...", path=("interval",))
+                    f"{BASE_INTERVAL_S}s", "use 10s, 30s, 1m, 5m, ...", at=ctx.location.child("interval"))
 
 
 def _refs(ctx: AlertRuleContext) -> set[str]:
@@ -65,7 +65,8 @@ def alert_condition_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
         yield Issue("alert rule has no condition", "set condition to the refId of the threshold expression")
     elif str(condition) not in _refs(ctx):
         yield Issue(f"condition {condition!r} is not a refId of this rule (refIds: "
-                    f"{', '.join(sorted(_refs(ctx))) or 'none'})", "name an existing refId", path=("condition",))
+                    f"{', '.join(sorted(_refs(ctx))) or 'none'})", "name an existing refId",
+                    at=ctx.location.child("condition"))
 
 
 @rule("alert-refid-duplicate", "error", "refIds must be unique within an alert rule", "alert-rule")
@@ -83,10 +84,10 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
         ref = str(item.get("refId") or "") if isinstance(item, dict) else ""
         if not ref:
             yield Issue(f"data item {i} has no refId", "give every query and expression a refId",
-                        path=("data", i))
+                        at=ctx.location.child("data", i))
         elif ref in seen:
-            yield Issue(f"refId {ref} is used twice", "rename one of them", path=("data", i, "refId"),
-                        where={"ref_id": ref})
+            yield Issue(f"refId {ref} is used twice", "rename one of them",
+                        at=ctx.location.child("data", i, "refId").moved(ref_id=ref))
         seen.add(ref)
 
 
@@ -108,16 +109,16 @@ def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
         etype = expression_type(item)
         if etype is not None and etype not in EXPRESSION_TYPES:
             yield Issue(f"expression {ref} has unknown type {etype!r}", "use math, reduce, resample, threshold, "
-                        "classic_conditions or sql", at=(*path, "model", "type"), where={"ref_id": ref})
+                        "classic_conditions or sql", at=ctx.location.moved(path=(*path, "model", "type"), ref_id=ref))
             continue
         for target in expression_refs(item):
             if target == ref:
                 yield Issue(f"expression {ref} refers to itself", "refer to the query it should read",
-                            at=(*path, "model"), where={"ref_id": ref})
+                            at=ctx.location.moved(path=(*path, "model"), ref_id=ref))
             elif target not in refs:
                 yield Issue(f"expression {ref} ({etype}) reads {target!r}, which is not a refId of this rule",
-                            f"use one of: {', '.join(sorted(refs - {ref}))}", at=(*path, "model"),
-                            where={"ref_id": ref})
+                            f"use one of: {', '.join(sorted(refs - {ref}))}",
+                            at=ctx.location.moved(path=(*path, "model"), ref_id=ref))
 
 
 def output_kind(ctx: AlertRuleContext, ref: str, seen: frozenset[str] = frozenset()) -> str | None:
@@ -169,7 +170,7 @@ def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
     detail = f" (query {', '.join(sorted(series_queries))} returns time series)" if series_queries else ""
     yield Issue(f"condition {condition} evaluates time series, not one number per series{detail}",
                 "add a reduce expression (last, mean, max) before the threshold, or make the query instant",
-                path=("condition",))
+                at=ctx.location.child("condition"))
 
 
 @rule("alert-for-shorter-than-interval", "warning", "The pending period should not be shorter than the interval",
@@ -189,10 +190,10 @@ def alert_for_shorter_than_interval(ctx: AlertRuleContext) -> Iterator[Issue]:
         return
     value = seconds(raw)
     if value is None:
-        yield Issue(f"for {raw!r} is not a duration", "use e.g. 5m", path=("for",))
+        yield Issue(f"for {raw!r} is not a duration", "use e.g. 5m", at=ctx.location.child("for"))
     elif 0 < value < (ctx.interval_s or 0):
         yield Issue(f"for {raw} is shorter than the group interval {format_seconds(ctx.interval_s or 0)}",
-                    f"use 0s or at least {format_seconds(ctx.interval_s or 0)}", path=("for",))
+                    f"use 0s or at least {format_seconds(ctx.interval_s or 0)}", at=ctx.location.child("for"))
 
 
 @rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule")
@@ -214,7 +215,7 @@ def alert_state_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
                 yield Issue(f"{key} is not set", f"set it to one of {', '.join(allowed)}")
         elif value not in allowed:
             yield Issue(f"{key} {value!r} is not one of {', '.join(allowed)}", f"use one of {', '.join(allowed)}",
-                        path=(key,))
+                        at=ctx.location.child(key))
 
 
 def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
@@ -291,7 +292,7 @@ def alert_template_invalid(ctx: AlertRuleContext | PromRuleContext) -> Iterator[
         result = gotemplate.check(text, variables=_variables(ctx))
         if not result.ok:
             yield Issue(f"{section}.{key}: template error: {result.error}", "fix the template",
-                        path=(section, key), offset=result.offset)
+                        at=ctx.location.child(section, key, offset=result.offset))
 
 
 @rule("alert-template-refid", "error", "$values in templates must name refIds of the rule", "alert-rule")
@@ -311,7 +312,7 @@ def alert_template_refid(ctx: AlertRuleContext) -> Iterator[Issue]:
             if ref not in refs:
                 yield Issue(f"{section}.{key}: $values.{ref} names no refId of this rule "
                             f"(refIds: {', '.join(sorted(refs)) or 'none'})", "use an existing refId",
-                            path=(section, key), offset=offset)
+                            at=ctx.location.child(section, key, offset=offset))
 
 
 def _rule_labels(ctx: AlertRuleContext | PromRuleContext) -> Labels | None:
@@ -352,7 +353,7 @@ def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Ite
             kept = ", ".join(sorted(labels.names)) if labels.closed and labels.names else "no labels"
             yield Issue(f"{section}.{key}: $labels.{name} is not in the query result (it keeps {kept})",
                         f"keep {name} in the query's by (...) clause, or drop it from the template",
-                        path=(section, key), offset=offset)
+                        at=ctx.location.child(section, key, offset=offset))
 
 
 @rule("prom-rule-invalid", "error", "Prometheus rules need a valid name, an expr and valid durations",
@@ -375,11 +376,11 @@ def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
     record = rule_.get("record")
     if record is not None and not (isinstance(record, str) and _METRIC_NAME.match(record)):
         yield Issue(f"record {record!r} is not a valid metric name", "use letters, digits, _ and :",
-                    path=("record",))
+                    at=ctx.location.child("record"))
     if "alert" in rule_ and not rule_.get("alert"):
-        yield Issue("alert name is empty", "name the alert", path=("alert",))
+        yield Issue("alert name is empty", "name the alert", at=ctx.location.child("alert"))
     if not str(rule_.get("expr") or "").strip():
         yield Issue("rule has no expr", "add the PromQL expression")
     for key in ("for", "keep_firing_for"):
         if key in rule_ and seconds(rule_[key]) is None:
-            yield Issue(f"{key} {rule_[key]!r} is not a duration", "use e.g. 5m", path=(key,))
+            yield Issue(f"{key} {rule_[key]!r} is not a duration", "use e.g. 5m", at=ctx.location.child(key))

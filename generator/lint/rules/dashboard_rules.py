@@ -9,6 +9,7 @@ from typing import Any, Iterator, Mapping
 from .. import logql
 from ..alert_model import is_expression
 from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
+from ..finding import Location
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
 from ..registry import Issue, rule
 
@@ -104,8 +105,8 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
     return refs
 
 
-def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
-    """Location fields (panel, refId) for a path inside the dashboard."""
+def _location(ctx: DashboardContext, path: tuple[Any, ...], offset: int | None) -> Location:
+    """A path inside the dashboard, named by the panel and target (or variable) holding it."""
     best = None
     for panel in ctx.panels:
         if path[:len(panel.path)] == panel.path and (best is None or len(panel.path) > len(best.path)):
@@ -113,13 +114,10 @@ def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
     if best is None:
         for name, vpath in ctx.variable_paths.items():
             if path[:len(vpath)] == vpath:
-                return {"panel": f"variable {name}"}
-        return {}
-    where: dict[str, Any] = {"panel": best.title, "panel_id": best.id}
-    for t in best.targets:
-        if path[:len(t.path)] == t.path:
-            where["ref_id"] = t.ref_id
-    return where
+                return ctx.location.moved(path=path, offset=offset, panel=f"variable {name}")
+        return ctx.location.moved(path=path, offset=offset)
+    holder = next((t.location for t in best.targets if path[:len(t.path)] == t.path), best.location)
+    return holder.moved(path=path, offset=offset)
 
 
 def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
@@ -183,7 +181,7 @@ def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
         if pid in first:
             other = first[pid].title or "untitled"
             yield Issue(f"panel id {pid} is also used by panel {other!r}", "give every panel its own id",
-                        at=(*panel.path, "id"), where={"panel": panel.title, "panel_id": pid})
+                        at=panel.location.child("id"))
         else:
             first[pid] = panel
 
@@ -229,8 +227,7 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
                 if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
                     yield Issue(f"panel overlaps panel {other.title or other.id!r} "
                                 f"(gridPos x={x} y={y} w={w} h={h} vs x={ox} y={oy} w={ow} h={oh})",
-                                "move or resize one of them", at=(*panel.path, "gridPos"),
-                                where={"panel": panel.title, "panel_id": panel.id})
+                                "move or resize one of them", at=panel.location.child("gridPos"))
                     break
             placed.append((rect, panel))
 
@@ -258,7 +255,7 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
             continue
         reported.add((name, path))
         yield Issue(f"variable ${name} is used but not defined", f"add a template variable named {name} "
-                    "or fix the reference", at=path, where=_where(ctx, path), offset=offset)
+                    "or fix the reference", at=_location(ctx, path, offset))
 
 
 @rule("template-variable-unused", "warning", "Template variables should be used", "dashboard")
@@ -280,25 +277,26 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
         if var.get("type") == "adhoc" or name in used:
             continue
         yield Issue(f"variable ${name} is defined but never used", "use it or remove it",
-                    at=ctx.variable_paths[name], where={"panel": f"variable {name}"})
+                    at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
-def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, tuple[Any, ...], Mapping[str, Any]]]:
+def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, Location]]:
+    """Every `datasource` value of the dashboard, with where it is."""
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            yield var.get("datasource"), (*ctx.variable_paths[name], "datasource"), {"panel": f"variable {name}"}
+            yield var.get("datasource"), ctx.location.moved(path=(*ctx.variable_paths[name], "datasource"),
+                                                            panel=f"variable {name}")
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            yield ann.get("datasource"), (*ctx.path, "annotations", "list", i, "datasource"), \
-                {"panel": f"annotation {ann.get('name') or i}"}
+            yield ann.get("datasource"), ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                            panel=f"annotation {ann.get('name') or i}")
     for panel in ctx.panels:
-        where = {"panel": panel.title, "panel_id": panel.id}
         if "datasource" in panel.panel:
-            yield panel.panel.get("datasource"), (*panel.path, "datasource"), where
+            yield panel.panel.get("datasource"), panel.location.child("datasource")
         for t in panel.targets:
             if "datasource" in t.target:
-                yield t.target.get("datasource"), (*t.path, "datasource"), {**where, "ref_id": t.ref_id}
+                yield t.target.get("datasource"), t.location.child("datasource")
 
 
 @rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"))
@@ -322,19 +320,19 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
                 continue
             uid = item.get("datasourceUid")
             if uid in (None, ""):
-                yield Issue(f"query {ref} has no datasourceUid", "set datasourceUid", at=path,
-                            where={"ref_id": ref or None})
+                yield Issue(f"query {ref} has no datasourceUid", "set datasourceUid",
+                            at=ctx.location.moved(path=path, ref_id=ref or None))
             elif index.authoritative and str(uid) not in index.by_uid:
                 known = ", ".join(sorted(index.by_uid)) or "none"
                 yield Issue(f"query {ref} uses data source {uid!r}, which does not exist (known: {known})",
-                            "use the uid of a defined data source", at=(*path, "datasourceUid"),
-                            where={"ref_id": ref or None})
+                            "use the uid of a defined data source",
+                            at=ctx.location.moved(path=(*path, "datasourceUid"), ref_id=ref or None))
         return
-    for ref, path, where in _datasource_refs(ctx):
+    for ref, where in _datasource_refs(ctx):
         resolved = ctx.resolve(ref)
         if resolved is not None and resolved.problem:
             yield Issue(resolved.problem, "reference an existing data source by uid, or a data-source variable",
-                        at=path, where=dict(where))
+                        at=where)
 
 
 @rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard")
@@ -348,13 +346,13 @@ def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
     Good:
         "datasource": {"type": "prometheus", "uid": "prometheus"}
     """
-    for ref, path, where in _datasource_refs(ctx):
+    for ref, where in _datasource_refs(ctx):
         if isinstance(ref, str):
             resolved = ctx.resolve(ref)
             if resolved is not None and resolved.legacy_name:
                 hint = f'{{"type": "{resolved.type}", "uid": "{resolved.uid}"}}' if resolved.uid else \
                     '{"type": ..., "uid": ...}'
-                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=path, where=dict(where))
+                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where)
 
 
 @rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel")
@@ -371,7 +369,7 @@ def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
     replacement = DEPRECATED_PANELS.get(ctx.type)
     if replacement:
         yield Issue(f"panel type {ctx.type!r} is deprecated (Angular, removed in Grafana 12)",
-                    f"use {replacement!r}", path=("type",))
+                    f"use {replacement!r}", at=ctx.location.child("type"))
 
 
 def _has_unit(panel: Mapping[str, Any]) -> bool:
@@ -413,7 +411,7 @@ def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
     if ctx.type in ("table", "table-old") and all(_label_table(t) for t in ctx.targets):
         return  # a table of labels (target_info, group by (...)) shows no numbers
     yield Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
-                "percentunit, or none)", path=("fieldConfig",) if "fieldConfig" in ctx.panel else None)
+                "percentunit, or none)", at=ctx.location.child("fieldConfig") if "fieldConfig" in ctx.panel else None)
 
 
 _SELECTED = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
@@ -469,25 +467,25 @@ def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
             item, path = ctx.data[ref]
             expr = item.get("model", {}).get("expr")
             if language == "logql" and isinstance(expr, str) and expr.strip():
-                issue = _logql_issue(expr, ALERT, frozenset())
+                issue = _logql_issue(expr, ALERT, frozenset(),
+                                     ctx.location.moved(path=(*path, "model", "expr"), ref_id=ref or None))
                 if issue is not None:
-                    yield Issue(issue.message, issue.fix, at=(*path, "model", "expr"), offset=issue.offset,
-                                where={"ref_id": ref or None})
+                    yield issue
         return
     if ctx.language != "logql":
         return
     expr = ctx.target.get("expr")
     if isinstance(expr, str) and expr.strip():
-        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars)
+        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"))
         if issue is not None:
             yield issue
 
 
-def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str]) -> Issue | None:
+def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location) -> Issue | None:
     expansion = expand(expr, mode, interval_vars)
     result = logql.check(expansion.text)
     if result.ok:
         return None
     offset = expansion.to_original(result.offset or 0)
     return Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
-                 "fix the query; check it in Grafana's Explore", path=("expr",), offset=offset)
+                 "fix the query; check it in Grafana's Explore", at=where.moved(offset=offset))

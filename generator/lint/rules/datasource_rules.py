@@ -81,10 +81,10 @@ def datasource_link_unresolved(ctx: DatasourceContext) -> Iterator[Issue]:
             if index.authoritative:
                 yield Issue(f"{what} links to data source {uid!r}, which does not exist "
                             f"(known: {', '.join(sorted(index.by_uid)) or 'none'})",
-                            "link to an existing data source uid", path=path)
+                            "link to an existing data source uid", at=ctx.location.child(*path))
         elif info.type not in types:
             yield Issue(f"{what} links to {uid!r}, a {info.type} data source; expected {' or '.join(types)}",
-                        "link to a data source of the right type", path=path)
+                        "link to a data source of the right type", at=ctx.location.child(*path))
 
 
 def _parsed(url: str) -> tuple[str, str, int | None, str] | None:
@@ -119,15 +119,15 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
         return
     for env in ctx.unresolved_envs:
         yield Issue(f"URL {ctx.body.get('url')} is not defined for environment {env} in grafana.yaml",
-                    f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", path=("url",))
+                    f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", at=ctx.location.child("url"))
     if not ctx.body.get("url") and ctx.body.get("type") in CHECKED_TYPES and not ctx.body.get("access") == "direct":
-        yield Issue("data source has no URL", "set url", path=())
+        yield Issue("data source has no URL", "set url")
     for env, url in sorted(ctx.urls.items()):
         if "${" in url or "$" in url and re.search(r"\$\w", url):
             continue  # an environment variable Grafana's provisioning expands
         if _parsed(url) is None:
             yield Issue(f"URL {url!r}{_where(env)} is not an absolute http(s) URL", "write http://host:port",
-                        path=("url",))
+                        at=ctx.location.child("url"))
 
 
 @rule("datasource-exposition-endpoint", "error", "A Prometheus data source must point at a query API, "
@@ -151,10 +151,11 @@ def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
         _, _, port, path = parsed
         if path.endswith("/metrics"):
             yield Issue(f"URL {url}{_where(env)} is a /metrics exposition endpoint, not a query API",
-                        "use the Prometheus/Mimir base URL (e.g. http://prometheus:9090)", path=("url",))
+                        "use the Prometheus/Mimir base URL (e.g. http://prometheus:9090)", at=ctx.location.child("url"))
         elif port in (8888, 8889):
             yield Issue(f"URL {url}{_where(env)} is {KNOWN_PORTS[port][1]}, which Prometheus scrapes; "
-                        "it has no query API", "point the data source at Prometheus or Mimir", path=("url",))
+                        "it has no query API", "point the data source at Prometheus or Mimir",
+                        at=ctx.location.child("url"))
 
 
 @rule("datasource-wrong-port", "warning", "Data sources must use their own service's port", "datasource")
@@ -181,7 +182,7 @@ def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
         right = next((p for p, (o, _) in KNOWN_PORTS.items() if o == ds_type), None)
         yield Issue(f"a {ds_type} data source at {url}{_where(env)}: port {parsed[2]} is {desc}",
                     f"use the {ds_type} port ({right})" if right else "use the service's query port",
-                    path=("url",))
+                    at=ctx.location.child("url"))
 
 
 @rule("datasource-port-conflict", "error", "Two data sources of different types cannot share a host and port",
@@ -218,8 +219,7 @@ def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
                     reported.add(key)
                     yield Issue(f"{ds_type} data source {item.body.get('uid')!r} and {other_type} data source "
                                 f"{other.body.get('uid')!r} both point at {host}:{port}{_where(env)}",
-                                "give each service its own address", at=(*item.path, "url"),
-                                where={"file": item.base.file, "line": item.base.line, "panel": item.base.panel})
+                                "give each service its own address", at=item.location.child("url"))
 
 
 @rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource")
@@ -240,4 +240,5 @@ def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
                 re.compile(regex)
             except re.error as exc:
                 yield Issue(f"derived field {field.get('name') or i}: regex {regex!r} does not compile: {exc}",
-                            "fix the regular expression", path=("jsonData", "derivedFields", i, "matcherRegex"))
+                            "fix the regular expression",
+                            at=ctx.location.child("jsonData", "derivedFields", i, "matcherRegex"))
