@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",
                "rules.promql_rules"}),
     ("engine", {"engine"}),
-    ("formats", {"formats"}),
+    ("formats", {"formats", "examples"}),
     ("command", {"command", ""}),  # "" is the package itself (its __init__ re-exports the API)
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}

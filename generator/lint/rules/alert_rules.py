@@ -22,7 +22,8 @@ def _is_recording(ctx: AlertRuleContext | PromRuleContext) -> bool:
     return "record" in ctx.rule and bool(ctx.rule.get("record"))
 
 
-@rule("alert-group-interval", "error", "Rule group intervals must be positive multiples of 10s", "alert-group")
+@rule("alert-group-interval", "error", "Rule group intervals must be positive multiples of 10s", "alert-group",
+      example="alert-group")
 def alert_group_interval(ctx: AlertGroupContext) -> Iterator[Issue]:
     """Grafana evaluates rules on a 10-second base tick; the provisioning API rejects a group
     interval that is not a positive multiple of it, and a missing interval.
@@ -48,15 +49,22 @@ def _refs(ctx: AlertRuleContext) -> set[str]:
     return set(ctx.data)
 
 
-@rule("alert-condition-unknown", "error", "An alert rule's condition must name one of its refIds", "alert-rule")
+@rule("alert-condition-unknown", "error", "An alert rule's condition must name one of its refIds", "alert-rule",
+      example="alert-rule")
 def alert_condition_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
     """Grafana evaluates the query or expression named by `condition`; when no `data` item
     has that refId the rule cannot be saved (or is never evaluated when provisioned).
 
     Bad:
-        "condition": "C", "data": [{"refId": "A", ...}, {"refId": "B", ...}]
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: B, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     Good:
-        "condition": "B", "data": [{"refId": "A", ...}, {"refId": "B", ...}]
+        condition: B
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: B, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     """
     if _is_recording(ctx):
         return
@@ -69,7 +77,8 @@ def alert_condition_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
                     at=ctx.location.child("condition"))
 
 
-@rule("alert-refid-duplicate", "error", "refIds must be unique within an alert rule", "alert-rule")
+@rule("alert-refid-duplicate", "error", "refIds must be unique within an alert rule", "alert-rule",
+      example="alert-rule")
 def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
     """Expressions and the condition refer to queries by refId; two items with one refId make
     the reference ambiguous and Grafana rejects the rule.
@@ -91,16 +100,23 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
         seen.add(ref)
 
 
-@rule("alert-expression-ref-unknown", "error", "Expressions must refer to existing refIds", "alert-rule")
+@rule("alert-expression-ref-unknown", "error", "Expressions must refer to existing refIds", "alert-rule",
+      example="alert-rule")
 def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
     """A reduce, resample or threshold expression reads the refId in `expression`; a math
     expression reads `$A` / `${A}`; classic conditions read `query.params[0]`. A reference to a
     refId that does not exist fails the evaluation.
 
     Bad:
-        {"refId": "C", "model": {"type": "threshold", "expression": "B"}} with no B
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: B}}
     Good:
-        {"refId": "C", "model": {"type": "threshold", "expression": "A"}} with a query A
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     """
     refs = _refs(ctx)
     for ref, (item, path) in ctx.data.items():
@@ -149,7 +165,7 @@ def output_kind(ctx: AlertRuleContext, ref: str, seen: frozenset[str] = frozense
 
 
 @rule("alert-condition-not-reduced", "error", "An alert condition must evaluate to numbers, not time series",
-      "alert-rule")
+      "alert-rule", example="alert-rule")
 def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
     """Grafana alerts on one number per series. A range query (or an instant query returning
     a range vector) yields time series; without a reduce expression between it and the
@@ -157,9 +173,16 @@ def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
     alerted on". An instant query needs no reduce; a range query is fine when a reduce follows.
 
     Bad:
-        A: range query → C: threshold(A > 1), condition C
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(rate(app_errors_total[5m]))", range: true}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     Good:
-        A: range query → B: reduce(last, A) → C: threshold(B > 1), condition C
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(rate(app_errors_total[5m]))", range: true}}
+          - {refId: B, datasourceUid: __expr__, model: {type: reduce, expression: A, reducer: last}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: B}}
     """
     if _is_recording(ctx):
         return
@@ -174,16 +197,16 @@ def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
 
 
 @rule("alert-for-shorter-than-interval", "warning", "The pending period should not be shorter than the interval",
-      "alert-rule")
+      "alert-rule", example="alert-rule")
 def alert_for_shorter_than_interval(ctx: AlertRuleContext) -> Iterator[Issue]:
     """A rule is evaluated once per group interval, so a pending period (`for`) shorter than
     the interval behaves like the interval itself; the number misleads readers about how
     long a condition must hold. 0 (fire at once) is fine.
 
     Bad:
-        group interval 60, "for": "30s"
+        {"for": "30s"}
     Good:
-        group interval 60, "for": "2m"
+        {"for": "2m"}
     """
     raw = ctx.rule.get("for")
     if raw in (None, "") or ctx.interval_s in (None, 0) or _is_recording(ctx):
@@ -196,15 +219,16 @@ def alert_for_shorter_than_interval(ctx: AlertRuleContext) -> Iterator[Issue]:
                     f"use 0s or at least {format_seconds(ctx.interval_s or 0)}", at=ctx.location.child("for"))
 
 
-@rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule")
+@rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule",
+      example="alert-rule")
 def alert_state_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
     """The provisioning API accepts noDataState in NoData, Alerting, OK, KeepLast and
     execErrState in Error, Alerting, OK, KeepLast; anything else is rejected.
 
     Bad:
-        "noDataState": "no_data", "execErrState": "Ok"
+        {"noDataState": "no_data", "execErrState": "Ok"}
     Good:
-        "noDataState": "NoData", "execErrState": "Error"
+        {"noDataState": "NoData", "execErrState": "Error"}
     """
     if _is_recording(ctx):
         return
@@ -225,7 +249,7 @@ def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
 
 
 @rule("alert-missing-label", "warning", "Alert rules need the labels routing relies on (severity)",
-      ("alert-rule", "prom-rule"))
+      ("alert-rule", "prom-rule"), example="alert-rule")
 def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """Notification policies route on labels; an alert without `severity` falls through to the
     default route and pages the wrong people (or nobody). The required labels are set in
@@ -244,7 +268,8 @@ def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Iss
             yield Issue(f"alert has no {name} label", f"add labels.{name}")
 
 
-@rule("alert-missing-annotation", "warning", "Alert rules need a summary annotation", ("alert-rule", "prom-rule"))
+@rule("alert-missing-annotation", "warning", "Alert rules need a summary annotation", ("alert-rule", "prom-rule"),
+      example="alert-rule")
 def alert_missing_annotation(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """The summary is the line a notification shows; without it the receiver sees only the
     rule name. Required annotations are set in `lint.alerts.required_annotations`
@@ -277,16 +302,16 @@ def _variables(ctx: AlertRuleContext | PromRuleContext) -> frozenset[str]:
 
 
 @rule("alert-template-invalid", "error", "Annotation and label templates must be valid Go templates",
-      ("alert-rule", "prom-rule"))
+      ("alert-rule", "prom-rule"), example="alert-rule")
 def alert_template_invalid(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """Annotations and labels are Go text/templates rendered when the alert fires; an
     unclosed `{{`, an unknown function or an undefined variable turns the notification into
     a template error at the worst moment.
 
     Bad:
-        summary: "{{ $labels.job is down ({{ humanise $value }})"
+        annotations: {summary: "{{ $labels.job is down ({{ humanise $value }})"}
     Good:
-        summary: "{{ $labels.job }} is down ({{ humanize $value }})"
+        annotations: {summary: "{{ $labels.job }} is down ({{ humanize $value }})"}
     """
     for section, key, text in _templates(ctx):
         result = gotemplate.check(text, variables=_variables(ctx))
@@ -295,15 +320,16 @@ def alert_template_invalid(ctx: AlertRuleContext | PromRuleContext) -> Iterator[
                         at=ctx.location.child(section, key, offset=result.offset))
 
 
-@rule("alert-template-refid", "error", "$values in templates must name refIds of the rule", "alert-rule")
+@rule("alert-template-refid", "error", "$values in templates must name refIds of the rule", "alert-rule",
+      example="alert-rule")
 def alert_template_refid(ctx: AlertRuleContext) -> Iterator[Issue]:
     """`{{ $values.B.Value }}` reads the result of refId B; when B does not exist the
     annotation renders `<no value>` (or fails), and the reader loses the number.
 
     Bad:
-        summary: "queue at {{ $values.B.Value }}" in a rule with refIds A and C
+        annotations: {summary: "queue at {{ $values.D.Value }}"}    # refIds are A, B and C
     Good:
-        summary: "queue at {{ $values.C.Value }}"
+        annotations: {summary: "queue at {{ $values.B.Value }}"}
     """
     refs = _refs(ctx)
     for section, key, text in _templates(ctx):
@@ -331,20 +357,23 @@ def _rule_labels(ctx: AlertRuleContext | PromRuleContext) -> Labels | None:
 
 
 @rule("alert-template-label-dropped", "warning", "$labels in templates must name labels the query keeps",
-      ("alert-rule", "prom-rule"))
+      ("alert-rule", "prom-rule"), example="prom-rule")
 def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """`{{ $labels.instance }}` renders empty when the query aggregated `instance` away
     (`sum by (job) (...)`), so the notification loses the one detail the reader needs.
 
     Bad:
-        expr: sum by (job) (rate(errors_total[5m])) > 1      summary: "{{ $labels.instance }} fails"
+        expr: sum by (job) (rate(otelcol_receiver_refused_spans_total[5m])) > 1
+        annotations: {summary: "{{ $labels.instance }} refuses spans"}
     Good:
-        expr: sum by (job, instance) (rate(errors_total[5m])) > 1      summary: "{{ $labels.instance }} fails"
+        expr: sum by (job, instance) (rate(otelcol_receiver_refused_spans_total[5m])) > 1
+        annotations: {summary: "{{ $labels.instance }} refuses spans"}
     """
     labels = _rule_labels(ctx)
     if labels is None:
         return
-    own = ctx.rule.get("labels") if isinstance(ctx.rule.get("labels"), dict) else {}
+    labels_set = ctx.rule.get("labels")
+    own = labels_set if isinstance(labels_set, dict) else {}
     for section, key, text in _templates(ctx):
         result = gotemplate.check(text, variables=_variables(ctx))
         for name, offset in result.labels:
@@ -357,7 +386,7 @@ def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Ite
 
 
 @rule("prom-rule-invalid", "error", "Prometheus rules need a valid name, an expr and valid durations",
-      "prom-rule")
+      "prom-rule", example="prom-rules")
 def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
     """Prometheus refuses to load a rule file with a rule that is both or neither alerting and
     recording, has no expression, records into an invalid metric name, or has a `for` that

@@ -141,7 +141,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
             names.add(row["repeat"])
     per_variable: dict[str, set[str]] = {}
     for name, var in ctx.variables.items():
-        found = set()
+        found: set[str] = set()
         for text, _ in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
             found.update(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(text))
         per_variable[name] = found
@@ -149,21 +149,21 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     return ctx.referenced_names
 
 
-@rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard")
+@rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard", example="dashboard")
 def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
     """Without a uid Grafana invents one on import: links and bookmarks break on every
     re-import, provisioning creates duplicates, and `gac sync` cannot match the dashboard.
 
     Bad:
-        {"title": "Collector", "panels": [...]}
+        {"uid": null, "title": "Collector"}
     Good:
-        {"uid": "otel-collector", "title": "Collector", "panels": [...]}
+        {"uid": "otel-collector", "title": "Collector"}
     """
     if not ctx.uid:
         yield Issue("dashboard has no uid", "set a short, stable uid (letters, digits, - and _)")
 
 
-@rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard")
+@rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard", example="dashboard")
 def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
     """Grafana addresses panels by id (`viewPanel=`, panel links, library panels, alert
     annotations); two panels with one id make those open the wrong panel.
@@ -199,16 +199,20 @@ def _rect(panel: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
     return (x, y, w, h) if w > 0 and h > 0 else None
 
 
-@rule("panel-grid-overlap", "warning", "Panels must not overlap on the grid", "dashboard")
+@rule("panel-grid-overlap", "warning", "Panels must not overlap on the grid", "dashboard", example="dashboard")
 def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
     """Overlapping `gridPos` rectangles hide one panel under another; Grafana moves panels on
     load to resolve it, so the saved layout and the shown layout differ and every save makes
     a diff. Panels inside a collapsed row are compared with each other.
 
     Bad:
-        {"gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}
+        panels:
+          - {"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}
+          - {"id": 2, "gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}
     Good:
-        {"gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}
+        panels:
+          - {"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}
+          - {"id": 2, "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}
     """
     layers: dict[int, list[PanelContext]] = {}
     for panel in ctx.panels:
@@ -232,7 +236,8 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
             placed.append((rect, panel))
 
 
-@rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard")
+@rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard",
+      example="dashboard")
 def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
     """Grafana leaves an undefined `$name` in the query as it is, so Prometheus or Loki gets a
     literal `$name` and fails, or a regex silently matches nothing. Built-ins (`$__interval`,
@@ -240,9 +245,12 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
     and `__inputs` placeholders of exported dashboards are defined.
 
     Bad:
-        "expr": "up{job=\"$job\"}"  with no variable named job
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     Good:
-        "templating": {"list": [{"name": "job", "type": "query", ...}]}
+        templating: {list: [{name: job, type: custom, query: otelcol}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     """
     defined = set(ctx.variables) | set(ctx.inputs)
     outside, per_variable = _referenced_names(ctx)
@@ -258,16 +266,20 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
                     "or fix the reference", at=_location(ctx, path, offset))
 
 
-@rule("template-variable-unused", "warning", "Template variables should be used", "dashboard")
+@rule("template-variable-unused", "warning", "Template variables should be used", "dashboard", example="dashboard")
 def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     """A variable nothing refers to still runs its query on every load and shows a drop-down
     that changes nothing, which misleads readers. A use in a query, another variable, a
     title, a link or a panel repeat counts; ad hoc filters apply implicitly and always count.
 
     Bad:
-        variables job and instance, queries only use $job
+        templating: {list: [{name: job, type: custom, query: otelcol}, {name: instance, type: custom, query: a}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     Good:
-        every variable appears in a query, title, link, repeat or another variable
+        templating: {list: [{name: job, type: custom, query: otelcol}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     """
     outside, per_variable = _referenced_names(ctx)
     used = set(outside)
@@ -299,7 +311,8 @@ def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, Location]]:
                 yield t.target.get("datasource"), t.location.child("datasource")
 
 
-@rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"))
+@rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"),
+      example="panel")
 def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Iterator[Issue]:
     """A panel, target, variable, annotation or alert query whose data source does not exist
     shows "Data source not found" (or the alert goes to its error state). References resolve
@@ -335,7 +348,8 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
                         at=where)
 
 
-@rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard")
+@rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard",
+      example="panel")
 def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
     """Before Grafana 8.3 panels named their data source by its display name. Grafana still
     migrates such strings by looking the name up, so a renamed data source, or another
@@ -355,7 +369,7 @@ def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
                 yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where)
 
 
-@rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel")
+@rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel", example="panel")
 def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
     """`graph`, `singlestat`, `table-old` and the old Angular plugins are removed from Grafana
     12 (Angular support ended); Grafana migrates some on load, so what is saved and what is
@@ -393,7 +407,7 @@ def _has_unit(panel: Mapping[str, Any]) -> bool:
     return False
 
 
-@rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel")
+@rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel", example="panel")
 def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
     """A number without a unit is ambiguous: 0.25 of what? seconds, ratio, requests per
     second? Setting the unit also lets Grafana scale it (250 ms, 1.2 MB/s). Applies to
@@ -434,7 +448,7 @@ def _logql_metric(target: TargetContext) -> bool:
     return isinstance(expr, str) and ("_over_time(" in expr or "rate(" in expr)
 
 
-@rule("panel-no-targets", "warning", "Data panels need at least one query", "panel")
+@rule("panel-no-targets", "warning", "Data panels need at least one query", "panel", example="panel")
 def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
     """A data panel without queries renders "No data" forever; it is usually a leftover of an
     edit. Library panels keep their queries elsewhere and are skipped.
@@ -450,7 +464,8 @@ def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
         yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
 
 
-@rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"))
+@rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"),
+      example="logql")
 def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
     """Loki rejects a query without a stream selector, with a selector that can match the
     empty string only, with unquoted values, malformed line filters or parser stages, a range

@@ -63,16 +63,18 @@ def _links(body: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...], str,
 
 
 @rule("datasource-link-unresolved", "error", "Links between data sources must resolve to the right type",
-      "datasource")
+      "datasource", example="datasource")
 def datasource_link_unresolved(ctx: DatasourceContext) -> Iterator[Issue]:
     """Loki's derived fields open traces in Tempo; Tempo links to logs (Loki), metrics and the
     service map (Prometheus); Prometheus exemplars open traces. A link to a uid that does not
     exist, or to a data source of the wrong type, leaves a dead button in Explore.
 
     Bad:
-        Loki jsonData.derivedFields[0].datasourceUid: "tempo-prod"   (no such data source)
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "datasourceUid": "tempo-prod"}]}}
     Good:
-        Loki jsonData.derivedFields[0].datasourceUid: "tempo"
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "datasourceUid": "tempo"}]}}
     """
     index = ctx.env.index
     for uid, types, what, path in _links(ctx.body):
@@ -104,7 +106,8 @@ def _where(env: str) -> str:
     return f" in environment {env}" if env else ""
 
 
-@rule("datasource-url-invalid", "error", "Data source URLs must be absolute http(s) URLs", "datasource")
+@rule("datasource-url-invalid", "error", "Data source URLs must be absolute http(s) URLs", "datasource",
+      example="datasource")
 def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     """Grafana's proxy needs a scheme and a host; `prometheus:9090` or a bare path fails every
     query with a "bad gateway" that says nothing about the cause. A placeholder that an
@@ -131,16 +134,16 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
 
 
 @rule("datasource-exposition-endpoint", "error", "A Prometheus data source must point at a query API, "
-      "not a /metrics endpoint", "datasource")
+      "not a /metrics endpoint", "datasource", example="datasource")
 def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
     """Grafana's Prometheus data source calls `/api/v1/query_range`; the collector's :8889
     (prometheus exporter) and :8888 (own telemetry) only serve `/metrics` for Prometheus to
     scrape. Point the data source at Prometheus or Mimir, which scrape those endpoints.
 
     Bad:
-        "type": "prometheus", "url": "http://otel-collector:8889"
+        {"type": "prometheus", "url": "http://otel-collector:8889"}
     Good:
-        "type": "prometheus", "url": "http://prometheus:9090"
+        {"type": "prometheus", "url": "http://prometheus:9090"}
     """
     if ctx.body.get("type") != "prometheus":
         return
@@ -158,16 +161,17 @@ def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
                         at=ctx.location.child("url"))
 
 
-@rule("datasource-wrong-port", "warning", "Data sources must use their own service's port", "datasource")
+@rule("datasource-wrong-port", "warning", "Data sources must use their own service's port", "datasource",
+      example="datasource")
 def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
     """Loki listens on 3100, Tempo on 3200, Prometheus on 9090; 4317/4318 are OTLP ingestion.
     A Tempo data source at :3100 talks to Loki and every trace lookup fails with a confusing
     404. Only the stack's well-known ports are judged.
 
     Bad:
-        "type": "tempo", "url": "http://tempo:3100"
+        {"uid": "tempo", "type": "tempo", "url": "http://tempo:3100"}
     Good:
-        "type": "tempo", "url": "http://tempo:3200"
+        {"uid": "tempo", "type": "tempo", "url": "http://tempo:3200"}
     """
     ds_type = ctx.body.get("type")
     if ds_type not in CHECKED_TYPES:
@@ -186,16 +190,18 @@ def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
 
 
 @rule("datasource-port-conflict", "error", "Two data sources of different types cannot share a host and port",
-      "datasources")
+      "datasources", example="datasources")
 def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
     """One host:port serves one API. A Loki and a Tempo data source on the same address mean
     one of them is misconfigured (typically a copy-pasted URL). Different path prefixes
     behind one gateway (`/loki`, `/prometheus`) are fine.
 
     Bad:
-        loki → http://lgtm:3100, tempo → http://lgtm:3100
+        - {"uid": "loki", "url": "http://lgtm:3100"}
+        - {"uid": "tempo", "url": "http://lgtm:3100"}
     Good:
-        loki → http://lgtm:3100, tempo → http://lgtm:3200
+        - {"uid": "loki", "url": "http://lgtm:3100"}
+        - {"uid": "tempo", "url": "http://lgtm:3200"}
     """
     envs = sorted({e for item in ctx.items for e in item.urls} - {""}) or [""]
     reported: set[tuple[str, str]] = set()
@@ -222,15 +228,18 @@ def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
                                 "give each service its own address", at=item.location.child("url"))
 
 
-@rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource")
+@rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource",
+      example="datasource")
 def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
     """A derived field extracts a value (a trace id) from each log line with `matcherRegex`;
     an invalid regex silently removes the link from every log line.
 
     Bad:
-        "matcherRegex": "trace_id=(\\w+"
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "matcherRegex": "trace_id=([0-9a-f]+"}]}}
     Good:
-        "matcherRegex": "trace_id=(\\w+)"
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "matcherRegex": "trace_id=([0-9a-f]+)"}]}}
     """
     data = ctx.body.get("jsonData")
     for i, field in enumerate((data or {}).get("derivedFields") or [] if isinstance(data, dict) else []):

@@ -135,7 +135,7 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
     --prometheus-url to decide with the metric's `# TYPE`.
 
     Bad:
-        rate(kubelet_evictions[5m])          (type unknown)
+        rate(kubelet_evictions[5m])
     Good:
         rate(kubelet_evictions_total[5m])
     """
@@ -236,16 +236,16 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
                     at=ctx.at(offset if offset >= 0 else None))
 
 
-@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query")
+@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query", example="target")
 def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
     """`{{label}}` in a legend is replaced by the series' label value; when the query aggregates
     the label away (`sum by (job)` and `{{instance}}`), every series shows the same empty
     legend and the lines cannot be told apart.
 
     Bad:
-        expr: sum by (job) (rate(x_total[5m]))    legendFormat: {{instance}}
+        {"expr": "sum by (job) (rate(otelcol_exporter_sent_spans_total[5m]))", "legendFormat": "{{instance}}"}
     Good:
-        expr: sum by (job, instance) (rate(x_total[5m]))    legendFormat: {{instance}}
+        {"expr": "sum by (job, instance) (rate(otelcol_exporter_sent_spans_total[5m]))", "legendFormat": "{{instance}}"}
     """
     if not ctx.legend or "{{" not in ctx.legend or not ctx.analysis.ok:
         return
