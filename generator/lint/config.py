@@ -20,7 +20,9 @@ Shape (every key optional):
         - {rule: panel-unit-missing, dashboard: legacy-overview}
 
 Unknown keys and unknown rule ids are configuration errors (exit 2): a typo must not
-silently switch a rule back on in CI.
+silently switch a rule back on in CI. Keys are checked here; rule ids are checked by the
+engine (`LintConfig.check_rule_ids`), the one place where the registry is known to be complete, so this
+module does not depend on the rules.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import difflib
 import fnmatch
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..config import DeclaredDatasource, declared_datasources
 from ..errors import ConfigError
@@ -69,14 +71,13 @@ class LintConfig:
     required_labels: tuple[str, ...] = ("severity",)
     required_annotations: tuple[str, ...] = ("summary",)
     ignore: tuple[IgnoreEntry, ...] = ()
+    #: every rule id the `rules:` mapping names, checked against the registry by the engine
+    rule_ids: frozenset[str] = frozenset()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, base_dir: Path | None = None) -> "LintConfig":
         """Validate and build from grafana.yaml's `lint:` mapping; relative paths are taken
         from `base_dir` (the directory of grafana.yaml)."""
-        from .registry import RULES
-        from . import rules as _load_rules  # noqa: F401  (registers every rule)
-
         data = dict(data or {})
         unknown = set(data) - _TOP_KEYS
         if unknown:
@@ -84,11 +85,8 @@ class LintConfig:
                               f"(known: {', '.join(sorted(_TOP_KEYS))})")
         disabled: set[str] = set()
         severities: dict[str, str] = {}
-        for rule_id, setting in _mapping(data.get("rules"), "lint.rules").items():
-            if rule_id not in RULES:
-                close = difflib.get_close_matches(rule_id, RULES, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
-                raise ConfigError(f"lint.rules: unknown rule {rule_id!r}{hint}")
+        rules = _mapping(data.get("rules"), "lint.rules")
+        for rule_id, setting in rules.items():
             enabled, severity = _rule_setting(rule_id, setting)
             if not enabled:
                 disabled.add(rule_id)
@@ -113,7 +111,17 @@ class LintConfig:
             required_labels=tuple(alerts.get("required_labels", ("severity",)) or ()),
             required_annotations=tuple(alerts.get("required_annotations", ("summary",)) or ()),
             ignore=tuple(_ignore(data.get("ignore"))),
+            rule_ids=frozenset(rules),
         )
+
+    def check_rule_ids(self, known: Iterable[str]) -> None:
+        """Raise ConfigError for a rule id that is not in `known` (the complete registry),
+        suggesting the closest known id: a typo must not leave a rule switched on."""
+        ids = sorted(known)
+        for rule_id in sorted(self.rule_ids - set(ids)):
+            close = difflib.get_close_matches(rule_id, ids, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
+            raise ConfigError(f"lint.rules: unknown rule {rule_id!r}{hint}")
 
     def severity_of(self, rule_id: str, default: str) -> str | None:
         """The effective severity, or None when the rule is disabled."""

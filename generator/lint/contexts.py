@@ -1,9 +1,8 @@
 """What a rule gets to look at: one object, with everything around it already resolved.
 
 Contexts are built by the engine (engine.py) and handed to the rules of their scope. They
-carry the JSON path of the object inside its document, so a finding can be located in the
-file afterwards, and a `base` finding with the location fields (file, dashboard, panel,
-refId, ...) that the engine completes with the rule's message.
+carry the `Location` of their object (file, JSON path inside the document, names of the
+dashboard, panel, refId, ...): a rule's issue points there unless it derives another one.
 """
 
 from __future__ import annotations
@@ -14,9 +13,19 @@ from typing import Any, Mapping
 from .catalog import Catalog
 from .config import LintConfig
 from ..datasource_index import DatasourceIndex, Resolved, resolve
-from .finding import Finding, Loc
+from .finding import Location
 from .promql_analysis import Analysis
 from .promql_expand import Expansion
+
+
+class _Located:
+    """A context's JSON path is its location's: rules read `ctx.path` for short."""
+
+    location: Location
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return self.location.path
 
 
 @dataclass
@@ -29,11 +38,10 @@ class Env:
 
 
 @dataclass
-class DashboardContext:
+class DashboardContext(_Located):
     env: Env
     dashboard: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     variables: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     variable_paths: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     ds_variables: dict[str, str | None] = field(default_factory=dict)
@@ -61,11 +69,10 @@ class DashboardContext:
 
 
 @dataclass
-class PanelContext:
+class PanelContext(_Located):
     dash: DashboardContext
     panel: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     title: str | None = None
     id: int | None = None
     row: Mapping[str, Any] | None = None
@@ -80,22 +87,20 @@ class PanelContext:
 
 
 @dataclass
-class TargetContext:
+class TargetContext(_Located):
     panel: PanelContext
     target: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     ds: Resolved
     language: str | None        # promql | logql | traceql | None
     ref_id: str | None = None
 
 
 @dataclass
-class VariableContext:
+class VariableContext(_Located):
     dash: DashboardContext
     variable: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
 
     @property
     def name(self) -> str:
@@ -107,7 +112,7 @@ class VariableContext:
 
 
 @dataclass
-class QueryContext:
+class QueryContext(_Located):
     """One PromQL expression, wherever it came from."""
 
     env: Env
@@ -115,21 +120,28 @@ class QueryContext:
     expansion: Expansion
     analysis: Analysis
     usage: str                   # panel | variable | alert | alerting-rule | recording-rule | datasource
-    path: tuple[Any, ...]        # JSON path of the string holding the query
-    base: Loc
+    location: Location           # the string holding the query
     text_offset: int = 0         # where `text` starts inside that string (variable queries)
     range_query: bool = False    # Grafana runs it as a range query (panels)
-    legend: str | None = None
-    legend_path: tuple[Any, ...] | None = None
+    legend: str | None = None    # the target's legendFormat, next to the query
     dash: DashboardContext | None = None
+
+    def at(self, offset: int | None) -> Location:
+        """A character of the query as written (`offset` into `text`), in its string."""
+        if offset is None:
+            return self.location
+        return self.location.moved(offset=self.text_offset + offset)
+
+    def legend_at(self, offset: int) -> Location:
+        """A character of the legendFormat next to the query."""
+        return self.location.sibling("legendFormat", offset)
 
 
 @dataclass
-class AlertRuleContext:
+class AlertRuleContext(_Located):
     env: Env
     rule: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     group: Mapping[str, Any]
     interval_s: int | None
     #: refId → (data item, its path)
@@ -142,32 +154,29 @@ class AlertRuleContext:
 
 
 @dataclass
-class AlertGroupContext:
+class AlertGroupContext(_Located):
     env: Env
     group: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     interval_s: int | None
     interval_raw: Any
     provisioning_file: bool = False
 
 
 @dataclass
-class PromRuleContext:
+class PromRuleContext(_Located):
     env: Env
     rule: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     group: Mapping[str, Any]
     analysis: Analysis | None = None
 
 
 @dataclass
-class DatasourceContext:
+class DatasourceContext(_Located):
     env: Env
     body: Mapping[str, Any]
-    path: tuple[Any, ...]
-    base: Loc
+    location: Location
     #: environment name → resolved URL (placeholders substituted); "" key for a literal URL
     urls: dict[str, str] = field(default_factory=dict)
     #: environments in which the URL placeholder cannot be resolved
@@ -175,9 +184,8 @@ class DatasourceContext:
 
 
 @dataclass
-class DatasourceSetContext:
+class DatasourceSetContext(_Located):
     env: Env
     items: list[DatasourceContext]
     environments: Mapping[str, Any]
-    base: Loc = field(default_factory=lambda: Loc(Finding("", "")))
-    path: tuple[Any, ...] = ()
+    location: Location = Location()

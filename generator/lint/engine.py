@@ -13,25 +13,25 @@ import re
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..resource import Resource
-from . import rules as _rules  # noqa: F401  (registers every rule)
+from . import rules as _rules  # noqa: F401  (registers every rule: the registry is complete from here on)
 from .alert_model import group_interval, group_title, is_expression, is_range_query
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
 from .contexts import (AlertGroupContext, AlertRuleContext, DashboardContext, DatasourceContext,
                        DatasourceSetContext, Env, PanelContext, PromRuleContext, QueryContext, TargetContext,
                        VariableContext)
-from .dashboard_model import (iter_panels, iter_targets, panel_id, panel_title, unwrap, variable_query_text,
+from .dashboard_model import (PanelRef, iter_panels, iter_targets, panel_id, panel_title, unwrap, variable_query_text,
                               variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
-from .finding import Finding, Loc, sort_findings
+from .finding import Finding, Location, sort_findings
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze
 from .promql_errors import line_col
 from .promql_expand import ALERT, GRAFANA, NONE, expand
-from .registry import SCOPES, Issue, Rule, rules_in_scope
+from .registry import RULES, SCOPES, Issue, Rule, rules_in_scope
 
 _LOGQL_HINT = re.compile(r"^\s*(\{|[a-z_]+\s*\(\s*\{|[a-z_]+\s*(by|without)\s*\([^)]*\)\s*\(\s*[a-z_]+\s*\(\s*\{)"
                          r"|\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|unwrap)\b")
@@ -52,8 +52,9 @@ class Engine:
     def __init__(self, env: Env):
         self.env = env
         self.findings: list[Finding] = []
-        #: query rules' issues by everything they depend on: dashboards repeat query shapes
-        self._query_issues: dict[tuple[Any, ...], list[tuple[Rule, str, Issue]]] = {}
+        #: query rules' issues by everything they depend on (dashboards repeat query shapes), with
+        #: where the query they were found on sat (its string's path, its offset in that string)
+        self._query_issues: dict[tuple[Any, ...], tuple[tuple[Any, ...], int, list[tuple[Rule, str, Issue]]]] = {}
         self.active: dict[str, list[tuple[Rule, str]]] = {}
         for scope in SCOPES:
             active = []
@@ -62,6 +63,9 @@ class Engine:
                 if severity is not None:
                     active.append((r, severity))
             self.active[scope] = active
+        default = env.index.default
+        #: what a target or annotation without a data source of its own queries
+        self.dash_default = Resolved(default.type, default.uid, inherited=True) if default else None
 
     # -- running rules --------------------------------------------------------------------
     def run(self, scope: str, ctx: Any) -> None:
@@ -84,49 +88,60 @@ class Engine:
         return out or _NO_ISSUES
 
     def finding(self, rule: Rule, severity: str, ctx: Any, issue: Issue) -> Finding:
-        offset = issue.offset
+        at = issue.at or ctx.location
         message = issue.message
-        if issue.at is not None:
-            path = issue.at  # the offset, if any, is into the text at that path
-        elif issue.sibling is not None:
-            path = (*ctx.path[:-1], issue.sibling)  # the offset, if any, is into the sibling's text
-        else:
-            path = ctx.path if issue.path is None else (*ctx.path, *issue.path)
-            if offset is not None and isinstance(ctx, QueryContext):
-                line, col = line_col(ctx.text, offset)
-                message = f"{message} (query line {line}, column {col})" if "\n" in ctx.text else \
-                    f"{message} (at column {col} of the query)"
-                offset += ctx.text_offset
-        return replace(ctx.base.finding, rule=rule.id, severity=severity, message=message, fix=issue.fix,
-                       path=path, offset=offset, **(issue.where or {}))
+        if isinstance(ctx, QueryContext) and at.offset is not None and at.path == ctx.location.path:
+            # a character of the query: say where in the query, for editors that show no column
+            line, col = line_col(ctx.text, at.offset - ctx.text_offset)
+            message = f"{message} (query line {line}, column {col})" if "\n" in ctx.text else \
+                f"{message} (at column {col} of the query)"
+        return at.finding(rule.id, severity, message, issue.fix)
 
     # -- queries --------------------------------------------------------------------------
-    def promql(self, text: str, usage: str, path: tuple[Any, ...], base: Loc, *, mode: str = GRAFANA,
+    def promql(self, text: str, usage: str, location: Location, *, mode: str = GRAFANA,
                interval_vars: frozenset[str] = frozenset(), text_offset: int = 0, range_query: bool = False,
-               legend: str | None = None, legend_path: tuple[Any, ...] | None = None,
-               dash: DashboardContext | None = None) -> QueryContext:
+               legend: str | None = None, dash: DashboardContext | None = None) -> QueryContext:
         expansion = expand(text, mode, interval_vars)
-        ctx = QueryContext(self.env, text, expansion, analyze(expansion.text), usage, path, base, text_offset,
-                           range_query, legend, legend_path, dash)
+        ctx = QueryContext(self.env, text, expansion, analyze(expansion.text), usage, location, text_offset,
+                           range_query, legend, dash)
         # query rules depend only on the query and how it is run, never on where it sits
         key = (text, mode, interval_vars, usage, range_query, legend)
-        issues = self._query_issues.get(key)
-        if issues is None:
+        cached = self._query_issues.get(key)
+        if cached is None:
             if len(self._query_issues) > 20_000:
                 self._query_issues.clear()
-            issues = self._query_issues[key] = self.check("query", ctx)
+            cached = self._query_issues[key] = (location.path, text_offset, self.check("query", ctx))
+        found_path, found_offset, issues = cached
         for rule, severity, issue in issues:
+            if issue.at is not None and (found_path, found_offset) != (location.path, text_offset):
+                issue = replace(issue, at=_moved(issue.at, found_path, found_offset, ctx))
             self.findings.append(self.finding(rule, severity, ctx, issue))
         return ctx
 
     # -- dashboards -----------------------------------------------------------------------
-    def dashboard(self, doc: Mapping[str, Any], base: Loc, path: tuple[Any, ...] = ()) -> None:
+    def dashboard(self, doc: Mapping[str, Any], location: Location) -> None:
+        ctx = self.dashboard_context(doc, location)
+        for name, var in ctx.variables.items():
+            vctx = VariableContext(ctx, var, ctx.location.moved(path=ctx.variable_paths[name]))
+            self.run("variable", vctx)
+            self.variable_query(ctx, vctx)
+        for ref in iter_panels(ctx.dashboard, ctx.path):
+            self.panel(ctx, ref)
+        self.annotations(ctx)
+        self.run("dashboard", ctx)
+        # panels and targets point back at their dashboard: break the cycle so the dashboard's
+        # objects are freed by reference counting as soon as the next one is read
+        for pctx in ctx.panels:
+            pctx.targets.clear()
+        ctx.panels.clear()
+
+    def dashboard_context(self, doc: Mapping[str, Any], location: Location) -> DashboardContext:
+        """The dashboard (unwrapped from an API envelope) with its variables and inputs indexed."""
         dash, inner = unwrap(doc)
-        path = (*path, *inner)
+        path = (*location.path, *inner)
         uid = dash.get("uid")
         uid = str(uid) if uid not in (None, "") else None
-        base = base.at(dashboard=uid)
-        ctx = DashboardContext(self.env, dash, path, base, uid=uid)
+        ctx = DashboardContext(self.env, dash, location.moved(path=path, dashboard=uid), uid=uid)
         for var, i in variables(dash):
             name = str(var.get("name") or "")
             if not name:
@@ -140,63 +155,56 @@ class Engine:
             if isinstance(item, dict) and item.get("name"):
                 ctx.inputs[str(item["name"])] = str(item.get("pluginId") or "") or None  # type: ignore[assignment]
         ctx.interval_vars = frozenset(n for n, v in ctx.variables.items() if v.get("type") == "interval")
-        default = self.env.index.default
-        dash_default = Resolved(default.type, default.uid, inherited=True) if default else None
+        return ctx
 
-        for name, var in ctx.variables.items():
-            vpath = ctx.variable_paths[name]
-            vctx = VariableContext(ctx, var, vpath, base)
-            self.run("variable", vctx)
-            self.variable_query(ctx, var, vpath, base)
+    def panel(self, ctx: DashboardContext, ref: PanelRef) -> None:
+        panel = ref.panel
+        title, pid = panel_title(panel), panel_id(panel)
+        location = ctx.location.moved(path=ref.path, panel=title, panel_id=pid)
+        pctx = PanelContext(ctx, panel, location, title, pid, ref.row, ref.collapsed, ref.legacy_row,
+                            ctx.resolve(panel.get("datasource")))
+        ctx.panels.append(pctx)
+        for target, tpath in iter_targets(panel, ref.path):
+            self.target(pctx, target, tpath)
+        self.run("panel", pctx)
 
-        for ref in iter_panels(dash, path):
-            panel = ref.panel
-            title, pid = panel_title(panel), panel_id(panel)
-            pbase = base.at(panel=title, panel_id=pid)
-            pctx = PanelContext(ctx, panel, ref.path, pbase, title, pid, ref.row, ref.collapsed, ref.legacy_row,
-                                ctx.resolve(panel.get("datasource")))
-            ctx.panels.append(pctx)
-            for target, tpath in iter_targets(panel, ref.path):
-                ref_id = target.get("refId")
-                ref_id = str(ref_id) if ref_id not in (None, "") else None
-                tbase = pbase.at(ref_id=ref_id)
-                ds = ctx.resolve(target.get("datasource"))
-                if ds is None or (ds.is_mixed and pctx.ds is not None):
-                    ds = pctx.ds if pctx.ds is not None and not pctx.ds.is_mixed else dash_default
-                ds = ds or Resolved(None, inherited=True)
-                tctx = TargetContext(pctx, target, tpath, tbase, ds, _language(ds.type, target), ref_id)
-                pctx.targets.append(tctx)
-                self.run("target", tctx)
-                expr = target.get("expr")
-                if tctx.language == "promql" and isinstance(expr, str) and expr.strip():
-                    legend = target.get("legendFormat")
-                    self.promql(expr, "panel", (*tpath, "expr"), tbase, interval_vars=ctx.interval_vars,
-                                range_query=is_range_query(target),
-                                legend=legend if isinstance(legend, str) else None,
-                                legend_path=(*tpath, "legendFormat"), dash=ctx)
-            self.run("panel", pctx)
+    def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...]) -> None:
+        ctx = pctx.dash
+        ref_id = target.get("refId")
+        ref_id = str(ref_id) if ref_id not in (None, "") else None
+        ds = ctx.resolve(target.get("datasource"))
+        if ds is None or (ds.is_mixed and pctx.ds is not None):
+            ds = pctx.ds if pctx.ds is not None and not pctx.ds.is_mixed else self.dash_default
+        ds = ds or Resolved(None, inherited=True)
+        tctx = TargetContext(pctx, target, pctx.location.moved(path=path, ref_id=ref_id), ds,
+                             _language(ds.type, target), ref_id)
+        pctx.targets.append(tctx)
+        self.run("target", tctx)
+        expr = target.get("expr")
+        if tctx.language == "promql" and isinstance(expr, str) and expr.strip():
+            legend = target.get("legendFormat")
+            self.promql(expr, "panel", tctx.location.child("expr"), interval_vars=ctx.interval_vars,
+                        range_query=is_range_query(target), legend=legend if isinstance(legend, str) else None,
+                        dash=ctx)
 
-        annotations = dash.get("annotations")
+    def annotations(self, ctx: DashboardContext) -> None:
+        """PromQL annotation queries run as range queries over the dashboard's time range."""
+        annotations = ctx.dashboard.get("annotations")
         items = annotations.get("list") if isinstance(annotations, dict) else None
         for i, ann in enumerate(items or []):
             if not isinstance(ann, dict):
                 continue
-            ds = ctx.resolve(ann.get("datasource")) or dash_default
+            ds = ctx.resolve(ann.get("datasource")) or self.dash_default
             expr = ann.get("expr")
             if isinstance(expr, str) and expr.strip() and _language(ds.type if ds else None, ann) == "promql":
-                abase = base.at(panel=f"annotation {ann.get('name') or i}")
-                self.promql(expr, "annotation", (*path, "annotations", "list", i, "expr"), abase,
-                            interval_vars=ctx.interval_vars, range_query=True, dash=ctx)
-        self.run("dashboard", ctx)
-        # panels and targets point back at their dashboard: break the cycle so the dashboard's
-        # objects are freed by reference counting as soon as the next one is read
-        for pctx in ctx.panels:
-            pctx.targets.clear()
-        ctx.panels.clear()
+                location = ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "expr"),
+                                              panel=f"annotation {ann.get('name') or i}")
+                self.promql(expr, "annotation", location, interval_vars=ctx.interval_vars, range_query=True,
+                            dash=ctx)
 
-    def variable_query(self, ctx: DashboardContext, var: Mapping[str, Any], vpath: tuple[Any, ...],
-                       base: Loc) -> None:
+    def variable_query(self, ctx: DashboardContext, vctx: VariableContext) -> None:
         """PromQL inside a query variable: label_values(sel, label), query_result(q), series selectors."""
+        var = vctx.variable
         if var.get("type") != "query":
             return
         ds = ctx.resolve(var.get("datasource"))
@@ -207,37 +215,36 @@ class Engine:
         if not isinstance(text, str) or not text.strip() or _language(ds.type, {"expr": text}) != "promql":
             return
         query = var.get("query")
-        qpath = (*vpath, "query", "query") if isinstance(query, dict) else (*vpath, "query")
+        key: tuple[str, ...] = ("query", "query") if isinstance(query, dict) else ("query",)
         if not isinstance(query, (str, dict)):
-            qpath = (*vpath, "definition")
-        vbase = base.at(panel=f"variable {var.get('name')}")
+            key = ("definition",)
+        location = vctx.location.child(*key).moved(panel=f"variable {var.get('name')}")
         for inner, offset in variable_promql(text):
-            self.promql(inner, "variable", qpath, vbase, interval_vars=ctx.interval_vars, text_offset=offset,
-                        dash=ctx)
+            self.promql(inner, "variable", location, interval_vars=ctx.interval_vars, text_offset=offset, dash=ctx)
 
     # -- Grafana-managed alerting ---------------------------------------------------------
-    def alert_group(self, group: Mapping[str, Any], base: Loc, path: tuple[Any, ...],
-                    provisioning: bool = False) -> None:
+    def alert_group(self, group: Mapping[str, Any], location: Location, provisioning: bool = False) -> None:
         interval, raw = group_interval(group)
-        gbase = base.at(group=group_title(group))
-        gctx = AlertGroupContext(self.env, group, path, gbase, int(interval) if interval is not None else None,
+        location = location.moved(group=group_title(group))
+        gctx = AlertGroupContext(self.env, group, location, int(interval) if interval is not None else None,
                                  raw, provisioning)
         self.run("alert-group", gctx)
         for i, rule in enumerate(group.get("rules") or []):
             if isinstance(rule, dict):
-                self.alert_rule(rule, gbase, (*path, "rules", i), group, gctx.interval_s, provisioning)
+                self.alert_rule(rule, location.child("rules", i), group, gctx.interval_s, provisioning)
 
-    def alert_rule(self, rule: Mapping[str, Any], base: Loc, path: tuple[Any, ...],
-                   group: Mapping[str, Any], interval_s: int | None, provisioning: bool = False) -> None:
+    def alert_rule(self, rule: Mapping[str, Any], location: Location, group: Mapping[str, Any],
+                   interval_s: int | None, provisioning: bool = False) -> None:
         title = rule.get("title")
-        rbase = base.at(alert=str(title) if title is not None else None,
-                        group=base.group or (str(rule["ruleGroup"]) if rule.get("ruleGroup") else None))
-        ctx = AlertRuleContext(self.env, rule, path, rbase, group, interval_s, provisioning_file=provisioning)
+        location = location.moved(
+            alert=str(title) if title is not None else None,
+            group=location.group or (str(rule["ruleGroup"]) if rule.get("ruleGroup") else None))
+        ctx = AlertRuleContext(self.env, rule, location, group, interval_s, provisioning_file=provisioning)
         for i, item in enumerate(rule.get("data") or []):
             if not isinstance(item, dict):
                 continue
             ref = str(item.get("refId") or "")
-            ctx.data.setdefault(ref, (item, (*path, "data", i)))
+            ctx.data.setdefault(ref, (item, (*ctx.path, "data", i)))
             if is_expression(item):
                 continue
             model = item.get("model")
@@ -247,10 +254,9 @@ class Engine:
             expr = model.get("expr")
             ctx.languages[ref] = _language(ds_type, model)
             if ctx.languages[ref] == "promql" and isinstance(expr, str) and expr.strip():
-                qbase = rbase.at(ref_id=ref or None)
-                q = self.promql(expr, "alert", (*path, "data", i, "model", "expr"), qbase, mode=ALERT,
-                                range_query=is_range_query(model))
-                ctx.queries[ref] = q
+                qlocation = location.child("data", i, "model", "expr").moved(ref_id=ref or None)
+                ctx.queries[ref] = self.promql(expr, "alert", qlocation, mode=ALERT,
+                                               range_query=is_range_query(model))
         self.run("alert-rule", ctx)
 
     def alert_query_type(self, item: Mapping[str, Any]) -> str | None:
@@ -265,33 +271,33 @@ class Engine:
         return None
 
     # -- Prometheus rule files ------------------------------------------------------------
-    def prometheus_rules(self, doc: Mapping[str, Any], base: Loc, path: tuple[Any, ...]) -> None:
+    def prometheus_rules(self, doc: Mapping[str, Any], location: Location) -> None:
         for gi, group in enumerate(doc.get("groups") or []):
             if not isinstance(group, dict):
                 continue
-            gbase = base.at(group=str(group.get("name")) if group.get("name") is not None else None)
+            glocation = location.moved(group=str(group.get("name")) if group.get("name") is not None else None)
             for ri, rule in enumerate(group.get("rules") or []):
                 if not isinstance(rule, dict):
                     continue
-                rpath = (*path, "groups", gi, "rules", ri)
                 name = rule.get("alert") or rule.get("record")
-                rbase = gbase.at(alert=str(name) if name is not None else None)
-                ctx = PromRuleContext(self.env, rule, rpath, rbase, group)
+                rlocation = glocation.child("groups", gi, "rules", ri).moved(
+                    alert=str(name) if name is not None else None)
+                ctx = PromRuleContext(self.env, rule, rlocation, group)
                 expr = rule.get("expr")
                 if isinstance(expr, (str, int, float)) and str(expr).strip():
                     usage = "recording-rule" if "record" in rule else "alerting-rule"
-                    q = self.promql(str(expr), usage, (*rpath, "expr"), rbase, mode=NONE)
+                    q = self.promql(str(expr), usage, rlocation.child("expr"), mode=NONE)
                     ctx.analysis = q.analysis
                 self.run("prom-rule", ctx)
 
     # -- data sources ---------------------------------------------------------------------
-    def datasources(self, items: list[tuple[Mapping[str, Any], Loc, tuple[Any, ...]]],
+    def datasources(self, items: Sequence[tuple[Mapping[str, Any], Location]],
                     environments: Mapping[str, Any]) -> None:
         contexts = []
-        for body, base, path in items:
+        for body, location in items:
             uid = body.get("uid")
-            dbase = base.at(dashboard=None, panel=f"data source {uid or body.get('name')}")
-            ctx = DatasourceContext(self.env, body, path, dbase)
+            ctx = DatasourceContext(self.env, body,
+                                    location.moved(dashboard=None, panel=f"data source {uid or body.get('name')}"))
             _resolve_urls(ctx, environments)
             contexts.append(ctx)
             self.run("datasource", ctx)
@@ -306,8 +312,22 @@ class Engine:
             return
         for i, q in enumerate(t2m.get("queries") or []):
             if isinstance(q, dict) and isinstance(q.get("query"), str) and q["query"].strip():
-                self.promql(q["query"], "datasource", (*ctx.path, "jsonData", "tracesToMetrics", "queries", i,
-                                                       "query"), ctx.base)
+                self.promql(q["query"], "datasource",
+                            ctx.location.child("jsonData", "tracesToMetrics", "queries", i, "query"))
+
+
+def _moved(at: Location, found_path: tuple[Any, ...], found_offset: int, ctx: QueryContext) -> Location:
+    """A query rule's location found on one occurrence of a query (its string at `found_path`,
+    starting at `found_offset` in it), moved to another occurrence, `ctx`.
+
+    Query rules point into the query's string or at a key next to it (its legendFormat), so
+    the path below the string's parent and the offset into the query carry over.
+    """
+    parent = len(found_path) - 1
+    offset = at.offset
+    if offset is not None and at.path == found_path:
+        offset += ctx.text_offset - found_offset
+    return ctx.location.moved(path=(*ctx.location.path[:-1], *at.path[parent:]), offset=offset)
 
 
 def _language(ds_type: str | None, target: Mapping[str, Any]) -> str | None:
@@ -390,6 +410,9 @@ def _resolve_urls(ctx: DatasourceContext, environments: Mapping[str, Any]) -> No
 
 def make_env(config: LintConfig, infos: Iterable[DatasourceInfo], authoritative: bool,
              catalog: Catalog | None = None) -> Env:
+    """What every context of one run shares; checks the configured rule ids first, here where the
+    registry is complete (exit 2 before anything is linted)."""
+    config.check_rule_ids(RULES)
     # data sources declared in grafana.yaml mean the user listed what exists: unknown uids are errors
     index = DatasourceIndex.build(infos, config.datasources, authoritative or bool(config.datasources))
     if catalog is None:
@@ -443,15 +466,14 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
     ds_items = []
     out: list[Finding] = []
     for r in sorted(resources, key=lambda r: (r.kind, r.key)):
-        file = r.source.file if r.source else None
-        base = Loc(Finding("", "", file=file, line=r.source.line if r.source else None))
+        location = Location(r.source.file, line=r.source.line) if r.source else Location()
         start = len(engine.findings)
         if r.kind == "dashboard":
-            engine.dashboard(r.body, base)
+            engine.dashboard(r.body, location)
         elif r.kind == "alert-rule-group":
-            engine.alert_group(r.body, base, ())
+            engine.alert_group(r.body, location)
         elif r.kind == "datasource":
-            ds_items.append((r.body, base, ()))
+            ds_items.append((r.body, location))
         out.extend(_at_sources(engine.findings[start:], r))
     start = len(engine.findings)
     engine.datasources(ds_items, environments or {})
@@ -521,8 +543,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         for d in load(path):
             out.extend(_lint_document(engine, d))
     start = len(engine.findings)
-    engine.datasources([(d.data, Loc(Finding("", "", file=d.file)), d.path) for d in datasource_docs],
-                       environments or {})
+    engine.datasources([(d.data, Location(d.file, d.path)) for d in datasource_docs], environments or {})
     for f in engine.findings[start:]:
         owner = next((d for d in datasource_docs if d.file == f.file and f.path[:len(d.path)] == d.path), None)
         out.extend(_locate([f], owner.locator) if owner is not None else [f])
@@ -531,19 +552,19 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
 
 def _lint_document(engine: Engine, d: Document) -> list[Finding]:
     start = len(engine.findings)
-    base = Loc(Finding("", "", file=d.file))
+    location = Location(d.file, d.path)
     if d.kind == "dashboard":
-        engine.dashboard(d.data, base, d.path)
+        engine.dashboard(d.data, location)
     elif d.kind == "alert-group":
-        engine.alert_group(d.data, base, d.path)
+        engine.alert_group(d.data, location)
     elif d.kind == "alert-rule":
-        engine.alert_rule(d.data, base, d.path, {}, None)
+        engine.alert_rule(d.data, location, {}, None)
     elif d.kind == "alert-provisioning":
         for i, group in enumerate(d.data.get("groups") or []):
             if isinstance(group, dict):
-                engine.alert_group(group, base, (*d.path, "groups", i), provisioning=True)
+                engine.alert_group(group, location.child("groups", i), provisioning=True)
     elif d.kind == "prometheus-rules":
-        engine.prometheus_rules(d.data, base, d.path)
+        engine.prometheus_rules(d.data, location)
     found = _locate(engine.findings[start:], d.locator)
     del engine.findings[start:]
     return found

@@ -77,33 +77,47 @@ class Finding:
         )
 
 
-class Loc:
-    """Where a context's findings will be located, built lazily.
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: a file, the JSON path of a value inside its document and, when
+    that value is a string (a query, a template), a character offset into it.
 
-    Every panel and target gets a location, but few ever produce a finding; building the
-    frozen Finding only on first use keeps the common (clean) path cheap. Attribute reads
-    (`loc.panel`, `loc.file`) go to the built Finding.
+    The JSON path and offset are how the line and column are found after the fact; `line` is
+    set instead when it is known up front (the definition line of a project resource). The
+    object names (dashboard uid, panel title and id, query refId, rule group, alert) travel
+    with it because they are how a reader finds the object when no line is known.
+
+    Every context carries the Location of its object; a rule that points elsewhere derives one
+    from it (`child`, `sibling`, `moved`), so a finding has exactly one way to say where it is.
     """
 
-    __slots__ = ("_parent", "_changes", "_finding")
+    file: str | None = None
+    path: tuple[Any, ...] = ()
+    offset: int | None = None
+    line: int | None = None
+    dashboard: str | None = None
+    group: str | None = None
+    alert: str | None = None
+    panel: str | None = None
+    panel_id: int | None = None
+    ref_id: str | None = None
 
-    def __init__(self, parent: "Loc | Finding", **changes: Any):
-        self._parent = parent
-        self._changes = changes
-        self._finding: Finding | None = None
+    def child(self, *keys: Any, offset: int | None = None) -> "Location":
+        """A value inside this one (`child("gridPos")`), optionally an offset into its text."""
+        return replace(self, path=(*self.path, *keys), offset=offset)
 
-    def at(self, **changes: Any) -> "Loc":
-        return Loc(self, **changes)
+    def sibling(self, key: Any, offset: int | None = None) -> "Location":
+        """The value next to this one (a target's legendFormat next to its expr)."""
+        return replace(self, path=(*self.path[:-1], key), offset=offset)
 
-    @property
-    def finding(self) -> Finding:
-        if self._finding is None:
-            parent = self._parent.finding if isinstance(self._parent, Loc) else self._parent
-            self._finding = replace(parent, **self._changes) if self._changes else parent
-        return self._finding
+    def moved(self, **changes: Any) -> "Location":
+        """The same file and object, other fields changed (a path elsewhere in the document,
+        the refId of the query the finding is about)."""
+        return replace(self, **changes)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.finding, name)
+    def finding(self, rule: str, severity: str, message: str, fix: str | None = None) -> Finding:
+        return Finding(rule, severity, self.file, self.dashboard, self.panel, self.panel_id, self.ref_id, message,
+                       self.line, None, fix, self.group, self.alert, self.path, self.offset)
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from .finding import SEVERITY_RANK, Finding, sort_findings
-from .registry import RULES, Rule
+from .registry import EXAMPLE_KINDS, RULES, Rule
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -226,7 +226,8 @@ def rules_text(rules: Mapping[str, Rule]) -> str:
     for rid in sorted(rules):
         r = rules[rid]
         doc = "\n".join(f"    {line}" if line else "" for line in r.doc.splitlines())
-        blocks.append(f"{rid}  [{r.severity}, {r.scope}]\n  {r.summary}\n\n{doc}")
+        examples = f"    (examples: {EXAMPLE_KINDS.get(r.example, r.example)})"
+        blocks.append(f"{rid}  [{r.severity}, {r.scope}]\n  {r.summary}\n\n{doc}\n{examples}")
     return "\n\n".join(blocks) + f"\n\n{len(rules)} rules"
 
 

@@ -153,7 +153,6 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
         if tokens and tokens[0][1] == "range":
             stack.append(("range", tokens[0][2]))
             tokens = tokens[1:]
-    command_start = True
     depth = 0
     for kind, text, at in tokens:
         if kind == "var":
@@ -176,18 +175,12 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
                 return f"unexpected keyword {text!r} inside an action", at
             if text not in known_funcs:
                 return f"function {text!r} not defined", at
-            if text == "index":
-                pass
-        if text == "|" and kind == "punct":
-            command_start = True
-            continue
         if text == "(":
             depth += 1
         elif text == ")":
             depth -= 1
             if depth < 0:
                 return "unexpected ')' in template action", at
-        command_start = False
     if depth > 0:
         return "unclosed '(' in template action", base
     # `index $values "A"`: a refId given as a string
@@ -196,5 +189,4 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
             result.ref_ids.append((tokens[i + 2][1].strip("\"`"), tokens[i + 2][2]))
         if tokens[i][1] == "index" and tokens[i + 1][1] in ("$labels", ".Labels") and tokens[i + 2][0] == "str":
             result.labels.append((tokens[i + 2][1].strip("\"`"), tokens[i + 2][2]))
-    del command_start
     return None

@@ -30,7 +30,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
 
@@ -96,10 +96,6 @@ class Expansion:
     #: (expanded start, expanded end, original start, original end) of each substitution
     segments: tuple[tuple[int, int, int, int], ...] = ()
     uses: tuple[VarUse, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.segments)
 
     def to_original(self, pos: int) -> int:
         """Map an offset in the expanded text back to the original text."""
@@ -469,18 +465,3 @@ def _has_top_level_range(arg: str) -> bool:
             depth -= 1
         i += 1
     return False
-
-
-def variable_names(text: str) -> list[tuple[str, int, int]]:
-    """Every `$var`/`${var}`/`[[var]]` reference in a text: (name, start, end)."""
-    out = []
-    for vm in VARIABLE_RE.finditer(text):
-        name, _ = _name_fmt(vm)
-        if not name.isdigit():
-            out.append((name, vm.start(), vm.end()))
-    return out
-
-
-def interval_variables(variables: Mapping[str, str]) -> frozenset[str]:
-    """Names of `interval`-type variables, given a name → type mapping."""
-    return frozenset(name for name, kind in variables.items() if kind == "interval")

@@ -5,6 +5,9 @@ object it checks (a dashboard, a panel, a query, an alert rule, ...) and yields 
 engine turns them into `Finding`s with the object's location, so rules stay free of
 bookkeeping. The docstring is the rule's documentation (`gac lint --list-rules`): it says
 why the rule exists and shows a bad and a good example, as sqlfluff and pint document theirs.
+The examples are inputs, not prose: each rule names the kind of object its examples are
+(`example=`), and examples.py lints them, so a rule cannot document a Bad example it does
+not report (tests/test_lint_rules.py runs every one).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .finding import SEVERITIES
+from .finding import SEVERITIES, Location
 
 #: What a rule looks at. The engine calls each rule once per object of its scope.
 SCOPES = (
@@ -32,25 +35,35 @@ SCOPES = (
 
 @dataclass(frozen=True)
 class Issue:
-    """What a rule reports; the engine adds rule id, severity and location.
+    """What a rule reports; the engine adds the rule id and severity.
 
-    `offset` is a character offset into the checked text (a query, or the string at `at` or
-    `sibling`) when the rule can point inside it; `path` extends the context's JSON path to a deeper value, `at` replaces it,
-    `sibling` names a key next to the context's own value (a target's legendFormat next to
-    its expr); `where` overrides location fields (e.g. a dashboard rule naming the panel
-    with a duplicate id).
+    `at` is where: the checked object itself when omitted, else a Location the rule derives
+    from its context's (`ctx.location.child("interval")`, `panel.location.child("gridPos")`,
+    `ctx.at(offset)` for a character of a query).
     """
 
     message: str
     fix: str | None = None
-    offset: int | None = None
-    path: tuple[Any, ...] | None = None
-    where: dict[str, Any] | None = None
-    at: tuple[Any, ...] | None = None
-    sibling: str | None = None   # the value next to the context's own (a target's legendFormat)
+    at: Location | None = None
 
 
 Check = Callable[[Any], Iterable[Issue]]
+
+
+#: What a rule's Bad and Good examples are; examples.py turns each into a document to lint.
+EXAMPLE_KINDS = {
+    "query": "a PromQL expression, as a panel target's expr",
+    "logql": "a LogQL expression, as a Loki panel target's expr",
+    "target": "panel target fields, over a Prometheus target",
+    "panel": "panel fields, over a panel with one Prometheus target",
+    "dashboard": "dashboard fields, over a dashboard with one panel (each panel over that panel)",
+    "alert-rule": "alert rule fields, over a Grafana-managed rule: query A, reduce B, threshold C",
+    "alert-group": "rule group fields, over a group with that rule",
+    "prom-rule": "Prometheus rule fields, over an alerting rule",
+    "prom-rules": "a Prometheus rule group's rules",
+    "datasource": "data source fields, over the Prometheus of the stack (Prometheus, Loki, Tempo)",
+    "datasources": "data sources, each over the stack's data source with its uid",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class Rule:
     scopes: tuple[str, ...]
     check: Check
     doc: str
+    example: str = "query"   # one of EXAMPLE_KINDS
 
     @property
     def scope(self) -> str:
@@ -70,12 +84,31 @@ class Rule:
     def module(self) -> str:
         return self.check.__module__.rsplit(".", 1)[-1]
 
+    @property
+    def bad(self) -> str:
+        """The Bad example's text, as --list-rules shows it."""
+        return _section(self.doc, "Bad:", "Good:")
+
+    @property
+    def good(self) -> str:
+        return _section(self.doc, "Good:", None)
+
+
+def _section(doc: str, start: str, end: str | None) -> str:
+    """The indented block after `start` (up to `end`), dedented: an example as written."""
+    text = doc.split(start, 1)[1] if start in doc else ""
+    if end is not None:
+        text = text.split(end, 1)[0]
+    return inspect.cleandoc("\n" + text.strip("\n")) if text.strip() else ""
+
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...]) -> Callable[[Check], Check]:
-    """Register a check function as a rule. The function's docstring is the rule's doc.
+def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...],
+         example: str = "query") -> Callable[[Check], Check]:
+    """Register a check function as a rule. The function's docstring is the rule's doc; its
+    Bad and Good examples are inputs of the kind `example` (EXAMPLE_KINDS).
 
     A rule may apply to several scopes (an alert-label rule to Grafana-managed and to
     Prometheus alert rules); its check then receives contexts of each of those kinds.
@@ -86,14 +119,17 @@ def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...]
     for s in scopes:
         if s not in SCOPES:
             raise ValueError(f"rule {rule_id}: scope {s!r} is not one of {SCOPES}")
+    if example not in EXAMPLE_KINDS:
+        raise ValueError(f"rule {rule_id}: example kind {example!r} is not one of {sorted(EXAMPLE_KINDS)}")
 
     def register(check: Check) -> Check:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice")
         doc = inspect.cleandoc(check.__doc__ or "")
-        if "Bad:" not in doc or "Good:" not in doc:
+        registered = Rule(rule_id, severity, summary, scopes, check, doc, example)
+        if not registered.bad or not registered.good:
             raise ValueError(f"rule {rule_id}: the docstring must show a 'Bad:' and a 'Good:' example")
-        RULES[rule_id] = Rule(rule_id, severity, summary, scopes, check, doc)
+        RULES[rule_id] = registered
         return check
 
     return register

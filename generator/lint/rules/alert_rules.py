@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from . import gotemplate
-from .alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
-from .contexts import AlertGroupContext, AlertRuleContext, PromRuleContext
-from .durations import format_seconds, seconds
-from .promql_analysis import MATRIX, Labels
-from .registry import Issue, rule
+from .. import gotemplate
+from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
+from ..contexts import AlertGroupContext, AlertRuleContext, PromRuleContext
+from ..durations import format_seconds, seconds
+from ..promql_analysis import MATRIX, Labels
+from ..registry import Issue, rule
 
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
 EXEC_ERR_STATES = ("Error", "Alerting", "OK", "KeepLast")
@@ -22,7 +22,8 @@ def _is_recording(ctx: AlertRuleContext | PromRuleContext) -> bool:
     return "record" in ctx.rule and bool(ctx.rule.get("record"))
 
 
-@rule("alert-group-interval", "error", "Rule group intervals must be positive multiples of 10s", "alert-group")
+@rule("alert-group-interval", "error", "Rule group intervals must be positive multiples of 10s", "alert-group",
+      example="alert-group")
 def alert_group_interval(ctx: AlertGroupContext) -> Iterator[Issue]:
     """Grafana evaluates rules on a 10-second base tick; the provisioning API rejects a group
     interval that is not a positive multiple of it, and a missing interval.
@@ -37,26 +38,33 @@ def alert_group_interval(ctx: AlertGroupContext) -> Iterator[Issue]:
         return
     if ctx.interval_s is None:
         yield Issue(f"rule group interval {ctx.interval_raw!r} is not a duration", "use e.g. 60 or 1m",
-                    path=("interval",))
+                    at=ctx.location.child("interval"))
         return
     if ctx.interval_s <= 0 or ctx.interval_s % BASE_INTERVAL_S:
         yield Issue(f"rule group interval {format_seconds(ctx.interval_s)} is not a positive multiple of "
-                    f"{BASE_INTERVAL_S}s", "use 10s, 30s, 1m, 5m, ...", path=("interval",))
+                    f"{BASE_INTERVAL_S}s", "use 10s, 30s, 1m, 5m, ...", at=ctx.location.child("interval"))
 
 
 def _refs(ctx: AlertRuleContext) -> set[str]:
     return set(ctx.data)
 
 
-@rule("alert-condition-unknown", "error", "An alert rule's condition must name one of its refIds", "alert-rule")
+@rule("alert-condition-unknown", "error", "An alert rule's condition must name one of its refIds", "alert-rule",
+      example="alert-rule")
 def alert_condition_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
     """Grafana evaluates the query or expression named by `condition`; when no `data` item
     has that refId the rule cannot be saved (or is never evaluated when provisioned).
 
     Bad:
-        "condition": "C", "data": [{"refId": "A", ...}, {"refId": "B", ...}]
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: B, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     Good:
-        "condition": "B", "data": [{"refId": "A", ...}, {"refId": "B", ...}]
+        condition: B
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: B, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     """
     if _is_recording(ctx):
         return
@@ -65,10 +73,12 @@ def alert_condition_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
         yield Issue("alert rule has no condition", "set condition to the refId of the threshold expression")
     elif str(condition) not in _refs(ctx):
         yield Issue(f"condition {condition!r} is not a refId of this rule (refIds: "
-                    f"{', '.join(sorted(_refs(ctx))) or 'none'})", "name an existing refId", path=("condition",))
+                    f"{', '.join(sorted(_refs(ctx))) or 'none'})", "name an existing refId",
+                    at=ctx.location.child("condition"))
 
 
-@rule("alert-refid-duplicate", "error", "refIds must be unique within an alert rule", "alert-rule")
+@rule("alert-refid-duplicate", "error", "refIds must be unique within an alert rule", "alert-rule",
+      example="alert-rule")
 def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
     """Expressions and the condition refer to queries by refId; two items with one refId make
     the reference ambiguous and Grafana rejects the rule.
@@ -83,23 +93,30 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
         ref = str(item.get("refId") or "") if isinstance(item, dict) else ""
         if not ref:
             yield Issue(f"data item {i} has no refId", "give every query and expression a refId",
-                        path=("data", i))
+                        at=ctx.location.child("data", i))
         elif ref in seen:
-            yield Issue(f"refId {ref} is used twice", "rename one of them", path=("data", i, "refId"),
-                        where={"ref_id": ref})
+            yield Issue(f"refId {ref} is used twice", "rename one of them",
+                        at=ctx.location.child("data", i, "refId").moved(ref_id=ref))
         seen.add(ref)
 
 
-@rule("alert-expression-ref-unknown", "error", "Expressions must refer to existing refIds", "alert-rule")
+@rule("alert-expression-ref-unknown", "error", "Expressions must refer to existing refIds", "alert-rule",
+      example="alert-rule")
 def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
     """A reduce, resample or threshold expression reads the refId in `expression`; a math
     expression reads `$A` / `${A}`; classic conditions read `query.params[0]`. A reference to a
     refId that does not exist fails the evaluation.
 
     Bad:
-        {"refId": "C", "model": {"type": "threshold", "expression": "B"}} with no B
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: B}}
     Good:
-        {"refId": "C", "model": {"type": "threshold", "expression": "A"}} with a query A
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(otelcol_exporter_queue_size)", instant: true}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     """
     refs = _refs(ctx)
     for ref, (item, path) in ctx.data.items():
@@ -108,16 +125,16 @@ def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
         etype = expression_type(item)
         if etype is not None and etype not in EXPRESSION_TYPES:
             yield Issue(f"expression {ref} has unknown type {etype!r}", "use math, reduce, resample, threshold, "
-                        "classic_conditions or sql", at=(*path, "model", "type"), where={"ref_id": ref})
+                        "classic_conditions or sql", at=ctx.location.moved(path=(*path, "model", "type"), ref_id=ref))
             continue
         for target in expression_refs(item):
             if target == ref:
                 yield Issue(f"expression {ref} refers to itself", "refer to the query it should read",
-                            at=(*path, "model"), where={"ref_id": ref})
+                            at=ctx.location.moved(path=(*path, "model"), ref_id=ref))
             elif target not in refs:
                 yield Issue(f"expression {ref} ({etype}) reads {target!r}, which is not a refId of this rule",
-                            f"use one of: {', '.join(sorted(refs - {ref}))}", at=(*path, "model"),
-                            where={"ref_id": ref})
+                            f"use one of: {', '.join(sorted(refs - {ref}))}",
+                            at=ctx.location.moved(path=(*path, "model"), ref_id=ref))
 
 
 def output_kind(ctx: AlertRuleContext, ref: str, seen: frozenset[str] = frozenset()) -> str | None:
@@ -148,7 +165,7 @@ def output_kind(ctx: AlertRuleContext, ref: str, seen: frozenset[str] = frozense
 
 
 @rule("alert-condition-not-reduced", "error", "An alert condition must evaluate to numbers, not time series",
-      "alert-rule")
+      "alert-rule", example="alert-rule")
 def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
     """Grafana alerts on one number per series. A range query (or an instant query returning
     a range vector) yields time series; without a reduce expression between it and the
@@ -156,9 +173,16 @@ def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
     alerted on". An instant query needs no reduce; a range query is fine when a reduce follows.
 
     Bad:
-        A: range query → C: threshold(A > 1), condition C
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(rate(app_errors_total[5m]))", range: true}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: A}}
     Good:
-        A: range query → B: reduce(last, A) → C: threshold(B > 1), condition C
+        condition: C
+        data:
+          - {refId: A, datasourceUid: prometheus, model: {expr: "sum(rate(app_errors_total[5m]))", range: true}}
+          - {refId: B, datasourceUid: __expr__, model: {type: reduce, expression: A, reducer: last}}
+          - {refId: C, datasourceUid: __expr__, model: {type: threshold, expression: B}}
     """
     if _is_recording(ctx):
         return
@@ -169,41 +193,42 @@ def alert_condition_not_reduced(ctx: AlertRuleContext) -> Iterator[Issue]:
     detail = f" (query {', '.join(sorted(series_queries))} returns time series)" if series_queries else ""
     yield Issue(f"condition {condition} evaluates time series, not one number per series{detail}",
                 "add a reduce expression (last, mean, max) before the threshold, or make the query instant",
-                path=("condition",))
+                at=ctx.location.child("condition"))
 
 
 @rule("alert-for-shorter-than-interval", "warning", "The pending period should not be shorter than the interval",
-      "alert-rule")
+      "alert-rule", example="alert-rule")
 def alert_for_shorter_than_interval(ctx: AlertRuleContext) -> Iterator[Issue]:
     """A rule is evaluated once per group interval, so a pending period (`for`) shorter than
     the interval behaves like the interval itself; the number misleads readers about how
     long a condition must hold. 0 (fire at once) is fine.
 
     Bad:
-        group interval 60, "for": "30s"
+        {"for": "30s"}
     Good:
-        group interval 60, "for": "2m"
+        {"for": "2m"}
     """
     raw = ctx.rule.get("for")
     if raw in (None, "") or ctx.interval_s in (None, 0) or _is_recording(ctx):
         return
     value = seconds(raw)
     if value is None:
-        yield Issue(f"for {raw!r} is not a duration", "use e.g. 5m", path=("for",))
+        yield Issue(f"for {raw!r} is not a duration", "use e.g. 5m", at=ctx.location.child("for"))
     elif 0 < value < (ctx.interval_s or 0):
         yield Issue(f"for {raw} is shorter than the group interval {format_seconds(ctx.interval_s or 0)}",
-                    f"use 0s or at least {format_seconds(ctx.interval_s or 0)}", path=("for",))
+                    f"use 0s or at least {format_seconds(ctx.interval_s or 0)}", at=ctx.location.child("for"))
 
 
-@rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule")
+@rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule",
+      example="alert-rule")
 def alert_state_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
     """The provisioning API accepts noDataState in NoData, Alerting, OK, KeepLast and
     execErrState in Error, Alerting, OK, KeepLast; anything else is rejected.
 
     Bad:
-        "noDataState": "no_data", "execErrState": "Ok"
+        {"noDataState": "no_data", "execErrState": "Ok"}
     Good:
-        "noDataState": "NoData", "execErrState": "Error"
+        {"noDataState": "NoData", "execErrState": "Error"}
     """
     if _is_recording(ctx):
         return
@@ -214,7 +239,7 @@ def alert_state_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
                 yield Issue(f"{key} is not set", f"set it to one of {', '.join(allowed)}")
         elif value not in allowed:
             yield Issue(f"{key} {value!r} is not one of {', '.join(allowed)}", f"use one of {', '.join(allowed)}",
-                        path=(key,))
+                        at=ctx.location.child(key))
 
 
 def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
@@ -224,7 +249,7 @@ def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
 
 
 @rule("alert-missing-label", "warning", "Alert rules need the labels routing relies on (severity)",
-      ("alert-rule", "prom-rule"))
+      ("alert-rule", "prom-rule"), example="alert-rule")
 def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """Notification policies route on labels; an alert without `severity` falls through to the
     default route and pages the wrong people (or nobody). The required labels are set in
@@ -243,7 +268,8 @@ def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Iss
             yield Issue(f"alert has no {name} label", f"add labels.{name}")
 
 
-@rule("alert-missing-annotation", "warning", "Alert rules need a summary annotation", ("alert-rule", "prom-rule"))
+@rule("alert-missing-annotation", "warning", "Alert rules need a summary annotation", ("alert-rule", "prom-rule"),
+      example="alert-rule")
 def alert_missing_annotation(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """The summary is the line a notification shows; without it the receiver sees only the
     rule name. Required annotations are set in `lint.alerts.required_annotations`
@@ -276,33 +302,34 @@ def _variables(ctx: AlertRuleContext | PromRuleContext) -> frozenset[str]:
 
 
 @rule("alert-template-invalid", "error", "Annotation and label templates must be valid Go templates",
-      ("alert-rule", "prom-rule"))
+      ("alert-rule", "prom-rule"), example="alert-rule")
 def alert_template_invalid(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """Annotations and labels are Go text/templates rendered when the alert fires; an
     unclosed `{{`, an unknown function or an undefined variable turns the notification into
     a template error at the worst moment.
 
     Bad:
-        summary: "{{ $labels.job is down ({{ humanise $value }})"
+        annotations: {summary: "{{ $labels.job is down ({{ humanise $value }})"}
     Good:
-        summary: "{{ $labels.job }} is down ({{ humanize $value }})"
+        annotations: {summary: "{{ $labels.job }} is down ({{ humanize $value }})"}
     """
     for section, key, text in _templates(ctx):
         result = gotemplate.check(text, variables=_variables(ctx))
         if not result.ok:
             yield Issue(f"{section}.{key}: template error: {result.error}", "fix the template",
-                        path=(section, key), offset=result.offset)
+                        at=ctx.location.child(section, key, offset=result.offset))
 
 
-@rule("alert-template-refid", "error", "$values in templates must name refIds of the rule", "alert-rule")
+@rule("alert-template-refid", "error", "$values in templates must name refIds of the rule", "alert-rule",
+      example="alert-rule")
 def alert_template_refid(ctx: AlertRuleContext) -> Iterator[Issue]:
     """`{{ $values.B.Value }}` reads the result of refId B; when B does not exist the
     annotation renders `<no value>` (or fails), and the reader loses the number.
 
     Bad:
-        summary: "queue at {{ $values.B.Value }}" in a rule with refIds A and C
+        annotations: {summary: "queue at {{ $values.D.Value }}"}    # refIds are A, B and C
     Good:
-        summary: "queue at {{ $values.C.Value }}"
+        annotations: {summary: "queue at {{ $values.B.Value }}"}
     """
     refs = _refs(ctx)
     for section, key, text in _templates(ctx):
@@ -311,7 +338,7 @@ def alert_template_refid(ctx: AlertRuleContext) -> Iterator[Issue]:
             if ref not in refs:
                 yield Issue(f"{section}.{key}: $values.{ref} names no refId of this rule "
                             f"(refIds: {', '.join(sorted(refs)) or 'none'})", "use an existing refId",
-                            path=(section, key), offset=offset)
+                            at=ctx.location.child(section, key, offset=offset))
 
 
 def _rule_labels(ctx: AlertRuleContext | PromRuleContext) -> Labels | None:
@@ -330,20 +357,23 @@ def _rule_labels(ctx: AlertRuleContext | PromRuleContext) -> Labels | None:
 
 
 @rule("alert-template-label-dropped", "warning", "$labels in templates must name labels the query keeps",
-      ("alert-rule", "prom-rule"))
+      ("alert-rule", "prom-rule"), example="prom-rule")
 def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """`{{ $labels.instance }}` renders empty when the query aggregated `instance` away
     (`sum by (job) (...)`), so the notification loses the one detail the reader needs.
 
     Bad:
-        expr: sum by (job) (rate(errors_total[5m])) > 1      summary: "{{ $labels.instance }} fails"
+        expr: sum by (job) (rate(otelcol_receiver_refused_spans_total[5m])) > 1
+        annotations: {summary: "{{ $labels.instance }} refuses spans"}
     Good:
-        expr: sum by (job, instance) (rate(errors_total[5m])) > 1      summary: "{{ $labels.instance }} fails"
+        expr: sum by (job, instance) (rate(otelcol_receiver_refused_spans_total[5m])) > 1
+        annotations: {summary: "{{ $labels.instance }} refuses spans"}
     """
     labels = _rule_labels(ctx)
     if labels is None:
         return
-    own = ctx.rule.get("labels") if isinstance(ctx.rule.get("labels"), dict) else {}
+    labels_set = ctx.rule.get("labels")
+    own = labels_set if isinstance(labels_set, dict) else {}
     for section, key, text in _templates(ctx):
         result = gotemplate.check(text, variables=_variables(ctx))
         for name, offset in result.labels:
@@ -352,11 +382,11 @@ def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Ite
             kept = ", ".join(sorted(labels.names)) if labels.closed and labels.names else "no labels"
             yield Issue(f"{section}.{key}: $labels.{name} is not in the query result (it keeps {kept})",
                         f"keep {name} in the query's by (...) clause, or drop it from the template",
-                        path=(section, key), offset=offset)
+                        at=ctx.location.child(section, key, offset=offset))
 
 
 @rule("prom-rule-invalid", "error", "Prometheus rules need a valid name, an expr and valid durations",
-      "prom-rule")
+      "prom-rule", example="prom-rules")
 def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
     """Prometheus refuses to load a rule file with a rule that is both or neither alerting and
     recording, has no expression, records into an invalid metric name, or has a `for` that
@@ -375,11 +405,11 @@ def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
     record = rule_.get("record")
     if record is not None and not (isinstance(record, str) and _METRIC_NAME.match(record)):
         yield Issue(f"record {record!r} is not a valid metric name", "use letters, digits, _ and :",
-                    path=("record",))
+                    at=ctx.location.child("record"))
     if "alert" in rule_ and not rule_.get("alert"):
-        yield Issue("alert name is empty", "name the alert", path=("alert",))
+        yield Issue("alert name is empty", "name the alert", at=ctx.location.child("alert"))
     if not str(rule_.get("expr") or "").strip():
         yield Issue("rule has no expr", "add the PromQL expression")
     for key in ("for", "keep_firing_for"):
         if key in rule_ and seconds(rule_[key]) is None:
-            yield Issue(f"{key} {rule_[key]!r} is not a duration", "use e.g. 5m", path=(key,))
+            yield Issue(f"{key} {rule_[key]!r} is not a duration", "use e.g. 5m", at=ctx.location.child(key))

@@ -12,8 +12,8 @@ import re
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
-from .contexts import DatasourceContext, DatasourceSetContext
-from .registry import Issue, rule
+from ..contexts import DatasourceContext, DatasourceSetContext
+from ..registry import Issue, rule
 
 #: port → (data source type that belongs there or None for a non-query endpoint, description)
 KNOWN_PORTS: dict[int, tuple[str | None, str]] = {
@@ -63,16 +63,18 @@ def _links(body: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...], str,
 
 
 @rule("datasource-link-unresolved", "error", "Links between data sources must resolve to the right type",
-      "datasource")
+      "datasource", example="datasource")
 def datasource_link_unresolved(ctx: DatasourceContext) -> Iterator[Issue]:
     """Loki's derived fields open traces in Tempo; Tempo links to logs (Loki), metrics and the
     service map (Prometheus); Prometheus exemplars open traces. A link to a uid that does not
     exist, or to a data source of the wrong type, leaves a dead button in Explore.
 
     Bad:
-        Loki jsonData.derivedFields[0].datasourceUid: "tempo-prod"   (no such data source)
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "datasourceUid": "tempo-prod"}]}}
     Good:
-        Loki jsonData.derivedFields[0].datasourceUid: "tempo"
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "datasourceUid": "tempo"}]}}
     """
     index = ctx.env.index
     for uid, types, what, path in _links(ctx.body):
@@ -81,10 +83,10 @@ def datasource_link_unresolved(ctx: DatasourceContext) -> Iterator[Issue]:
             if index.authoritative:
                 yield Issue(f"{what} links to data source {uid!r}, which does not exist "
                             f"(known: {', '.join(sorted(index.by_uid)) or 'none'})",
-                            "link to an existing data source uid", path=path)
+                            "link to an existing data source uid", at=ctx.location.child(*path))
         elif info.type not in types:
             yield Issue(f"{what} links to {uid!r}, a {info.type} data source; expected {' or '.join(types)}",
-                        "link to a data source of the right type", path=path)
+                        "link to a data source of the right type", at=ctx.location.child(*path))
 
 
 def _parsed(url: str) -> tuple[str, str, int | None, str] | None:
@@ -104,7 +106,8 @@ def _where(env: str) -> str:
     return f" in environment {env}" if env else ""
 
 
-@rule("datasource-url-invalid", "error", "Data source URLs must be absolute http(s) URLs", "datasource")
+@rule("datasource-url-invalid", "error", "Data source URLs must be absolute http(s) URLs", "datasource",
+      example="datasource")
 def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     """Grafana's proxy needs a scheme and a host; `prometheus:9090` or a bare path fails every
     query with a "bad gateway" that says nothing about the cause. A placeholder that an
@@ -119,28 +122,28 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
         return
     for env in ctx.unresolved_envs:
         yield Issue(f"URL {ctx.body.get('url')} is not defined for environment {env} in grafana.yaml",
-                    f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", path=("url",))
+                    f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", at=ctx.location.child("url"))
     if not ctx.body.get("url") and ctx.body.get("type") in CHECKED_TYPES and not ctx.body.get("access") == "direct":
-        yield Issue("data source has no URL", "set url", path=())
+        yield Issue("data source has no URL", "set url")
     for env, url in sorted(ctx.urls.items()):
         if "${" in url or "$" in url and re.search(r"\$\w", url):
             continue  # an environment variable Grafana's provisioning expands
         if _parsed(url) is None:
             yield Issue(f"URL {url!r}{_where(env)} is not an absolute http(s) URL", "write http://host:port",
-                        path=("url",))
+                        at=ctx.location.child("url"))
 
 
 @rule("datasource-exposition-endpoint", "error", "A Prometheus data source must point at a query API, "
-      "not a /metrics endpoint", "datasource")
+      "not a /metrics endpoint", "datasource", example="datasource")
 def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
     """Grafana's Prometheus data source calls `/api/v1/query_range`; the collector's :8889
     (prometheus exporter) and :8888 (own telemetry) only serve `/metrics` for Prometheus to
     scrape. Point the data source at Prometheus or Mimir, which scrape those endpoints.
 
     Bad:
-        "type": "prometheus", "url": "http://otel-collector:8889"
+        {"type": "prometheus", "url": "http://otel-collector:8889"}
     Good:
-        "type": "prometheus", "url": "http://prometheus:9090"
+        {"type": "prometheus", "url": "http://prometheus:9090"}
     """
     if ctx.body.get("type") != "prometheus":
         return
@@ -151,22 +154,24 @@ def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
         _, _, port, path = parsed
         if path.endswith("/metrics"):
             yield Issue(f"URL {url}{_where(env)} is a /metrics exposition endpoint, not a query API",
-                        "use the Prometheus/Mimir base URL (e.g. http://prometheus:9090)", path=("url",))
+                        "use the Prometheus/Mimir base URL (e.g. http://prometheus:9090)", at=ctx.location.child("url"))
         elif port in (8888, 8889):
             yield Issue(f"URL {url}{_where(env)} is {KNOWN_PORTS[port][1]}, which Prometheus scrapes; "
-                        "it has no query API", "point the data source at Prometheus or Mimir", path=("url",))
+                        "it has no query API", "point the data source at Prometheus or Mimir",
+                        at=ctx.location.child("url"))
 
 
-@rule("datasource-wrong-port", "warning", "Data sources must use their own service's port", "datasource")
+@rule("datasource-wrong-port", "warning", "Data sources must use their own service's port", "datasource",
+      example="datasource")
 def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
     """Loki listens on 3100, Tempo on 3200, Prometheus on 9090; 4317/4318 are OTLP ingestion.
     A Tempo data source at :3100 talks to Loki and every trace lookup fails with a confusing
     404. Only the stack's well-known ports are judged.
 
     Bad:
-        "type": "tempo", "url": "http://tempo:3100"
+        {"uid": "tempo", "type": "tempo", "url": "http://tempo:3100"}
     Good:
-        "type": "tempo", "url": "http://tempo:3200"
+        {"uid": "tempo", "type": "tempo", "url": "http://tempo:3200"}
     """
     ds_type = ctx.body.get("type")
     if ds_type not in CHECKED_TYPES:
@@ -181,20 +186,22 @@ def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
         right = next((p for p, (o, _) in KNOWN_PORTS.items() if o == ds_type), None)
         yield Issue(f"a {ds_type} data source at {url}{_where(env)}: port {parsed[2]} is {desc}",
                     f"use the {ds_type} port ({right})" if right else "use the service's query port",
-                    path=("url",))
+                    at=ctx.location.child("url"))
 
 
 @rule("datasource-port-conflict", "error", "Two data sources of different types cannot share a host and port",
-      "datasources")
+      "datasources", example="datasources")
 def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
     """One host:port serves one API. A Loki and a Tempo data source on the same address mean
     one of them is misconfigured (typically a copy-pasted URL). Different path prefixes
     behind one gateway (`/loki`, `/prometheus`) are fine.
 
     Bad:
-        loki → http://lgtm:3100, tempo → http://lgtm:3100
+        - {"uid": "loki", "url": "http://lgtm:3100"}
+        - {"uid": "tempo", "url": "http://lgtm:3100"}
     Good:
-        loki → http://lgtm:3100, tempo → http://lgtm:3200
+        - {"uid": "loki", "url": "http://lgtm:3100"}
+        - {"uid": "tempo", "url": "http://lgtm:3200"}
     """
     envs = sorted({e for item in ctx.items for e in item.urls} - {""}) or [""]
     reported: set[tuple[str, str]] = set()
@@ -218,19 +225,21 @@ def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
                     reported.add(key)
                     yield Issue(f"{ds_type} data source {item.body.get('uid')!r} and {other_type} data source "
                                 f"{other.body.get('uid')!r} both point at {host}:{port}{_where(env)}",
-                                "give each service its own address", at=(*item.path, "url"),
-                                where={"file": item.base.file, "line": item.base.line, "panel": item.base.panel})
+                                "give each service its own address", at=item.location.child("url"))
 
 
-@rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource")
+@rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource",
+      example="datasource")
 def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
     """A derived field extracts a value (a trace id) from each log line with `matcherRegex`;
     an invalid regex silently removes the link from every log line.
 
     Bad:
-        "matcherRegex": "trace_id=(\\w+"
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "matcherRegex": "trace_id=([0-9a-f]+"}]}}
     Good:
-        "matcherRegex": "trace_id=(\\w+)"
+        {"uid": "loki", "type": "loki", "url": "http://loki:3100",
+         "jsonData": {"derivedFields": [{"name": "TraceID", "matcherRegex": "trace_id=([0-9a-f]+)"}]}}
     """
     data = ctx.body.get("jsonData")
     for i, field in enumerate((data or {}).get("derivedFields") or [] if isinstance(data, dict) else []):
@@ -240,4 +249,5 @@ def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
                 re.compile(regex)
             except re.error as exc:
                 yield Issue(f"derived field {field.get('name') or i}: regex {regex!r} does not compile: {exc}",
-                            "fix the regular expression", path=("jsonData", "derivedFields", i, "matcherRegex"))
+                            "fix the regular expression",
+                            at=ctx.location.child("jsonData", "derivedFields", i, "matcherRegex"))

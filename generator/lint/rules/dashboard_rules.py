@@ -6,10 +6,12 @@ import json
 import re
 from typing import Any, Iterator, Mapping
 
-from . import logql
-from .contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
-from .promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
-from .registry import Issue, rule
+from .. import logql
+from ..alert_model import is_expression
+from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
+from ..finding import Location
+from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
+from ..registry import Issue, rule
 
 #: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), as one group for findall
 _NAME_RE = re.compile(r"(?:\$\{?|\[\[)(\w+)", re.ASCII)
@@ -103,8 +105,8 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
     return refs
 
 
-def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
-    """Location fields (panel, refId) for a path inside the dashboard."""
+def _location(ctx: DashboardContext, path: tuple[Any, ...], offset: int | None) -> Location:
+    """A path inside the dashboard, named by the panel and target (or variable) holding it."""
     best = None
     for panel in ctx.panels:
         if path[:len(panel.path)] == panel.path and (best is None or len(panel.path) > len(best.path)):
@@ -112,13 +114,10 @@ def _where(ctx: DashboardContext, path: tuple[Any, ...]) -> dict[str, Any]:
     if best is None:
         for name, vpath in ctx.variable_paths.items():
             if path[:len(vpath)] == vpath:
-                return {"panel": f"variable {name}"}
-        return {}
-    where: dict[str, Any] = {"panel": best.title, "panel_id": best.id}
-    for t in best.targets:
-        if path[:len(t.path)] == t.path:
-            where["ref_id"] = t.ref_id
-    return where
+                return ctx.location.moved(path=path, offset=offset, panel=f"variable {name}")
+        return ctx.location.moved(path=path, offset=offset)
+    holder = next((t.location for t in best.targets if path[:len(t.path)] == t.path), best.location)
+    return holder.moved(path=path, offset=offset)
 
 
 def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
@@ -142,7 +141,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
             names.add(row["repeat"])
     per_variable: dict[str, set[str]] = {}
     for name, var in ctx.variables.items():
-        found = set()
+        found: set[str] = set()
         for text, _ in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
             found.update(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(text))
         per_variable[name] = found
@@ -150,21 +149,21 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     return ctx.referenced_names
 
 
-@rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard")
+@rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard", example="dashboard")
 def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
     """Without a uid Grafana invents one on import: links and bookmarks break on every
     re-import, provisioning creates duplicates, and `gac sync` cannot match the dashboard.
 
     Bad:
-        {"title": "Collector", "panels": [...]}
+        {"uid": null, "title": "Collector"}
     Good:
-        {"uid": "otel-collector", "title": "Collector", "panels": [...]}
+        {"uid": "otel-collector", "title": "Collector"}
     """
     if not ctx.uid:
         yield Issue("dashboard has no uid", "set a short, stable uid (letters, digits, - and _)")
 
 
-@rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard")
+@rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard", example="dashboard")
 def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
     """Grafana addresses panels by id (`viewPanel=`, panel links, library panels, alert
     annotations); two panels with one id make those open the wrong panel.
@@ -182,7 +181,7 @@ def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
         if pid in first:
             other = first[pid].title or "untitled"
             yield Issue(f"panel id {pid} is also used by panel {other!r}", "give every panel its own id",
-                        at=(*panel.path, "id"), where={"panel": panel.title, "panel_id": pid})
+                        at=panel.location.child("id"))
         else:
             first[pid] = panel
 
@@ -200,16 +199,20 @@ def _rect(panel: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
     return (x, y, w, h) if w > 0 and h > 0 else None
 
 
-@rule("panel-grid-overlap", "warning", "Panels must not overlap on the grid", "dashboard")
+@rule("panel-grid-overlap", "warning", "Panels must not overlap on the grid", "dashboard", example="dashboard")
 def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
     """Overlapping `gridPos` rectangles hide one panel under another; Grafana moves panels on
     load to resolve it, so the saved layout and the shown layout differ and every save makes
     a diff. Panels inside a collapsed row are compared with each other.
 
     Bad:
-        {"gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}
+        panels:
+          - {"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}
+          - {"id": 2, "gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}
     Good:
-        {"gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}
+        panels:
+          - {"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}
+          - {"id": 2, "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}}
     """
     layers: dict[int, list[PanelContext]] = {}
     for panel in ctx.panels:
@@ -228,13 +231,13 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
                 if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
                     yield Issue(f"panel overlaps panel {other.title or other.id!r} "
                                 f"(gridPos x={x} y={y} w={w} h={h} vs x={ox} y={oy} w={ow} h={oh})",
-                                "move or resize one of them", at=(*panel.path, "gridPos"),
-                                where={"panel": panel.title, "panel_id": panel.id})
+                                "move or resize one of them", at=panel.location.child("gridPos"))
                     break
             placed.append((rect, panel))
 
 
-@rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard")
+@rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard",
+      example="dashboard")
 def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
     """Grafana leaves an undefined `$name` in the query as it is, so Prometheus or Loki gets a
     literal `$name` and fails, or a regex silently matches nothing. Built-ins (`$__interval`,
@@ -242,9 +245,12 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
     and `__inputs` placeholders of exported dashboards are defined.
 
     Bad:
-        "expr": "up{job=\"$job\"}"  with no variable named job
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     Good:
-        "templating": {"list": [{"name": "job", "type": "query", ...}]}
+        templating: {list: [{name: job, type: custom, query: otelcol}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     """
     defined = set(ctx.variables) | set(ctx.inputs)
     outside, per_variable = _referenced_names(ctx)
@@ -257,19 +263,23 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
             continue
         reported.add((name, path))
         yield Issue(f"variable ${name} is used but not defined", f"add a template variable named {name} "
-                    "or fix the reference", at=path, where=_where(ctx, path), offset=offset)
+                    "or fix the reference", at=_location(ctx, path, offset))
 
 
-@rule("template-variable-unused", "warning", "Template variables should be used", "dashboard")
+@rule("template-variable-unused", "warning", "Template variables should be used", "dashboard", example="dashboard")
 def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     """A variable nothing refers to still runs its query on every load and shows a drop-down
     that changes nothing, which misleads readers. A use in a query, another variable, a
     title, a link or a panel repeat counts; ad hoc filters apply implicitly and always count.
 
     Bad:
-        variables job and instance, queries only use $job
+        templating: {list: [{name: job, type: custom, query: otelcol}, {name: instance, type: custom, query: a}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     Good:
-        every variable appears in a query, title, link, repeat or another variable
+        templating: {list: [{name: job, type: custom, query: otelcol}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
     """
     outside, per_variable = _referenced_names(ctx)
     used = set(outside)
@@ -279,28 +289,30 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
         if var.get("type") == "adhoc" or name in used:
             continue
         yield Issue(f"variable ${name} is defined but never used", "use it or remove it",
-                    at=ctx.variable_paths[name], where={"panel": f"variable {name}"})
+                    at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
-def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, tuple[Any, ...], Mapping[str, Any]]]:
+def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, Location]]:
+    """Every `datasource` value of the dashboard, with where it is."""
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            yield var.get("datasource"), (*ctx.variable_paths[name], "datasource"), {"panel": f"variable {name}"}
+            yield var.get("datasource"), ctx.location.moved(path=(*ctx.variable_paths[name], "datasource"),
+                                                            panel=f"variable {name}")
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            yield ann.get("datasource"), (*ctx.path, "annotations", "list", i, "datasource"), \
-                {"panel": f"annotation {ann.get('name') or i}"}
+            yield ann.get("datasource"), ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                            panel=f"annotation {ann.get('name') or i}")
     for panel in ctx.panels:
-        where = {"panel": panel.title, "panel_id": panel.id}
         if "datasource" in panel.panel:
-            yield panel.panel.get("datasource"), (*panel.path, "datasource"), where
+            yield panel.panel.get("datasource"), panel.location.child("datasource")
         for t in panel.targets:
             if "datasource" in t.target:
-                yield t.target.get("datasource"), (*t.path, "datasource"), {**where, "ref_id": t.ref_id}
+                yield t.target.get("datasource"), t.location.child("datasource")
 
 
-@rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"))
+@rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"),
+      example="panel")
 def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Iterator[Issue]:
     """A panel, target, variable, annotation or alert query whose data source does not exist
     shows "Data source not found" (or the alert goes to its error state). References resolve
@@ -315,29 +327,29 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
         "datasource": {"type": "prometheus", "uid": "prometheus"}
     """
     if isinstance(ctx, AlertRuleContext):
-        from .alert_model import is_expression
         index = ctx.env.index
         for ref, (item, path) in ctx.data.items():
             if is_expression(item):
                 continue
             uid = item.get("datasourceUid")
             if uid in (None, ""):
-                yield Issue(f"query {ref} has no datasourceUid", "set datasourceUid", at=path,
-                            where={"ref_id": ref or None})
+                yield Issue(f"query {ref} has no datasourceUid", "set datasourceUid",
+                            at=ctx.location.moved(path=path, ref_id=ref or None))
             elif index.authoritative and str(uid) not in index.by_uid:
                 known = ", ".join(sorted(index.by_uid)) or "none"
                 yield Issue(f"query {ref} uses data source {uid!r}, which does not exist (known: {known})",
-                            "use the uid of a defined data source", at=(*path, "datasourceUid"),
-                            where={"ref_id": ref or None})
+                            "use the uid of a defined data source",
+                            at=ctx.location.moved(path=(*path, "datasourceUid"), ref_id=ref or None))
         return
-    for ref, path, where in _datasource_refs(ctx):
+    for ref, where in _datasource_refs(ctx):
         resolved = ctx.resolve(ref)
         if resolved is not None and resolved.problem:
             yield Issue(resolved.problem, "reference an existing data source by uid, or a data-source variable",
-                        at=path, where=dict(where))
+                        at=where)
 
 
-@rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard")
+@rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard",
+      example="panel")
 def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
     """Before Grafana 8.3 panels named their data source by its display name. Grafana still
     migrates such strings by looking the name up, so a renamed data source, or another
@@ -348,16 +360,16 @@ def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
     Good:
         "datasource": {"type": "prometheus", "uid": "prometheus"}
     """
-    for ref, path, where in _datasource_refs(ctx):
+    for ref, where in _datasource_refs(ctx):
         if isinstance(ref, str):
             resolved = ctx.resolve(ref)
             if resolved is not None and resolved.legacy_name:
                 hint = f'{{"type": "{resolved.type}", "uid": "{resolved.uid}"}}' if resolved.uid else \
                     '{"type": ..., "uid": ...}'
-                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=path, where=dict(where))
+                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where)
 
 
-@rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel")
+@rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel", example="panel")
 def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
     """`graph`, `singlestat`, `table-old` and the old Angular plugins are removed from Grafana
     12 (Angular support ended); Grafana migrates some on load, so what is saved and what is
@@ -371,7 +383,7 @@ def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
     replacement = DEPRECATED_PANELS.get(ctx.type)
     if replacement:
         yield Issue(f"panel type {ctx.type!r} is deprecated (Angular, removed in Grafana 12)",
-                    f"use {replacement!r}", path=("type",))
+                    f"use {replacement!r}", at=ctx.location.child("type"))
 
 
 def _has_unit(panel: Mapping[str, Any]) -> bool:
@@ -395,7 +407,7 @@ def _has_unit(panel: Mapping[str, Any]) -> bool:
     return False
 
 
-@rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel")
+@rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel", example="panel")
 def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
     """A number without a unit is ambiguous: 0.25 of what? seconds, ratio, requests per
     second? Setting the unit also lets Grafana scale it (250 ms, 1.2 MB/s). Applies to
@@ -413,7 +425,7 @@ def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
     if ctx.type in ("table", "table-old") and all(_label_table(t) for t in ctx.targets):
         return  # a table of labels (target_info, group by (...)) shows no numbers
     yield Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
-                "percentunit, or none)", path=("fieldConfig",) if "fieldConfig" in ctx.panel else None)
+                "percentunit, or none)", at=ctx.location.child("fieldConfig") if "fieldConfig" in ctx.panel else None)
 
 
 _SELECTED = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
@@ -436,7 +448,7 @@ def _logql_metric(target: TargetContext) -> bool:
     return isinstance(expr, str) and ("_over_time(" in expr or "rate(" in expr)
 
 
-@rule("panel-no-targets", "warning", "Data panels need at least one query", "panel")
+@rule("panel-no-targets", "warning", "Data panels need at least one query", "panel", example="panel")
 def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
     """A data panel without queries renders "No data" forever; it is usually a leftover of an
     edit. Library panels keep their queries elsewhere and are skipped.
@@ -452,7 +464,8 @@ def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
         yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
 
 
-@rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"))
+@rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"),
+      example="logql")
 def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
     """Loki rejects a query without a stream selector, with a selector that can match the
     empty string only, with unquoted values, malformed line filters or parser stages, a range
@@ -469,25 +482,25 @@ def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
             item, path = ctx.data[ref]
             expr = item.get("model", {}).get("expr")
             if language == "logql" and isinstance(expr, str) and expr.strip():
-                issue = _logql_issue(expr, ALERT, frozenset())
+                issue = _logql_issue(expr, ALERT, frozenset(),
+                                     ctx.location.moved(path=(*path, "model", "expr"), ref_id=ref or None))
                 if issue is not None:
-                    yield Issue(issue.message, issue.fix, at=(*path, "model", "expr"), offset=issue.offset,
-                                where={"ref_id": ref or None})
+                    yield issue
         return
     if ctx.language != "logql":
         return
     expr = ctx.target.get("expr")
     if isinstance(expr, str) and expr.strip():
-        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars)
+        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"))
         if issue is not None:
             yield issue
 
 
-def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str]) -> Issue | None:
+def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location) -> Issue | None:
     expansion = expand(expr, mode, interval_vars)
     result = logql.check(expansion.text)
     if result.ok:
         return None
     offset = expansion.to_original(result.offset or 0)
     return Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
-                 "fix the query; check it in Grafana's Explore", path=("expr",), offset=offset)
+                 "fix the query; check it in Grafana's Explore", at=where.moved(offset=offset))

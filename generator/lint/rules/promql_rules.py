@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .catalog import COUNTER, GAUGE
-from .contexts import QueryContext
-from .promql_analysis import MATRIX
-from .promql_expand import IDENT_MARK, STRING
-from .promql_names import COUNTER_SUFFIXES
-from .registry import Issue, rule
+from ..catalog import COUNTER, GAUGE
+from ..contexts import QueryContext
+from ..promql_analysis import MATRIX
+from ..promql_expand import IDENT_MARK, STRING
+from ..promql_names import COUNTER_SUFFIXES
+from ..registry import Issue, rule
 
 _LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _MARK = STRING  # "gacv": part of every placeholder, identifier ("__gacv__") or string ("gacv")
@@ -53,7 +53,7 @@ def promql_syntax(ctx: QueryContext) -> Iterator[Issue]:
             offset = use.start
             break
     yield Issue(f"PromQL does not parse: {a.error}{hint}", "fix the expression; check it in Grafana's Explore",
-                offset=offset)
+                at=ctx.at(offset))
 
 
 @rule("promql-range-result", "error", "A query run as a range query must not return a range vector", "query")
@@ -135,7 +135,7 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
     --prometheus-url to decide with the metric's `# TYPE`.
 
     Bad:
-        rate(kubelet_evictions[5m])          (type unknown)
+        rate(kubelet_evictions[5m])
     Good:
         rate(kubelet_evictions_total[5m])
     """
@@ -208,7 +208,7 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
     for fn in dict.fromkeys(ctx.analysis.interval_rate_calls):
         use = next((u for u in ctx.expansion.uses if u.name == "__interval"), None)
         yield Issue(f"{fn}() over [$__interval]: with a short time range the window holds fewer than two samples",
-                    "use [$__rate_interval]", offset=use.start if use else None)
+                    "use [$__rate_interval]", at=ctx.at(use.start if use else None))
 
 
 @rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query")
@@ -233,19 +233,19 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
         offset = ctx.text.find(name)
         yield Issue(f"metric {name} is not in {catalog.source_text()}{hint}",
                     f"use {suggestion}" if suggestion else "check the metric name against the exporter's /metrics",
-                    offset=offset if offset >= 0 else None)
+                    at=ctx.at(offset if offset >= 0 else None))
 
 
-@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query")
+@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query", example="target")
 def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
     """`{{label}}` in a legend is replaced by the series' label value; when the query aggregates
     the label away (`sum by (job)` and `{{instance}}`), every series shows the same empty
     legend and the lines cannot be told apart.
 
     Bad:
-        expr: sum by (job) (rate(x_total[5m]))    legendFormat: {{instance}}
+        {"expr": "sum by (job) (rate(otelcol_exporter_sent_spans_total[5m]))", "legendFormat": "{{instance}}"}
     Good:
-        expr: sum by (job, instance) (rate(x_total[5m]))    legendFormat: {{instance}}
+        {"expr": "sum by (job, instance) (rate(otelcol_exporter_sent_spans_total[5m]))", "legendFormat": "{{instance}}"}
     """
     if not ctx.legend or "{{" not in ctx.legend or not ctx.analysis.ok:
         return
@@ -263,5 +263,4 @@ def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
             if labels.closed and not labels.names:
                 detail = "the result has no labels"
             yield Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
-                        f"add {label} to the by (...) clause or change the legend", sibling="legendFormat",
-                        offset=m.start())
+                        f"add {label} to the by (...) clause or change the legend", at=ctx.legend_at(m.start()))
