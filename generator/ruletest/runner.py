@@ -81,7 +81,7 @@ def promtool_files(case: TestCase, rule: RuleInfo, tr: Translation) -> tuple[dic
                       "exp_alerts": [_expected(a.labels, a.annotations, tr) for a in check.alerts]})
     for step in range(0, last + 1, tr.interval_s):
         for probe in tr.probes:
-            firing = [{"exp_labels": {}}] if probe.alert == PROBE_ERROR else []
+            firing: list[dict[str, Any]] = [{"exp_labels": {}}] if probe.alert == PROBE_ERROR else []
             tests.append({"eval_time": duration(step), "alertname": probe.alert, "exp_alerts": firing})
     series = [{"series": s, "values": v} for s, v in case.input_series.items()]
     test_doc = {"rule_files": ["rules.yaml"], "evaluation_interval": interval,
