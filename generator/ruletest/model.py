@@ -38,6 +38,7 @@ class Translation:
     interval_s: int
     #: labels every alert of the rule carries whatever the series (alertname, folder, rule labels)
     fixed_labels: dict[str, str]
+    exec_err_state: str = "Error"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Check:
 @dataclass(frozen=True)
 class TestCase:
     """One test case of a test file: input series and the firing alerts expected over time."""
+
+    __test__ = False  # not a pytest class
 
     file: str
     line: int

@@ -40,9 +40,19 @@ class PromtoolFailure:
 
 
 @dataclass(frozen=True)
+class PromtoolError:
+    """A rule evaluation that failed (`rule: X, time: T, err: E`): Grafana's error state."""
+
+    rule: str
+    time: str
+    error: str
+
+
+@dataclass(frozen=True)
 class PromtoolRun:
     ok: bool
     failures: list[PromtoolFailure]
+    errors: list[PromtoolError]
     output: str
 
 
@@ -53,6 +63,7 @@ def find_promtool() -> str:
     return path
 
 
+_ERROR = re.compile(r"^\s*rule: (?P<rule>.*), time: (?P<time>[^,]+), err: (?P<err>.*)$")
 _HEADER = re.compile(r"^\s*alertname: (?P<name>.*), time: (?P<time>[^,]+), ?$")
 
 
@@ -64,7 +75,9 @@ def run_promtool(promtool: str, rules: dict[str, Any], test: dict[str, Any], tim
         proc = subprocess.run([promtool, "test", "rules", "test.yaml"], cwd=tmp, capture_output=True,
                               text=True, timeout=timeout, check=False)
     output = (proc.stdout + proc.stderr).strip()
-    return PromtoolRun(proc.returncode == 0, parse_failures(output), output)
+    errors = [PromtoolError(m["rule"], m["time"].strip(), m["err"].strip())
+              for m in map(_ERROR.match, output.splitlines()) if m]
+    return PromtoolRun(proc.returncode == 0, parse_failures(output), errors, output)
 
 
 def parse_failures(output: str) -> list[PromtoolFailure]:

@@ -15,7 +15,7 @@ from .model import CaseResult, Failure, Refusal, Report, RuleInfo, TestCase, Tra
 from .promtool import PromtoolFailure, find_promtool, run_promtool
 from .templates import NAME_LABEL
 from .testfile import TestFileError, load_cases, test_files
-from .translate import PROBE_ERROR, duration, seconds_of
+from .translate import duration, seconds_of
 
 
 def load_project_cases(root: Path) -> list[TestCase]:
@@ -50,9 +50,15 @@ def run_case(promtool: str, case: TestCase, rule: RuleInfo, tr: Translation) -> 
     run = run_promtool(promtool, rules_doc, test_doc)
     if run.ok:
         return CaseResult(case, rule, "passed")
+    if run.errors:
+        first = min(run.errors, key=lambda e: seconds_of(e.time))
+        return CaseResult(case, rule, "not-testable", [Failure(
+            first.time, f"not testable offline from {first.time}: the query failed ({first.error}): Grafana's "
+            f"error state ({tr.exec_err_state}) applies, which Prometheus does not have")])
     if not run.failures:
         return CaseResult(case, rule, "failed", [Failure(None, f"promtool failed: {run.output}")])
     return _result(case, rule, tr, run.failures)
+
 
 
 def promtool_files(case: TestCase, rule: RuleInfo, tr: Translation) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -81,8 +87,7 @@ def promtool_files(case: TestCase, rule: RuleInfo, tr: Translation) -> tuple[dic
                       "exp_alerts": [_expected(a.labels, a.annotations, tr) for a in check.alerts]})
     for step in range(0, last + 1, tr.interval_s):
         for probe in tr.probes:
-            firing: list[dict[str, Any]] = [{"exp_labels": {}}] if probe.alert == PROBE_ERROR else []
-            tests.append({"eval_time": duration(step), "alertname": probe.alert, "exp_alerts": firing})
+            tests.append({"eval_time": duration(step), "alertname": probe.alert, "exp_alerts": []})
     series = [{"series": s, "values": v} for s, v in case.input_series.items()]
     test_doc = {"rule_files": ["rules.yaml"], "evaluation_interval": interval,
                 "tests": [{"interval": case.interval or interval, "input_series": series, "alert_rule_test": tests}]}

@@ -10,8 +10,8 @@ The query keeps every series (and `__name__`, carried in `__gac_name__` because 
 alerts drop it), NaN samples are dropped as dropNN drops them, a range query becomes a
 subquery with Grafana's own step and alignment, and the comparison filters instead of
 returning 0/1, so the alert's value is B. Where Grafana would still behave differently at
-run time (a firing series missing from one evaluation, no data, a query error) probes fire and
-the test case is refused at that time. See README "Testing alert rules".
+run time (a firing series missing from one evaluation, no data) probes fire and the test case
+is refused at that time; promtool itself reports query errors (Grafana's error state). See README "Testing alert rules".
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ DEFAULT_SCRAPE_S = 15  # Grafana's Prometheus data source without `timeInterval`
 
 PROBE_MISSING = "gac probe: missing series"
 PROBE_NODATA = "gac probe: no data"
-PROBE_ERROR = "gac probe: query error"
 
 
 @dataclass(frozen=True)
@@ -51,11 +50,15 @@ class RuleContext:
 
 
 def seconds_of(text: str) -> int:
-    """A Prometheus duration in whole seconds (ValueError on a bad one)."""
+    """A Prometheus duration in whole seconds (ValueError on a bad one); `0`/`0s` are zero."""
+    if text.strip() in ("0", "0s"):
+        return 0
     return int(promql_parser.parse_duration(text).total_seconds())
 
 
 def duration(secs: int) -> str:
+    if secs == 0:
+        return "0s"
     return str(promql_parser.display_duration(timedelta(seconds=secs)))
 
 
@@ -97,12 +100,9 @@ def translate_rule(rule: dict[str, Any], ctx: RuleContext) -> Translation | Refu
                     f"last_over_time(({c})[1s:{interval}] offset {interval}) unless ignoring(__name__) ({present})",
                     "a series whose alert was pending or firing at the previous evaluation is missing from the "
                     "query result: Grafana keeps such an alert one more evaluation (missing series), Prometheus "
-                    "resolves it at once"),
-              Probe(PROBE_ERROR, f"count({expr[2]}) * 0 or vector(0)",
-                    f"the query failed: Grafana's error state ({rule.get('execErrState', 'Error')}) applies, "
-                    "which Prometheus does not have")]
+                    "resolves it at once")]
     if rule.get("noDataState", "NoData") != "OK":
-        probes.insert(1, Probe(PROBE_NODATA, f"absent({present})",
+        probes.append(Probe(PROBE_NODATA, f"absent({present})",
                                f"the query returned no series: Grafana's no-data state "
                                f"({rule.get('noDataState', 'NoData')}) applies, which Prometheus does not have"))
     prom_rule: dict[str, Any] = {"alert": str(rule.get("title") or rule.get("uid")), "expr": c,
@@ -111,7 +111,7 @@ def translate_rule(rule: dict[str, Any], ctx: RuleContext) -> Translation | Refu
     if annotations:
         prom_rule["annotations"] = annotations
     fixed = {"alertname": prom_rule["alert"]} | {k: v for k, v in labels.items() if "{{" not in v}
-    return Translation(prom_rule, tuple(probes), ctx.interval_s, fixed)
+    return Translation(prom_rule, tuple(probes), ctx.interval_s, fixed, str(rule.get("execErrState") or "Error"))
 
 
 def _chain(rule: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | Refusal:
