@@ -74,7 +74,7 @@ def grafana_reduce(points: list[float], reducer: str) -> float:
     return {"last": kept[-1], "min": min(kept), "max": max(kept)}[reducer]
 
 
-def grafana_alerts(reducer: str, range_s: int, op: str) -> dict[int, list[str]]:
+def grafana_alerts(reducer: str, range_s: int, op: str, thr: float = THRESHOLD) -> dict[int, list[str]]:
     """Firing series per evaluation time, as Grafana's scheduler and state manager decide."""
     active: dict[str, int] = {}
     out: dict[int, list[str]] = {}
@@ -87,7 +87,7 @@ def grafana_alerts(reducer: str, range_s: int, op: str) -> dict[int, list[str]]:
             assert points or name not in active, "series data must not make an active series vanish"
             if not points:
                 continue
-            if OPS[op](grafana_reduce(points, reducer), THRESHOLD):
+            if OPS[op](grafana_reduce(points, reducer), thr):
                 active.setdefault(name, t)
                 if t - active[name] >= PENDING_S:
                     firing.append(name)
@@ -97,9 +97,9 @@ def grafana_alerts(reducer: str, range_s: int, op: str) -> dict[int, list[str]]:
     return out
 
 
-def rule_body(reducer: str, range_s: int, op: str, **changes: Any) -> dict[str, Any]:
+def rule_body(reducer: str, range_s: int, op: str, thr: float = THRESHOLD, **changes: Any) -> dict[str, Any]:
     query = PromQuery("A", "m")
-    cond = math("C", "$B == 5") if op == "==" else threshold("C", "B", op, THRESHOLD)
+    cond = math("C", f"$B == {thr:g}") if op == "==" else threshold("C", "B", op, thr)
     rule = AlertRule("r", "R", [query, reduce("B", "A", reducer), cond], "C", "s", "d", "u", pending="2m",
                      no_data="OK")
     body = rule.to_body("g", "f")
@@ -129,6 +129,16 @@ def run(body: dict[str, Any], checks: Callable[[Translation], tuple[Check, ...]]
 def test_translated_rule_fires_exactly_when_grafana_would(reducer: str, range_s: int, op: str) -> None:
     firing = grafana_alerts(reducer, range_s, op)
     result = run(rule_body(reducer, range_s, op), lambda tr: expected_checks(firing, tr))
+    assert result.status == "passed", [(f.message, f.expected, f.got) for f in result.failures]
+
+
+@pytest.mark.parametrize(("reducer", "op", "thr"), [("count", ">=", 21), ("count", "==", 21), ("sum", ">=", 110),
+                                                   ("mean", ">", 5.5)])
+def test_a_range_includes_both_ends_as_grafanas_steps_do(reducer: str, op: str, thr: float) -> None:
+    """A 5m range at 15s steps is 21 points: the one at t - 5m counts, as in Grafana."""
+    firing = grafana_alerts(reducer, 300, op, thr)
+    assert any(firing.values()) and firing != grafana_alerts(reducer, 300, op, thr + 1)
+    result = run(rule_body(reducer, 300, op, thr), lambda tr: expected_checks(firing, tr))
     assert result.status == "passed", [(f.message, f.expected, f.got) for f in result.failures]
 
 

@@ -8,6 +8,7 @@ as not testable from that time on instead of passing or failing on a wrong mirro
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from .translate import duration, seconds_of
 def load_project_cases(root: Path) -> list[TestCase]:
     cases: list[TestCase] = []
     for path in test_files(root):
-        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        shown = os.path.relpath(path)  # as the rules' definition lines are shown: from the working directory
         cases.extend(load_cases(path, shown))
     return cases
 

@@ -71,8 +71,8 @@ def _case(item: Any, file: str, line: int, index: int) -> TestCase:
         raise TestFileError(f"{where}: `input_series:` maps a series to its values in promtool notation, "
                             "e.g. 'up{job=\"x\"}': '1 1 0 0'")
     interval = item.get("interval")
-    for text in [interval] if interval is not None else []:
-        _duration(text, f"{where}: interval")
+    if interval is not None:
+        _duration(interval, f"{where}: interval")
     checks = item.get("expect")
     if not isinstance(checks, list) or not checks:
         raise TestFileError(f"{where}: `expect:` must list at least one {{at: <time>, alerts: [...]}}")

@@ -194,8 +194,18 @@ def _query_expr(query: dict[str, Any], ctx: RuleContext) -> tuple[str, str, str,
     if range_s % step or ctx.interval_s % step:
         return Refusal(f"range query step {step}s does not divide its range {range_s}s and the group interval "
                        f"{ctx.interval_s}s: Grafana's aligned steps would differ from a subquery's")
-    window_expr = f"[{duration(range_s)}:{duration(step)}]"
+    window_expr = subquery_window(range_s, step)
     return q1, f"count_over_time(({q1}){window_expr})", text, range_s, step
+
+
+def subquery_window(range_s: int, step: int) -> str:
+    """`[range+1s:step]`: the steps Grafana's range query returns, start included.
+
+    Grafana asks for steps at both ends of [t - range, t]; Prometheus 2 includes a range's left
+    end, Prometheus 3 does not. One extra second (less than any step) includes the step at
+    t - range under both, and no earlier one.
+    """
+    return f"[{duration(range_s + 1)}:{duration(step)}]"
 
 
 def _is_vector(node: Any) -> bool:
@@ -229,7 +239,7 @@ def _reduced(expr: tuple[str, str, str, int, int], reducer: dict[str, Any]) -> s
     if not range_s:
         return {"sum": f"({kept}) or {nan_zero}",
                 "count": f"(({kept}) * 0 + 1) or {nan_zero}"}.get(fn, kept)
-    window = f"[{duration(range_s)}:{duration(step)}]"
+    window = subquery_window(range_s, step)
     zero = f"(0 * count_over_time(({q1}){window}))"
     sub = f"({kept}){window}"
     return {"last": f"last_over_time({sub})", "min": f"min_over_time({sub})", "max": f"max_over_time({sub})",
