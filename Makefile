@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 GAC := $(BIN)/gac
 STAMP := $(VENV)/.installed
 
-.PHONY: build check lint test clean
+.PHONY: build check lint test test-rules clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,13 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(GAC) lint --strict
 
-## test: the test suite
+## test: the test suite (includes `gac test` on the project's alert rules; skipped without promtool)
 test: $(STAMP)
 	$(BIN)/pytest
+
+## test-rules: the alert rules' unit tests (alerts/tests/) with promtool, and their coverage
+test-rules: $(STAMP)
+	$(GAC) test --coverage
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -86,6 +86,9 @@ def _register_commands() -> None:
     from .pull.command import pull_command
 
     main.add_command(pull_command, "pull")
+    from .ruletest.command import test_command
+
+    main.add_command(test_command, "test")
 
 
 _register_commands()

@@ -1,0 +1,114 @@
+"""Running the real `promtool test rules` and reading its report.
+
+promtool is the reference: gac writes the translated rule and a promtool test file into a
+temporary directory, runs promtool, and parses the failures it prints (alertname, time,
+expected and got alerts). Its text report is the only interface promtool offers, so the
+parsing is kept here, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import GacError
+
+INSTALL_HINT = ("promtool (Prometheus's) is not on PATH: install it (Debian/Ubuntu: "
+                "`sudo apt-get install -y prometheus`; elsewhere a release from https://prometheus.io/download/), "
+                "then run `gac test` again")
+
+
+class PromtoolMissing(GacError):
+    """No promtool: exit 2 with the install hint."""
+
+
+@dataclass(frozen=True)
+class PromtoolFailure:
+    """One `alertname: X, time: T` mismatch promtool reported (raw exp/got text)."""
+
+    alertname: str
+    time: str
+    expected: str
+    got: str
+
+
+@dataclass(frozen=True)
+class PromtoolError:
+    """A rule evaluation that failed (`rule: X, time: T, err: E`): Grafana's error state."""
+
+    rule: str
+    time: str
+    error: str
+
+
+@dataclass(frozen=True)
+class PromtoolRun:
+    ok: bool
+    failures: list[PromtoolFailure]
+    errors: list[PromtoolError]
+    output: str
+
+
+def find_promtool() -> str:
+    path = shutil.which("promtool")
+    if path is None:
+        raise PromtoolMissing(INSTALL_HINT)
+    return path
+
+
+_ERROR = re.compile(r"^\s*rule: (?P<rule>.*), time: (?P<time>[^,]+), err: (?P<err>.*)$")
+_HEADER = re.compile(r"^\s*alertname: (?P<name>.*), time: (?P<time>[^,]+), ?$")
+
+
+def run_promtool(promtool: str, rules: dict[str, Any], test: dict[str, Any], timeout: float = 60) -> PromtoolRun:
+    """Write the rule and test files, run promtool, parse what it says."""
+    with tempfile.TemporaryDirectory(prefix="gac-test-") as tmp:
+        Path(tmp, "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False), encoding="utf-8")
+        Path(tmp, "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False), encoding="utf-8")
+        proc = subprocess.run([promtool, "test", "rules", "test.yaml"], cwd=tmp, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    output = (proc.stdout + proc.stderr).strip()
+    errors = [PromtoolError(m["rule"], m["time"].strip(), m["err"].strip())
+              for m in map(_ERROR.match, output.splitlines()) if m]
+    return PromtoolRun(proc.returncode == 0, parse_failures(output), errors, output)
+
+
+def parse_failures(output: str) -> list[PromtoolFailure]:
+    failures: list[PromtoolFailure] = []
+    current: dict[str, Any] | None = None
+    part = ""
+    for line in output.splitlines():
+        header = _HEADER.match(line)
+        if header:
+            if current:
+                failures.append(_failure(current))
+            current = {"name": header["name"], "time": header["time"].strip(), "exp": [], "got": []}
+            continue
+        if current is None:
+            continue
+        stripped = line.strip()
+        if stripped.startswith("exp:"):
+            part, stripped = "exp", stripped[4:]
+        elif stripped.startswith("got:"):
+            part, stripped = "got", stripped[4:]
+        elif stripped == "FAILED:" or stripped.startswith("Unit Testing"):
+            continue
+        if part:
+            current[part].append(stripped)
+    if current:
+        failures.append(_failure(current))
+    return failures
+
+
+def _failure(block: dict[str, Any]) -> PromtoolFailure:
+    def text(lines: list[str]) -> str:
+        return " ".join(x for x in lines if x).rstrip(",").strip()
+
+    return PromtoolFailure(block["name"], block["time"], text(block["exp"]), text(block["got"]))

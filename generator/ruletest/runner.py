@@ -1,0 +1,121 @@
+"""Test cases × translated rules → promtool runs → `CaseResult`s mapped back to the sources.
+
+Each case runs in its own promtool invocation, so every failure promtool prints belongs to
+exactly one case. Probes (see translate.py) are asserted at every evaluation up to the last
+checked time: where one fires, Grafana and Prometheus would diverge, and the case is reported
+as not testable from that time on instead of passing or failing on a wrong mirror.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .model import CaseResult, Failure, Refusal, Report, RuleInfo, TestCase, Translation
+from .promtool import PromtoolFailure, find_promtool, run_promtool
+from .templates import NAME_LABEL
+from .testfile import TestFileError, load_cases, test_files
+from .translate import duration, seconds_of
+
+
+def load_project_cases(root: Path) -> list[TestCase]:
+    cases: list[TestCase] = []
+    for path in test_files(root):
+        shown = os.path.relpath(path)  # as the rules' definition lines are shown: from the working directory
+        cases.extend(load_cases(path, shown))
+    return cases
+
+
+def run_tests(rules: list[RuleInfo], cases: list[TestCase], promtool: str | None = None) -> Report:
+    """Run every case; raises TestFileError for a case naming an unknown rule or a bad time."""
+    by_uid = {r.uid: r for r in rules}
+    for case in cases:
+        if case.rule_uid not in by_uid:
+            raise TestFileError(f"{case.file}:{case.line}: test {case.name!r} names rule {case.rule_uid!r}, which is "
+                                f"not defined (rules: {', '.join(sorted(by_uid))})")
+    results = []
+    binary = promtool
+    for case in cases:
+        rule = by_uid[case.rule_uid]
+        if isinstance(rule.outcome, Refusal):
+            results.append(CaseResult(case, rule, "not-testable", [Failure(None, str(rule.outcome))]))
+            continue
+        binary = binary or find_promtool()
+        results.append(run_case(binary, case, rule, rule.outcome))
+    return Report(results, rules)
+
+
+def run_case(promtool: str, case: TestCase, rule: RuleInfo, tr: Translation) -> CaseResult:
+    rules_doc, test_doc = promtool_files(case, rule, tr)
+    run = run_promtool(promtool, rules_doc, test_doc)
+    if run.ok:
+        return CaseResult(case, rule, "passed")
+    if run.errors:
+        first = min(run.errors, key=lambda e: seconds_of(e.time))
+        return CaseResult(case, rule, "not-testable", [Failure(
+            first.time, f"not testable offline from {first.time}: the query failed ({first.error}): Grafana's "
+            f"error state ({tr.exec_err_state}) applies, which Prometheus does not have")])
+    if not run.failures:
+        return CaseResult(case, rule, "failed", [Failure(None, f"promtool failed: {run.output}")])
+    return _result(case, rule, tr, run.failures)
+
+
+
+def promtool_files(case: TestCase, rule: RuleInfo, tr: Translation) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The promtool rule file and test file of one case."""
+    interval = duration(tr.interval_s)
+    keys = {k for c in case.checks for a in c.alerts for k in a.annotations}
+    prom_rule = dict(tr.rule)
+    prom_rule["annotations"] = {k: v for k, v in (tr.rule.get("annotations") or {}).items() if k in keys}
+    if not prom_rule["annotations"]:
+        del prom_rule["annotations"]
+    missing = sorted(keys - set(tr.rule.get("annotations") or {}))
+    if missing:
+        raise TestFileError(f"{case.file}:{case.line}: test {case.name!r} asserts annotation(s) "
+                            f"{', '.join(missing)}, which rule {rule.uid} ({rule.where}) does not have")
+    rules_doc = {"groups": [{"name": rule.group, "interval": interval,
+                             "rules": [prom_rule, *({"alert": p.alert, "expr": p.expr} for p in tr.probes)]}]}
+    tests: list[dict[str, Any]] = []
+    last = 0
+    for check in case.checks:
+        at = seconds_of(check.eval_time)
+        if at % tr.interval_s:
+            raise TestFileError(f"{case.file}:{case.line}: test {case.name!r}: at {check.eval_time} is not an "
+                                f"evaluation of group {rule.group!r} (every {interval}): use a multiple of {interval}")
+        last = max(last, at)
+        tests.append({"eval_time": duration(at), "alertname": tr.rule["alert"],
+                      "exp_alerts": [_expected(a.labels, a.annotations, tr) for a in check.alerts]})
+    for step in range(0, last + 1, tr.interval_s):
+        for probe in tr.probes:
+            tests.append({"eval_time": duration(step), "alertname": probe.alert, "exp_alerts": []})
+    series = [{"series": s, "values": v} for s, v in case.input_series.items()]
+    test_doc = {"rule_files": ["rules.yaml"], "evaluation_interval": interval,
+                "tests": [{"interval": case.interval or interval, "input_series": series, "alert_rule_test": tests}]}
+    return rules_doc, test_doc
+
+
+def _expected(labels: dict[str, str], annotations: dict[str, str], tr: Translation) -> dict[str, Any]:
+    exp = {k: v for k, v in tr.fixed_labels.items() if k != "alertname"}
+    exp |= {(NAME_LABEL if k == "__name__" else k): v for k, v in labels.items() if k != "alertname"}
+    out: dict[str, Any] = {"exp_labels": exp}
+    if annotations:
+        out["exp_annotations"] = annotations
+    return out
+
+
+def _result(case: TestCase, rule: RuleInfo, tr: Translation, failures: list[PromtoolFailure]) -> CaseResult:
+    reasons = {p.alert: p.reason for p in tr.probes}
+    probe_hits = sorted((seconds_of(f.time), f) for f in failures if f.alertname in reasons)
+    cutoff = probe_hits[0][0] if probe_hits else None
+    out = [Failure(f.time, f"{f.alertname}: alerts at {f.time} differ", _shown(f.expected), _shown(f.got))
+           for f in failures if f.alertname not in reasons and (cutoff is None or seconds_of(f.time) < cutoff)]
+    if probe_hits:
+        at, hit = probe_hits[0]
+        detail = f"; {_shown(hit.got)}" if hit.got and hit.got != "[]" else ""
+        out.append(Failure(hit.time, f"not testable offline from {hit.time}: {reasons[hit.alertname]}{detail}"))
+    return CaseResult(case, rule, "failed" if any(f.expected or f.got for f in out) else "not-testable", out)
+
+
+def _shown(text: str) -> str:
+    return text.replace(NAME_LABEL, "__name__")
