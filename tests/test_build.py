@@ -210,3 +210,17 @@ def test_lint_errors_block_the_build_and_point_at_the_panel_line(project):
     syntax = [f for f in findings if f["rule"] == "promql-syntax"]
     assert len(syntax) == 1 and syntax[0]["dashboard"] == "typo" and syntax[0]["panel"] == "broken"
     assert syntax[0]["file"].endswith("dashboards/typo.py") and syntax[0]["line"] == 8
+
+
+def test_nested_folder_loaded_from_generated_keeps_its_parent(tmp_path):
+    """A folder's parent lives in `parentUid`; loading generated/ must not lose it."""
+    from generator.builders.folders import Folder
+    from generator.output import load_resources, render_tree, write_tree
+
+    parent = Folder("platform", "Platform")
+    child = Folder("platform-db", "Databases", parent=parent)
+    compiled = [parent.to_resource(), child.to_resource()]
+    write_tree(tmp_path / "generated", render_tree(compiled))
+    loaded = {r.uid: r for r in load_resources(tmp_path / "generated")}
+    assert loaded["platform-db"].folder_uid == "platform" == child.to_resource().folder_uid
+    assert loaded["platform"].folder_uid is None

@@ -84,8 +84,7 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftIte
 
 
 def _item(status: str, resource: Resource, detail: str = "") -> DriftItem:
-    folder = resource.body.get("parentUid") if resource.kind == "folder" else resource.folder_uid
-    return DriftItem(status, resource.kind, resource.uid, resource.title, folder or None, detail=detail)
+    return DriftItem(status, resource.kind, resource.uid, resource.title, resource.folder_uid or None, detail=detail)
 
 
 def _order(item: DriftItem) -> tuple:

@@ -16,7 +16,6 @@ MISSING = "missing"
 NOT_DEFINED = "not-defined"
 #: inside a folder gac manages, not managed by gac
 UNMANAGED = "unmanaged"
-STATUSES = (CHANGED, MISSING, NOT_DEFINED, UNMANAGED)
 #: not drift: equal to its definition except for gac's marker (adopted, never synced)
 UNADOPTED = "unadopted"
 

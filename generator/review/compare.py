@@ -59,10 +59,9 @@ def _change(identity: Identity, a: Entry | None, b: Entry | None) -> ObjectChang
     assert shown is not None
     resource = shown.resource
     action = ADDED if a is None else REMOVED if b is None else CHANGED
-    folder = resource.body.get("parentUid") if resource.kind == "folder" else resource.folder_uid
     old_name = f"{GENERATED}/{a.path}" if a else None
     new_name = f"{GENERATED}/{b.path}" if b else None
-    change = ObjectChange(action, identity, resource.kind, resource.uid, resource.title, folder or None,
+    change = ObjectChange(action, identity, resource.kind, resource.uid, resource.title, resource.folder_uid or None,
                           old_name, new_name)
     change.raw = unified(a.text if a else "", b.text if b else "", old_name or "/dev/null", new_name or "/dev/null")
     if a is not None and b is not None:

@@ -42,7 +42,7 @@ def markdown(comparison: Comparison, old_label: str, new_label: str, title: str 
 
 
 def _name(change: ObjectChange) -> str:
-    return display_name(change.kind, change.uid, change.title, change.folder if change.kind != "folder" else None)
+    return display_name(change.kind, change.uid, change.title, change.folder)
 
 
 def text(comparison: Comparison, old_label: str, new_label: str) -> str:

@@ -27,7 +27,7 @@ def header(target: Target, env_name: str) -> str:
 
 
 def _name(change: Change) -> str:
-    return display_name(change.kind, change.uid, change.title, change.folder_uid if change.kind != "folder" else None)
+    return display_name(change.kind, change.uid, change.title, change.folder_uid)
 
 
 def _diff_lines(change: Change, indent: str = "      ") -> list[str]:
@@ -74,7 +74,7 @@ def plan_summary(plan: Plan) -> str:
 
 
 def _change_json(change: Change) -> dict[str, Any]:
-    folder = change.resource.body.get("parentUid") if change.kind == "folder" else change.folder_uid
+    folder = change.folder_uid
     out: dict[str, Any] = {"action": change.action, "kind": change.kind, "uid": change.uid, "title": change.title,
                            "folder": folder or None, "diff": [d.to_json() for d in change.diff]}
     if change.reason:
