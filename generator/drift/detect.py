@@ -9,13 +9,13 @@ there"), and telling an adopted-but-never-synced object (differs only by gac's m
 
 from __future__ import annotations
 
+from ..diff import semantic_diff
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, LiveObject, SyncContext, same_json
 from ..resource import Resource
 from ..sync.desired import Desired
 from ..sync.errors import ConnectionFailed
 from ..sync.plan import build_plan
-from ..sync.semantic_diff import semantic_diff
 from ..sync.session import Session
 from ..sync.state import LiveState, ProgressFn, read_state
 from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNADOPTED, UNMANAGED, DriftItem, DriftReport
@@ -70,7 +70,7 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftIte
     handler = HANDLERS[resource.kind]
     item = _item(CHANGED, resource, handler.describe_live(live))
     item.code_form, item.live_form = code_form, live_form
-    item.changes = semantic_diff(resource.kind, code_form, live_form)
+    item.changes = semantic_diff(handler, code_form, live_form)
     if handler.adoptable(live_form, code_form, live):
         item.status = UNADOPTED
         return item

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..diff import DiffEntry
 from ..sync.preflight import Target
-from ..sync.semantic_diff import DiffEntry
 
 #: defined in code, present in Grafana, different
 CHANGED = "changed"

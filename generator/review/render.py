@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..diff import entry_text
 from ..resource import display_name
-from ..templates import entry_text, render
+from ..templates import render
 from .compare import ADDED, CHANGED, REMOVED, SYMBOLS, Comparison, ObjectChange
 from .summary import KIND_LABELS, rows
 

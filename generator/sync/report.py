@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..diff import entry_text
 from ..resource import display_name
 from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
 from .plan import CONFLICT, CREATE, DELETE, SYMBOLS, UNCHANGED, UPDATE, Change, Plan
@@ -31,7 +32,7 @@ def _name(change: Change) -> str:
 
 
 def _diff_lines(change: Change, indent: str = "      ") -> list[str]:
-    lines = [indent + entry.describe() for entry in change.diff[:MAX_DIFF_LINES]]
+    lines = [indent + entry_text(entry) for entry in change.diff[:MAX_DIFF_LINES]]
     if len(change.diff) > MAX_DIFF_LINES:
         lines.append(f"{indent}… and {len(change.diff) - MAX_DIFF_LINES} more change(s)")
     return lines
