@@ -74,6 +74,11 @@ def test_a_kinds_parts_name_match_view_and_hoist() -> None:
     ]
 
 
+def test_a_view_never_hides_a_change() -> None:
+    kind = Plain({("body", "pos"): Part(label="position", view=lambda p: f"{p['w']} wide")})
+    assert lines(kind, {"pos": {"w": 6}}, {"pos": {"w": 6, "static": True}}) == ["position › static: added true"]
+
+
 def test_comparison_forms_report_the_body_as_the_object_and_other_keys_by_name() -> None:
     before = {"body": {"title": "a"}, "secrets": ["password"]}
     after = {"body": {"title": "b"}, "secrets": []}
@@ -92,9 +97,8 @@ def test_renderer_text_and_markdown() -> None:
 
 def test_plan_and_drift_print_one_change_the_same_way() -> None:
     """One renderer: the plan's line and the drift report's line for an added panel agree."""
-    from generator.drift.render import text_report  # noqa: F401  (drift renders with entry_text)
-    from generator.sync.report import _diff_lines
     from generator.sync.plan import Change
+    from generator.sync.report import _diff_lines
 
     entry = DiffEntry(('panel "New" (id 9)',), MISSING, "New")
     change = Change("update", "dashboard", ("dashboard", "d"), diff=[entry])

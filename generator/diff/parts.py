@@ -32,7 +32,8 @@ class Part:
     keys: tuple[str, ...] = ()
     name: Callable[[dict[str, Any]], str] | None = None
     #: each side as people read it, before comparing (thresholds as `green, red 80`,
-    #: panels of collapsed rows flattened); a side that is missing stays missing
+    #: panels of collapsed rows flattened); a side that is missing stays missing, and where
+    #: the two views are equal the raw values are compared instead, so no change is hidden
     view: Callable[[Any], Any] | None = None
 
     @property

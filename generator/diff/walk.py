@@ -56,7 +56,9 @@ class _Walk:
         their elements there)."""
         part = self.parts.get(at, _PLAIN)
         if part.view is not None:
-            before, after = _viewed(part.view, before), _viewed(part.view, after)
+            shown = _viewed(part.view, before), _viewed(part.view, after)
+            if not _same(*shown):  # a view never hides a change: equal views, the raw values
+                before, after = shown
         if part.merged:
             before, after = _filled(before, after), _filled(after, before)
         if _same(before, after):
