@@ -318,3 +318,17 @@ def test_a_zero_pending_period_is_fine(project):
     assert result.exit_code == 0, result.output
     group = json.loads((project / "generated/alert-rules/otel-platform/instant.json").read_text())
     assert group["rules"][0]["for"] == "0s"
+
+
+def test_nested_folder_loaded_from_generated_keeps_its_parent(tmp_path):
+    """A folder's parent lives in `parentUid`; loading generated/ must not lose it."""
+    from generator.builders.folders import Folder
+    from generator.output import load_resources, render_tree, write_tree
+
+    parent = Folder("platform", "Platform")
+    child = Folder("platform-db", "Databases", parent=parent)
+    compiled = [parent.to_resource(), child.to_resource()]
+    write_tree(tmp_path / "generated", render_tree(compiled))
+    loaded = {r.uid: r for r in load_resources(tmp_path / "generated")}
+    assert loaded["platform-db"].folder_uid == "platform" == child.to_resource().folder_uid
+    assert loaded["platform"].folder_uid is None

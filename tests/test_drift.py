@@ -189,8 +189,8 @@ def test_panel_added_and_removed_in_the_ui(drift: Drift) -> None:
 
     edit_dashboard(drift.emu, "otel-apm", change)
     lines = drift().output.splitlines()
-    assert '      panel "Runbook" (id 99): added' in lines
-    assert any(line.startswith('      panel "Logs" (id ') and line.endswith("): removed") for line in lines)
+    assert '      panel "Runbook" (id 99): added "Runbook"' in lines
+    assert any(line.startswith('      panel "Logs" (id ') and line.endswith('): removed (was "Logs")') for line in lines)
 
 
 def test_errors_exit_2(drift: Drift, tmp_path: Path) -> None:

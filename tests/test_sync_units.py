@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from generator.diff import diff_bodies, entry_text, semantic_diff
 from generator.handlers import HANDLERS
 from generator.handlers.alert_rule_group import duration
 from generator.handlers.live import canonical, content_hash, same_json
@@ -16,7 +17,6 @@ from generator.remote.connection import Redactor, settings_from
 from generator.sync.errors import SyncError
 from generator.sync.progress import ProgressBar
 from generator.remote.retry import RetryPolicy, parse_retry_after
-from generator.sync.semantic_diff import diff_bodies, semantic_diff
 
 DASHBOARD = {
     "title": "APM",
@@ -34,7 +34,7 @@ DASHBOARD = {
 
 
 def describe(entries) -> list[str]:  # type: ignore[no-untyped-def]
-    return [e.describe() for e in entries]
+    return [entry_text(e) for e in entries]
 
 
 def test_dashboard_diff_names_panel_query_threshold_and_variable() -> None:
@@ -44,7 +44,7 @@ def test_dashboard_diff_names_panel_query_threshold_and_variable() -> None:
     panel["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.1
     panel["gridPos"]["w"] = 12
     new["templating"]["list"][0]["query"] = "label_values(up, job)"
-    lines = describe(diff_bodies("dashboard", DASHBOARD, new))
+    lines = describe(diff_bodies(HANDLERS["dashboard"], DASHBOARD, new))
     assert lines == [
         'panel "Errors" (id 2) › thresholds: "green, red 0.05" → "green, red 0.1"',
         'panel "Errors" (id 2) › position: "6×8 at 0,1" → "12×8 at 0,1"',
@@ -56,7 +56,7 @@ def test_dashboard_diff_names_panel_query_threshold_and_variable() -> None:
 def test_dashboard_diff_added_and_removed_panels_are_named() -> None:
     new = copy.deepcopy(DASHBOARD)
     new["panels"][0]["panels"] = [{"id": 3, "type": "timeseries", "title": "Latency"}]
-    lines = describe(diff_bodies("dashboard", DASHBOARD, new))
+    lines = describe(diff_bodies(HANDLERS["dashboard"], DASHBOARD, new))
     assert 'panel "Errors" (id 2): removed (was "Errors")' in lines
     assert 'panel "Latency" (id 3): added "Latency"' in lines
 
@@ -64,7 +64,7 @@ def test_dashboard_diff_added_and_removed_panels_are_named() -> None:
 def test_numbers_as_grafana_answers_them_are_no_change() -> None:
     old = copy.deepcopy(DASHBOARD)
     old["panels"][0]["panels"][0]["gridPos"]["h"] = 8.0
-    assert diff_bodies("dashboard", old, DASHBOARD) == []
+    assert diff_bodies(HANDLERS["dashboard"], old, DASHBOARD) == []
     assert same_json({"a": 8.0}, {"a": 8}) and not same_json({"a": True}, {"a": 1})
     assert content_hash({"b": 1, "a": [2.0]}) == content_hash({"a": [2], "b": 1})
     assert canonical({"x": [1.5, 2.0]}) == {"x": [1.5, 2]}
@@ -80,7 +80,7 @@ def test_rule_group_diff_names_rule_threshold_pending_and_interval() -> None:
     new["interval"] = 120
     new["rules"][0]["for"] = "10m"
     new["rules"][0]["data"][1]["model"]["conditions"][0]["evaluator"]["params"] = [5]
-    assert describe(diff_bodies("alert-rule-group", old, new)) == [
+    assert describe(diff_bodies(HANDLERS["alert-rule-group"], old, new)) == [
         'evaluation interval: "60s" → "120s"',
         'rule "High errors" › expression C (threshold) › threshold: "A > 1" → "A > 5"',
         'rule "High errors" › pending period: "5m" → "10m"',
@@ -88,7 +88,7 @@ def test_rule_group_diff_names_rule_threshold_pending_and_interval() -> None:
 
 
 def test_semantic_diff_of_comparison_forms_reports_folder_and_extras() -> None:
-    entries = semantic_diff("dashboard", {"folder": "a", "body": {"title": "x"}},
+    entries = semantic_diff(HANDLERS["dashboard"], {"folder": "a", "body": {"title": "x"}},
                             {"folder": "b", "body": {"title": "x"}})
     assert describe(entries) == ['folder: "a" → "b"']
     assert entries[0].to_json() == {"path": ["folder"], "op": "changed", "before": "a", "after": "b"}

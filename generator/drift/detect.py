@@ -9,13 +9,13 @@ there"), and telling an adopted-but-never-synced object (differs only by gac's m
 
 from __future__ import annotations
 
+from ..diff import semantic_diff
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, LiveObject, SyncContext, same_json
 from ..resource import Resource
 from ..sync.desired import Desired
 from ..sync.errors import ConnectionFailed
 from ..sync.plan import build_plan
-from ..sync.semantic_diff import semantic_diff
 from ..remote.session import Session
 from ..sync.state import LiveState, ProgressFn, read_state
 from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNADOPTED, UNMANAGED, DriftItem, DriftReport
@@ -70,7 +70,7 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftIte
     handler = HANDLERS[resource.kind]
     item = _item(CHANGED, resource, handler.describe_live(live))
     item.code_form, item.live_form = code_form, live_form
-    item.changes = semantic_diff(resource.kind, code_form, live_form)
+    item.changes = semantic_diff(handler, code_form, live_form)
     if handler.adoptable(live_form, code_form, live):
         item.status = UNADOPTED
         return item
@@ -84,8 +84,7 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftIte
 
 
 def _item(status: str, resource: Resource, detail: str = "") -> DriftItem:
-    folder = resource.body.get("parentUid") if resource.kind == "folder" else resource.folder_uid
-    return DriftItem(status, resource.kind, resource.uid, resource.title, folder or None, detail=detail)
+    return DriftItem(status, resource.kind, resource.uid, resource.title, resource.folder_uid or None, detail=detail)
 
 
 def _order(item: DriftItem) -> tuple:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..diff import DiffEntry
 from ..remote.preflight import Target
-from ..sync.semantic_diff import DiffEntry
 
 #: defined in code, present in Grafana, different
 CHANGED = "changed"
@@ -16,7 +16,6 @@ MISSING = "missing"
 NOT_DEFINED = "not-defined"
 #: inside a folder gac manages, not managed by gac
 UNMANAGED = "unmanaged"
-STATUSES = (CHANGED, MISSING, NOT_DEFINED, UNMANAGED)
 #: not drift: equal to its definition except for gac's marker (adopted, never synced)
 UNADOPTED = "unadopted"
 

@@ -10,10 +10,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..diff import entry_text
 from ..resource import display_name
 from ..review.rawdiff import json_text, unified
 from ..sync.report import header
-from ..templates import entry_text, render
+from ..templates import render
 from .model import CHANGED, CODE, GRAFANA, MISSING, NOT_DEFINED, UNMANAGED, DriftItem, DriftReport
 
 #: a Markdown report stays below what a GitHub comment or step summary holds

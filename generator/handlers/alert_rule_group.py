@@ -25,6 +25,8 @@ from promql_parser import display_duration, parse_duration
 from ..datasource_index import EXPR_UID
 from ..markers import MANAGED_LABEL, STAMP_KEY
 from ..resource import Resource, Source
+from ..diff.parts import Parts
+from .rule_group_diff import RULE_GROUP_PARTS
 from .base import Handler, copied, slug
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
 
@@ -142,6 +144,9 @@ class AlertRuleGroupHandler(Handler):
         """The normalized group plus its provenance: switching `alerts_editable` is a change."""
         return {"body": self.normalize(resource.body),
                 "provenance": resource.extra.get("provenance", self.expected_provenance(ctx))}
+
+    def diff_parts(self) -> Parts:
+        return {**super().diff_parts(), **RULE_GROUP_PARTS}
 
     def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
         if live.resource.extra.get("provenance") == "api":

@@ -17,6 +17,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterator
 
+from ..diff.parts import Part, Parts
 from ..resource import Resource, Source
 from .live import Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash, same_json
 
@@ -87,6 +88,13 @@ class Handler:
     def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
         """(live form, desired form) for equality and the semantic diff."""
         return self.comparable(live.resource, ctx), self.comparable(desired, ctx)
+
+    def diff_parts(self) -> Parts:
+        """How the semantic diff names the places of `comparable()`'s form (diff/parts.py).
+
+        The body is the object itself: its changes read `title: …`, not `body › title: …`.
+        """
+        return {("body",): Part(label="")}
 
     def stamp_hash(self, resource: Resource, ctx: SyncContext) -> str:
         return content_hash(self.comparable(resource, ctx))

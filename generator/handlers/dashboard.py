@@ -20,7 +20,9 @@ from ..datasource_index import DatasourceIndex
 from ..markers import MANAGED_TAG, STAMP_KEY
 from ..normalize import normalize_dashboard
 from ..resource import Resource, Source
+from ..diff.parts import Parts
 from .base import Handler, search_pages
+from .dashboard_diff import DASHBOARD_PARTS
 from .dashboard_form import comparison_form
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult, same_json
 
@@ -85,6 +87,9 @@ class DashboardHandler(Handler):
             live_form["body"] = comparison_form(live_form["body"])
             desired_form["body"] = comparison_form(desired_form["body"])
         return live_form, desired_form
+
+    def diff_parts(self) -> Parts:
+        return {**super().diff_parts(), **DASHBOARD_PARTS}
 
     def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
         out = super().without_marker(form)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..resource import Resource
+from ..diff.parts import Part, Parts
 from .base import Handler, copied
 from ..markers import STAMP_KEY
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
@@ -164,6 +165,9 @@ class DatasourceHandler(Handler):
         if wanted:
             before["secrets"], after["secrets"] = held, wanted
         return before, after
+
+    def diff_parts(self) -> Parts:
+        return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana")}
 
     # --- live operations -------------------------------------------------------------------
 

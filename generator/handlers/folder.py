@@ -9,9 +9,10 @@ login cannot be told from the sync's own writes.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
-from ..resource import Resource
+from ..resource import Resource, Source
 from .base import Handler, search_pages
 from .live import ApiError, Calls, LiveObject, LiveRef, SyncContext, WriteResult
 
@@ -24,6 +25,12 @@ class FolderHandler(Handler):
                                "canAdmin", "canDelete", "canEdit", "canSave", "hasAcl", "orgId",
                                "parents", "managedBy", "accessControl"})
     page_size = 1000
+
+    def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
+        """A folder's placement is its `parentUid` (it has no `folderUid`): a nested folder
+        loaded from generated/ sits where the compiled one did, so no stage patches it."""
+        return Resource(self.kind, str(body["uid"]), body, body.get("parentUid") or None,
+                        Source(f"generated/{relpath}"))
 
     def wave(self, resource: Resource, desired: dict[tuple[str, ...], Resource]) -> int:
         """Depth below the root: parents are written in an earlier wave than their children."""

@@ -30,7 +30,7 @@ from ..errors import DefinitionError, GacError
 from ..handlers import HANDLERS
 from ..handlers.live import Calls, LiveObject, LiveRef, SyncContext, same_json
 from ..output import render
-from ..sync.semantic_diff import DiffEntry, semantic_diff
+from ..diff import DiffEntry, semantic_diff
 from ..templates import environment
 from .project import FolderRef, Project, read_project
 from .references import datasource_refs
@@ -206,7 +206,7 @@ class _Planner:
     def _plan_defined(self, item: Pulled, definition: Any, dash: dict[str, Any], explicit: bool) -> None:
         code = self._code_body(definition)
         forms = [_form(definition.folder_uid, code), _form(item.folder_uid, dash)]
-        item.changes = semantic_diff("dashboard", *forms)
+        item.changes = semantic_diff(HANDLERS["dashboard"], *forms)
         same = same_json(*forms)
         if item.folder_uid != definition.folder_uid:
             self.notes.append(f"dashboard {item.uid!r} is in folder {item.folder_uid or 'General'!r} in Grafana but "

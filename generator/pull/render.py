@@ -6,7 +6,7 @@ import json
 
 from ..resource import display_name
 from ..remote.preflight import Target
-from ..templates import entry_text
+from ..diff import entry_text
 from .importer import NEW, RECONCILE, SKIPPED, UNCHANGED, UPDATED, PullResult
 
 SYMBOLS = {NEW: "+", UPDATED: "~", RECONCILE: "!", UNCHANGED: "=", SKIPPED: "·"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..diff import DiffEntry, semantic_diff
 from ..handlers import HANDLERS
 from ..handlers.live import SyncContext
 from ..output import GENERATED
-from ..sync.semantic_diff import DiffEntry, semantic_diff
 from .rawdiff import unified
 from .trees import Entry, Files, Identity, entries
 
@@ -59,14 +59,12 @@ def _change(identity: Identity, a: Entry | None, b: Entry | None) -> ObjectChang
     assert shown is not None
     resource = shown.resource
     action = ADDED if a is None else REMOVED if b is None else CHANGED
-    folder = resource.body.get("parentUid") if resource.kind == "folder" else resource.folder_uid
     old_name = f"{GENERATED}/{a.path}" if a else None
     new_name = f"{GENERATED}/{b.path}" if b else None
-    change = ObjectChange(action, identity, resource.kind, resource.uid, resource.title, folder or None,
+    change = ObjectChange(action, identity, resource.kind, resource.uid, resource.title, resource.folder_uid or None,
                           old_name, new_name)
     change.raw = unified(a.text if a else "", b.text if b else "", old_name or "/dev/null", new_name or "/dev/null")
     if a is not None and b is not None:
         handler, ctx = HANDLERS[resource.kind], SyncContext()
-        change.entries = semantic_diff(resource.kind, handler.comparable(a.resource, ctx),
-                                       handler.comparable(b.resource, ctx))
+        change.entries = semantic_diff(handler, handler.comparable(a.resource, ctx), handler.comparable(b.resource, ctx))
     return change

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..diff import entry_text
 from ..resource import display_name
-from ..templates import entry_text, render
+from ..templates import render
 from .compare import ADDED, CHANGED, REMOVED, SYMBOLS, Comparison, ObjectChange
 from .summary import KIND_LABELS, rows
 
@@ -42,7 +43,7 @@ def markdown(comparison: Comparison, old_label: str, new_label: str, title: str 
 
 
 def _name(change: ObjectChange) -> str:
-    return display_name(change.kind, change.uid, change.title, change.folder if change.kind != "folder" else None)
+    return display_name(change.kind, change.uid, change.title, change.folder)
 
 
 def text(comparison: Comparison, old_label: str, new_label: str) -> str:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..diff import DiffEntry
 from ..handlers import HANDLERS
-from ..sync.semantic_diff import DiffEntry
 from .compare import ADDED, CHANGED, REMOVED, Comparison, ObjectChange
 
 KIND_LABELS = {"folder": "Folders", "datasource": "Data sources", "dashboard": "Dashboards",

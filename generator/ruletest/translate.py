@@ -25,6 +25,7 @@ import promql_parser
 
 from .model import Probe, Refusal, Translation
 from .templates import NAME_LABEL, translate_template
+from ..datasource_index import EXPR_UID
 
 REDUCERS = ("last", "mean", "min", "max", "sum", "count")
 _THRESHOLD_OPS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
@@ -140,7 +141,7 @@ def _chain(rule: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[s
         return Refusal(f"the condition's input {ref} is not a reduce expression (only query → reduce → "
                        "threshold/math is mirrored)")
     query = items.get(str((reducer.get("model") or {}).get("expression", "")).lstrip("$").strip("{}"))
-    if query is None or query.get("datasourceUid") == "__expr__":
+    if query is None or query.get("datasourceUid") == EXPR_UID:
         return Refusal(f"reduce {ref} does not reduce a data source query")
     extra = sorted(set(items) - {str(query.get("refId")), ref, str(cond.get("refId"))})
     if extra:

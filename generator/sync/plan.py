@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..diff import DiffEntry, semantic_diff
 from ..handlers import HANDLERS
 from ..handlers.live import LiveObject, SyncContext, same_json
 from ..resource import Resource
 from .desired import Desired, Identity
-from .semantic_diff import DiffEntry, semantic_diff
 from .state import LiveState
 
 CREATE, UPDATE, DELETE, CONFLICT, UNCHANGED = "create", "update", "delete", "conflict", "unchanged"
@@ -135,7 +135,7 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
-    diff = semantic_diff(resource.kind, before, after)
+    diff = semantic_diff(handler, before, after)
     if live.read_only:
         return Change(CONFLICT, resource.kind, identity, resource, live, diff, order=order, intent=UPDATE,
                       reason=f"{live.read_only}: Grafana refuses API writes to it; change it where it is provisioned")

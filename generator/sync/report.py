@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..diff import entry_text
 from ..remote.preflight import Target
 from ..resource import display_name
 from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
@@ -27,11 +28,11 @@ def header(target: Target, env_name: str) -> str:
 
 
 def _name(change: Change) -> str:
-    return display_name(change.kind, change.uid, change.title, change.folder_uid if change.kind != "folder" else None)
+    return display_name(change.kind, change.uid, change.title, change.folder_uid)
 
 
 def _diff_lines(change: Change, indent: str = "      ") -> list[str]:
-    lines = [indent + entry.describe() for entry in change.diff[:MAX_DIFF_LINES]]
+    lines = [indent + entry_text(entry) for entry in change.diff[:MAX_DIFF_LINES]]
     if len(change.diff) > MAX_DIFF_LINES:
         lines.append(f"{indent}… and {len(change.diff) - MAX_DIFF_LINES} more change(s)")
     return lines
@@ -74,7 +75,7 @@ def plan_summary(plan: Plan) -> str:
 
 
 def _change_json(change: Change) -> dict[str, Any]:
-    folder = change.resource.body.get("parentUid") if change.kind == "folder" else change.folder_uid
+    folder = change.folder_uid
     out: dict[str, Any] = {"action": change.action, "kind": change.kind, "uid": change.uid, "title": change.title,
                            "folder": folder or None, "diff": [d.to_json() for d in change.diff]}
     if change.reason:
