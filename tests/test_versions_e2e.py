@@ -292,3 +292,19 @@ def test_write_permissions_the_plan_needs_are_checked_from_grafanas_answer(gac: 
     text = str(refused.value)
     assert "datasources:create (to create datasources)" in text and "dashboards:create" not in text
     assert editor not in text
+
+
+def test_lock_ui_edits_makes_managed_dashboards_read_only_in_the_ui(project: Path,
+                                                                    grafana_12_plus: GrafanaEmulator) -> None:
+    """With `lock_ui_edits`, gac writes its manager annotations without managerAllowsEdits: Grafana's
+    editor then refuses to save the dashboard (the emulator's UI control models the frontend)."""
+    emu = grafana_12_plus
+    config = project / "grafana.yaml"
+    config.write_text(config.read_text().replace("  local:\n", "  local:\n    lock_ui_edits: true\n", 1))
+    gac = Gac(project, emu)
+    assert gac("sync").exit_code == 0
+    assert "grafana.app/managerAllowsEdits" not in emu.store.org(1).dashboards["otel-apm"].annotations
+    with pytest.raises(PermissionError):
+        emu.ui_save_dashboard("otel-apm", {"title": "x"})
+    emu.clear_log()
+    assert gac("sync").exit_code == 0 and emu.writes == []
