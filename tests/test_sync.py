@@ -66,6 +66,12 @@ def gac(project: Path, grafana_emulator: GrafanaEmulator) -> Gac:
     return Gac(project, grafana_emulator)
 
 
+@pytest.fixture
+def gac12(project: Path, grafana_12_plus: GrafanaEmulator) -> Gac:
+    """Grafana 12/13, where folders carry gac's marks (/apis): folder renames and prunes are decided."""
+    return Gac(project, grafana_12_plus)
+
+
 def actions(doc: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for change in doc["changes"]:
@@ -179,7 +185,8 @@ def test_racing_save_is_a_conflict_not_an_overwrite(gac: Gac, project: Path) -> 
     assert not result.ok
 
 
-def test_folder_title_rule_interval_and_datasource_changes_are_updates(gac: Gac, project: Path) -> None:
+def test_folder_title_rule_interval_and_datasource_changes_are_updates(gac12: Gac, project: Path) -> None:
+    gac = gac12
     gac.env["GAC_SKIP_BUILD_CHECK"] = "1"  # generated/ edited by hand below: sync what it holds
     emu = gac.emu
     assert gac("sync").exit_code == 0
@@ -362,9 +369,10 @@ def test_lint_error_blocks_the_sync(gac: Gac, project: Path, monkeypatch: pytest
     assert gac.emu.requests == []
 
 
-def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac: Gac, project: Path) -> None:
+def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac12: Gac, project: Path) -> None:
     """Definitions of the otel-platform folder, its dashboard and its rule group removed:
     --prune deletes the contents first, then the folder -- unless a person's dashboard is in it."""
+    gac = gac12
     emu = gac.emu
     assert gac("sync").exit_code == 0
     gen = project / "generated"
@@ -385,7 +393,9 @@ def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac: Gac, pr
     emu.clear_log()
     gone = gac("sync", "--prune")
     assert gone.exit_code == 0, gone.output
-    assert [(r.method, r.path) for r in emu.writes] == [("DELETE", "/api/folders/otel-platform")]
+    version = emu.profile.apis["folder.grafana.app"][0]
+    assert [(r.method, r.path) for r in emu.writes] == [
+        ("DELETE", f"/apis/folder.grafana.app/{version}/namespaces/default/folders/otel-platform")]
     assert "otel-platform" not in emu.store.org(1).folders
 
 

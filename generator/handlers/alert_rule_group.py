@@ -90,6 +90,8 @@ def _path_segment(text: str) -> str:
 
 class AlertRuleGroupHandler(Handler):
     kind = "alert-rule-group"
+    write_actions = {a: ("alert.provisioning:write", "alert.rules.provisioning:write")
+                     for a in ("create", "update", "delete")}
     directory = "alert-rules"
     level = 3
 

@@ -82,4 +82,6 @@ def connect(options: Options, environ: Mapping[str, str], environment: Environme
     except BaseException:
         conn.close()
         raise
-    return LiveConnection(conn, target, SyncContext(org_id=target.org_id, login=target.login), env.name)
+    ctx = SyncContext(org_id=target.org_id, login=target.login, apis=target.apis,
+                      lock_ui_edits=bool(env.settings.get("lock_ui_edits", False)))
+    return LiveConnection(conn, target, ctx, env.name)
