@@ -14,6 +14,12 @@ Writes carry the live concurrency token; a 409/412 is a conflict (someone saved 
 ran), never retried with `overwrite`. When an earlier attempt of the same write may have
 been applied (timeout, dropped connection), the object is read back: if it now holds what
 we meant to write, the write counts as applied.
+
+A conflict is also read back: when another run of gac (two CI jobs at once) wrote exactly
+what this run wanted -- the create found the object already there, the update found its
+token stale -- the live object equals the desired one and carries gac's marker and stamp.
+Nothing of anyone's was lost, so it is convergence ("converged"), not a conflict, and
+needs no `--force`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from .desired import Identity
 from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
 
 APPLIED, UNCHANGED_STATUS, CONFLICTED, FAILED, SKIPPED = "applied", "unchanged", "conflict", "failed", "not attempted"
+#: another run of gac wrote exactly what this one wanted, in the meantime
+CONVERGED = "converged"
 
 
 @dataclass
@@ -45,7 +53,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in (APPLIED, UNCHANGED_STATUS)
+        return self.status in (APPLIED, UNCHANGED_STATUS, CONVERGED)
 
 
 @dataclass
@@ -55,7 +63,8 @@ class ApplyResult:
     fatal: str | None = None
 
     def counts(self) -> dict[str, int]:
-        out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONFLICTED: 0, FAILED: 0, SKIPPED: 0}
+        out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONVERGED: 0, CONFLICTED: 0, FAILED: 0,
+               SKIPPED: 0}
         for o in self.outcomes:
             if o.status == APPLIED:
                 out[{CREATE: "created", UPDATE: "updated", DELETE: "deleted"}[o.change.action]] += 1
@@ -156,6 +165,9 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
         if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
             return Outcome(change, APPLIED, "confirmed by reading it back after an interrupted request", backup=backup)
         if exc.conflict or isinstance(exc, WriteConflict):
+            if change.action != DELETE and _landed(change, calls, ctx, by_gac=True):
+                return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile",
+                               backup=backup)
             return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
                            backup=backup)
         return Outcome(change, FAILED, str(exc), backup=backup)
@@ -163,8 +175,12 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
         return Outcome(change, FAILED, str(exc), backup=backup, fatal=True)
 
 
-def _landed(change: Change, calls: Calls, ctx: SyncContext) -> bool:
-    """Does Grafana now hold what this change meant to leave there?"""
+def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = False) -> bool:
+    """Does Grafana now hold what this change meant to leave there?
+
+    `by_gac`: also require gac's marker, and its stamp where the kind keeps one, to be that
+    of this very content -- the object was written by a run of gac, not merely made equal.
+    """
     handler = HANDLERS[change.kind]
     resource = change.resource
     ref = LiveRef(change.kind, change.identity, resource.uid, resource.title, resource.folder_uid, None)
@@ -175,6 +191,9 @@ def _landed(change: Change, calls: Calls, ctx: SyncContext) -> bool:
     if change.action == DELETE:
         return live is None
     if live is None or change.desired is None:
+        return False
+    if by_gac and not (live.managed and (live.stamp is None
+                                         or live.stamp.hash == handler.stamp_hash(change.desired, ctx))):
         return False
     before, after = handler.compare_forms(change.desired, live, ctx)
     return same_json(before, after)

@@ -15,7 +15,7 @@ from typing import Any
 from ..diff import entry_text
 from ..remote.preflight import Target
 from ..resource import display_name
-from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
+from .apply import APPLIED, CONFLICTED, CONVERGED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
 from .plan import CONFLICT, CREATE, DELETE, SYMBOLS, UNCHANGED, UPDATE, Change, Plan
 
 MAX_DIFF_LINES = 12
@@ -106,7 +106,7 @@ def plan_json(plan: Plan, target: Target, env_name: str) -> str:
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
 
 
-_OUTCOME_SYMBOL = {FAILED: "x", SKIPPED: "·", CONFLICTED: "!", UNCHANGED_STATUS: "="}
+_OUTCOME_SYMBOL = {FAILED: "x", SKIPPED: "·", CONFLICTED: "!", UNCHANGED_STATUS: "=", CONVERGED: "="}
 _DONE = {CREATE: "created", UPDATE: "updated", DELETE: "deleted"}
 
 
@@ -132,6 +132,8 @@ def sync_summary(result: ApplyResult, requests: dict[str, int] | None = None) ->
     text = (f"Sync: {c['created']} created, {c['updated']} updated, {c['deleted']} deleted, "
             f"{c['unchanged']} unchanged, {c[CONFLICTED]} conflict{'s' if c[CONFLICTED] != 1 else ''}, "
             f"{c[FAILED]} failed, {c[SKIPPED]} not attempted.")
+    if c[CONVERGED]:  # only when it happened: the usual summary line stays as it was
+        text = text[:-1] + f", {c[CONVERGED]} converged (written by another run of gac)."
     if requests:
         text += (f" {requests['reads'] + requests['writes']} requests ({requests['reads']} reads, "
                  f"{requests['writes']} writes, {requests['retries']} retries).")
