@@ -15,6 +15,10 @@ ran), never retried with `overwrite`. When an earlier attempt of the same write 
 been applied (timeout, dropped connection), the object is read back: if it now holds what
 we meant to write, the write counts as applied.
 
+A stop request (Ctrl-C: `stop` is set) starts nothing new: requests already in flight
+finish, every change not yet started is "not attempted", and the result says it was
+interrupted. Because each write is whole and stamped, a re-run converges from there.
+
 A conflict is also read back: when another run of gac (two CI jobs at once) wrote exactly
 what this run wanted -- the create found the object already there, the update found its
 token stale -- the live object equals the desired one and carries gac's marker and stamp.
@@ -24,6 +28,7 @@ needs no `--force`.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -61,6 +66,8 @@ class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
     #: set when the run stopped early (authentication lost): the message, for exit code 2
     fatal: str | None = None
+    #: a stop was requested (Ctrl-C): changes not started by then were not attempted
+    interrupted: bool = False
 
     def counts(self) -> dict[str, int]:
         out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONVERGED: 0, CONFLICTED: 0, FAILED: 0,
@@ -76,16 +83,26 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return self.fatal is None and all(o.ok for o in self.outcomes)
+        return self.fatal is None and not self.interrupted and all(o.ok for o in self.outcomes)
 
 
 OutcomeFn = Callable[[Outcome], None]
 
 
+INTERRUPTED = "interrupted (Ctrl-C) before it was sent"
+
+
 def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, workers: int = 8,
-               on_outcome: OutcomeFn | None = None) -> ApplyResult:
+               on_outcome: OutcomeFn | None = None, stop: threading.Event | None = None) -> ApplyResult:
+    """Write the plan; `stop`, once set, lets in-flight requests finish and starts no new one."""
     result = ApplyResult()
     status: dict[Identity, str] = {}
+    stop = stop or threading.Event()
+
+    def run(change: Change) -> Outcome:
+        if stop.is_set():  # queued in the pool when the stop came: never sent
+            return Outcome(change, SKIPPED, INTERRUPTED)
+        return _run(change, calls, ctx, backups)
 
     def record(outcome: Outcome) -> None:
         status[outcome.change.identity] = outcome.status
@@ -108,15 +125,19 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                 if result.fatal is not None:
                     record(Outcome(change, SKIPPED, "the run stopped: " + result.fatal))
                     continue
+                if stop.is_set():
+                    record(Outcome(change, SKIPPED, INTERRUPTED))
+                    continue
                 blocker = _blocked_by(change, status, plan)
                 if blocker:
                     record(Outcome(change, SKIPPED, blocker))
                 else:
                     runnable.append(change)
-            for outcome in pool.map(lambda c: _run(c, calls, ctx, backups), runnable):
+            for outcome in pool.map(run, runnable):
                 if outcome.fatal:
                     result.fatal = outcome.message
                 record(outcome)
+    result.interrupted = stop.is_set()
     order = {id(c): i for i, c in enumerate(plan.changes)}
     result.outcomes.sort(key=lambda o: order[id(o.change)])
     return result

@@ -17,6 +17,9 @@ from .progress import ProgressBar
 from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
 from .run import apply, make_plan
 
+#: the shell's convention for a command ended by SIGINT (128 + 2)
+INTERRUPTED_EXIT = 130
+
 _FORCE = click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
                                                    "backing each one up under backups/.")
 
@@ -81,11 +84,16 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
     Exit 0 when everything was applied; 1 on conflicts or failed writes (the report says
     what was and was not applied; re-running converges) and on lint errors (nothing
     written); 2 on usage, authentication or connection errors and missing secrets
-    (nothing written).
+    (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
+    new starts, the report says what was applied).
     """
     session = open_session(options, os.environ, for_write=not dry_run)
     try:
-        plan = _plan(session, prune, force, quiet, fmt)
+        try:
+            plan = _plan(session, prune, force, quiet, fmt)
+        except KeyboardInterrupt:
+            click.echo("Interrupted while reading Grafana: nothing was written.", err=True)
+            sys.exit(INTERRUPTED_EXIT)
         if dry_run:
             _show_plan(session, plan, fmt, verbose, quiet)
             return
@@ -107,6 +115,11 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
 
         try:
             result, backups = apply(session, plan, on_outcome=on_outcome)
+        except KeyboardInterrupt:  # a second Ctrl-C: not waiting for requests in flight
+            bar.clear()
+            click.echo("Interrupted again: stopped without waiting for requests in flight; what was applied is "
+                       "not known. Run `gac sync` again to converge.", err=True)
+            sys.exit(INTERRUPTED_EXIT)
         finally:
             bar.clear()
         requests = session.conn.stats.snapshot()
@@ -117,6 +130,8 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
                              [str(p) for p in backups.saved]))
     else:
         click.echo(sync_text(result, requests, verbose=verbose, quiet=quiet, lines_printed=live_lines))
+    if result.interrupted:
+        sys.exit(INTERRUPTED_EXIT)
     if result.fatal:
         sys.exit(2)
     if not result.ok:

@@ -6,6 +6,11 @@ holds now; applying backs up what it overwrites under the session's root.
 
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
 from ..handlers.live import ApiError
 from ..remote.session import Session
 from .apply import ApplyResult, OutcomeFn, apply_plan
@@ -30,7 +35,36 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
 
 
 def apply(session: Session, plan: Plan, *, on_outcome: OutcomeFn | None = None) -> tuple[ApplyResult, Backups]:
+    """Write the plan. Ctrl-C while writing stops cleanly (see `stop_on_sigint`)."""
     backups = Backups(session.options.root)
-    result = apply_plan(plan, session.conn, session.ctx, backups, workers=session.options.workers,
-                        on_outcome=on_outcome)
+    with stop_on_sigint() as stop:
+        result = apply_plan(plan, session.conn, session.ctx, backups, workers=session.options.workers,
+                            on_outcome=on_outcome, stop=stop)
     return result, backups
+
+
+@contextmanager
+def stop_on_sigint() -> Iterator[threading.Event]:
+    """While writing, the first Ctrl-C (SIGINT) asks the apply to stop instead of killing it.
+
+    A KeyboardInterrupt raised into the middle of a write loop would abandon the report of
+    what was already applied ("Aborted!", while writes had landed). Instead the first
+    SIGINT sets the event: requests in flight finish (bounded by --timeout), none is
+    started, and the result lists what was and was not applied. A second Ctrl-C gets
+    Python's default behaviour back (KeyboardInterrupt) for someone who will not wait.
+    Outside the main thread signals cannot be handled; the event is then never set.
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, handle) or signal.default_int_handler
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
