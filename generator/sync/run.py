@@ -11,16 +11,22 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from ..handlers import HANDLERS
 from ..handlers.live import ApiError
+from ..secret_fingerprint import PEPPER_ENV
 from ..remote.session import Session
 from .apply import ApplyResult, OutcomeFn, apply_plan
 from .backup import Backups
-from .errors import ConnectionFailed
-from .plan import Plan, build_plan
+from .errors import ConnectionFailed, SyncError
+from .plan import UNCHANGED, UPDATE, Plan, build_plan
 from .state import ProgressFn, read_state
 
 
-def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressFn | None = None) -> Plan:
+def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressFn | None = None,
+              rotate: list[str] | None = None) -> Plan:
+    """Read the live state and plan. `rotate`: data sources (by uid; empty: all with secrets)
+    whose configured secrets are re-sent although nothing else changed."""
+    targets = rotation_targets(session, rotate) if rotate is not None else set()
     try:
         session.state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=prune,
                                    workers=session.options.workers, progress=progress)
@@ -30,8 +36,45 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
     if session.target.login is None and any(c.kind == "folder" and c.action == "conflict" for c in plan.changes):
         plan.notes.append("Grafana did not say who the sync identity is (GET /api/user unavailable), so a folder "
                           "renamed in Grafana cannot be told from one renamed by gac: folder changes show as conflicts")
+    if targets:
+        rotate_secrets(plan, targets)
+    with_secrets = secret_holders(session)
+    if with_secrets and session.ctx.fingerprinter is None and rotate is None:
+        plan.notes.append(f"a rotated secret cannot be detected without {PEPPER_ENV} (the key gac needs to "
+                          "fingerprint secret values safely): after changing one, run `gac sync --rotate-secrets "
+                          f"[UID...]` ({', '.join(sorted(with_secrets))})")
     plan.notes = session.notes + plan.notes
     return plan
+
+
+def secret_holders(session: Session) -> set[str]:
+    """Uids of defined objects whose writes carry secrets in this environment."""
+    return {r.uid for r in session.desired.resources.values()
+            if HANDLERS[r.kind].carries_secrets and session.ctx.secret_keys(r.uid)}
+
+
+def rotation_targets(session: Session, uids: list[str]) -> set[str]:
+    """The uids `--rotate-secrets` names (all with secrets when none), checked before any read."""
+    holders = secret_holders(session)
+    unknown = sorted(set(uids) - holders)
+    if unknown:
+        raise SyncError(f"--rotate-secrets {' '.join(unknown)}: no data source with that uid has secrets in "
+                        f"environment {session.env_name!r} (with secrets: {', '.join(sorted(holders)) or 'none'})")
+    if not holders:
+        raise SyncError(f"--rotate-secrets: no data source has secrets in environment {session.env_name!r}")
+    return set(uids) or holders
+
+
+def rotate_secrets(plan: Plan, uids: set[str]) -> None:
+    """Turn "unchanged" into an update for these objects, so their secrets are written again.
+
+    Conflicts stay conflicts (a person's edit is not overwritten for a rotation); creates and
+    updates send the secrets anyway.
+    """
+    for change in plan.changes:
+        if change.uid in uids and HANDLERS[change.kind].carries_secrets and change.action in (UNCHANGED, UPDATE):
+            change.action = UPDATE
+            change.reason = "; ".join(filter(None, [change.reason, "secrets re-sent (--rotate-secrets)"]))
 
 
 def apply(session: Session, plan: Plan, *, on_outcome: OutcomeFn | None = None) -> tuple[ApplyResult, Backups]:
