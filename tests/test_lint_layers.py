@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("registry", {"registry"}),
     ("config", {"config"}),
     ("models", {"durations", "promql_names", "promql_errors", "promql_expand", "promql_analysis", "catalog",
-                "traceql", "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "loaders"}),
+                "traceql", "tokens", "go_regex", "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "loaders"}),
     ("contexts", {"contexts"}),
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",
                "rules.promql_rules"}),

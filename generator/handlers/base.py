@@ -168,9 +168,11 @@ def search_pages(calls: Calls, type_: str, page_size: int) -> Iterator[dict[str,
     """Every /api/search hit of one type, page by page (Grafana gives no total count)."""
     page = 1
     while True:
-        hits = calls.read(f"list {type_} (page {page})",
-                          lambda g, p=page: g.search.search_dashboards(type_=type_, limit=page_size, page=p))
-        hits = hits if isinstance(hits, list) else []
+        def list_page(g: Any, p: int = page) -> Any:
+            return g.search.search_dashboards(type_=type_, limit=page_size, page=p)
+
+        answer = calls.read(f"list {type_} (page {page})", list_page)
+        hits: list[dict[str, Any]] = answer if isinstance(answer, list) else []
         yield from hits
         if len(hits) < page_size:
             return

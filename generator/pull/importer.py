@@ -143,7 +143,7 @@ def _index(calls: Calls, project: Project) -> DatasourceIndex:
 
 
 def _check_datasources(pulled: dict[str, dict[str, Any]], project: Project, index: DatasourceIndex) -> None:
-    users: dict[str, list[str]] = {}
+    users: dict[str, list[tuple[str, Any]]] = {}
     for uid, dash in sorted(pulled.items()):
         for ds_uid in datasource_refs(dash):
             if not project.knows(ds_uid):

@@ -75,7 +75,8 @@ def connect(options: Options, environ: Mapping[str, str], environment: Environme
     env = environment if environment is not None else load_environment(options, environ)
     settings = settings_from(env.settings, environ, ca_cert=options.ca_cert, insecure=options.insecure,
                              timeout=options.timeout, env_name=env.name)
-    conn = Connection(settings, policy=options.policy, pool_size=options.workers + 2, redactor=redactor)
+    conn = Connection(settings, policy=options.policy, pool_size=options.workers + 2, redactor=redactor,
+                      on_wait=options.on_wait)
     try:
         target = check_grafana(conn)
     except BaseException:
