@@ -6,9 +6,13 @@ their own stable uids so that a replacement updates rules instead of recreating 
 Markers: every rule the sync writes carries the label `managed_by=gac` (what `--prune`
 and "unmanaged in managed folders" look at; a label, because the alert list filters by
 labels) and the annotation `gacSync` = hash of the group as written. By default rules
-are provisioned (provenance `api`): Grafana's UI cannot edit them, so a group still
-`api`-provisioned is unchanged by people. With `alerts_editable` (X-Disable-Provenance)
-the UI can edit them, and the hash tells whether anyone did.
+are provisioned (provenance `api`): Grafana's UI cannot edit them, but another identity can
+still replace them through the provisioning API. With `alerts_editable` (X-Disable-Provenance)
+the UI can edit them too. Either way only the stamp tells gac's own write from someone
+else's (the base `untouched`): provenance `api` is no proof, since any identity with
+alerting rights (another tool, a script) replaces a group through the same API and leaves
+`api` behind. A rule without the stamp, or content that no longer hashes to it, is a
+conflict, reported and not overwritten; `--force` backs the group up first.
 """
 
 from __future__ import annotations
@@ -150,11 +154,6 @@ class AlertRuleGroupHandler(Handler):
 
     def diff_parts(self) -> Parts:
         return {**super().diff_parts(), **RULE_GROUP_PARTS}
-
-    def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
-        if live.resource.extra.get("provenance") == "api":
-            return True  # provisioned: Grafana's UI cannot edit it
-        return super().untouched(live, ctx)
 
     def describe_live(self, live: LiveObject) -> str:
         provenance = live.resource.extra.get("provenance")

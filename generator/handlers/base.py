@@ -34,6 +34,8 @@ class Handler:
     directory: str = ""
     #: apply order: lower levels are written first (folders before what they contain)
     level: int = 0
+    #: writes carry write-only secrets from the environment (`gac sync --rotate-secrets` re-sends them)
+    carries_secrets: bool = False
 
     def path(self, resource: Resource) -> PurePosixPath:
         """Where the resource is written, relative to `generated/`."""

@@ -11,6 +11,16 @@ version Grafana gives the data source after the write (request version + 1) and 
 hash of what was written. Any later save (UI or API) bumps the version, which is how
 "changed since the last sync" is told; `jsonData` is the one free-form object Grafana
 keeps and echoes, so the marker survives UI saves.
+
+Secret rotation. Grafana never answers with a secret value, so a password rotated in the
+environment (`MIMIR_PASSWORD` changed) cannot be seen by comparing. With a pepper
+(`GAC_SECRET_PEPPER`) the stamp also holds `secrets`: a keyed, salted, slow fingerprint of
+the values written (generator/secret_fingerprint.py, which states the threat model: the
+stamp is readable by every Viewer, so it holds nothing that recovers a secret or tests a
+guess of it without the pepper). The comparison then shows rotated values as a change to
+push. A stamp without a fingerprint (written before the pepper was set) counts as
+"not known to be current": the first sync with the pepper re-sends the secrets once.
+Without a pepper rotation is not detected; `gac sync --rotate-secrets [UID...]` re-sends.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from ..resource import Resource
 from ..diff.parts import Part, Parts
 from .base import Handler, copied
 from ..markers import STAMP_KEY
+from ..secret_fingerprint import Fingerprint
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
 _PLACEHOLDER = re.compile(r"\$\{datasources\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}")
@@ -84,6 +95,12 @@ def environment_problems(resources: list[Resource], environments: dict[str, Any]
     return problems
 
 
+#: how the comparison forms name the state of the secret values (never the values)
+SECRETS_CURRENT = "as configured in the environment"
+SECRETS_STALE = "rotated in the environment since the last sync"
+SECRETS_UNKNOWN = "not fingerprinted yet (written without GAC_SECRET_PEPPER)"
+
+
 class DatasourceHandler(Handler):
     kind = "datasource"
     read_actions = ("datasources:read",)
@@ -91,6 +108,7 @@ class DatasourceHandler(Handler):
                      "delete": ("datasources:delete",)}
     directory = "datasources"
     level = 1
+    carries_secrets = True
     server_fields = frozenset({"id", "orgId", "version", "readOnly", "typeLogoUrl", "secureJsonFields",
                                "secureJsonData", "typeName", "accessControl", "apiVersion"})
 
@@ -167,10 +185,28 @@ class DatasourceHandler(Handler):
         before, after = self.comparable(live.resource, ctx), self.comparable(desired, ctx)
         if wanted:
             before["secrets"], after["secrets"] = held, wanted
+            state = self._secret_values_state(desired.uid, wanted, live, ctx)
+            if state is not None:
+                before["secretValues"], after["secretValues"] = state, SECRETS_CURRENT
         return before, after
 
+    def _secret_values_state(self, uid: str, wanted: list[str], live: LiveObject, ctx: SyncContext) -> str | None:
+        """Whether Grafana holds the values the environment configures now, as far as the
+        stamp's keyed fingerprint tells; None when it cannot tell (no pepper, or a value unset)."""
+        if ctx.fingerprinter is None:
+            return None
+        values = ctx.secure_json_data(uid)
+        if sorted(values) != wanted:
+            return None
+        stamp = ((live.raw.get("jsonData") or {}).get(STAMP_KEY) or {}) if isinstance(live.raw, dict) else {}
+        stored = Fingerprint.from_json(stamp.get("secrets") if isinstance(stamp, dict) else None)
+        if stored is None:
+            return SECRETS_UNKNOWN
+        return SECRETS_CURRENT if ctx.fingerprinter.matches(values, stored) else SECRETS_STALE
+
     def diff_parts(self) -> Parts:
-        return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana")}
+        return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana"),
+                ("secretValues",): Part(label="secret values")}
 
     # --- live operations -------------------------------------------------------------------
 
@@ -197,11 +233,13 @@ class DatasourceHandler(Handler):
 
     def _wire(self, desired: Resource, expected_version: int, ctx: SyncContext) -> dict[str, Any]:
         body = copy.deepcopy(desired.body)
-        body["jsonData"] = {**(body.get("jsonData") or {}),
-                            STAMP_KEY: Stamp(self.stamp_hash(desired, ctx), expected_version).to_json()}
+        stamp = Stamp(self.stamp_hash(desired, ctx), expected_version).to_json()
         secrets = ctx.secure_json_data(desired.uid)
         if secrets:
             body["secureJsonData"] = secrets
+            if ctx.fingerprinter is not None:  # a fresh salt on every write
+                stamp["secrets"] = ctx.fingerprinter.make(secrets).to_json()
+        body["jsonData"] = {**(body.get("jsonData") or {}), STAMP_KEY: stamp}
         return body
 
     def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol, TypeVar
 
 from ..markers import STAMP_KEY as STAMP_KEY  # re-exported: the key `Stamp` is written under
 from ..resource import Resource
+from ..secret_fingerprint import Fingerprinter
 
 T = TypeVar("T")
 
@@ -103,6 +104,8 @@ class SyncContext:
     lock_ui_edits: bool = False
     secure_json_data: Callable[[str], dict[str, str]] = field(default=lambda uid: {}, repr=False)
     secret_keys: Callable[[str], list[str]] = field(default=lambda uid: [], repr=False)
+    #: keyed fingerprints of secret values (secret_fingerprint.py); None: no pepper, rotation undetected
+    fingerprinter: Fingerprinter | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .connect import connect, load_environment
 from .connection import Connection, Redactor
 from .options import Options
 from .preflight import Target, check_lint
+from ..secret_fingerprint import PEPPER_ENV, fingerprinter_from
 from .secrets import SecretSource, check_secrets, missing_secrets, required_secrets
 
 
@@ -65,9 +66,11 @@ def open_session(options: Options, environ: Mapping[str, str], *, for_write: boo
             notes.append("secrets not set (sync needs them): " + ", ".join(sorted({r.variable for r in missing})))
     editable = bool(env.settings.get("alerts_editable", False))
     desired = resolve(raw, env.settings, SyncContext(alerts_editable=editable))
+    fingerprinter = fingerprinter_from(environ)  # a bad pepper stops the run before any request
     redactor = Redactor()
+    redactor.add(environ.get(PEPPER_ENV))
     secrets = SecretSource(refs, environ, redactor)  # known to the redactor before the first request
     live = connect(options, environ, env, redactor=redactor)
     ctx = dataclasses.replace(live.ctx, alerts_editable=editable, secure_json_data=secrets.values,
-                              secret_keys=secrets.keys)
+                              secret_keys=secrets.keys, fingerprinter=fingerprinter)
     return Session(options, env.name, env.settings, desired, live.conn, live.target, ctx, notes)

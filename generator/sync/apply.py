@@ -14,10 +14,21 @@ Writes carry the live concurrency token; a 409/412 is a conflict (someone saved 
 ran), never retried with `overwrite`. When an earlier attempt of the same write may have
 been applied (timeout, dropped connection), the object is read back: if it now holds what
 we meant to write, the write counts as applied.
+
+A stop request (Ctrl-C: `stop` is set) starts nothing new: requests already in flight
+finish, every change not yet started is "not attempted", and the result says it was
+interrupted. Because each write is whole and stamped, a re-run converges from there.
+
+A conflict is also read back: when another run of gac (two CI jobs at once) wrote exactly
+what this run wanted -- the create found the object already there, the update found its
+token stale -- the live object equals the desired one and carries gac's marker and stamp.
+Nothing of anyone's was lost, so it is convergence ("converged"), not a conflict, and
+needs no `--force`.
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -31,6 +42,8 @@ from .desired import Identity
 from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
 
 APPLIED, UNCHANGED_STATUS, CONFLICTED, FAILED, SKIPPED = "applied", "unchanged", "conflict", "failed", "not attempted"
+#: another run of gac wrote exactly what this one wanted, in the meantime
+CONVERGED = "converged"
 
 
 @dataclass
@@ -45,7 +58,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in (APPLIED, UNCHANGED_STATUS)
+        return self.status in (APPLIED, UNCHANGED_STATUS, CONVERGED)
 
 
 @dataclass
@@ -53,9 +66,12 @@ class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
     #: set when the run stopped early (authentication lost): the message, for exit code 2
     fatal: str | None = None
+    #: a stop was requested (Ctrl-C): changes not started by then were not attempted
+    interrupted: bool = False
 
     def counts(self) -> dict[str, int]:
-        out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONFLICTED: 0, FAILED: 0, SKIPPED: 0}
+        out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONVERGED: 0, CONFLICTED: 0, FAILED: 0,
+               SKIPPED: 0}
         for o in self.outcomes:
             if o.status == APPLIED:
                 out[{CREATE: "created", UPDATE: "updated", DELETE: "deleted"}[o.change.action]] += 1
@@ -67,16 +83,26 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return self.fatal is None and all(o.ok for o in self.outcomes)
+        return self.fatal is None and not self.interrupted and all(o.ok for o in self.outcomes)
 
 
 OutcomeFn = Callable[[Outcome], None]
 
 
+INTERRUPTED = "interrupted (Ctrl-C) before it was sent"
+
+
 def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, workers: int = 8,
-               on_outcome: OutcomeFn | None = None) -> ApplyResult:
+               on_outcome: OutcomeFn | None = None, stop: threading.Event | None = None) -> ApplyResult:
+    """Write the plan; `stop`, once set, lets in-flight requests finish and starts no new one."""
     result = ApplyResult()
     status: dict[Identity, str] = {}
+    stop = stop or threading.Event()
+
+    def run(change: Change) -> Outcome:
+        if stop.is_set():  # queued in the pool when the stop came: never sent
+            return Outcome(change, SKIPPED, INTERRUPTED)
+        return _run(change, calls, ctx, backups)
 
     def record(outcome: Outcome) -> None:
         status[outcome.change.identity] = outcome.status
@@ -99,15 +125,19 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                 if result.fatal is not None:
                     record(Outcome(change, SKIPPED, "the run stopped: " + result.fatal))
                     continue
+                if stop.is_set():
+                    record(Outcome(change, SKIPPED, INTERRUPTED))
+                    continue
                 blocker = _blocked_by(change, status, plan)
                 if blocker:
                     record(Outcome(change, SKIPPED, blocker))
                 else:
                     runnable.append(change)
-            for outcome in pool.map(lambda c: _run(c, calls, ctx, backups), runnable):
+            for outcome in pool.map(run, runnable):
                 if outcome.fatal:
                     result.fatal = outcome.message
                 record(outcome)
+    result.interrupted = stop.is_set()
     order = {id(c): i for i, c in enumerate(plan.changes)}
     result.outcomes.sort(key=lambda o: order[id(o.change)])
     return result
@@ -156,6 +186,9 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
         if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
             return Outcome(change, APPLIED, "confirmed by reading it back after an interrupted request", backup=backup)
         if exc.conflict or isinstance(exc, WriteConflict):
+            if change.action != DELETE and _landed(change, calls, ctx, by_gac=True):
+                return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile",
+                               backup=backup)
             return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
                            backup=backup)
         return Outcome(change, FAILED, str(exc), backup=backup)
@@ -163,8 +196,15 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
         return Outcome(change, FAILED, str(exc), backup=backup, fatal=True)
 
 
-def _landed(change: Change, calls: Calls, ctx: SyncContext) -> bool:
-    """Does Grafana now hold what this change meant to leave there?"""
+def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = False) -> bool:
+    """Does Grafana now hold what this change meant to leave there?
+
+    `by_gac`: also require gac's marker, and its stamp where the kind keeps one, to be that
+    of this very content -- the object was written by a run of gac, not merely made equal.
+    Where Grafana keeps no marker at all (`unknown_owner`: a folder on Grafana 11's legacy
+    API), who wrote it cannot be told; an object equal to the definition is then taken as
+    converged, since accepting it loses nothing anyone wrote.
+    """
     handler = HANDLERS[change.kind]
     resource = change.resource
     ref = LiveRef(change.kind, change.identity, resource.uid, resource.title, resource.folder_uid, None)
@@ -175,6 +215,9 @@ def _landed(change: Change, calls: Calls, ctx: SyncContext) -> bool:
     if change.action == DELETE:
         return live is None
     if live is None or change.desired is None:
+        return False
+    if by_gac and live.unknown_owner is None and not (live.managed and (live.stamp is None
+                                         or live.stamp.hash == handler.stamp_hash(change.desired, ctx))):
         return False
     before, after = handler.compare_forms(change.desired, live, ctx)
     return same_json(before, after)

@@ -12,11 +12,15 @@ from ..option_group import Decorator
 from ..remote.cli_options import connection_options
 from ..remote.options import Options
 from ..remote.session import Session, open_session
+from ..secret_fingerprint import PEPPER_ENV
 from .apply import Outcome
 from .plan import Plan
 from .progress import ProgressBar
 from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
 from .run import apply, make_plan
+
+#: the shell's convention for a command ended by SIGINT (128 + 2)
+INTERRUPTED_EXIT = 130
 
 _FORCE = click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
                                                    "backing each one up under backups/.")
@@ -39,10 +43,11 @@ def _common(*, force: bool) -> Decorator:
     return decorate
 
 
-def _plan(session: Session, prune: bool, force: bool, quiet: bool, fmt: str) -> Plan:
+def _plan(session: Session, prune: bool, force: bool, quiet: bool, fmt: str,
+          rotate: list[str] | None = None) -> Plan:
     bar = ProgressBar(enabled=None if not quiet and fmt == "text" else False)
     try:
-        return make_plan(session, prune=prune, force=force, progress=bar.update)
+        return make_plan(session, prune=prune, force=force, progress=bar.update, rotate=rotate)
     finally:
         bar.clear()
 
@@ -75,18 +80,29 @@ def plan_command(options: Options, fmt: str, prune: bool, verbose: bool, quiet: 
 @click.command("sync")
 @_common(force=True)
 @click.option("--dry-run", is_flag=True, help="Only plan (same as `gac plan`).")
+@click.option("--rotate-secrets", is_flag=True,
+              help="Re-send the configured secrets of the data sources named by UID (all with secrets when none): "
+                   f"after changing one, when {PEPPER_ENV} is not set to detect it.")
+@click.argument("uids", nargs=-1, metavar="[UID...]")
 def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
-                 dry_run: bool) -> None:
+                 dry_run: bool, rotate_secrets: bool, uids: tuple[str, ...]) -> None:
     """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
 
     Exit 0 when everything was applied; 1 on conflicts or failed writes (the report says
     what was and was not applied; re-running converges) and on lint errors (nothing
     written); 2 on usage, authentication or connection errors and missing secrets
-    (nothing written).
+    (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
+    new starts, the report says what was applied).
     """
+    if uids and not rotate_secrets:
+        raise click.UsageError(f"unexpected argument(s) {' '.join(uids)}: data-source uids go with --rotate-secrets")
     session = open_session(options, os.environ, for_write=not dry_run)
     try:
-        plan = _plan(session, prune, force, quiet, fmt)
+        try:
+            plan = _plan(session, prune, force, quiet, fmt, list(uids) if rotate_secrets else None)
+        except KeyboardInterrupt:
+            click.echo("Interrupted while reading Grafana: nothing was written.", err=True)
+            sys.exit(INTERRUPTED_EXIT)
         if dry_run:
             _show_plan(session, plan, fmt, verbose, quiet)
             return
@@ -108,6 +124,11 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
 
         try:
             result, backups = apply(session, plan, on_outcome=on_outcome)
+        except KeyboardInterrupt:  # a second Ctrl-C: not waiting for requests in flight
+            bar.clear()
+            click.echo("Interrupted again: stopped without waiting for requests in flight; what was applied is "
+                       "not known. Run `gac sync` again to converge.", err=True)
+            sys.exit(INTERRUPTED_EXIT)
         finally:
             bar.clear()
         requests = session.conn.stats.snapshot()
@@ -118,6 +139,8 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
                              [str(p) for p in backups.saved]))
     else:
         click.echo(sync_text(result, requests, verbose=verbose, quiet=quiet, lines_printed=live_lines))
+    if result.interrupted:
+        sys.exit(INTERRUPTED_EXIT)
     if result.fatal:
         sys.exit(2)
     if not result.ok:

@@ -17,7 +17,8 @@ from ..handlers import HANDLERS
 from ..handlers.live import SyncContext
 from ..remote.preflight import Target
 from ..resource import display_name
-from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
+from .apply import (APPLIED, CONFLICTED, CONVERGED, FAILED, INTERRUPTED, SKIPPED, UNCHANGED_STATUS, ApplyResult,
+                    Outcome)
 from .plan import CONFLICT, CREATE, DELETE, SYMBOLS, UNCHANGED, UPDATE, Change, Plan
 
 MAX_DIFF_LINES = 12
@@ -116,7 +117,7 @@ def plan_json(plan: Plan, target: Target, env_name: str) -> str:
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
 
 
-_OUTCOME_SYMBOL = {FAILED: "x", SKIPPED: "·", CONFLICTED: "!", UNCHANGED_STATUS: "="}
+_OUTCOME_SYMBOL = {FAILED: "x", SKIPPED: "·", CONFLICTED: "!", UNCHANGED_STATUS: "=", CONVERGED: "="}
 _DONE = {CREATE: "created", UPDATE: "updated", DELETE: "deleted"}
 
 
@@ -142,6 +143,8 @@ def sync_summary(result: ApplyResult, requests: dict[str, int] | None = None) ->
     text = (f"Sync: {c['created']} created, {c['updated']} updated, {c['deleted']} deleted, "
             f"{c['unchanged']} unchanged, {c[CONFLICTED]} conflict{'s' if c[CONFLICTED] != 1 else ''}, "
             f"{c[FAILED]} failed, {c[SKIPPED]} not attempted.")
+    if c[CONVERGED]:  # only when it happened: the usual summary line stays as it was
+        text = text[:-1] + f", {c[CONVERGED]} converged (written by another run of gac)."
     if requests:
         text += (f" {requests['reads'] + requests['writes']} requests ({requests['reads']} reads, "
                  f"{requests['writes']} writes, {requests['retries']} retries).")
@@ -159,9 +162,11 @@ def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = 
             lines.append(outcome_line(outcome))
     if result.fatal:
         lines.append(f"Stopped: {result.fatal}")
+    if result.interrupted:
+        lines.append(interrupted_text(result))
     if not quiet:
         conflicts = sum(1 for o in result.outcomes if o.status == CONFLICTED)
-        others = sum(1 for o in result.outcomes if not o.ok and o.status != CONFLICTED)
+        others = sum(1 for o in result.outcomes if not o.ok and o.status != CONFLICTED and o.message != INTERRUPTED)
         if conflicts:
             lines.append(f"Not applied: {conflicts} conflict(s), changed in Grafana and not overwritten. Bring the "
                          "change into the code, or run `gac sync --force` to back it up and overwrite it.")
@@ -170,6 +175,14 @@ def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = 
                          "`gac sync` again: what was written stays written and shows as unchanged.")
     lines.append(sync_summary(result, requests))
     return "\n".join(lines)
+
+
+def interrupted_text(result: ApplyResult) -> str:
+    """What a Ctrl-C left behind, and that a re-run picks up from there."""
+    c = result.counts()
+    written = c["created"] + c["updated"] + c["deleted"]
+    return (f"Interrupted: {written} write(s) were applied, {c[SKIPPED]} object(s) not attempted; requests in "
+            "flight were allowed to finish. Run `gac sync` again to converge: what was written shows as unchanged.")
 
 
 def sync_json(result: ApplyResult, target: Target, env_name: str, requests: dict[str, int],
@@ -182,6 +195,7 @@ def sync_json(result: ApplyResult, target: Target, env_name: str, requests: dict
         "requests": requests,
         "backups": backups,
         "stopped": result.fatal,
+        "interrupted": result.interrupted,
         "ok": result.ok,
     }
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)

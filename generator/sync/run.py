@@ -6,18 +6,29 @@ holds now; applying backs up what it overwrites under the session's root.
 
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from ..handlers import HANDLERS
 from ..handlers.live import ApiError
 from ..remote.preflight import check_permissions
 from ..remote.session import Session
+from ..secret_fingerprint import PEPPER_ENV
 from .apply import ApplyResult, OutcomeFn, apply_plan
 from .backup import Backups
-from .errors import ConnectionFailed
-from .plan import Plan, build_plan, read_actions, required_actions
+from .errors import ConnectionFailed, SyncError
+from .plan import UNCHANGED, UPDATE, Plan, build_plan, read_actions, required_actions
 from .state import ProgressFn, read_state
 
 
-def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressFn | None = None) -> Plan:
-    """Read the live state (a token that may not read a kind is stopped first: exit 2), then judge."""
+def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressFn | None = None,
+              rotate: list[str] | None = None) -> Plan:
+    """Read the live state (a token that may not read a kind is stopped first: exit 2), then judge.
+    `rotate`: data sources (by uid; empty: all with secrets) whose configured secrets are re-sent
+    although nothing else changed."""
+    targets = rotation_targets(session, rotate) if rotate is not None else set()
     check_permissions(session.conn, read_actions(), doing="read what the plan compares")
     try:
         session.state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=prune,
@@ -25,14 +36,80 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     plan = build_plan(session.desired, session.state, session.ctx, prune=prune, force=force)
+    if targets:
+        rotate_secrets(plan, targets)
+    with_secrets = secret_holders(session)
+    if with_secrets and session.ctx.fingerprinter is None and rotate is None:
+        plan.notes.append(f"a rotated secret cannot be detected without {PEPPER_ENV} (the key gac needs to "
+                          "fingerprint secret values safely): after changing one, run `gac sync --rotate-secrets "
+                          f"[UID...]` ({', '.join(sorted(with_secrets))})")
     plan.notes = session.notes + plan.notes
     return plan
 
 
+def secret_holders(session: Session) -> set[str]:
+    """Uids of defined objects whose writes carry secrets in this environment."""
+    return {r.uid for r in session.desired.resources.values()
+            if HANDLERS[r.kind].carries_secrets and session.ctx.secret_keys(r.uid)}
+
+
+def rotation_targets(session: Session, uids: list[str]) -> set[str]:
+    """The uids `--rotate-secrets` names (all with secrets when none), checked before any read."""
+    holders = secret_holders(session)
+    unknown = sorted(set(uids) - holders)
+    if unknown:
+        raise SyncError(f"--rotate-secrets {' '.join(unknown)}: no data source with that uid has secrets in "
+                        f"environment {session.env_name!r} (with secrets: {', '.join(sorted(holders)) or 'none'})")
+    if not holders:
+        raise SyncError(f"--rotate-secrets: no data source has secrets in environment {session.env_name!r}")
+    return set(uids) or holders
+
+
+def rotate_secrets(plan: Plan, uids: set[str]) -> None:
+    """Turn "unchanged" into an update for these objects, so their secrets are written again.
+
+    Conflicts stay conflicts (a person's edit is not overwritten for a rotation); creates and
+    updates send the secrets anyway.
+    """
+    for change in plan.changes:
+        if change.uid in uids and HANDLERS[change.kind].carries_secrets and change.action in (UNCHANGED, UPDATE):
+            change.action = UPDATE
+            change.reason = "; ".join(filter(None, [change.reason, "secrets re-sent (--rotate-secrets)"]))
+
+
 def apply(session: Session, plan: Plan, *, on_outcome: OutcomeFn | None = None) -> tuple[ApplyResult, Backups]:
-    """Write the plan; a token that may not make its writes is stopped first (AuthError, exit 2)."""
+    """Write the plan; a token that may not make its writes is stopped first (AuthError, exit 2).
+    Ctrl-C while writing stops cleanly (see `stop_on_sigint`)."""
     check_permissions(session.conn, required_actions(plan))
     backups = Backups(session.options.root)
-    result = apply_plan(plan, session.conn, session.ctx, backups, workers=session.options.workers,
-                        on_outcome=on_outcome)
+    with stop_on_sigint() as stop:
+        result = apply_plan(plan, session.conn, session.ctx, backups, workers=session.options.workers,
+                            on_outcome=on_outcome, stop=stop)
     return result, backups
+
+
+@contextmanager
+def stop_on_sigint() -> Iterator[threading.Event]:
+    """While writing, the first Ctrl-C (SIGINT) asks the apply to stop instead of killing it.
+
+    A KeyboardInterrupt raised into the middle of a write loop would abandon the report of
+    what was already applied ("Aborted!", while writes had landed). Instead the first
+    SIGINT sets the event: requests in flight finish (bounded by --timeout), none is
+    started, and the result lists what was and was not applied. A second Ctrl-C gets
+    Python's default behaviour back (KeyboardInterrupt) for someone who will not wait.
+    Outside the main thread signals cannot be handled; the event is then never set.
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, handle) or signal.default_int_handler
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,50 @@
+"""Ctrl-C during `gac sync`: stop cleanly, say what was applied, exit 130, and converge on re-run.
+
+The sync runs as a process (a signal goes to a process) against the emulator, whose
+dashboard saves are slowed so that the interrupt arrives while writes are in flight, after
+folders and data sources have been written.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from tests.gac_process import start_gac
+from tests.grafana_emulator.testing import emulator_only
+from tests.test_sync import Gac, gac, project  # noqa: F401  (fixtures)
+
+pytestmark = emulator_only
+
+
+def test_ctrl_c_stops_cleanly_and_a_rerun_converges(gac: Gac, project: Path) -> None:  # noqa: F811
+    emu = gac.emu
+    emu.slow("POST", "/api/dashboards/db$", delay=2.0)
+    run = start_gac(project, emu, "sync", "--workers", "2")
+    deadline = time.monotonic() + 60
+    while len(emu.writes) < 6 and time.monotonic() < deadline:  # 3 folders, 3 data sources
+        time.sleep(0.05)
+    assert len(emu.writes) >= 6, [r.path for r in emu.writes]
+    time.sleep(0.5)  # the first dashboard saves are in flight now
+    run.send_signal(signal.SIGINT)
+    out = run.communicate(timeout=60)[0]
+    emu.clear_faults()
+
+    assert run.returncode == 130, out
+    assert "Aborted!" not in out and "Traceback" not in out, out
+    assert emu.token not in out
+    assert "Interrupted:" in out and "Fix the cause" not in out, out
+    applied = [r.path for r in emu.writes]
+    dashboards = [p for p in applied if p.startswith("/api/dashboards")]
+    # the saves in flight were finished, nothing was started after the interrupt
+    assert dashboards and len(emu.requests_matching("POST", "/api/dashboards/db$")) <= 2, applied
+    assert not [p for p in applied if "rule-groups" in p], applied
+    assert "alert-rule-group genai in otel-apps: not attempted: interrupted" in out, out
+    assert f"Interrupted: {len(applied)} write(s) were applied" in out, out
+
+    rerun = gac("sync")
+    assert rerun.exit_code == 0, rerun.output
+    assert f"{len(applied)} unchanged" in rerun.output, rerun.output
+    emu.clear_log()
+    assert gac("sync").exit_code == 0 and emu.writes == []
