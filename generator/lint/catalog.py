@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from ..errors import GacError
-from .config import CollectorSettings
+from .config import TRANSLATION_STRATEGIES, CollectorSettings, parse_version
 from .otel_naming import COUNTER, CUMULATIVE, GAUGE, INSTRUMENTS, UNKNOWN, Instrument, series
 
 __all__ = ["COUNTER", "CUMULATIVE", "GAUGE", "UNKNOWN", "Catalog", "build_catalog", "parse_exposition",
@@ -83,16 +83,9 @@ class _File:
     sets: tuple[_Set, ...]
 
 
-def _version(text: Any, where: str) -> tuple[int, int]:
-    parts = str(text).split(".")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise GacError(f"{where}: {text!r} is not a version such as 0.120")
-    return int(parts[0]), int(parts[1])
-
-
 def _bounds(item: Mapping[str, Any], where: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    low = _version(item["since"], where) if "since" in item else _OPEN[0]
-    high = _version(item["until"], where) if "until" in item else _OPEN[1]
+    low = parse_version(item["since"], where) if "since" in item else _OPEN[0]
+    high = parse_version(item["until"], where) if "until" in item else _OPEN[1]
     return low, high
 
 
@@ -218,8 +211,6 @@ def _settings_writers(entry: _Entry, by_collector: bool, naming: tuple[_Naming, 
 @lru_cache(maxsize=16)
 def shipped_names(settings: tuple[CollectorSettings, ...] = (CollectorSettings(),)) -> ShippedNames:
     """The shipped catalog under `settings`: what they write, and every other spelling known."""
-    from .config import TRANSLATION_STRATEGIES
-
     kinds: dict[str, str] = {}
     families: list[str] = []
     spellings: dict[str, list[_Spelling]] = {}
