@@ -42,7 +42,7 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
     """Lint findings for compiled resources, with grafana.yaml's `lint:` settings."""
     from .lint import LintConfig, lint_resources
 
-    settings = LintConfig.from_mapping(config.get("lint") or {}, base_dir=root)
+    settings = LintConfig.for_project(config, base_dir=root)
     return lint_resources(resources, settings, config.get("environments") or {})
 
 

@@ -58,8 +58,10 @@ def test_no_flood(findings: list[Finding]) -> None:
     assert len(findings) < 400, Counter(f.rule for f in findings)
     # without known data sources, uids of the corpus's own Grafanas are not judged
     assert not [f for f in findings if f.rule == "datasource-ref-unresolved"]
-    # the shipped catalog only judges its families: kube/node/loki metrics are not "unknown"
-    assert not [f for f in findings if f.rule == "promql-unknown-metric"]
+    # the shipped catalog only judges its families: kube/node/loki metrics are not "unknown"; what
+    # it reports is an OpenTelemetry Collector name spelled for another version than the default
+    unknown = [f for f in findings if f.rule == "promql-unknown-metric"]
+    assert all("is the spelling of collectors" in f.message for f in unknown), unknown
 
 
 def test_legacy_panels_are_deprecated(findings: list[Finding]) -> None:
@@ -87,7 +89,9 @@ def test_known_problems_are_found(findings: list[Finding]) -> None:
 
     assert len(_in(findings, "dashboard-uid-missing", "")) == 3
     assert _in(findings, "panel-id-duplicate", "loki-operational.json")
-    assert _in(findings, "promql-rate-non-counter", "apiserver.json")[0].message.startswith("rate() on workqueue_depth")
+    # the name says "gauge", but without a type from a catalog only the info rule speaks
+    assert not _in(findings, "promql-rate-non-counter", "apiserver.json")
+    assert any("workqueue_depth" in f.message for f in _in(findings, "promql-rate-unsuffixed", "apiserver.json"))
 
 
 def test_corpus_queries_with_variables_are_expanded(findings: list[Finding]) -> None:

@@ -8,7 +8,9 @@ import pytest
 
 from generator.errors import ConfigError
 from generator.lint import LintConfig, lint_resources
-from generator.lint.catalog import build_catalog, parse_exposition, prometheus_names
+from generator.lint.catalog import build_catalog, parse_exposition
+from generator.lint.config import CollectorSettings
+from generator.lint.otel_naming import Instrument, series
 from generator.datasource_index import DatasourceIndex, DatasourceInfo, resolve
 from tests.lint_cases.builders import (alert_group, alert_rule, dash_resource, dashboard, datasource, ds_resource,
                                 group_resource, lint_project, only, panel, prom_query, prom_target, rules, variable)
@@ -184,23 +186,30 @@ def test_ignore_entries_suppress_matching_findings() -> None:
     assert only(lint_resources([dash_resource(d)], LintConfig()), "panel-unit-missing")
 
 
+def _names(name: str, instrument: str, unit: str) -> dict[str, str]:
+    return dict(series(Instrument(name, instrument, unit)).values())
+
+
 def test_catalog_names_follow_the_collector_exporter() -> None:
-    assert prometheus_names("otelcol_process_uptime", "counter", "s") == {"otelcol_process_uptime_seconds_total": "counter"}
-    assert prometheus_names("otelcol_process_memory_rss", "gauge", "By") == {"otelcol_process_memory_rss_bytes": "gauge"}
-    assert set(prometheus_names("http.server.duration", "histogram", "ms")) == {
+    assert _names("otelcol_process_uptime", "counter", "s") == {"otelcol_process_uptime_seconds_total": "counter"}
+    assert _names("otelcol_process_memory_rss", "gauge", "By") == {"otelcol_process_memory_rss_bytes": "gauge"}
+    assert set(_names("http.server.duration", "histogram", "ms")) == {
         "http_server_duration_milliseconds_bucket", "http_server_duration_milliseconds_sum",
         "http_server_duration_milliseconds_count"}
-    assert set(prometheus_names("gen_ai.client.token.usage", "histogram", "{token}")) == {
+    assert set(_names("gen_ai.client.token.usage", "histogram", "{token}")) == {
         "gen_ai_client_token_usage_bucket", "gen_ai_client_token_usage_sum", "gen_ai_client_token_usage_count"}
     catalog = build_catalog()
     for name in ("otelcol_receiver_accepted_spans_total", "otelcol_exporter_send_failed_metric_points_total",
                  "otelcol_exporter_enqueue_failed_log_records_total", "otelcol_exporter_queue_capacity",
                  "otelcol_processor_batch_batch_send_size_bucket", "otelcol_processor_batch_timeout_trigger_send_total",
-                 "otelcol_process_cpu_seconds_total", "otelcol_process_cpu_seconds", "otelcol_process_uptime",
+                 "otelcol_process_cpu_seconds_total", "otelcol_process_uptime_seconds_total",
                  "otelcol_process_runtime_heap_alloc_bytes", "http_server_request_duration_seconds_bucket",
                  "http_server_active_requests", "gen_ai_client_operation_duration_seconds_count", "up",
                  "scrape_duration_seconds"):
         assert catalog.is_known(name), name
+    unsuffixed = build_catalog(collectors=(CollectorSettings((0, 110)),))
+    for name in ("otelcol_process_cpu_seconds", "otelcol_process_uptime", "otelcol_receiver_accepted_spans"):
+        assert unsuffixed.is_known(name) and not catalog.is_known(name), name
     assert catalog.suggest("otelcol_receiver_accepted_spans") == "otelcol_receiver_accepted_spans_total"
     assert catalog.judged("otelcol_reciever_accepted_spans_total")  # a typo in the family part
     assert not catalog.judged("node_cpu_seconds_total")

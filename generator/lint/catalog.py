@@ -7,13 +7,15 @@ Three sources, merged:
 * a live Prometheus or Mimir (`--prometheus-url`): every name it stores
   (`/api/v1/label/__name__/values`) and the metadata it knows (`/api/v1/metadata`);
 * the catalog shipped with gac (generator/catalog/otel.yaml): the OpenTelemetry Collector's
-  own metrics and the HTTP/RPC/GenAI semantic-convention metrics as the collector's
-  Prometheus exporter names them.
+  own metrics and the HTTP/RPC/GenAI semantic-convention metrics, spelled as the declared
+  collector version and exporter translation strategy write them (`LintConfig.collectors`).
 
 A user-given source is authoritative for every name. The shipped catalog alone only judges
 names in the families it describes completely (otelcol_receiver_*, http_server_duration*,
-gen_ai_client_*, ...), plus near misses under its prefixes: a third-party dashboard about
-node_exporter or Kubernetes must not drown in findings about metrics gac never heard of.
+gen_ai_client_*, ...), plus near misses (one edit) of any name it knows: a third-party
+dashboard about node_exporter or Kubernetes must not drown in findings about metrics gac never
+heard of. When a name is another version's or strategy's spelling of a known metric, the
+catalog says which spelling the declared collector expects (`Catalog.explain`).
 """
 
 from __future__ import annotations
@@ -23,46 +25,230 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import yaml
 
 from ..errors import GacError
+from .config import TRANSLATION_STRATEGIES, CollectorSettings, parse_version
+from .otel_naming import COUNTER, CUMULATIVE, GAUGE, INSTRUMENTS, UNKNOWN, Instrument, series
+
+__all__ = ["COUNTER", "CUMULATIVE", "GAUGE", "UNKNOWN", "Catalog", "build_catalog", "parse_exposition",
+           "shipped_names"]
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
 
-#: series kinds; "cumulative" covers counters and the _bucket/_sum/_count of histograms/summaries
-COUNTER, GAUGE, CUMULATIVE, UNKNOWN = "counter", "gauge", "cumulative", "unknown"
-
-_UNIT_SUFFIX = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds",
-                "By": "bytes", "KiBy": "kibibytes", "MiBy": "mebibytes", "1": "ratio", "%": "percent",
-                "min": "minutes", "h": "hours", "d": "days"}
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{|\s)")
+#: a sample line's name: classic, or a Prometheus 3 UTF-8 name quoted inside the braces
+_SAMPLE = re.compile(r'^(?:([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{|\s)|\{"((?:[^"\\]|\\.)*)")')
 _SYNTHETIC = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
+_OPEN = (0, 0), (999, 999)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when built, else Python's  # a version range without bounds
 
 
-def prometheus_names(name: str, instrument: str, unit: str | None) -> dict[str, str]:
-    """Series names (→ kind) the collector's Prometheus exporter writes for an OTel instrument."""
-    base = name.replace(".", "_").replace("-", "_")
-    suffix = _UNIT_SUFFIX.get(unit or "")
-    if unit and unit.startswith("{"):
-        suffix = None
-    if suffix and not base.endswith("_" + suffix):
-        base = f"{base}_{suffix}"
-    if instrument == "counter":
-        return {base if base.endswith("_total") else f"{base}_total": COUNTER}
-    if instrument == "histogram":
-        return {f"{base}_bucket": CUMULATIVE, f"{base}_sum": CUMULATIVE, f"{base}_count": CUMULATIVE}
-    return {base: GAUGE}
+# -- the catalog file, as data ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Entry:
+    """One catalog instrument with the collector versions that have it."""
+
+    key: str                       # "set name / instrument name / unit": identifies it across spellings
+    instrument: Instrument
+    versions: tuple[tuple[int, int], tuple[int, int]] = _OPEN
 
 
 @dataclass(frozen=True)
-class ShippedSet:
+class _Naming:
+    """How the collector spells its own telemetry during a range of versions."""
+
+    versions: tuple[tuple[int, int], tuple[int, int]]
+    strategy: str
+
+    @property
+    def label(self) -> str:
+        return f"collectors {_range_text(self.versions)}"
+
+
+@dataclass(frozen=True)
+class _Set:
     name: str
+    by_collector: bool
     families: tuple[str, ...]
-    prefix: str | None
-    typo_check: bool
-    names: frozenset[str]
+    entries: tuple[_Entry, ...]
+    series: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _File:
+    naming: tuple[_Naming, ...]
+    sets: tuple[_Set, ...]
+
+
+def _bounds(item: Mapping[str, Any], where: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    low = parse_version(item["since"], where) if "since" in item else _OPEN[0]
+    high = parse_version(item["until"], where) if "until" in item else _OPEN[1]
+    return low, high
+
+
+def _range_text(versions: tuple[tuple[int, int], tuple[int, int]]) -> str:
+    low, high = (".".join(map(str, v)) for v in versions)
+    if versions[0] == _OPEN[0]:
+        return f"up to {high}"
+    if versions[1] == _OPEN[1]:
+        return f"from {low}"
+    return f"{low}–{high}"
+
+
+def _inside(version: tuple[int, int], versions: tuple[tuple[int, int], tuple[int, int]]) -> bool:
+    return versions[0] <= version <= versions[1]
+
+
+@lru_cache(maxsize=1)
+def _catalog_files() -> tuple[_File, ...]:
+    """generator/catalog/*.yaml, parsed once; a broken file is gac's bug, said plainly."""
+    files = []
+    for path in sorted(CATALOG_DIR.glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
+        naming = tuple(_Naming(_bounds(n, str(path)), n["strategy"]) for n in data.get("collector_naming") or ())
+        sets = []
+        for raw in data.get("sets", []):
+            entries = []
+            for inst in raw.get("instruments") or ():
+                if inst["instrument"] not in INSTRUMENTS:
+                    raise GacError(f"{path}: {inst['name']}: instrument must be one of {', '.join(INSTRUMENTS)}")
+                instrument = Instrument(inst["name"], inst["instrument"], str(inst.get("unit") or ""))
+                entries.append(_Entry(f"{raw['name']}/{inst['name']}/{instrument.unit}", instrument,
+                                      _bounds(inst, f"{path}: {inst['name']}")))
+            series_kinds = {n: COUNTER if k == "counter" else GAUGE for n, k in (raw.get("series") or {}).items()}
+            sets.append(_Set(raw["name"], raw.get("spelled_by") == "collector", tuple(raw.get("families") or ()),
+                             tuple(entries), series_kinds))
+        files.append(_File(naming, tuple(sets)))
+    return tuple(files)
+
+
+# -- the names one set of collector settings writes ------------------------------------------
+
+@dataclass(frozen=True)
+class _Spelling:
+    """A series name some setting writes: which metric and series it is, and who writes it."""
+
+    key: str
+    role: str
+    writer: str   # "collectors 0.120–0.152", "translation_strategy UnderscoreEscapingWithoutSuffixes"
+
+
+@dataclass(frozen=True)
+class ShippedNames:
+    """The shipped catalog under given collector settings (the first one is quoted)."""
+
+    kinds: Mapping[str, str]                          # names the settings write → kind
+    families: tuple[str, ...]
+    #: every spelling under every version and strategy → what it is
+    spellings: Mapping[str, tuple[_Spelling, ...]]
+    #: (key, role) → the name the first settings write; absent when that version lacks the metric
+    expected: Mapping[tuple[str, str], str]
+    #: key → the versions that have the metric (collector sets only)
+    versions: Mapping[str, tuple[tuple[int, int], tuple[int, int]]]
+    primary: CollectorSettings
+    _deletions: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def writer_of(self, by_collector: bool) -> str:
+        if by_collector:
+            return f"collector {self.primary.version_text}"
+        return f"the Prometheus exporter with translation_strategy {self.primary.translation_strategy}"
+
+    def near_miss(self, name: str) -> str | None:
+        """A catalog spelling one edit away from `name` (insertion, deletion, substitution or
+        swap of neighbours), same first letter: what a typo looks like, and rarely a different
+        metric. Found through single-deletion variants, so the check costs a few lookups."""
+        if len(name) < 10:
+            return None
+        if not self._deletions:
+            index: dict[str, list[str]] = {}
+            for known in sorted(self.spellings):
+                for variant in _deletions(known):
+                    index.setdefault(variant, []).append(known)
+            self._deletions.update({k: tuple(v) for k, v in index.items()})
+        for variant in _deletions(name):
+            for known in self._deletions.get(variant, ()):
+                if known != name and known[0] == name[0] and _one_edit(name, known):
+                    return known
+        return None
+
+
+def _deletions(name: str) -> list[str]:
+    return [name] + [name[:i] + name[i + 1:] for i in range(len(name))]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one letter or digit inserted, deleted, replaced, or swapped
+    with its neighbour. Separators do not count: `traces_spanmetrics_` and `traces_span_metrics_`
+    are different namespaces (Tempo's and the spanmetrics connector's), not a typo."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if any(a[i] in _SEPARATORS or b[i] in _SEPARATORS for i in diff):
+            return False
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[i] not in _SEPARATORS and long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+_SEPARATORS = frozenset("_.:")
+
+
+def _settings_writers(entry: _Entry, by_collector: bool, naming: tuple[_Naming, ...],
+                      settings: CollectorSettings) -> list[str]:
+    """The strategies with which `settings` write this entry (none when that version lacks it)."""
+    if not by_collector:
+        return [settings.translation_strategy]
+    if not _inside(settings.version, entry.versions):
+        return []
+    return [n.strategy for n in naming if _inside(settings.version, n.versions)]
+
+
+@lru_cache(maxsize=16)
+def shipped_names(settings: tuple[CollectorSettings, ...] = (CollectorSettings(),)) -> ShippedNames:
+    """The shipped catalog under `settings`: what they write, and every other spelling known."""
+    kinds: dict[str, str] = {}
+    families: list[str] = []
+    spellings: dict[str, list[_Spelling]] = {}
+    expected: dict[tuple[str, str], str] = {}
+    versions: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
+    for file in _catalog_files():
+        for s in file.sets:
+            families.extend(s.families)
+            for name, kind in s.series.items():
+                kinds.setdefault(name, kind)
+            for entry in s.entries:
+                if s.by_collector:
+                    versions[entry.key] = entry.versions
+                    variants = [(n.strategy, n.label) for n in file.naming]
+                else:
+                    variants = [(t, f"translation_strategy {t}") for t in TRANSLATION_STRATEGIES]
+                for strategy, label in variants:
+                    for role, (name, _) in series(entry.instrument, strategy).items():
+                        spellings.setdefault(name, []).append(_Spelling(entry.key, role, label))
+                for i, one in enumerate(settings):
+                    for strategy in _settings_writers(entry, s.by_collector, file.naming, one):
+                        for role, (name, kind) in series(entry.instrument, strategy).items():
+                            kinds.setdefault(name, kind)
+                            if i == 0:
+                                expected.setdefault((entry.key, role), name)
+    return ShippedNames(kinds, tuple(dict.fromkeys(families)), {k: tuple(v) for k, v in spellings.items()},
+                        expected, versions, settings[0])
+
+
+# -- the merged catalog the rules ask -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Explanation:
+    """What `Catalog.explain` says about a name the declared collector does not write."""
+
+    why: str
+    expected: str | None     # the spelling to use, when the declared collector has the metric
+    other_setting: bool      # another version's/strategy's spelling (not a typo)
 
 
 @dataclass
@@ -72,7 +258,7 @@ class Catalog:
     user_names: set[str] = field(default_factory=set)
     user_sources: list[str] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)
-    shipped: tuple[ShippedSet, ...] = ()
+    shipped: ShippedNames | None = None
     #: names defined by recording rules found while linting (always known)
     recorded: set[str] = field(default_factory=set)
     _verdicts: dict[str, bool] = field(default_factory=dict, repr=False)
@@ -94,27 +280,25 @@ class Catalog:
         return bool(self.user_sources)
 
     def kind(self, name: str) -> str | None:
+        """The series' kind where a source knows it (catalog, `# TYPE`, Prometheus metadata)."""
         return self.kinds.get(name)
 
     def is_known(self, name: str) -> bool:
         if name in _SYNTHETIC or name in self.recorded or name in self.user_names:
             return True
-        for s in self.shipped:
-            if name in s.names:
-                return True
-        return False
+        return self.shipped is not None and name in self.shipped.kinds
 
     def judged(self, name: str) -> bool:
         """Whether this catalog can say that `name` does not exist."""
         if self.has_user_source:
             # recording-rule outputs (level:metric:op) never appear in an exposition file
             return not (":" in name and not self.user_names_include_recordings)
-        for s in self.shipped:
-            if name.startswith(s.families):
-                return True
-            if s.typo_check and s.prefix and name.startswith(s.prefix) and self.suggest(name, 0.9):
-                return True
-        return False
+        if self.shipped is None:
+            return False
+        # UTF-8 names (http.server.duration_milliseconds_count) belong to the same families
+        if name.replace(".", "_").startswith(self.shipped.families):
+            return True
+        return self.shipped.near_miss(name) is not None
 
     @property
     def user_names_include_recordings(self) -> bool:
@@ -122,8 +306,35 @@ class Catalog:
 
     def all_names(self) -> Iterable[str]:
         yield from self.user_names
-        for s in self.shipped:
-            yield from s.names
+        if self.shipped is not None:
+            yield from self.shipped.kinds
+
+    def explain(self, name: str) -> "Explanation | None":
+        """Why `name` is not written, when it is a known metric spelled for another collector
+        version or translation strategy, or one edit away from a known spelling."""
+        shipped = self.shipped
+        if shipped is None:
+            return None
+        spelled = shipped.spellings.get(name)
+        typo = None
+        if not spelled:
+            typo = shipped.near_miss(name)
+            spelled = shipped.spellings.get(typo) if typo else None
+        if not spelled:
+            return None
+        first = spelled[0]
+        by_collector = first.key in shipped.versions
+        writer = shipped.writer_of(by_collector)
+        want = shipped.expected.get((first.key, first.role))
+        if want is None:
+            return Explanation(f"{writer} does not write this metric (it exists in collectors "
+                               f"{_range_text(shipped.versions[first.key])})", None, True)
+        if want == name:
+            return None
+        if typo is not None:
+            return Explanation(f"{writer} writes {want}", want, False)
+        return Explanation(f"{writer} writes {want}; {name} is the spelling of {_joined(spelled, first.key)}",
+                           want, True)
 
     def suggest(self, name: str, cutoff: float = 0.75) -> str | None:
         """The closest known name (`..._spans` → `..._spans_total`), if one is close enough."""
@@ -131,9 +342,19 @@ class Catalog:
 
     def source_text(self) -> str:
         parts = list(self.user_sources)
-        if self.shipped:
-            parts.append("the catalog shipped with gac")
+        if self.shipped is not None:
+            p = self.shipped.primary
+            parts.append(f"the catalog shipped with gac (collector {p.version_text}, {p.translation_strategy})")
         return ", ".join(parts) or "no catalog"
+
+
+def _joined(spelled: tuple[_Spelling, ...], key: str) -> str:
+    """"collectors up to 0.119 and from 0.153", "translation_strategy A or B"."""
+    writers = list(dict.fromkeys(s.writer for s in spelled if s.key == key))
+    for prefix, sep in (("collectors ", " and "), ("translation_strategy ", " or ")):
+        if all(w.startswith(prefix) for w in writers):
+            return prefix + sep.join(w[len(prefix):] for w in writers)
+    return ", ".join(writers)
 
 
 @lru_cache(maxsize=4096)
@@ -144,27 +365,6 @@ def _suggest(name: str, names: tuple[str, ...], cutoff: float) -> str | None:
             return candidate
     close = difflib.get_close_matches(name, names, n=1, cutoff=cutoff)
     return close[0] if close else None
-
-
-@lru_cache(maxsize=1)
-def shipped_sets() -> tuple[ShippedSet, ...]:
-    """The catalog files under generator/catalog/, loaded once."""
-    sets: list[ShippedSet] = []
-    for path in sorted(CATALOG_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for entry in data.get("sets", []):
-            names: dict[str, str] = {}
-            for inst in entry.get("instruments", []) or []:
-                names.update(prometheus_names(inst["name"], inst["instrument"], inst.get("unit")))
-            for legacy, kind in (entry.get("legacy") or {}).items():
-                names[legacy] = COUNTER if kind == "counter" else GAUGE
-            sets.append(ShippedSet(entry["name"], tuple(entry.get("families", [])), entry.get("prefix"),
-                                   bool(entry.get("typo_check")), frozenset(names)))
-            _SHIPPED_KINDS.update(names)
-    return tuple(sets)
-
-
-_SHIPPED_KINDS: dict[str, str] = {}
 
 
 def parse_exposition(text: str) -> dict[str, str]:
@@ -178,11 +378,11 @@ def parse_exposition(text: str) -> dict[str, str]:
         if line.startswith("#"):
             parts = line.split(None, 3)
             if len(parts) >= 4 and parts[1] == "TYPE":
-                types[parts[2]] = parts[3].strip()
+                types[parts[2].strip('"')] = parts[3].strip()
             continue
         m = _SAMPLE.match(line + " ")
         if m:
-            names[m.group(1)] = UNKNOWN
+            names[m.group(1) or m.group(2)] = UNKNOWN
     for name in names:
         names[name] = _kind_from_types(name, types)
     return names
@@ -238,11 +438,12 @@ def load_prometheus(url: str, timeout: float = 15.0) -> dict[str, str]:
 
 
 def build_catalog(metrics_files: Iterable[Path] = (), prometheus_url: str | None = None,
-                  shipped: bool = True) -> Catalog:
+                  shipped: bool = True,
+                  collectors: tuple[CollectorSettings, ...] = (CollectorSettings(),)) -> Catalog:
     catalog = Catalog()
     if shipped:
-        catalog.shipped = shipped_sets()
-        catalog.kinds.update(_SHIPPED_KINDS)
+        catalog.shipped = shipped_names(tuple(collectors) or (CollectorSettings(),))
+        catalog.kinds.update(catalog.shipped.kinds)
     for path in metrics_files:
         names = load_metrics_file(Path(path))
         catalog.user_names.update(names)

@@ -125,7 +125,11 @@ def _run(options: LintOptions) -> int:
     if not isinstance(lint_section, dict):
         raise ConfigError(f"{config_file}: 'lint' must be a mapping")
     base_dir = config_file.parent if config_file.is_file() else config_file
-    lint_config = LintConfig.from_mapping(lint_section, base_dir=base_dir).with_options(
+    try:
+        project_config = LintConfig.for_project(config, base_dir=base_dir, env=options.env)
+    except ConfigError as exc:
+        raise ConfigError(f"{config_file}: {exc}") from None
+    lint_config = project_config.with_options(
         datasources=_declared(options.datasources), metrics_files=tuple(options.metrics_files),
         prometheus_url=options.prometheus_url)
     environments = _environments(config, options.env)

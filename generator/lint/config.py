@@ -19,6 +19,11 @@ Shape (every key optional):
       ignore:                     # known, accepted findings
         - {rule: panel-unit-missing, dashboard: legacy-overview}
 
+The collector the metrics come from is declared outside `lint:`, at the top level of
+grafana.yaml and per environment (`collector: {version: "0.153", translation_strategy: ...}`):
+it decides how metric names are spelled (see generator/catalog/otel.yaml), and an environment
+inherits what it does not say from the top level. `LintConfig.for_project` reads both.
+
 Unknown keys and unknown rule ids are configuration errors (exit 2): a typo must not
 silently switch a rule back on in CI. Keys are checked here; rule ids are checked by the
 engine (`LintConfig.check_rule_ids`), the one place where the registry is known to be complete, so this
@@ -36,6 +41,13 @@ from typing import Any, Iterable, Mapping
 from ..config import DeclaredDatasource, declared_datasources
 from ..errors import ConfigError
 from .finding import SEVERITIES, Finding
+
+#: the Prometheus exporter's `translation_strategy` values, the default first
+TRANSLATION_STRATEGIES = ("UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes",
+                          "NoUTF8EscapingWithSuffixes", "NoTranslation")
+DEFAULT_STRATEGY = TRANSLATION_STRATEGIES[0]
+#: what this project's own stack runs (deploy/): the default when grafana.yaml says nothing
+DEFAULT_COLLECTOR_VERSION = (0, 146)
 
 _OFF = {"off", "disable", "disabled", "false", "no", "none"}
 _TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore"}
@@ -61,6 +73,66 @@ class IgnoreEntry:
 
 
 @dataclass(frozen=True)
+class CollectorSettings:
+    """Which collector writes the metrics, and how its Prometheus exporter translates names."""
+
+    version: tuple[int, int] = DEFAULT_COLLECTOR_VERSION
+    translation_strategy: str = DEFAULT_STRATEGY
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.version))
+
+    @classmethod
+    def from_mapping(cls, data: Any, where: str, base: "CollectorSettings | None" = None) -> "CollectorSettings":
+        """`collector: {version, translation_strategy}`; what is not said comes from `base`."""
+        base = base or cls()
+        if data is None:
+            return base
+        data = _mapping(data, where)
+        unknown = set(data) - {"version", "translation_strategy"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+                              "(known: translation_strategy, version)")
+        version = base.version
+        if data.get("version") is not None:
+            version = parse_version(data["version"], f"{where}.version")
+        strategy = data.get("translation_strategy", base.translation_strategy)
+        if strategy not in TRANSLATION_STRATEGIES:
+            close = difflib.get_close_matches(str(strategy), TRANSLATION_STRATEGIES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{where}.translation_strategy: {strategy!r} is not one of "
+                              f"{', '.join(TRANSLATION_STRATEGIES)}{hint}")
+        return cls(version, str(strategy))
+
+
+def parse_version(value: Any, where: str) -> tuple[int, int]:
+    """`0.146`, `0.146.1` or `v0.146` → (0, 146); patch releases do not rename metrics."""
+    parts = str(value).strip().lstrip("v").split(".")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        raise ConfigError(f"{where}: {value!r} is not a collector version such as 0.146 or 0.146.0")
+    return int(parts[0]), int(parts[1])
+
+
+def collector_settings(project: Mapping[str, Any], env: str | None = None) -> tuple[CollectorSettings, ...]:
+    """The collector settings lint judges metric names by: the chosen environment's (over the top
+    level's), or without `env` every environment's (and the top level's, when grafana.yaml sets it,
+    first), so a name that one environment's collector writes is not reported as unknown."""
+    top = CollectorSettings.from_mapping(project.get("collector"), "collector")
+    envs = project.get("environments")
+    if not isinstance(envs, Mapping) or not envs or (env is not None and env not in envs):
+        return (top,)
+    out: list[CollectorSettings] = [top] if env is None and project.get("collector") is not None else []
+    for name in ([env] if env is not None else sorted(envs)):
+        body = envs.get(name)
+        section = body.get("collector") if isinstance(body, Mapping) else None
+        settings = CollectorSettings.from_mapping(section, f"environments.{name}.collector", top)
+        if settings not in out:
+            out.append(settings)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class LintConfig:
     disabled: frozenset[str] = frozenset()
     severities: Mapping[str, str] = field(default_factory=dict)
@@ -73,6 +145,18 @@ class LintConfig:
     ignore: tuple[IgnoreEntry, ...] = ()
     #: every rule id the `rules:` mapping names, checked against the registry by the engine
     rule_ids: frozenset[str] = frozenset()
+    #: the collectors whose metric spellings are accepted; the first is the one messages quote
+    collectors: tuple[CollectorSettings, ...] = (CollectorSettings(),)
+
+    @classmethod
+    def for_project(cls, project: Mapping[str, Any], base_dir: Path | None = None,
+                    env: str | None = None) -> "LintConfig":
+        """From a whole grafana.yaml: its `lint:` section plus the collector settings (top level
+        and environments; `env` selects one environment)."""
+        lint = project.get("lint") or {}
+        if not isinstance(lint, Mapping):
+            raise ConfigError("lint: expected a mapping")
+        return replace(cls.from_mapping(lint, base_dir), collectors=collector_settings(project, env))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, base_dir: Path | None = None) -> "LintConfig":

@@ -416,7 +416,8 @@ def make_env(config: LintConfig, infos: Iterable[DatasourceInfo], authoritative:
     # data sources declared in grafana.yaml mean the user listed what exists: unknown uids are errors
     index = DatasourceIndex.build(infos, config.datasources, authoritative or bool(config.datasources))
     if catalog is None:
-        catalog = build_catalog(config.metrics_files, config.prometheus_url, config.catalog_shipped)
+        catalog = build_catalog(config.metrics_files, config.prometheus_url, config.catalog_shipped,
+                                config.collectors)
     return Env(config, catalog, index)
 
 

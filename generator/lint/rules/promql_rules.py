@@ -82,13 +82,6 @@ def promql_range_result(ctx: QueryContext) -> Iterator[Issue]:
                 "or set the target to instant only")
 
 
-#: name endings that say "current value", not "running total"
-_GAUGE_SUFFIXES = ("_ratio", "_percent", "_percentage", "_depth", "_size", "_capacity", "_limit", "_current",
-                   "_info", "_celsius", "_in_flight", "_inflight", "_active", "_active_requests", "_utilization",
-                   "_usage_bytes", "_bytes_free", "_available_bytes", "_temperature", "_timestamp_seconds",
-                   "_last_seen", "_start_time_seconds", "_goroutines", "_threads", "_up")
-
-
 def _rated(ctx: QueryContext) -> Iterator[tuple[str, str]]:
     """(function, metric) for each rate()/irate()/increase() over a plain selector; native
     histograms (fed to histogram_*()) count as counters."""
@@ -104,10 +97,11 @@ def _rated(ctx: QueryContext) -> Iterator[tuple[str, str]]:
 @rule("promql-rate-non-counter", "warning", "rate(), irate() and increase() need a counter", "query")
 def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
     """`rate()` assumes a monotonic counter and treats every decrease as a reset, so on a gauge it
-    returns nonsense. Reported when the metric catalog (exposition file `# TYPE`, Prometheus
-    metadata, the shipped OpenTelemetry names) says the metric is a gauge, or when its name
-    says so (`_ratio`, `_depth`, `_size`, `_capacity`, `_limit`, `_info`, ...). Names that
-    merely lack a counter suffix are `promql-rate-unsuffixed`.
+    returns nonsense. Reported only where a source knows the metric's type: the shipped
+    OpenTelemetry catalog, an exposition file's `# TYPE` (--metrics-file) or a Prometheus's
+    metadata (--prometheus-url, /api/v1/metadata). Names are not evidence: `innodb_lsn_current`,
+    `pg_txid_current` and remote-write timestamps are rated legitimately. A name that merely
+    lacks a counter suffix is `promql-rate-unsuffixed`.
 
     Bad:
         rate(otelcol_exporter_queue_size[5m])
@@ -115,24 +109,18 @@ def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
         avg_over_time(otelcol_exporter_queue_size[5m])
     """
     for fn, name in _rated(ctx):
-        kind = ctx.env.catalog.kind(name)
-        if kind == GAUGE:
-            why = "the metric catalog says it is a gauge"
-        elif kind is None and not name.endswith(COUNTER_SUFFIXES) and name.endswith(_GAUGE_SUFFIXES):
-            why = "its name says it is a current value"
-        else:
-            continue
-        yield Issue(f"{fn}() on {name}, which is not a counter: {why}",
-                    "use deriv(), delta() or *_over_time() for gauges")
+        if ctx.env.catalog.kind(name) == GAUGE:
+            yield Issue(f"{fn}() on {name}, which is not a counter: {ctx.env.catalog.source_text()} "
+                        "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges")
 
 
 @rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query")
 def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
-    """By convention (and as the OpenTelemetry exporter writes them) counters end in `_total`,
-    and histogram parts in `_count`, `_sum`, `_bucket`. `rate()` on a name without such a suffix
-    is either a gauge (a bug) or an old-style counter (node_vmstat_pgmajfault, OpenCensus
-    metrics); without metadata we cannot tell, hence "info". Give --metrics-file or
-    --prometheus-url to decide with the metric's `# TYPE`.
+    """By convention (and as the OpenTelemetry exporter writes them by default) counters end in
+    `_total`, and histogram parts in `_count`, `_sum`, `_bucket`. `rate()` on a name without such
+    a suffix is either a gauge (a bug) or an old-style counter (node_vmstat_pgmajfault,
+    OpenCensus metrics, a collector without suffixes); without metadata we cannot tell, hence
+    "info". Give --metrics-file or --prometheus-url to decide with the metric's `# TYPE`.
 
     Bad:
         rate(kubelet_evictions[5m])
@@ -140,10 +128,9 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
         rate(kubelet_evictions_total[5m])
     """
     for fn, name in _rated(ctx):
-        kind = ctx.env.catalog.kind(name)
         if ctx.env.catalog.unknown(name):
             continue  # promql-unknown-metric says it better: the name does not exist
-        if kind is None and not name.endswith(COUNTER_SUFFIXES) and not name.endswith(_GAUGE_SUFFIXES):
+        if ctx.env.catalog.kind(name) is None and not name.endswith(COUNTER_SUFFIXES):
             yield Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) and "
                         "its type is unknown", "check it is a counter; name counters with _total")
 
@@ -216,8 +203,11 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
     """A misspelt metric name returns no data, silently: the panel says "No data" and the alert
     never fires. Names are checked against a catalog: an exposition file (--metrics-file),
     a live Prometheus/Mimir (--prometheus-url), and the OpenTelemetry Collector and
-    semantic-convention names shipped with gac, which alone only judge the families they
-    describe completely (otelcol_receiver_*, http_server_duration*, gen_ai_client_*, ...).
+    semantic-convention names shipped with gac, spelled as the collector version and exporter
+    `translation_strategy` declared in grafana.yaml (`collector:`, default 0.146 with
+    suffixes) write them. The shipped catalog alone judges the families it describes
+    completely (otelcol_receiver_*, http_server_duration*, gen_ai_client_*, ...) and names one
+    typo away from any name it knows; it says which spelling the declared collector expects.
 
     Bad:
         rate(otelcol_receiver_accepted_spans[5m])
@@ -228,11 +218,14 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
     for name in ctx.analysis.metric_names:
         if _is_placeholder(name) or not catalog.unknown(name):
             continue
-        suggestion = catalog.suggest(name)
-        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        explained = catalog.explain(name)
+        suggestion = explained.expected if explained else catalog.suggest(name)
+        hint = f": {explained.why}" if explained else f"; did you mean {suggestion}?" if suggestion else ""
+        fix = f"use {suggestion}" if suggestion else "check the metric name against the exporter's /metrics"
+        if explained and explained.other_setting:
+            fix += " (or declare your collector's version and translation_strategy under collector: in grafana.yaml)"
         offset = ctx.text.find(name)
-        yield Issue(f"metric {name} is not in {catalog.source_text()}{hint}",
-                    f"use {suggestion}" if suggestion else "check the metric name against the exporter's /metrics",
+        yield Issue(f"metric {name} is not in {catalog.source_text()}{hint}", fix,
                     at=ctx.at(offset if offset >= 0 else None))
 
 
