@@ -40,6 +40,21 @@ _DATASOURCE_SETTINGS: dict[str, Any] = {
     },
 }
 
+#: what an environment says about one contact point (by uid): its secret settings' variables
+_CONTACT_POINT_SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "secrets": {
+            "type": "object",
+            "description": "secret settings key (url, integrationKey, password...) -> NAME of the environment variable",
+            "additionalProperties": _ENV_VAR,
+        },
+        "secrets_version": {"type": "integer", "minimum": 0,
+                            "description": "bump after rotating a secret: the next sync re-sends the secrets"},
+    },
+}
+
 _COLLECTOR: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -63,6 +78,7 @@ _ENVIRONMENT: dict[str, Any] = {
                              {"type": "string", "pattern": "^[0-9]+$", "description": "an organisation id"}]},
         "alerts_editable": {"type": "boolean"},
         "datasources": {"type": "object", "additionalProperties": _DATASOURCE_SETTINGS},
+        "contact_points": {"type": "object", "additionalProperties": _CONTACT_POINT_SETTINGS},
         "collector": _COLLECTOR,
     },
 }
