@@ -87,7 +87,7 @@ _ENVIRONMENT: dict[str, Any] = {
 _LINT: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {key: {} for key in ("rules", "datasources", "catalog", "alerts", "ignore")},
+    "properties": {key: {} for key in ("rules", "datasources", "catalog", "alerts", "ignore", "notifications")},
 }
 
 SCHEMA: dict[str, Any] = {
