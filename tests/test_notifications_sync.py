@@ -154,3 +154,41 @@ def test_bumping_secrets_version_re_sends_the_secrets(gac: Gac) -> None:
     assert cp.secure_settings["integrationKey"] == "rotated-key-1111"
     gac.emu.clear_log()
     assert gac("sync").exit_code == 0 and gac.emu.writes == []
+
+
+def test_pull_an_existing_setup_into_code(tmp_path: Path, grafana_emulator: GrafanaEmulator) -> None:
+    """A setup made in Grafana becomes a definition module that builds, lints and plans as unchanged."""
+    api = grafana_emulator.as_user("admin")
+    assert api.put(f"{BASE}/templates/team", json={"template": '{{ define "team.msg" }}{{ .Status }}{{ end }}'},
+                   headers={"X-Disable-Provenance": "true"}).status_code == 202
+    assert api.post(f"{BASE}/contact-points", headers={"X-Disable-Provenance": "true"}, json={
+        "uid": "team-slack", "name": "team", "type": "slack",
+        "settings": {"url": "https://hooks.slack.invalid/T0/B0/secret", "text": '{{ template "team.msg" . }}'}}
+    ).status_code == 202
+    assert api.post(f"{BASE}/mute-timings", headers={"X-Disable-Provenance": "true"}, json={
+        "name": "nights", "time_intervals": [{"times": [{"start_time": "00:00", "end_time": "06:00"}]}]}
+    ).status_code == 201
+    tree = {"receiver": "team", "group_by": ["alertname"], "routes": [
+        {"receiver": "team", "object_matchers": [["severity", "=~", "warn.*"]], "mute_time_intervals": ["nights"],
+         "continue": True},
+        {"receiver": "grafana-default-email", "matchers": ['team!="web"']}]}
+    assert api.put(f"{BASE}/policies", json=tree, headers={"X-Disable-Provenance": "true"}).status_code == 202
+
+    root = copy_project(tmp_path / "repo")
+    (root / "alerts" / "notifications.py").unlink()
+    gac = Gac(root, grafana_emulator)
+    pulled = gac("pull", "--notifications")
+    assert pulled.exit_code == 0, pulled.output
+    assert "contact_points.team-slack.secrets.url" in pulled.output
+    module = (root / "alerts" / "pulled_notifications.py").read_text()
+    assert "hooks.slack.invalid" not in module and "secrets=('url',)" in module
+    assert build(root).written
+    config = root / "grafana.yaml"
+    config.write_text(config.read_text().replace(
+        "    contact_points:\n", "    contact_points:\n      team-slack:\n        secrets:\n          url: TEAM_SLACK_URL\n", 1))
+    gac.env["TEAM_SLACK_URL"] = "https://hooks.slack.invalid/T0/B0/secret"
+    plan = json.loads(gac("plan", "--format", "json").stdout)
+    notif = {c["kind"]: c["action"] for c in plan["changes"] if c["kind"] in (
+        "contact-point", "notification-template", "mute-timing", "notification-policy-tree")}
+    assert set(notif.values()) == {"unchanged"}, plan["changes"]
+    assert gac("pull", "--notifications").exit_code == 2  # now defined: refuses to define them twice

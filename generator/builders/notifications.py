@@ -221,6 +221,18 @@ class Policy:
     policies: list["Policy"] = field(default_factory=list)
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
 
+    @classmethod
+    def from_route(cls, raw: dict[str, Any]) -> "Policy":
+        """A policy (and its children) from a route as Grafana's API answers it (`gac pull`)."""
+        found = m.of_route(raw)
+        return cls(matchers=[x.to_object() for x in found] or None, receiver=raw.get("receiver") or None,
+                   group_by=list(raw["group_by"]) if raw.get("group_by") else None,
+                   continue_=bool(raw.get("continue")),
+                   **{k: raw[k] for k in _TIMING_KEYS if raw.get(k)},
+                   mute_timings=list(raw.get("mute_time_intervals") or []),
+                   active_timings=list(raw.get("active_time_intervals") or []),
+                   policies=[cls.from_route(c) for c in raw.get("routes") or [] if isinstance(c, dict)])
+
     def to_route(self, root: bool = False) -> dict[str, Any]:
         check = Checks("notification policy tree" if root else "notification policy", self.source)
         route: dict[str, Any] = {}
