@@ -104,6 +104,7 @@ def test_project_tree_routes_as_alertmanager_does(tmp_path: Path) -> None:
     label_sets = [{"severity": s, "service_name": "checkout"} for s in ("critical", "warning", "info", "")]
     label_sets += [rule.labels for rule in project.rules.values()]
     agreed, disagreements = _agreement(project.tree, label_sets, tmp_path, intervals)
+    print(f"project tree agreement with amtool: {agreed}/{len(label_sets)}")
     assert not disagreements, disagreements
     assert agreed == len(label_sets)
 

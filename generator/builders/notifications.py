@@ -197,6 +197,21 @@ def _names(values: Any) -> list[str]:
     return [v.name if isinstance(v, MuteTiming) else str(v) for v in values or []]
 
 
+def _timings(check: Checks, owner: Any) -> dict[str, Any]:
+    """The timings and mute/active timings a policy or a rule's settings set (what both spell alike)."""
+    out: dict[str, Any] = {}
+    for key in _TIMING_KEYS:
+        value = getattr(owner, key)
+        if value is not None:
+            check.parses(key, value, seconds, "")
+            out[key] = value
+    if owner.mute_timings:
+        out["mute_time_intervals"] = _names(owner.mute_timings)
+    if owner.active_timings:
+        out["active_time_intervals"] = _names(owner.active_timings)
+    return out
+
+
 def _receiver(value: Any) -> str | None:
     return value.name if isinstance(value, ContactPoint) else value
 
@@ -252,15 +267,7 @@ class Policy:
             route["group_by"] = list(self.group_by)
         if self.continue_:
             route["continue"] = True
-        for key in _TIMING_KEYS:
-            value = getattr(self, key)
-            if value is not None:
-                check.parses(key, value, seconds, "")
-                route[key] = value
-        if self.mute_timings:
-            route["mute_time_intervals"] = _names(self.mute_timings)
-        if self.active_timings:
-            route["active_time_intervals"] = _names(self.active_timings)
+        route.update(_timings(check, self))
         if self.policies:
             check.items("policies", self.policies, Policy, "Policy", "nest Policy objects")
             route["routes"] = [p.to_route() for p in self.policies]
@@ -310,13 +317,5 @@ class NotificationSettings:
             check.items("group_by", self.group_by, str, "a label name", "e.g. ['service_name']")
             extra = [] if "..." in self.group_by else [g for g in REQUIRED_GROUP_BY if g not in self.group_by]
             body["group_by"] = extra + list(self.group_by)
-        for key in _TIMING_KEYS:
-            value = getattr(self, key)
-            if value is not None:
-                check.parses(key, value, seconds, "")
-                body[key] = value
-        if self.mute_timings:
-            body["mute_time_intervals"] = _names(self.mute_timings)
-        if self.active_timings:
-            body["active_time_intervals"] = _names(self.active_timings)
+        body.update(_timings(check, self))
         return body

@@ -10,14 +10,12 @@ policy tree and the rule groups were rewritten, so by then nothing of ours uses 
 from __future__ import annotations
 
 import copy
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from ..resource import MUTE_TIMING, Resource, Source
-from .base import slug
-from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
-from .notification_base import PROVISIONING, NotificationHandler, provenance_of
+from ..resource import MUTE_TIMING, Resource
+from .live import Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
+from .notification_base import PROVISIONING, NamedNotificationHandler, provenance_of
 from . import stamp_store
 
 _PATH = f"{PROVISIONING}/mute-timings"
@@ -34,16 +32,11 @@ def _interval(raw: Any) -> Any:
     return out
 
 
-class MuteTimingHandler(NotificationHandler):
+class MuteTimingHandler(NamedNotificationHandler):
     kind = MUTE_TIMING
     directory = "mute-timings"
     order_in_level = 3
-
-    def path(self, resource: Resource) -> PurePosixPath:
-        return PurePosixPath(self.directory, f"{slug(resource.uid)}.json")
-
-    def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
-        return Resource(self.kind, str(body["name"]), body, None, Source(f"generated/{relpath}"))
+    api_path = _PATH
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"name": body.get("name"), "time_intervals": [_interval(i) for i in body.get("time_intervals") or []]}
@@ -60,14 +53,8 @@ class MuteTimingHandler(NotificationHandler):
                 for r in rows if isinstance(r, dict)]
 
     def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
-        name = quote(ref.uid, safe="")
-        try:
-            dto = calls.read(f"read mute timing {ref.uid!r}", lambda g: g.client.GET(f"{_PATH}/{name}"))
-        except ApiError as exc:
-            if exc.not_found:
-                return None
-            raise
-        if not isinstance(dto, dict) or not dto.get("name"):
+        dto = self.get_named(calls, ref.uid)
+        if dto is None:
             return None
         if "gacStamp" in ref.row:  # read with the listing, moments ago: one read per object
             return self.live_from(dto, ref.row["gacStamp"])

@@ -16,11 +16,13 @@ policy is written; rule groups (a higher level) come after; deletes run in rever
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
-from ..resource import Resource
-from .base import Handler
-from .live import LiveObject, SyncContext
+from ..resource import Resource, Source
+from .base import Handler, slug
+from .live import ApiError, Calls, LiveObject, SyncContext
 
 PROVISIONING = "/v1/provisioning"
 
@@ -58,3 +60,26 @@ class NotificationHandler(Handler):
 def provenance_of(dto: dict[str, Any]) -> str:
     value = dto.get("provenance")
     return str(value) if isinstance(value, str) else ""
+
+
+class NamedNotificationHandler(NotificationHandler):
+    """Templates and mute timings: identified by name, one file each, read by `GET {path}/{name}`."""
+
+    api_path = ""
+
+    def path(self, resource: Resource) -> PurePosixPath:
+        return PurePosixPath(self.directory, f"{slug(resource.uid)}.json")
+
+    def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
+        return Resource(self.kind, str(body["name"]), body, None, Source(f"generated/{relpath}"))
+
+    def get_named(self, calls: Calls, name: str) -> dict[str, Any] | None:
+        """The object as Grafana answers it, or None when it does not exist (404)."""
+        quoted = quote(name, safe="")
+        try:
+            dto = calls.read(f"read {self.kind} {name!r}", lambda g: g.client.GET(f"{self.api_path}/{quoted}"))
+        except ApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return dto if isinstance(dto, dict) and dto.get("name") else None

@@ -12,15 +12,13 @@ and is never listed, compared or pruned here.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from ..markers import STAMP_KEY
-from ..resource import NOTIFICATION_TEMPLATE, Resource, Source
-from .base import slug
-from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
-from .notification_base import PROVISIONING, NotificationHandler, provenance_of
+from ..resource import NOTIFICATION_TEMPLATE, Resource
+from .live import Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
+from .notification_base import PROVISIONING, NamedNotificationHandler, provenance_of
 from .stamp_store import TEMPLATE_NAME as STAMPS_TEMPLATE
 
 _PATH = f"{PROVISIONING}/templates"
@@ -32,16 +30,11 @@ def split_marker(text: str) -> tuple[str, str | None]:
     return (text[:found.start()], found.group(1)) if found else (text, None)
 
 
-class NotificationTemplateHandler(NotificationHandler):
+class NotificationTemplateHandler(NamedNotificationHandler):
     kind = NOTIFICATION_TEMPLATE
     directory = "notification-templates"
     order_in_level = 1
-
-    def path(self, resource: Resource) -> PurePosixPath:
-        return PurePosixPath(self.directory, f"{slug(resource.uid)}.json")
-
-    def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
-        return Resource(self.kind, str(body["name"]), body, None, Source(f"generated/{relpath}"))
+    api_path = _PATH
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"name": body.get("name"), "template": split_marker(str(body.get("template") or ""))[0]}
@@ -54,14 +47,8 @@ class NotificationTemplateHandler(NotificationHandler):
                 if isinstance(r, dict) and r.get("name") != STAMPS_TEMPLATE]
 
     def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
-        name = quote(ref.uid, safe="")
-        try:
-            dto = calls.read(f"read notification template {ref.uid!r}", lambda g: g.client.GET(f"{_PATH}/{name}"))
-        except ApiError as exc:
-            if exc.not_found:
-                return None
-            raise
-        return self.live_from(dto) if isinstance(dto, dict) and dto.get("name") else None
+        dto = self.get_named(calls, ref.uid)
+        return self.live_from(dto) if dto is not None else None
 
     def live_from(self, dto: dict[str, Any]) -> LiveObject:
         text, stamp = split_marker(str(dto.get("template") or ""))

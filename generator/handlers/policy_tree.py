@@ -26,8 +26,8 @@ from ..diff.parts import ITEM, Part, Parts
 from ..resource import NOTIFICATION_POLICY_TREE, Resource, Source
 from ..routing import matchers as m
 from .alert_rule_group import duration
-from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
-from .live import same_json
+from .live import (ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult,
+                   content_hash, same_json)
 from .notification_base import PROVISIONING, NotificationHandler, provenance_of
 from . import stamp_store
 
@@ -38,11 +38,7 @@ _OWN = ("receiver", "group_by", "continue", "group_wait", "group_interval", "rep
 
 
 def _matcher_text(route: dict[str, Any]) -> str:
-    try:
-        found = m.of_route(route)
-    except m.MatcherError:
-        found = []
-        return "{invalid matchers}"
+    found = _safe_matchers(route)
     return "{" + ", ".join(x.text() for x in found) + "}" if found else "{}"
 
 
@@ -72,6 +68,7 @@ def flatten(tree: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _safe_matchers(route: dict[str, Any]) -> list[m.Matcher]:
+    """Matchers that do not parse are lint's to report; the diff shows the route without them."""
     try:
         return m.of_route(route)
     except m.MatcherError:

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from typing import Any, Iterator
 
-from ... import routing  # noqa: F401  (package docstring: why routing lives apart)
 from ...builders.durations import seconds
 from ...routing import matchers as m
 from ...routing import timeintervals as ti
