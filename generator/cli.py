@@ -90,6 +90,9 @@ def _register_commands() -> None:
     from .ruletest.command import test_command
 
     main.add_command(test_command, "test")
+    from .routing.command import routes_command
+
+    main.add_command(routes_command, "routes")
 
 
 _register_commands()

@@ -17,7 +17,7 @@ from .discover import Definitions, discover
 from .errors import DefinitionError
 from .datasource_index import EXPR_UID, DatasourceIndex, DatasourceInfo
 from .handlers import HANDLERS
-from .resource import Resource, Source
+from .resource import NOTIFICATION_POLICY_TREE, Resource, Source
 
 
 def compile_project(root: Path) -> list[Resource]:
@@ -43,6 +43,8 @@ def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDataso
     resources += [ds.to_resource() for ds in defs.datasources]
     resources += [d.to_resource(index) for d in defs.dashboards]
     resources += [_rule_group(group, index) for group in defs.rule_groups]
+    resources += [item.to_resource() for item in defs.notifications]
+    _check_single_tree(resources)
     _check_unique(resources)
     _check_rule_uids(defs.rule_groups)
     return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
@@ -89,6 +91,14 @@ def _check_unique(resources: list[Resource]) -> None:
             where = " and ".join(str(s) for s in sources)
             raise DefinitionError.at(sources[-1], f"{kind} uid {uid!r} is defined twice: {where}; "
                                      "uids must be unique, rename one")
+
+
+def _check_single_tree(resources: list[Resource]) -> None:
+    """Grafana keeps one policy tree per organisation: two definitions would overwrite each other."""
+    trees = [r for r in resources if r.kind == NOTIFICATION_POLICY_TREE]
+    if len(trees) > 1:
+        raise DefinitionError.at(trees[-1].source, "the notification policy tree is defined twice ("
+                                 + " and ".join(str(t.source) for t in trees) + "); an organisation has one tree")
 
 
 def _check_rule_uids(groups: list[RuleGroup]) -> None:

@@ -40,6 +40,21 @@ _DATASOURCE_SETTINGS: dict[str, Any] = {
     },
 }
 
+#: what an environment says about one contact point (by uid): its secret settings' variables
+_CONTACT_POINT_SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "secrets": {
+            "type": "object",
+            "description": "secret settings key (url, integrationKey, password...) -> NAME of the environment variable",
+            "additionalProperties": _ENV_VAR,
+        },
+        "secrets_version": {"type": "integer", "minimum": 0,
+                            "description": "bump after rotating a secret: the next sync re-sends the secrets"},
+    },
+}
+
 _COLLECTOR: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -65,6 +80,7 @@ _ENVIRONMENT: dict[str, Any] = {
         "lock_ui_edits": {"type": "boolean", "description": "Grafana 12+: dashboards and folders gac manages are "
                                                            "read-only in Grafana's UI (manager annotations)"},
         "datasources": {"type": "object", "additionalProperties": _DATASOURCE_SETTINGS},
+        "contact_points": {"type": "object", "additionalProperties": _CONTACT_POINT_SETTINGS},
         "collector": _COLLECTOR,
     },
 }
@@ -73,7 +89,7 @@ _ENVIRONMENT: dict[str, Any] = {
 _LINT: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {key: {} for key in ("rules", "datasources", "catalog", "alerts", "ignore")},
+    "properties": {key: {} for key in ("rules", "datasources", "catalog", "alerts", "ignore", "notifications")},
 }
 
 SCHEMA: dict[str, Any] = {

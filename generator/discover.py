@@ -11,17 +11,20 @@ import importlib
 import os
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from grafanalib import core as g
 
 from .builders import DashboardDef, DataSource, Folder, JsonDashboard, RuleGroup
+from .builders.notifications import ContactPoint, MuteTiming, NotificationTemplate, PolicyTree
 from .errors import DefinitionError
 
 DEFINITION_DIRS = ("datasources", "dashboards", "alerts")
-DEFINITION_TYPES = (Folder, DataSource, DashboardDef, JsonDashboard, RuleGroup)
+#: who gets the alerts (alerts/): each builds its own Resource
+NOTIFICATION_TYPES = (NotificationTemplate, ContactPoint, MuteTiming, PolicyTree)
+DEFINITION_TYPES = (Folder, DataSource, DashboardDef, JsonDashboard, RuleGroup) + NOTIFICATION_TYPES
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Definitions:
     datasources: list[DataSource]
     dashboards: list[DashboardDef | JsonDashboard]
     rule_groups: list[RuleGroup]
+    notifications: list[NotificationTemplate | ContactPoint | MuteTiming | PolicyTree] = field(default_factory=list)
 
 
 def discover(root: Path) -> Definitions:
@@ -55,6 +59,7 @@ def discover(root: Path) -> Definitions:
         datasources=[o for o in objects if isinstance(o, DataSource)],
         dashboards=[o for o in objects if isinstance(o, (DashboardDef, JsonDashboard))],
         rule_groups=[o for o in objects if isinstance(o, RuleGroup)],
+        notifications=[o for o in objects if isinstance(o, NOTIFICATION_TYPES)],
     )
 
 

@@ -17,6 +17,10 @@ FOLDER = "folder"
 DATASOURCE = "datasource"
 DASHBOARD = "dashboard"
 ALERT_RULE_GROUP = "alert-rule-group"
+CONTACT_POINT = "contact-point"
+NOTIFICATION_TEMPLATE = "notification-template"
+MUTE_TIMING = "mute-timing"
+NOTIFICATION_POLICY_TREE = "notification-policy-tree"
 
 
 @dataclass(frozen=True, order=True)

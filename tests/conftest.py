@@ -61,3 +61,15 @@ def grafana_any_version(request: pytest.FixtureRequest) -> Iterator[GrafanaEmula
 def grafana_12_plus(request: pytest.FixtureRequest) -> Iterator[GrafanaEmulator]:
     """The releases with unified storage and the /apis resource APIs."""
     yield from _run(EmulatorConfig(grafana_version=request.param))
+
+
+#: the project's contact-point secrets (grafana.yaml names these variables); test values only
+CONTACT_POINT_SECRETS = {"PAGERDUTY_INTEGRATION_KEY": "test-pagerduty-key-0000",
+                         "TEAMS_WEBHOOK_URL": "https://example.invalid/teams/test-webhook"}
+
+
+@pytest.fixture(autouse=True)
+def _contact_point_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sync of the project needs its contact points' secrets, as a real run does."""
+    for name, value in CONTACT_POINT_SECRETS.items():
+        monkeypatch.setenv(name, value)

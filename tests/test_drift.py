@@ -73,16 +73,16 @@ def test_no_change_exits_0_in_every_format(drift: Drift) -> None:
     drift.emu.clear_log()
     text = drift()
     assert text.exit_code == 0, text.output
-    assert text.output.rstrip().endswith("No drift: Grafana matches generated/ (12 objects compared).")
+    assert text.output.rstrip().endswith("No drift: Grafana matches generated/ (17 objects compared).")
     doc = drift.json()
-    assert doc["drift"] is False and doc["items"] == [] and doc["summary"]["compared"] == 12
+    assert doc["drift"] is False and doc["items"] == [] and doc["summary"]["compared"] == 17
     markdown = drift("--format", "markdown")
     assert markdown.exit_code == 0
     assert markdown.output.startswith("## Grafana drift report\n")
-    assert "**No drift: Grafana matches generated/ (12 objects compared).**" in markdown.output
+    assert "**No drift: Grafana matches generated/ (17 objects compared).**" in markdown.output
     assert drift.emu.writes == [], "drift only reads"
     quiet = drift("--quiet")
-    assert quiet.output == "No drift: Grafana matches generated/ (12 objects compared).\n"
+    assert quiet.output == "No drift: Grafana matches generated/ (17 objects compared).\n"
 
 
 def test_a_ui_edit_of_a_query_and_a_threshold_is_drift_naming_the_panel(drift: Drift) -> None:
@@ -104,7 +104,7 @@ def test_a_ui_edit_of_a_query_and_a_threshold_is_drift_naming_the_panel(drift: D
     assert ('      panel "Error ratio (5xx)" (id 3) › thresholds: "green, orange 0.01, red 0.05" → '
             '"green, orange 0.01, red 0.1"') in lines
     assert lines[-1] == ("Drift: 1 changed in Grafana, 0 not yet synced, 0 missing, 0 no longer defined, "
-                         "0 unmanaged (12 objects compared).")
+                         "0 unmanaged (17 objects compared).")
 
     doc = drift.json()
     assert doc["drift"] is True and doc["summary"]["changed_in_grafana"] == 1

@@ -292,10 +292,10 @@ def test_noop_ui_save_of_every_project_dashboard_is_not_drift(tmp_path: Path,
     assert all(org.dashboards[uid].updated_by == "alice" and org.dashboards[uid].data != written[uid] for uid in written)
     result = run(root, emu, "drift")
     assert result.exit_code == 0, result.output
-    assert "No drift: Grafana matches generated/ (12 objects compared)." in result.output
+    assert "No drift: Grafana matches generated/ (17 objects compared)." in result.output
     # plan and sync agree with drift: nothing to do, no conflict, no write
     plan = run(root, emu, "plan", "--detailed-exitcode")
-    assert plan.exit_code == 0 and "0 conflicts, 12 unchanged" in plan.output, plan.output
+    assert plan.exit_code == 0 and "0 conflicts, 17 unchanged" in plan.output, plan.output
     writes = len(emu.writes)
     assert run(root, emu, "sync").exit_code == 0 and len(emu.writes) == writes
 

@@ -184,11 +184,12 @@ def test_ui_edit_refused_for_provisioned_rule(grafana_emulator: GrafanaEmulator,
 def test_contact_points(api: UserClient) -> None:
     default = api.get(f"{BASE}/contact-points").json()
     assert [c["name"] for c in default] == ["grafana-default-email"]
-    cp = {"uid": "cp1", "name": "team-slack", "type": "slack", "settings": {"recipient": "#sre"}}
+    cp = {"uid": "cp1", "name": "team-slack", "type": "slack",
+          "settings": {"recipient": "#sre", "url": "https://hooks.example.invalid/x"}}
     r = api.post(f"{BASE}/contact-points", json=cp)
     assert r.status_code == 202 and r.json()["uid"] == "cp1" and r.json()["provenance"] == "api"
     assert [c["uid"] for c in api.get(f"{BASE}/contact-points?name=team-slack").json()] == ["cp1"]
-    r = api.put(f"{BASE}/contact-points/cp1", json={**cp, "settings": {"recipient": "#ops"}})
+    r = api.put(f"{BASE}/contact-points/cp1", json={**cp, "settings": {"recipient": "#ops", "url": "[REDACTED]"}})
     assert (r.status_code, r.json()) == (202, {"message": "contactpoint updated"})
     r = api.put(f"{BASE}/contact-points/cp1", json=cp, headers=NO_PROV)
     assert r.status_code == 500 and r.json()["message"] == "cannot change provenance from 'api' to ''"

@@ -26,9 +26,9 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("models", {"durations", "promql_names", "promql_errors", "promql_expand", "promql_analysis", "catalog",
                 "otel_naming", "traceql", "tokens", "go_regex", "dashboard_model", "alert_model", "gotemplate",
                 "logql", "locate", "loaders"}),
-    ("contexts", {"contexts"}),
+    ("contexts", {"contexts", "notifications"}),
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",
-               "rules.promql_rules"}),
+               "rules.promql_rules", "rules.notification_rules"}),
     ("engine", {"engine"}),
     ("formats", {"formats", "examples"}),
     ("command", {"command", ""}),  # "" is the package itself (its __init__ re-exports the API)

@@ -13,6 +13,7 @@ import pytest
 
 from generator.lint import RULES
 from generator.lint.examples import lint_example
+from tests.lint_cases import notifications as nt
 from tests.lint_cases.builders import (alert_group, alert_rule, dashboard, datasource, ds_resource,
                                 expression, lint_docs, lint_project, loki_target, only, panel,
                                 prom_query, prom_rules, prom_target, variable)
@@ -43,7 +44,8 @@ class Case:
     rule: str
     bad: Callable[[], Any]
     good: Callable[[], Any]
-    kind: str = "files"          # files (lint_paths on JSON), yaml (lint_paths on YAML), project (lint_resources)
+    kind: str = "files"          # files (lint_paths on JSON), yaml (lint_paths on YAML), project (lint_resources),
+    #                              notifications (lint_resources on tests/lint_cases/notifications.py resources)
 
     @property
     def id(self) -> str:
@@ -232,10 +234,50 @@ CASES = [
     Case("datasource-derived-field-regex",
          lambda: stack(loki=set_("jsonData.derivedFields", [{"datasourceUid": "tempo", "matcherRegex": "id=(\\w+"}])),
          lambda: stack(), kind="project"),
+    Case("notification-unrouted",
+         lambda: nt.setup(tree={"receiver": "", "routes": [{"receiver": "oncall", "object_matchers": [["severity", "=", "critical"]]}]}),
+         lambda: nt.setup(), kind="notifications"),
+    Case("notification-unrouted",
+         lambda: nt.setup(tree=nt.with_route(receiver="team", mute_time_intervals=["always"],
+                                             object_matchers=[["severity", "=", "warning"]]) | {"routes": [
+             {"receiver": "team", "mute_time_intervals": ["always"], "object_matchers": [["severity", "=", "warning"]]},
+             {"receiver": "oncall", "object_matchers": [["severity", "=", "critical"]]}]},
+             mute_timings={"always": [{"weekdays": ["monday:friday"]}, {"weekdays": ["saturday", "sunday"]}]}),
+         lambda: nt.setup(tree={"receiver": "team", "routes": [
+             {"receiver": "team", "mute_time_intervals": ["nights"], "object_matchers": [["severity", "=", "warning"]]},
+             {"receiver": "oncall", "object_matchers": [["severity", "=", "critical"]]}]},
+             mute_timings={"nights": [{"times": [{"start_time": "00:00", "end_time": "06:00"}]}]}), kind="notifications"),
+    Case("notification-reference-unknown",
+         lambda: nt.setup(tree=nt.with_route(receiver="pager", object_matchers=[["team", "=", "web"]])),
+         lambda: nt.setup(), kind="notifications"),
+    Case("notification-reference-unknown",
+         lambda: nt.setup(contact_points=[nt.TEAM, {**nt.ONCALL, "settings": {"url": "u", "message": '{{ template "x.msg" . }}'}}]),
+         lambda: nt.setup(contact_points=[nt.TEAM, {**nt.ONCALL, "settings": {"url": "u", "message": '{{ template "x.msg" . }}'}}],
+                          templates={"x": '{{ define "x.msg" }}{{ .CommonLabels.alertname }}{{ end }}'}),
+         kind="notifications"),
+    Case("notification-template-invalid",
+         lambda: nt.setup(templates={"x": '{{ define "x.msg" }}{{ .CommonLabels.alertname }}'}),
+         lambda: nt.setup(templates={"x": '{{ define "x.msg" }}{{ .CommonLabels.alertname }}{{ end }}'}),
+         kind="notifications"),
+    Case("notification-syntax",
+         lambda: nt.setup(tree=nt.with_route(receiver="team", object_matchers=[["service_name", "=~", "(?!canary).*"]])),
+         lambda: nt.setup(tree=nt.with_route(receiver="team", object_matchers=[["service_name", "!~", "canary.*"]])),
+         kind="notifications"),
+    Case("notification-syntax",
+         lambda: nt.setup(mute_timings={"m": [{"times": [{"start_time": "08:00", "end_time": "07:00"}]}]},
+                          tree=nt.with_route(receiver="team", mute_time_intervals=["m"], group_wait="30 seconds")),
+         lambda: nt.setup(mute_timings={"m": [{"times": [{"start_time": "07:00", "end_time": "08:00"}]}]},
+                          tree=nt.with_route(receiver="team", mute_time_intervals=["m"], group_wait="30s")),
+         kind="notifications"),
+    Case("notification-contact-point-unused",
+         lambda: nt.setup(tree={"receiver": "team"}),
+         lambda: nt.setup(), kind="notifications"),
 ]
 
 
 def _lint(case: Case, docs: Any, tmp_path: Path) -> list:
+    if case.kind == "notifications":
+        return lint_project(*docs)
     if case.kind == "project":
         return lint_project(*[ds_resource(b) for b in docs], environments=ENVS)
     docs = [{k: v for k, v in d.items() if v is not None} if "groups" not in d else

@@ -95,7 +95,7 @@ def test_a_new_dashboard_round_trips_pull_build_drift_and_ui_edits_come_back(gac
     assert "conflict" not in plan.output.split("Plan:")[0]
     adopted = gac("sync")  # nothing is lost by adding the marker: no --force needed
     assert adopted.exit_code == 0, adopted.output
-    assert gac("drift").output.rstrip().endswith("No drift: Grafana matches generated/ (13 objects compared).")
+    assert gac("drift").output.rstrip().endswith("No drift: Grafana matches generated/ (18 objects compared).")
 
     # a UI edit: drift sees it, pull brings it into the JSON, the build makes it the code
     alice_edits(emu, "team-overview", lambda d: d["panels"][0]["targets"][0].update(expr="sum(up)"))

@@ -85,7 +85,7 @@ def test_two_trees_with_known_changes_give_the_exact_summary(trees: tuple[Path, 
     assert result.exit_code == 0, result.output
     text = result.output
     assert text.startswith(f"## Grafana changes\n\nComparing `{old}` → `{new}`.\n\n" + SUMMARY)
-    assert "<sub>8 object(s) unchanged." in text
+    assert "<sub>13 object(s) unchanged." in text
     sections = [line for line in text.splitlines() if line.startswith(("### ", "#### "))]
     assert sections == [
         "### Data sources", "#### ~ `loki` — Loki",
@@ -109,7 +109,7 @@ def test_text_and_json_formats(trees: tuple[Path, Path]) -> None:
     old, new = trees
     plain = gac("diff", str(old), str(new), "--format", "text").output
     assert "  - dashboard otel-genai 'GenAI: models, tokens and agent' in otel-apps" in plain
-    assert plain.rstrip().endswith("Diff: 1 added, 3 changed, 1 removed, 8 unchanged.")
+    assert plain.rstrip().endswith("Diff: 1 added, 3 changed, 1 removed, 13 unchanged.")
     doc = json.loads(gac("diff", str(old), str(new), "--format", "json").output)
     assert doc["summary"][3] == {"label": "Queries", "added": 1, "changed": 2, "removed": 0}
     assert [(c["action"], c["uid"]) for c in doc["changes"]] == [
@@ -120,7 +120,7 @@ def test_text_and_json_formats(trees: tuple[Path, Path]) -> None:
 def test_identical_trees_and_repository_roots(tmp_path: Path) -> None:
     result = gac("diff", str(REPO), str(REPO / "generated"))
     assert result.exit_code == 0
-    assert "No changes to `generated/` (12 objects unchanged)." in result.output
+    assert "No changes to `generated/` (17 objects unchanged)." in result.output
     assert gac("diff", str(tmp_path / "nope"), str(REPO)).exit_code == 2
     assert gac("diff", str(REPO)).exit_code == 2
 

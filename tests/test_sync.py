@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from generator.build import build
 from generator.cli import main
+from tests.conftest import CONTACT_POINT_SECRETS
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
 from tests.project import copy_project
@@ -93,13 +94,13 @@ def alice_edits_dashboard(emu: GrafanaEmulator, uid: str = "otel-apm", title: st
 def test_plan_sync_noop_conflict_force_prune(gac: Gac, project: Path) -> None:
     emu = gac.emu
     first = gac.plan_json()
-    assert len(actions(first)["create"]) == 12 and first["pending"]
+    assert len(actions(first)["create"]) == 16 and first["pending"]
     assert gac("plan", "--detailed-exitcode").exit_code == 2
     assert not emu.writes, "plan must not write"
 
     synced = gac("sync")
     assert synced.exit_code == 0, synced.output
-    assert "12 created" in synced.output
+    assert "16 created" in synced.output
     emu.assert_no_schema_violations()
     folder = emu.as_user("admin").get("/api/folders/otel-apps").json()
     assert folder["parentUid"] == "observability"  # nested folder, parent written first
@@ -112,7 +113,8 @@ def test_plan_sync_noop_conflict_force_prune(gac: Gac, project: Path) -> None:
     assert emu.writes == []
     assert {d.uid: d.version for d in emu.store.org(1).dashboards.values()} == versions
     per_object = [r for r in emu.reads if r.path.count("/") >= 4 and "/api/search" not in r.path]
-    assert len(per_object) <= 12 + 1  # one read per object (+1 to learn the sync identity)
+    assert len(per_object) <= 17 + 1 + 1 + 2  # one read per object (+1 to learn the sync identity,
+    # +1: the token's permissions, +2: gac's stamps template, read by the mute-timing and policy-tree listings)
     assert gac("plan", "--detailed-exitcode").exit_code == 0
 
     # a no-op UI save (version bumped, content equal) is not a conflict
@@ -169,7 +171,7 @@ def test_racing_save_is_a_conflict_not_an_overwrite(gac: Gac, project: Path) -> 
     assert gac("sync").exit_code == 0
     path = project / "generated/dashboards/otel-apps/otel-apm.json"
     path.write_text(path.read_text().replace('"APM: services and routes"', '"APM v2"'))
-    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token}
+    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, **CONTACT_POINT_SECRETS}
     # generated/ edited by hand above: sync what it holds
     session = open_session(Options(root=project, env="local", skip_build_check=True), env, for_write=True)
     try:
@@ -243,7 +245,7 @@ def test_5xx_burst_is_retried(gac: Gac) -> None:
     gac.emu.fail("GET", "/api/search", status=502, count=1)
     result = gac("sync")
     assert result.exit_code == 0, result.output
-    assert "12 created" in result.output and "3 retries" in result.output
+    assert "16 created" in result.output and "3 retries" in result.output
 
 
 def test_429_retry_after_is_honoured(gac: Gac) -> None:
@@ -292,11 +294,11 @@ def test_persistent_failure_reports_partial_and_rerun_converges(gac: Gac) -> Non
     assert "· dashboard otel-apm" in out and "not attempted" in out  # its folder was not written
     assert "alert-rule-group genai in otel-apps: not attempted" in out
     assert not emu.requests_matching("POST", "/api/dashboards/db")
-    assert "Not applied:" in out and "3 created" in out
+    assert "Not applied:" in out and "7 created" in out  # 3 data sources, 4 notification objects (the tree is an update)
     emu.clear_faults()
     rerun = gac("sync")
     assert rerun.exit_code == 0, rerun.output
-    assert "9 created" in rerun.output and "3 unchanged" in rerun.output
+    assert "9 created" in rerun.output and "8 unchanged" in rerun.output
     emu.clear_log()
     assert gac("sync").exit_code == 0 and emu.writes == []
 
@@ -402,7 +404,7 @@ def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac12: Gac, 
 def test_dry_run_is_plan_and_writes_nothing(gac: Gac) -> None:
     result = gac("sync", "--dry-run", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["summary"]["create"] == 12
+    assert json.loads(result.stdout)["summary"]["create"] == 16
     assert gac.emu.writes == []
 
 

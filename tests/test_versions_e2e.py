@@ -23,6 +23,7 @@ from generator.handlers.live import LiveRef, SyncContext
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
 from tests.project import copy_project
+from tests.conftest import CONTACT_POINT_SECRETS
 from tests.test_sync import Gac, actions
 
 pytestmark = emulator_only
@@ -56,10 +57,10 @@ def test_full_flow_on_every_release(gac: Gac, project: Path) -> None:
     assert plan.exit_code == 0, plan.output
     folder_api = "/apis/folder.grafana.app/v1" if _apis(emu) else "/api/folders"
     assert f"folder via {folder_api}" in plan.output.splitlines()[1]
-    assert len(actions(gac.plan_json())["create"]) == 12
+    assert len(actions(gac.plan_json())["create"]) == 16
 
     synced = gac("sync")
-    assert synced.exit_code == 0 and "12 created" in synced.output, synced.output
+    assert synced.exit_code == 0 and "16 created" in synced.output, synced.output
     emu.assert_no_schema_violations()
     org = emu.store.org(1)
     if _apis(emu):  # written through /apis, marked with gac's manager annotations
@@ -136,7 +137,7 @@ def test_write_faults_are_retried_on_every_release(gac: Gac) -> None:
     gac.emu.fail("POST", "dashboards", status=503, count=2)
     result = gac("sync")
     assert result.exit_code == 0, result.output
-    assert "12 created" in result.output and "2 retries" in result.output
+    assert "16 created" in result.output and "2 retries" in result.output
 
 
 def test_version_history_limit_is_a_query_parameter(gac: Gac) -> None:
@@ -173,7 +174,7 @@ def test_racing_save_ends_as_a_conflict_on_12_plus(project: Path, grafana_12_plu
     path.write_text(path.read_text().replace('"APM: services and routes"', '"APM v2"'))
     emu.race_next_save("otel-apm", {"description": "alice was here"}, user="alice")  # armed for a legacy save
     session = open_session(Options(root=project, env="local", skip_build_check=True),
-                           {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token},
+                           {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, **CONTACT_POINT_SECRETS},
                            for_write=True)
     try:
         plan = make_plan(session, prune=False, force=False)
@@ -278,8 +279,8 @@ def test_write_permissions_the_plan_needs_are_checked_from_grafanas_answer(gac: 
     from generator.sync.run import make_plan
 
     emu = gac.emu
-    session = open_session(Options(root=gac.root, env="local"), {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token},
-                           for_write=True)
+    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, **CONTACT_POINT_SECRETS}
+    session = open_session(Options(root=gac.root, env="local"), env, for_write=True)
     try:
         needed = required_actions(make_plan(session, prune=False, force=False))
         check_permissions(session.conn, needed)  # the Admin token may

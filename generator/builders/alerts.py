@@ -16,6 +16,7 @@ from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
 from .durations import seconds
 from .folders import Folder
 from .checks import FOLDER_HINT, Checks, shown
+from .notifications import NotificationSettings
 
 #: the states Grafana's provisioning API takes for a rule without data / with an error
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
@@ -97,6 +98,8 @@ class AlertRule:
     no_data: str = "NoData"
     exec_error: str = "Error"
     labels: dict[str, str] = field(default_factory=dict)
+    #: simplified routing: send straight to a contact point, bypassing the policy tree
+    notification_settings: NotificationSettings | None = None
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
 
     @classmethod
@@ -128,8 +131,18 @@ class AlertRule:
         check.instance("labels", self.labels, dict, "a dict of label name → value", "pass e.g. {'team': 'sre'}")
         for key, value in self.labels.items():
             check.instance(f"labels[{key!r}]", value, str, "a string", "label values are strings")
+        check.instance("notification_settings", self.notification_settings, (NotificationSettings, type(None)),
+                       "NotificationSettings", "pass NotificationSettings(receiver=...) or leave it out")
+        if self.notification_settings is not None:
+            self.notification_settings.to_body()  # its errors point at the definition now
 
     def to_body(self, group: str, folder_uid: str) -> dict[str, Any]:
+        body = self._body(group, folder_uid)
+        if self.notification_settings is not None:
+            body["notification_settings"] = self.notification_settings.to_body()
+        return body
+
+    def _body(self, group: str, folder_uid: str) -> dict[str, Any]:
         return {
             "uid": self.uid,
             "title": self.title,

@@ -7,9 +7,14 @@ from .base import Handler
 from .dashboard import DashboardHandler
 from .datasource import DatasourceHandler
 from .folder import FolderHandler
+from .contact_point import ContactPointHandler
+from .mute_timing import MuteTimingHandler
+from .notification_template import NotificationTemplateHandler
+from .policy_tree import PolicyTreeHandler
 
 HANDLERS: dict[str, Handler] = {
-    h.kind: h for h in (FolderHandler(), DatasourceHandler(), DashboardHandler(), AlertRuleGroupHandler())
+    h.kind: h for h in (FolderHandler(), DatasourceHandler(), DashboardHandler(), AlertRuleGroupHandler(),
+                        NotificationTemplateHandler(), ContactPointHandler(), MuteTimingHandler(), PolicyTreeHandler())
 }
 BY_DIRECTORY: dict[str, Handler] = {h.directory: h for h in HANDLERS.values()}
 

@@ -137,6 +137,8 @@ class LintConfig:
     disabled: frozenset[str] = frozenset()
     severities: Mapping[str, str] = field(default_factory=dict)
     datasources: Mapping[str, DeclaredDatasource] = field(default_factory=dict)
+    #: notification names managed outside the repository (`lint.notifications`)
+    notifications: Mapping[str, Any] = field(default_factory=dict)
     catalog_shipped: bool = True
     metrics_files: tuple[Path, ...] = ()
     prometheus_url: str | None = None
@@ -189,6 +191,7 @@ class LintConfig:
             disabled=frozenset(disabled),
             severities=severities,
             datasources=declared_datasources(data.get("datasources")),
+            notifications=_mapping(data.get("notifications"), "lint.notifications"),
             catalog_shipped=bool(catalog.get("shipped", True)),
             metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, files)),
             prometheus_url=catalog.get("prometheus_url") or None,

@@ -478,8 +478,15 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
         out.extend(_at_sources(engine.findings[start:], r))
     start = len(engine.findings)
     engine.datasources(ds_items, environments or {})
+    notifications = notification_context(resources, declared_notifications(config.notifications))
+    if notifications is not None:
+        engine.run("notifications", notifications)
     out.extend(engine.findings[start:])
     return _finalize(out, config)
+
+
+from .notifications import declared as declared_notifications  # noqa: E402
+from .notifications import from_resources as notification_context  # noqa: E402
 
 
 def _at_sources(findings: list[Finding], resource: Resource) -> list[Finding]:

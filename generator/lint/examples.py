@@ -101,6 +101,8 @@ def documents(kind: str, text: str) -> tuple[list[tuple[str, dict[str, Any]]], l
             datasources
     if kind == "prom-rules":
         return [("prometheus-rules", {"groups": [{"name": "collector", "rules": fragment}]})], datasources
+    if kind == "notifications":
+        return [("notifications", fragment)], datasources
     if kind == "datasource":
         body = _over(STACK["prometheus"], fragment)
         return [], [body] + [ds for ds in datasources if ds["uid"] != body.get("uid")]
@@ -109,6 +111,9 @@ def documents(kind: str, text: str) -> tuple[list[tuple[str, dict[str, Any]]], l
         uids = {b.get("uid") for b in bodies}
         return [], bodies + [ds for ds in datasources if ds["uid"] not in uids]
     raise ValueError(f"unknown example kind {kind!r}")
+
+
+from .notifications import from_example as notification_example  # noqa: E402
 
 
 def lint_example(rule: Rule, text: str) -> list[Finding]:
@@ -124,6 +129,8 @@ def lint_example(rule: Rule, text: str) -> list[Finding]:
             engine.dashboard(doc, location)
         elif what == "alert-group":
             engine.alert_group(doc, location)
+        elif what == "notifications":
+            engine.run("notifications", notification_example(doc, location))
         else:
             engine.prometheus_rules(doc, location)
     engine.datasources([(ds, Location(f"example of {rule.id}")) for ds in datasources], {})

@@ -30,6 +30,7 @@ SCOPES = (
     "prom-rule",      # PromRuleContext: a Prometheus alerting or recording rule
     "datasource",     # DatasourceContext: one data source definition
     "datasources",    # DatasourceSetContext: all data sources together (cross references, ports)
+    "notifications",  # NotificationSetContext: the policy tree, contact points, templates, mute timings, rules
 )
 
 
@@ -63,6 +64,7 @@ EXAMPLE_KINDS = {
     "prom-rules": "a Prometheus rule group's rules",
     "datasource": "data source fields, over the Prometheus of the stack (Prometheus, Loki, Tempo)",
     "datasources": "data sources, each over the stack's data source with its uid",
+    "notifications": "a notification set: tree, contact_points, templates, mute_timings, rules (uid, labels)",
 }
 
 

@@ -19,10 +19,13 @@ from .render import json_report, text_report
 @click.option("--folder", "folders", multiple=True, metavar="UID",
               help="Every dashboard directly in a folder, not in its subfolders (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Every dashboard in the organisation.")
+@click.option("--notifications", is_flag=True,
+              help="The notification setup (contact points, templates, mute timings, policy tree) into "
+                   "alerts/pulled_notifications.py.")
 @click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ...], everything: bool, dry_run: bool,
-                 fmt: str) -> None:
+def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ...], everything: bool,
+                 notifications: bool, dry_run: bool, fmt: str) -> None:
     """Write live dashboards into the repository as normalized JSON plus a JsonDashboard module.
 
     New dashboards go to dashboards/imported/<uid>.json with a module dashboards/imported_<uid>.py
@@ -31,8 +34,12 @@ def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ..
     live JSON written beside it to reconcile by hand. Data sources the repository does not
     define stop the pull, named. Then run `gac build`.
     """
+    if notifications:
+        from .notification_command import pull_notifications
+        pull_notifications(options, dry_run)
+        return
     if not (uids or folders or everything):
-        raise click.UsageError("choose what to pull: --uid UID, --folder UID or --all")
+        raise click.UsageError("choose what to pull: --uid UID, --folder UID, --all or --notifications")
     live = connect(options, os.environ)
     try:
         result = plan_pull(live.conn, live.ctx, options.root, Selection(uids, folders, everything),

@@ -42,7 +42,7 @@ def check_secrets(refs: list[SecretRef], environ: Mapping[str, str], env_name: s
     """Raise MissingSecrets naming every unset variable (never a value)."""
     missing = missing_secrets(refs, environ)
     if missing:
-        names = ", ".join(f"{ref.variable} (data source {ref.uid!r}, {ref.key})" for ref in missing)
+        names = ", ".join(f"{ref.variable} ({ref.uid!r}, {ref.key})" for ref in missing)
         raise MissingSecrets(f"environment {env_name!r} needs secrets that are not set: {names}. Export them "
                              "before syncing; nothing was written")
 

@@ -185,10 +185,13 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
     except ApiError as exc:
         if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
             return Outcome(change, APPLIED, "confirmed by reading it back after an interrupted request", backup=backup)
-        if exc.conflict or isinstance(exc, WriteConflict):
-            if change.action != DELETE and _landed(change, calls, ctx, by_gac=True):
-                return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile",
-                               backup=backup)
+        # a create refused because the object now exists: Grafana says 409 for some kinds and
+        # 400 ("already exists") for others (contact points, mute timings); the read-back decides
+        conflict = exc.conflict or isinstance(exc, WriteConflict)
+        if (conflict or (change.action == CREATE and exc.status == 400)) and change.action != DELETE \
+                and _landed(change, calls, ctx, by_gac=True):
+            return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile", backup=backup)
+        if conflict:
             return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
                            backup=backup)
         return Outcome(change, FAILED, str(exc), backup=backup)

@@ -194,7 +194,8 @@ def _deletes(desired: Desired, state: LiveState, ctx: SyncContext, force: bool, 
     for live in candidates:
         handler = HANDLERS[live.resource.kind]
         identity = handler.identity(live.resource)
-        order = (-handler.level, 0)
+        # reverse of the write order, waves too: a contact point goes after the policies naming it
+        order = (-handler.level, -handler.wave(live.resource, desired.resources))
         if live.resource.kind == "folder":
             kept = [i for i, ref in state.refs.items() if ref.folder_uid == live.resource.uid and i not in deleting]
             if kept:

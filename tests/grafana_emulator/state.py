@@ -184,6 +184,22 @@ class ContactPoint:
     settings: JSON
     disable_resolve_message: bool = False
     provenance: str = ""
+    #: secure settings, stored apart and answered as "[REDACTED]"
+    secure_settings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NotificationTemplate:
+    name: str
+    template: str
+    provenance: str = ""
+
+
+@dataclass
+class MuteTiming:
+    name: str
+    time_intervals: list[JSON]
+    provenance: str = ""
 
 
 def default_policy_tree() -> JSON:
@@ -214,6 +230,8 @@ class OrgState:
     contact_points: dict[str, ContactPoint] = field(default_factory=dict)
     policy_tree: JSON = field(default_factory=default_policy_tree)
     policy_provenance: str = ""
+    templates: dict[str, NotificationTemplate] = field(default_factory=dict)
+    mute_timings: dict[str, MuteTiming] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.contact_points:

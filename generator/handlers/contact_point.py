@@ -1,0 +1,177 @@
+"""Contact points: one integration each (`POST/PUT /api/v1/provisioning/contact-points`).
+
+Integrations sharing a name form one contact point in Grafana's UI; the API and gac
+handle each integration by its uid.
+
+Secrets: the generated body lists the secret settings' keys (`secretSettings`); grafana.yaml
+names, per environment, the variable holding each value (`contact_points.<uid>.secrets`).
+Values join the body only when a write is built. Grafana answers secure settings as
+`[REDACTED]`, so comparison drops the secret keys on both sides and compares which of
+them Grafana holds (`secrets`) instead -- a redaction is never a change.
+
+A rotated secret is invisible to comparison (Grafana never shows the value). Until the
+shared secret-fingerprint module adopts contact points (the hook is `_secret_form`), a
+rotation is sent by bumping `contact_points.<uid>.secrets_version` in grafana.yaml: the
+number is part of the stamp, so a new one is an update that re-sends every secret.
+
+The stamp `settings.gacSync = {hash, secrets, secrets_version}` marks what gac wrote
+(Grafana keeps unknown settings keys); a different hash on read means someone else saved it.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from ..builders.notifications import SECRET_SETTINGS
+from ..diff.parts import Part, Parts
+from ..errors import ConfigError
+from ..markers import STAMP_KEY
+from ..resource import CONTACT_POINT, Resource, Source
+from .base import copied
+from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
+from .notification_base import PROVISIONING, NotificationHandler, provenance_of
+
+REDACTED = "[REDACTED]"
+_PATH = f"{PROVISIONING}/contact-points"
+
+
+def _settings_of(body: dict[str, Any]) -> dict[str, Any]:
+    settings = body.get("settings")
+    return settings if isinstance(settings, dict) else {}
+
+
+class ContactPointHandler(NotificationHandler):
+    kind = CONTACT_POINT
+    directory = "contact-points"
+    order_in_level = 2
+
+    def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
+        return Resource(self.kind, str(body["uid"]), body, None, Source(f"generated/{relpath}"))
+
+    def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Settings without secrets, redactions and the stamp; the rest as Grafana answers it."""
+        secret = set(body.get(SECRET_SETTINGS) or [])
+        settings = {k: v for k, v in _settings_of(body).items()
+                    if k not in secret and k != STAMP_KEY and v != REDACTED}
+        return {"uid": body.get("uid"), "name": body.get("name"), "type": body.get("type"), "settings": settings,
+                "disableResolveMessage": bool(body.get("disableResolveMessage"))}
+
+    # --- environment ----------------------------------------------------------------------
+
+    def _env(self, resource: Resource, environment: dict[str, Any]) -> dict[str, Any]:
+        found = (environment.get("contact_points") or {}).get(resource.uid) or {}
+        return found if isinstance(found, dict) else {}
+
+    def resolve(self, resource: Resource, environment: dict[str, Any]) -> Resource:
+        version = self._env(resource, environment).get("secrets_version")
+        return copied(resource, secrets_version=version) if version is not None else resource
+
+    def secrets_needed(self, resource: Resource, environment: dict[str, Any]) -> dict[str, str]:
+        """Every secret setting named in grafana.yaml, and nothing else (a clear error either way)."""
+        wanted = sorted(resource.body.get(SECRET_SETTINGS) or [])
+        named = self._env(resource, environment).get("secrets") or {}
+        where = f"grafana.yaml: contact_points.{resource.uid}.secrets"
+        missing = [k for k in wanted if k not in named]
+        if missing:
+            raise ConfigError(f"{where}: contact point {resource.uid!r} ({resource.source}) needs "
+                              f"{', '.join(missing)} in the selected environment; map each to the NAME of the "
+                              "environment variable holding it")
+        extra = sorted(set(named) - set(wanted))
+        if extra:
+            raise ConfigError(f"{where}.{extra[0]}: not a secret setting of contact point {resource.uid!r} "
+                              f"(its secrets: {', '.join(wanted) or 'none'}); declare it in the definition's "
+                              "secrets or remove it here")
+        return {str(k): str(named[k]) for k in wanted}
+
+    # --- comparison ------------------------------------------------------------------------
+
+    def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Bodies (secrets dropped on both sides), which secrets Grafana holds, the secrets version."""
+        keys = sorted(desired.body.get(SECRET_SETTINGS) or [])
+        live_resource = copied(live.resource)
+        live_resource.body[SECRET_SETTINGS] = keys
+        before, after = self.comparable(live_resource, ctx), self.comparable(desired, ctx)
+        if keys:
+            held = _settings_of(live.raw)
+            before["secrets"] = [k for k in keys if held.get(k) not in (None, "")]
+            after["secrets"] = keys
+        before.update(self._secret_form(live.resource.extra.get("secrets_version")))
+        after.update(self._secret_form(desired.extra.get("secrets_version")))
+        return before, after
+
+    def _secret_form(self, version: Any) -> dict[str, Any]:
+        """What stands for the secrets' values in comparison (a fingerprint can replace it)."""
+        return {} if version is None else {"secrets_version": version}
+
+    def diff_parts(self) -> Parts:
+        return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana"),
+                ("secrets_version",): Part(label="secrets version (grafana.yaml)")}
+
+    # --- live ------------------------------------------------------------------------------
+
+    def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        rows = calls.read("list contact points", lambda g: g.client.GET(_PATH)) or []
+        return [LiveRef(self.kind, (self.kind, str(row.get("uid"))), str(row.get("uid")), str(row.get("name", "")),
+                        None, STAMP_KEY in _settings_of(row), row) for row in rows if isinstance(row, dict)]
+
+    def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        """There is no GET by uid: the listing filtered by name holds it."""
+        rows = calls.read(f"read contact point {ref.uid!r}", lambda g: g.client.GET(_PATH, params={"name": ref.title}))
+        found = [r for r in rows or [] if isinstance(r, dict) and r.get("uid") == ref.uid]
+        if not found:
+            rows = calls.read(f"read contact point {ref.uid!r}", lambda g: g.client.GET(_PATH)) or []
+            found = [r for r in rows if isinstance(r, dict) and r.get("uid") == ref.uid]
+        return self.live_from(found[0]) if found else None
+
+    def live_from(self, dto: dict[str, Any]) -> LiveObject:
+        stamp_raw = _settings_of(dto).get(STAMP_KEY)
+        stamp_raw = stamp_raw if isinstance(stamp_raw, dict) else {}
+        body = {k: copy.deepcopy(dto.get(k)) for k in ("uid", "name", "type", "settings", "disableResolveMessage")}
+        body[SECRET_SETTINGS] = list(stamp_raw.get("secrets") or [])
+        extra: dict[str, Any] = {"provenance": provenance_of(dto)}
+        if stamp_raw.get("secrets_version") is not None:
+            extra["secrets_version"] = stamp_raw["secrets_version"]
+        resource = Resource(self.kind, str(dto.get("uid")), body, None, extra=extra)
+        return LiveObject(resource, token=content_hash(dto), managed=STAMP_KEY in _settings_of(dto),
+                          stamp=Stamp.from_json(stamp_raw), raw=dto,
+                          read_only="provisioned from a file" if provenance_of(dto) == "file" else None)
+
+    def _wire(self, desired: Resource, ctx: SyncContext) -> dict[str, Any]:
+        body = {k: copy.deepcopy(v) for k, v in desired.body.items() if k != SECRET_SETTINGS}
+        stamp: dict[str, Any] = {"hash": self.stamp_hash(desired, ctx),
+                                 "secrets": sorted(desired.body.get(SECRET_SETTINGS) or [])}
+        if desired.extra.get("secrets_version") is not None:
+            stamp["secrets_version"] = desired.extra["secrets_version"]
+        values = ctx.secure_json_data(desired.uid)
+        body["settings"] = {**_settings_of(body), **{k: values[k] for k in stamp["secrets"] if k in values},
+                            STAMP_KEY: stamp}
+        return body
+
+    def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:
+        body = self._wire(desired, ctx)
+        calls.write(f"create contact point {desired.uid!r}",
+                    lambda g: g.client.POST(_PATH, json=body, headers=self.headers(ctx)))
+        return WriteResult()
+
+    def update(self, calls: Calls, desired: Resource, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        """The API takes no version: re-read just before the PUT; a change since the plan is a conflict."""
+        ref = LiveRef(self.kind, self.identity(live.resource), live.resource.uid, live.resource.title, None, None)
+        current = self.read_live(calls, ref, ctx)
+        if current is None or current.token != live.token:
+            raise WriteConflict("the contact point changed in Grafana after it was read",
+                                f"update contact point {desired.uid!r}")
+        body = self._wire(desired, ctx)
+        uid = quote(desired.uid, safe="")
+        calls.write(f"update contact point {desired.uid!r}",
+                    lambda g: g.client.PUT(f"{_PATH}/{uid}", json=body, headers=self.update_headers(live)))
+        return WriteResult()
+
+    def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
+        uid = quote(live.resource.uid, safe="")
+        calls.write(f"delete contact point {live.resource.uid!r}",
+                    lambda g: g.client.DELETE(f"{_PATH}/{uid}", accept_empty_json=True))
+        return WriteResult()
+

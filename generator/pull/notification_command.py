@@ -1,0 +1,31 @@
+"""The `--notifications` half of `gac pull`: thin, over pull/notifications.py."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..compile import compile_project
+from ..remote.connect import connect
+from ..remote.options import Options
+from .importer import write_files
+from .notifications import plan_notifications_pull
+
+
+def pull_notifications(options: Options, dry_run: bool) -> None:
+    defined = compile_project(options.root)
+    live = connect(options, os.environ)
+    try:
+        result = plan_notifications_pull(live.conn, live.ctx, options.root, defined)
+    finally:
+        live.close()
+    if not dry_run:
+        write_files({result.path: result.content.encode("utf-8")})
+    counts = ", ".join(f"{n} {kind}" for kind, n in result.counts.items()) or "nothing"
+    verb = "would write" if dry_run else "wrote"
+    click.echo(f"{verb} {result.path.relative_to(options.root)}: {counts}")
+    for note in result.notes:
+        click.echo(f"  add to {note}")
+    if not dry_run:
+        click.echo("Then run `gac build`.")
