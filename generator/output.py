@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from . import indented_json
 from .errors import GacError
 from .handlers import BY_DIRECTORY, HANDLERS
 from .resource import Resource
@@ -23,7 +24,8 @@ GENERATED = "generated"
 
 
 def render(body: Any) -> bytes:
-    return (json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """`json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False)` + newline, as UTF-8."""
+    return (indented_json.dumps(body) + "\n").encode("utf-8")
 
 
 def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:
