@@ -8,8 +8,9 @@ under dashboards/, each built with generator.panels helpers (timeseries, quantil
 PromQL over OpenTelemetry metrics with `$__rate_interval` and template variables, placed in a
 folder, against a Prometheus data source defined in datasources/.
 
-Every figure is measured in SUBPROCESSES (a fresh interpreter each, so imports, caches and the
-peak RSS belong to that one run; peak RSS comes from os.wait4's rusage of that child):
+Every figure is CPU time (user + system, so other load on the machine inflates it less than
+wall time) measured in SUBPROCESSES: a fresh interpreter each, so imports, caches and the peak
+RSS belong to that one run; CPU and peak RSS come from os.wait4's rusage of that child.
 
 * baseline: a plain script that imports the same definition modules and `json.dumps`es every
   grafanalib dashboard (sort_keys, indent=2): what building the dashboards costs by itself;
@@ -78,7 +79,7 @@ from pathlib import Path
 
 root = Path(sys.argv[1]).resolve()
 sys.path.insert(0, str(root))
-t0 = time.perf_counter()
+t0 = time.process_time()
 from grafanalib._gen import DashboardEncoder
 from generator.builders import DashboardDef
 
@@ -92,17 +93,17 @@ for path in sorted((root / "dashboards").glob("*.py")):
             text = json.dumps(value.dashboard.to_json_data(), cls=DashboardEncoder, sort_keys=True, indent=2)
             count += 1
             size += len(text)
-print(json.dumps({"seconds": time.perf_counter() - t0, "dashboards": count, "bytes": size}))
+print(json.dumps({"seconds": time.process_time() - t0, "dashboards": count, "bytes": size}))
 '''
 
 PHASES = '''\
 import json, sys, time
 from pathlib import Path
-t0 = time.perf_counter()
+t0 = time.process_time()
 from generator.build import build
 result = build(Path(sys.argv[1]))
 assert result.written and not result.lint_errors, [str(f) for f in result.lint_errors][:5]
-print(json.dumps({"seconds": time.perf_counter() - t0, "phases": result.timings}))
+print(json.dumps({"seconds": time.process_time() - t0, "phases": result.timings}))
 '''
 
 
@@ -163,28 +164,26 @@ def write_project(root: Path, dashboards: int, panels: int, seed: int) -> None:
 
 
 def _child(argv: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process (its own rusage via wait4)."""
+    """CPU seconds (user + system), peak RSS (MB) and stdout of one child (its own rusage via wait4)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="")
     with tempfile.TemporaryFile() as out:
-        t0 = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{text[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, text
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
 def run_round(root: Path, phases: bool = True) -> dict[str, float]:
     """One round: baseline, gac build (subprocess) and optionally the phase breakdown."""
-    base_wall, base_rss, base_out = _child([sys.executable, "-c", BASELINE, str(root)], root)
+    base_cpu, base_rss, base_out = _child([sys.executable, "-c", BASELINE, str(root)], root)
     base = json.loads(base_out.strip().splitlines()[-1])
-    gac_wall, gac_rss, _ = _child([str(GAC), "build", "--quiet", "--root", str(root)], root)
-    figures = {"base_wall": base_wall, "base_in": base["seconds"], "base_rss": base_rss,
-               "gac_wall": gac_wall, "gac_rss": gac_rss}
+    gac_cpu, gac_rss, _ = _child([str(GAC), "build", "--quiet", "--root", str(root)], root)
+    figures = {"base_cpu": base_cpu, "base_in": base["seconds"], "base_rss": base_rss,
+               "gac_cpu": gac_cpu, "gac_rss": gac_rss}
     if phases:
         _, phase_rss, phase_out = _child([sys.executable, "-c", PHASES, str(root)], root)
         data = json.loads(phase_out.strip().splitlines()[-1])
@@ -200,15 +199,15 @@ def _ratio_line(label: str, value: float, base: float, unit: str = "s") -> str:
 def report(rounds: list[dict[str, float]]) -> None:
     med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
     ratio = {k: statistics.median(r[k] / r[b] for r in rounds)
-             for k, b in (("gac_wall", "base_wall"), ("gac_rss", "base_rss"), ("gac_in", "base_in"))
+             for k, b in (("gac_cpu", "base_cpu"), ("gac_rss", "base_rss"), ("gac_in", "base_in"))
              if k in rounds[0]}
     print(f"medians of {len(rounds)} round(s); ratios are medians of per-round ratios")
-    print(_ratio_line("gac build (subprocess, wall, with lint)", med["gac_wall"], med["base_wall"])
-          + f"  [median ratio {ratio['gac_wall']:.2f}x]")
+    print(_ratio_line("gac build (subprocess CPU, with lint)", med["gac_cpu"], med["base_cpu"])
+          + f"  [median ratio {ratio['gac_cpu']:.2f}x]")
     print(_ratio_line("peak RSS", med["gac_rss"], med["base_rss"], "MB") + f"  [median ratio {ratio['gac_rss']:.2f}x]")
     if "gac_in" in med:
         no_lint = med["gac_in"] - med["phase_lint"]
-        print(_ratio_line("build() in child, after startup", med["gac_in"], med["base_in"])
+        print(_ratio_line("build() in a child, after imports", med["gac_in"], med["base_in"])
               + f"  [median ratio {ratio['gac_in']:.2f}x]")
         print(_ratio_line("  of which without lint", no_lint, med["base_in"]))
         phases = ", ".join(f"{k.removeprefix('phase_')} {v:.2f}s" for k, v in med.items() if k.startswith("phase_"))
@@ -224,9 +223,9 @@ def scaling(sizes: list[int], panels: int, seed: int) -> None:
             write_project(root, n, panels, seed)
             run_round(root, phases=False)  # warm-up: writes __pycache__ for both
             r = run_round(root)
-        print(f"{n:>6} {r['gac_wall']:>8.2f} {1000 * r['gac_wall'] / n:>8.2f} {r['gac_rss']:>8.0f} "
-              f"{r['base_wall']:>8.2f} {1000 * r['base_wall'] / n:>8.2f} {r['base_rss']:>8.0f} "
-              f"{r['gac_wall'] / r['base_wall']:>6.2f} {r['phase_lint']:>7.2f}", flush=True)
+        print(f"{n:>6} {r['gac_cpu']:>8.2f} {1000 * r['gac_cpu'] / n:>8.2f} {r['gac_rss']:>8.0f} "
+              f"{r['base_cpu']:>8.2f} {1000 * r['base_cpu'] / n:>8.2f} {r['base_rss']:>8.0f} "
+              f"{r['gac_cpu'] / r['base_cpu']:>6.2f} {r['phase_lint']:>7.2f}", flush=True)
 
 
 def profile(root: Path, top: int = 25) -> None:
@@ -270,8 +269,8 @@ def main() -> None:
         for i in range(args.runs):
             rounds.append(run_round(root))
             r = rounds[-1]
-            print(f"round {i + 1}: gac {r['gac_wall']:.2f}s {r['gac_rss']:.0f} MB, baseline {r['base_wall']:.2f}s "
-                  f"{r['base_rss']:.0f} MB, ratio {r['gac_wall'] / r['base_wall']:.2f}x", flush=True)
+            print(f"round {i + 1}: gac {r['gac_cpu']:.2f}s {r['gac_rss']:.0f} MB, baseline {r['base_cpu']:.2f}s "
+                  f"{r['base_rss']:.0f} MB, ratio {r['gac_cpu'] / r['base_cpu']:.2f}x", flush=True)
         report(rounds)
 
 

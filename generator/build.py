@@ -12,7 +12,7 @@ from .config import CONFIG_FILE, load_config
 from .discover import DEFINITION_DIRS
 from .errors import ConfigError, GacError
 from .handlers.datasource import environment_problems
-from .output import GENERATED, TreeDiff, compare, read_tree, render_tree, write_tree
+from .output import GENERATED, TreeDiff, compare_tree, render_tree, write_tree
 from .resource import Resource
 
 
@@ -60,9 +60,9 @@ def build(root: Path, write: bool = True) -> BuildResult:
     clock.lap("lint")
     files = render_tree(resources)
     clock.lap("render")
-    result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
+    result = BuildResult(resources, files, compare_tree(root / GENERATED, files), findings)
     if write and not result.lint_errors:
-        write_tree(root / GENERATED, files)
+        write_tree(root / GENERATED, files, result.diff)
         result.written = True
     clock.lap("write")
     result.timings = clock.laps
@@ -92,4 +92,4 @@ def check_environments(resources: list[Resource], config: dict[str, Any]) -> Non
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
     files = render_tree(_require_definitions(compile_project(root), root))
-    return compare(read_tree(root / GENERATED), files)
+    return compare_tree(root / GENERATED, files)

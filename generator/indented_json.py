@@ -48,6 +48,13 @@ def _reject(value: Any) -> Any:
     raise _Fallback
 
 
+def _newline(level: int) -> str:
+    return _NEWLINES[level] if level < len(_NEWLINES) else "\n" + INDENT * level
+
+
+_NEWLINES = ["\n" + INDENT * level for level in range(32)]
+
+
 def _encode(value: Any, level: int, out: list[str]) -> None:
     if isinstance(value, str):
         out.append(encode_basestring(value))
@@ -62,9 +69,9 @@ def _encode(value: Any, level: int, out: list[str]) -> None:
     elif type(value) is float:
         out.append(_float(value))
     elif isinstance(value, dict):
-        _container(value, value.values(), level, out, "{", "}")
+        _dict(value, level, out)
     elif isinstance(value, (list, tuple)):
-        _container(value, value, level, out, "[", "]")
+        _list(value, level, out)
     else:
         raise _Fallback  # int/float subclasses, objects json rejects: json.dumps's own behaviour
 
@@ -78,27 +85,42 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
-def _container(value: Any, children: Any, level: int, out: list[str], opening: str, closing: str) -> None:
+def _dict(value: dict[Any, Any], level: int, out: list[str]) -> None:
     if not value:
-        out.append(opening + closing)
+        out.append("{}")
         return
-    inner = "\n" + INDENT * (level + 1)
-    if set(map(type, children)) <= _SCALARS and (opening == "[" or set(map(type, value)) == {str}):
+    if set(map(type, value)) != {str}:
+        raise _Fallback  # json converts and sorts non-string keys in its own way
+    inner = _newline(level + 1)
+    if set(map(type, value.values())) <= _SCALARS:
         flat = _flat_encoder(level)(value)  # "{" + items + "}" with the separators of this level
-        out.append(opening + inner + flat[1:-1] + "\n" + INDENT * level + closing)
+        out.append("{" + inner + flat[1:-1] + _newline(level) + "}")
         return
-    out.append(opening)
-    separator = inner
-    if opening == "{":
-        if set(map(type, value)) != {str}:
-            raise _Fallback  # json converts and sorts non-string keys in its own way
-        for key in sorted(value):
-            out.append(separator + encode_basestring(key) + ": ")
-            _encode(value[key], level + 1, out)
-            separator = "," + inner
-    else:
-        for item in value:
-            out.append(separator)
+    separator = "{" + inner
+    for key in sorted(value):
+        item = value[key]
+        head = separator + encode_basestring(key) + ": "
+        if type(item) is str:  # the commonest value, encoded without a call
+            out.append(head + encode_basestring(item))
+        else:
+            out.append(head)
             _encode(item, level + 1, out)
-            separator = "," + inner
-    out.append("\n" + INDENT * level + closing)
+        separator = "," + inner
+    out.append(_newline(level) + "}")
+
+
+def _list(value: list[Any] | tuple[Any, ...], level: int, out: list[str]) -> None:
+    if not value:
+        out.append("[]")
+        return
+    inner = _newline(level + 1)
+    if set(map(type, value)) <= _SCALARS:
+        flat = _flat_encoder(level)(value)
+        out.append("[" + inner + flat[1:-1] + _newline(level) + "]")
+        return
+    separator = "[" + inner
+    for item in value:
+        out.append(separator)
+        _encode(item, level + 1, out)
+        separator = "," + inner
+    out.append(_newline(level) + "]")

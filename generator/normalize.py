@@ -96,7 +96,8 @@ def _found(resolved: Resolved | None) -> bool:
     return resolved is not None and resolved.via in (BUILTIN, VARIABLE, UID)
 
 
-_ATOMS = (str, int, float, bool)
+#: exact types that need no copy (subclasses take the general path)
+_ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def drop_nulls(value: Any) -> Any:
@@ -104,13 +105,14 @@ def drop_nulls(value: Any) -> Any:
 
     The copy is complete (every dict and list is new, anything else mutable is deep-copied),
     so the normalizer can change it in place without a `copy.deepcopy` first: one walk
-    instead of two over every dashboard of the build.
+    instead of two over every dashboard of the build. Scalars are tested inline, so the walk
+    makes one call per container rather than one per value.
     """
     if isinstance(value, dict):
-        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+        return {k: v if type(v) in _ATOMS else drop_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [drop_nulls(v) for v in value]
-    if value is None or isinstance(value, _ATOMS):
+        return [v if type(v) in _ATOMS else drop_nulls(v) for v in value]
+    if type(value) in _ATOMS:
         return value
     return copy.deepcopy(value)
 
