@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .collector import collector_paused
 from .compile import compile_project
 from .config import CONFIG_FILE, load_config
 from .discover import DEFINITION_DIRS
@@ -51,6 +52,11 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
 
 def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
+    with collector_paused():
+        return _build(root, write)
+
+
+def _build(root: Path, write: bool) -> BuildResult:
     clock = _Clock()
     config = load_config(root)
     resources = _require_definitions(compile_project(root), root)
@@ -91,5 +97,6 @@ def check_environments(resources: list[Resource], config: dict[str, Any]) -> Non
 
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
-    files = render_tree(_require_definitions(compile_project(root), root))
-    return compare_tree(root / GENERATED, files)
+    with collector_paused():
+        files = render_tree(_require_definitions(compile_project(root), root))
+        return compare_tree(root / GENERATED, files)
