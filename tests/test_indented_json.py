@@ -73,7 +73,8 @@ def test_render_ends_with_a_newline_and_is_utf8():
 
 
 def _corpus_documents():
-    return sorted((SHARED / "corpus").rglob("*.json")) + sorted((SHARED / "corpus-wild").rglob("*.json"))
+    """The corpus, and every eighth file of the (32 MB) wild corpus: enough shapes, a second of run time."""
+    return sorted((SHARED / "corpus").rglob("*.json")) + sorted((SHARED / "corpus-wild").rglob("*.json"))[::8]
 
 
 @needs_shared
@@ -87,4 +88,4 @@ def test_corpus_documents_render_like_json_dumps():
             continue
         assert indented_json.dumps(value) == reference(value), path
         checked += 1
-    assert checked > 100
+    assert checked > 50
