@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .collector import collector_paused
 from .compile import compile_project
 from .config import CONFIG_FILE, load_config
 from .discover import DEFINITION_DIRS
 from .errors import ConfigError, GacError
 from .handlers.datasource import environment_problems
-from .output import GENERATED, TreeDiff, compare, read_tree, render_tree, write_tree
+from .output import GENERATED, TreeDiff, compare_tree, render_tree, write_tree
 from .resource import Resource
 
 
@@ -22,6 +24,8 @@ class BuildResult:
     diff: TreeDiff
     findings: list[Any] = field(default_factory=list)
     written: bool = False
+    #: CPU seconds per phase (compile, lint, render, write): the build's account of where its time goes
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def lint_errors(self) -> list[Any]:
@@ -48,16 +52,40 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
 
 def build(root: Path, write: bool = True) -> BuildResult:
     """Compile and lint; write `generated/` only when lint finds no errors."""
+    with collector_paused():
+        return _build(root, write)
+
+
+def _build(root: Path, write: bool) -> BuildResult:
+    clock = _Clock()
     config = load_config(root)
     resources = _require_definitions(compile_project(root), root)
     check_environments(resources, config)
+    clock.lap("compile")
     findings = lint(resources, config, root)
+    clock.lap("lint")
     files = render_tree(resources)
-    result = BuildResult(resources, files, compare(read_tree(root / GENERATED), files), findings)
+    clock.lap("render")
+    result = BuildResult(resources, files, compare_tree(root / GENERATED, files), findings)
     if write and not result.lint_errors:
-        write_tree(root / GENERATED, files)
+        write_tree(root / GENERATED, files, result.diff)
         result.written = True
+    clock.lap("write")
+    result.timings = clock.laps
     return result
+
+
+class _Clock:
+    """CPU seconds per phase (process time: what a loaded machine's other work does not inflate)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.process_time()
+
+    def lap(self, name: str) -> None:
+        now = time.process_time()
+        self.laps[name] = now - self._last
+        self._last = now
 
 
 def check_environments(resources: list[Resource], config: dict[str, Any]) -> None:
@@ -69,5 +97,6 @@ def check_environments(resources: list[Resource], config: dict[str, Any]) -> Non
 
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
-    files = render_tree(_require_definitions(compile_project(root), root))
-    return compare(read_tree(root / GENERATED), files)
+    with collector_paused():
+        files = render_tree(_require_definitions(compile_project(root), root))
+        return compare_tree(root / GENERATED, files)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from . import indented_json
 from .errors import GacError
 from .handlers import BY_DIRECTORY, HANDLERS
 from .resource import Resource
@@ -23,7 +24,8 @@ GENERATED = "generated"
 
 
 def render(body: Any) -> bytes:
-    return (json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """`json.dumps(body, sort_keys=True, indent=2, ensure_ascii=False)` + newline, as UTF-8."""
+    return (indented_json.dumps(body) + "\n").encode("utf-8")
 
 
 def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:
@@ -89,15 +91,36 @@ def compare(current: dict[PurePosixPath, bytes], wanted: dict[PurePosixPath, byt
     )
 
 
-def write_tree(directory: Path, files: dict[PurePosixPath, bytes]) -> TreeDiff:
+def compare_tree(directory: Path, wanted: dict[PurePosixPath, bytes]) -> TreeDiff:
+    """`compare(read_tree(directory), wanted)` without holding the old tree in memory.
+
+    A file whose size differs is changed without being read; the others are read one at a
+    time. For a large project the old tree is as big as the new one, and the build would
+    otherwise keep both (twice, when writing) at its peak.
+    """
+    if not directory.is_dir():
+        return compare({}, wanted)
+    current = {PurePosixPath(path.relative_to(directory).as_posix()): path
+               for path in sorted(directory.rglob("*")) if path.is_file()}
+    changed = []
+    for relpath, content in wanted.items():
+        path = current.get(relpath)
+        if path is not None and (path.stat().st_size != len(content) or path.read_bytes() != content):
+            changed.append(relpath)
+    return TreeDiff(added=sorted(p for p in wanted if p not in current), changed=sorted(changed),
+                    removed=sorted(p for p in current if p not in wanted))
+
+
+def write_tree(directory: Path, files: dict[PurePosixPath, bytes], diff: TreeDiff | None = None) -> TreeDiff:
     """Replace `directory` with exactly `files`, all at once.
 
     The new tree is written beside the old one and swapped in with renames, so a failure
     while writing leaves the previous tree as it was, and stale files disappear with it.
     When the tree cannot be replaced (a read-only checkout, a file where the directory
     should be) nothing is changed and the GacError names the path and the OS error.
+    `diff` is `compare_tree(directory, files)` when the caller has just computed it.
     """
-    diff = compare(read_tree(directory), files)
+    diff = compare_tree(directory, files) if diff is None else diff
     if diff.clean and directory.is_dir():
         return diff
     try:

@@ -332,3 +332,24 @@ def test_nested_folder_loaded_from_generated_keeps_its_parent(tmp_path):
     loaded = {r.uid: r for r in load_resources(tmp_path / "generated")}
     assert loaded["platform-db"].folder_uid == "platform" == child.to_resource().folder_uid
     assert loaded["platform"].folder_uid is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_build_pauses_the_cyclic_collector_and_restores_it(project, monkeypatch, enabled):
+    """Compiling and rendering run without the collector (its full collections over the growing
+    bodies tripled their cost); the caller's setting is back afterwards, whatever it was."""
+    import gc
+
+    import generator.build as build_module
+
+    seen = []
+    compile_project = build_module.compile_project
+    monkeypatch.setattr(build_module, "compile_project",
+                        lambda root: seen.append(gc.isenabled()) or compile_project(root))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        build_module.build(project, write=False)
+        build_module.check(project)
+        assert seen == [False, False] and gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -205,3 +205,23 @@ def test_an_old_tree_that_resists_removal_is_named(fresh, monkeypatch):
     assert f"{fresh / 'generated'} was written" in output and str(fresh / old) in output
     assert "Permission denied" in output and "delete it by hand" in output
     assert b"Loki logs" in (fresh / "generated/datasources/loki.json").read_bytes()
+
+
+def test_compare_tree_reports_what_comparing_the_read_tree_reports(tmp_path):
+    """The build compares against generated/ file by file instead of reading it whole first."""
+    from pathlib import PurePosixPath
+
+    from generator.output import compare, compare_tree
+
+    old = tmp_path / "generated"
+    for name, content in {"a/same.json": b"{}\n", "a/longer.json": b"1\n", "b/same-size.json": b"ab\n",
+                          "gone.json": b"x\n"}.items():
+        (old / name).parent.mkdir(parents=True, exist_ok=True)
+        (old / name).write_bytes(content)
+    wanted = {PurePosixPath("a/same.json"): b"{}\n", PurePosixPath("a/longer.json"): b"12\n",
+              PurePosixPath("b/same-size.json"): b"cd\n", PurePosixPath("c/new.json"): b"n\n"}
+    diff = compare_tree(old, wanted)
+    assert diff == compare(read_tree(old), wanted)
+    assert [str(p) for p in diff.changed] == ["a/longer.json", "b/same-size.json"]
+    assert [str(p) for p in diff.added] == ["c/new.json"] and [str(p) for p in diff.removed] == ["gone.json"]
+    assert compare_tree(tmp_path / "absent", wanted).added == sorted(wanted)

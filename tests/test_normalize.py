@@ -174,3 +174,26 @@ def test_object_reference_to_an_undefined_uid_is_reported():
     assert exc.value.ref == "mimir" and "panel 'bad'" in str(exc.value)
     del dash["panels"][1]
     assert normalize_dashboard(dash, INDEX)["panels"][0]["datasource"]["uid"] == "prometheus"
+
+
+def _containers(value, found=None):
+    """Ids of every dict, list and tuple inside `value`."""
+    found = set() if found is None else found
+    if isinstance(value, (dict, list, tuple)):
+        found.add(id(value))
+        for item in value.values() if isinstance(value, dict) else value:
+            _containers(item, found)
+    return found
+
+
+def test_normalizing_leaves_the_input_alone_and_shares_nothing_with_it(raw):
+    """The build changes the normalized body in place (tags, sources); the definition's JSON,
+    a pulled document or a file's content must not change with it."""
+    raw["panels"][1]["targets"][0]["extra"] = ({"kept": [1, None]},)  # a tuple: not JSON, still copied
+    raw = fix_grafanalib(raw)  # grafanalib's fixes are made on the build's own copy, in place
+    before = json.dumps(raw, sort_keys=True)
+    dash = normalize_dashboard(raw, INDEX)
+    assert json.dumps(raw, sort_keys=True) == before
+    assert not _containers(dash) & _containers(raw)
+    dash["panels"][1]["targets"][0]["extra"][0]["kept"].append(2)
+    assert json.dumps(raw, sort_keys=True) == before

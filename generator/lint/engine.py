@@ -8,13 +8,12 @@ findings in a deterministic order; neither prints.
 
 from __future__ import annotations
 
-import gc
 import re
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+from ..collector import collector_paused as _collector_paused
 from ..resource import Resource
 from . import rules as _rules  # noqa: F401  (registers every rule: the registry is complete from here on)
 from .alert_model import group_interval, group_title, is_expression, is_range_query
@@ -432,24 +431,6 @@ def _info(body: Mapping[str, Any], origin: str) -> DatasourceInfo | None:
 
 def _finalize(findings: list[Finding], config: LintConfig) -> list[Finding]:
     return sort_findings([f for f in findings if not config.is_ignored(f)])
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while linting.
-
-    Linting allocates many small, acyclic objects (expansions, analyses, contexts) and keeps
-    caches of them; with the collector on, its full collections traverse the growing caches
-    again and again, which doubled the run time on large trees. Nothing here builds cycles
-    that must be reclaimed before the run ends, and the previous state is restored after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def lint_resources(resources: list[Resource], config: LintConfig,
