@@ -27,6 +27,7 @@ from .dashboard_model import (PanelRef, iter_panels, iter_targets, panel_id, pan
                               variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
 from .finding import Finding, Location, sort_findings
+from .grafana_values import dashboard_values
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze
 from .promql_errors import line_col
@@ -101,11 +102,18 @@ class Engine:
     def promql(self, text: str, usage: str, location: Location, *, mode: str = GRAFANA,
                interval_vars: frozenset[str] = frozenset(), text_offset: int = 0, range_query: bool = False,
                legend: str | None = None, dash: DashboardContext | None = None) -> QueryContext:
-        expansion = expand(text, mode, interval_vars)
-        ctx = QueryContext(self.env, text, expansion, analyze(expansion.text), usage, location, text_offset,
+        expansion = expand(text, mode, interval_vars, dash.values if dash is not None else None)
+        analysis = analyze(expansion.text)
+        if expansion.valued is not None:
+            # the syntax verdict is Grafana's, with the values it would use; the semantic rules keep
+            # the placeholders (whatever the selection) unless only the values make the query parse
+            valued = analyze(expansion.valued.text)
+            if not valued.ok or not analysis.ok:
+                expansion, analysis = expansion.valued, valued
+        ctx = QueryContext(self.env, text, expansion, analysis, usage, location, text_offset,
                            range_query, legend, dash)
-        # query rules depend only on the query and how it is run, never on where it sits
-        key = (text, mode, interval_vars, usage, range_query, legend)
+        # query rules depend only on the query as expanded and how it is run, never on where it sits
+        key = (text, expansion.text, mode, usage, range_query, legend)
         cached = self._query_issues.get(key)
         if cached is None:
             if len(self._query_issues) > 20_000:
@@ -155,6 +163,7 @@ class Engine:
             if isinstance(item, dict) and item.get("name"):
                 ctx.inputs[str(item["name"])] = str(item.get("pluginId") or "") or None  # type: ignore[assignment]
         ctx.interval_vars = frozenset(n for n, v in ctx.variables.items() if v.get("type") == "interval")
+        ctx.values = dashboard_values(ctx.variables, ctx.inputs)
         return ctx
 
     def panel(self, ctx: DashboardContext, ref: PanelRef) -> None:
