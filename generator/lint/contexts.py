@@ -50,6 +50,8 @@ class DashboardContext(_Located):
     interval_vars: frozenset[str] = frozenset()
     #: the defined names and the values Grafana would give the variables (grafana_values.py)
     values: Values | None = None
+    #: per data source of unknown type, the language its queries are certainly in (engine.guess_languages)
+    guessed_languages: dict[tuple[Any, ...], str] | None = None
     panels: list["PanelContext"] = field(default_factory=list)
     #: computed once by dashboard_rules: every variable reference (name, path, offset, owner)
     references: list[tuple[str, tuple[Any, ...], int | None, str | None]] | None = None
