@@ -36,6 +36,15 @@ _NOT_INTERPOLATED = frozenset({"__inputs", "__requires", "__elements", "gridPos"
                                "aliasColors", "iteration", "schemaVersion"})
 #: in a variable definition: the saved selection and options, not interpolated
 _VARIABLE_STATE = frozenset({"current", "options"})
+#: a query variable's `definition` is the editor's display copy of its `query`
+_DEFINITION = frozenset({"definition"})
+#: the target fields the Prometheus and Loki data sources interpolate (applyTemplateVariables in
+#: public/app/plugins/datasource/prometheus and loki): other keys of their targets (a legacy
+#: InfluxDB `groupBy` left behind by a data source switch) never reach a query
+_INTERPOLATED_TARGET_KEYS = {
+    "promql": frozenset({"expr", "legendFormat", "interval", "datasource"}),
+    "logql": frozenset({"expr", "legendFormat", "interval", "step", "datasource"}),
+}
 
 
 def is_builtin_variable(name: str) -> bool:
@@ -79,20 +88,20 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
     if ctx.references is not None:
         return ctx.references
     refs: list[tuple[str, tuple[Any, ...], int | None, str | None]] = []
+    ignored = {(*t.path, key) for p in ctx.panels for t in p.targets
+               if t.language in _INTERPOLATED_TARGET_KEYS
+               for key in t.target if key not in _INTERPOLATED_TARGET_KEYS[t.language]}
     for key, value in ctx.dashboard.items():
         if key == "templating" or key in _NOT_INTERPOLATED:
             continue
         for text, path in _strings(value, (*ctx.path, key)):
-            for m in VARIABLE_RE.finditer(text):
-                name = m.group(1) or m.group(2) or m.group(4)
-                if not name.isdigit():
-                    refs.append((name, path, m.start(), None))
+            if ignored and any(path[:n] in ignored for n in range(len(ctx.path) + 4, len(path) + 1)):
+                continue
+            refs.extend((name, path, offset, None) for name, offset in _names(text))
     for name, var in ctx.variables.items():
-        for text, path in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
-            for m in VARIABLE_RE.finditer(text):
-                ref = m.group(1) or m.group(2) or m.group(4)
-                if not ref.isdigit():
-                    refs.append((ref, path, m.start(), name))
+        skip = _NOT_INTERPOLATED | _VARIABLE_STATE | (_DEFINITION if var.get("query") else frozenset())
+        for text, path in _strings(var, ctx.variable_paths[name], skip):
+            refs.extend((ref, path, offset, name) for ref, offset in _names(text))
     for panel in ctx.panels:
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
@@ -103,6 +112,15 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
             refs.append((row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None))
     ctx.references = refs
     return refs
+
+
+def _names(text: str) -> Iterator[tuple[str, int]]:
+    """The variables a string refers to, with their offsets. A digit-only name (`$1` of
+    label_replace) is none, and neither is an escaped `\\$name`: a regex's literal dollar."""
+    for m in VARIABLE_RE.finditer(text):
+        name = m.group(1) or m.group(2) or m.group(4)
+        if not name.isdigit() and not (m.start() and text[m.start() - 1] == "\\"):
+            yield name, m.start()
 
 
 def _location(ctx: DashboardContext, path: tuple[Any, ...], offset: int | None) -> Location:
