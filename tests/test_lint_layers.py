@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("finding", {"finding"}),
     ("registry", {"registry"}),
     ("config", {"config"}),
-    ("models", {"durations", "promql_names", "promql_errors", "promql_expand", "promql_analysis", "grafana_values", "catalog",
+    ("models", {"durations", "promql_names", "promql_errors", "promql_expand", "promql_analysis", "grafana_values", "grafana_units", "catalog",
                 "traceql", "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "loaders"}),
     ("contexts", {"contexts"}),
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",

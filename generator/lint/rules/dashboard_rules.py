@@ -8,8 +8,10 @@ from typing import Any, Iterator, Mapping
 
 from .. import logql
 from ..alert_model import is_expression
-from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
+from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext, VariableContext
+from ..dashboard_model import variables
 from ..finding import Location
+from ..grafana_units import is_known_unit
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
 from ..registry import Issue, rule
 
@@ -464,6 +466,118 @@ def _label_table(target: TargetContext) -> bool:
 def _logql_metric(target: TargetContext) -> bool:
     expr = target.target.get("expr")
     return isinstance(expr, str) and ("_over_time(" in expr or "rate(" in expr)
+
+
+def _units(panel: Mapping[str, Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Every unit a panel sets, with its path below the panel: field defaults, overrides, and the
+    legacy graph's y axes and singlestat format."""
+    fc = panel.get("fieldConfig")
+    if isinstance(fc, dict):
+        defaults = fc.get("defaults")
+        if isinstance(defaults, dict) and isinstance(defaults.get("unit"), str):
+            yield defaults["unit"], ("fieldConfig", "defaults", "unit")
+        for i, override in enumerate(fc.get("overrides") or []):
+            props = override.get("properties") if isinstance(override, dict) else None
+            for j, prop in enumerate(props if isinstance(props, list) else []):
+                if isinstance(prop, dict) and prop.get("id") == "unit" and isinstance(prop.get("value"), str):
+                    yield prop["value"], ("fieldConfig", "overrides", i, "properties", j, "value")
+    for i, axis in enumerate(panel.get("yaxes") or []):
+        if isinstance(axis, dict) and isinstance(axis.get("format"), str):
+            yield axis["format"], ("yaxes", i, "format")
+    if panel.get("type") == "singlestat" and isinstance(panel.get("format"), str):
+        yield panel["format"], ("format",)
+
+
+@rule("panel-unit-unknown", "warning", "Units must be ids Grafana knows", "panel", example="panel")
+def panel_unit_unknown(ctx: PanelContext) -> Iterator[Issue]:
+    """Grafana shows a unit id it does not know as a literal suffix: `"secs"` displays 0.25 as
+    "0.25 secs" instead of "250 ms", never scales, and the unit picker shows it as custom.
+    Units are checked against Grafana's list (valueFormats/categories.ts); custom units
+    (`suffix:req`, `currency:CHF`, `si:B`, ...) and variables pass.
+
+    Bad:
+        {"fieldConfig": {"defaults": {"unit": "secs"}}}
+    Good:
+        {"fieldConfig": {"defaults": {"unit": "s"}}}
+    """
+    for unit, path in _units(ctx.panel):
+        if unit and not is_known_unit(unit):
+            yield Issue(f"unit {unit!r} is not one of Grafana's units: it is shown as a literal suffix and "
+                        "never scaled", "pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...) "
+                        "or write a custom one as suffix:<text>", at=ctx.location.child(*path))
+
+
+@rule("panel-title-missing", "warning", "Panels need a title", "panel", example="panel")
+def panel_title_missing(ctx: PanelContext) -> Iterator[Issue]:
+    """A panel without a title cannot be told apart in the dashboard, in a shared link, in
+    an alert's panel reference or in search; readers must guess what it shows. Text panels
+    (headings, notes) and rows are exempt.
+
+    Bad:
+        {"title": ""}
+    Good:
+        {"title": "Spans sent"}
+    """
+    if ctx.type in ("row", "text") or "libraryPanel" in ctx.panel:
+        return
+    if not str(ctx.panel.get("title") or "").strip():
+        yield Issue(f"{ctx.type or 'panel'} panel has no title", "give the panel a title saying what it shows")
+
+
+@rule("template-variable-refresh", "warning", "Query variables should refresh on time-range change", "variable",
+      example="dashboard")
+def template_variable_refresh(ctx: VariableContext) -> Iterator[Issue]:
+    """A query variable with `refresh` 0 (never) or 1 (on dashboard load) keeps the options it
+    found when the dashboard opened: pods, instances or jobs that appear after, or only in
+    another time range, cannot be selected until the page is reloaded. `refresh: 2` queries
+    the options again whenever the time range changes.
+
+    Bad:
+        templating: {list: [{name: job, type: query, refresh: 1, query: "label_values(up, job)",
+                             datasource: {type: prometheus, uid: prometheus}}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
+    Good:
+        templating: {list: [{name: job, type: query, refresh: 2, query: "label_values(up, job)",
+                             datasource: {type: prometheus, uid: prometheus}}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
+    """
+    if ctx.type != "query":
+        return
+    refresh = ctx.variable.get("refresh")
+    if refresh != 2 and refresh != "onTimeRangeChanged":
+        when = {0: "never", 1: "only when the dashboard loads", "never": "never",
+                "onDashboardLoad": "only when the dashboard loads"}.get(refresh, "never")  # type: ignore[call-overload]
+        yield Issue(f"variable ${ctx.name} refreshes its options {when}", "set refresh: 2 (on time range change)",
+                    at=ctx.location.child("refresh") if "refresh" in ctx.variable else None)
+
+
+@rule("template-variable-duplicate", "error", "Variable names must be unique", "dashboard", example="dashboard")
+def template_variable_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
+    """Two variables with one name: Grafana shows both drop-downs but every `$name` takes the
+    value of one of them, so the other changes nothing (or the wrong thing) and its options
+    still run their query on every load.
+
+    Bad:
+        templating: {list: [{name: job, type: custom, query: a}, {name: job, type: custom, query: b}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
+    Good:
+        templating: {list: [{name: job, type: custom, query: a}, {name: instance, type: custom, query: b}]}
+        panels:
+          - targets: [{expr: 'up{job="$job", instance="$instance"}'}]
+    """
+    seen: set[str] = set()
+    for var, i in variables(ctx.dashboard):
+        name = str(var.get("name") or "")
+        if not name:
+            continue
+        if name in seen:
+            yield Issue(f"variable ${name} is defined more than once", "rename or remove the duplicate",
+                        at=ctx.location.moved(path=(*ctx.path, "templating", "list", i, "name"),
+                                              panel=f"variable {name}"))
+        seen.add(name)
 
 
 @rule("panel-no-targets", "warning", "Data panels need at least one query", "panel", example="panel")

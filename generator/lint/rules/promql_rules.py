@@ -211,6 +211,31 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
                     "use [$__rate_interval]", at=ctx.at(use.start if use else None))
 
 
+_STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)*"""
+#: rate(selector[<literal>]): the window written as a fixed duration
+_FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
+
+
+@rule("promql-fixed-window", "info", "Panels should use $__rate_interval as the rate() window", "query")
+def promql_fixed_window(ctx: QueryContext) -> Iterator[Issue]:
+    """A fixed window such as `[5m]` is too short when the data source scrapes every minute
+    (fewer than four samples: gaps) and too fine when the panel spans a week (each point
+    smooths five minutes of a two-hour step, hiding spikes between points). `$__rate_interval`
+    follows the panel's step and is at least four scrape intervals. Panels only: alert and
+    recording rules need a window that does not move.
+
+    Bad:
+        sum(rate(otelcol_exporter_sent_spans_total[5m]))
+    Good:
+        sum(rate(otelcol_exporter_sent_spans_total[$__rate_interval]))
+    """
+    if ctx.usage != "panel" or "rate" not in ctx.text:
+        return
+    for m in _FIXED_WINDOW.finditer(ctx.text):
+        yield Issue(f"{m.group(1)}() over a fixed [{m.group(2)}] window: it does not follow the panel's step or "
+                    "the scrape interval", "use [$__rate_interval]", at=ctx.at(m.start(2)))
+
+
 @rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query")
 def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
     """A misspelt metric name returns no data, silently: the panel says "No data" and the alert
