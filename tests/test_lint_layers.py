@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
                 "traceql", "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "loaders"}),
     ("contexts", {"contexts"}),
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",
-               "rules.promql_rules"}),
+               "rules.promql_rules", "rules.traceql_rules"}),
     ("engine", {"engine"}),
     ("formats", {"formats", "examples"}),
     ("command", {"command", ""}),  # "" is the package itself (its __init__ re-exports the API)

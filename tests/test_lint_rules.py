@@ -13,7 +13,7 @@ import pytest
 
 from generator.lint import RULES
 from generator.lint.examples import lint_example
-from tests.lint_cases.builders import (alert_group, alert_rule, dashboard, datasource, ds_resource,
+from tests.lint_cases.builders import (alert_group, alert_rule, dashboard, datasource, ds_resource, tempo_target,
                                 expression, lint_docs, lint_project, loki_target, only, panel,
                                 prom_query, prom_rules, prom_target, variable)
 
@@ -166,6 +166,16 @@ CASES = [
          lambda: one_panel('sum(rate(http_server_request_duration_seconds_count{path=~"/a(b)?"}[5m]))'),
          lambda: one_panel('sum(rate(http_server_request_duration_seconds_count{path=~"/a(b)?"}[$__rate_interval]))'
                            ' / sum(increase(x_total[1h]))')),
+    Case("traceql-syntax",
+         lambda: [dashboard(panel(tempo_target('{ resource.service.name = "api" && duration > 1s'), type="traces"))],
+         lambda: [dashboard(panel(tempo_target('{ resource.service.name = "api" && duration > 1s }'),
+                                  tempo_target("${traceId}", ref="B"), type="traces"))]),
+    Case("traceql-syntax",
+         lambda: stack(loki=set_("jsonData.derivedFields", [
+             {"datasourceUid": "tempo", "matcherRegex": "id=(\\w+)", "name": "T", "url": '{ span:id = "${__value.raw}"'}])),
+         lambda: stack(loki=set_("jsonData.derivedFields", [
+             {"datasourceUid": "tempo", "matcherRegex": "id=(\\w+)", "name": "T", "url": '{ span:id = "${__value.raw}" }'}])),
+         kind="project"),
     Case("panel-no-targets",
          lambda: [dashboard(panel())],
          lambda: [dashboard(panel(prom_target("up")))]),

@@ -503,8 +503,8 @@ def panel_unit_unknown(ctx: PanelContext) -> Iterator[Issue]:
     for unit, path in _units(ctx.panel):
         if unit and not is_known_unit(unit):
             yield Issue(f"unit {unit!r} is not one of Grafana's units: it is shown as a literal suffix and "
-                        "never scaled", "pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...) "
-                        "or write a custom one as suffix:<text>", at=ctx.location.child(*path))
+                        "never scaled", f"pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...); for a "
+                        f"custom suffix say so: suffix:{unit}", at=ctx.location.child(*path))
 
 
 @rule("panel-title-missing", "warning", "Panels need a title", "panel", example="panel")
