@@ -95,3 +95,16 @@ def test_interpolate_macros_and_undefined_names() -> None:
         'rate(x{job="api"}[1m]) / 3600'
     assert interpolate('x{a=~"$undefined"}', values) == 'x{a=~"$undefined"}'
     assert interpolate("x[$__interval] offset $job", None, backend_only=True) == "x[1m] offset $job"
+
+
+def test_logql_takes_the_values_too(tmp_path: Path) -> None:
+    """`| response_time > ${min}` with a text box holding `5s` is valid LogQL."""
+    from tests.lint_cases.builders import loki_target
+
+    expr = '{job="a"} | logfmt | response_time > ${min}'
+    box = variable("min", type="textbox", query="5s", current={"text": "5s", "value": "5s"})
+    found = lint_docs(tmp_path, dashboard(panel(loki_target(expr), type="logs"), variables=[box]))
+    assert not only(found, "logql-syntax")
+    broken = variable("min", type="textbox", query="five", current={"text": "five", "value": "five"})
+    found = lint_docs(tmp_path, dashboard(panel(loki_target(expr), type="logs"), variables=[broken]))
+    assert len(only(found, "logql-syntax")) == 1

@@ -55,7 +55,7 @@ class Values:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Values) and self._key == other._key
+        return self is other or isinstance(other, Values) and self._hash == other._hash and self._key == other._key
 
     def __repr__(self) -> str:
         return f"Values({sorted(self.defined)}, {self.known})"

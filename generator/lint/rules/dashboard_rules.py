@@ -12,6 +12,7 @@ from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetC
 from ..dashboard_model import variables
 from ..finding import Location
 from ..grafana_units import is_known_unit
+from ..grafana_values import Values
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
 from ..registry import Issue, rule
 
@@ -623,14 +624,21 @@ def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
         return
     expr = ctx.target.get("expr")
     if isinstance(expr, str) and expr.strip():
-        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"))
+        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"),
+                             ctx.panel.dash.values)
         if issue is not None:
             yield issue
 
 
-def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location) -> Issue | None:
-    expansion = expand(expr, mode, interval_vars)
+def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location,
+                 values: Values | None = None) -> Issue | None:
+    expansion = expand(expr, mode, interval_vars, values)
     result = logql.check(expansion.text)
+    if expansion.valued is not None:
+        # as for PromQL: Grafana's values decide, where the saved model knows them
+        valued = logql.check(expansion.valued.text)
+        if not valued.ok or not result.ok:
+            expansion, result = expansion.valued, valued
     if result.ok:
         return None
     offset = expansion.to_original(result.offset or 0)

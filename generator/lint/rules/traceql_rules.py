@@ -60,25 +60,24 @@ def traceql_syntax(ctx: TargetContext | AlertRuleContext | DatasourceContext) ->
     Good:
         { resource.service.name = "checkout" && duration > 500ms }
     """
+    for query, where in _queries(ctx):
+        issue = _issue(query, where)
+        if issue is not None:
+            yield issue
+
+
+def _queries(ctx: TargetContext | AlertRuleContext | DatasourceContext) -> Iterator[tuple[str, Location]]:
+    """The TraceQL each kind of object holds, with where it is."""
     if isinstance(ctx, DatasourceContext):
-        for query, where in _tempo_links(ctx):
-            issue = _issue(query, where)
-            if issue is not None:
-                yield issue
-        return
-    if isinstance(ctx, AlertRuleContext):
+        yield from _tempo_links(ctx)
+    elif isinstance(ctx, AlertRuleContext):
         for ref, language in ctx.languages.items():
             item, path = ctx.data[ref]
             model = item.get("model")
             query = _query(model) if language == "traceql" and isinstance(model, dict) else None
             if query is not None:
-                issue = _issue(query, ctx.location.moved(path=(*path, "model", "query"), ref_id=ref or None))
-                if issue is not None:
-                    yield issue
-        return
-    if ctx.language == "traceql":
+                yield query, ctx.location.moved(path=(*path, "model", "query"), ref_id=ref or None)
+    elif ctx.language == "traceql":
         query = _query(ctx.target)
         if query is not None:
-            issue = _issue(query, ctx.location.child("query"))
-            if issue is not None:
-                yield issue
+            yield query, ctx.location.child("query")
