@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 build: $(STAMP)
 	$(GAC) build
 
-## check: fail when generated/ is not what `make build` writes
+## check: fail when generated/ is not what `make build` writes, or when the types do not check
 check: $(STAMP)
 	$(GAC) check
+	$(BIN)/mypy
 
 ## lint: lint the definitions (warnings included)
 lint: $(STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +18,7 @@ ROOT_OPTION = click.option("--root", type=click.Path(file_okay=False, path_type=
 class GacGroup(click.Group):
     """Turns GacError into a one-line message and its exit code: never a traceback."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GacError as exc:

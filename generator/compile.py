@@ -36,7 +36,7 @@ def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDataso
     _check_datasource_links(defs, index)
     for item in [*defs.dashboards, *defs.rule_groups, *(f for f in defs.folders if f.parent)]:
         folder = item.parent if hasattr(item, "parent") else item.folder
-        if folder.uid not in folder_uids:
+        if folder is not None and folder.uid not in folder_uids:
             raise DefinitionError.at(item.source, f"folder {folder.uid!r} is not defined at module level in "
                                      "dashboards/ or alerts/: expose the Folder object so it is created")
     resources = [f.to_resource() for f in defs.folders]

@@ -62,6 +62,8 @@ _ENVIRONMENT: dict[str, Any] = {
         "org_id": {"anyOf": [{"type": "integer", "minimum": 1},
                              {"type": "string", "pattern": "^[0-9]+$", "description": "an organisation id"}]},
         "alerts_editable": {"type": "boolean"},
+        "lock_ui_edits": {"type": "boolean", "description": "Grafana 12+: dashboards and folders gac manages are "
+                                                           "read-only in Grafana's UI (manager annotations)"},
         "datasources": {"type": "object", "additionalProperties": _DATASOURCE_SETTINGS},
         "collector": _COLLECTOR,
     },

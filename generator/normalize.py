@@ -32,7 +32,7 @@ TARGET_DEFAULTS = {"hide": False, "interval": "", "legendFormat": ""}
 VARIABLE_LEGACY_KEYS = ("tags", "tagsQuery", "tagValuesQuery", "useTags")
 GRAFANALIB_MAX_DATA_POINTS = 100
 
-BUILTIN_ANNOTATION = {
+BUILTIN_ANNOTATION: dict[str, Any] = {
     "builtIn": 1,
     "datasource": ANNOTATIONS_REF,
     "enable": True,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Sequence, TypeVar
 
-import attr
 from grafanalib import core as g
 
 from .resource import Source, caller_source
@@ -115,9 +114,11 @@ def logs(title: str, expr: str, datasource: str = "loki", description: str = "")
                   showTime=True, wrapLogMessages=True, enableLogDetails=True, prettifyLogMessage=False)
 
 
-@attr.s
 class Traces(g.Panel):
-    """Grafana's `traces` panel (grafanalib has none): shows one trace or a TraceQL search."""
+    """Grafana's `traces` panel (grafanalib has none): shows one trace or a TraceQL search.
+
+    It adds no attributes, so it inherits g.Panel's attrs fields and constructor as they are.
+    """
 
     def to_json_data(self) -> dict[str, Any]:
         return self.panel_json({"type": "traces", "options": {}})

@@ -1,12 +1,32 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the guard that keeps the suite off a Grafana nobody chose for it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.grafana_emulator import EmulatorConfig, GrafanaEmulator
+#: the one way to let tests reach a real Grafana (with GRAFANA_URL and its credentials)
+REAL_GRAFANA_OPT_IN = "GAC_TEST_REAL_GRAFANA"
+#: where gac (and the shared end-to-end tests) would send requests
+GRAFANA_VARIABLES = ("GRAFANA_URL", "GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_ORG_ID")
+#: how gac would run otherwise than the tests expect (an environment, generated/ unchecked)
+GAC_VARIABLES = ("GAC_ENV", "GAC_SKIP_BUILD_CHECK")
+
+
+def _guard_environment(environ: "os._Environ[str]") -> None:
+    """Someone who runs `make sync` has GRAFANA_URL/GRAFANA_TOKEN exported; `make test` must not write
+    test objects into that Grafana. Unless GAC_TEST_REAL_GRAFANA=1 says otherwise, the variables are
+    removed before any test module (or gac subprocess) can read them."""
+    keep = environ.get(REAL_GRAFANA_OPT_IN) == "1"
+    for name in (() if keep else GRAFANA_VARIABLES) + GAC_VARIABLES:
+        environ.pop(name, None)
+
+
+_guard_environment(os.environ)  # at import: before test modules evaluate their skip markers
+
+from tests.grafana_emulator import EmulatorConfig, GrafanaEmulator  # noqa: E402 - after the guard
 
 #: The Grafana releases the emulator models faithfully (tests/grafana_emulator/versions.py).
 GRAFANA_VERSIONS = ("11.6", "12.x", "13.x")

@@ -4,15 +4,11 @@ shows, and the dashboard handler's way of telling the sync identity from its sta
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Callable
 
 import click
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.handlers.dashboard import sync_login_from_stamps
-from generator.handlers.live import STAMP_KEY, ApiError, Stamp
 from generator.option_group import option_group
 from generator.remote.cli_options import connection_options
 from generator.remote.options import Options
@@ -65,39 +61,3 @@ def test_option_group_passes_other_arguments_through() -> None:
         click.echo(f"{pair} {rest}")
 
     assert CliRunner().invoke(command, ["--a", "5", "one", "two"]).output == "(5, 'x') ('one', 'two')\n"
-
-
-class FakeCalls:
-    """`Calls` over canned answers: search hits and dashboards by uid."""
-
-    def __init__(self, dashboards: dict[str, dict[str, Any]], fail: bool = False) -> None:
-        hits = [{"uid": uid} for uid in dashboards]
-
-        def search(**kw: Any) -> list[dict[str, Any]]:
-            if fail:
-                raise ApiError(403, "forbidden", "search")
-            return hits
-
-        self.api = SimpleNamespace(search=SimpleNamespace(search_dashboards=search),
-                                   dashboard=SimpleNamespace(get_dashboard=lambda uid: dashboards[uid]))
-
-    def read(self, what: str, fn: Callable[[Any], Any]) -> Any:
-        return fn(self.api)
-
-    def write(self, what: str, fn: Callable[[Any], Any]) -> Any:
-        raise AssertionError("reads only")
-
-
-def _dashboard(version: int, stamp_version: int | None, updated_by: str) -> dict[str, Any]:
-    body: dict[str, Any] = {"uid": "d", "tags": ["managed-by-gac"]}
-    if stamp_version is not None:
-        body[STAMP_KEY] = Stamp("h", stamp_version).to_json()
-    return {"dashboard": body, "meta": {"version": version, "updatedBy": updated_by}}
-
-
-def test_sync_login_is_who_saved_a_dashboard_whose_stamp_still_holds() -> None:
-    calls = FakeCalls({"edited": _dashboard(4, 3, "alice"), "unstamped": _dashboard(2, None, "bob"),
-                       "ours": _dashboard(7, 7, "sa-gac")})
-    assert sync_login_from_stamps(calls) == "sa-gac"
-    assert sync_login_from_stamps(FakeCalls({"edited": _dashboard(4, 3, "alice")})) is None
-    assert sync_login_from_stamps(FakeCalls({"ours": _dashboard(7, 7, "sa-gac")}, fail=True)) is None

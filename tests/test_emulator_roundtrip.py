@@ -1,8 +1,9 @@
 """End-to-end round trip through the real ``grafana-client`` package.
 
-Runs against the emulator, or against a real Grafana when ``GRAFANA_URL`` and
-credentials are set (see tests/grafana_emulator/testing.py): the assertions
-are on behaviour both must share.
+Runs against the emulator, or against a real Grafana only when ``GAC_TEST_REAL_GRAFANA=1``
+opts in with ``GRAFANA_URL`` and credentials (see tests/grafana_emulator/testing.py): the
+assertions are on behaviour both must share. On a real Grafana it writes only inside a
+folder of its own (plus one data source, which has no folder) and removes both.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.grafana_emulator.testing import Target, real_grafana, requires_real_g
 
 @pytest.fixture
 def target() -> Iterator[Target]:
-    """The real Grafana if configured, else a fresh emulator."""
+    """The real Grafana if opted in (GAC_TEST_REAL_GRAFANA=1), else a fresh emulator."""
     real = real_grafana()
     if real is not None:
         yield real

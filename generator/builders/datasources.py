@@ -66,7 +66,8 @@ class Prometheus(DataSource):
 
     def build_json_data(self) -> dict[str, Any]:
         # timeInterval must match the scrape interval, or $__rate_interval is computed too small
-        data = {"httpMethod": "POST", "prometheusType": self.flavor, "timeInterval": self.scrape_interval}
+        data: dict[str, Any] = {"httpMethod": "POST", "prometheusType": self.flavor,
+                                "timeInterval": self.scrape_interval}
         if self.exemplar_traces is not None:
             data["exemplarTraceIdDestinations"] = [{"datasourceUid": _uid(self.exemplar_traces), "name": "trace_id"}]
         return data | self.json_data

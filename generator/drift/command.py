@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 
@@ -20,10 +19,7 @@ from .render import json_report, markdown_report, text_report
 @connection_options(writes=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--quiet", is_flag=True, help="Print only the summary line (text format); no progress bar.")
-@click.option("--sync-login", default=None, metavar="LOGIN",
-              help="The login `gac sync` writes as, when drift runs as another identity (e.g. a read-only "
-                   "token): decides which folders gac created and who changed an object last.")
-def drift_command(options: Options, fmt: str, quiet: bool, sync_login: str | None) -> None:
+def drift_command(options: Options, fmt: str, quiet: bool) -> None:
     """Compare the live Grafana with generated/: changed, missing, no longer defined, unmanaged.
 
     Changes are shown from generated/ to Grafana, i.e. what was changed there. Exit 0 when
@@ -31,8 +27,6 @@ def drift_command(options: Options, fmt: str, quiet: bool, sync_login: str | Non
     errors.
     """
     session = open_session(options, os.environ, for_write=False)
-    if sync_login:
-        session.ctx = dataclasses.replace(session.ctx, login=sync_login)
     bar = ProgressBar(enabled=None if fmt == "text" and not quiet else False)
     try:
         report = detect_drift(session, progress=bar.update)

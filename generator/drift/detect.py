@@ -36,9 +36,10 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
         names = ", ".join(f"{i.kind} {i.uid}" for i in unadopted[:5]) + (" …" if len(unadopted) > 5 else "")
         notes.append(f"{len(unadopted)} object(s) match their definition but were never written by gac ({names}): "
                      "`gac sync --force` adopts them (it backs each one up first)")
-    if session.ctx.login is None:
-        notes.append("Grafana did not say who this identity is, so folders written by gac cannot be told from "
-                     "others; pass --sync-login")
+    for kind, handler in sorted(HANDLERS.items()):
+        why = handler.ownership_note(session.ctx)
+        if why and any(i[0] == kind and i not in session.desired.resources for i in state.refs):
+            notes.append(f"{kind}s not defined in code are not reported as no longer defined: {why}")
     return DriftReport(session.target, session.env_name, items, len(session.desired), notes, unadopted)
 
 
@@ -64,6 +65,10 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
 
 
 def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftItem | None:
+    if live.incompatible:  # a schema-v2 dashboard: not comparable with gac's v1, and changed in Grafana
+        item = _item(CHANGED, resource, live.incompatible)
+        item.origin = GRAFANA
+        return item
     live_form, code_form = HANDLERS[resource.kind].compare_forms(resource, live, ctx)
     if same_json(code_form, live_form):
         return None

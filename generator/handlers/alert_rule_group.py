@@ -90,6 +90,8 @@ def _path_segment(text: str) -> str:
 
 class AlertRuleGroupHandler(Handler):
     kind = "alert-rule-group"
+    write_actions = {a: ("alert.provisioning:write", "alert.rules.provisioning:write")
+                     for a in ("create", "update", "delete")}
     directory = "alert-rules"
     level = 3
 
@@ -124,8 +126,9 @@ class AlertRuleGroupHandler(Handler):
 
     def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
         """Its folder, and the data sources its queries use (Grafana validates them)."""
-        uids = sorted({q.get("datasourceUid") for rule in resource.body.get("rules") or []
-                       for q in rule.get("data") or [] if isinstance(q, dict)} - {EXPR_UID, None, ""})
+        uids = sorted({str(q.get("datasourceUid")) for rule in resource.body.get("rules") or []
+                       for q in rule.get("data") or [] if isinstance(q, dict) and q.get("datasourceUid")}
+                      - {EXPR_UID})
         return super().dependencies(resource) + [("datasource", uid) for uid in uids]
 
     # --- desired ---------------------------------------------------------------------------
@@ -190,7 +193,8 @@ class AlertRuleGroupHandler(Handler):
         resource = Resource(self.kind, str(group.get("title")), body, group.get("folderUid") or None,
                             extra={"provenance": provenance})
         stamps = {(r.get("annotations") or {}).get(STAMP_KEY) for r in rules}
-        stamp = Stamp(stamps.pop()) if len(stamps) == 1 and None not in stamps else None
+        only = stamps.pop() if len(stamps) == 1 else None
+        stamp = Stamp(only) if isinstance(only, str) else None
         key, value = MANAGED_LABEL
         read_only = "provisioned from a file" if "file" in provenances else None
         updated = max((r.get("updated") or "" for r in rules), default="") or None

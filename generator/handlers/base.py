@@ -135,6 +135,22 @@ class Handler:
             who += f", version {live.version}"
         return who
 
+    # --- which API, who may write, what can be owned (preflight, plan header) ----------------
+
+    #: RBAC actions a write needs, per plan action (create/update/delete): any one of each tuple
+    #: (Grafana's access-control API tells a token its own; empty = not checked before writing)
+    write_actions: dict[str, tuple[str, ...]] = {}
+    #: RBAC actions listing and reading the kind needs (any one); empty = not checked
+    read_actions: tuple[str, ...] = ()
+
+    def api(self, ctx: SyncContext) -> str:
+        """Which Grafana API the kind goes through on this Grafana (for the plan header)."""
+        return "/api"
+
+    def ownership_note(self, ctx: SyncContext) -> str | None:
+        """Why objects of the kind can never be pruned on this Grafana (None: they can)."""
+        return None
+
     # --- live operations -------------------------------------------------------------------
 
     def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
@@ -166,9 +182,11 @@ def search_pages(calls: Calls, type_: str, page_size: int) -> Iterator[dict[str,
     """Every /api/search hit of one type, page by page (Grafana gives no total count)."""
     page = 1
     while True:
-        hits = calls.read(f"list {type_} (page {page})",
-                          lambda g, p=page: g.search.search_dashboards(type_=type_, limit=page_size, page=p))
-        hits = hits if isinstance(hits, list) else []
+        def list_page(g: Any, p: int = page) -> Any:
+            return g.search.search_dashboards(type_=type_, limit=page_size, page=p)
+
+        answer = calls.read(f"list {type_} (page {page})", list_page)
+        hits: list[dict[str, Any]] = answer if isinstance(answer, list) else []
         yield from hits
         if len(hits) < page_size:
             return

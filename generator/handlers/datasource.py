@@ -86,6 +86,9 @@ def environment_problems(resources: list[Resource], environments: dict[str, Any]
 
 class DatasourceHandler(Handler):
     kind = "datasource"
+    read_actions = ("datasources:read",)
+    write_actions = {"create": ("datasources:create",), "update": ("datasources:write",),
+                     "delete": ("datasources:delete",)}
     directory = "datasources"
     level = 1
     server_fields = frozenset({"id", "orgId", "version", "readOnly", "typeLogoUrl", "secureJsonFields",

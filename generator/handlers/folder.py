@@ -1,10 +1,16 @@
-"""Folders: `{"uid", "title", "parentUid"}`; concurrency token is the folder `version`.
+"""Folders: `{"uid", "title", "parentUid"}`; through `/apis/folder.grafana.app` where Grafana serves it.
 
-A folder has no free-form field Grafana echoes back (11.x does not return a folder's
-description), so the sync cannot stamp it. Instead: a folder is managed when the sync
-identity created it, and untouched when the sync identity was its last writer
-(`updatedBy`). Run the sync as its own service account, or UI renames by the same
-login cannot be told from the sync's own writes.
+Grafana 12+ (`/apis`): gac writes its manager annotations (ownership) and a stamp
+annotation (the hash of what it wrote) on each folder, and every update carries the
+`resourceVersion` it read (k8s.py). A folder is managed when it carries gac's manager
+annotations, and untouched when it still hashes to the stamp.
+
+Grafana 11 (legacy `/api/folders`): a folder keeps nothing gac can write and read back
+(no description is echoed, no annotations), and `createdBy`/`updatedBy` are display
+strings -- "Anonymous" for every service account -- never the login `GET /api/user`
+returns (shared/grafana/VERSIONS.md). So ownership cannot be told there: no folder is
+ever deleted by `--prune` (the plan says so), and a folder that differs from its
+definition is a conflict (`--force` backs it up, then writes).
 """
 
 from __future__ import annotations
@@ -13,8 +19,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..resource import Resource, Source
+from . import k8s
 from .base import Handler, search_pages
-from .live import ApiError, Calls, LiveObject, LiveRef, SyncContext, WriteResult
+from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
+
+PLURAL = "folders"
+
+
+def _no_marker(ctx: SyncContext) -> str:
+    return ("Grafana serves no folder.grafana.app API here (Grafana 11), and its legacy folder API keeps no mark "
+            "gac can read back: who created or last changed a folder cannot be told")
 
 
 class FolderHandler(Handler):
@@ -25,6 +39,8 @@ class FolderHandler(Handler):
                                "canAdmin", "canDelete", "canEdit", "canSave", "hasAcl", "orgId",
                                "parents", "managedBy", "accessControl"})
     page_size = 1000
+    read_actions = ("folders:read",)
+    write_actions = {"create": ("folders:create",), "update": ("folders:write",), "delete": ("folders:delete",)}
 
     def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
         """A folder's placement is its `parentUid` (it has no `folderUid`): a nested folder
@@ -52,15 +68,49 @@ class FolderHandler(Handler):
         out.pop("description", None)  # not echoed by Grafana 11.x: never comparable
         return out
 
+    def api(self, ctx: SyncContext) -> str:
+        """Which API the folders go through (for the plan header)."""
+        return f"/apis/{k8s.FOLDER_GROUP}/{ctx.apis.folder}" if ctx.apis.folder else "/api/folders"
+
+    def ownership_note(self, ctx: SyncContext) -> str | None:
+        """Why objects of the kind can never be pruned on this Grafana (None: they can)."""
+        return None if ctx.apis.folder else _no_marker(ctx)
+
+    def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
+        """On /apis the manager mark is compared too: a folder gac never marked (written by an older
+        gac, or before an upgrade to Grafana 12) is adopted by writing the mark."""
+        live_form, desired_form = super().compare_forms(desired, live, ctx)
+        if ctx.apis.folder:
+            live_form["managed"], desired_form["managed"] = live.managed, True
+        return live_form, desired_form
+
+    def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in super().without_marker(form).items() if k != "managed"}
+
     def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
-        return ctx.login is not None and live.last_writer == ctx.login
+        if live.unknown_owner:
+            return False
+        return super().untouched(live, ctx)
+
+    def _path(self, ctx: SyncContext, name: str = "") -> str:
+        return k8s.collection(k8s.FOLDER_GROUP, ctx.apis.folder, ctx.apis.namespace, PLURAL, name)
 
     def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        if ctx.apis.folder:
+            refs = []
+            for obj in k8s.list_all(calls, "list folders", self._path(ctx)):
+                notes, name = k8s.annotations_of(obj), str(k8s.metadata(obj).get("name", ""))
+                refs.append(LiveRef(self.kind, (self.kind, name), name, str((obj.get("spec") or {}).get("title", "")),
+                                    notes.get(k8s.ANNO_FOLDER) or None, k8s.managed_by_gac(notes), obj))
+            return refs
         return [LiveRef(self.kind, (self.kind, hit["uid"]), hit["uid"], str(hit.get("title", "")),
                         hit.get("folderUid") or None, None, hit)
                 for hit in search_pages(calls, "dash-folder", self.page_size)]
 
     def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        if ctx.apis.folder:
+            obj = k8s.get(calls, f"read folder {ref.uid!r}", self._path(ctx, ref.uid))
+            return None if obj is None else self.live_from_object(obj)
         try:
             dto = calls.read(f"read folder {ref.uid!r}", lambda g: g.folder.get_folder(ref.uid))
         except ApiError as exc:
@@ -70,27 +120,67 @@ class FolderHandler(Handler):
         return self.live_from(dto, ctx)
 
     def live_from(self, dto: dict[str, Any], ctx: SyncContext) -> LiveObject:
+        """A legacy folder DTO: no mark gac can read, so ownership stays unknown."""
         body = {"uid": dto["uid"], "title": dto.get("title", "")}
         if dto.get("parentUid"):
             body["parentUid"] = dto["parentUid"]
         resource = Resource(self.kind, dto["uid"], body, dto.get("parentUid") or None)
         version = dto.get("version")
-        return LiveObject(resource, token=version, managed=bool(ctx.login) and dto.get("createdBy") == ctx.login,
-                          version=version, last_writer=dto.get("updatedBy") or None,
-                          updated=dto.get("updated") or None, raw=dto)
+        return LiveObject(resource, token=version, managed=False, version=version,
+                          last_writer=dto.get("updatedBy") or None, updated=dto.get("updated") or None, raw=dto,
+                          unknown_owner=_no_marker(ctx))
+
+    def live_from_object(self, obj: dict[str, Any]) -> LiveObject:
+        meta, notes = k8s.metadata(obj), k8s.annotations_of(obj)
+        uid = str(meta.get("name", ""))
+        body: dict[str, Any] = {"uid": uid, "title": str((obj.get("spec") or {}).get("title", ""))}
+        parent = notes.get(k8s.ANNO_FOLDER) or None
+        if parent:
+            body["parentUid"] = parent
+        other = k8s.managed_by_other(notes)
+        return LiveObject(Resource(self.kind, uid, body, parent), token=str(meta.get("resourceVersion") or ""),
+                          managed=k8s.managed_by_gac(notes), stamp=k8s.stamp_of(notes), version=k8s.generation(obj),
+                          last_writer=notes.get(k8s.ANNO_UPDATED_BY) or None,
+                          updated=notes.get(k8s.ANNO_UPDATED_TS) or None, raw=obj,
+                          read_only=f"managed by {other}" if other else None)
+
+    def _object(self, desired: Resource, ctx: SyncContext, live: LiveObject | None) -> dict[str, Any]:
+        stamp = Stamp(self.stamp_hash(desired, ctx))
+        notes = k8s.gac_annotations(k8s.annotations_of(live.raw) if live else {}, stamp, ctx,
+                                    {k8s.ANNO_FOLDER: desired.body.get("parentUid") or ""})
+        meta: dict[str, Any] = {"name": desired.uid, "annotations": notes}
+        if live is not None:
+            meta["resourceVersion"] = live.token
+            labels = {k: v for k, v in (k8s.metadata(live.raw).get("labels") or {}).items()
+                      if k != k8s.INTERNAL_ID_LABEL}
+            if labels:
+                meta["labels"] = labels
+        spec = dict((live.raw.get("spec") or {}) if live else {})
+        spec["title"] = desired.body["title"]
+        return {"apiVersion": f"{k8s.FOLDER_GROUP}/{ctx.apis.folder}", "kind": "Folder", "metadata": meta,
+                "spec": spec}
 
     def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:
+        if ctx.apis.folder:
+            obj = k8s.create(calls, f"create folder {desired.uid!r}", self._path(ctx),
+                             self._object(desired, ctx, None))
+            return WriteResult(k8s.generation(obj))
         body = desired.body
         dto = calls.write(f"create folder {desired.uid!r}", lambda g: g.folder.create_folder(
             body["title"], uid=desired.uid, parent_uid=body.get("parentUid") or None))
         return WriteResult(dto.get("version") if isinstance(dto, dict) else None)
 
     def update(self, calls: Calls, desired: Resource, live: LiveObject, ctx: SyncContext) -> WriteResult:
-        """Title through PUT with the version (the concurrency check), then a move if needed.
+        """/apis: one PUT with the resourceVersion read (title, parent and marks at once).
 
-        The PUT is sent even when only the parent changed: the move endpoint takes no
-        version, so the PUT is what makes a racing rename fail instead of being lost.
+        Legacy: title through PUT with the version (the concurrency check), then a move if
+        needed. The PUT is sent even when only the parent changed: the move endpoint takes
+        no version, so the PUT is what makes a racing rename fail instead of being lost.
         """
+        if ctx.apis.folder:
+            obj = k8s.update(calls, f"update folder {desired.uid!r}", self._path(ctx, desired.uid),
+                             self._object(desired, ctx, live))
+            return WriteResult(k8s.generation(obj))
         title = desired.body["title"]
         dto = calls.write(f"update folder {desired.uid!r}", lambda g: g.folder.update_folder(
             desired.uid, title=title, version=live.token))
@@ -100,6 +190,9 @@ class FolderHandler(Handler):
         return WriteResult(dto.get("version") if isinstance(dto, dict) else None)
 
     def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
-        # forceDeleteRules stays false: Grafana refuses when rules remain, never deletes them silently
+        # legacy: forceDeleteRules stays false: Grafana refuses when rules remain, never deletes them silently
+        if ctx.apis.folder:
+            k8s.delete(calls, f"delete folder {live.resource.uid!r}", self._path(ctx, live.resource.uid))
+            return WriteResult()
         calls.write(f"delete folder {live.resource.uid!r}", lambda g: g.folder.delete_folder(live.resource.uid))
         return WriteResult()

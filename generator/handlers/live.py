@@ -68,6 +68,22 @@ class WriteConflict(ApiError):
 
 
 @dataclass(frozen=True)
+class ResourceApis:
+    """Which Kubernetes-style resource APIs (Grafana 12+) gac reads and writes through, per preflight.
+
+    Empty versions mean the legacy `/api` (Grafana 11, or a 12+ that does not serve the
+    group). `dashboard_v2` is the schema-v2 version Grafana serves, used only to read
+    (and back up) a dashboard a person saved as v2. `namespace` is the organisation's
+    (`default` for org 1, `org-N` otherwise: Grafana's `GetNamespaceMapper`).
+    """
+
+    folder: str = ""
+    dashboard: str = ""
+    dashboard_v2: str = ""
+    namespace: str = "default"
+
+
+@dataclass(frozen=True)
 class SyncContext:
     """What live operations need to know about the target and the run.
 
@@ -80,6 +96,11 @@ class SyncContext:
     org_id: int = 1
     login: str | None = None
     alerts_editable: bool = False
+    #: the resource APIs of Grafana 12+ that preflight found (legacy /api when empty)
+    apis: ResourceApis = field(default_factory=ResourceApis)
+    #: managed dashboards/folders written through /apis without `managerAllowsEdits`: Grafana's UI then
+    #: treats them as read-only (environment setting `lock_ui_edits`)
+    lock_ui_edits: bool = False
     secure_json_data: Callable[[str], dict[str, str]] = field(default=lambda uid: {}, repr=False)
     secret_keys: Callable[[str], list[str]] = field(default=lambda uid: [], repr=False)
 
@@ -141,6 +162,14 @@ class LiveObject:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     #: what the sync last wrote, when the stamp was lost and the object's history had to tell
     baseline: dict[str, Any] | None = field(default=None, repr=False)
+    #: set when Grafana holds the object in a form gac does not write (a dashboard saved as schema v2):
+    #: why, for the conflict; never compared, never overwritten without --force
+    incompatible: str | None = None
+    #: the stored form Grafana converted the body from (a schema-v2 dashboard read as v1), when it could
+    converted_from: str | None = None
+    #: set when Grafana keeps no marker gac can read for this object (a folder on the legacy API):
+    #: why ownership and "changed since the last sync" cannot be told
+    unknown_owner: str | None = None
 
 
 @dataclass(frozen=True)

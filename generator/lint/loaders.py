@@ -33,7 +33,11 @@ class _Loader(yaml.SafeLoader):
     """
 
 
-_Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+def _value_scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
 
 
 @dataclass
@@ -172,9 +176,9 @@ def _kind(data: Mapping[str, Any]) -> str | None:
             return "prometheus-rules"
     if isinstance(data.get("datasources"), list) and "apiVersion" in data:
         return "datasource-provisioning"
-    rules = data.get("rules")
-    if isinstance(rules, list) and (("folderUid" in data) or ("title" in data) or ("name" in data)):
-        if all(isinstance(r, dict) and ("data" in r or "condition" in r) for r in rules):
+    group_rules = data.get("rules")
+    if isinstance(group_rules, list) and (("folderUid" in data) or ("title" in data) or ("name" in data)):
+        if all(isinstance(r, dict) and ("data" in r or "condition" in r) for r in group_rules):
             return "alert-group"
     if "condition" in data and isinstance(data.get("data"), list):
         return "alert-rule"

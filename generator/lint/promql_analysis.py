@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 import promql_parser as pp
 
@@ -220,7 +221,9 @@ class _Walker:
         #: what Prometheus refuses after parsing and promql-parser lets through
         self.invalid: str | None = None
 
-    def visit(self, node: pp.Expr, wrapped: bool, rate_fn: str | None = None) -> tuple[str, Labels]:
+    def visit(self, node: Any, wrapped: bool, rate_fn: str | None = None) -> tuple[str, Labels]:
+        # `node` is a pp.Expr; dispatch is on the exact type (`type(node) is ...` is the hot
+        # path: isinstance chains cost more here), which a type checker cannot narrow: Any
         t = type(node)
         if t is pp.VectorSelector:
             name = _selector_name(node)
@@ -315,7 +318,7 @@ class _Walker:
         mod = node.modifier
         matching = mod.matching if mod is not None else None
         card = mod.card if mod is not None else None
-        if card in (pp.VectorMatchCardinality.ManyToOne, pp.VectorMatchCardinality.OneToMany):
+        if mod is not None and card in (pp.VectorMatchCardinality.ManyToOne, pp.VectorMatchCardinality.OneToMany):
             many = llab if card == pp.VectorMatchCardinality.ManyToOne else rlab
             extra = frozenset(mod.group_labels or ())
             return VECTOR, _with(many, *extra)
@@ -356,7 +359,8 @@ def _is_series(node: pp.Expr) -> bool:
         type(node) is pp.Call and str(node.func.return_type) == "ValueType.Vector")
 
 
-def _collect_names(node: pp.Expr, out: list[str]) -> None:
+def _collect_names(node: Any, out: list[str]) -> None:
+    """`node` is a pp.Expr, dispatched on its exact type as in `_Walker.visit`."""
     t = type(node)
     if t is pp.VectorSelector:
         name = _selector_name(node)

@@ -30,10 +30,10 @@ alternatives; the error reported is the one that got furthest into the query.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, NoReturn
 
-from .logql import go_regex_error
+from .go_regex import go_regex_error
+from .tokens import Tok, TokenCursor
 
 __all__ = ["TraceQLError", "check", "is_trace_lookup"]
 
@@ -91,12 +91,6 @@ NUMERIC = frozenset({"int", "float", "duration"})
 # field-expression binary operators by precedence, lowest first (Tempo's expr.y)
 _FIELD_LEVELS = ({"&&", "||"}, {"=", "!=", "<", "<=", ">", ">=", "=~", "!~"}, {"+", "-"}, {"*", "/", "%"}, {"^"})
 
-
-@dataclass(frozen=True)
-class Tok:
-    kind: str
-    text: str
-    start: int
 
 
 class TraceQLError(Exception):
@@ -170,26 +164,12 @@ def _is_numeric(kind: str | None) -> bool:
     return kind is None or kind in NUMERIC
 
 
-class _Parser:
+class _Parser(TokenCursor):
     def __init__(self, text: str, toks: list[Tok]):
-        self.text = text
-        self.toks = toks
-        self.i = 0
+        super().__init__(text, toks)
         self.furthest = _Fail("unexpected input", 0)
 
     # -- machinery ----------------------------------------------------------------------
-    @property
-    def tok(self) -> Tok:
-        return self.toks[self.i]
-
-    def peek(self, n: int = 1) -> Tok:
-        return self.toks[min(self.i + n, len(self.toks) - 1)]
-
-    def take(self) -> Tok:
-        tok = self.toks[self.i]
-        self.i = min(self.i + 1, len(self.toks) - 1)
-        return tok
-
     def fail(self, expected: str, index: int | None = None) -> NoReturn:
         index = self.i if index is None else index
         tok = self.toks[index]

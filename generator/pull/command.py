@@ -14,7 +14,7 @@ from .render import json_report, text_report
 
 
 @click.command("pull")
-@connection_options(writes=False)
+@connection_options(writes=False, build_check=False)
 @click.option("--uid", "uids", multiple=True, metavar="UID", help="A dashboard to pull (repeatable).")
 @click.option("--folder", "folders", multiple=True, metavar="UID",
               help="Every dashboard directly in a folder, not in its subfolders (repeatable).")

@@ -75,10 +75,13 @@ def connect(options: Options, environ: Mapping[str, str], environment: Environme
     env = environment if environment is not None else load_environment(options, environ)
     settings = settings_from(env.settings, environ, ca_cert=options.ca_cert, insecure=options.insecure,
                              timeout=options.timeout, env_name=env.name)
-    conn = Connection(settings, policy=options.policy, pool_size=options.workers + 2, redactor=redactor)
+    conn = Connection(settings, policy=options.policy, pool_size=options.workers + 2, redactor=redactor,
+                      on_wait=options.on_wait)
     try:
         target = check_grafana(conn)
     except BaseException:
         conn.close()
         raise
-    return LiveConnection(conn, target, SyncContext(org_id=target.org_id, login=target.login), env.name)
+    ctx = SyncContext(org_id=target.org_id, login=target.login, apis=target.apis,
+                      lock_ui_edits=bool(env.settings.get("lock_ui_edits", False)))
+    return LiveConnection(conn, target, ctx, env.name)

@@ -5,11 +5,17 @@ environment's `token_env`, or GRAFANA_USER/GRAFANA_PASSWORD, GRAFANA_ORG_ID, TLS
 `Connection` implements the handlers' `Calls`: each call is a grafana-client call, retried
 per `RetryPolicy`, counted (reads, writes, retries), with failures turned into `ApiError`
 whose text has passed through `Redactor` -- so neither the token nor a secret can reach an
-error message, a log line or a report.
+error message, a log line or a report. URLs are printed only through `redact_url` (no
+user:password, no query string: people do paste `?token=...`).
+
+Grafana's API answers JSON; an answer that is not JSON means the URL points at something
+else (a web server, a login proxy, the wrong port), and is said so in one line instead of
+echoing the page.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,8 +27,8 @@ from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException
 
 from ..handlers.live import ApiError
-from ..sync.errors import AuthError, SyncError
-from .retry import RetryPolicy, parse_retry_after
+from ..sync.errors import AuthError, ConnectionFailed, SyncError
+from .retry import RetryPolicy, RetryWait, WaitFn, parse_retry_after
 
 T = TypeVar("T")
 
@@ -42,6 +48,8 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     #: where the credentials came from, for messages ("GRAFANA_TOKEN", "GRAFANA_USER/GRAFANA_PASSWORD")
     credential_source: str = ""
+    #: where the URL came from, for messages ("GRAFANA_URL", or the environment's `url` in grafana.yaml)
+    url_source: str = "GRAFANA_URL"
 
     @property
     def basic_login(self) -> str | None:
@@ -58,12 +66,14 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
     """
     raw_url = environ.get("GRAFANA_URL") or environment.get("url") or ""
     where = f"environment {env_name!r} in grafana.yaml" if env_name else "grafana.yaml"
+    url_source = "GRAFANA_URL" if environ.get("GRAFANA_URL") else f"`url` of {where}"
     if not raw_url:
         raise SyncError(f"no Grafana URL: set GRAFANA_URL or `url` for {where}")
     parts = urlsplit(raw_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path], got {_strip_userinfo(raw_url)!r}")
-    url = _strip_userinfo(raw_url).rstrip("/")
+        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path], got {redact_url(raw_url)!r}")
+    # a query string is never sent (requests go to host, port and path): kept out of messages too
+    url = redact_url(raw_url)
 
     token_env = environment.get("token_env") or "GRAFANA_TOKEN"
     token = environ.get(token_env) or None
@@ -85,16 +95,39 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
         except ValueError:
             raise SyncError(f"GRAFANA_ORG_ID must be a number, got {org_raw!r}") from None
     verify: bool | str = False if insecure else (ca_cert or True)
-    return Settings(url, token, user, password, org_id, verify, timeout, source)
+    return Settings(url, token, user, password, org_id, verify, timeout, source, url_source)
 
 
-def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
+def redact_url(url: str) -> str:
+    """`url` as it may be printed: without user:password, and with any query string or fragment
+    replaced by `?[redacted]` (a token pasted as `?token=...` must not reach a log).
+
+    The one function every printed URL passes through (settings, errors, plan, reports, drift).
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "[unparsable URL]"
     host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port else host
+    hidden = "?[redacted]" if parts.query or parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) + hidden
+
+
+_URL = re.compile(r"https?://[^\s'\"<>()]+")
+_TRAILING = ".,:;!?"
+
+
+def redact_urls(text: str) -> str:
+    """Every http(s) URL in `text` through `redact_url` (error messages quote URLs)."""
+    def one(match: re.Match[str]) -> str:
+        url = match.group(0)
+        kept = url.rstrip(_TRAILING)
+        return redact_url(kept) + url[len(kept):]
+    return _URL.sub(one, text)
 
 
 class Redactor:
@@ -114,7 +147,7 @@ class Redactor:
             values = sorted(self._values, key=len, reverse=True)
         for value in values:
             text = text.replace(value, "[redacted]")
-        return text
+        return redact_urls(text)
 
 
 @dataclass
@@ -144,10 +177,12 @@ class Connection:
     """grafana-client with retries, a per-request timeout, accounting and redaction."""
 
     def __init__(self, settings: Settings, *, policy: RetryPolicy | None = None, pool_size: int = 16,
-                 sleep: Callable[[float], None] = time.sleep, redactor: Redactor | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, redactor: Redactor | None = None,
+                 on_wait: WaitFn | None = None) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
+        self.on_wait = on_wait
         self.redactor = redactor or Redactor()
         self.redactor.add(settings.token, settings.password)
         self.stats = Stats()
@@ -159,11 +194,11 @@ class Connection:
                               timeout=settings.timeout, organization_id=settings.org_id,
                               session_pool_size=pool_size)
         self._local = threading.local()
-        # grafana-client raises without the response headers; a hook keeps Retry-After per thread
+        # grafana-client raises without the response headers: a hook keeps what we need per thread
         self.api.client.s.hooks["response"].append(self._capture)
 
     def _capture(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        self._local.retry_after = response.headers.get("Retry-After")
+        self._local.answer = _Answer.of(response)
         return response
 
     def close(self) -> None:
@@ -179,15 +214,23 @@ class Connection:
         attempt, ambiguous = 0, False
         while True:
             attempt += 1
-            self._local.retry_after = None
+            self._local.answer = None
             self.stats.count(write=write, retry=attempt > 1)
             try:
-                return fn(self.api)
+                result = fn(self.api)
             except GrafanaException as exc:
                 status: int | None = exc.status_code or None
                 message = _message(exc.response) if status else str(exc)
             except niquests.exceptions.RequestException as exc:
                 status, message = None, str(exc) or type(exc).__name__
+            else:
+                self._check_json(what)
+                return result
+            answer: _Answer | None = self._local.answer
+            if answer is not None and not answer.is_json:
+                if answer.status < 500 and answer.status != 401:
+                    self._check_json(what)
+                message = f"{answer.content_type or 'a body without Content-Type'}, not Grafana's JSON"
             message = self.redactor(message)
             if status == 401:
                 raise AuthError(f"Grafana refused the credentials from {self.settings.credential_source} "
@@ -196,14 +239,62 @@ class Connection:
             if self.policy.should_retry(status, attempt):
                 if write and status != 429:
                     ambiguous = True  # the write may have been applied before the failure
-                retry_after = parse_retry_after(self._local.retry_after) if status == 429 else None
-                self.sleep(self.policy.delay(attempt, retry_after))
+                retry_after = parse_retry_after(answer.retry_after) if status == 429 and answer else None
+                if self.policy.exceeds_cap(retry_after):
+                    raise ConnectionFailed(
+                        f"Grafana at {self.settings.url} asked to wait {retry_after:.0f} s before retrying {what} "
+                        f"(HTTP 429, Retry-After), longer than the {self.policy.max_retry_after:g} s gac waits at "
+                        "most: stopped rather than hang; try again later, or allow a longer wait with "
+                        "--max-retry-after SECONDS") from None
+                delay = self.policy.delay(attempt, retry_after)
+                if self.on_wait is not None:
+                    self.on_wait(RetryWait(what, status, attempt, self.policy.attempts, delay, retry_after))
+                self.sleep(delay)
                 continue
             if status is None and attempt > 1:
                 message = f"{message} (after {attempt} attempts)"
             elif status in (429, 502, 503, 504) and attempt > 1:
                 message = f"{message} (after {attempt} attempts)"
             raise ApiError(status or 0, message, what, ambiguous=ambiguous) from None
+
+
+    def _check_json(self, what: str) -> None:
+        """Stop with one clear line when the last answer was a body that is not JSON: not Grafana's API."""
+        answer: _Answer | None = self._local.answer
+        if answer is None or answer.is_json:
+            return
+        prefix = urlsplit(self.settings.url).path.rstrip("/")
+        path = answer.path[len(prefix):] if prefix and answer.path.startswith(prefix + "/") else answer.path
+        raise ConnectionFailed(
+            f"{self.settings.url} answered {answer.method} {path} with HTTP {answer.status} "
+            f"{answer.content_type or 'without a Content-Type'}, not Grafana's JSON ({what}): is "
+            f"{self.settings.url_source} the Grafana server (scheme, port and sub-path included)?")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a response hook keeps of one HTTP answer: enough to tell Grafana's API from anything else."""
+
+    method: str
+    path: str
+    status: int
+    content_type: str
+    empty: bool
+    retry_after: str | None
+
+    @classmethod
+    def of(cls, response: Any) -> "_Answer":
+        request = getattr(response, "request", None)
+        url = str(getattr(request, "url", "") or "")
+        content_type = str(response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        return cls(method=str(getattr(request, "method", "") or "GET").upper(), path=urlsplit(url).path or "/",
+                   status=int(response.status_code or 0), content_type=content_type,
+                   empty=not response.content, retry_after=response.headers.get("Retry-After"))
+
+    @property
+    def is_json(self) -> bool:
+        """Grafana's API answers `application/json` (or `+json`), or nothing at all (204, some deletes)."""
+        return self.empty or self.status == 204 or self.content_type.endswith("json")
 
 
 def _message(response: Any) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .connection import DEFAULT_TIMEOUT
-from .retry import RetryPolicy
+from .retry import RetryPolicy, WaitFn
 
 
 @dataclass
@@ -24,3 +24,8 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     workers: int = 8
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    #: use generated/ as is, without checking it is what the definitions build to (an image that
+    #: carries only generated/; --skip-build-check or GAC_SKIP_BUILD_CHECK=1)
+    skip_build_check: bool = False
+    #: told about every pause before a retry (the command says so on stderr); None: nobody
+    on_wait: WaitFn | None = None

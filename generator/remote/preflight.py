@@ -1,18 +1,20 @@
 """Checks that run before the first write: the tree is lint-clean, Grafana is healthy and
-reachable, the credentials work, and who the sync identity is.
+reachable, the credentials work, which Grafana it is and which resource APIs it serves,
+and -- once the plan is known -- that the token may make every write it needs.
 
 Each failure is an exception with DESIGN.md's exit code and a message naming what to fix
-(never a credential). Knowing the sync identity's login matters: a folder cannot carry a
-stamp, so "renamed in the UI" is told by its last writer not being the sync identity.
+(never a credential). The login is shown, never used to decide ownership: for a service
+account Grafana shows "Anonymous" or a display name as `createdBy`, not the login
+(shared/grafana/VERSIONS.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Iterable
 
-from ..handlers.dashboard import sync_login_from_stamps
-from ..handlers.live import ApiError
+from ..handlers import k8s
+from ..handlers.live import ApiError, ResourceApis
 from ..resource import Resource
 from ..sync.errors import AuthError, ConnectionFailed, LintBlocked
 from .connection import Connection
@@ -28,6 +30,10 @@ class Target:
     version: str
     org_id: int
     login: str | None
+    #: the resource APIs gac goes through (legacy /api where empty)
+    apis: ResourceApis = field(default_factory=ResourceApis)
+    #: what `GET /apis` lists: group -> served versions (empty: no /apis, Grafana 11)
+    served: dict[str, list[str]] = field(default_factory=dict)
 
 
 def lint_errors(raw: list[Resource], config: dict[str, Any]) -> list[Any]:
@@ -67,7 +73,29 @@ def check_grafana(conn: Connection) -> Target:
                                f"{MIN_MAJOR}.x or newer")
     login = _identity(conn)
     org_id = _org(conn)
-    return Target(url, version or "unknown", org_id, login)
+    served = discover_apis(conn)
+    return Target(url, version or "unknown", org_id, login, k8s.choose_apis(served, org_id), served)
+
+
+def discover_apis(conn: Connection) -> dict[str, list[str]]:
+    """`GET /apis` (an APIGroupList): the resource API groups and versions this Grafana serves.
+
+    Grafana 11 answers 404; anything but a list (a proxy that blocks /apis, 403) means the
+    legacy API only.
+    """
+    try:
+        answer = conn.read("resource APIs (GET /apis)", lambda g: g.client.GET("s"))
+    except ApiError as exc:
+        if exc.status in (0, 500, 502, 503, 504):
+            raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
+        return {}
+    groups = answer.get("groups") if isinstance(answer, dict) else None
+    out: dict[str, list[str]] = {}
+    for group in groups if isinstance(groups, list) else []:
+        if isinstance(group, dict) and group.get("name"):
+            out[str(group["name"])] = [str(v.get("version")) for v in group.get("versions") or []
+                                       if isinstance(v, dict) and v.get("version")]
+    return out
 
 
 def _identity(conn: Connection) -> str | None:
@@ -87,9 +115,7 @@ def _identity(conn: Connection) -> str | None:
         conn.read("check credentials", lambda g: g.search.search_dashboards(limit=1))
     except ApiError as exc:
         raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
-    if conn.settings.basic_login:
-        return conn.settings.basic_login
-    return sync_login_from_stamps(conn)
+    return conn.settings.basic_login
 
 
 def _org(conn: Connection) -> int:
@@ -101,3 +127,50 @@ def _org(conn: Connection) -> int:
         if exc.status not in (403, 404, 405):
             raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
     return conn.settings.org_id or 1
+
+
+# --- may this token make the writes the plan needs? ---------------------------------------------
+
+def own_permissions(conn: Connection) -> dict[str, Any] | None:
+    """`GET /api/access-control/user/permissions`: action -> scopes the token holds (None: not told).
+
+    Grafana answers it for any signed-in identity about itself; Azure Managed Grafana and
+    setups without RBAC may not serve it, and then writes are tried and refused one by one.
+    """
+    try:
+        answer = conn.read("own permissions (GET /api/access-control/user/permissions)",
+                           lambda g: g.client.GET("/access-control/user/permissions"))
+    except ApiError as exc:
+        if exc.status in (0, 500, 502, 503, 504):
+            raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def missing_permissions(held: dict[str, Any], needed: Iterable[tuple[str, str, tuple[str, ...]]]) -> list[str]:
+    """(kind, action, any-of RBAC actions) the token lacks, as "dashboards:create (to create dashboards)".
+
+    Only the action is checked, not its scope: a token allowed in some folders only
+    passes here and is refused per object (reported as a failed write).
+    """
+    out = []
+    for kind, action, any_of in sorted(set(needed)):
+        if any_of and not any(a in held for a in any_of):
+            out.append(f"{' or '.join(any_of)} (to {action} {kind}s)")
+    return out
+
+
+def check_permissions(conn: Connection, needed: Iterable[tuple[str, str, tuple[str, ...]]], *,
+                      doing: str = "make the writes this sync needs") -> None:
+    """Stop before the first write (exit 2) when the token lacks an action the run needs."""
+    needed = list(needed)
+    if not needed:
+        return
+    held = own_permissions(conn)
+    if held is None:
+        return
+    missing = missing_permissions(held, needed)
+    if missing:
+        raise AuthError(f"the credentials from {conn.settings.credential_source} may not {doing}, so nothing was "
+                        f"written: missing {'; '.join(missing)}. Use a token with the Editor "
+                        "role (Admin for data sources and alerting provisioning), or grant these actions")

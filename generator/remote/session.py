@@ -1,5 +1,6 @@
 """One run of plan, sync or drift against one Grafana, in the order that keeps it safe:
-local checks (config, generated/, lint, secrets) before any request, then `connect`
+local checks (config, generated/ built from the definitions, lint, secrets) before any
+request, then `connect`
 (Grafana's health and identity) before reading; planning and writing (`generator.sync`)
 come after.
 """
@@ -13,6 +14,7 @@ from typing import Any, Mapping
 from ..handlers.live import SyncContext
 from ..sync.desired import Desired, load_generated, resolve
 from ..sync.state import LiveState
+from .build_check import check_build
 from .connect import connect, load_environment
 from .connection import Connection, Redactor
 from .options import Options
@@ -45,8 +47,13 @@ class Session:
 def open_session(options: Options, environ: Mapping[str, str], *, for_write: bool) -> Session:
     """Local checks, then connect and identify. `for_write`: lint errors and missing secrets stop it."""
     env = load_environment(options, environ)
-    raw = load_generated(options.root)
     notes: list[str] = []
+    if options.skip_build_check:
+        notes.append("generated/ used as it is, not checked against the definitions (--skip-build-check or "
+                     "GAC_SKIP_BUILD_CHECK)")
+    else:
+        check_build(options.root)
+    raw = load_generated(options.root)
     refs = required_secrets(raw, env.settings)
     if for_write:
         check_lint(raw, env.config)

@@ -12,6 +12,7 @@ from ..option_group import Decorator
 from ..remote.cli_options import connection_options
 from ..remote.options import Options
 from ..remote.session import Session, open_session
+from .apply import Outcome
 from .plan import Plan
 from .progress import ProgressBar
 from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
@@ -98,7 +99,7 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
                 click.echo(f"Note: {note}")
         done = [0]
 
-        def on_outcome(outcome) -> None:  # type: ignore[no-untyped-def]
+        def on_outcome(outcome: Outcome) -> None:
             if outcome.change.writes:
                 done[0] += 1
                 bar.update("write", done[0], writes)

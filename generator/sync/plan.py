@@ -107,6 +107,12 @@ def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: b
         changes.append(_judge(identity, resource, state.objects.get(identity), desired, ctx, force))
     plan = Plan(changes)
     deletes = _deletes(desired, state, ctx, force, plan) if prune else []
+    if prune:
+        plan.notes += _unprunable(desired, state, ctx)
+    for change in plan.changes:
+        if change.forced and change.live is not None and change.live.incompatible:
+            plan.notes.append(f"--force: {change.kind} {change.uid!r} was {change.live.incompatible}; it is backed "
+                              "up first, and Grafana's v2 layout is replaced by gac's schema-v1 dashboard")
     plan.changes += deletes
     plan.strays = _strays(desired, state, {c.identity for c in deletes})
     if not prune:
@@ -132,6 +138,8 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
     order = (handler.level, handler.wave(resource, desired.resources))
     if live is None:
         return Change(CREATE, resource.kind, identity, resource, None, order=order)
+    if live.incompatible:
+        return _incompatible(identity, resource, live, order, force)
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
@@ -151,9 +159,24 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
     return Change(CONFLICT, resource.kind, identity, resource, live, diff, reason=reason, order=order, intent=UPDATE)
 
 
+def _incompatible(identity: Identity, resource: Resource, live: LiveObject, order: tuple[int, int],
+                  force: bool) -> Change:
+    """Held by Grafana in a form gac does not write (a schema-v2 dashboard): never compared;
+    a conflict, or with --force a backed-up overwrite whose reason warns what is replaced."""
+    reason = str(live.incompatible)
+    if force:
+        return Change(UPDATE, resource.kind, identity, resource, live, reason=reason, forced=True, order=order,
+                      intent=UPDATE)
+    return Change(CONFLICT, resource.kind, identity, resource, live, reason=reason, order=order, intent=UPDATE)
+
+
 def _conflict_reason(handler: Any, live: LiveObject) -> str:
     who = handler.describe_live(live)
-    if live.stamp is None and not live.managed:
+    if live.incompatible:
+        text = live.incompatible
+    elif live.unknown_owner:
+        text = f"differs from its definition, and {live.unknown_owner}"
+    elif live.stamp is None and not live.managed:
         text = "exists in Grafana but was not written by gac"
     else:
         text = "changed in Grafana since the last sync"
@@ -195,6 +218,36 @@ def _deletes(desired: Desired, state: LiveState, ctx: SyncContext, force: bool, 
             out.append(Change(CONFLICT, live.resource.kind, identity, None, live, order=order, intent=DELETE,
                               reason=_conflict_reason(handler, live) + "; it is no longer defined in code"))
     return sorted(out, key=lambda c: (c.order, c.identity))
+
+
+def _unprunable(desired: Desired, state: LiveState, ctx: SyncContext) -> list[str]:
+    """Kinds whose ownership this Grafana cannot tell: nothing of them is deleted, and the plan says so."""
+    notes = []
+    for kind, handler in sorted(HANDLERS.items()):
+        why = handler.ownership_note(ctx)
+        left = sorted(i for i, ref in state.refs.items() if ref.kind == kind and i not in desired.resources)
+        if why and left:
+            shown = ", ".join(_show(i) for i in left[:3]) + (" …" if len(left) > 3 else "")
+            notes.append(f"--prune deletes no {kind} here: {why}, so gac cannot tell which it created. "
+                         f"{len(left)} {kind}(s) not defined in code were left alone ({shown}); delete those gac "
+                         "created by hand")
+    return notes
+
+
+def required_actions(plan: Plan) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(kind, action, any-of RBAC actions) each write of the plan needs, per the handlers."""
+    out = set()
+    for change in plan.changes:
+        if change.writes:
+            needed = HANDLERS[change.kind].write_actions.get(change.action, ())
+            if needed:
+                out.add((change.kind, change.action, needed))
+    return sorted(out)
+
+
+def read_actions() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(kind, "read", any-of RBAC actions) reading the live state needs, per the handlers."""
+    return [(kind, "read", h.read_actions) for kind, h in sorted(HANDLERS.items()) if h.read_actions]
 
 
 def _depth(folder_uid: str, state: LiveState) -> int:

@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 from ..diff import entry_text
+from ..handlers import HANDLERS
+from ..handlers.live import SyncContext
 from ..remote.preflight import Target
 from ..resource import display_name
 from .apply import APPLIED, CONFLICTED, FAILED, SKIPPED, UNCHANGED_STATUS, ApplyResult, Outcome
@@ -22,9 +24,17 @@ MAX_DIFF_LINES = 12
 
 
 def header(target: Target, env_name: str) -> str:
+    """Who and where, then which API each kind goes through (legacy /api or Grafana 12+'s /apis)."""
     who = f"as {target.login}" if target.login else "as an unidentified user"
     env = f"; environment {env_name}" if env_name else ""
-    return f"Grafana {target.version} at {target.url}, org {target.org_id}, {who}{env}"
+    apis = ", ".join(f"{kind} via {api}" for kind, api in kind_apis(target).items())
+    return f"Grafana {target.version} at {target.url}, org {target.org_id}, {who}{env}\nAPIs: {apis}"
+
+
+def kind_apis(target: Target) -> dict[str, str]:
+    """kind -> the API its handler goes through on this Grafana."""
+    ctx = SyncContext(org_id=target.org_id, apis=target.apis)
+    return {kind: handler.api(ctx) for kind, handler in HANDLERS.items()}
 
 
 def _name(change: Change) -> str:
@@ -91,7 +101,7 @@ def _change_json(change: Change) -> dict[str, Any]:
 
 def _target_json(target: Target, env_name: str) -> dict[str, Any]:
     return {"url": target.url, "version": target.version, "org_id": target.org_id, "login": target.login,
-            "environment": env_name or None}
+            "environment": env_name or None, "apis": kind_apis(target)}
 
 
 def plan_json(plan: Plan, target: Target, env_name: str) -> str:

@@ -1,8 +1,9 @@
 """Helpers for tests that run against the emulator or, when configured, a real Grafana.
 
-A real Grafana is the target when ``GRAFANA_URL`` is set together with
-credentials: ``GRAFANA_TOKEN`` (service-account token) or
-``GRAFANA_USER``/``GRAFANA_PASSWORD``.  Then the shared end-to-end tests run
+A real Grafana is the target only when ``GAC_TEST_REAL_GRAFANA=1`` opts in and
+``GRAFANA_URL`` is set together with credentials: ``GRAFANA_TOKEN`` (service-account
+token) or ``GRAFANA_USER``/``GRAFANA_PASSWORD`` -- variables exported for `make sync` alone
+never send test objects to that Grafana (tests/conftest.py removes them).  Then the shared end-to-end tests run
 against it, emulator-only tests skip with the reason, and tests that need a
 real Grafana run; otherwise the latter skip with the reason.
 """
@@ -37,7 +38,9 @@ class Target:
 
 
 def real_grafana() -> Target | None:
-    """The configured real Grafana, or None."""
+    """The configured real Grafana, or None (always None without GAC_TEST_REAL_GRAFANA=1)."""
+    if os.environ.get("GAC_TEST_REAL_GRAFANA") != "1":
+        return None
     url = os.environ.get("GRAFANA_URL", "").rstrip("/")
     token = os.environ.get("GRAFANA_TOKEN")
     user, password = os.environ.get("GRAFANA_USER"), os.environ.get("GRAFANA_PASSWORD")
@@ -48,13 +51,14 @@ def real_grafana() -> Target | None:
 
 emulator_only = pytest.mark.skipif(
     real_grafana() is not None,
-    reason="GRAFANA_URL and credentials are set: this test drives the emulator's own controls/state "
+    reason="GAC_TEST_REAL_GRAFANA=1: this test drives the emulator's own controls/state "
            "and is skipped against a real Grafana",
 )
 
 requires_real_grafana = pytest.mark.skipif(
     real_grafana() is None,
-    reason="needs a real Grafana: set GRAFANA_URL and GRAFANA_TOKEN (or GRAFANA_USER/GRAFANA_PASSWORD)",
+    reason="needs a real Grafana: set GAC_TEST_REAL_GRAFANA=1, GRAFANA_URL and GRAFANA_TOKEN (or "
+           "GRAFANA_USER/GRAFANA_PASSWORD)",
 )
 
 requires_openapi = pytest.mark.skipif(

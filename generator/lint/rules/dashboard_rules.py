@@ -548,8 +548,8 @@ def template_variable_refresh(ctx: VariableContext) -> Iterator[Issue]:
         return
     refresh = ctx.variable.get("refresh")
     if refresh != 2 and refresh != "onTimeRangeChanged":
-        when = {0: "never", 1: "only when the dashboard loads", "never": "never",
-                "onDashboardLoad": "only when the dashboard loads"}.get(refresh, "never")  # type: ignore[call-overload]
+        on_load = refresh in (1, "onDashboardLoad")
+        when = "only when the dashboard loads" if on_load else "never"
         yield Issue(f"variable ${ctx.name} refreshes its options {when}", "set refresh: 2 (on time range change)",
                     at=ctx.location.child("refresh") if "refresh" in ctx.variable else None)
 
