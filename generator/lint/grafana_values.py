@@ -138,7 +138,12 @@ def dashboard_values(variables: Mapping[str, Mapping[str, Any]], inputs: Iterabl
         value = variable_value(variable)
         if value is not None:
             known[name] = value
-    return Values([*variables, *inputs], known)
+    values = Values([*variables, *inputs], known)
+    # one object per content: expansions are cached by it, and identity is the cheap equality
+    return _INTERNED.setdefault(values, values)
+
+
+_INTERNED: dict[Values, Values] = {}
 
 
 # -- formatting (Grafana's format registry, and the Prometheus data source's default) --------
