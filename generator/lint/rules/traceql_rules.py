@@ -49,10 +49,11 @@ def _tempo_links(ctx: DatasourceContext) -> Iterator[tuple[str, Location]]:
 @rule("traceql-syntax", "error", "TraceQL in Tempo targets, alert queries and links to Tempo must parse",
       ("target", "alert-rule", "datasource"), example="traceql")
 def traceql_syntax(ctx: TargetContext | AlertRuleContext | DatasourceContext) -> Iterator[Issue]:
-    """Tempo refuses a query with an unclosed spanset, a bare attribute name without its scope
-    dot (`{ service.name = "x" }` is fine, `{ service = "x" }` is not), comparisons between
-    types that cannot match, bad regexes or a `by()` without a span field; the panel (or the
-    trace link) shows the error instead of traces. Grafana variables stand for values;
+    """Tempo refuses a query with an unclosed spanset, an attribute without its scope or dot
+    (`{ .service.name = "x" }` and `{ resource.service.name = "x" }` are fine, `{ service.name
+    = "x" }` is not), comparisons between types that cannot match (`duration > "1s"`), bad
+    regexes or a `by()` without a span field; the panel (or the trace link) shows the error
+    instead of traces. Grafana variables stand for values;
     a query that is only a trace id or a variable is a trace lookup, not TraceQL.
 
     Bad:
