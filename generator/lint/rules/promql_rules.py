@@ -218,11 +218,11 @@ _FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?
 
 @rule("promql-fixed-window", "info", "Panels should use $__rate_interval as the rate() window", "query")
 def promql_fixed_window(ctx: QueryContext) -> Iterator[Issue]:
-    """A fixed window such as `[5m]` is too short when the data source scrapes every minute
-    (fewer than four samples: gaps) and too fine when the panel spans a week (each point
-    smooths five minutes of a two-hour step, hiding spikes between points). `$__rate_interval`
-    follows the panel's step and is at least four scrape intervals. Panels only: alert and
-    recording rules need a window that does not move.
+    """A fixed window ignores both the scrape interval and the panel's step: `[1m]` over a
+    data source scraped every minute holds one sample and returns nothing, and `[5m]` on a
+    panel spanning a week rates five minutes out of every 20-minute step, so spikes between
+    points vanish. `$__rate_interval` follows the step and is at least four scrape intervals.
+    Panels only: alert and recording rules need a window that does not move.
 
     Bad:
         sum(rate(otelcol_exporter_sent_spans_total[5m]))
