@@ -41,7 +41,8 @@ cps ops reqps rps wps iops eps mps recps rowsps cpm opm reqpm rpm wpm epm mpm re
 velocityms velocitykmh velocitymph velocityknot
 mlitre litre m3 Nm3 dm3 gallons
 bool bool_yes_no bool_on_off
-""".split())
+farenheit
+""".split())  # the last: an old id valueFormats.ts still resolves (to fahrenheit)
 
 #: prefixes of custom units (`suffix:req`, `currency:CHF`, `time:HH:mm`)
 CUSTOM_PREFIXES = ("suffix:", "prefix:", "si:", "count:", "currency:", "time:", "bool:")
