@@ -43,7 +43,7 @@ def test_project_datasources_are_the_complete_set() -> None:
 
 
 def test_clean_stack_in_every_environment() -> None:
-    d = dashboard(panel({"refId": "A", "expr": "sum(rate(otelcol_receiver_accepted_spans_total[5m]))",
+    d = dashboard(panel({"refId": "A", "expr": "sum(rate(otelcol_receiver_accepted_spans_total[$__rate_interval]))",
                          "datasource": {"type": "prometheus", "uid": "prometheus"}}))
     assert lint_project(*stack(dash_resource(d), group_resource(alert_group(alert_rule(data=[
         {**prom_query("A", "sum by (job) (up)"), "datasourceUid": "prometheus"},

@@ -14,7 +14,7 @@ import pytest
 from generator.lint import RULES
 from generator.lint.examples import lint_example
 from tests.lint_cases import notifications as nt
-from tests.lint_cases.builders import (alert_group, alert_rule, dashboard, datasource, ds_resource,
+from tests.lint_cases.builders import (alert_group, alert_rule, dashboard, datasource, ds_resource, tempo_target,
                                 expression, lint_docs, lint_project, loki_target, only, panel,
                                 prom_query, prom_rules, prom_target, variable)
 
@@ -145,6 +145,39 @@ CASES = [
     Case("panel-unit-missing",
          lambda: [dashboard(panel(prom_target("up"), unit=None))],
          lambda: [dashboard(panel(prom_target("up"), unit="none"))]),
+    Case("panel-unit-unknown",
+         lambda: [dashboard(panel(prom_target("up"), unit="secs"))],
+         lambda: [dashboard(panel(prom_target("up"), unit="s"))]),
+    Case("panel-unit-unknown",
+         lambda: [dashboard(panel(prom_target("up"), type="graph", unit=None, yaxes=[{"format": "Seconds"}]))],
+         lambda: [dashboard(panel(prom_target("up"), type="graph", unit=None, yaxes=[{"format": "suffix:req"}]))]),
+    Case("panel-title-missing",
+         lambda: [dashboard(panel(prom_target("up"), title=""))],
+         lambda: [dashboard(panel(prom_target("up"), title="Up"), panel(type="text", title="", id=2))]),
+    Case("template-variable-refresh",
+         lambda: [dashboard(panel(prom_target('up{job="$job"}')),
+                            variables=[variable("job", type="query", query="label_values(up, job)", refresh=1)])],
+         lambda: [dashboard(panel(prom_target('up{job="$job"}')),
+                            variables=[variable("job", type="query", query="label_values(up, job)", refresh=2),
+                                       variable("pod", type="custom", query="a", refresh=0)])]),
+    Case("template-variable-duplicate",
+         lambda: [dashboard(panel(prom_target('up{job="$job"}')), variables=[variable("job"), variable("job")])],
+         lambda: [dashboard(panel(prom_target('up{job="$job", pod="$pod"}')),
+                            variables=[variable("job"), variable("pod")])]),
+    Case("promql-fixed-window",
+         lambda: one_panel('sum(rate(http_server_request_duration_seconds_count{path=~"/a(b)?"}[5m]))'),
+         lambda: one_panel('sum(rate(http_server_request_duration_seconds_count{path=~"/a(b)?"}[$__rate_interval]))'
+                           ' / sum(increase(x_total[1h]))')),
+    Case("traceql-syntax",
+         lambda: [dashboard(panel(tempo_target('{ resource.service.name = "api" && duration > 1s'), type="traces"))],
+         lambda: [dashboard(panel(tempo_target('{ resource.service.name = "api" && duration > 1s }'),
+                                  tempo_target("${traceId}", ref="B"), type="traces"))]),
+    Case("traceql-syntax",
+         lambda: stack(loki=set_("jsonData.derivedFields", [
+             {"datasourceUid": "tempo", "matcherRegex": "id=(\\w+)", "name": "T", "url": '{ span:id = "${__value.raw}"'}])),
+         lambda: stack(loki=set_("jsonData.derivedFields", [
+             {"datasourceUid": "tempo", "matcherRegex": "id=(\\w+)", "name": "T", "url": '{ span:id = "${__value.raw}" }'}])),
+         kind="project"),
     Case("panel-no-targets",
          lambda: [dashboard(panel())],
          lambda: [dashboard(panel(prom_target("up")))]),

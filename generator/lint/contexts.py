@@ -15,6 +15,7 @@ from .config import LintConfig
 from ..datasource_index import DatasourceIndex, Resolved, resolve
 from .finding import Location
 from .promql_analysis import Analysis
+from .grafana_values import Values
 from .promql_expand import Expansion
 
 
@@ -47,6 +48,10 @@ class DashboardContext(_Located):
     ds_variables: dict[str, str | None] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     interval_vars: frozenset[str] = frozenset()
+    #: the defined names and the values Grafana would give the variables (grafana_values.py)
+    values: Values | None = None
+    #: per data source of unknown type, the language its queries are certainly in (engine.guess_languages)
+    guessed_languages: dict[tuple[Any, ...], str] | None = None
     panels: list["PanelContext"] = field(default_factory=list)
     #: computed once by dashboard_rules: every variable reference (name, path, offset, owner)
     references: list[tuple[str, tuple[Any, ...], int | None, str | None]] | None = None

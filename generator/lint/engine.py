@@ -26,6 +26,7 @@ from .dashboard_model import (PanelRef, iter_panels, iter_targets, panel_id, pan
                               variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
 from .finding import Finding, Location, sort_findings
+from .grafana_values import dashboard_values
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze
 from .promql_errors import line_col
@@ -100,11 +101,18 @@ class Engine:
     def promql(self, text: str, usage: str, location: Location, *, mode: str = GRAFANA,
                interval_vars: frozenset[str] = frozenset(), text_offset: int = 0, range_query: bool = False,
                legend: str | None = None, dash: DashboardContext | None = None) -> QueryContext:
-        expansion = expand(text, mode, interval_vars)
-        ctx = QueryContext(self.env, text, expansion, analyze(expansion.text), usage, location, text_offset,
+        expansion = expand(text, mode, interval_vars, dash.values if dash is not None else None)
+        analysis = analyze(expansion.text)
+        if expansion.valued is not None:
+            # the syntax verdict is Grafana's, with the values it would use; the semantic rules keep
+            # the placeholders (whatever the selection) unless only the values make the query parse
+            valued = analyze(expansion.valued.text)
+            if not valued.ok or not analysis.ok:
+                expansion, analysis = expansion.valued, valued
+        ctx = QueryContext(self.env, text, expansion, analysis, usage, location, text_offset,
                            range_query, legend, dash)
-        # query rules depend only on the query and how it is run, never on where it sits
-        key = (text, mode, interval_vars, usage, range_query, legend)
+        # query rules depend only on the query as expanded and how it is run, never on where it sits
+        key = (text, expansion.text, mode, usage, range_query, legend)
         cached = self._query_issues.get(key)
         if cached is None:
             if len(self._query_issues) > 20_000:
@@ -154,6 +162,7 @@ class Engine:
             if isinstance(item, dict) and item.get("name"):
                 ctx.inputs[str(item["name"])] = str(item.get("pluginId") or "") or None  # type: ignore[assignment]
         ctx.interval_vars = frozenset(n for n, v in ctx.variables.items() if v.get("type") == "interval")
+        ctx.values = dashboard_values(ctx.variables, ctx.inputs)
         return ctx
 
     def panel(self, ctx: DashboardContext, ref: PanelRef) -> None:
@@ -167,16 +176,60 @@ class Engine:
             self.target(pctx, target, tpath)
         self.run("panel", pctx)
 
+    def target_ds(self, ctx: DashboardContext, panel_ds: Resolved | None, target: Mapping[str, Any]) -> Resolved:
+        """A target's effective data source: its own, else its panel's (unless mixed), else the default."""
+        ds = ctx.resolve(target.get("datasource"))
+        if ds is None or (ds.is_mixed and panel_ds is not None):
+            ds = panel_ds if panel_ds is not None and not panel_ds.is_mixed else self.dash_default
+        return ds or Resolved(None, inherited=True)
+
+    def variable_ds(self, ctx: DashboardContext, var: Mapping[str, Any]) -> Resolved:
+        ds = ctx.resolve(var.get("datasource"))
+        if ds is None:
+            default = self.env.index.default
+            ds = Resolved(default.type if default else None)
+        return ds
+
+    def language(self, ctx: DashboardContext, ds: Resolved, query: Mapping[str, Any]) -> str | None:
+        """The query language of a target or variable query; for a data source of unknown type (given
+        by a name no index knows, or not at all), what the dashboard's other queries on it say."""
+        if ds.type is None:
+            if ctx.guessed_languages is None:
+                ctx.guessed_languages = self.guess_languages(ctx)
+            guessed = ctx.guessed_languages.get(_ds_key(ds))
+            if guessed is not None:
+                return guessed
+        return _language(ds.type, query)
+
+    def guess_languages(self, ctx: DashboardContext) -> dict[tuple[Any, ...], str]:
+        """For each data source of unknown type, PromQL or LogQL by the queries that are certainly one
+        of them (a metric name or `__name__`, a query without a selector: PromQL; line filters and
+        parser stages: LogQL). Ambiguous queries (`{job="a"}`, `rate({job="a"}[5m])`) follow."""
+        votes: dict[tuple[Any, ...], list[int]] = {}
+
+        def vote(ds: Resolved, text: Any) -> None:
+            if ds.type is None and isinstance(text, str) and text.strip():
+                certain = _certain_language(text)
+                if certain is not None:
+                    votes.setdefault(_ds_key(ds), [0, 0])[certain == "logql"] += 1
+
+        for ref in iter_panels(ctx.dashboard, ctx.path):
+            panel_ds = ctx.resolve(ref.panel.get("datasource"))
+            for target, _ in iter_targets(ref.panel, ref.path):
+                vote(self.target_ds(ctx, panel_ds, target), target.get("expr"))
+        for var in ctx.variables.values():
+            if var.get("type") == "query":
+                vote(self.variable_ds(ctx, var), variable_query_text(var))
+        return {key: "logql" if logql > promql else "promql" for key, (promql, logql) in votes.items()
+                if promql != logql}
+
     def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...]) -> None:
         ctx = pctx.dash
         ref_id = target.get("refId")
         ref_id = str(ref_id) if ref_id not in (None, "") else None
-        ds = ctx.resolve(target.get("datasource"))
-        if ds is None or (ds.is_mixed and pctx.ds is not None):
-            ds = pctx.ds if pctx.ds is not None and not pctx.ds.is_mixed else self.dash_default
-        ds = ds or Resolved(None, inherited=True)
+        ds = self.target_ds(ctx, pctx.ds, target)
         tctx = TargetContext(pctx, target, pctx.location.moved(path=path, ref_id=ref_id), ds,
-                             _language(ds.type, target), ref_id)
+                             self.language(ctx, ds, target), ref_id)
         pctx.targets.append(tctx)
         self.run("target", tctx)
         expr = target.get("expr")
@@ -206,12 +259,9 @@ class Engine:
         var = vctx.variable
         if var.get("type") != "query":
             return
-        ds = ctx.resolve(var.get("datasource"))
-        if ds is None:
-            default = self.env.index.default
-            ds = Resolved(default.type if default else None)
+        ds = self.variable_ds(ctx, var)
         text = variable_query_text(var)
-        if not isinstance(text, str) or not text.strip() or _language(ds.type, {"expr": text}) != "promql":
+        if not isinstance(text, str) or not text.strip() or self.language(ctx, ds, {"expr": text}) != "promql":
             return
         query = var.get("query")
         key: tuple[str, ...] = ("query", "query") if isinstance(query, dict) else ("query",)
@@ -343,6 +393,29 @@ def _language(ds_type: str | None, target: Mapping[str, Any]) -> str | None:
     if isinstance(expr, str) and expr.strip():
         return "logql" if _LOGQL_HINT.search(expr) else "promql"
     return None
+
+
+_LOGQL_ONLY = re.compile(r"\|=|\|~|\}\s*(?:!=|!~)\s*[\"`]|\|\s*(?:json|logfmt|pattern|regexp|line_format|label_format|"
+                         r"unwrap|decolorize|drop|keep|unpack)\b")
+_PROMQL_ONLY = re.compile(r"__name__|[A-Za-z_:][A-Za-z0-9_:]*\s*\{")
+
+
+def _certain_language(text: str) -> str | None:
+    """"logql" or "promql" when the text can only be that language, else None."""
+    if _LOGQL_ONLY.search(text):
+        return "logql"
+    if _VARIABLE_FUNC.match(text):
+        parts = variable_promql(text)
+        if not parts:
+            return None  # label_values(job), label_names(): a label only, either language
+        text = parts[0][0]
+    if "{" not in text or _PROMQL_ONLY.search(text):
+        return "promql"
+    return None
+
+
+def _ds_key(ds: Resolved) -> tuple[Any, ...]:
+    return ds.uid, ds.legacy_name, ds.variable
 
 
 def variable_promql(text: str) -> list[tuple[str, int]]:

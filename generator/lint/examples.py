@@ -78,6 +78,10 @@ def _panel(fragment: Any) -> dict[str, Any]:
 def documents(kind: str, text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
     """The documents an example stands for, as (what, document) pairs, and the data sources."""
     datasources = [copy.deepcopy(ds) for ds in STACK.values()]
+    if kind == "traceql":
+        target = {"refId": "A", "datasource": {"type": "tempo", "uid": "tempo"}, "queryType": "traceql", "query": text}
+        return [("dashboard", _over(DASHBOARD, {"panels": [_over(PANEL, {"type": "traces", "targets": [target]})]}))], \
+            datasources
     if kind in ("query", "logql"):
         target = {**TARGET, "expr": text} if kind == "query" else \
             {"refId": "A", "datasource": {"type": "loki", "uid": "loki"}, "expr": text}

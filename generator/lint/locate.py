@@ -8,13 +8,17 @@ need with the C decoder; the YAML locator keeps PyYAML's node marks.
 
 from __future__ import annotations
 
+import bisect
 import json
+import operator
+import re
+from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
 
-_WS = " \t\r\n"
+_WS_RUN = re.compile(r"[ \t\r\n]*")
 
 
 class JsonLocator:
@@ -22,13 +26,10 @@ class JsonLocator:
         self.text = text
         self._decoder = json.JSONDecoder()
         self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
+        self._line_starts: list[int] | None = None   # offsets of line starts, for many findings per file
 
     def _skip_ws(self, pos: int) -> int:
-        text = self.text
-        n = len(text)
-        while pos < n and text[pos] in _WS:
-            pos += 1
-        return pos
+        return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # `*` always matches
 
     def _skip_value(self, pos: int) -> int:
         return self._decoder.raw_decode(self.text, pos)[1]
@@ -40,15 +41,18 @@ class JsonLocator:
             depth -= 1
         pos = self._cache[path[:depth]]
         for i in range(depth, len(path)):
-            nxt = self._child(pos, path[i])
+            nxt = self._child(pos, path[i], path[:i])
             if nxt is None:
                 return pos
             pos = nxt
             self._cache[path[:i + 1]] = pos
         return pos
 
-    def _child(self, pos: int, key: Any) -> int | None:
+    def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
+        """The position of `key` in the container at `pos`; the siblings passed on the way are
+        remembered too, so locating the n-th panel's finding after the first skips no panel twice."""
         text = self.text
+        cache = self._cache
         try:
             if isinstance(key, str) and text[pos] == "{":
                 pos = self._skip_ws(pos + 1)
@@ -58,6 +62,7 @@ class JsonLocator:
                     pos = self._skip_ws(pos + 1)  # ':'
                     if name == key:
                         return pos
+                    cache.setdefault((*parent, name), pos)
                     pos = self._skip_ws(self._skip_value(pos))
                     if text[pos] == ",":
                         pos = self._skip_ws(pos + 1)
@@ -65,9 +70,13 @@ class JsonLocator:
             if isinstance(key, int) and text[pos] == "[":
                 pos = self._skip_ws(pos + 1)
                 index = 0
+                previous = cache.get((*parent, key - 1)) if key > 0 else None
+                if previous is not None:  # resume after the sibling located last
+                    pos, index = previous, key - 1
                 while text[pos] != "]":
                     if index == key:
                         return pos
+                    cache.setdefault((*parent, index), pos)
                     pos = self._skip_ws(self._skip_value(pos))
                     if text[pos] == ",":
                         pos = self._skip_ws(pos + 1)
@@ -80,11 +89,18 @@ class JsonLocator:
         pos = self.position(path) or 0
         if offset is not None and self.text.startswith('"', pos):
             pos = self._raw_offset(pos, offset)
-        return _line_col(self.text, pos)
+        if self._line_starts is None:
+            lines = self.text.split("\n")
+            self._line_starts = [0, *map(operator.add, accumulate(map(len, lines)), range(1, len(lines) + 1))]
+        line = bisect.bisect_right(self._line_starts, pos)
+        return line, pos - self._line_starts[line - 1] + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
         """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
         text = self.text
+        plain = text[start + 1:start + 1 + decoded]
+        if "\\" not in plain and '"' not in plain:
+            return start + 1 + decoded  # no escapes before it: raw and decoded offsets agree
         pos = start + 1
         count = 0
         while count < decoded and pos < len(text) and text[pos] != '"':
@@ -155,6 +171,3 @@ class YamlLocator:
             segment = raw[start_col:]
 
 
-def _line_col(text: str, pos: int) -> tuple[int, int]:
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1

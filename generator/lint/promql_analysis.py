@@ -8,15 +8,15 @@ linting close to the cost of parsing alone: dashboards repeat the same query sha
 
 from __future__ import annotations
 
-from typing import Any
-
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 import promql_parser as pp
 
-from .promql_errors import error_offset
+from .promql_errors import error_offset, tokenize
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -84,17 +84,121 @@ class Analysis:
 
 @lru_cache(maxsize=16384)
 def analyze(text: str) -> Analysis:
-    """Parse `text` (already expanded) and collect the facts; cached by text."""
+    """Parse `text` (already expanded) and collect the facts; cached by text.
+
+    Two differences between promql-parser and Prometheus are bridged here: backtick strings
+    are raw in Prometheus (`` `/api/\\d+` ``) but promql-parser reads escapes in them, so they
+    are handed over as the equivalent double-quoted strings; and a few limits Prometheus checks
+    (number, duration and `@` bounds, `info()`'s label-selector argument) are checked after.
+    """
+    parsed, shifts = _raw_strings(text) if "`" in text else (text, ())
+    if "anchored" in parsed or "smoothed" in parsed:
+        parsed = _unreserve(parsed)
     try:
-        expr = pp.parse(text)
+        expr = pp.parse(parsed)
     except (ValueError, RuntimeError, OverflowError) as exc:
         message = str(exc).strip() or "invalid promql query"
-        return Analysis(text, error=message, error_offset=error_offset(text, message))
+        offset = error_offset(parsed, message)
+        return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
+    limit = _beyond_limits(text) if _LIMITS_HINT.search(text) else None
+    if limit is not None:
+        return Analysis(text, error=limit[0], error_offset=limit[1])
     walker = _Walker()
     rtype, labels = walker.visit(expr, False)
+    if walker.invalid is not None:
+        return Analysis(text, error=walker.invalid, error_offset=None)
     return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
                     quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
                     labels=labels, metric_names=tuple(dict.fromkeys(s.name for s in walker.selectors)))
+
+
+_BACKTICK = re.compile(r"`([^`]*)`")
+#: what may break one of Prometheus' limits: `@`, `offset`, exponents, long digit runs
+_LIMITS_HINT = re.compile(r"@|offset|\d[eE]|\d{19}", re.IGNORECASE)
+_MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds
+_MAX_AT_S = float(2 ** 63)
+
+
+def _raw_strings(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`text` with each backtick string written as the same string in double quotes, and the
+    (position in the new text, growth so far) after each string, to map offsets back."""
+    out: list[str] = []
+    shifts: list[tuple[int, int]] = []
+    pos = grown = 0
+    for m in _FIRST_STRINGS.finditer(text):
+        if not m.group().startswith("`") or not m.group().endswith("`") or len(m.group()) < 2:
+            continue
+        body = m.group()[1:-1]
+        quoted = '"' + body.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out.append(text[pos:m.start()])
+        out.append(quoted)
+        pos = m.end()
+        grown += len(quoted) - len(m.group())
+        shifts.append((m.end() + grown, grown))
+    out.append(text[pos:])
+    return "".join(out), tuple(shifts)
+
+
+#: every string literal, so a backtick inside a double-quoted string is not taken for one
+_FIRST_STRINGS = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?")
+
+
+_RESERVED = re.compile(r"(?<![\w:])(anchor)(ed)(?![\w:])|(?<![\w:])(smooth)(ed)(?![\w:])")
+
+
+def _unreserve(text: str) -> str:
+    """`anchored` and `smoothed` are names in a default Prometheus (they are modifiers only with
+    the experimental extended range selectors), but keywords to promql-parser: rename them to
+    names of the same length outside strings, so offsets stay."""
+    out: list[str] = []
+    pos = 0
+    for m in _FIRST_STRINGS.finditer(text):
+        out.append(_RESERVED.sub(lambda r: (r.group(1) or r.group(3)) + "_d", text[pos:m.start()]))
+        out.append(m.group())
+        pos = m.end()
+    out.append(_RESERVED.sub(lambda r: (r.group(1) or r.group(3)) + "_d", text[pos:]))
+    return "".join(out)
+
+
+def _unshift(offset: int | None, shifts: tuple[tuple[int, int], ...]) -> int | None:
+    if offset is None or not shifts:
+        return offset
+    grown = 0
+    for end, total in shifts:
+        if offset >= end:
+            grown = total
+    return max(0, offset - grown)
+
+
+def _number(token: str) -> float | None:
+    try:
+        return float(int(token, 16)) if token.lower().startswith("0x") else float(token)
+    except ValueError:
+        return None  # a duration (5m): within limits whenever it lexes
+
+
+def _beyond_limits(text: str) -> tuple[str, int] | None:
+    """The first number, duration or `@` time Prometheus refuses as out of range (promql-parser
+    accepts them, or wraps them around)."""
+    tokens = tokenize(text)
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num":
+            continue
+        value = _number(tok.text)
+        if value is None:
+            continue
+        if value == float("inf"):
+            return f"error parsing number: {tok.text[:20]}... is out of range", tok.start
+        prev = tokens[i - 1] if i else None
+        if prev is not None and prev.text in ("-", "+") and i > 1:
+            prev = tokens[i - 2]
+        if prev is None:
+            continue
+        if prev.text == "@" and abs(value) >= _MAX_AT_S:
+            return f"timestamp out of bounds for @ modifier: {value:f}", tok.start
+        if (prev.text.lower() == "offset" or prev.text in ("[", ":")) and abs(value) >= _MAX_DURATION_S:
+            return "duration out of range", tok.start
+    return None
 
 
 def _selector_name(vs: pp.VectorSelector) -> str | None:
@@ -114,6 +218,8 @@ class _Walker:
         self.no_le: list[str] = []
         self.interval_calls: list[str] = []
         self.histogram_depth = 0
+        #: what Prometheus refuses after parsing and promql-parser lets through
+        self.invalid: str | None = None
 
     def visit(self, node: Any, wrapped: bool, rate_fn: str | None = None) -> tuple[str, Labels]:
         # `node` is a pp.Expr; dispatch is on the exact type (`type(node) is ...` is the hot
@@ -161,6 +267,8 @@ class _Walker:
             if atype in (VECTOR, MATRIX) and first_series:
                 labels, first_series = alabels, False
         self.histogram_depth -= histogram
+        if name == "info" and len(args) == 2 and (type(args[1]) is not pp.VectorSelector or args[1].name):
+            self.invalid = "info(): expected label selectors only as the second argument"
         if name == "histogram_quantile" and len(args) == 2:
             self.check_le(args[1])
             labels = _without(labels, {"le"})

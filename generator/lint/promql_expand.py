@@ -18,6 +18,12 @@ and invalid ones pass:
 * anywhere else in an expression: an identifier, i.e. an instant vector, which is valid
   wherever a number is except the scalar arguments above.
 
+Outside strings, where the value decides whether the query parses (`topk($k, ...)`, `a $op
+b`), the value Grafana would use when the dashboard's saved model says it (grafana_values.py)
+is substituted as well, in a second text (`Expansion.valued`): the syntax verdict is Grafana's,
+while the semantic rules still see placeholders and judge the query whatever the selection.
+A `$name` that no variable defines is left as written, as Grafana leaves it.
+
 Macros have a fixed type whatever the position, as Grafana's backend substitutes them
 blindly: durations get distinctive values (`$__interval` → `1m7ms`) so rules can recognise
 them in the parsed AST. The same scanner serves LogQL, whose lexical structure (strings,
@@ -32,11 +38,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from .grafana_values import VARIABLE_RE, Values
 from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
 
-#: Grafana's variable syntax (public/app/features/variables/utils.ts `variableRegex`)
-VARIABLE_RE = re.compile(
-    r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}", re.ASCII)
 
 IDENT = "__gacv__"          # every identifier placeholder contains this ("__gacv__", "__gacv2__", ...)
 IDENT_MARK = "__gacv"
@@ -96,6 +100,8 @@ class Expansion:
     #: (expanded start, expanded end, original start, original end) of each substitution
     segments: tuple[tuple[int, int, int, int], ...] = ()
     uses: tuple[VarUse, ...] = ()
+    #: the same query with the values Grafana would use outside strings, where they are known
+    valued: "Expansion | None" = None
 
     def to_original(self, pos: int) -> int:
         """Map an offset in the expanded text back to the original text."""
@@ -119,28 +125,35 @@ class _Frame:
     arg: int = 0
 
 
-def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = frozenset()) -> Expansion:
+def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = frozenset(),
+           values: Values | None = None) -> Expansion:
     """Substitute macros and variables as Grafana would, choosing values by position.
 
     `interval_vars` names dashboard variables of type `interval`, which always hold a
-    duration. Names made only of digits are never variables (`"$1"` in `label_replace`).
-    Results are cached: dashboards repeat the same queries many times.
+    duration. `values` are the dashboard's defined names and known values (None: unknown,
+    every `$name` is taken for a variable). Names made only of digits are never variables
+    (`"$1"` in `label_replace`). Results are cached: dashboards repeat the same queries.
     """
     if mode == NONE or ("$" not in text and "[[" not in text):
         return Expansion(text, text)
-    return _expand(text, mode, interval_vars)
+    return _expand(text, mode, interval_vars, values)
 
 
 @lru_cache(maxsize=16384)
-def _expand(text: str, mode: str, interval_vars: frozenset[str]) -> Expansion:
-    return _Expander(text, mode, interval_vars).run()
+def _expand(text: str, mode: str, interval_vars: frozenset[str], values: Values | None) -> Expansion:
+    return _Expander(text, mode, interval_vars, values).run()
+
+
+#: one substitution: start, end, placeholder, the use, and Grafana's value where it differs
+_Sub = tuple[int, int, str, VarUse, "str | None"]
 
 
 class _Expander:
-    def __init__(self, text: str, mode: str, interval_vars: frozenset[str]):
+    def __init__(self, text: str, mode: str, interval_vars: frozenset[str], values: Values | None = None):
         self.src = text
         self.mode = mode
         self.interval_vars = interval_vars
+        self.values = values
         self.stack: list[_Frame] = []
         self.idents = 0
 
@@ -159,7 +172,7 @@ class _Expander:
         which most queries (whose variables sit in label values) never pay for.
         """
         src = self.src
-        subs: list[tuple[int, int, str, VarUse]] = []
+        subs: list[_Sub] = []
         positional: set[int] = set()
         for m in _FAST.finditer(src):
             if m.lastgroup == "str":
@@ -173,7 +186,7 @@ class _Expander:
             name, fmt = _name_fmt(vm)
             typed = self.typed(name, fmt)
             if typed is not None:
-                subs.append((vm.start(), vm.end(), typed[0], VarUse(name, vm.start(), vm.end(), typed[1], fmt)))
+                subs.append((vm.start(), vm.end(), typed[0], VarUse(name, vm.start(), vm.end(), typed[1], fmt), None))
             else:
                 positional.add(vm.start())
         if positional:
@@ -181,20 +194,13 @@ class _Expander:
             subs.sort(key=lambda sub: sub[0])
         if not subs:
             return Expansion(src, src)
-        out: list[str] = []
-        segments: list[tuple[int, int, int, int]] = []
-        pos = out_len = 0
-        for start, end, value, _ in subs:
-            out.append(src[pos:start])
-            out_len += start - pos
-            segments.append((out_len, out_len + len(value), start, end))
-            out.append(value)
-            out_len += len(value)
-            pos = end
-        out.append(src[pos:])
-        return Expansion(src, "".join(out), tuple(segments), tuple(sub[3] for sub in subs))
+        uses = tuple(sub[3] for sub in subs)
+        valued = None
+        if any(sub[4] is not None for sub in subs):
+            valued = _build(src, [(a, b, v if v is not None else p) for a, b, p, _, v in subs], uses)
+        return _build(src, [(a, b, p) for a, b, p, _, _ in subs], uses, valued)
 
-    def positions(self, wanted: set[int], subs: list[tuple[int, int, str, VarUse]]) -> None:
+    def positions(self, wanted: set[int], subs: list[_Sub]) -> None:
         """Pass 2: track the bracket stack and choose values for the variables at `wanted`."""
         src = self.src
         stack = self.stack
@@ -219,7 +225,9 @@ class _Expander:
                 vm = VARIABLE_RE.match(src, m.start())
                 name, fmt = _name_fmt(vm)  # type: ignore[arg-type]
                 value, role = self.choose(name, fmt, m.start(), m.end())
-                subs.append((m.start(), m.end(), value, VarUse(name, m.start(), m.end(), role, fmt)))
+                known = self.values.text(name, fmt) if self.values is not None else None
+                subs.append((m.start(), m.end(), value, VarUse(name, m.start(), m.end(), role, fmt),
+                             known if known != value else None))
             # other variables (`$1`, `[[1]]`) and strings leave the stack as it was
 
     def is_variable(self, vm: re.Match[str]) -> bool:
@@ -228,16 +236,17 @@ class _Expander:
             return False
         if self.mode == ALERT:
             return name in MACROS
-        return True
+        # Grafana leaves a name no variable defines as written (built-ins start with "__")
+        return self.values is None or name in self.values.defined or name.startswith("__")
 
-    def string(self, start: int, end: int, subs: list[tuple[int, int, str, VarUse]]) -> None:
+    def string(self, start: int, end: int, subs: list[_Sub]) -> None:
         """Variables inside a string literal: any value is a valid string, so a plain word."""
         for vm in VARIABLE_RE.finditer(self.src, start + 1, max(start + 1, end - 1)):
             if not self.is_variable(vm):
                 continue
             name, fmt = _name_fmt(vm)
             value = MACROS[name][1] if name in MACROS else STRING
-            subs.append((vm.start(), vm.end(), value, VarUse(name, vm.start(), vm.end(), "string", fmt)))
+            subs.append((vm.start(), vm.end(), value, VarUse(name, vm.start(), vm.end(), "string", fmt), None))
 
     def typed(self, name: str, fmt: str | None) -> tuple[str, str] | None:
         """The value of a variable whose type does not depend on its position, if it is one."""
@@ -319,6 +328,23 @@ class _Expander:
         if len(args) == 2:
             return "quantile_over_time" if ranged[1] else "topk"
         return "sum"
+
+
+def _build(src: str, subs: list[tuple[int, int, str]], uses: tuple[VarUse, ...],
+           valued: Expansion | None = None) -> Expansion:
+    """The text with each (start, end) span replaced by its value, and the offset map."""
+    out: list[str] = []
+    segments: list[tuple[int, int, int, int]] = []
+    pos = out_len = 0
+    for start, end, value in subs:
+        out.append(src[pos:start])
+        out_len += start - pos
+        segments.append((out_len, out_len + len(value), start, end))
+        out.append(value)
+        out_len += len(value)
+        pos = end
+    out.append(src[pos:])
+    return Expansion(src, "".join(out), tuple(segments), uses, valued)
 
 
 def _name_fmt(vm: re.Match[str]) -> tuple[str, str | None]:

@@ -55,6 +55,7 @@ Check = Callable[[Any], Iterable[Issue]]
 EXAMPLE_KINDS = {
     "query": "a PromQL expression, as a panel target's expr",
     "logql": "a LogQL expression, as a Loki panel target's expr",
+    "traceql": "a TraceQL query, as a Tempo panel target's query",
     "target": "panel target fields, over a Prometheus target",
     "panel": "panel fields, over a panel with one Prometheus target",
     "dashboard": "dashboard fields, over a dashboard with one panel (each panel over that panel)",

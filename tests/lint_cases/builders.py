@@ -26,6 +26,11 @@ def loki_target(expr: str, ref: str = "A") -> dict[str, Any]:
     return {"refId": ref, "datasource": {"type": "loki", "uid": "loki"}, "expr": expr}
 
 
+def tempo_target(query: str, ref: str = "A", **extra: Any) -> dict[str, Any]:
+    return {"refId": ref, "datasource": {"type": "tempo", "uid": "tempo"}, "queryType": "traceql", "query": query,
+            **extra}
+
+
 def panel(*targets: dict[str, Any], id: int = 1, title: str = "Panel", type: str = "timeseries",
           unit: str | None = "short", grid: tuple[int, int, int, int] | None = None, **extra: Any) -> dict[str, Any]:
     p: dict[str, Any] = {"id": id, "type": type, "title": title, "targets": list(targets),

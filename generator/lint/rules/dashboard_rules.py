@@ -8,8 +8,11 @@ from typing import Any, Iterator, Mapping
 
 from .. import logql
 from ..alert_model import is_expression
-from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext
+from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext, VariableContext
+from ..dashboard_model import variables
 from ..finding import Location
+from ..grafana_units import is_known_unit
+from ..grafana_values import Values
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
 from ..registry import Issue, rule
 
@@ -36,6 +39,15 @@ _NOT_INTERPOLATED = frozenset({"__inputs", "__requires", "__elements", "gridPos"
                                "aliasColors", "iteration", "schemaVersion"})
 #: in a variable definition: the saved selection and options, not interpolated
 _VARIABLE_STATE = frozenset({"current", "options"})
+#: a query variable's `definition` is the editor's display copy of its `query`
+_DEFINITION = frozenset({"definition"})
+#: the target fields the Prometheus and Loki data sources interpolate (applyTemplateVariables in
+#: public/app/plugins/datasource/prometheus and loki): other keys of their targets (a legacy
+#: InfluxDB `groupBy` left behind by a data source switch) never reach a query
+_INTERPOLATED_TARGET_KEYS = {
+    "promql": frozenset({"expr", "legendFormat", "interval", "datasource"}),
+    "logql": frozenset({"expr", "legendFormat", "interval", "step", "datasource"}),
+}
 
 
 def is_builtin_variable(name: str) -> bool:
@@ -79,20 +91,20 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
     if ctx.references is not None:
         return ctx.references
     refs: list[tuple[str, tuple[Any, ...], int | None, str | None]] = []
+    ignored = {(*t.path, key) for p in ctx.panels for t in p.targets
+               if t.language in _INTERPOLATED_TARGET_KEYS
+               for key in t.target if key not in _INTERPOLATED_TARGET_KEYS[t.language]}
     for key, value in ctx.dashboard.items():
         if key == "templating" or key in _NOT_INTERPOLATED:
             continue
         for text, path in _strings(value, (*ctx.path, key)):
-            for m in VARIABLE_RE.finditer(text):
-                name = m.group(1) or m.group(2) or m.group(4)
-                if not name.isdigit():
-                    refs.append((name, path, m.start(), None))
+            if ignored and any(path[:n] in ignored for n in range(len(ctx.path) + 4, len(path) + 1)):
+                continue
+            refs.extend((name, path, offset, None) for name, offset in _names(text))
     for name, var in ctx.variables.items():
-        for text, path in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
-            for m in VARIABLE_RE.finditer(text):
-                ref = m.group(1) or m.group(2) or m.group(4)
-                if not ref.isdigit():
-                    refs.append((ref, path, m.start(), name))
+        skip = _NOT_INTERPOLATED | _VARIABLE_STATE | (_DEFINITION if var.get("query") else frozenset())
+        for text, path in _strings(var, ctx.variable_paths[name], skip):
+            refs.extend((ref, path, offset, name) for ref, offset in _names(text))
     for panel in ctx.panels:
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
@@ -103,6 +115,15 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
             refs.append((row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None))
     ctx.references = refs
     return refs
+
+
+def _names(text: str) -> Iterator[tuple[str, int]]:
+    """The variables a string refers to, with their offsets. A digit-only name (`$1` of
+    label_replace) is none, and neither is an escaped `\\$name`: a regex's literal dollar."""
+    for m in VARIABLE_RE.finditer(text):
+        name = m.group(1) or m.group(2) or m.group(4)
+        if not name.isdigit() and not (m.start() and text[m.start() - 1] == "\\"):
+            yield name, m.start()
 
 
 def _location(ctx: DashboardContext, path: tuple[Any, ...], offset: int | None) -> Location:
@@ -448,6 +469,118 @@ def _logql_metric(target: TargetContext) -> bool:
     return isinstance(expr, str) and ("_over_time(" in expr or "rate(" in expr)
 
 
+def _units(panel: Mapping[str, Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Every unit a panel sets, with its path below the panel: field defaults, overrides, and the
+    legacy graph's y axes and singlestat format."""
+    fc = panel.get("fieldConfig")
+    if isinstance(fc, dict):
+        defaults = fc.get("defaults")
+        if isinstance(defaults, dict) and isinstance(defaults.get("unit"), str):
+            yield defaults["unit"], ("fieldConfig", "defaults", "unit")
+        for i, override in enumerate(fc.get("overrides") or []):
+            props = override.get("properties") if isinstance(override, dict) else None
+            for j, prop in enumerate(props if isinstance(props, list) else []):
+                if isinstance(prop, dict) and prop.get("id") == "unit" and isinstance(prop.get("value"), str):
+                    yield prop["value"], ("fieldConfig", "overrides", i, "properties", j, "value")
+    for i, axis in enumerate(panel.get("yaxes") or []):
+        if isinstance(axis, dict) and isinstance(axis.get("format"), str):
+            yield axis["format"], ("yaxes", i, "format")
+    if panel.get("type") == "singlestat" and isinstance(panel.get("format"), str):
+        yield panel["format"], ("format",)
+
+
+@rule("panel-unit-unknown", "warning", "Units must be ids Grafana knows", "panel", example="panel")
+def panel_unit_unknown(ctx: PanelContext) -> Iterator[Issue]:
+    """Grafana shows a unit id it does not know as a literal suffix: `"secs"` displays 0.25 as
+    "0.25 secs" instead of "250 ms", never scales, and the unit picker shows it as custom.
+    Units are checked against Grafana's list (valueFormats/categories.ts); custom units
+    (`suffix:req`, `currency:CHF`, `si:B`, ...) and variables pass.
+
+    Bad:
+        {"fieldConfig": {"defaults": {"unit": "secs"}}}
+    Good:
+        {"fieldConfig": {"defaults": {"unit": "s"}}}
+    """
+    for unit, path in _units(ctx.panel):
+        if unit and not is_known_unit(unit):
+            yield Issue(f"unit {unit!r} is not one of Grafana's units: it is shown as a literal suffix and "
+                        "never scaled", f"pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...); for a "
+                        f"custom suffix say so: suffix:{unit}", at=ctx.location.child(*path))
+
+
+@rule("panel-title-missing", "warning", "Panels need a title", "panel", example="panel")
+def panel_title_missing(ctx: PanelContext) -> Iterator[Issue]:
+    """A panel without a title cannot be told apart in the dashboard, in a shared link, in
+    an alert's panel reference or in search; readers must guess what it shows. Text panels
+    (headings, notes) and rows are exempt.
+
+    Bad:
+        {"title": ""}
+    Good:
+        {"title": "Spans sent"}
+    """
+    if ctx.type in ("row", "text") or "libraryPanel" in ctx.panel:
+        return
+    if not str(ctx.panel.get("title") or "").strip():
+        yield Issue(f"{ctx.type or 'panel'} panel has no title", "give the panel a title saying what it shows")
+
+
+@rule("template-variable-refresh", "warning", "Query variables should refresh on time-range change", "variable",
+      example="dashboard")
+def template_variable_refresh(ctx: VariableContext) -> Iterator[Issue]:
+    """A query variable with `refresh` 0 (never) or 1 (on dashboard load) keeps the options it
+    found when the dashboard opened: pods, instances or jobs that appear after, or only in
+    another time range, cannot be selected until the page is reloaded. `refresh: 2` queries
+    the options again whenever the time range changes.
+
+    Bad:
+        templating: {list: [{name: job, type: query, refresh: 1, query: "label_values(up, job)",
+                             datasource: {type: prometheus, uid: prometheus}}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
+    Good:
+        templating: {list: [{name: job, type: query, refresh: 2, query: "label_values(up, job)",
+                             datasource: {type: prometheus, uid: prometheus}}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
+    """
+    if ctx.type != "query":
+        return
+    refresh = ctx.variable.get("refresh")
+    if refresh != 2 and refresh != "onTimeRangeChanged":
+        on_load = refresh in (1, "onDashboardLoad")
+        when = "only when the dashboard loads" if on_load else "never"
+        yield Issue(f"variable ${ctx.name} refreshes its options {when}", "set refresh: 2 (on time range change)",
+                    at=ctx.location.child("refresh") if "refresh" in ctx.variable else None)
+
+
+@rule("template-variable-duplicate", "error", "Variable names must be unique", "dashboard", example="dashboard")
+def template_variable_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
+    """Two variables with one name: Grafana shows both drop-downs but every `$name` takes the
+    value of one of them, so the other changes nothing (or the wrong thing) and its options
+    still run their query on every load.
+
+    Bad:
+        templating: {list: [{name: job, type: custom, query: a}, {name: job, type: custom, query: b}]}
+        panels:
+          - targets: [{expr: 'up{job="$job"}'}]
+    Good:
+        templating: {list: [{name: job, type: custom, query: a}, {name: instance, type: custom, query: b}]}
+        panels:
+          - targets: [{expr: 'up{job="$job", instance="$instance"}'}]
+    """
+    seen: set[str] = set()
+    for var, i in variables(ctx.dashboard):
+        name = str(var.get("name") or "")
+        if not name:
+            continue
+        if name in seen:
+            yield Issue(f"variable ${name} is defined more than once", "rename or remove the duplicate",
+                        at=ctx.location.moved(path=(*ctx.path, "templating", "list", i, "name"),
+                                              panel=f"variable {name}"))
+        seen.add(name)
+
+
 @rule("panel-no-targets", "warning", "Data panels need at least one query", "panel", example="panel")
 def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
     """A data panel without queries renders "No data" forever; it is usually a leftover of an
@@ -491,14 +624,21 @@ def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
         return
     expr = ctx.target.get("expr")
     if isinstance(expr, str) and expr.strip():
-        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"))
+        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"),
+                             ctx.panel.dash.values)
         if issue is not None:
             yield issue
 
 
-def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location) -> Issue | None:
-    expansion = expand(expr, mode, interval_vars)
+def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location,
+                 values: Values | None = None) -> Issue | None:
+    expansion = expand(expr, mode, interval_vars, values)
     result = logql.check(expansion.text)
+    if expansion.valued is not None:
+        # as for PromQL: Grafana's values decide, where the saved model knows them
+        valued = logql.check(expansion.valued.text)
+        if not valued.ok or not result.ok:
+            expansion, result = expansion.valued, valued
     if result.ok:
         return None
     offset = expansion.to_original(result.offset or 0)

@@ -198,6 +198,31 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
                     "use [$__rate_interval]", at=ctx.at(use.start if use else None))
 
 
+_STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)*"""
+#: rate(selector[<literal>]): the window written as a fixed duration
+_FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
+
+
+@rule("promql-fixed-window", "info", "Panels should use $__rate_interval as the rate() window", "query")
+def promql_fixed_window(ctx: QueryContext) -> Iterator[Issue]:
+    """A fixed window ignores both the scrape interval and the panel's step: `[1m]` over a
+    data source scraped every minute holds one sample and returns nothing, and `[5m]` on a
+    panel spanning a week rates five minutes out of every 20-minute step, so spikes between
+    points vanish. `$__rate_interval` follows the step and is at least four scrape intervals.
+    Panels only: alert and recording rules need a window that does not move.
+
+    Bad:
+        sum(rate(otelcol_exporter_sent_spans_total[5m]))
+    Good:
+        sum(rate(otelcol_exporter_sent_spans_total[$__rate_interval]))
+    """
+    if ctx.usage != "panel" or "rate" not in ctx.text:
+        return
+    for m in _FIXED_WINDOW.finditer(ctx.text):
+        yield Issue(f"{m.group(1)}() over a fixed [{m.group(2)}] window: it does not follow the panel's step or "
+                    "the scrape interval", "use [$__rate_interval]", at=ctx.at(m.start(2)))
+
+
 @rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query")
 def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
     """A misspelt metric name returns no data, silently: the panel says "No data" and the alert
