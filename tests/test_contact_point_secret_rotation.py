@@ -17,6 +17,10 @@ from typing import Any
 
 import pytest
 
+from generator.builders.notifications import SECRET_SETTINGS
+from generator.errors import ConfigError
+from generator.remote.secrets import required_secrets
+from generator.resource import Resource, Source
 from generator.secret_fingerprint import Fingerprint, Fingerprinter
 from tests.conftest import CONTACT_POINT_SECRETS
 from tests.grafana_emulator.testing import emulator_only
@@ -191,3 +195,17 @@ def test_secrets_version_is_refused_with_what_replaced_it(cp_gac: Gac) -> None:
     assert f"contact_points.{CP}.secrets_version" in result.output and "--rotate-secrets" in result.output
     assert "GAC_SECRET_PEPPER" in result.output and "did you mean" not in result.output
     assert gac.emu.requests == []
+
+
+def test_a_data_source_and_a_contact_point_may_not_share_a_uid_with_secrets() -> None:
+    """Secrets (and --rotate-secrets) go by uid; uids are unique per kind only: refuse the mix-up."""
+    ds = Resource("datasource", "shared", {"uid": "shared", "type": "prometheus"}, None, Source("generated/ds.json"))
+    cp = Resource("contact-point", "shared", {"uid": "shared", "type": "pagerduty", SECRET_SETTINGS: ["integrationKey"]},
+                  None, Source("generated/cp.json"))
+    environment = {"datasources": {"shared": {"secrets": {"basicAuthPassword": "DS_PASSWORD"}}},
+                   "contact_points": {"shared": {"secrets": {"integrationKey": "PD_KEY"}}}}
+    with pytest.raises(ConfigError, match="both carry secrets under one uid"):
+        required_secrets([ds, cp], environment)
+    alone = {"contact_points": environment["contact_points"]}
+    assert [(r.uid, r.key, r.variable) for r in required_secrets([ds, cp], alone)] == [("shared", "integrationKey",
+                                                                                          "PD_KEY")]
