@@ -50,9 +50,13 @@ _CONTACT_POINT_SETTINGS: dict[str, Any] = {
             "description": "secret settings key (url, integrationKey, password...) -> NAME of the environment variable",
             "additionalProperties": _ENV_VAR,
         },
-        "secrets_version": {"type": "integer", "minimum": 0,
-                            "description": "bump after rotating a secret: the next sync re-sends the secrets"},
     },
+}
+
+#: keys grafana.yaml no longer reads, and what replaced them (a "did you mean" would mislead)
+_RETIRED = {
+    "secrets_version": "no longer used: with GAC_SECRET_PEPPER set a rotated secret is detected, without it "
+                       "`gac sync --rotate-secrets UID` re-sends it (README: Rotated secrets); remove this key",
 }
 
 _COLLECTOR: dict[str, Any] = {
@@ -133,7 +137,8 @@ def _explain(error: ValidationError) -> list[str]:
         known = sorted(_schema_of(error).get("properties") or {})
         unknown = sorted(str(k) for k in error.instance if k not in known)
         if unknown:
-            return [f"{_join(path, key)}: unknown key{_closest(key, known)}" for key in unknown]
+            return [f"{_join(path, key)}: {_RETIRED[key]}" if key in _RETIRED
+                    else f"{_join(path, key)}: unknown key{_closest(key, known)}" for key in unknown]
     return [_explain_value(error)]
 
 

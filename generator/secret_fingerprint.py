@@ -27,9 +27,9 @@ fails: the key is then guessable along with the value. So the fingerprint is
 
 Without a pepper nothing is stored and rotation is not detected; the sync says so and
 offers `gac sync --rotate-secrets [UID...]`, which re-sends the configured secrets.
-Anything with write-only secrets (data sources today, notification contact points next)
-uses the same two calls: `Fingerprinter.make` when writing, `Fingerprinter.matches` when
-comparing, and stores `Fingerprint.to_json()` in its own stamp.
+Anything with write-only secrets (data sources, notification contact points) uses the same
+calls: `Fingerprinter.make` when writing (storing `Fingerprint.to_json()` in its own stamp)
+and `values_state` when comparing, so every kind names a rotation in the same words.
 """
 
 from __future__ import annotations
@@ -103,6 +103,26 @@ class Fingerprinter:
         except (UnicodeEncodeError, ValueError):
             return False
         return hmac.compare_digest(again.digest, stored.digest)
+
+
+#: how the comparison forms name the state of the secret values (never the values)
+SECRETS_CURRENT = "as configured in the environment"
+SECRETS_STALE = "rotated in the environment since the last sync"
+SECRETS_UNKNOWN = "not fingerprinted yet (written without GAC_SECRET_PEPPER)"
+
+
+def values_state(fingerprinter: Fingerprinter | None, values: Mapping[str, str], wanted: list[str],
+                 stored: Any) -> str | None:
+    """Whether Grafana holds the values the environment configures now, as far as a stamp's
+    fingerprint (`stored`, its JSON) tells; None when it cannot tell (no pepper, or a
+    configured value unset). A stamp without a fingerprint (written before the pepper was set)
+    is "not known to be current": the first sync with the pepper re-sends once."""
+    if fingerprinter is None or sorted(values) != sorted(wanted):
+        return None
+    fingerprint = Fingerprint.from_json(stored)
+    if fingerprint is None:
+        return SECRETS_UNKNOWN
+    return SECRETS_CURRENT if fingerprinter.matches(values, fingerprint) else SECRETS_STALE
 
 
 def fingerprinter_from(environ: Mapping[str, str]) -> Fingerprinter | None:

@@ -138,24 +138,6 @@ def test_secrets_are_redacted_and_decrypted_for_admins_only(gac: Gac) -> None:
     assert emu.as_user("bob").get(f"{BASE}/contact-points/export?decrypt=true").status_code == 403
 
 
-def test_bumping_secrets_version_re_sends_the_secrets(gac: Gac) -> None:
-    """A rotated secret is invisible to comparison; the documented re-send is a version bump."""
-    assert gac("sync").exit_code == 0
-    path = gac.root / "grafana.yaml"
-    path.write_text(path.read_text().replace("      oncall-pagerduty:\n        secrets:\n          integrationKey: "
-                                             "PAGERDUTY_INTEGRATION_KEY\n      platform-teams:",
-                                             "      oncall-pagerduty:\n        secrets_version: 2\n        secrets:\n"
-                                             "          integrationKey: PAGERDUTY_INTEGRATION_KEY\n      platform-teams:",
-                                             1))
-    gac.env["PAGERDUTY_INTEGRATION_KEY"] = "rotated-key-1111"
-    result = gac("sync")
-    assert result.exit_code == 0 and "~ contact-point oncall-pagerduty" in result.output, result.output
-    cp = next(c for c in _state(gac.emu).contact_points.values() if c.uid == "oncall-pagerduty")
-    assert cp.secure_settings["integrationKey"] == "rotated-key-1111"
-    gac.emu.clear_log()
-    assert gac("sync").exit_code == 0 and gac.emu.writes == []
-
-
 def test_pull_an_existing_setup_into_code(tmp_path: Path, grafana_emulator: GrafanaEmulator) -> None:
     """A setup made in Grafana becomes a definition module that builds, lints and plans as unchanged."""
     api = grafana_emulator.as_user("admin")

@@ -9,13 +9,28 @@ Values join the body only when a write is built. Grafana answers secure settings
 `[REDACTED]`, so comparison drops the secret keys on both sides and compares which of
 them Grafana holds (`secrets`) instead -- a redaction is never a change.
 
-A rotated secret is invisible to comparison (Grafana never shows the value). Until the
-shared secret-fingerprint module adopts contact points (the hook is `_secret_form`), a
-rotation is sent by bumping `contact_points.<uid>.secrets_version` in grafana.yaml: the
-number is part of the stamp, so a new one is an update that re-sends every secret.
+Secret rotation, as for data sources (generator/secret_fingerprint.py). Grafana never
+answers a secret's value, so a webhook URL or integration key rotated in the environment
+is invisible to the body comparison. With a pepper (`GAC_SECRET_PEPPER`) every write also
+stores `settings.gacSync.secretValues`: a keyed, salted, slow fingerprint of the values
+sent, and the comparison shows rotated values as an update ("secret values: rotated in the
+environment since the last sync"); a stamp without one (written before the pepper) is
+re-sent once. Without a pepper nothing is stored, rotation is not detected, the plan says
+so and `gac sync --rotate-secrets [UID...]` re-sends (`carries_secrets`).
 
-The stamp `settings.gacSync = {hash, secrets, secrets_version}` marks what gac wrote
-(Grafana keeps unknown settings keys); a different hash on read means someone else saved it.
+Where the fingerprint lives: beside the rest of the stamp, in the integration's settings,
+which Grafana keeps and echoes (unknown keys included) -- so it is written in the same
+request as the secrets it describes and can never describe other values than the ones
+Grafana took. (`gac-sync-stamps`, the template of stamp_store.py, is for the kinds without
+such a field; keeping the fingerprint there would take a second, separate write.) The
+settings are readable by whoever can read contact points (the provisioning API, exports,
+backups), which is exactly the reader the fingerprint's threat model assumes: without the
+pepper it neither recovers a secret nor lets anyone test a guess of one.
+
+The stamp `settings.gacSync = {hash, secrets, secretValues}` marks what gac wrote: `secrets`
+are the secret settings' keys (never values); a different hash on read means someone else
+saved it. A save in the UI drops unknown settings keys, stamp and fingerprint with them:
+the contact point then reads as not written by gac (a conflict, never a silent overwrite).
 """
 
 from __future__ import annotations
@@ -30,11 +45,14 @@ from ..diff.parts import Part, Parts
 from ..errors import ConfigError
 from ..markers import STAMP_KEY
 from ..resource import CONTACT_POINT, Resource, Source
+from ..secret_fingerprint import SECRETS_CURRENT, values_state
 from .base import copied
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
 from .notification_base import PROVISIONING, NotificationHandler, provenance_of
 
 REDACTED = "[REDACTED]"
+#: where the stamp keeps the secret values' fingerprint (`secrets` already names their keys)
+FINGERPRINT_KEY = "secretValues"
 _PATH = f"{PROVISIONING}/contact-points"
 
 
@@ -47,6 +65,7 @@ class ContactPointHandler(NotificationHandler):
     kind = CONTACT_POINT
     directory = "contact-points"
     order_in_level = 2
+    carries_secrets = True
 
     def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
         return Resource(self.kind, str(body["uid"]), body, None, Source(f"generated/{relpath}"))
@@ -64,10 +83,6 @@ class ContactPointHandler(NotificationHandler):
     def _env(self, resource: Resource, environment: dict[str, Any]) -> dict[str, Any]:
         found = (environment.get("contact_points") or {}).get(resource.uid) or {}
         return found if isinstance(found, dict) else {}
-
-    def resolve(self, resource: Resource, environment: dict[str, Any]) -> Resource:
-        version = self._env(resource, environment).get("secrets_version")
-        return copied(resource, secrets_version=version) if version is not None else resource
 
     def secrets_needed(self, resource: Resource, environment: dict[str, Any]) -> dict[str, str]:
         """Every secret setting named in grafana.yaml, and nothing else (a clear error either way)."""
@@ -89,7 +104,8 @@ class ContactPointHandler(NotificationHandler):
     # --- comparison ------------------------------------------------------------------------
 
     def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Bodies (secrets dropped on both sides), which secrets Grafana holds, the secrets version."""
+        """Bodies (secrets dropped on both sides), which secrets Grafana holds, and -- with a
+        pepper -- whether it holds the values configured now (the stamp's fingerprint)."""
         keys = sorted(desired.body.get(SECRET_SETTINGS) or [])
         live_resource = copied(live.resource)
         live_resource.body[SECRET_SETTINGS] = keys
@@ -98,17 +114,18 @@ class ContactPointHandler(NotificationHandler):
             held = _settings_of(live.raw)
             before["secrets"] = [k for k in keys if held.get(k) not in (None, "")]
             after["secrets"] = keys
-        before.update(self._secret_form(live.resource.extra.get("secrets_version")))
-        after.update(self._secret_form(desired.extra.get("secrets_version")))
+            stamp = held.get(STAMP_KEY)
+            stored = stamp.get(FINGERPRINT_KEY) if isinstance(stamp, dict) else None
+            configured = ctx.secure_json_data(desired.uid)
+            values = {k: configured[k] for k in keys if k in configured}
+            state = values_state(ctx.fingerprinter, values, keys, stored)
+            if state is not None:
+                before["secretValues"], after["secretValues"] = state, SECRETS_CURRENT
         return before, after
-
-    def _secret_form(self, version: Any) -> dict[str, Any]:
-        """What stands for the secrets' values in comparison (a fingerprint can replace it)."""
-        return {} if version is None else {"secrets_version": version}
 
     def diff_parts(self) -> Parts:
         return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana"),
-                ("secrets_version",): Part(label="secrets version (grafana.yaml)")}
+                ("secretValues",): Part(label="secret values")}
 
     # --- live ------------------------------------------------------------------------------
 
@@ -132,8 +149,6 @@ class ContactPointHandler(NotificationHandler):
         body = {k: copy.deepcopy(dto.get(k)) for k in ("uid", "name", "type", "settings", "disableResolveMessage")}
         body[SECRET_SETTINGS] = list(stamp_raw.get("secrets") or [])
         extra: dict[str, Any] = {"provenance": provenance_of(dto)}
-        if stamp_raw.get("secrets_version") is not None:
-            extra["secrets_version"] = stamp_raw["secrets_version"]
         resource = Resource(self.kind, str(dto.get("uid")), body, None, extra=extra)
         return LiveObject(resource, token=content_hash(dto), managed=STAMP_KEY in _settings_of(dto),
                           stamp=Stamp.from_json(stamp_raw), raw=dto,
@@ -143,11 +158,11 @@ class ContactPointHandler(NotificationHandler):
         body = {k: copy.deepcopy(v) for k, v in desired.body.items() if k != SECRET_SETTINGS}
         stamp: dict[str, Any] = {"hash": self.stamp_hash(desired, ctx),
                                  "secrets": sorted(desired.body.get(SECRET_SETTINGS) or [])}
-        if desired.extra.get("secrets_version") is not None:
-            stamp["secrets_version"] = desired.extra["secrets_version"]
         values = ctx.secure_json_data(desired.uid)
-        body["settings"] = {**_settings_of(body), **{k: values[k] for k in stamp["secrets"] if k in values},
-                            STAMP_KEY: stamp}
+        sent = {k: values[k] for k in stamp["secrets"] if k in values}
+        if sent and ctx.fingerprinter is not None:  # a fresh salt on every write
+            stamp[FINGERPRINT_KEY] = ctx.fingerprinter.make(sent).to_json()
+        body["settings"] = {**_settings_of(body), **sent, STAMP_KEY: stamp}
         return body
 
     def create(self, calls: Calls, desired: Resource, ctx: SyncContext) -> WriteResult:

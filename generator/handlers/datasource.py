@@ -35,7 +35,7 @@ from ..resource import Resource
 from ..diff.parts import Part, Parts
 from .base import Handler, copied
 from ..markers import STAMP_KEY
-from ..secret_fingerprint import Fingerprint
+from ..secret_fingerprint import SECRETS_CURRENT, values_state
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
 _PLACEHOLDER = re.compile(r"\$\{datasources\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}")
@@ -93,12 +93,6 @@ def environment_problems(resources: list[Resource], environments: dict[str, Any]
                 problems.append(f"{where}.secrets.{key}: a {types[uid]} data source reads no secureJsonData key "
                                 f"{key!r} ({hint})")
     return problems
-
-
-#: how the comparison forms name the state of the secret values (never the values)
-SECRETS_CURRENT = "as configured in the environment"
-SECRETS_STALE = "rotated in the environment since the last sync"
-SECRETS_UNKNOWN = "not fingerprinted yet (written without GAC_SECRET_PEPPER)"
 
 
 class DatasourceHandler(Handler):
@@ -191,18 +185,10 @@ class DatasourceHandler(Handler):
         return before, after
 
     def _secret_values_state(self, uid: str, wanted: list[str], live: LiveObject, ctx: SyncContext) -> str | None:
-        """Whether Grafana holds the values the environment configures now, as far as the
-        stamp's keyed fingerprint tells; None when it cannot tell (no pepper, or a value unset)."""
-        if ctx.fingerprinter is None:
-            return None
-        values = ctx.secure_json_data(uid)
-        if sorted(values) != wanted:
-            return None
+        """What the stamp's keyed fingerprint tells of the values Grafana holds (None: it cannot tell)."""
         stamp = ((live.raw.get("jsonData") or {}).get(STAMP_KEY) or {}) if isinstance(live.raw, dict) else {}
-        stored = Fingerprint.from_json(stamp.get("secrets") if isinstance(stamp, dict) else None)
-        if stored is None:
-            return SECRETS_UNKNOWN
-        return SECRETS_CURRENT if ctx.fingerprinter.matches(values, stored) else SECRETS_STALE
+        stored = stamp.get("secrets") if isinstance(stamp, dict) else None
+        return values_state(ctx.fingerprinter, ctx.secure_json_data(uid), wanted, stored)
 
     def diff_parts(self) -> Parts:
         return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..errors import ConfigError
 from ..handlers import HANDLERS
 from ..resource import Resource
 from ..sync.errors import MissingSecrets
@@ -26,11 +27,21 @@ class SecretRef:
 
 
 def required_secrets(resources: list[Resource], environment: dict[str, Any]) -> list[SecretRef]:
-    """Every secret the resources need in this environment, in a stable order."""
+    """Every secret the resources need in this environment, in a stable order.
+
+    Secrets are looked up by uid (and `--rotate-secrets` names uids), while uids are unique
+    only per kind: a data source and a contact point sharing a uid would mix their secrets,
+    so that is refused."""
     refs = []
+    owner: dict[str, Resource] = {}
     for resource in resources:
-        for key, variable in HANDLERS[resource.kind].secrets_needed(resource, environment).items():
-            refs.append(SecretRef(resource.uid, key, variable))
+        needed = HANDLERS[resource.kind].secrets_needed(resource, environment)
+        other = owner.setdefault(resource.uid, resource) if needed else resource
+        if other is not resource:
+            raise ConfigError(f"{other.kind} {resource.uid!r} ({other.source}) and {resource.kind} {resource.uid!r} "
+                              f"({resource.source}) both carry secrets under one uid; secrets are found by uid, "
+                              "so rename one of them")
+        refs += [SecretRef(resource.uid, key, variable) for key, variable in needed.items()]
     return sorted(refs, key=lambda r: (r.uid, r.key))
 
 

@@ -81,7 +81,8 @@ def plan_command(options: Options, fmt: str, prune: bool, verbose: bool, quiet: 
 @_common(force=True)
 @click.option("--dry-run", is_flag=True, help="Only plan (same as `gac plan`).")
 @click.option("--rotate-secrets", is_flag=True,
-              help="Re-send the configured secrets of the data sources named by UID (all with secrets when none): "
+              help="Re-send the configured secrets of the data sources and contact points named by UID (all with "
+                   "secrets when none): "
                    f"after changing one, when {PEPPER_ENV} is not set to detect it.")
 @click.argument("uids", nargs=-1, metavar="[UID...]")
 def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
@@ -95,7 +96,7 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
     new starts, the report says what was applied).
     """
     if uids and not rotate_secrets:
-        raise click.UsageError(f"unexpected argument(s) {' '.join(uids)}: data-source uids go with --rotate-secrets")
+        raise click.UsageError(f"unexpected argument(s) {' '.join(uids)}: uids of data sources or contact points go with --rotate-secrets")
     session = open_session(options, os.environ, for_write=not dry_run)
     try:
         try:

@@ -26,8 +26,8 @@ from .state import ProgressFn, read_state
 def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressFn | None = None,
               rotate: list[str] | None = None) -> Plan:
     """Read the live state (a token that may not read a kind is stopped first: exit 2), then judge.
-    `rotate`: data sources (by uid; empty: all with secrets) whose configured secrets are re-sent
-    although nothing else changed."""
+    `rotate`: objects carrying secrets -- data sources, contact points -- (by uid; empty: all
+    with secrets) whose configured secrets are re-sent although nothing else changed."""
     targets = rotation_targets(session, rotate) if rotate is not None else set()
     check_permissions(session.conn, read_actions(), doing="read what the plan compares")
     try:
@@ -42,7 +42,7 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
     if with_secrets and session.ctx.fingerprinter is None and rotate is None:
         plan.notes.append(f"a rotated secret cannot be detected without {PEPPER_ENV} (the key gac needs to "
                           "fingerprint secret values safely): after changing one, run `gac sync --rotate-secrets "
-                          f"[UID...]` ({', '.join(sorted(with_secrets))})")
+                          f"[UID...]` ({_listed(session, with_secrets)})")
     plan.notes = session.notes + plan.notes
     return plan
 
@@ -53,15 +53,24 @@ def secret_holders(session: Session) -> set[str]:
             if HANDLERS[r.kind].carries_secrets and session.ctx.secret_keys(r.uid)}
 
 
+def _listed(session: Session, uids: set[str]) -> str:
+    """`kind uid, …` for these uids, in a stable order (the reader sees which kinds are concerned)."""
+    return ", ".join(sorted(f"{r.kind} {r.uid}" for r in session.desired.resources.values() if r.uid in uids))
+
+
+def _secret_kinds() -> str:
+    return " or ".join(sorted({h.kind for h in HANDLERS.values() if h.carries_secrets}))
+
+
 def rotation_targets(session: Session, uids: list[str]) -> set[str]:
     """The uids `--rotate-secrets` names (all with secrets when none), checked before any read."""
     holders = secret_holders(session)
     unknown = sorted(set(uids) - holders)
     if unknown:
-        raise SyncError(f"--rotate-secrets {' '.join(unknown)}: no data source with that uid has secrets in "
-                        f"environment {session.env_name!r} (with secrets: {', '.join(sorted(holders)) or 'none'})")
+        raise SyncError(f"--rotate-secrets {' '.join(unknown)}: no {_secret_kinds()} with that uid has secrets in "
+                        f"environment {session.env_name!r} (with secrets: {_listed(session, holders) or 'none'})")
     if not holders:
-        raise SyncError(f"--rotate-secrets: no data source has secrets in environment {session.env_name!r}")
+        raise SyncError(f"--rotate-secrets: no {_secret_kinds()} has secrets in environment {session.env_name!r}")
     return set(uids) or holders
 
 
