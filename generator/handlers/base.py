@@ -36,6 +36,10 @@ class Handler:
     level: int = 0
     #: writes carry write-only secrets from the environment (`gac sync --rotate-secrets` re-sends them)
     carries_secrets: bool = False
+    #: gac's marker is written by a second request after the object itself (kinds whose API
+    #: keeps no field for it: the stamp goes to gac's stamps template), so for a moment another
+    #: reader sees the object without it
+    marker_follows_object: bool = False
 
     def path(self, resource: Resource) -> PurePosixPath:
         """Where the resource is written, relative to `generated/`."""

@@ -34,6 +34,7 @@ def _interval(raw: Any) -> Any:
 
 class MuteTimingHandler(NamedNotificationHandler):
     kind = MUTE_TIMING
+    marker_follows_object = True
     directory = "mute-timings"
     order_in_level = 3
     api_path = _PATH

@@ -82,6 +82,7 @@ def is_default(tree: dict[str, Any]) -> bool:
 
 class PolicyTreeHandler(NotificationHandler):
     kind = NOTIFICATION_POLICY_TREE
+    marker_follows_object = True
     directory = "notification-policies"
     order_in_level = 4
 

@@ -205,8 +205,10 @@ def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = Fa
     `by_gac`: also require gac's marker, and its stamp where the kind keeps one, to be that
     of this very content -- the object was written by a run of gac, not merely made equal.
     Where Grafana keeps no marker at all (`unknown_owner`: a folder on Grafana 11's legacy
-    API), who wrote it cannot be told; an object equal to the definition is then taken as
-    converged, since accepting it loses nothing anyone wrote.
+    API), or gac writes it in a second request (`marker_follows_object`: the other run may not
+    have written it yet), who wrote it cannot be told now; an object equal to the definition
+    is then taken as converged, since accepting it loses nothing anyone wrote (and a later
+    sync adopts an unmarked one).
     """
     handler = HANDLERS[change.kind]
     resource = change.resource
@@ -219,7 +221,8 @@ def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = Fa
         return live is None
     if live is None or change.desired is None:
         return False
-    if by_gac and live.unknown_owner is None and not (live.managed and (live.stamp is None
+    owner_unknowable = live.unknown_owner is not None or handler.marker_follows_object
+    if by_gac and not owner_unknowable and not (live.managed and (live.stamp is None
                                          or live.stamp.hash == handler.stamp_hash(change.desired, ctx))):
         return False
     before, after = handler.compare_forms(change.desired, live, ctx)
