@@ -1,7 +1,7 @@
 """Benchmark `gac lint` on a synthetic tree: 1,000 dashboards × 20 panels × 3 targets.
 
     .venv/bin/python bench/bench_lint.py [--dashboards 1000] [--panels 20] [--targets 3] [--seed 7]
-                                         [--tracemalloc] [--unique]
+                                         [--tracemalloc] [--unique] [--repeat 3] [--scaling]
 
 The tree is generated deterministically in a temporary directory: realistic PromQL with
 template variables and Grafana macros in every position (label values, regexes, rate windows,
@@ -10,8 +10,14 @@ template variables and Grafana macros in every position (label values, regexes, 
 * lint: `lint_paths(tree)` end to end (discovery, JSON load, expansion, parse, rules, sort);
 * floor: `promql_parser.parse` of the same 60,000 expressions (already expanded, no cache),
   measured in the same run: what parsing alone costs, the lower bound the linter is held to;
-* targets per second, the ratio lint/floor (target: at most 2), peak RSS, and with
-  --tracemalloc the peak Python allocation during the lint (a separate, slower pass).
+* targets per second, the ratio lint/floor (target: at most 2) in wall and in CPU time, each
+  the median of `--repeat` rounds (floor and lint alternate, so a busy machine slows both),
+  peak RSS, and with --tracemalloc the peak Python allocation during the lint (a separate pass);
+* a breakdown of one more (instrumented) lint: exclusive time in file loading, expansion,
+  parsing, analysis (the walk after the parse), rules, locating findings, sorting, and the
+  rest (walking dashboards, building contexts), then formatting the findings as text and JSON;
+* with --scaling: 100, 1,000 and 5,000 dashboards (all queries distinct), each in a fresh
+  process, with lint time per target and peak memory: both must grow linearly.
 
 Not run by the test suite.
 """
@@ -20,6 +26,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import statistics
+import subprocess
 import json
 import random
 import re
@@ -34,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import promql_parser  # noqa: E402
 
-from generator.lint import LintConfig, lint_paths  # noqa: E402
+from generator.lint import LintConfig, engine as lint_engine, lint_paths, promql_analysis  # noqa: E402
+from generator.lint.formats import format_findings  # noqa: E402
 from generator.lint.promql_analysis import analyze  # noqa: E402
 from generator.lint.promql_expand import GRAFANA, _expand, expand  # noqa: E402
 
@@ -128,17 +138,74 @@ def generate(root: Path, dashboards: int, panels: int, targets: int, seed: int, 
     return exprs
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dashboards", type=int, default=1000)
-    parser.add_argument("--panels", type=int, default=20)
-    parser.add_argument("--targets", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--tracemalloc", action="store_true", help="also measure peak Python allocations")
-    parser.add_argument("--unique", action="store_true",
-                        help="make every expression distinct (worst case: no query is seen twice)")
-    args = parser.parse_args()
+def _cold() -> None:
+    """Empty the caches a previous pass filled: every round lints as a first run would."""
+    analyze.cache_clear()
+    _expand.cache_clear()
+    gc.collect()
 
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+class _Breakdown:
+    """Exclusive time per phase: each wrapped function's time minus that of wrapped calls inside it."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.stack: list[list[float]] = []   # [child time] of each open call
+        self.restore: list[tuple[object, str, object]] = []
+
+    def wrap(self, owner: object, attr: str, phase: str) -> None:
+        original = getattr(owner, attr)
+        totals, stack = self.totals, self.stack
+        clock = time.process_time  # CPU: a busy machine's waits would land in whichever phase ran
+
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            stack.append([0.0])
+            t0 = clock()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = clock() - t0
+                child = stack.pop()[0]
+                totals[phase] = totals.get(phase, 0.0) + spent - child
+                if stack:
+                    stack[-1][0] += spent
+
+        self.restore.append((owner, attr, original))
+        setattr(owner, attr, timed)
+
+    def undo(self) -> None:
+        for owner, attr, original in reversed(self.restore):
+            setattr(owner, attr, original)
+
+
+def breakdown(root: Path) -> tuple[dict[str, float], float, list]:  # type: ignore[type-arg]
+    """One lint with its phases timed (the wrappers cost about a microsecond per call)."""
+    b = _Breakdown()
+    b.wrap(lint_engine, "read_text", "load (read, JSON decode)")
+    b.wrap(lint_engine, "load", "load (read, JSON decode)")
+    b.wrap(lint_engine, "expand", "expansion")
+    b.wrap(lint_engine, "analyze", "analysis (walk, limits)")
+    b.wrap(promql_analysis.pp, "parse", "parse (promql_parser)")
+    b.wrap(lint_engine.Engine, "check", "rules")
+    b.wrap(lint_engine, "_locate", "locate (line, column)")
+    b.wrap(lint_engine, "_finalize", "sort, dedupe")
+    _cold()
+    try:
+        findings, _, cpu = _timed(lambda: lint_paths([root], LintConfig()))
+    finally:
+        b.undo()
+    phases = dict(b.totals)
+    phases["other (walk, contexts, findings)"] = cpu - sum(phases.values())
+    return phases, cpu, findings
+
+
+def run_once(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="gac-bench-") as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
@@ -148,39 +215,107 @@ def main() -> None:
         expanded = [expand(e, GRAFANA).text for e in exprs]
         print(f"tree: {args.dashboards} dashboards, {len(exprs)} PromQL targets "
               f"({len(set(exprs))} distinct), {size / 1e6:.1f} MB, generated in {gen_s:.1f}s")
+        if args.lint_only:
+            lint_only(root, len(exprs), args.tracemalloc)
+            return
 
-        # floor: the parser alone on the same expressions, no cache
-        gc.collect()
-        t0 = time.perf_counter()
-        for text in expanded:
-            promql_parser.parse(text)
-        floor_s = time.perf_counter() - t0
+        def floor() -> None:  # the parser alone on the same expressions, no cache
+            for text in expanded:
+                promql_parser.parse(text)
 
-        analyze.cache_clear()
-        _expand.cache_clear()  # the floor's preparation expanded every query: start the lint cold
-        gc.collect()
+        floors: list[tuple[float, float]] = []
+        lints: list[tuple[float, float]] = []
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t0 = time.perf_counter()
-        findings = lint_paths([root], LintConfig())
-        lint_s = time.perf_counter() - t0
+        findings: list = []  # type: ignore[type-arg]
+        for _ in range(args.repeat):  # alternate, so that load on the machine hits both alike
+            gc.collect()
+            _, wall, cpu = _timed(floor)
+            floors.append((wall, cpu))
+            _cold()
+            findings, wall, cpu = _timed(lambda: lint_paths([root], LintConfig()))
+            lints.append((wall, cpu))
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
         n = len(exprs)
-        print(f"floor (promql_parser.parse only): {floor_s:.2f}s  {n / floor_s:,.0f} expressions/s")
-        print(f"lint (lint_paths end to end):     {lint_s:.2f}s  {n / lint_s:,.0f} targets/s")
-        print(f"ratio lint/floor: {lint_s / floor_s:.2f}  (target ≤ 2.0)")
+        fw, fc = (statistics.median(x[i] for x in floors) for i in (0, 1))
+        lw, lc = (statistics.median(x[i] for x in lints) for i in (0, 1))
+        print(f"medians of {args.repeat} rounds (wall / CPU):")
+        print(f"floor (promql_parser.parse only): {fw:.2f}s / {fc:.2f}s  {n / fc:,.0f} expressions/s (CPU)")
+        print(f"lint (lint_paths end to end):     {lw:.2f}s / {lc:.2f}s  {n / lc:,.0f} targets/s (CPU)")
+        print(f"ratio lint/floor: wall {lw / fw:.2f}, CPU {lc / fc:.2f}  (target ≤ 2.0)")
+        print(f"  rounds: " + ", ".join(f"wall {l[0] / f[0]:.2f} CPU {l[1] / f[1]:.2f}" for f, l in zip(floors, lints)))
         print(f"peak RSS: {rss_after / 1024:.0f} MB (before lint {rss_before / 1024:.0f} MB)")
         print(f"findings: {len(findings)} ({', '.join(sorted({f.rule for f in findings})) or 'none'})")
 
+        phases, wall, _ = breakdown(root)
+        print(f"breakdown of one instrumented lint ({wall:.2f}s CPU, exclusive CPU time per phase):")
+        for phase, spent in sorted(phases.items(), key=lambda kv: -kv[1]):
+            print(f"  {phase:<36} {spent:6.2f}s  {spent / wall:5.1%}  {spent / n * 1e6:6.1f} µs/target")
+        for fmt in ("text", "json"):
+            _, _, fwall = _timed(lambda: format_findings(findings, fmt))
+            print(f"  format {fmt:<29} {fwall:6.2f}s  ({len(findings)} findings, "
+                  f"{fwall / max(len(findings), 1) * 1e6:.1f} µs/finding; after lint_paths)")
+
         if args.tracemalloc:
-            analyze.cache_clear()
-            _expand.cache_clear()
-            gc.collect()
+            _cold()
             tracemalloc.start()
             lint_paths([root], LintConfig())
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             print(f"peak Python allocations during lint (tracemalloc): {peak / 1e6:.0f} MB")
+
+
+def lint_only(root: Path, n: int, with_tracemalloc: bool) -> None:
+    """One cold lint in this (fresh) process, machine-readable: for --scaling."""
+    _cold()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    findings, wall, cpu = _timed(lambda: lint_paths([root], LintConfig()))
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = 0
+    if with_tracemalloc:
+        del findings
+        _cold()
+        tracemalloc.start()
+        findings = lint_paths([root], LintConfig())
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print("RESULT " + json.dumps({"targets": n, "wall": wall, "cpu": cpu, "findings": len(findings),
+                                  "rss_mb": rss_after / 1024, "rss_growth_mb": (rss_after - rss_before) / 1024,
+                                  "tracemalloc_mb": peak / 1e6}))
+
+
+def scaling(args: argparse.Namespace) -> None:
+    """Each size in its own process: peak RSS is per process and never goes down."""
+    print("dashboards  targets  findings  lint wall  lint CPU  µs/target (CPU)  peak RSS  RSS growth  "
+          "peak Python alloc")
+    for dashboards in (100, 1000, 5000):
+        cmd = [sys.executable, __file__, "--lint-only", "--unique", "--tracemalloc", "--dashboards", str(dashboards),
+               "--panels", str(args.panels), "--targets", str(args.targets), "--seed", str(args.seed)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ}).stdout
+        r = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+        print(f"{dashboards:>10}  {r['targets']:>7}  {r['findings']:>8}  {r['wall']:8.2f}s  {r['cpu']:7.2f}s  "
+              f"{r['cpu'] / r['targets'] * 1e6:15.1f}  {r['rss_mb']:6.0f} MB  {r['rss_growth_mb']:7.0f} MB  "
+              f"{r['tracemalloc_mb']:14.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dashboards", type=int, default=1000)
+    parser.add_argument("--panels", type=int, default=20)
+    parser.add_argument("--targets", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and lint; medians are reported")
+    parser.add_argument("--tracemalloc", action="store_true", help="also measure peak Python allocations")
+    parser.add_argument("--unique", action="store_true",
+                        help="make every expression distinct (worst case: no query is seen twice)")
+    parser.add_argument("--scaling", action="store_true",
+                        help="lint 100, 1,000 and 5,000 dashboards (distinct queries): time and peak memory")
+    parser.add_argument("--lint-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scaling:
+        scaling(args)
+    else:
+        run_once(args)
 
 
 if __name__ == "__main__":

@@ -641,6 +641,6 @@ def _locate(findings: list[Finding], locator: Any) -> list[Finding]:
             except Exception:  # locating is best effort; the finding stands without a line
                 out.append(f)
                 continue
-            f = replace(f, line=line, column=col)
+            f = f.located(line, col)
         out.append(f)
     return out

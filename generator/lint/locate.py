@@ -8,67 +8,69 @@ need with the C decoder; the YAML locator keeps PyYAML's node marks.
 
 from __future__ import annotations
 
-import bisect
 import json
-import operator
 import re
-from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
 
 _WS_RUN = re.compile(r"[ \t\r\n]*")
+#: what follows a key (its colon) or a value (its comma): one C-level match instead of three calls
+_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+_COMMA = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
 
 
 class JsonLocator:
+    """Offsets of JSON paths in the raw text, found by walking only the containers on the way.
+
+    Siblings passed on the way are skipped with the C decoder (faster than any bracket scan in
+    Python) and remembered, so locating the n-th panel's finding after the first skips no panel
+    twice; lines and columns are counted with C string methods, without a table of lines.
+    """
+
     def __init__(self, text: str):
         self.text = text
-        self._decoder = json.JSONDecoder()
-        self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
-        self._line_starts: list[int] | None = None   # offsets of line starts, for many findings per file
-
-    def _skip_ws(self, pos: int) -> int:
-        return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # `*` always matches
-
-    def _skip_value(self, pos: int) -> int:
-        return self._decoder.raw_decode(self.text, pos)[1]
+        self._decode = json.JSONDecoder().raw_decode
+        self._cache: dict[tuple[Any, ...], int] = {(): _WS_RUN.match(text, 0).end()}  # type: ignore[union-attr]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
         """Offset of the value at `path`, or of its deepest existing ancestor."""
-        depth = len(path)
-        while depth > 0 and path[:depth] not in self._cache:
+        cache = self._cache
+        found = cache.get(path)
+        if found is not None:
+            return found
+        depth = len(path) - 1
+        while depth > 0 and path[:depth] not in cache:
             depth -= 1
-        pos = self._cache[path[:depth]]
+        pos = cache[path[:depth]]
         for i in range(depth, len(path)):
             nxt = self._child(pos, path[i], path[:i])
             if nxt is None:
                 return pos
             pos = nxt
-            self._cache[path[:i + 1]] = pos
+            cache[path[:i + 1]] = pos
         return pos
 
     def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
         """The position of `key` in the container at `pos`; the siblings passed on the way are
-        remembered too, so locating the n-th panel's finding after the first skips no panel twice."""
+        remembered too (`(*parent, name)` → offset of that value)."""
         text = self.text
         cache = self._cache
+        ws, colon, comma, decode = _WS_RUN.match, _COLON.match, _COMMA.match, self._decode
         try:
             if isinstance(key, str) and text[pos] == "{":
-                pos = self._skip_ws(pos + 1)
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
                 while text[pos] != "}":
                     name, pos = scanstring(text, pos + 1)
-                    pos = self._skip_ws(pos)
-                    pos = self._skip_ws(pos + 1)  # ':'
+                    pos = colon(text, pos).end()  # type: ignore[union-attr]
                     if name == key:
                         return pos
                     cache.setdefault((*parent, name), pos)
-                    pos = self._skip_ws(self._skip_value(pos))
-                    if text[pos] == ",":
-                        pos = self._skip_ws(pos + 1)
+                    pos = comma(text, decode(text, pos)[1]).end()  # type: ignore[union-attr]
                 return None
             if isinstance(key, int) and text[pos] == "[":
-                pos = self._skip_ws(pos + 1)
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
                 index = 0
                 previous = cache.get((*parent, key - 1)) if key > 0 else None
                 if previous is not None:  # resume after the sibling located last
@@ -77,11 +79,9 @@ class JsonLocator:
                     if index == key:
                         return pos
                     cache.setdefault((*parent, index), pos)
-                    pos = self._skip_ws(self._skip_value(pos))
-                    if text[pos] == ",":
-                        pos = self._skip_ws(pos + 1)
+                    pos = comma(text, decode(text, pos)[1]).end()  # type: ignore[union-attr]
                     index += 1
-        except (IndexError, ValueError):
+        except (IndexError, ValueError, AttributeError):
             return None
         return None
 
@@ -89,32 +89,38 @@ class JsonLocator:
         pos = self.position(path) or 0
         if offset is not None and self.text.startswith('"', pos):
             pos = self._raw_offset(pos, offset)
-        if self._line_starts is None:
-            lines = self.text.split("\n")
-            self._line_starts = [0, *map(operator.add, accumulate(map(len, lines)), range(1, len(lines) + 1))]
-        line = bisect.bisect_right(self._line_starts, pos)
-        return line, pos - self._line_starts[line - 1] + 1
+        text = self.text
+        return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
 
     def _raw_offset(self, start: int, decoded: int) -> int:
-        """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
+        """Raw text offset of the `decoded`-th character of the JSON string at `start`.
+
+        Between two escapes raw and decoded characters agree one for one, so the walk jumps from
+        escape to escape (a query's quotes are escaped) instead of going character by character.
+        """
         text = self.text
-        plain = text[start + 1:start + 1 + decoded]
-        if "\\" not in plain and '"' not in plain:
-            return start + 1 + decoded  # no escapes before it: raw and decoded offsets agree
         pos = start + 1
-        count = 0
-        while count < decoded and pos < len(text) and text[pos] != '"':
-            if text[pos] == "\\":
-                if text[pos + 1] == "u":
-                    code = int(text[pos + 2:pos + 6], 16)
+        left = decoded
+        while left > 0:
+            escape = text.find("\\", pos)
+            quote = text.find('"', pos)
+            stop = quote if escape < 0 or 0 <= quote < escape else escape
+            if stop < 0:
+                return min(pos + left, len(text))
+            if stop - pos >= left:
+                return pos + left
+            left -= stop - pos
+            pos = stop
+            if stop == quote:
+                return pos  # the string ends before the offset: point at its closing quote
+            if text.startswith("\\u", pos):
+                code = int(text[pos + 2:pos + 6], 16)
+                pos += 6
+                if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
                     pos += 6
-                    if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
-                        pos += 6
-                else:
-                    pos += 2
             else:
-                pos += 1
-            count += 1
+                pos += 2
+            left -= 1
         return pos
 
 
