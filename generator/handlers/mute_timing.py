@@ -91,10 +91,6 @@ class MuteTimingHandler(NamedNotificationHandler):
         return WriteResult()
 
     def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
-        name = quote(live.resource.uid, safe="")
-        params = {"version": live.token} if live.token else {}
-        headers = {"X-Disable-Provenance": "true"} if live.resource.extra.get("provenance") == "" else {}
-        calls.write(f"delete mute timing {live.resource.uid!r}", lambda g: g.client.DELETE(
-            f"{_PATH}/{name}", params=params, headers=headers, accept_empty_json=True))
+        self.delete_named(calls, live, "mute timing")
         stamp_store.put(calls, self.stamp_key(live.resource.uid), None)
         return WriteResult()

@@ -83,3 +83,12 @@ class NamedNotificationHandler(NotificationHandler):
                 return None
             raise
         return dto if isinstance(dto, dict) and dto.get("name") else None
+
+    def delete_named(self, calls: Calls, live: LiveObject, noun: str) -> None:
+        """`DELETE {path}/{name}` at the live version; an object made editable in the UI (no
+        provenance) is deleted with `X-Disable-Provenance`, as Grafana asks of it."""
+        name = quote(live.resource.uid, safe="")
+        params = {"version": live.token} if live.token else {}
+        headers = {"X-Disable-Provenance": "true"} if live.resource.extra.get("provenance") == "" else {}
+        calls.write(f"delete {noun} {live.resource.uid!r}", lambda g: g.client.DELETE(
+            f"{self.api_path}/{name}", params=params, headers=headers, accept_empty_json=True))

@@ -77,9 +77,5 @@ class NotificationTemplateHandler(NamedNotificationHandler):
         return self._put(calls, desired, ctx, live.token, "update", self.update_headers(live))
 
     def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
-        name = quote(live.resource.uid, safe="")
-        params = {"version": live.token} if live.token else {}
-        headers = {"X-Disable-Provenance": "true"} if live.resource.extra.get("provenance") == "" else {}
-        calls.write(f"delete notification template {live.resource.uid!r}", lambda g: g.client.DELETE(
-            f"{_PATH}/{name}", params=params, headers=headers, accept_empty_json=True))
+        self.delete_named(calls, live, "notification template")
         return WriteResult()
