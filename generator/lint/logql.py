@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .go_regex import go_regex_error
-from .tokens import Tok, TokenCursor
+from .tokens import Tok, TokenCursor, tokenize
 
 _TOKEN = re.compile(r"""
   (?P<ws>\s+|\#[^\n]*)
@@ -86,16 +86,7 @@ def check(query: str) -> LogQLResult:
 
 
 def _tokens(text: str) -> list[Tok]:
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind == "ws":
-            continue
-        if kind == "badstr":
-            raise LogQLError("unterminated string", m.start())
-        out.append(Tok(kind, m.group(), m.start()))
-    out.append(Tok("eof", "", len(text)))
-    return out
+    return tokenize(_TOKEN, text, lambda kind, _: "unterminated string" if kind == "badstr" else None, LogQLError)
 
 
 def _unquote(tok: Tok) -> str:

@@ -6,7 +6,9 @@ so the cursor never runs off the end: `peek` past it and `take` at it stay on `e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,27 @@ class Tok:
     kind: str
     text: str
     start: int
+
+
+def tokenize(pattern: re.Pattern[str], text: str, problem: Callable[[str, str], str | None],
+             error: Callable[[str, int], Exception]) -> list[Tok]:
+    """`text` as the tokens of `pattern`'s named groups, `ws` dropped, ending with `eof`.
+
+    `problem(kind, text)` names what the language refuses in a token (an unterminated string,
+    a stray character...); the first one raises `error(message, offset)`, so each parser
+    keeps its own error type while the loop is written once.
+    """
+    out = []
+    for m in pattern.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind == "ws":
+            continue
+        message = problem(kind, m.group())
+        if message:
+            raise error(message, m.start())
+        out.append(Tok(kind, m.group(), m.start()))
+    out.append(Tok("eof", "", len(text)))
+    return out
 
 
 class TokenCursor:

@@ -33,7 +33,7 @@ import re
 from typing import Callable, NoReturn
 
 from .go_regex import go_regex_error
-from .tokens import Tok, TokenCursor
+from .tokens import Tok, TokenCursor, tokenize
 
 __all__ = ["TraceQLError", "check", "is_trace_lookup"]
 
@@ -130,22 +130,20 @@ def check(text: str) -> TraceQLError | None:
 
 
 def _tokens(text: str) -> list[Tok]:
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind == "ws":
-            continue
-        if kind == "badstr":
-            raise TraceQLError("unterminated string", m.start())
-        if kind == "other":
-            raise TraceQLError(f"unexpected character {m.group()!r}", m.start())
-        if kind == "str" and m.group().startswith('"') and _bad_escape(m.group()[1:-1]):
-            raise TraceQLError(f"invalid escape sequence in string {m.group()}", m.start())
-        if kind == "int" and int(m.group()) >= 2 ** 63:
-            raise TraceQLError(f"integer {m.group()} is out of range", m.start())
-        out.append(Tok(kind, m.group(), m.start()))
-    out.append(Tok("eof", "", len(text)))
-    return out
+    return tokenize(_TOKEN, text, _problem, TraceQLError)
+
+
+def _problem(kind: str, text: str) -> str | None:
+    """What Tempo's lexer refuses in one token."""
+    if kind == "badstr":
+        return "unterminated string"
+    if kind == "other":
+        return f"unexpected character {text!r}"
+    if kind == "str" and text.startswith('"') and _bad_escape(text[1:-1]):
+        return f"invalid escape sequence in string {text}"
+    if kind == "int" and int(text) >= 2 ** 63:
+        return f"integer {text} is out of range"
+    return None
 
 
 def _bad_escape(body: str) -> bool:
