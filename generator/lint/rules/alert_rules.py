@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .. import gotemplate
 from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
@@ -248,6 +248,16 @@ def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
     return not _is_recording(ctx)
 
 
+def _missing(ctx: AlertRuleContext | PromRuleContext, section: str, required: Iterable[str]) -> Iterator[Issue]:
+    """Required labels and annotations are checked alike: each present and not empty."""
+    if not _required(ctx):
+        return
+    values = ctx.rule.get(section) or {}
+    for name in required:
+        if not isinstance(values, dict) or not values.get(name):
+            yield Issue(f"alert has no {name} {section[:-1]}", f"add {section}.{name}")
+
+
 @rule("alert-missing-label", "warning", "Alert rules need the labels routing relies on (severity)",
       ("alert-rule", "prom-rule"), example="alert-rule")
 def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
@@ -260,12 +270,7 @@ def alert_missing_label(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Iss
     Good:
         "labels": {"team": "platform", "severity": "warning"}
     """
-    if not _required(ctx):
-        return
-    labels = ctx.rule.get("labels") or {}
-    for name in ctx.env.config.required_labels:
-        if not isinstance(labels, dict) or not labels.get(name):
-            yield Issue(f"alert has no {name} label", f"add labels.{name}")
+    yield from _missing(ctx, "labels", ctx.env.config.required_labels)
 
 
 @rule("alert-missing-annotation", "warning", "Alert rules need a summary annotation", ("alert-rule", "prom-rule"),
@@ -280,12 +285,7 @@ def alert_missing_annotation(ctx: AlertRuleContext | PromRuleContext) -> Iterato
     Good:
         "annotations": {"summary": "Collector drops spans", "description": "..."}
     """
-    if not _required(ctx):
-        return
-    annotations = ctx.rule.get("annotations") or {}
-    for name in ctx.env.config.required_annotations:
-        if not isinstance(annotations, dict) or not annotations.get(name):
-            yield Issue(f"alert has no {name} annotation", f"add annotations.{name}")
+    yield from _missing(ctx, "annotations", ctx.env.config.required_annotations)
 
 
 def _templates(ctx: AlertRuleContext | PromRuleContext) -> Iterator[tuple[str, str, str]]:
