@@ -18,8 +18,8 @@ from typing import Any
 
 from ..builders.notifications import SECRET_SETTINGS
 from ..handlers import HANDLERS
+from ..handlers.contact_point import REDACTED
 from ..handlers.live import Calls, SyncContext
-from ..markers import STAMP_KEY
 from ..resource import CONTACT_POINT, MUTE_TIMING, NOTIFICATION_POLICY_TREE, NOTIFICATION_TEMPLATE, Resource
 from .importer import PullError
 
@@ -70,11 +70,9 @@ def render_module(live: dict[str, list[Resource]]) -> tuple[str, list[str]]:
         text = HANDLERS[NOTIFICATION_TEMPLATE].normalize(r.body)["template"]
         lines += [f"{_name('template_', r.uid, used)} = NotificationTemplate(name={r.uid!r}, template={text!r})", ""]
     for r in sorted(live.get(CONTACT_POINT, []), key=lambda r: r.uid):
-        settings = r.body.get("settings") or {}
-        secrets = sorted(k for k, v in settings.items() if v == "[REDACTED]")
-        plain = {k: v for k, v in settings.items() if k not in secrets and k != STAMP_KEY
-                 and k not in (r.body.get(SECRET_SETTINGS) or [])}
-        secrets = sorted(set(secrets) | set(r.body.get(SECRET_SETTINGS) or []))
+        plain = HANDLERS[CONTACT_POINT].normalize(r.body)["settings"]
+        secrets = sorted({k for k, v in (r.body.get("settings") or {}).items() if v == REDACTED}
+                         | set(r.body.get(SECRET_SETTINGS) or []))
         lines += [f"{_name('contact_point_', r.uid, used)} = ContactPoint(",
                   f"    uid={r.uid!r}, name={r.body.get('name')!r}, type={r.body.get('type')!r},",
                   f"    settings={_py(plain, 4)},"]
