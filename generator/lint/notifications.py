@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..resource import Resource
-from ..routing.project import rule_labels
+from ..routing.project import RoutedRule, rule_labels
 from .finding import Location
 
 
 @dataclass
-class NotificationRule:
-    uid: str
-    title: str
-    labels: dict[str, str]
-    settings: dict[str, Any] | None
+class NotificationRule(RoutedRule):
     location: Location
 
 

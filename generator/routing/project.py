@@ -26,11 +26,19 @@ class RoutesError(GacError):
 
 
 @dataclass
-class RuleInfo:
+class RoutedRule:
+    """What routing knows of an alert rule before it fires: its labels at notification time
+    (`rule_labels`) and its `notification_settings`, which bypass the tree. `gac routes` and
+    lint's notification rules both walk rules in this form, each adding where the rule is."""
+
     uid: str
     title: str
     labels: dict[str, str]
     settings: dict[str, Any] | None
+
+
+@dataclass
+class RuleInfo(RoutedRule):
     source: str
 
 
