@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GacError
+from ..handlers.policy_tree import DEFAULT_RECEIVER
 from ..output import GENERATED, load_resources
 from ..resource import CONTACT_POINT, MUTE_TIMING, NOTIFICATION_POLICY_TREE, Resource
 from . import timeintervals as ti
 
 #: what a Grafana organisation routes with when no tree is defined
-DEFAULT_TREE = {"receiver": "grafana-default-email", "group_by": ["grafana_folder", "alertname"]}
+DEFAULT_TREE = {"receiver": DEFAULT_RECEIVER, "group_by": ["grafana_folder", "alertname"]}
 
 
 class RoutesError(GacError):
