@@ -10,9 +10,9 @@ import click
 
 from . import __version__
 from .errors import GacError
+from .option_group import root_option
 
-ROOT_OPTION = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
-                           show_default=True, help="Repository root holding the definition folders.")
+ROOT_OPTION = root_option()
 
 
 class GacGroup(click.Group):

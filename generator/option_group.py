@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+from pathlib import Path
 from typing import Any, Callable, Sequence
+
+import click
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -33,3 +36,9 @@ def option_group(name: str, build: Callable[..., Any], options: Sequence[Callabl
         return command
 
     return decorate
+
+
+def root_option(help: str = "Repository root holding the definition folders.") -> Decorator:
+    """`--root DIR`, the repository root every command takes; `help` says what it reads there."""
+    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
+                        show_default=True, help=help)

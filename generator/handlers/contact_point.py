@@ -47,7 +47,7 @@ from ..markers import STAMP_KEY
 from ..resource import CONTACT_POINT, Resource, Source
 from ..secret_fingerprint import SECRETS_CURRENT, values_state
 from .base import copied
-from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
+from .live import Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
 from .notification_base import PROVISIONING, NotificationHandler, provenance_of
 
 REDACTED = "[REDACTED]"

@@ -17,7 +17,7 @@ import click
 import yaml
 
 from ..errors import ConfigError, GacError
-from ..option_group import option_group
+from ..option_group import option_group, root_option
 from .formats import FORMATS, format_findings, rules_json, rules_markdown, rules_text
 
 
@@ -88,8 +88,7 @@ lint_options = option_group("options", LintOptions, [
     click.option("--env", help="Check data source URLs of this environment of grafana.yaml only."),
     click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="GRAFANA_YAML",
                  help="grafana.yaml to read the lint: section and environments from (default: ROOT/grafana.yaml)."),
-    click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-                 help="Repository root holding the definitions (used when no PATH is given)."),
+    root_option("Repository root holding the definitions (used when no PATH is given)."),
     click.option("--quiet", is_flag=True, help="Print only findings that fail the run, and nothing when clean."),
     click.option("--datasource", "datasources", multiple=True, metavar="UID=TYPE",
                  help="Declare a data source that exists outside this repository. Repeatable."),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..option_group import Decorator, option_group
+from ..option_group import Decorator, option_group, root_option
 from ..sync.progress import note
 from .connection import DEFAULT_TIMEOUT
 from .options import Options
@@ -38,8 +38,7 @@ def connection_options(*, writes: bool, build_check: bool = True) -> Decorator:
     --skip-build-check (pull does not read generated/).
     """
     options = [
-        click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-                     help="Repository root (generated/, grafana.yaml, definitions)."),
+        root_option("Repository root (generated/, grafana.yaml, definitions)."),
         click.option("--env", "env", default=None,
                      help="Environment from grafana.yaml (default: GAC_ENV, or the only one)."),
         click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,

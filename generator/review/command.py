@@ -10,6 +10,7 @@ from .compare import compare_trees
 from .render import as_json, markdown, text
 from .trees import build_generated, read_generated
 from .worktree import checkout
+from ..option_group import root_option
 
 
 @click.command("diff")
@@ -17,8 +18,7 @@ from .worktree import checkout
 @click.argument("new", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--base", "base", default=None, metavar="REV",
               help="Build REV (in a temporary git worktree, with this tool) and compare it with the working tree's build.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-              help="Repository root (with --base).")
+@root_option("Repository root (with --base).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "text", "json"]), default="markdown",
               show_default=True)
 @click.option("--title", default="Grafana changes", show_default=True, help="Heading of the Markdown comment.")

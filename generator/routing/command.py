@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import cli as _cli
+from ..option_group import root_option
 from ..routing.project import RoutesError, load
 from . import matchers as m
 from .explain import explain, render_text
@@ -36,7 +36,7 @@ def _moment(text: str | None) -> dt.datetime:
 
 
 @click.command("routes")
-@_cli.ROOT_OPTION
+@root_option()
 @click.option("--rule", "rule_uid", help="Route this alert rule (by uid): its labels, alertname, grafana_folder.")
 @click.option("--at", "at", help="Evaluate mute timings at this time (ISO 8601; default now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

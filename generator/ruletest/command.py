@@ -10,11 +10,11 @@ import click
 from .project import project_rules
 from .report import FORMATS, render
 from .runner import load_project_cases, run_tests
+from ..option_group import root_option
 
 
 @click.command("test")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-              help="Repository root holding alerts/ and alerts/tests/.")
+@root_option("Repository root holding alerts/ and alerts/tests/.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--coverage", is_flag=True, help="List rules without tests and rules not testable offline.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,

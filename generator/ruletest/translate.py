@@ -80,7 +80,7 @@ def translate_rule(rule: dict[str, Any], ctx: RuleContext) -> Translation | Refu
     expr = _query_expr(query, ctx)
     if isinstance(expr, Refusal):
         return expr
-    q1, present, b = expr[0], expr[1], _reduced(expr, reducer)
+    present, b = expr[1], _reduced(expr, reducer)
     if isinstance(b, Refusal):
         return b
     comparison = _comparison(cond, reduce_ref)
