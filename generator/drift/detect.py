@@ -69,10 +69,12 @@ def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftIte
         item = _item(CHANGED, resource, live.incompatible)
         item.origin = GRAFANA
         return item
-    live_form, code_form = HANDLERS[resource.kind].compare_forms(resource, live, ctx)
+    handler = HANDLERS[resource.kind]
+    if handler.unchanged_by_stamp(resource, live, ctx):  # Grafana holds what gac wrote for this definition
+        return None
+    live_form, code_form = handler.compare_forms(resource, live, ctx)
     if same_json(code_form, live_form):
         return None
-    handler = HANDLERS[resource.kind]
     item = _item(CHANGED, resource, handler.describe_live(live))
     item.code_form, item.live_form = code_form, live_form
     item.changes = semantic_diff(handler, code_form, live_form)

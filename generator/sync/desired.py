@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..handlers import HANDLERS
-from ..handlers.live import SyncContext, canonical
+from ..handlers.live import SyncContext, canonicalized
 from ..output import GENERATED, load_resources
 from ..resource import Resource
 from .errors import SyncError
@@ -45,7 +45,7 @@ def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) 
         handler = HANDLERS[resource.kind]
         prepared = handler.prepare(handler.resolve(resource, environment), ctx)
         # numbers as Grafana will answer them (8.0 → 8), once, so comparisons can stay textual
-        prepared.body = canonical(prepared.body)
+        prepared.body = canonicalized(prepared.body)
         identity = handler.identity(prepared)
         if identity in resources:
             raise SyncError(f"{resource.describe()} is defined twice ({resources[identity].source} and "

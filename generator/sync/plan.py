@@ -2,7 +2,9 @@
 
 The decision for an object defined in code and present in Grafana:
 
-1. live == desired (the handler's comparison form, normalized) → unchanged;
+1. live == desired → unchanged: first from the stamp alone (`handler.unchanged_by_stamp`:
+   the definition hashes to what the sync last wrote and nobody changed it since), else
+   from the handler's comparison forms, normalized -- built only when the stamp cannot tell;
 2. nobody but the sync changed it since the sync last wrote it (`handler.untouched`:
    the stamp's version or hash, a still-provisioned rule group, a folder last saved by
    the sync identity) → update;
@@ -140,6 +142,8 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
         return Change(CREATE, resource.kind, identity, resource, None, order=order)
     if live.incompatible:
         return _incompatible(identity, resource, live, order, force)
+    if handler.unchanged_by_stamp(resource, live, ctx):  # no comparison forms built: see the handler
+        return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
