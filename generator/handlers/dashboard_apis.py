@@ -52,7 +52,7 @@ def list_refs(calls: Calls, ctx: SyncContext, managed_tag: str) -> list[LiveRef]
     refs = []
     for obj in k8s.list_all(calls, "list dashboards", path(ctx)):
         notes, uid = k8s.annotations_of(obj), str(k8s.metadata(obj).get("name", ""))
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
         managed = k8s.managed_by_gac(notes) or managed_tag in (spec.get("tags") or [])
         refs.append(LiveRef("dashboard", ("dashboard", uid), uid, str(spec.get("title") or uid),
                             notes.get(k8s.ANNO_FOLDER) or None, managed, obj))
