@@ -106,7 +106,8 @@ class Handler:
     #: kept elsewhere -- leave it off and are always compared in full)
     stamp_covers_forms: bool = False
 
-    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> bool:
+    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext,
+                           desired_hash: str | None = None) -> bool:
         """True when the stamp alone proves `live` equals `desired`, with no comparison form built.
 
         The stamp gac wrote holds the hash of what it wrote. When the definition still
@@ -115,11 +116,12 @@ class Handler:
         other answer is "not known": the caller compares the forms, so a UI edit is still a
         conflict and a no-op UI save is still no change. Building the forms of a large
         dashboard and encoding them twice is what made a no-op plan CPU-bound.
+        `desired_hash`: `stamp_hash(desired)` when the caller computed it already.
         """
         stamp = live.stamp
         if not self.stamp_covers_forms or stamp is None or live.incompatible or live.unknown_owner:
             return False
-        if stamp.hash != self.stamp_hash(desired, ctx):
+        if stamp.hash != (desired_hash or self.stamp_hash(desired, ctx)):
             return False
         if stamp.version is not None and live.version is not None and stamp.version == live.version:
             return True

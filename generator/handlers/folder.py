@@ -87,8 +87,10 @@ class FolderHandler(Handler):
     #: on /apis the forms add gac's manager mark, which `unchanged_by_stamp` checks itself
     stamp_covers_forms = True
 
-    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> bool:
-        return (live.managed or not ctx.apis.folder) and super().unchanged_by_stamp(desired, live, ctx)
+    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext,
+                           desired_hash: str | None = None) -> bool:
+        return ((live.managed or not ctx.apis.folder)
+                and super().unchanged_by_stamp(desired, live, ctx, desired_hash))
 
     def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in super().without_marker(form).items() if k != "managed"}

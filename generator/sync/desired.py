@@ -7,7 +7,7 @@ markers). Secrets are not part of it: they join a body only when a write is buil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,22 @@ class Desired:
 
     raw: list[Resource]
     resources: dict[Identity, Resource]
+    #: each object's stamp hash, where its kind lets the stamp decide "unchanged" (`hash_all`)
+    hashes: dict[Identity, str] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.resources)
+
+    def hash_all(self, ctx: SyncContext) -> None:
+        """Hash every object whose kind compares by stamp first (`Handler.unchanged_by_stamp`).
+
+        Encoding a thousand dashboards is most of a no-op plan's own CPU; done while the
+        live state is being read (`read_state(meanwhile=...)`), it hides behind the network.
+        """
+        for identity, resource in self.resources.items():
+            handler = HANDLERS[resource.kind]
+            if handler.stamp_covers_forms and identity not in self.hashes:
+                self.hashes[identity] = handler.stamp_hash(resource, ctx)
 
 
 def load_generated(root: Path) -> list[Resource]:

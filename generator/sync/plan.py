@@ -142,7 +142,7 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
         return Change(CREATE, resource.kind, identity, resource, None, order=order)
     if live.incompatible:
         return _incompatible(identity, resource, live, order, force)
-    if handler.unchanged_by_stamp(resource, live, ctx):  # no comparison forms built: see the handler
+    if handler.unchanged_by_stamp(resource, live, ctx, desired.hashes.get(identity)):  # no comparison forms built: see the handler
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..handlers import HANDLERS
+from ..handlers.base import Handler
 from ..handlers.live import Calls, LiveObject, LiveRef, SyncContext
 
 Identity = tuple[str, ...]
@@ -39,10 +40,25 @@ class LiveState:
 
 
 def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: bool, workers: int = 8,
-               progress: ProgressFn | None = None, kinds: list[str] | None = None) -> LiveState:
-    """List every kind, then read in full what is in `wanted` (and, with prune, what is managed)."""
+               progress: ProgressFn | None = None, kinds: list[str] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> LiveState:
+    """List every kind, then read in full what is in `wanted` (and, with prune, what is managed).
+
+    `meanwhile` runs in a thread of its own during the reads: CPU work the caller needs
+    anyway (hashing the desired state) then overlaps the wait for the network.
+    """
     handlers = [HANDLERS[k] for k in (kinds or list(HANDLERS))]
     state = LiveState()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gac-meanwhile") as side:
+        pending = side.submit(meanwhile) if meanwhile else None
+        _read(calls, ctx, wanted, state, handlers, prune=prune, workers=workers, progress=progress)
+        if pending is not None:
+            pending.result()
+    return state
+
+
+def _read(calls: Calls, ctx: SyncContext, wanted: set[Identity], state: LiveState, handlers: list[Handler], *,
+          prune: bool, workers: int, progress: ProgressFn | None) -> None:
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-read") as pool:
         for refs in pool.map(lambda h: h.list_live(calls, ctx), handlers):
             for ref in refs:
@@ -62,4 +78,3 @@ def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: 
                 state.objects[ref.identity] = live
             if progress:
                 progress("read", done, total)
-    return state
