@@ -17,7 +17,7 @@ import pytest
 
 from generator.build import build
 from generator.handlers import HANDLERS, k8s
-from generator.handlers.live import canonical, content_hash
+from generator.handlers.live import canonical, canonicalized, content_hash
 from generator.output import GENERATED
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
@@ -164,3 +164,11 @@ def test_content_hash_equals_the_hash_of_the_canonical_form(value: Any) -> None:
     slow = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert content_hash(value) == hashlib.sha256(slow.encode("utf-8")).hexdigest()[:20]
     assert content_hash(value) == content_hash(canonical(value))
+
+
+def test_canonicalized_converts_integral_floats_and_otherwise_spares_the_copy() -> None:
+    with_float = {"thresholds": [{"value": 300.0}, {"value": 1e16}], "note": "x"}
+    assert canonicalized(with_float) == {"thresholds": [{"value": 300}, {"value": 10**16}], "note": "x"}
+    assert isinstance(canonicalized(with_float)["thresholds"][0]["value"], int)
+    plain = {"value": 0.5, "title": "v1.05", "n": 3}
+    assert canonicalized(plain) is plain
