@@ -6,6 +6,7 @@ no-op save still no change (test_sync.py, test_drift*.py, test_versions_e2e.py k
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import json
 import math
@@ -17,8 +18,12 @@ import pytest
 
 from generator.build import build
 from generator.handlers import HANDLERS, k8s
-from generator.handlers.live import canonical, canonicalized, content_hash
+from generator.handlers.live import LiveObject, SyncContext, canonical, canonicalized, content_hash
 from generator.output import GENERATED
+from generator.resource import Resource
+from generator.sync.desired import Desired
+from generator.sync.plan import build_plan
+from generator.sync.state import read_state
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
 from tests.project import copy_project
@@ -172,3 +177,21 @@ def test_canonicalized_converts_integral_floats_and_otherwise_spares_the_copy() 
     assert isinstance(canonicalized(with_float)["thresholds"][0]["value"], int)
     plain = {"value": 0.5, "title": "v1.05", "n": 3}
     assert canonicalized(plain) is plain
+
+
+def test_the_cycle_collector_is_paused_while_reading_and_judging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bulk JSON decoding under the cycle collector was half a no-op plan's CPU: paused, then restored."""
+    seen: list[bool] = []
+    handler = HANDLERS["folder"]
+    monkeypatch.setattr(handler, "list_live", lambda calls, ctx: seen.append(gc.isenabled()) or [])
+    monkeypatch.setattr(handler, "unchanged_by_stamp", lambda *a, **k: seen.append(gc.isenabled()) or False)
+    assert gc.isenabled()
+    state = read_state(None, SyncContext(), set(), prune=False, kinds=["folder"],  # type: ignore[arg-type]
+                       meanwhile=lambda: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    assert state.refs == {}
+    folder = Resource("folder", "f", {"uid": "f", "title": "F"})
+    state.objects[("folder", "f")] = LiveObject(folder, token=1, managed=True)
+    build_plan(Desired([folder], {("folder", "f"): folder}), state, SyncContext())
+    assert gc.isenabled()
+    assert seen == [False, False, False]

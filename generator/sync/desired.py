@@ -16,6 +16,7 @@ from ..handlers.live import SyncContext, canonicalized
 from ..output import GENERATED, load_resources
 from ..resource import Resource
 from .errors import SyncError
+from .gc_pause import cycle_collector_paused
 
 Identity = tuple[str, ...]
 
@@ -45,7 +46,8 @@ class Desired:
 
 
 def load_generated(root: Path) -> list[Resource]:
-    resources = load_resources(root / GENERATED)
+    with cycle_collector_paused():
+        resources = load_resources(root / GENERATED)
     if not resources:
         raise SyncError(f"{root / GENERATED} holds no definitions: run `gac build` (or `make build`) first")
     return resources
@@ -54,6 +56,13 @@ def load_generated(root: Path) -> list[Resource]:
 def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) -> Desired:
     """Each resource resolved for the environment and prepared for writing, keyed by identity."""
     resources: dict[Identity, Resource] = {}
+    with cycle_collector_paused():
+        _resolve_each(raw, environment, ctx, resources)
+    return Desired(raw, resources)
+
+
+def _resolve_each(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext,
+                  resources: dict[Identity, Resource]) -> None:
     for resource in raw:
         handler = HANDLERS[resource.kind]
         prepared = handler.prepare(handler.resolve(resource, environment), ctx)
@@ -64,4 +73,3 @@ def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) 
             raise SyncError(f"{resource.describe()} is defined twice ({resources[identity].source} and "
                             f"{resource.source}); run `gac build`")
         resources[identity] = prepared
-    return Desired(raw, resources)

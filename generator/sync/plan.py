@@ -25,6 +25,7 @@ from ..handlers import HANDLERS
 from ..handlers.live import LiveObject, SyncContext, same_json
 from ..resource import Resource
 from .desired import Desired, Identity
+from .gc_pause import cycle_collector_paused
 from .state import LiveState
 
 CREATE, UPDATE, DELETE, CONFLICT, UNCHANGED = "create", "update", "delete", "conflict", "unchanged"
@@ -104,6 +105,11 @@ class Plan:
 
 def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool = False,
                force: bool = False) -> Plan:
+    with cycle_collector_paused():
+        return _build_plan(desired, state, ctx, prune=prune, force=force)
+
+
+def _build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool, force: bool) -> Plan:
     changes: list[Change] = []
     for identity, resource in sorted(desired.resources.items(), key=lambda kv: _order_key(kv[1], desired)):
         changes.append(_judge(identity, resource, state.objects.get(identity), desired, ctx, force))
