@@ -16,7 +16,7 @@ from ..handlers.live import SyncContext, canonicalized
 from ..output import GENERATED, load_resources
 from ..resource import Resource
 from .errors import SyncError
-from .gc_pause import cycle_collector_paused
+from ..collector import collector_paused
 
 Identity = tuple[str, ...]
 
@@ -46,7 +46,7 @@ class Desired:
 
 
 def load_generated(root: Path) -> list[Resource]:
-    with cycle_collector_paused():
+    with collector_paused():
         resources = load_resources(root / GENERATED)
     if not resources:
         raise SyncError(f"{root / GENERATED} holds no definitions: run `gac build` (or `make build`) first")
@@ -56,7 +56,7 @@ def load_generated(root: Path) -> list[Resource]:
 def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) -> Desired:
     """Each resource resolved for the environment and prepared for writing, keyed by identity."""
     resources: dict[Identity, Resource] = {}
-    with cycle_collector_paused():
+    with collector_paused():
         _resolve_each(raw, environment, ctx, resources)
     return Desired(raw, resources)
 

@@ -25,7 +25,7 @@ from ..handlers import HANDLERS
 from ..handlers.live import LiveObject, SyncContext, same_json
 from ..resource import Resource
 from .desired import Desired, Identity
-from .gc_pause import cycle_collector_paused
+from ..collector import collector_paused
 from .state import LiveState
 
 CREATE, UPDATE, DELETE, CONFLICT, UNCHANGED = "create", "update", "delete", "conflict", "unchanged"
@@ -105,7 +105,7 @@ class Plan:
 
 def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool = False,
                force: bool = False) -> Plan:
-    with cycle_collector_paused():
+    with collector_paused():
         return _build_plan(desired, state, ctx, prune=prune, force=force)
 
 
