@@ -27,7 +27,8 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
     """Read the live state through `session` and compare it with the desired state."""
     try:
         state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=True,
-                           workers=session.options.workers, progress=progress)
+                           workers=session.options.workers, progress=progress,
+                           meanwhile=lambda: session.desired.hash_all(session.ctx))
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     items, unadopted = judge(session.desired, state, session.ctx)
@@ -52,7 +53,7 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
         if live is None:
             items.append(_item(MISSING, resource))
             continue
-        item = _compare(resource, live, ctx)
+        item = _compare(resource, live, ctx, desired.hashes.get(identity))
         if item is None:
             continue
         (unadopted if item.status == UNADOPTED else items).append(item)
@@ -64,15 +65,17 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
     return sorted(items, key=_order), sorted(unadopted, key=_order)
 
 
-def _compare(resource: Resource, live: LiveObject, ctx: SyncContext) -> DriftItem | None:
+def _compare(resource: Resource, live: LiveObject, ctx: SyncContext, desired_hash: str | None) -> DriftItem | None:
     if live.incompatible:  # a schema-v2 dashboard: not comparable with gac's v1, and changed in Grafana
         item = _item(CHANGED, resource, live.incompatible)
         item.origin = GRAFANA
         return item
-    live_form, code_form = HANDLERS[resource.kind].compare_forms(resource, live, ctx)
+    handler = HANDLERS[resource.kind]
+    if handler.unchanged_by_stamp(resource, live, ctx, desired_hash):  # Grafana holds what gac wrote for this definition
+        return None
+    live_form, code_form = handler.compare_forms(resource, live, ctx)
     if same_json(code_form, live_form):
         return None
-    handler = HANDLERS[resource.kind]
     item = _item(CHANGED, resource, handler.describe_live(live))
     item.code_form, item.live_form = code_form, live_form
     item.changes = semantic_diff(handler, code_form, live_form)

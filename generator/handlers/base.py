@@ -105,6 +105,32 @@ class Handler:
     def stamp_hash(self, resource: Resource, ctx: SyncContext) -> str:
         return content_hash(self.comparable(resource, ctx))
 
+    #: the stamp's hash covers everything `compare_forms` compares, so `unchanged_by_stamp` may
+    #: decide without building forms (kinds whose forms hold more -- secret fingerprints, marks
+    #: kept elsewhere -- leave it off and are always compared in full)
+    stamp_covers_forms: bool = False
+
+    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext,
+                           desired_hash: str | None = None) -> bool:
+        """True when the stamp alone proves `live` equals `desired`, with no comparison form built.
+
+        The stamp gac wrote holds the hash of what it wrote. When the definition still
+        hashes to it, and nobody saved since (the live version is the one the stamp names)
+        or whatever was saved since still hashes to it, Grafana holds the definition. Any
+        other answer is "not known": the caller compares the forms, so a UI edit is still a
+        conflict and a no-op UI save is still no change. Building the forms of a large
+        dashboard and encoding them twice is what made a no-op plan CPU-bound.
+        `desired_hash`: `stamp_hash(desired)` when the caller computed it already.
+        """
+        stamp = live.stamp
+        if not self.stamp_covers_forms or stamp is None or live.incompatible or live.unknown_owner:
+            return False
+        if stamp.hash != (desired_hash or self.stamp_hash(desired, ctx)):
+            return False
+        if stamp.version is not None and live.version is not None and stamp.version == live.version:
+            return True
+        return stamp.hash == self.stamp_hash(live.resource, ctx)
+
     def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
         """A comparison form without the managed marker (kinds that carry one in the body override)."""
         return copy.deepcopy(form)

@@ -74,6 +74,8 @@ class DashboardHandler(Handler):
     level = 2
     server_fields = frozenset({"id", "version", "iteration", STAMP_KEY})
     page_size = 1000
+    #: the stamp hashes the comparable form (folder and normalized body) that `compare_forms` starts from
+    stamp_covers_forms = True
     read_actions = ("dashboards:read",)
     write_actions = {"create": ("dashboards:create",), "update": ("dashboards:write",),
                      "delete": ("dashboards:delete",)}
@@ -116,12 +118,17 @@ class DashboardHandler(Handler):
         return out
 
     def list_live(self, calls: Calls, ctx: SyncContext) -> list[LiveRef]:
+        """/apis: the list pages carry whole objects (read from them, no GET each); else /api/search hits."""
+        if ctx.apis.dashboard:
+            return dashboard_apis.list_refs(calls, ctx, MANAGED_TAG)
         return [LiveRef(self.kind, (self.kind, hit["uid"]), hit["uid"], str(hit.get("title", "")),
                         hit.get("folderUid") or None, MANAGED_TAG in (hit.get("tags") or []), hit)
                 for hit in search_pages(calls, "dash-db", self.page_size)]
 
     def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
-        if ctx.apis.dashboard:
+        if ctx.apis.dashboard and k8s.listed_object(ref.row):
+            live: LiveObject | None = dashboard_apis.from_object(calls, ref.row, ctx, MANAGED_TAG)
+        elif ctx.apis.dashboard:
             live = dashboard_apis.read(calls, ref.uid, ctx, MANAGED_TAG)
         else:
             live = self._read_legacy(calls, ref)

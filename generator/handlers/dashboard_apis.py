@@ -22,7 +22,7 @@ from typing import Any
 from ..markers import STAMP_KEY
 from ..resource import Resource
 from . import k8s
-from .live import Calls, LiveObject, Stamp, SyncContext, WriteResult
+from .live import Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
 PLURAL = "dashboards"
 
@@ -38,8 +38,30 @@ def v2_reason(stored: str) -> str:
 
 def read(calls: Calls, uid: str, ctx: SyncContext, managed_tag: str) -> LiveObject | None:
     obj = k8s.get(calls, f"read dashboard {uid!r}", path(ctx, uid))
-    if obj is None:
-        return None
+    return None if obj is None else from_object(calls, obj, ctx, managed_tag)
+
+
+def list_refs(calls: Calls, ctx: SyncContext, managed_tag: str) -> list[LiveRef]:
+    """Every dashboard, from the list pages: each item is the whole object, kept as the ref's row.
+
+    The list answers the same objects a GET does (spec, annotations, resourceVersion), so a
+    plan reads N dashboards in N/page requests and `from_object` judges them with no GET,
+    except a dashboard stored as schema v2: the v1 list shows it converted (or empty), and
+    the backup needs it as Grafana stores it, which only a GET of the v2 version answers.
+    """
+    refs = []
+    for obj in k8s.list_all(calls, "list dashboards", path(ctx)):
+        notes, uid = k8s.annotations_of(obj), str(k8s.metadata(obj).get("name", ""))
+        spec: dict[str, Any] = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
+        managed = k8s.managed_by_gac(notes) or managed_tag in (spec.get("tags") or [])
+        refs.append(LiveRef("dashboard", ("dashboard", uid), uid, str(spec.get("title") or uid),
+                            notes.get(k8s.ANNO_FOLDER) or None, managed, obj))
+    return refs
+
+
+def from_object(calls: Calls, obj: dict[str, Any], ctx: SyncContext, managed_tag: str) -> LiveObject:
+    """A dashboard object (read or listed) as a live object; a v2-stored one fetches its v2 form."""
+    uid = str(k8s.metadata(obj).get("name", ""))
     conversion = (obj.get("status") or {}).get("conversion") or {}
     stored = str(conversion.get("storedVersion") or "") if isinstance(conversion, dict) else ""
     if stored.startswith("v2"):

@@ -84,6 +84,14 @@ class FolderHandler(Handler):
             live_form["managed"], desired_form["managed"] = live.managed, True
         return live_form, desired_form
 
+    #: on /apis the forms add gac's manager mark, which `unchanged_by_stamp` checks itself
+    stamp_covers_forms = True
+
+    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext,
+                           desired_hash: str | None = None) -> bool:
+        return ((live.managed or not ctx.apis.folder)
+                and super().unchanged_by_stamp(desired, live, ctx, desired_hash))
+
     def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in super().without_marker(form).items() if k != "managed"}
 
@@ -108,6 +116,8 @@ class FolderHandler(Handler):
                 for hit in search_pages(calls, "dash-folder", self.page_size)]
 
     def read_live(self, calls: Calls, ref: LiveRef, ctx: SyncContext) -> LiveObject | None:
+        if ctx.apis.folder and k8s.listed_object(ref.row):
+            return self.live_from_object(ref.row)  # listed moments ago, whole: no GET
         if ctx.apis.folder:
             obj = k8s.get(calls, f"read folder {ref.uid!r}", self._path(ctx, ref.uid))
             return None if obj is None else self.live_from_object(obj)

@@ -110,6 +110,15 @@ def list_all(calls: Calls, what: str, path: str) -> Iterator[dict[str, Any]]:
         page += 1
 
 
+def listed_object(row: dict[str, Any]) -> bool:
+    """Is this listing row a whole object (an /apis list item), so that no GET is needed to read it?
+
+    A `LiveRef` built elsewhere (a search hit, or the apply's re-read with no row) is not:
+    reading it goes to the server.
+    """
+    return isinstance(row.get("metadata"), dict) and isinstance(row.get("spec"), dict)
+
+
 def _getter(path: str, params: dict[str, Any]) -> Callable[[Any], Any]:
     return lambda g: g.client.GET(path, params=params)
 

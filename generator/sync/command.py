@@ -53,12 +53,13 @@ def _plan(session: Session, prune: bool, force: bool, quiet: bool, fmt: str,
 
 
 def _show_plan(session: Session, plan: Plan, fmt: str, verbose: bool, quiet: bool) -> None:
+    requests = session.conn.stats.snapshot()
     if fmt == "json":
-        click.echo(plan_json(plan, session.target, session.env_name))
+        click.echo(plan_json(plan, session.target, session.env_name, requests))
     elif quiet:
         click.echo(plan_text(plan, session.target, session.env_name, verbose=False).splitlines()[-1])
     else:
-        click.echo(plan_text(plan, session.target, session.env_name, verbose=verbose))
+        click.echo(plan_text(plan, session.target, session.env_name, verbose=verbose, requests=requests))
 
 
 @click.command("plan")

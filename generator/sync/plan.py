@@ -2,7 +2,9 @@
 
 The decision for an object defined in code and present in Grafana:
 
-1. live == desired (the handler's comparison form, normalized) → unchanged;
+1. live == desired → unchanged: first from the stamp alone (`handler.unchanged_by_stamp`:
+   the definition hashes to what the sync last wrote and nobody changed it since), else
+   from the handler's comparison forms, normalized -- built only when the stamp cannot tell;
 2. nobody but the sync changed it since the sync last wrote it (`handler.untouched`:
    the stamp's version or hash, a still-provisioned rule group, a folder last saved by
    the sync identity) → update;
@@ -23,6 +25,7 @@ from ..handlers import HANDLERS
 from ..handlers.live import LiveObject, SyncContext, same_json
 from ..resource import Resource
 from .desired import Desired, Identity
+from ..collector import collector_paused
 from .state import LiveState
 
 CREATE, UPDATE, DELETE, CONFLICT, UNCHANGED = "create", "update", "delete", "conflict", "unchanged"
@@ -102,6 +105,11 @@ class Plan:
 
 def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool = False,
                force: bool = False) -> Plan:
+    with collector_paused():
+        return _build_plan(desired, state, ctx, prune=prune, force=force)
+
+
+def _build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool, force: bool) -> Plan:
     changes: list[Change] = []
     for identity, resource in sorted(desired.resources.items(), key=lambda kv: _order_key(kv[1], desired)):
         changes.append(_judge(identity, resource, state.objects.get(identity), desired, ctx, force))
@@ -140,6 +148,8 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
         return Change(CREATE, resource.kind, identity, resource, None, order=order)
     if live.incompatible:
         return _incompatible(identity, resource, live, order, force)
+    if handler.unchanged_by_stamp(resource, live, ctx, desired.hashes.get(identity)):  # no comparison forms built: see the handler
+        return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)

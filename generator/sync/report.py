@@ -49,8 +49,17 @@ def _diff_lines(change: Change, indent: str = "      ") -> list[str]:
     return lines
 
 
-def plan_text(plan: Plan, target: Target, env_name: str, *, verbose: bool = False) -> str:
-    lines = [header(target, env_name), ""]
+def requests_line(requests: dict[str, int]) -> str:
+    """What reading Grafana cost: a no-op plan should cost listings (pages), not one GET per object."""
+    total = requests["reads"] + requests["writes"]
+    retries = f", {requests['retries']} retries" if requests.get("retries") else ""
+    return f"Requests: {total} ({requests['reads']} reads, {requests['writes']} writes{retries})"
+
+
+def plan_text(plan: Plan, target: Target, env_name: str, *, verbose: bool = False,
+              requests: dict[str, int] | None = None) -> str:
+    """`requests`: the connection's count so far (preflight and reading the live state), shown in the header."""
+    lines = [header(target, env_name)] + ([requests_line(requests)] if requests else []) + [""]
     shown = 0
     for change in plan.changes:
         if change.action == UNCHANGED and not verbose:
@@ -105,8 +114,8 @@ def _target_json(target: Target, env_name: str) -> dict[str, Any]:
             "environment": env_name or None, "apis": kind_apis(target)}
 
 
-def plan_json(plan: Plan, target: Target, env_name: str) -> str:
-    doc = {
+def plan_json(plan: Plan, target: Target, env_name: str, requests: dict[str, int] | None = None) -> str:
+    doc: dict[str, Any] = {
         "target": _target_json(target, env_name),
         "changes": [_change_json(c) for c in plan.changes],
         "unmanaged": [{"kind": s.kind, "uid": s.uid, "title": s.title, "folder": s.folder_uid} for s in plan.strays],
@@ -114,6 +123,8 @@ def plan_json(plan: Plan, target: Target, env_name: str) -> str:
         "summary": plan.counts(),
         "pending": plan.pending,
     }
+    if requests:
+        doc["requests"] = requests
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
 
 

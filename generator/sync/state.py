@@ -1,10 +1,12 @@
 """The live state: listings of every kind, then full reads of the objects that matter.
 
 Listings are cheap (a few requests per kind: /api/search pages, /api/datasources, the
-alert-rule list). Full reads -- one GET per object -- are needed to compare content and
-to detect UI edits, so they are limited to objects the plan must judge: those defined
-in code, plus, with --prune, managed objects no longer defined. They run in a thread
-pool, which is what makes a no-op plan of a thousand dashboards take seconds.
+alert-rule list). Full reads are needed to compare content and to detect UI edits, so
+they are limited to objects the plan must judge: those defined in code, plus, with
+--prune, managed objects no longer defined. On the legacy /api a full read is one GET
+per object, run in a thread pool. Where Grafana serves the /apis resource APIs (12+), the
+dashboard and folder list pages already hold whole objects: the handler reads them from
+the listing, and a no-op plan of N dashboards costs about N/page requests.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..handlers import HANDLERS
+from ..handlers.base import Handler
 from ..handlers.live import Calls, LiveObject, LiveRef, SyncContext
+from ..collector import collector_paused
 
 Identity = tuple[str, ...]
 #: (phase, done, total)
@@ -37,17 +41,32 @@ class LiveState:
 
 
 def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: bool, workers: int = 8,
-               progress: ProgressFn | None = None, kinds: list[str] | None = None) -> LiveState:
-    """List every kind, then read in full what is in `wanted` (and, with prune, what is managed)."""
+               progress: ProgressFn | None = None, kinds: list[str] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> LiveState:
+    """List every kind, then read in full what is in `wanted` (and, with prune, what is managed).
+
+    `meanwhile` runs in a thread of its own during the reads: CPU work the caller needs
+    anyway (hashing the desired state) then overlaps the wait for the network.
+    """
     handlers = [HANDLERS[k] for k in (kinds or list(HANDLERS))]
     state = LiveState()
+    with collector_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="gac-meanwhile") as side:
+        pending = side.submit(meanwhile) if meanwhile else None
+        _read(calls, ctx, wanted, state, handlers, prune=prune, workers=workers, progress=progress)
+        if pending is not None:
+            pending.result()
+    return state
+
+
+def _read(calls: Calls, ctx: SyncContext, wanted: set[Identity], state: LiveState, handlers: list[Handler], *,
+          prune: bool, workers: int, progress: ProgressFn | None) -> None:
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-read") as pool:
         for refs in pool.map(lambda h: h.list_live(calls, ctx), handlers):
             for ref in refs:
                 state.refs[ref.identity] = ref
         desired_folders = {i[1] for i in wanted if i[0] == "folder"}
-        to_read = [ref for identity, ref in sorted(state.refs.items())
-                   if identity in wanted or (prune and ref.managed is not False)
+        to_read = [ref for ref in (state.refs[identity] for identity in sorted(state.refs))
+                   if ref.identity in wanted or (prune and ref.managed is not False)
                    # a subfolder of a managed folder: only a read tells a leftover of ours from a stray
                    or (ref.kind == "folder" and ref.folder_uid in desired_folders)]
         total = len(to_read)
@@ -60,4 +79,3 @@ def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: 
                 state.objects[ref.identity] = live
             if progress:
                 progress("read", done, total)
-    return state
