@@ -1,0 +1,52 @@
+"""The mistakes a new platform engineer makes on a first day with gac, each a clear error.
+
+Every case here was tried by hand first and ended in a traceback, a silent wrong result or
+an unclear message. Each must now end with exit 2 (or a finding) and a message naming the
+file, the object and what to do -- never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+from tests.project import copy_project, write
+
+
+def gac(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def assert_usage_error(result: Result, *needles: str) -> None:
+    """Exit 2 through GacError (a one-line `error:`), not an exception escaping the command."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "repo")
+
+
+# -- data source builders ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, needles", [
+    ("Loki(uid='l2', name='L2', traces=123)", ["traces is int 123", "DataSource object"]),
+    ("Prometheus(uid=5, name='P2')", ["uid is int 5"]),
+    ("Prometheus(uid='p2', name=None)", ["data source 'p2'", "name is None"]),
+    ("Prometheus(uid='p2', name='P2', scrape_interval=15)", ["scrape_interval is int 15"]),
+    ("Prometheus(uid='p2', name='P2', scrape_interval='15 sec')", ["scrape_interval", "not a duration"]),
+    ("Tempo(uid='t2', name='T2', service_tag='service.name')", ["service_tag is the string"]),
+    ("Tempo(uid='t2', name='T2', metric_queries=('Rate', 'sum(rate(x[5m]))'))", ["metric_queries[0]"]),
+    ("DataSource(uid='d2', name='D2', type='prometheus', json_data=['x'])", ["json_data is list"]),
+    ("DataSource(uid='d2', name='D2', type='prometheus', access='server')", ["access", "'proxy'"]),
+])
+def test_data_source_builder_given_wrong_types(project: Path, source: str, needles: list[str]) -> None:
+    write(project, "datasources/extra.py", f"from generator.builders import *\n\nextra = {source}\n")
+    assert_usage_error(gac("build", "--root", str(project)), "datasources/extra.py:3", *needles)
