@@ -50,3 +50,43 @@ def project(tmp_path: Path) -> Path:
 def test_data_source_builder_given_wrong_types(project: Path, source: str, needles: list[str]) -> None:
     write(project, "datasources/extra.py", f"from generator.builders import *\n\nextra = {source}\n")
     assert_usage_error(gac("build", "--root", str(project)), "datasources/extra.py:3", *needles)
+
+
+# -- notification builders --------------------------------------------------------------------
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("old, new, needles", [
+    # a bare string where a list belongs was iterated character by character
+    ("mute_timings=[maintenance]", "mute_timings='weekly-maintenance'",
+     ["mute_timings is the string 'weekly-maintenance'", "a bare string is not a list"]),
+    ("mute_timings=[maintenance]", "active_timings=[5]", ["active_timings[0] is int 5"]),
+    ("matchers=['severity=\"critical\"']", "matchers={'severity': 5}", ["matchers['severity'] is int 5"]),
+    ("repeat_interval=\"1h\"", "continue_='yes'", ["continue_ is the string 'yes', not True or False"]),
+    ("repeat_interval=\"1h\"", "repeat_interval='1 hour'", ["repeat_interval", "not a duration"]),
+    ("group_by=[\"alertname\", \"service_name\"]", "group_by='service_name'", ["group_by is the string"]),
+])
+def test_policy_given_wrong_types(project: Path, old: str, new: str, needles: list[str]) -> None:
+    _replace(project / "alerts/notifications.py", old, new)
+    assert_usage_error(gac("build", "--root", str(project)), "alerts/notifications.py:", *needles)
+
+
+def test_contact_point_secrets_as_a_bare_string(project: Path) -> None:
+    write(project, "alerts/extra.py", """
+        from generator.builders import ContactPoint
+        hook = ContactPoint("hook", "hook", "webhook", secrets="url")
+    """)
+    assert_usage_error(gac("build", "--root", str(project)), "alerts/extra.py:2", "contact point 'hook'",
+                       "secrets is the string 'url'")
+
+
+def test_contact_point_uid_where_its_name_belongs_says_so(project: Path) -> None:
+    _replace(project / "alerts/notifications.py", "receiver=oncall,", "receiver='oncall-pagerduty',")
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 1, result.output
+    assert "'oncall-pagerduty' is the uid of contact point 'oncall'" in result.output
+    assert "pass the ContactPoint object" in result.output
