@@ -90,3 +90,32 @@ def test_contact_point_uid_where_its_name_belongs_says_so(project: Path) -> None
     assert result.exit_code == 1, result.output
     assert "'oncall-pagerduty' is the uid of contact point 'oncall'" in result.output
     assert "pass the ContactPoint object" in result.output
+
+
+# -- panel helpers ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("panels, needles", [
+    # a query string where the list of targets belongs was an AttributeError in normalization
+    ('layout([timeseries("T", "up", "short")])', ["panel 'T'", "targets is the string 'up'", "prom("]),
+    ('layout([timeseries("T", ["up"], "short")])', ["targets[0] is the string 'up'"]),
+    # a bare label string became `sum by (j, o, b)`
+    ('layout([rate("T", "x_total", "", "job", "reqps")])', ["by is the string 'job'"]),
+    ('layout([quantiles("T", "x_bucket", "", [], "s", qs=[95])])', ["quantiles are between 0 and 1"]),
+    ('layout([stat("T", "up", "short", thresholds=["green"])])', ["thresholds[0] is the string 'green'"]),
+    ('layout([stat("T", "up", "short", thresholds=[("green", "high")])])', ["thresholds[0] is ('green', 'high')"]),
+    ('layout([timeseries("T", [prom("up")], "short", fill="lots")])', ["fill is the string 'lots'"]),
+    ('layout([logs("L", \'{job="x"}\', datasource=None)])', ["panel 'L'", "datasource is None"]),
+    ('layout([])', ["layout: row 1 is empty"]),
+    ('layout(stat("T", "up", "short"))', ["layout: row 1 is Stat"]),
+    ('layout([stat("T", "up", "short")], height="8")', ["height is the string '8'"]),
+])
+def test_panel_helpers_given_wrong_arguments(project: Path, panels: str, needles: list[str]) -> None:
+    write(project, "dashboards/extra.py", f"""
+        from grafanalib import core as g
+        from generator.builders import DashboardDef
+        from generator.panels import layout, logs, prom, quantiles, rate, stat, timeseries
+        from dashboards.folders import applications
+        PANELS = {panels}
+        extra = DashboardDef(g.Dashboard(title="Extra", uid="extra", panels=PANELS), folder=applications)
+    """)
+    assert_usage_error(gac("build", "--root", str(project)), "dashboards/extra.py:5", *needles)
