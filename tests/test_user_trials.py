@@ -119,3 +119,47 @@ def test_panel_helpers_given_wrong_arguments(project: Path, panels: str, needles
         extra = DashboardDef(g.Dashboard(title="Extra", uid="extra", panels=PANELS), folder=applications)
     """)
     assert_usage_error(gac("build", "--root", str(project)), "dashboards/extra.py:5", *needles)
+
+
+# -- definition modules and folders -----------------------------------------------------------
+
+@pytest.mark.parametrize("folder", ["alerts", "dashboards"])
+def test_definition_folder_that_is_a_file(project: Path, folder: str) -> None:
+    """Skipped, its objects vanished from generated/ with exit 0 (or a confusing import error)."""
+    import shutil
+
+    shutil.rmtree(project / folder)
+    (project / folder).write_text("oops\n")
+    assert_usage_error(gac("build", "--root", str(project)), f"{folder}: not a directory", f"make {folder}/ a folder")
+
+
+def test_definition_folder_that_is_a_broken_link(project: Path) -> None:
+    import shutil
+
+    shutil.rmtree(project / "alerts")
+    (project / "alerts").symlink_to(project / "nowhere")
+    assert_usage_error(gac("build", "--root", str(project)), "alerts: not a directory")
+
+
+def test_module_calling_sys_exit(project: Path) -> None:
+    """SystemExit is no Exception: gac ended with the module's exit code and no message."""
+    write(project, "dashboards/quits.py", "import sys\n\nsys.exit(3)\n")
+    assert_usage_error(gac("build", "--root", str(project)), "dashboards/quits.py:3", "called sys.exit(3)")
+
+
+def test_circular_import_between_definition_modules(project: Path) -> None:
+    write(project, "dashboards/one.py", "from dashboards.two import B\nA = 1\n")
+    write(project, "dashboards/two.py", "from dashboards.one import A\nB = 1\n")
+    assert_usage_error(gac("build", "--root", str(project)), "circular import", "import each other",
+                       "move what both need into a module")
+
+
+def test_module_that_is_not_utf8(project: Path) -> None:
+    (project / "dashboards/latin1.py").write_bytes(b'TITLE = "caf\xe9"\n')
+    assert_usage_error(gac("build", "--root", str(project)), "dashboards/latin1.py:1", "save the file as UTF-8")
+
+
+def test_module_that_raises(project: Path) -> None:
+    write(project, "dashboards/boom.py", "raise RuntimeError('no such team')\n")
+    assert_usage_error(gac("build", "--root", str(project)), "dashboards/boom.py:1",
+                       "raised RuntimeError: no such team")
