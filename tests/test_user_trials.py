@@ -7,12 +7,17 @@ file, the object and what to do -- never a traceback.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from tests.paths import REPO
 from tests.project import copy_project, write
 
 
@@ -163,3 +168,58 @@ def test_module_that_raises(project: Path) -> None:
     write(project, "dashboards/boom.py", "raise RuntimeError('no such team')\n")
     assert_usage_error(gac("build", "--root", str(project)), "dashboards/boom.py:1",
                        "raised RuntimeError: no such team")
+
+
+# -- PromQL nested too deeply -----------------------------------------------------------------
+
+def _gac_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """In a child process: the parser's stack overflow was a segfault that would kill pytest."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_deep_promql_in_a_dashboard_definition_is_a_located_finding(project: Path) -> None:
+    """A RecursionError traceback with exit 1, as if it were a finding."""
+    write(project, "dashboards/deep.py", """
+        from grafanalib import core as g
+        from generator.builders import DashboardDef
+        from generator.panels import layout, prom, timeseries
+        from dashboards.folders import applications
+        deep = DashboardDef(g.Dashboard(title="Deep", uid="deep", panels=layout(
+            [timeseries("Nested", [prom("(" * 1000 + "up" + ")" * 1000)], "short")])), folder=applications)
+    """)
+    result = gac("lint", "--root", str(project), "--format", "json")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    deep = [f for f in json.loads(result.output) if f["dashboard"] == "deep"]
+    assert [(Path(f["file"]).parts[-2:], f["panel"], f["severity"]) for f in deep] == [
+        (("dashboards", "deep.py"), "Nested", "error")]
+    assert "nests 1000 levels deep" in deep[0]["message"] and "split it" in deep[0]["message"]
+
+
+@pytest.mark.parametrize("expr", ["(" * 10000 + "up" + ")" * 10000, " + ".join(["up"] * 5000)],
+                         ids=["nested-parentheses", "chained-operators"])
+def test_promql_deep_enough_to_crash_the_parser_is_a_finding(tmp_path: Path, expr: str) -> None:
+    panel = {"id": 1, "type": "timeseries", "title": "P", "targets": [{"refId": "A", "expr": expr}]}
+    (tmp_path / "deep.json").write_text(json.dumps({"uid": "deep", "title": "Deep", "panels": [panel]}))
+    done = _gac_process("lint", "deep.json", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    [finding] = [f for f in json.loads(done.stdout) if f["rule"] == "promql-syntax"]
+    assert (finding["file"], finding["dashboard"], finding["panel"]) == ("deep.json", "deep", "P")
+    assert "levels deep" in finding["message"]
+
+
+def test_rule_test_of_a_query_deep_enough_to_crash_the_parser(project: Path) -> None:
+    _replace(project / "alerts/collector.py", 'PromQuery("A", f"up{{{JOB}}}")',
+             'PromQuery("A", "(" * 10000 + f"up{{{JOB}}}" + ")" * 10000)')
+    done = _gac_process("test", "--root", str(project), cwd=project)
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    assert "not testable offline: query nests more than" in done.stdout
+
+
+def test_nesting_counts_brackets_and_operators_not_matchers() -> None:
+    from generator.lint.promql_analysis import nesting
+
+    assert nesting('sum(rate(x{a!="b", c=~"d"}[5m]))') == 3
+    assert nesting("a + b - c or d") == 3
+    assert nesting('x{a="(((("}') == 1

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import promql_parser as pp
 
-from .promql_errors import error_offset
+from .promql_errors import error_offset, tokenize
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -82,16 +82,53 @@ class Analysis:
         return self.error is None
 
 
+#: deeper than this, promql-parser (Rust) can overflow its stack and kill the process (from
+#: about 4,000 chained operators or 6,000 nested calls), and the walker below exceeds Python's
+#: recursion limit (about 450 levels); no query written by hand comes near 200
+MAX_NESTING = 200
+_BINARY_WORDS = frozenset({"and", "or", "unless", "atan2"})
+
+
+def nesting(text: str) -> int:
+    """An upper bound of the depth of `text`'s parse tree: brackets open at once, plus every
+    operator outside a selector's braces (`a + b + c` nests one level per operator)."""
+    depth = deepest = operators = braces = 0
+    for tok in tokenize(text):
+        if tok.kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+            braces += tok.text == "{"
+        elif tok.kind == "close":
+            depth = max(depth - 1, 0)
+            braces = max(braces - (tok.text == "}"), 0)
+        elif braces == 0 and (tok.kind == "op" and tok.text not in (",", ":", "@")
+                              or tok.kind == "ident" and tok.text in _BINARY_WORDS):
+            operators += 1
+    return deepest + operators
+
+
+def _too_deep(text: str, depth: int | None = None) -> Analysis:
+    found = f"nests {depth} levels deep (brackets and operators)" if depth else "nests too deeply"
+    return Analysis(text, error=f"the query {found}, more than the {MAX_NESTING} levels gac analyses; split it "
+                    "into smaller queries or recording rules", error_offset=0)
+
+
 @lru_cache(maxsize=16384)
 def analyze(text: str) -> Analysis:
     """Parse `text` (already expanded) and collect the facts; cached by text."""
+    # each level takes at least one character: short queries skip the count
+    if len(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
+        return _too_deep(text, depth)
     try:
         expr = pp.parse(text)
     except (ValueError, RuntimeError, OverflowError) as exc:
         message = str(exc).strip() or "invalid promql query"
         return Analysis(text, error=message, error_offset=error_offset(text, message))
     walker = _Walker()
-    rtype, labels = walker.visit(expr, False)
+    try:
+        rtype, labels = walker.visit(expr, False)
+    except RecursionError:
+        return _too_deep(text)
     return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
                     quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
                     labels=labels, metric_names=tuple(dict.fromkeys(s.name for s in walker.selectors)))
