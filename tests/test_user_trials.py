@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -131,16 +132,12 @@ def test_panel_helpers_given_wrong_arguments(project: Path, panels: str, needles
 @pytest.mark.parametrize("folder", ["alerts", "dashboards"])
 def test_definition_folder_that_is_a_file(project: Path, folder: str) -> None:
     """Skipped, its objects vanished from generated/ with exit 0 (or a confusing import error)."""
-    import shutil
-
     shutil.rmtree(project / folder)
     (project / folder).write_text("oops\n")
     assert_usage_error(gac("build", "--root", str(project)), f"{folder}: not a directory", f"make {folder}/ a folder")
 
 
 def test_definition_folder_that_is_a_broken_link(project: Path) -> None:
-    import shutil
-
     shutil.rmtree(project / "alerts")
     (project / "alerts").symlink_to(project / "nowhere")
     assert_usage_error(gac("build", "--root", str(project)), "alerts: not a directory")
@@ -223,3 +220,48 @@ def test_nesting_counts_brackets_and_operators_not_matchers() -> None:
     assert nesting('sum(rate(x{a!="b", c=~"d"}[5m]))') == 3
     assert nesting("a + b - c or d") == 3
     assert nesting('x{a="(((("}') == 1
+
+
+# -- gac routes and gac test with malformed input ---------------------------------------------
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    assert gac("build", "--root", str(project)).exit_code == 0
+    return project
+
+
+@pytest.mark.parametrize("labels, needles", [
+    # each was routed silently as a label whose value starts with '=' or '~' (or a quote)
+    (["severity==critical"], ["'severity==critical'", "not matchers"]),
+    (["severity=~crit"], ["not matchers"]),
+    (["severity!=warning"], ["not matchers"]),
+    (['severity="critical'], ["quote is not closed"]),
+    # the last value won, silently
+    (["severity=critical", "severity=warning"], ["label 'severity' is given twice"]),
+])
+def test_routes_with_malformed_labels(built: Path, labels: list[str], needles: list[str]) -> None:
+    assert_usage_error(gac("routes", "--root", str(built), *labels), *needles)
+
+
+def test_routes_accepts_quoted_values(built: Path) -> None:
+    result = gac("routes", "--root", str(built), 'severity="critical"', "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["labels"] == {"severity": "critical"}
+
+
+@pytest.mark.parametrize("content, needles", [
+    (b"\xff\xfe\x00tests: []", ["alerts/tests/bad.yaml: not a UTF-8 text file"]),
+    (b"tests: [{name: x, rule: otelcol-down, input_series: {'up{job=\"a\"}': '1 0'}, "
+     b"expect: [{at: 1m, alerts: [{labels: [job]}]}]}]", ["test 'x': at 1m: an expected alert is"]),
+    (b"tests: [{name: x, rule: otelcol-down, input_series: {'up{job=\"a\"}': '1 0'}, "
+     b"expect: [{at: 1m, alerts: [{annotations: summary}]}]}]", ["an expected alert is"]),
+    # promtool's own message named no series, and the test merely failed (exit 1)
+    (b"tests: [{name: x, rule: otelcol-down, input_series: {'up{job=\"a\"': '1 0'}, "
+     b"expect: [{at: 1m, alerts: []}]}]", ["input series 'up{job=\"a\"' does not parse"]),
+    (b"tests: [{name: x, rule: otelcol-down, input_series: {'rate(up[5m])': '1 0'}, "
+     b"expect: [{at: 1m, alerts: []}]}]", ["input series 'rate(up[5m])' is not a series"]),
+])
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (gac test needs it)")
+def test_malformed_rule_test_files(project: Path, content: bytes, needles: list[str]) -> None:
+    (project / "alerts/tests/bad.yaml").write_bytes(content)
+    assert_usage_error(gac("test", "--root", str(project)), *needles)
