@@ -265,3 +265,22 @@ def test_routes_accepts_quoted_values(built: Path) -> None:
 def test_malformed_rule_test_files(project: Path, content: bytes, needles: list[str]) -> None:
     (project / "alerts/tests/bad.yaml").write_bytes(content)
     assert_usage_error(gac("test", "--root", str(project)), *needles)
+
+
+# -- connection settings ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("variables, needles", [
+    # a trailing space in the token: "Illegal header value b'Bearer <token> '", retried 5 times,
+    # quoting the token when it is shorter than what the redactor hides
+    ({"GRAFANA_TOKEN": "T0k "}, ["GRAFANA_TOKEN contains a space"]),
+    ({"GRAFANA_TOKEN": "T0k\n"}, ["GRAFANA_TOKEN contains a space"]),
+    # a trailing space in the URL: "[unparsable URL] is not healthy", after 5 attempts
+    ({"GRAFANA_URL": "http://127.0.0.1:9 "}, ["Grafana URL from GRAFANA_URL contains a space"]),
+    ({"GRAFANA_ORG_ID": "0"}, ["GRAFANA_ORG_ID must be an organisation id (1 or more), got 0"]),
+    ({"GRAFANA_URL": "127.0.0.1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]"]),
+])
+def test_plan_with_a_mistyped_connection(built: Path, variables: dict[str, str], needles: list[str]) -> None:
+    env = {"GRAFANA_URL": "http://127.0.0.1:9", "GRAFANA_TOKEN": "T0k", **variables}
+    result = gac("plan", "--root", str(built), "--env", "local", env=env)
+    assert_usage_error(result, *needles)
+    assert "T0k" not in result.output and "attempt" not in result.output
