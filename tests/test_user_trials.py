@@ -284,3 +284,29 @@ def test_plan_with_a_mistyped_connection(built: Path, variables: dict[str, str],
     result = gac("plan", "--root", str(built), "--env", "local", env=env)
     assert_usage_error(result, *needles)
     assert "T0k" not in result.output and "attempt" not in result.output
+
+
+# -- gac lint on large input ------------------------------------------------------------------
+
+def test_locating_findings_in_a_long_panel_list_scans_it_once() -> None:
+    """Each finding's line was found by re-scanning the list from its start: a dashboard of
+    4,000 panels took 23 s, 200,000 never finished. Counted, not timed: decodes per member."""
+    from generator.lint.locate import JsonLocator
+
+    panels = [{"id": i, "title": f"p{i}", "targets": [{"expr": "up"}]} for i in range(500)]
+    text = json.dumps({"panels": panels}, indent=1)
+    locator = JsonLocator(text)
+    decodes = 0
+    decode = locator._skip_value
+
+    def counted(pos: int) -> int:
+        nonlocal decodes
+        decodes += 1
+        return decode(pos)
+
+    locator._skip_value = counted  # type: ignore[method-assign]
+    lines = [locator.locate(("panels", i, "targets", 0, "expr"))[0] for i in range(len(panels))]
+    assert decodes <= 10 * len(panels), decodes  # linear: each member decoded a few times at most
+    for i, line in enumerate(lines):  # and each line is the panel's own
+        assert text.splitlines()[line - 1].strip() == '"expr": "up"'
+        assert f'"title": "p{i}"' in "\n".join(text.splitlines()[line - 6:line])

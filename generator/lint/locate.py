@@ -22,6 +22,8 @@ class JsonLocator:
         self.text = text
         self._decoder = json.JSONDecoder()
         self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
+        #: containers whose members are all in `_cache`
+        self._scanned: set[tuple[Any, ...]] = set()
 
     def _skip_ws(self, pos: int) -> int:
         text = self.text
@@ -40,41 +42,45 @@ class JsonLocator:
             depth -= 1
         pos = self._cache[path[:depth]]
         for i in range(depth, len(path)):
-            nxt = self._child(pos, path[i])
+            nxt = self._child(pos, path[i], path[:i])
             if nxt is None:
                 return pos
             pos = nxt
             self._cache[path[:i + 1]] = pos
         return pos
 
-    def _child(self, pos: int, key: Any) -> int | None:
-        text = self.text
-        try:
-            if isinstance(key, str) and text[pos] == "{":
-                pos = self._skip_ws(pos + 1)
-                while text[pos] != "}":
-                    name, pos = scanstring(text, pos + 1)
-                    pos = self._skip_ws(pos)
-                    pos = self._skip_ws(pos + 1)  # ':'
-                    if name == key:
-                        return pos
-                    pos = self._skip_ws(self._skip_value(pos))
-                    if text[pos] == ",":
-                        pos = self._skip_ws(pos + 1)
-                return None
-            if isinstance(key, int) and text[pos] == "[":
-                pos = self._skip_ws(pos + 1)
-                index = 0
-                while text[pos] != "]":
-                    if index == key:
-                        return pos
-                    pos = self._skip_ws(self._skip_value(pos))
-                    if text[pos] == ",":
-                        pos = self._skip_ws(pos + 1)
-                    index += 1
-        except (IndexError, ValueError):
-            return None
-        return None
+    def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
+        """Offset of `key` in the container at `pos`. The first look into a container records
+        every member, so findings on panels 1..n cost one scan of the list, not n scans
+        (quadratic: minutes for a dashboard of thousands of panels)."""
+        if parent not in self._scanned:
+            self._scanned.add(parent)
+            try:
+                self._scan(pos, parent)
+            except (IndexError, ValueError):
+                pass  # malformed text: members recorded so far stand
+        return self._cache.get((*parent, key))
+
+    def _scan(self, pos: int, parent: tuple[Any, ...]) -> None:
+        text, cache = self.text, self._cache
+        if text[pos] == "{":
+            pos = self._skip_ws(pos + 1)
+            while text[pos] != "}":
+                name, pos = scanstring(text, pos + 1)
+                pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
+                cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
+                pos = self._skip_ws(self._skip_value(pos))
+                if text[pos] == ",":
+                    pos = self._skip_ws(pos + 1)
+        elif text[pos] == "[":
+            pos = self._skip_ws(pos + 1)
+            index = 0
+            while text[pos] != "]":
+                cache[(*parent, index)] = pos
+                pos = self._skip_ws(self._skip_value(pos))
+                if text[pos] == ",":
+                    pos = self._skip_ws(pos + 1)
+                index += 1
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
         pos = self.position(path) or 0
