@@ -310,3 +310,14 @@ def test_locating_findings_in_a_long_panel_list_scans_it_once() -> None:
     for i, line in enumerate(lines):  # and each line is the panel's own
         assert text.splitlines()[line - 1].strip() == '"expr": "up"'
         assert f'"title": "p{i}"' in "\n".join(text.splitlines()[line - 6:line])
+
+
+def test_line_numbers_of_findings_in_a_one_line_file_do_not_rescan_it() -> None:
+    """One newline count from the start per finding: a 23 MB one-line dashboard took minutes."""
+    from generator.lint.locate import JsonLocator
+
+    text = '{"a": [' + ", ".join(['"x"'] * 50) + '],\n "b": 1}'
+    locator = JsonLocator(text)
+    assert locator.locate(("a", 3)) == (1, 8 + 5 * 3)
+    assert locator.locate(("b",)) == (2, 7)
+    assert locator._line_starts == [0, text.index("\n") + 1]  # found once, kept

@@ -8,7 +8,9 @@ need with the C decoder; the YAML locator keeps PyYAML's node marks.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -22,6 +24,7 @@ class JsonLocator:
         self.text = text
         self._decoder = json.JSONDecoder()
         self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
+        self._line_starts: list[int] | None = None
         #: containers whose members are all in `_cache`
         self._scanned: set[tuple[Any, ...]] = set()
 
@@ -86,7 +89,15 @@ class JsonLocator:
         pos = self.position(path) or 0
         if offset is not None and self.text.startswith('"', pos):
             pos = self._raw_offset(pos, offset)
-        return _line_col(self.text, pos)
+        return self._line_col(pos)
+
+    def _line_col(self, pos: int) -> tuple[int, int]:
+        """Line and column by bisecting line starts found once (counting newlines from the start
+        for each finding was quadratic: minutes for a large dashboard on one line)."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, pos)
+        return line, pos - self._line_starts[line - 1] + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
         """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
@@ -160,7 +171,3 @@ class YamlLocator:
             start_col = len(raw) - len(raw.lstrip())
             segment = raw[start_col:]
 
-
-def _line_col(text: str, pos: int) -> tuple[int, int]:
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
