@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -321,3 +322,21 @@ def test_line_numbers_of_findings_in_a_one_line_file_do_not_rescan_it() -> None:
     assert locator.locate(("a", 3)) == (1, 8 + 5 * 3)
     assert locator.locate(("b",)) == (2, 7)
     assert locator._line_starts == [0, text.index("\n") + 1]  # found once, kept
+
+
+def test_lint_of_a_directory_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipped silently: `no findings`, exit 0, its dashboards never linted. (Simulated: the
+    tests may run as root, who reads every directory.)"""
+    locked = tmp_path / "dashboards" / "locked"
+    locked.mkdir(parents=True)
+    (locked / "bad.json").write_text('{"uid": "x", "panels": "oops"}')
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert_usage_error(gac("lint", str(tmp_path / "dashboards")), "locked: cannot read this directory",
+                       "Permission denied")
