@@ -67,6 +67,10 @@ def _modules(root: Path) -> Iterator[tuple[str, Path]]:
     for folder in DEFINITION_DIRS:
         directory = root / folder
         if not directory.is_dir():
+            if directory.exists() or directory.is_symlink():
+                # skipped, its objects would vanish from generated/ (and, with --prune, from Grafana)
+                raise DefinitionError("not a directory (a file or a broken link is in the way): "
+                                      f"make {folder}/ a folder of definition modules, or remove it", folder)
             continue
         for path in sorted(directory.glob("*.py")):
             if not path.name.startswith("_"):
@@ -101,11 +105,22 @@ def _import(module_name: str, path: Path, root: Path) -> Any:
     except DefinitionError:
         raise
     except SyntaxError as exc:
-        raise DefinitionError(f"syntax error: {exc.msg}", _rel(Path(exc.filename or path), root),
+        hint = "; save the file as UTF-8" if "codec can't decode" in str(exc.msg) else ""
+        raise DefinitionError(f"syntax error: {exc.msg}{hint}", _rel(Path(exc.filename or path), root),
                               exc.lineno) from None
+    except SystemExit as exc:  # sys.exit() in a definition would end gac silently with its code
+        file, line = _user_frame(exc, path, root)
+        raise DefinitionError(f"{module_name} called sys.exit({exc.code!r}) while being imported: a definition "
+                              "module must only define objects; raise an exception to report a problem",
+                              file, line) from None
     except Exception as exc:  # noqa: BLE001 - any error in user code becomes a located message
         file, line = _user_frame(exc, path, root)
-        raise DefinitionError(f"{module_name} raised {type(exc).__name__}: {exc}", file, line) from None
+        hint = _CIRCULAR_HINT if isinstance(exc, ImportError) and "circular import" in str(exc) else ""
+        raise DefinitionError(f"{module_name} raised {type(exc).__name__}: {exc}{hint}", file, line) from None
+
+
+_CIRCULAR_HINT = ("; two definition modules import each other: move what both need into a module that imports "
+                  "neither (as dashboards/folders.py holds the folders)")
 
 
 def _user_frame(exc: BaseException, path: Path, root: Path) -> tuple[str, int | None]:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 from grafanalib import core as g
 
+from .builders.checks import Checks
 from .resource import Source, caller_source
 
 DEFAULT_HEIGHT = 8
@@ -39,6 +40,35 @@ def panel_source(panel: object) -> Source | None:
     return getattr(panel, SOURCE_ATTR, None)
 
 
+def _checks(title: Any, unit: Any = "", **queries: Any) -> Checks:
+    """A wrong argument fails at the definition line, naming the panel, not inside grafanalib or
+    normalization (a query string where a target list belongs was a traceback there)."""
+    check = Checks(f"panel {title!r}" if isinstance(title, str) else "panel", caller_source())
+    check.text("title", title, "give the panel a title people can read", empty=True)
+    check.text("unit", unit, "use a Grafana unit id such as 'short', 'reqps', 's', 'percentunit'", empty=True)
+    for name, value in queries.items():
+        check.text(name, value, f"pass {name} as a string")
+    return check
+
+
+def _targets(check: Checks, targets: Any) -> None:
+    check.items("targets", targets, g.Target, "a target",
+                "wrap each query: [prom('sum(rate(x_total[$__rate_interval]))')]", empty=False)
+
+
+def _labels(check: Checks, by: Any) -> None:
+    check.items("by", by, str, "a label name", "pass a list such as ['service_name'] -- a bare string is not a list")
+
+
+def _check_thresholds(check: Checks, steps: Any) -> None:
+    hint = "pass (color, value) pairs with None for the base: [('green', None), ('red', 80)]"
+    check.items("thresholds", steps, (tuple, list), "a (color, value) pair", hint, empty=False)
+    for i, step in enumerate(steps):
+        if len(step) != 2 or not isinstance(step[0], str) or \
+                not (step[1] is None or isinstance(step[1], (int, float)) and not isinstance(step[1], bool)):
+            check.fail(f"thresholds[{i}] is {step!r}; {hint}")
+
+
 def prom(expr: str, legend: str = "", ref_id: str = "", instant: bool = False, fmt: str = "time_series",
          datasource: str = "prometheus") -> g.Target:
     """A PromQL target on the given Prometheus/Mimir data source."""
@@ -50,6 +80,9 @@ def prom(expr: str, legend: str = "", ref_id: str = "", instant: bool = False, f
 def timeseries(title: str, targets: Sequence[g.Target], unit: str, description: str = "",
                stacked: bool = False, fill: int = 10, min_value: float | None = None,
                **extra: Any) -> g.TimeSeries:
+    check = _checks(title, unit)
+    _targets(check, targets)
+    check.instance("fill", fill, int, "a whole number (0-100)", "e.g. fill=0 for lines only")
     return g.TimeSeries(
         title=title, description=description or None, targets=list(targets), unit=unit, fillOpacity=fill,
         stacking={"mode": "normal", "group": "A"} if stacked else {"mode": "none"},
@@ -62,6 +95,7 @@ def timeseries(title: str, targets: Sequence[g.Target], unit: str, description: 
 def rate(title: str, counter: str, selector: str, by: Sequence[str], unit: str, legend: str = "",
          description: str = "", scale: str = "", **extra: Any) -> g.TimeSeries:
     """Per-second rate of a counter, summed by the given labels."""
+    _labels(_checks(title, unit, counter=counter), by)
     expr = f"sum by ({', '.join(by)}) (rate({counter}{{{selector}}}[$__rate_interval])){scale}"
     return timeseries(title, [prom(expr, legend or _legend(by))], unit, description, **extra)
 
@@ -70,6 +104,11 @@ def rate(title: str, counter: str, selector: str, by: Sequence[str], unit: str, 
 def quantiles(title: str, bucket: str, selector: str, by: Sequence[str], unit: str,
               qs: Sequence[float] = (0.5, 0.95, 0.99), description: str = "", scale: str = "") -> g.TimeSeries:
     """Histogram quantiles; the inner sum keeps `le`, without which the quantile is meaningless."""
+    check = _checks(title, unit, bucket=bucket)
+    _labels(check, by)
+    check.items("qs", qs, (int, float), "a quantile", "pass quantiles between 0 and 1, e.g. (0.5, 0.95)", empty=False)
+    if not all(0 <= q <= 1 for q in qs):
+        check.fail(f"qs {list(qs)!r}: quantiles are between 0 and 1 (0.95, not 95)")
     keep = ", ".join(["le", *by])
     targets = [
         prom(f"histogram_quantile({q}, sum by ({keep}) (rate({bucket}{{{selector}}}[$__rate_interval]))){scale}",
@@ -83,6 +122,7 @@ def quantiles(title: str, bucket: str, selector: str, by: Sequence[str], unit: s
 def stat(title: str, expr: str, unit: str, thresholds: Sequence[tuple[str, float | None]] = (("green", None),),
          description: str = "", legend: str = "", mappings: list[dict[str, Any]] | None = None,
          calc: str = "lastNotNull") -> g.Stat:
+    _check_thresholds(_checks(title, unit, expr=expr), thresholds)
     return g.Stat(
         title=title, description=description or None, targets=[prom(expr, legend, instant=True)], format=unit,
         reduceCalc=calc, graphMode="none", colorMode="background", textMode="value_and_name",
@@ -93,6 +133,7 @@ def stat(title: str, expr: str, unit: str, thresholds: Sequence[tuple[str, float
 @located
 def gauge(title: str, expr: str, unit: str, max_value: float, thresholds: Sequence[tuple[str, float | None]],
           description: str = "") -> g.GaugePanel:
+    _check_thresholds(_checks(title, unit, expr=expr), thresholds)
     return g.GaugePanel(
         title=title, description=description or None, targets=[prom(expr, instant=True)], format=unit,
         min=0, max=max_value, calc="lastNotNull", thresholds=_thresholds(thresholds),
@@ -102,6 +143,7 @@ def gauge(title: str, expr: str, unit: str, max_value: float, thresholds: Sequen
 @located
 def table(title: str, targets: Sequence[g.Target], unit: str, description: str = "",
           transformations: list[dict[str, Any]] | None = None, sort_by: str | None = None) -> g.Table:
+    _targets(_checks(title, unit), targets)
     return g.Table(title=title, description=description or None, targets=list(targets), unit=unit,
                    transformations=transformations or [],
                    sortBy=[g.TableSortByField(displayName=sort_by, desc=True)] if sort_by else [])
@@ -109,6 +151,7 @@ def table(title: str, targets: Sequence[g.Target], unit: str, description: str =
 
 @located
 def logs(title: str, expr: str, datasource: str = "loki", description: str = "") -> g.Logs:
+    _checks(title, expr=expr, datasource=datasource)
     return g.Logs(title=title, description=description or None, dataSource=datasource,
                   targets=[g.Target(expr=expr, refId="A", datasource=datasource)],
                   showTime=True, wrapLogMessages=True, enableLogDetails=True, prettifyLogMessage=False)
@@ -126,6 +169,7 @@ class Traces(g.Panel):
 
 @located
 def traces(title: str, query: str, datasource: str = "tempo", description: str = "") -> Traces:
+    _checks(title, query=query, datasource=datasource)
     target = {"refId": "A", "datasource": {"type": "tempo", "uid": datasource}, "queryType": "traceql",
               "query": query, "limit": 20, "tableType": "traces"}
     return Traces(title=title, description=description or None, dataSource=datasource, targets=[target])
@@ -133,6 +177,7 @@ def traces(title: str, query: str, datasource: str = "tempo", description: str =
 
 @located
 def row(title: str) -> g.RowPanel:
+    _checks(title)
     return g.RowPanel(title=title)
 
 
@@ -141,6 +186,13 @@ def layout(*rows: Sequence[g.Panel] | g.RowPanel, height: int = DEFAULT_HEIGHT) 
 
     Positions are derived from order, so inserting a panel never leaves overlaps behind.
     """
+    check = Checks("layout", caller_source())
+    check.instance("height", height, int, "a whole number of grid rows", "e.g. height=8")
+    for i, item in enumerate(rows):
+        if not isinstance(item, g.RowPanel):
+            check.items(f"row {i + 1}", item, g.Panel, "a panel",
+                        "give each row as a list of panels, e.g. layout(row('Latency'), [stat(...), stat(...)])",
+                        empty=False)
     placed: list[g.Panel] = []
     y = 0
     for item in rows:

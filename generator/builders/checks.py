@@ -46,7 +46,7 @@ class Checks:
     def instance(self, name: str, value: Any, expected: type | tuple[type, ...], what: str, hint: str) -> None:
         """`value` must be an `expected`; `what` names that type for people, `hint` says what to pass."""
         if not isinstance(value, expected) or (isinstance(value, bool) and bool not in _types(expected)):
-            self.fail(f"{name} is {shown(value)}, not {what}; {hint}")
+            self.fail(f"{name} is {shown(value)}, not {what}" + (f"; {hint}" if hint else ""))
 
     def text(self, name: str, value: Any, hint: str, empty: bool = False) -> None:
         """`value` must be a string (and not blank unless `empty`)."""

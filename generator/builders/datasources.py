@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..resource import DATASOURCE, Resource, Source, caller_source
+from .checks import Checks
+from .durations import seconds
+
+#: what to pass where a definition links to another data source
+_LINK_HINT = "pass the DataSource object itself (e.g. `from datasources.tempo import tempo`) or its uid string"
 
 
 def url_placeholder(uid: str) -> str:
@@ -34,6 +39,27 @@ class DataSource:
     is_default: bool = False
     access: str = "proxy"
     source: Source | None = field(default_factory=caller_source, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.check_arguments(Checks(f"data source {self.uid!r}" if isinstance(self.uid, str) else
+                                    type(self).__name__, self.source))
+
+    def check_arguments(self, check: Checks) -> None:
+        """Wrong types fail here, naming the definition line, not later inside the compiler."""
+        check.text("uid", self.uid, "give it a stable uid: dashboards and alert rules refer to it")
+        check.text("name", self.name, "give it the name people pick in Grafana's data source list")
+        check.text("type", self.type, "use the plugin id, e.g. 'prometheus', 'loki', 'tempo'")
+        check.instance("url", self.url, (str, type(None)), "a string",
+                       "leave it out to take the URL from grafana.yaml, or pass the URL as a string")
+        check.instance("json_data", self.json_data, dict, "a dict", "pass extra jsonData settings as a dict")
+        check.instance("is_default", self.is_default, bool, "True or False", "")
+        check.choice("access", self.access, ("proxy", "direct"))
+
+    def link(self, check: Checks, name: str, value: Any) -> None:
+        """A reference to another data source: a DataSource, its uid, or None."""
+        check.instance(name, value, (str, DataSource, type(None)), "a DataSource or a uid", _LINK_HINT)
+        if isinstance(value, str):
+            check.text(name, value, _LINK_HINT)
 
     def build_json_data(self) -> dict[str, Any]:
         return dict(self.json_data)
@@ -64,6 +90,13 @@ class Prometheus(DataSource):
     scrape_interval: str = "15s"
     exemplar_traces: "str | DataSource | None" = None
 
+    def check_arguments(self, check: Checks) -> None:
+        super().check_arguments(check)
+        check.text("flavor", self.flavor, "use 'Prometheus' or 'Mimir'")
+        check.instance("scrape_interval", self.scrape_interval, str, "a duration string", "use e.g. '15s'")
+        check.parses("scrape_interval", self.scrape_interval, seconds, "")
+        self.link(check, "exemplar_traces", self.exemplar_traces)
+
     def build_json_data(self) -> dict[str, Any]:
         # timeInterval must match the scrape interval, or $__rate_interval is computed too small
         data: dict[str, Any] = {"httpMethod": "POST", "prometheusType": self.flavor,
@@ -84,6 +117,12 @@ class Loki(DataSource):
     traces: "str | DataSource | None" = None
     trace_id_regex: str = r'"trace_id":\s*"(\w+)"'
     max_lines: int = 1000
+
+    def check_arguments(self, check: Checks) -> None:
+        super().check_arguments(check)
+        self.link(check, "traces", self.traces)
+        check.text("trace_id_regex", self.trace_id_regex, "a regex with one group capturing the trace id")
+        check.instance("max_lines", self.max_lines, int, "a whole number", "e.g. 1000")
 
     def build_json_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"maxLines": self.max_lines}
@@ -112,6 +151,20 @@ class Tempo(DataSource):
     #: span attribute → log / metric label used to narrow the linked query
     service_tag: tuple[str, str] = ("service.name", "service_name")
     metric_queries: tuple[tuple[str, str], ...] = ()
+
+    def check_arguments(self, check: Checks) -> None:
+        super().check_arguments(check)
+        self.link(check, "logs", self.logs)
+        self.link(check, "metrics", self.metrics)
+        pair = "a (span attribute, label) pair"
+        check.instance("service_tag", self.service_tag, (tuple, list), pair, "e.g. ('service.name', 'service_name')")
+        if len(self.service_tag) != 2 or not all(isinstance(x, str) for x in self.service_tag):
+            check.fail(f"service_tag must be {pair} of strings, e.g. ('service.name', 'service_name')")
+        check.items("metric_queries", self.metric_queries, (tuple, list), "a (name, PromQL) pair",
+                    "e.g. [('Request rate', 'sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))')]")
+        for i, query in enumerate(self.metric_queries):
+            if len(query) != 2 or not all(isinstance(x, str) for x in query):
+                check.fail(f"metric_queries[{i}] must be a (name, PromQL) pair of strings")
 
     def build_json_data(self) -> dict[str, Any]:
         key, label = self.service_tag

@@ -56,7 +56,8 @@ class ContactPoint:
         check.text("name", self.name, _NAME_HINT)
         check.text("type", self.type, "use the integration's Grafana type, e.g. 'email', 'slack', 'opsgenie'")
         check.instance("settings", self.settings, dict, "a dict", "pass the integration's settings as a dict")
-        check.items("secrets", list(self.secrets), str, "a settings key", "list the secret settings' keys")
+        check.items("secrets", self.secrets, str, "a settings key",
+                    "list the secret settings' keys, e.g. ('url',) -- a bare string is not a list")
         leaked = sorted(set(self.secrets) & set(self.settings))
         if leaked:
             check.fail(f"settings {', '.join(leaked)} are secrets: remove their values from the definition and name "
@@ -180,7 +181,9 @@ def _matchers(check: Checks, values: Any) -> list[list[str]]:
     if values is None:
         return []
     if isinstance(values, dict):
-        values = [f'{k}="{v}"' for k, v in values.items()]
+        for key, value in values.items():
+            check.instance(f"matchers[{key!r}]", value, str, "a string", "label values are strings")
+        values = [[k, "=", v] for k, v in values.items()]
     if not isinstance(values, (list, tuple)):
         check.fail("matchers must be a list such as ['severity=\"critical\"'] or a dict of label → value")
     out = []
@@ -193,8 +196,10 @@ def _matchers(check: Checks, values: Any) -> list[list[str]]:
     return out
 
 
-def _names(values: Any) -> list[str]:
-    return [v.name if isinstance(v, MuteTiming) else str(v) for v in values or []]
+def _names(check: Checks, key: str, values: Any) -> list[str]:
+    check.items(key, values, (MuteTiming, str), "a MuteTiming or its name",
+                "pass a list, e.g. [maintenance] -- a bare string is not a list")
+    return [v.name if isinstance(v, MuteTiming) else v for v in values]
 
 
 def _timings(check: Checks, owner: Any) -> dict[str, Any]:
@@ -206,9 +211,9 @@ def _timings(check: Checks, owner: Any) -> dict[str, Any]:
             check.parses(key, value, seconds, "")
             out[key] = value
     if owner.mute_timings:
-        out["mute_time_intervals"] = _names(owner.mute_timings)
+        out["mute_time_intervals"] = _names(check, "mute_timings", owner.mute_timings)
     if owner.active_timings:
-        out["active_time_intervals"] = _names(owner.active_timings)
+        out["active_time_intervals"] = _names(check, "active_timings", owner.active_timings)
     return out
 
 
@@ -265,6 +270,7 @@ class Policy:
         if self.group_by is not None:
             check.items("group_by", self.group_by, str, "a label name", "e.g. ['alertname', 'service_name']")
             route["group_by"] = list(self.group_by)
+        check.instance("continue_", self.continue_, bool, "True or False", "")
         if self.continue_:
             route["continue"] = True
         route.update(_timings(check, self))

@@ -11,6 +11,7 @@ JSON/YAML is a usage error (exit 2) naming the file, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -56,7 +57,7 @@ def discover(paths: list[Path]) -> list[Path]:
         if not path.exists():
             raise GacError(f"{path}: no such file or directory")
         if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
+            for candidate in sorted(_files_under(path)):
                 if candidate.is_file() and candidate.suffix.lower() in SUFFIXES and not (
                         set(candidate.relative_to(path).parts[:-1]) & _SKIP_DIRS):
                     files.append(candidate)
@@ -73,6 +74,18 @@ def discover(paths: list[Path]) -> list[Path]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _files_under(top: Path) -> Iterator[Path]:
+    """Every file below `top`. A directory that cannot be read stops the run: skipped (as
+    `rglob` does), its files would go unlinted and the run would pass."""
+    def fail(exc: OSError) -> None:
+        raise GacError(f"{exc.filename}: cannot read this directory ({exc.strerror or exc}): fix its permissions "
+                       "or lint the files you can read")
+
+    for folder, _dirs, names in os.walk(top, onerror=fail):
+        for name in names:
+            yield Path(folder) / name
 
 
 def read_text(path: Path) -> str:

@@ -8,6 +8,7 @@ need with the C decoder; the YAML locator keeps PyYAML's node marks.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -15,112 +16,106 @@ from typing import Any
 
 import yaml
 
-_WS_RUN = re.compile(r"[ \t\r\n]*")
-#: what follows a key (its colon) or a value (its comma): one C-level match instead of three calls
-_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
-_COMMA = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
+_WS = " \t\r\n"
 
 
 class JsonLocator:
-    """Offsets of JSON paths in the raw text, found by walking only the containers on the way.
-
-    Siblings passed on the way are skipped with the C decoder (faster than any bracket scan in
-    Python) and remembered, so locating the n-th panel's finding after the first skips no panel
-    twice; lines and columns are counted with C string methods, without a table of lines.
-    """
-
     def __init__(self, text: str):
         self.text = text
-        self._decode = json.JSONDecoder().raw_decode
-        self._cache: dict[tuple[Any, ...], int] = {(): _WS_RUN.match(text, 0).end()}  # type: ignore[union-attr]
+        self._decoder = json.JSONDecoder()
+        self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
+        self._line_starts: list[int] | None = None
+        #: containers whose members are all in `_cache`
+        self._scanned: set[tuple[Any, ...]] = set()
+
+    def _skip_ws(self, pos: int) -> int:
+        text = self.text
+        n = len(text)
+        while pos < n and text[pos] in _WS:
+            pos += 1
+        return pos
+
+    def _skip_value(self, pos: int) -> int:
+        return self._decoder.raw_decode(self.text, pos)[1]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
         """Offset of the value at `path`, or of its deepest existing ancestor."""
-        cache = self._cache
-        found = cache.get(path)
-        if found is not None:
-            return found
-        depth = len(path) - 1
-        while depth > 0 and path[:depth] not in cache:
+        depth = len(path)
+        while depth > 0 and path[:depth] not in self._cache:
             depth -= 1
-        pos = cache[path[:depth]]
+        pos = self._cache[path[:depth]]
         for i in range(depth, len(path)):
             nxt = self._child(pos, path[i], path[:i])
             if nxt is None:
                 return pos
             pos = nxt
-            cache[path[:i + 1]] = pos
+            self._cache[path[:i + 1]] = pos
         return pos
 
     def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
-        """The position of `key` in the container at `pos`; the siblings passed on the way are
-        remembered too (`(*parent, name)` → offset of that value)."""
-        text = self.text
-        cache = self._cache
-        ws, colon, comma, decode = _WS_RUN.match, _COLON.match, _COMMA.match, self._decode
-        try:
-            if isinstance(key, str) and text[pos] == "{":
-                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
-                while text[pos] != "}":
-                    name, pos = scanstring(text, pos + 1)
-                    pos = colon(text, pos).end()  # type: ignore[union-attr]
-                    if name == key:
-                        return pos
-                    cache.setdefault((*parent, name), pos)
-                    pos = comma(text, decode(text, pos)[1]).end()  # type: ignore[union-attr]
-                return None
-            if isinstance(key, int) and text[pos] == "[":
-                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
-                index = 0
-                previous = cache.get((*parent, key - 1)) if key > 0 else None
-                if previous is not None:  # resume after the sibling located last
-                    pos, index = previous, key - 1
-                while text[pos] != "]":
-                    if index == key:
-                        return pos
-                    cache.setdefault((*parent, index), pos)
-                    pos = comma(text, decode(text, pos)[1]).end()  # type: ignore[union-attr]
-                    index += 1
-        except (IndexError, ValueError, AttributeError):
-            return None
-        return None
+        """Offset of `key` in the container at `pos`. The first look into a container records
+        every member, so findings on panels 1..n cost one scan of the list, not n scans
+        (quadratic: minutes for a dashboard of thousands of panels)."""
+        if parent not in self._scanned:
+            self._scanned.add(parent)
+            try:
+                self._scan(pos, parent)
+            except (IndexError, ValueError):
+                pass  # malformed text: members recorded so far stand
+        return self._cache.get((*parent, key))
+
+    def _scan(self, pos: int, parent: tuple[Any, ...]) -> None:
+        text, cache = self.text, self._cache
+        if text[pos] == "{":
+            pos = self._skip_ws(pos + 1)
+            while text[pos] != "}":
+                name, pos = scanstring(text, pos + 1)
+                pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
+                cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
+                pos = self._skip_ws(self._skip_value(pos))
+                if text[pos] == ",":
+                    pos = self._skip_ws(pos + 1)
+        elif text[pos] == "[":
+            pos = self._skip_ws(pos + 1)
+            index = 0
+            while text[pos] != "]":
+                cache[(*parent, index)] = pos
+                pos = self._skip_ws(self._skip_value(pos))
+                if text[pos] == ",":
+                    pos = self._skip_ws(pos + 1)
+                index += 1
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
         pos = self.position(path) or 0
         if offset is not None and self.text.startswith('"', pos):
             pos = self._raw_offset(pos, offset)
-        text = self.text
-        return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+        return self._line_col(pos)
+
+    def _line_col(self, pos: int) -> tuple[int, int]:
+        """Line and column by bisecting line starts found once (counting newlines from the start
+        for each finding was quadratic: minutes for a large dashboard on one line)."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, pos)
+        return line, pos - self._line_starts[line - 1] + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
-        """Raw text offset of the `decoded`-th character of the JSON string at `start`.
-
-        Between two escapes raw and decoded characters agree one for one, so the walk jumps from
-        escape to escape (a query's quotes are escaped) instead of going character by character.
-        """
+        """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
         text = self.text
         pos = start + 1
-        left = decoded
-        while left > 0:
-            escape = text.find("\\", pos)
-            quote = text.find('"', pos)
-            stop = quote if escape < 0 or 0 <= quote < escape else escape
-            if stop < 0:
-                return min(pos + left, len(text))
-            if stop - pos >= left:
-                return pos + left
-            left -= stop - pos
-            pos = stop
-            if stop == quote:
-                return pos  # the string ends before the offset: point at its closing quote
-            if text.startswith("\\u", pos):
-                code = int(text[pos + 2:pos + 6], 16)
-                pos += 6
-                if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
+        count = 0
+        while count < decoded and pos < len(text) and text[pos] != '"':
+            if text[pos] == "\\":
+                if text[pos + 1] == "u":
+                    code = int(text[pos + 2:pos + 6], 16)
                     pos += 6
+                    if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
+                        pos += 6
+                else:
+                    pos += 2
             else:
-                pos += 2
-            left -= 1
+                pos += 1
+            count += 1
         return pos
 
 
@@ -175,5 +170,4 @@ class YamlLocator:
             raw = self.lines[current]
             start_col = len(raw) - len(raw.lstrip())
             segment = raw[start_col:]
-
 

@@ -82,6 +82,37 @@ class Analysis:
         return self.error is None
 
 
+#: deeper than this, promql-parser (Rust) can overflow its stack and kill the process (from
+#: about 4,000 chained operators or 6,000 nested calls), and the walker below exceeds Python's
+#: recursion limit (about 450 levels); no query written by hand comes near 200
+MAX_NESTING = 200
+_BINARY_WORDS = frozenset({"and", "or", "unless", "atan2"})
+
+
+def nesting(text: str) -> int:
+    """An upper bound of the depth of `text`'s parse tree: brackets open at once, plus every
+    operator outside a selector's braces (`a + b + c` nests one level per operator)."""
+    depth = deepest = operators = braces = 0
+    for tok in tokenize(text):
+        if tok.kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+            braces += tok.text == "{"
+        elif tok.kind == "close":
+            depth = max(depth - 1, 0)
+            braces = max(braces - (tok.text == "}"), 0)
+        elif braces == 0 and (tok.kind == "op" and tok.text not in (",", ":", "@")
+                              or tok.kind == "ident" and tok.text in _BINARY_WORDS):
+            operators += 1
+    return deepest + operators
+
+
+def _too_deep(text: str, depth: int | None = None) -> Analysis:
+    found = f"nests {depth} levels deep (brackets and operators)" if depth else "nests too deeply"
+    return Analysis(text, error=f"the query {found}, more than the {MAX_NESTING} levels gac analyses; split it "
+                    "into smaller queries or recording rules", error_offset=0)
+
+
 @lru_cache(maxsize=16384)
 def analyze(text: str) -> Analysis:
     """Parse `text` (already expanded) and collect the facts; cached by text.
@@ -91,6 +122,9 @@ def analyze(text: str) -> Analysis:
     are handed over as the equivalent double-quoted strings; and a few limits Prometheus checks
     (number, duration and `@` bounds, `info()`'s label-selector argument) are checked after.
     """
+    # each level takes at least one character: short queries skip the count
+    if len(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
+        return _too_deep(text, depth)
     parsed, shifts = _raw_strings(text) if "`" in text else (text, ())
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
@@ -104,7 +138,10 @@ def analyze(text: str) -> Analysis:
     if limit is not None:
         return Analysis(text, error=limit[0], error_offset=limit[1])
     walker = _Walker()
-    rtype, labels = walker.visit(expr, False)
+    try:
+        rtype, labels = walker.visit(expr, False)
+    except RecursionError:
+        return _too_deep(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
     return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),

@@ -69,6 +69,9 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
     url_source = "GRAFANA_URL" if environ.get("GRAFANA_URL") else f"`url` of {where}"
     if not raw_url:
         raise SyncError(f"no Grafana URL: set GRAFANA_URL or `url` for {where}")
+    if any(c.isspace() for c in raw_url):
+        raise SyncError(f"the Grafana URL from {url_source} contains a space or a line break (a copy-paste slip?): "
+                        "remove it")
     parts = urlsplit(raw_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SyncError(f"Grafana URL must be http(s)://host[:port][/path], got {redact_url(raw_url)!r}")
@@ -79,6 +82,10 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
     token = environ.get(token_env) or None
     user = environ.get("GRAFANA_USER") or parts.username or None
     password = environ.get("GRAFANA_PASSWORD") or parts.password or None
+    if token and (any(c.isspace() for c in token) or not token.isprintable()):
+        # an HTTP header cannot hold it: the error would come from deep inside the client, quoting it
+        raise SyncError(f"{token_env} contains a space, a line break or a control character (a copy-paste slip?): "
+                        "set it to the token alone")
     if token:
         source, user, password = token_env, None, None
     elif user and password:
@@ -94,6 +101,8 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
             org_id = int(str(org_raw))
         except ValueError:
             raise SyncError(f"GRAFANA_ORG_ID must be a number, got {org_raw!r}") from None
+        if org_id < 1:
+            raise SyncError(f"GRAFANA_ORG_ID must be an organisation id (1 or more), got {org_id}")
     verify: bool | str = False if insecure else (ca_cert or True)
     return Settings(url, token, user, password, org_id, verify, timeout, source, url_source)
 

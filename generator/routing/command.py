@@ -16,11 +16,20 @@ from .explain import explain, render_text
 
 
 def _labels(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
+    """An alert's labels: `name=value` each; matcher syntax (`==`, `=~`, `!=`) is a mistake here, since
+    it would otherwise route an alert whose value starts with `=` or `~`, silently."""
+    out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise RoutesError(f"label {pair!r} is not name=value (e.g. severity=critical)")
+        if name.endswith(("!", "~")) or value.startswith(("=", "~")):
+            raise RoutesError(f"label {pair!r}: give the alert's labels as name=value with one '=' "
+                              "(e.g. severity=critical), not matchers")
+        if value.startswith('"') and (len(value) < 2 or not value.endswith('"')):
+            raise RoutesError(f"label {pair!r}: the value's quote is not closed (e.g. severity=\"critical\")")
+        if name in out:
+            raise RoutesError(f"label {name!r} is given twice: an alert has one value per label")
         out[name] = m._unquote(value)
     return out
 

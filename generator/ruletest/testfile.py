@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import yaml
 
 from ..errors import GacError
@@ -38,6 +39,8 @@ def load_cases(path: Path, shown: str) -> list[TestCase]:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text)
         data = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        raise TestFileError(f"{shown}: not a UTF-8 text file; save it as UTF-8 YAML") from None
     except (OSError, yaml.YAMLError) as exc:
         raise TestFileError(f"{shown}: cannot read test file: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
@@ -70,6 +73,8 @@ def _case(item: Any, file: str, line: int, index: int) -> TestCase:
     if not isinstance(series, dict) or not all(isinstance(v, (str, int, float)) for v in series.values()):
         raise TestFileError(f"{where}: `input_series:` maps a series to its values in promtool notation, "
                             "e.g. 'up{job=\"x\"}': '1 1 0 0'")
+    for key in series:
+        _series(str(key), where)
     interval = item.get("interval")
     if interval is not None:
         _duration(interval, f"{where}: interval")
@@ -89,6 +94,17 @@ def _case(item: Any, file: str, line: int, index: int) -> TestCase:
                     {str(k): str(v) for k, v in series.items()}, parsed)
 
 
+def _series(text: str, where: str) -> None:
+    """A series is a selector with equality matchers: promtool's own error names no series."""
+    try:
+        parsed = promql_parser.parse(text)
+    except ValueError as exc:
+        raise TestFileError(f"{where}: input series {text!r} does not parse ({exc}); write it as "
+                            "name{label=\"value\", ...}") from None
+    if not isinstance(parsed, promql_parser.VectorSelector):
+        raise TestFileError(f"{where}: input series {text!r} is not a series such as up{{job=\"x\"}}")
+
+
 def _duration(text: Any, where: str) -> int:
     try:
         return seconds_of(str(text))
@@ -103,8 +119,10 @@ def _check(check: Any, where: str) -> Check:
     _duration(at, f"{where}: at")
     alerts = []
     for alert in check.get("alerts") or []:
-        if not isinstance(alert, dict) or set(alert) - {"labels", "annotations"}:
-            raise TestFileError(f"{where}: at {at}: an expected alert is {{labels: {{...}}, annotations: {{...}}}}")
+        if not isinstance(alert, dict) or set(alert) - {"labels", "annotations"} or \
+                not all(isinstance(alert.get(k) or {}, dict) for k in ("labels", "annotations")):
+            raise TestFileError(f"{where}: at {at}: an expected alert is {{labels: {{...}}, annotations: {{...}}}}, "
+                                f"got {alert!r}")
         alerts.append(ExpectedAlert({str(k): str(v) for k, v in (alert.get("labels") or {}).items()},
                                     {str(k): str(v) for k, v in (alert.get("annotations") or {}).items()}))
     return Check(at, tuple(alerts))

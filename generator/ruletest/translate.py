@@ -26,6 +26,7 @@ import promql_parser
 from .model import Probe, Refusal, Translation
 from .templates import NAME_LABEL, translate_template
 from ..datasource_index import EXPR_UID
+from ..lint.promql_analysis import MAX_NESTING, nesting
 
 REDUCERS = ("last", "mean", "min", "max", "sum", "count")
 _THRESHOLD_OPS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
@@ -182,6 +183,8 @@ def _query_expr(query: dict[str, Any], ctx: RuleContext) -> tuple[str, str, str,
     leftover = _VARIABLE.search(text)
     if leftover:
         return Refusal(f"query uses ${leftover.group(1)}, which has no value outside a Grafana evaluation")
+    if len(text) > MAX_NESTING and nesting(text) > MAX_NESTING:  # the parser could crash the process
+        return Refusal(f"query nests more than {MAX_NESTING} levels deep (brackets and operators); split it")
     try:
         parsed = promql_parser.parse(text)
     except ValueError as exc:

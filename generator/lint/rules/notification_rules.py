@@ -74,6 +74,13 @@ def notification_unrouted(ctx: NotificationSetContext) -> Iterator[Issue]:
                         "narrow the mute timing or route the rule elsewhere", at=r.location)
 
 
+def _uid_hint(ctx: NotificationSetContext, receiver: Any) -> str:
+    """A contact point's uid given where its name belongs (policies route by name): say so."""
+    names = sorted({str(c.get("name")) for c in ctx.contact_points if c.get("uid") == receiver})
+    return (f": {receiver!r} is the uid of contact point {names[0]!r}; policies and rules name a contact point, "
+            "so pass the ContactPoint object (or its name)") if names else ""
+
+
 @rule("notification-reference-unknown", "error", "Contact points, mute timings and templates referred to must exist",
       "notifications", example="notifications")
 def notification_reference_unknown(ctx: NotificationSetContext) -> Iterator[Issue]:
@@ -94,7 +101,7 @@ def notification_reference_unknown(ctx: NotificationSetContext) -> Iterator[Issu
         for route in _routes(ctx.tree):
             if route.get("receiver") and route["receiver"] not in receivers:
                 yield Issue(f"policy names contact point {route['receiver']!r}, which is not defined "
-                            f"(defined: {', '.join(sorted(receivers)) or 'none'})",
+                            f"(defined: {', '.join(sorted(receivers)) or 'none'}){_uid_hint(ctx, route['receiver'])}",
                             "define it, or declare it in lint.notifications.contact_points", at=ctx.where("tree", ""))
             for name in list(route.get("mute_time_intervals") or []) + list(route.get("active_time_intervals") or []):
                 if name not in timings:
@@ -104,7 +111,8 @@ def notification_reference_unknown(ctx: NotificationSetContext) -> Iterator[Issu
         settings = r.settings or {}
         if settings.get("receiver") and settings["receiver"] not in receivers:
             yield Issue(f"alert rule {r.uid!r} notification_settings name contact point {settings['receiver']!r}, "
-                        "which is not defined", "define it or fix the name", at=r.location)
+                        f"which is not defined{_uid_hint(ctx, settings['receiver'])}", "define it or fix the name",
+                        at=r.location)
         for name in list(settings.get("mute_time_intervals") or []) + list(settings.get("active_time_intervals") or []):
             if name not in timings:
                 yield Issue(f"alert rule {r.uid!r} notification_settings name mute timing {name!r}, which is not "
