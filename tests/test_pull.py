@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,15 @@ def test_general_folder_usage_and_dry_run(gac: Gac) -> None:
     assert gac("pull").exit_code == 2
     assert "no dashboard with uid 'nope'" in gac("pull", "--uid", "nope").output
     assert "no folder with uid 'nope'" in gac("pull", "--folder", "nope").output
+
+
+def test_pulled_files_get_the_umasks_mode_not_mkstemps(tmp_path):
+    from generator.pull.importer import write_files
+
+    old = os.umask(0o022)
+    try:
+        write_files({tmp_path / "dashboards/imported/x.json": b"{}\n"})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "dashboards/imported/x.json").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in (tmp_path / "dashboards/imported").iterdir()] == ["x.json"]

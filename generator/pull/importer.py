@@ -97,13 +97,20 @@ def plan_pull(calls: Calls, ctx: SyncContext, root: Path, selection: Selection, 
 
 
 def write_files(writes: dict[Path, bytes]) -> None:
-    """Each file replaced atomically (written beside it, then renamed)."""
+    """Each file replaced atomically (written beside it, then renamed).
+
+    mkstemp creates its file 0600; a pulled definition is an ordinary file of the checkout,
+    so it gets the mode the umask gives any new file.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
     for path, content in sorted(writes.items()):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
+            os.chmod(temp, 0o666 & ~mask)
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
