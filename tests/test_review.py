@@ -172,3 +172,10 @@ def test_a_base_that_does_not_build_or_exist_exits_2_and_leaves_no_worktree(repo
     assert unknown.exit_code == 2 and "not a revision" in unknown.output
     assert len(git(repo, "worktree", "list").splitlines()) == 1
 
+
+
+def test_a_folder_without_generated_objects_is_refused_not_shown_as_all_added() -> None:
+    result = CliRunner().invoke(main, ["diff", str(REPO / "dashboards"), str(REPO / "generated")])
+    assert result.exit_code == 2
+    assert "holds files but none of gac's objects" in result.output and "dashboards" in result.output
+    assert "Traceback" not in result.output

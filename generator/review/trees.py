@@ -31,7 +31,12 @@ def read_generated(path: Path) -> Files:
         raise GacError(f"{path} is not a directory: give two generated/ trees (or repository roots holding one)")
     if (path / GENERATED).is_dir():  # a generated/ tree never holds a generated/ of its own
         path = path / GENERATED
-    return read_tree(path)
+    files = read_tree(path)
+    if files and not any(rel.parts and rel.parts[0] in BY_DIRECTORY for rel in files):
+        # e.g. a definitions folder: read as a tree it would show every object as added or removed
+        raise GacError(f"{path} holds files but none of gac's objects (no {', '.join(sorted(BY_DIRECTORY))}/ "
+                       "directories): give two generated/ trees, or repository roots holding one")
+    return files
 
 
 def build_generated(root: Path, label: str = "") -> Files:
