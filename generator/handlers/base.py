@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 from ..diff.parts import Part, Parts
 from ..resource import Resource, Source
+from ..secret_fingerprint import SECRETS_CURRENT
 from .live import Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash, same_json
 
 
@@ -98,9 +99,13 @@ class Handler:
     def diff_parts(self) -> Parts:
         """How the semantic diff names the places of `comparable()`'s form (diff/parts.py).
 
-        The body is the object itself: its changes read `title: …`, not `body › title: …`.
+        The body is the object itself: its changes read `title: …`, not `body › title: …`;
+        kinds that carry secrets add the two places `with_secret_forms` fills.
         """
-        return {("body",): Part(label="")}
+        parts: dict[tuple[str, ...], Part] = {("body",): Part(label="")}
+        if self.carries_secrets:
+            parts |= {("secrets",): Part(label="secrets set in Grafana"), ("secretValues",): Part(label="secret values")}
+        return parts
 
     def stamp_hash(self, resource: Resource, ctx: SyncContext) -> str:
         return content_hash(self.comparable(resource, ctx))
@@ -202,6 +207,16 @@ class Handler:
 
     def delete(self, calls: Calls, live: LiveObject, ctx: SyncContext) -> WriteResult:
         raise NotImplementedError
+
+
+def with_secret_forms(before: dict[str, Any], after: dict[str, Any], held: list[str], wanted: list[str],
+                      values_state: str | None) -> None:
+    """Add to both comparison forms which configured secrets Grafana holds and, where a stamp's
+    fingerprint can tell (`values_state`, see secret_fingerprint.values_state), whether it holds
+    the values configured now: the one form for every kind that carries secrets."""
+    before["secrets"], after["secrets"] = held, wanted
+    if values_state is not None:
+        before["secretValues"], after["secretValues"] = values_state, SECRETS_CURRENT
 
 
 def copied(resource: Resource, body: dict[str, Any] | None = None, **extra: Any) -> Resource:

@@ -41,12 +41,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ..builders.notifications import SECRET_SETTINGS
-from ..diff.parts import Part, Parts
 from ..errors import ConfigError
 from ..markers import STAMP_KEY
 from ..resource import CONTACT_POINT, Resource, Source
-from ..secret_fingerprint import SECRETS_CURRENT, values_state
-from .base import copied
+from ..secret_fingerprint import values_state
+from .base import copied, with_secret_forms
 from .live import Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult, content_hash
 from .notification_base import PROVISIONING, NotificationHandler, provenance_of
 
@@ -112,20 +111,13 @@ class ContactPointHandler(NotificationHandler):
         before, after = self.comparable(live_resource, ctx), self.comparable(desired, ctx)
         if keys:
             held = _settings_of(live.raw)
-            before["secrets"] = [k for k in keys if held.get(k) not in (None, "")]
-            after["secrets"] = keys
             stamp = held.get(STAMP_KEY)
             stored = stamp.get(FINGERPRINT_KEY) if isinstance(stamp, dict) else None
             configured = ctx.secure_json_data(desired.uid)
             values = {k: configured[k] for k in keys if k in configured}
-            state = values_state(ctx.fingerprinter, values, keys, stored)
-            if state is not None:
-                before["secretValues"], after["secretValues"] = state, SECRETS_CURRENT
+            with_secret_forms(before, after, [k for k in keys if held.get(k) not in (None, "")], keys,
+                              values_state(ctx.fingerprinter, values, keys, stored))
         return before, after
-
-    def diff_parts(self) -> Parts:
-        return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana"),
-                ("secretValues",): Part(label="secret values")}
 
     # --- live ------------------------------------------------------------------------------
 

@@ -32,10 +32,9 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..resource import Resource
-from ..diff.parts import Part, Parts
-from .base import Handler, copied
+from .base import Handler, copied, with_secret_forms
 from ..markers import STAMP_KEY
-from ..secret_fingerprint import SECRETS_CURRENT, values_state
+from ..secret_fingerprint import values_state
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
 _PLACEHOLDER = re.compile(r"\$\{datasources\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}")
@@ -178,10 +177,7 @@ class DatasourceHandler(Handler):
         held = [k for k in wanted if fields.get(k)]
         before, after = self.comparable(live.resource, ctx), self.comparable(desired, ctx)
         if wanted:
-            before["secrets"], after["secrets"] = held, wanted
-            state = self._secret_values_state(desired.uid, wanted, live, ctx)
-            if state is not None:
-                before["secretValues"], after["secretValues"] = state, SECRETS_CURRENT
+            with_secret_forms(before, after, held, wanted, self._secret_values_state(desired.uid, wanted, live, ctx))
         return before, after
 
     def _secret_values_state(self, uid: str, wanted: list[str], live: LiveObject, ctx: SyncContext) -> str | None:
@@ -189,10 +185,6 @@ class DatasourceHandler(Handler):
         stamp = ((live.raw.get("jsonData") or {}).get(STAMP_KEY) or {}) if isinstance(live.raw, dict) else {}
         stored = stamp.get("secrets") if isinstance(stamp, dict) else None
         return values_state(ctx.fingerprinter, ctx.secure_json_data(uid), wanted, stored)
-
-    def diff_parts(self) -> Parts:
-        return {**super().diff_parts(), ("secrets",): Part(label="secrets set in Grafana"),
-                ("secretValues",): Part(label="secret values")}
 
     # --- live operations -------------------------------------------------------------------
 
