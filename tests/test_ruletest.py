@@ -110,3 +110,9 @@ def test_missing_promtool_exits_2_with_the_install_hint(tmp_path: Path, monkeypa
     result = CliRunner().invoke(main, ["test"])
     assert result.exit_code == 2
     assert "promtool (Prometheus's) is not on PATH" in result.output and "apt-get install -y prometheus" in result.output
+
+
+def test_an_unknown_rule_uid_is_an_error_not_zero_tests_passed() -> None:
+    result = CliRunner().invoke(main, ["test", "--root", str(REPO), "--rule", "otelcol-dwn"])
+    assert result.exit_code == 2
+    assert "--rule otelcol-dwn: no alert rule with that uid" in result.output and "otelcol-down" in result.output

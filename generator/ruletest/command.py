@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .project import project_rules
+from .project import project_rules, require_rules
 from .report import FORMATS, render
 from .runner import load_project_cases, run_tests
 from ..option_group import root_option
@@ -26,8 +26,10 @@ def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | Non
     Exit 0 when all pass, 1 on a failure, a test of a rule not testable offline, or coverage
     below --min-coverage; 2 on a bad test file or definition, or without promtool.
     """
+    infos = project_rules(root)
+    require_rules(rules, infos)
     cases = [c for c in load_project_cases(root) if not rules or c.rule_uid in rules]
-    report = run_tests(project_rules(root), cases)
+    report = run_tests(infos, cases)
     click.echo(render(report, fmt, coverage or min_coverage is not None))
     if report.failed:
         sys.exit(1)

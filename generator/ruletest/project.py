@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compile import compile_project
+from ..errors import GacError
 from ..resource import ALERT_RULE_GROUP, DATASOURCE, FOLDER, Resource
 from .model import RuleInfo
 from .translate import DEFAULT_SCRAPE_S, RuleContext, seconds_of, translate_rule
@@ -18,6 +19,15 @@ from .translate import DEFAULT_SCRAPE_S, RuleContext, seconds_of, translate_rule
 
 def project_rules(root: Path) -> list[RuleInfo]:
     return rules_of(compile_project(root))
+
+
+def require_rules(uids: tuple[str, ...], rules: list[RuleInfo]) -> None:
+    """`--rule UID` must name defined rules: an unknown uid would otherwise run nothing and pass."""
+    known = sorted(r.uid for r in rules)
+    unknown = sorted(set(uids) - set(known))
+    if unknown:
+        raise GacError(f"--rule {', '.join(unknown)}: no alert rule with that uid is defined "
+                       f"(rules: {', '.join(known) or 'none'})")
 
 
 def rules_of(resources: list[Resource]) -> list[RuleInfo]:
