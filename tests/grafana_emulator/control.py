@@ -177,9 +177,12 @@ class ControlApi:
         """Let a person's save (``ui_save_dashboard(uid, changes, user=user)``) land inside the next legacy
         ``POST /api/dashboards/db`` of ``uid``, after its version check and before its write.
 
-        11.x re-checks in the SQL transaction, so the API save then fails (412).
-        12+ checks then writes without a resourceVersion (lost-update window): both
-        saves succeed and the person's change is overwritten.
+        11.x re-checks in the SQL transaction, so the API save then fails (412):
+        pkg/services/dashboards/database/database.go saveDashboard (VERSIONS.md ids 12116433,
+        12706378). 12+ checks then writes without a resourceVersion (lost-update window): both
+        saves succeed and the person's change is overwritten: saveDashboardThroughK8s and
+        pkg/registry/apis/dashboard/legacy/sql_dashboards.go `Overwrite: true` (ids 39746809,
+        8362559598).
         """
         def racer(_existing: Any) -> None:
             self.ui_save_dashboard(uid, changes, user=user, org_id=org_id)
@@ -193,8 +196,12 @@ class ControlApi:
 
         Without ``spec`` the stored v1 dashboard is migrated (conversion.v1_to_v2,
         panels placed in a ``layout``: TabsLayout by default).  Stored with the
-        release's v2 apiVersion (12.x v2beta1, 13.x v2).  Grafana 11 has no v2:
-        ``ValueError``.  Returns ``{"uid", "version", "apiVersion"}``.
+        release's v2 apiVersion (12.x v2beta1, 13.x v2; the served versions per release are in
+        versions.py).  What a legacy read then answers follows pkg/api/dashboard.go: 406 on 12.x
+        (`strings.HasPrefix(dash.APIVersion, "v2")`, VERSIONS.md ids 18460509091, 205152580), a
+        lossy v1 conversion on 13.x (conversion.py; the exact conversion was not traced, so it
+        loses the layout, the harsher case).  Grafana 11 has no v2: ``ValueError``.
+        Returns ``{"uid", "version", "apiVersion"}``.
         """
         from . import dashboard_store
         from .conversion import v1_to_v2, v2_to_v1
