@@ -32,3 +32,12 @@ def test_tempo_alert_queries_are_checked(tmp_path: Path) -> None:
                                        conditions=[{"evaluator": {"type": "gt", "params": [0]}}])])
     found = only(lint_docs(tmp_path, alert_group(rule)), "traceql-syntax")
     assert len(found) == 1 and found[0].ref_id == "A"
+
+
+def test_a_query_tempo_refuses_at_validation_says_so(tmp_path: Path) -> None:
+    """It parses, but Tempo's validation refuses it: the finding must not claim a syntax error."""
+    found = only(lint_docs(tmp_path, dashboard(panel(tempo_target("{ span.db.statement = nil }"), type="traces"))),
+                 "traceql-syntax")
+    assert len(found) == 1
+    assert found[0].message.startswith("Tempo refuses this TraceQL before running it: ")
+    assert "!= nil" in found[0].message

@@ -16,10 +16,13 @@ grammar (pkg/traceql/expr.y and lexer.go) closely enough to refuse what Tempo re
   second stages (`topk(n)`, `bottomk(n)`), filters on series, arithmetic between
   parenthesised metrics queries, and `with(...)` hints.
 
-Beyond the grammar it applies the part of Tempo's validation that is certain from the text:
-operand types where both are known (statics and intrinsics; an attribute's type is only known
-at run time, so anything involving one passes), Go (RE2) regex validity, `by` needing a span
-field, `topk`/`bottomk` counts, and what `compare()` cannot be followed by.
+Beyond the grammar it applies Tempo's validation (ast_validate.go, which runs on the parsed
+query before Tempo executes it; errors from it carry `stage="validate"`) where it is certain from
+the text: operand types where both are known (statics and intrinsics; an attribute's type is
+only known at run time, so anything involving one passes), a filter that must be a condition,
+`= nil`, the unsupported `parent` scope, aggregates of numbers that reference the span, scalar
+filters of one aggregate against a value, Go (RE2) regex validity, `by` needing a span field,
+`topk`/`bottomk` counts, and what `compare()` cannot be followed by.
 
 Grafana template variables (`$var`, `${var}`, `${var:fmt}`, `[[var]]`) stand for values and
 are accepted wherever a value may be; a query that is only a trace id or a variable is a trace
@@ -80,6 +83,8 @@ SCOPED_INTRINSICS: dict[str, str | None] = {
     "event:timeSinceStart": "duration", "link:traceID": "string", "link:spanID": "string",
     "instrumentation:name": "string", "instrumentation:version": "string",
 }
+# the shapes of a scalar filter's sides (see _Parser.scalar_expression)
+_AGGREGATE, _STATIC, _MIXED = "aggregate", "static", "mixed"
 AGGREGATES = frozenset({"count", "avg", "max", "min", "sum"})
 METRICS_FUNCTIONS = frozenset({"rate", "count_over_time", "min_over_time", "max_over_time", "avg_over_time",
                                "sum_over_time", "quantile_over_time", "histogram_over_time", "compare"})
@@ -94,12 +99,15 @@ _FIELD_LEVELS = ({"&&", "||"}, {"=", "!=", "<", "<=", ">", ">=", "=~", "!~"}, {"
 
 
 class TraceQLError(Exception):
-    """A query Tempo refuses: `message` says why, `offset` is the character where it goes wrong."""
+    """A query Tempo refuses: `message` says why, `offset` is the character where it goes wrong,
+    `stage` which of Tempo's steps refuses it: "parse" (pkg/traceql/parse.go, the grammar) or
+    "validate" (ast_validate.go, run on the parsed query before Tempo executes it)."""
 
-    def __init__(self, message: str, offset: int):
+    def __init__(self, message: str, offset: int, stage: str = "parse"):
         super().__init__(f"{message} (at offset {offset})")
         self.message = message
         self.offset = offset
+        self.stage = stage
 
 
 class _Fail(Exception):
@@ -177,7 +185,7 @@ class _Parser(TokenCursor):
     def invalid(self, message: str, tok: Tok) -> NoReturn:
         """A validation error: the text parses but Tempo refuses it. It outranks parse
         failures, because it is only raised once the query has parsed."""
-        raise TraceQLError(message, tok.start)
+        raise TraceQLError(message, tok.start, "validate")
 
     def record(self, fail: _Fail) -> _Fail:
         if fail.index >= self.furthest.index:
@@ -326,40 +334,52 @@ class _Parser(TokenCursor):
         if self.tok.text == "}":
             self.take()
             return
-        self.field_expression()
+        at = self.tok
+        kind, _ = self.field_expression()
         self.expect("}")
+        if kind not in (None, "bool"):
+            # SpansetFilter.validate: the expression must resolve to a boolean (or an attribute)
+            self.invalid(f"a spanset filter needs a condition that is true or false for each span, "
+                         f"not a {kind} value", at)
 
     # -- scalar filters ---------------------------------------------------------------------
     def scalar_filter(self) -> None:
         """`count() > 2`, `avg(duration) > 1s`: aggregates and numbers compared; at least
-        one side needs an aggregate (`3 > 2` filters nothing and Tempo refuses it)."""
+        one side needs an aggregate (`3 > 2` filters nothing and Tempo refuses it). Tempo's
+        ScalarFilter.validate then runs only one aggregate compared with a value (its
+        rewriter folds arithmetic of numbers into one value first)."""
         start = self.i
-        aggregated = self.scalar_expression()
+        left = self.scalar_expression()
         if self.tok.text not in COMPARISONS:
             self.fail("a comparison (=, !=, <, <=, >, >=) after the aggregate")
-        self.take()
-        aggregated = self.scalar_expression() or aggregated
-        if not aggregated:
+        op = self.take()
+        right = self.scalar_expression()
+        if _STATIC == left == right:
             self.fail("an aggregate such as count() or avg(duration)", start)
+        if left != _AGGREGATE or right != _STATIC:
+            self.invalid(f"Tempo only runs one aggregate compared with a value (such as count() > 2 or "
+                         f"avg(duration) {op.text} 1s), not arithmetic on aggregates or two aggregates", op)
 
-    def scalar_expression(self, level: int = 0) -> bool:
-        """Arithmetic over aggregates and numbers; returns whether an aggregate is in it."""
+    def scalar_expression(self, level: int = 0) -> str:
+        """Arithmetic over aggregates and numbers; returns its shape: _AGGREGATE (one
+        aggregate alone), _STATIC (numbers only) or _MIXED."""
         ops = ({"+", "-"}, {"*", "/", "%"}, {"^"})
         if level == len(ops):
             return self.scalar_operand()
-        aggregated = self.scalar_expression(level + 1)
+        shape = self.scalar_expression(level + 1)
         while self.tok.text in ops[level] and self.tok.kind == "op":
             self.take()
-            aggregated = self.scalar_expression(level + (1 if level < 2 else 0)) or aggregated
-        return aggregated
+            right = self.scalar_expression(level + (1 if level < 2 else 0))
+            shape = _STATIC if _STATIC == shape == right else _MIXED
+        return shape
 
-    def scalar_operand(self) -> bool:
+    def scalar_operand(self) -> str:
         tok = self.tok
         if tok.text == "(":
             self.take()
-            aggregated = self.scalar_expression()
+            shape = self.scalar_expression()
             self.expect(")")
-            return aggregated
+            return shape
         if tok.text == "-" and self.peek().kind in ("int", "float", "dur"):
             self.take()
             self.take()
@@ -367,10 +387,10 @@ class _Parser(TokenCursor):
             self.take()
         elif tok.text in AGGREGATES and tok.kind == "ident":
             self.aggregate()
-            return True
+            return _AGGREGATE
         else:
             self.fail("an aggregate such as count() or avg(duration), or a number")
-        return False
+        return _STATIC
 
     def aggregate(self) -> None:
         name = self.take().text
@@ -382,11 +402,20 @@ class _Parser(TokenCursor):
             return
         if self.tok.text == ")":
             self.fail(f"a field to aggregate in {name}(...)")
-        self.field_expression()
+        at = self.tok
+        kind, references_span = self.field_expression()
         self.expect(")")
+        # Aggregate.validate: a number (or an attribute) that depends on the span
+        if not _is_numeric(kind):
+            self.invalid(f"{name}(...) aggregates numbers or durations, not a {kind}", at)
+        if not references_span:
+            self.invalid(f"{name}(...) must aggregate a span field such as duration or .http.response_size, "
+                         f"not a constant", at)
 
     def scalar_pipeline_filter_root(self) -> None:
-        """`({..} | count()) > ({..} | count())`: compared results of pipelines."""
+        """`({..} | count()) > ({..} | count())`: compared results of pipelines. It parses,
+        but ScalarFilter.validate runs only an aggregate on the left, so Tempo refuses it."""
+        at = self.tok
         self.scalar_pipeline_expression()
         if self.tok.text not in COMPARISONS:
             self.fail("a comparison after the pipeline's aggregate")
@@ -402,6 +431,8 @@ class _Parser(TokenCursor):
                 self.fail("a value or a parenthesised pipeline")
             self.take()
         self.end()
+        self.invalid("Tempo does not run comparisons of whole pipelines; put the aggregate in the pipeline "
+                     "instead, such as { .a } | count() > 2", at)
 
     def scalar_pipeline_expression(self, level: int = 0) -> bool:
         """Returns whether the expression is arithmetic between pipelines (Tempo cannot run it)."""
@@ -491,6 +522,8 @@ class _Parser(TokenCursor):
         if tok.kind == "ident" and tok.text in STATICS:
             return STATICS[tok.text], False
         if tok.kind == "ident" and tok.text in INTRINSICS:
+            if tok.text == "parent":
+                self.invalid("the parent intrinsic is not supported by Tempo yet", tok)
             return INTRINSICS[tok.text], True
         self.i -= 1
         self.fail("a value, an intrinsic such as duration, or an attribute such as .http.method")
@@ -512,6 +545,9 @@ class _Parser(TokenCursor):
             if name in ("", "span", "resource", "parent", "event", "link", "instrumentation",
                         "parent.span", "parent.resource"):
                 raise self.record(_Fail("an attribute name after the dot", self.toks.index(tok)))
+        if tok.text.startswith("parent."):
+            # Attribute.validate refuses the parent scope
+            self.invalid(f"{tok.text}: parent. attributes are not supported by Tempo yet", tok)
 
     def binary_type(self, op: Tok, left: str | None, right: str | None, right_tok: Tok) -> str | None:
         """Tempo's operand rules, applied where both types are known."""
@@ -521,8 +557,14 @@ class _Parser(TokenCursor):
             error = go_regex_error(pattern) if right_tok.kind == "str" else None
             if error:
                 self.invalid(f"invalid regular expression: {error}", right_tok)
+        boolean = text in _FIELD_LEVELS[0] | _FIELD_LEVELS[1]
+        if text == "=" and "nil" in (left, right):
+            # BinaryOperation.validate: `= nil` is unsupported (the rewriter puts nil on the right)
+            self.invalid("Tempo does not support = nil; != nil (the attribute exists) is the only nil test", op)
         if left is None or right is None or "nil" in (left, right):
-            return "bool" if text in _FIELD_LEVELS[0] | _FIELD_LEVELS[1] and left and right else None
+            # BinaryOperation.impliedType: a comparison is a boolean whatever its operands;
+            # arithmetic takes the first operand type known before run time
+            return "bool" if boolean else left if left not in (None, "nil") else right if right != "nil" else None
         if text in ("+", "-", "*", "/", "%", "^"):
             if not (left in NUMERIC and right in NUMERIC):
                 self.invalid(f"{text} needs numbers or durations, not {left} and {right}", op)

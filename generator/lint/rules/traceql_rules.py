@@ -19,7 +19,8 @@ def _issue(text: str, where: Location) -> Issue | None:
     if error is None:
         return None
     offset = max(0, min(error.offset, len(text)))
-    return Issue(f"TraceQL does not parse: {error.message} (at column {offset + 1} of the query)",
+    what = "TraceQL does not parse" if error.stage == "parse" else "Tempo refuses this TraceQL before running it"
+    return Issue(f"{what}: {error.message} (at column {offset + 1} of the query)",
                  "fix the query; check it in Grafana's Explore", at=where.moved(offset=offset))
 
 
@@ -52,7 +53,9 @@ def traceql_syntax(ctx: TargetContext | AlertRuleContext | DatasourceContext) ->
     """Tempo refuses a query with an unclosed spanset, an attribute without its scope or dot
     (`{ .service.name = "x" }` and `{ resource.service.name = "x" }` are fine, `{ service.name
     = "x" }` is not), comparisons between types that cannot match (`duration > "1s"`), bad
-    regexes or a `by()` without a span field; the panel (or the trace link) shows the error
+    regexes, a `by()` without a span field, a filter that is not a condition (`{ span:name }`),
+    `= nil`, or aggregates Tempo cannot run (`min(.a) < max(duration)`); the panel (or the trace
+    link) shows the error
     instead of traces. Grafana variables stand for values;
     a query that is only a trace id or a variable is a trace lookup, not TraceQL.
 
