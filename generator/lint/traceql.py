@@ -166,6 +166,10 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text[1:-1])
 
 
+def _article(kind: str | None) -> str:
+    return f"an {kind}" if kind and kind[0] in "aeiou" else f"a {kind}"
+
+
 def _is_numeric(kind: str | None) -> bool:
     return kind is None or kind in NUMERIC
 
@@ -183,8 +187,9 @@ class _Parser(TokenCursor):
         raise self.record(_Fail(f"unexpected {found}, expected {expected}", index))
 
     def invalid(self, message: str, tok: Tok) -> NoReturn:
-        """A validation error: the text parses but Tempo refuses it. It outranks parse
-        failures, because it is only raised once the query has parsed."""
+        """A validation error: the construct parsed but Tempo's validation refuses it. It is
+        raised at once, ending the parse: the alternatives of the grammar all read the
+        construct the same way, so none of them could accept it."""
         raise TraceQLError(message, tok.start, "validate")
 
     def record(self, fail: _Fail) -> _Fail:
@@ -340,7 +345,7 @@ class _Parser(TokenCursor):
         if kind not in (None, "bool"):
             # SpansetFilter.validate: the expression must resolve to a boolean (or an attribute)
             self.invalid(f"a spanset filter needs a condition that is true or false for each span, "
-                         f"not a {kind} value", at)
+                         f"not {_article(kind)} value", at)
 
     # -- scalar filters ---------------------------------------------------------------------
     def scalar_filter(self) -> None:
@@ -407,7 +412,7 @@ class _Parser(TokenCursor):
         self.expect(")")
         # Aggregate.validate: a number (or an attribute) that depends on the span
         if not _is_numeric(kind):
-            self.invalid(f"{name}(...) aggregates numbers or durations, not a {kind}", at)
+            self.invalid(f"{name}(...) aggregates numbers or durations, not {_article(kind)}", at)
         if not references_span:
             self.invalid(f"{name}(...) must aggregate a span field such as duration or .http.response_size, "
                          f"not a constant", at)
@@ -489,9 +494,9 @@ class _Parser(TokenCursor):
             # unary operators bind tighter than + and comparisons, looser than * and ^
             kind, refs = self.field_expression(3)
             if tok.text == "-" and not _is_numeric(kind):
-                self.invalid(f"unary - needs a number or a duration, not a {kind}", tok)
+                self.invalid(f"unary - needs a number or a duration, not {_article(kind)}", tok)
             if tok.text == "!" and kind not in (None, "bool"):
-                self.invalid(f"! needs a boolean, not a {kind}", tok)
+                self.invalid(f"! needs a boolean, not {_article(kind)}", tok)
             return (kind if tok.text == "-" else "bool" if kind else None), refs
         return self.field_operand()
 
