@@ -200,3 +200,10 @@ def test_pulled_files_get_the_umasks_mode_not_mkstemps(tmp_path):
         os.umask(old)
     assert (tmp_path / "dashboards/imported/x.json").stat().st_mode & 0o777 == 0o644
     assert [p.name for p in (tmp_path / "dashboards/imported").iterdir()] == ["x.json"]
+
+
+def test_pulling_an_unchanged_grafanalib_dashboard_by_uid_writes_nothing(gac: Gac) -> None:
+    result = gac("pull", "--uid", "otel-apm")
+    assert result.exit_code == 0, result.output
+    assert "  = dashboard otel-apm" in result.output and "matches its grafanalib definition" in result.output
+    assert not (gac.root / "dashboards/imported/otel-apm.json").exists()

@@ -212,7 +212,7 @@ class _Planner:
                               "`gac sync` cannot manage it until that provisioning is removed")
         definition = self.project.dashboards.get(uid)
         if definition is not None:
-            self._plan_defined(item, definition, dash, uid in selection.explicit)
+            self._plan_defined(item, definition, dash)
         elif folder is None:
             if uid in selection.explicit:
                 raise PullError(f"dashboard {uid!r} is in Grafana's General folder; gac places every dashboard in a "
@@ -228,7 +228,7 @@ class _Planner:
             item.files = [self.rel(json_path), self.rel(module)]
         self.items.append(item)
 
-    def _plan_defined(self, item: Pulled, definition: Any, dash: dict[str, Any], explicit: bool) -> None:
+    def _plan_defined(self, item: Pulled, definition: Any, dash: dict[str, Any]) -> None:
         code = self._code_body(definition)
         forms = [_form(definition.folder_uid, code), _form(item.folder_uid, dash)]
         item.changes = semantic_diff(HANDLERS["dashboard"], *forms)
@@ -247,13 +247,12 @@ class _Planner:
             self.writes[definition.json_file] = render(dash)
             return
         if same:
+            # nothing to port: a JSON copy would be a file nothing reads
             item.action, item.detail = UNCHANGED, f"matches its grafanalib definition in {definition.where}"
-            if not explicit:
-                return
-        else:
-            item.action = RECONCILE
-            item.detail = (f"defined with grafanalib in {definition.where}: port the changes there, then delete the "
-                           "JSON (no module was written: a second definition of the uid would fail the build)")
+            return
+        item.action = RECONCILE
+        item.detail = (f"defined with grafanalib in {definition.where}: port the changes there, then delete the "
+                       "JSON (no module was written: a second definition of the uid would fail the build)")
         json_path = self.root / IMPORT_DIR / f"{item.uid}.json"
         self.writes[json_path] = render(dash)
         item.files = [self.rel(json_path)]
