@@ -27,7 +27,7 @@ def load_config(root: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}. Fix the syntax and run again.") from None
+        raise ConfigError(f"{path}{yaml_problem(exc)}. Fix the syntax and run again.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")
     problems = schema_errors(data)
@@ -35,6 +35,16 @@ def load_config(root: Path) -> dict[str, Any]:
         listed = "\n  ".join(problems)
         raise ConfigError(f"{path}: {len(problems)} problem(s); fix them and run again:\n  {listed}")
     return data
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """`:LINE:COLUMN: not valid YAML: what`, without the excerpt of the line PyYAML quotes:
+    that line may be a secret pasted where a variable's name belongs."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or "syntax error"
+    context = getattr(exc, "context", None)
+    return f"{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
 def environment(config: dict[str, Any], name: str) -> dict[str, Any]:

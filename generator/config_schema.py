@@ -13,13 +13,28 @@ checked against the compiled definitions, where the type is known.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-_ENV_VAR = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+from .urls import has_credentials
+
+#: the conventional form of an environment variable's name (POSIX: "uppercase letters, digits and
+#: the <underscore>"). Deliberately stricter than what a shell accepts: a secret pasted where a
+#: name belongs (`hunter2`, `glsa_Abc123...`) nearly always has a lower-case letter or a sign
+#: in it, and is then refused -- without being echoed -- instead of being printed later as
+#: the name of a variable that is "not set".
+ENV_NAME_PATTERN = "^[A-Z_][A-Z0-9_]*$"
+_ENV_NAME = re.compile(ENV_NAME_PATTERN)
+_ENV_VAR = {"type": "string", "pattern": ENV_NAME_PATTERN}
+
+
+def is_env_name(value: object) -> bool:
+    """Is `value` an environment variable's name as grafana.yaml takes it (so it may be printed)?"""
+    return isinstance(value, str) and _ENV_NAME.fullmatch(value) is not None
 
 #: what an environment may say about one data source (besides its uid, the key above it)
 _DATASOURCE_SETTINGS: dict[str, Any] = {
@@ -114,7 +129,33 @@ _VALIDATOR = Draft202012Validator(SCHEMA)
 def schema_errors(data: Any) -> list[str]:
     """One line per problem, `path: what is wrong (did you mean …)`, in document order."""
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [line for error in _leaves(errors) for line in _explain(error)]
+    return [line for error in _leaves(errors) for line in _explain(error)] + _credentials_in_urls(data)
+
+
+def _credentials_in_urls(data: Any) -> list[str]:
+    """URLs of grafana.yaml that carry a user or password: a secret in a committed file, and
+    one that plan, drift and backups would print. Said without the URL, with what to use.
+
+    A data source authenticates with `basicAuth`/`basicAuthUser` and its password in a
+    variable; Grafana itself with `token_env` or GRAFANA_USER/GRAFANA_PASSWORD. (GRAFANA_URL,
+    an environment variable, may still carry user:password.)
+    """
+    out: list[str] = []
+    envs = data.get("environments") if isinstance(data, dict) else None
+    for name, env in sorted(envs.items(), key=lambda kv: str(kv[0])) if isinstance(envs, dict) else ():
+        if not isinstance(env, dict):
+            continue
+        if isinstance(env.get("url"), str) and has_credentials(env["url"]):
+            out.append(f"environments.{name}.url: holds a user or password (user:password@): remove it; "
+                       "authenticate with token_env (a service-account token) or GRAFANA_USER/GRAFANA_PASSWORD")
+        sources = env.get("datasources")
+        for uid, settings in sorted(sources.items(), key=lambda kv: str(kv[0])) if isinstance(sources, dict) else ():
+            url = settings.get("url") if isinstance(settings, dict) else None
+            if isinstance(url, str) and has_credentials(url):
+                out.append(f"environments.{name}.datasources.{uid}.url: holds a user or password (user:password@): "
+                           "remove it and set basicAuth: true, basicAuthUser: USER and "
+                           "secrets: {basicAuthPassword: VARIABLE} (the NAME of the variable holding the password)")
+    return out
 
 
 def _leaves(errors: Iterable[ValidationError]) -> list[ValidationError]:
@@ -162,7 +203,8 @@ def _explain_value(error: ValidationError) -> str:
     # below, the value itself is never quoted: a secret or a URL with credentials pasted into
     # the wrong place must not reach a log
     if error.validator == "pattern" and error.schema is _ENV_VAR:
-        return f"{path}: not an environment variable NAME (write the variable's name here, never its value)"
+        return (f"{path}: not an environment variable NAME (write the variable's name here, never its value: "
+                "upper-case letters, digits and _, e.g. MIMIR_PASSWORD)")
     if error.validator == "pattern":
         return f"{path}: does not match {error.validator_value} ({_schema_of(error).get('description') or 'see README'})"
     if error.validator == "type":

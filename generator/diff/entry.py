@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..urls import redact_userinfo
+
 #: the side of a change where the place does not exist (distinct from a JSON null)
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 
@@ -18,6 +20,12 @@ class DiffEntry:
     path: tuple[str, ...]
     before: Any = MISSING
     after: Any = MISSING
+
+    def __post_init__(self) -> None:
+        # every report shows these values (plan, drift, review, pull; text and JSON): a URL's
+        # user:password -- pasted into a definition, or set in Grafana's UI -- never reaches one
+        object.__setattr__(self, "before", redact_userinfo(self.before))
+        object.__setattr__(self, "after", redact_userinfo(self.after))
 
     @property
     def op(self) -> str:

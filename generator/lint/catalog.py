@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
 from ..errors import GacError
+from ..network_errors import describe_failure
+from ..urls import join_api_url, redact_url
 from .config import TRANSLATION_STRATEGIES, CollectorSettings, parse_version
 from .otel_naming import COUNTER, CUMULATIVE, GAUGE, INSTRUMENTS, UNKNOWN, Instrument, series
 
@@ -412,29 +415,68 @@ def load_metrics_file(path: Path) -> dict[str, str]:
     return names
 
 
+#: the query API's list of metric names (`/api/v1/metadata` then refines their kinds)
+_NAMES_PATH = "/api/v1/label/__name__/values"
+
+
 def load_prometheus(url: str, timeout: float = 15.0) -> dict[str, str]:
-    """Names and kinds from a live Prometheus/Mimir query API."""
+    """Names and kinds from a live Prometheus/Mimir query API.
+
+    The URL may carry credentials (user:password, `?token=`): it is printed only through
+    `redact_url`, and API paths go under its path, its query string kept a query string.
+    """
     import requests
 
-    base = url.rstrip("/")
+    shown = redact_url(str(url))
     try:
-        resp = requests.get(f"{base}/api/v1/label/__name__/values", timeout=timeout)
-        resp.raise_for_status()
-        payload = resp.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise GacError(f"cannot read metric names from {base}/api/v1/label/__name__/values: {exc}") from None
-    if payload.get("status") != "success" or not isinstance(payload.get("data"), list):
-        raise GacError(f"{base}: unexpected answer from /api/v1/label/__name__/values "
-                       "(is this a Prometheus query API, not an exposition endpoint?)")
-    names = {str(n): UNKNOWN for n in payload["data"]}
+        parts = urlsplit(str(url))
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise GacError("the Prometheus URL is not http(s)://host[:port][/path] (the URL of a Prometheus or Mimir "
+                       "query API)")
     try:
-        meta = requests.get(f"{base}/api/v1/metadata", timeout=timeout).json().get("data") or {}
-    except (requests.RequestException, ValueError, AttributeError):
-        meta = {}
-    types = {name: (entries[0] or {}).get("type", "") for name, entries in meta.items() if entries}
+        resp = requests.get(join_api_url(str(url), _NAMES_PATH), timeout=timeout)
+    except requests.RequestException as exc:
+        raise GacError(f"cannot read metric names from Prometheus at {shown} (GET {_NAMES_PATH}): "
+                       f"{describe_failure(exc)}") from None
+    payload = _json_or_none(resp)
+    data = payload.get("data") if isinstance(payload, dict) and payload.get("status") == "success" else None
+    if resp.status_code in (401, 403):
+        raise GacError(f"Prometheus at {shown} refused GET {_NAMES_PATH} (HTTP {resp.status_code}): give credentials "
+                       "it accepts in the URL (http://user:password@host...; they are never printed)")
+    if not resp.ok or not isinstance(data, list):
+        answer = f"HTTP {resp.status_code}" + ("" if isinstance(payload, (dict, list)) else ", not JSON")
+        raise GacError(f"{shown} answered GET {_NAMES_PATH} with {answer}, not a Prometheus query API answer "
+                       '({"status": "success", "data": [...]}): give the URL of Prometheus (:9090) or '
+                       "Mimir (/prometheus), not of an exposition endpoint or another server")
+    names = {str(n): UNKNOWN for n in data}
+    try:
+        meta = _json_or_none(requests.get(join_api_url(str(url), "/api/v1/metadata"), timeout=timeout))
+    except requests.RequestException:
+        meta = None  # metadata only refines kinds: names alone still lint
+    types = _metadata_types(meta)
     for name in names:
         names[name] = _kind_from_types(name, types)
     return names
+
+
+def _json_or_none(resp: Any) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _metadata_types(answer: Any) -> dict[str, str]:
+    """`/api/v1/metadata`'s `{"data": {name: [{"type": ...}]}}` as name -> type; anything else: none."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(data, dict):
+        return {}
+    return {str(name): str(entries[0]["type"]) for name, entries in data.items()
+            if isinstance(entries, list) and entries and isinstance(entries[0], dict)
+            and isinstance(entries[0].get("type"), str)}
 
 
 def build_catalog(metrics_files: Iterable[Path] = (), prometheus_url: str | None = None,
@@ -453,5 +495,5 @@ def build_catalog(metrics_files: Iterable[Path] = (), prometheus_url: str | None
         names = load_prometheus(prometheus_url)
         catalog.user_names.update(names)
         catalog.kinds.update({k: v for k, v in names.items() if v != UNKNOWN})
-        catalog.user_sources.append(prometheus_url)
+        catalog.user_sources.append(redact_url(prometheus_url))
     return catalog

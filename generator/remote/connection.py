@@ -6,7 +6,9 @@ environment's `token_env`, or GRAFANA_USER/GRAFANA_PASSWORD, GRAFANA_ORG_ID, TLS
 per `RetryPolicy`, counted (reads, writes, retries), with failures turned into `ApiError`
 whose text has passed through `Redactor` -- so neither the token nor a secret can reach an
 error message, a log line or a report. URLs are printed only through `redact_url` (no
-user:password, no query string: people do paste `?token=...`).
+user:password, no query string: people do paste `?token=...`; `generator.urls`), and a
+request that got no answer is described in a few words (`generator.network_errors`), not
+as the HTTP client's chain of wrappers quoting the URL and object addresses.
 
 Grafana's API answers JSON; an answer that is not JSON means the URL points at something
 else (a web server, a login proxy, the wrong port), and is said so in one line instead of
@@ -15,19 +17,20 @@ echoing the page.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import niquests
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaException
 
 from ..handlers.live import ApiError
+from ..network_errors import describe_failure
 from ..sync.errors import AuthError, ConnectionFailed, SyncError
+from ..urls import UNPARSABLE, redact_url, redact_urls
 from .retry import RetryPolicy, RetryWait, WaitFn, parse_retry_after
 
 T = TypeVar("T")
@@ -74,7 +77,9 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
                         "remove it")
     parts = urlsplit(raw_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path], got {redact_url(raw_url)!r}")
+        shown = redact_url(raw_url)
+        got = f", got {shown!r}" if shown != UNPARSABLE else " (the value is not shown: it may hold a password)"
+        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path] ({url_source}){got}")
     # a query string is never sent (requests go to host, port and path): kept out of messages too
     url = redact_url(raw_url)
 
@@ -105,38 +110,6 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
             raise SyncError(f"GRAFANA_ORG_ID must be an organisation id (1 or more), got {org_id}")
     verify: bool | str = False if insecure else (ca_cert or True)
     return Settings(url, token, user, password, org_id, verify, timeout, source, url_source)
-
-
-def redact_url(url: str) -> str:
-    """`url` as it may be printed: without user:password, and with any query string or fragment
-    replaced by `?[redacted]` (a token pasted as `?token=...` must not reach a log).
-
-    The one function every printed URL passes through (settings, errors, plan, reports, drift).
-    """
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "[unparsable URL]"
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = f"{host}:{port}" if port else host
-    hidden = "?[redacted]" if parts.query or parts.fragment else ""
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) + hidden
-
-
-_URL = re.compile(r"https?://[^\s'\"<>()]+")
-_TRAILING = ".,:;!?"
-
-
-def redact_urls(text: str) -> str:
-    """Every http(s) URL in `text` through `redact_url` (error messages quote URLs)."""
-    def one(match: re.Match[str]) -> str:
-        url = match.group(0)
-        kept = url.rstrip(_TRAILING)
-        return redact_url(kept) + url[len(kept):]
-    return _URL.sub(one, text)
 
 
 class Redactor:
@@ -229,9 +202,9 @@ class Connection:
                 result = fn(self.api)
             except GrafanaException as exc:
                 status: int | None = exc.status_code or None
-                message = _message(exc.response) if status else str(exc)
+                message = _message(exc.response) if status else describe_failure(exc)
             except niquests.exceptions.RequestException as exc:
-                status, message = None, str(exc) or type(exc).__name__
+                status, message = None, describe_failure(exc)
             else:
                 self._check_json(what)
                 return result

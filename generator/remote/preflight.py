@@ -10,6 +10,7 @@ account Grafana shows "Anonymous" or a display name as `createdBy`, not the logi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -57,24 +58,90 @@ def _finding(finding: Any) -> str:
 
 
 def check_grafana(conn: Connection) -> Target:
-    """Health (unauthenticated), then the identity (authenticated): no write happens before both pass."""
+    """Health (unauthenticated), then the identity (authenticated): no write happens before both pass.
+
+    Every answer must have the shape Grafana gives it (shared/grafana/API.md §2): a server
+    that answers anything to everything (`200 []`, `{"status": "ok"}`) is not taken for a
+    Grafana of unknown version, and no sync sends it contact points and their secrets.
+    """
     url = conn.settings.url
     try:
         health = conn.read("health check", lambda g: g.client.GET("/health"))
     except ApiError as exc:
         hint = " (is the URL right, and the server up?)" if exc.status in (0, 404) else ""
         raise ConnectionFailed(f"Grafana at {url} is not healthy or not reachable: {exc}{hint}") from None
-    if isinstance(health, dict) and health.get("database") not in (None, "ok"):
-        raise ConnectionFailed(f"Grafana at {url} reports its database as {health.get('database')!r}; try again later")
-    version = str(health.get("version", "")) if isinstance(health, dict) else ""
-    major = version.split(".", 1)[0]
-    if major.isdigit() and int(major) < MIN_MAJOR:
-        raise ConnectionFailed(f"Grafana {version} at {url} is too old: the alerting provisioning API needs "
-                               f"{MIN_MAJOR}.x or newer")
+    version = _health_version(conn, health)
+    if health["database"] != "ok":
+        raise ConnectionFailed(f"Grafana at {url} reports its database as {health['database']!r}; try again later")
+    if version is not None:
+        _check_version(conn, version)
     login = _identity(conn)
     org_id = _org(conn)
+    if version is None:  # `[auth.anonymous] hide_version`: a signed-in identity still reads it
+        version = _build_version(conn)
+        if version is not None:
+            _check_version(conn, version)
     served = discover_apis(conn)
-    return Target(url, version or "unknown", org_id, login, k8s.choose_apis(served, org_id), served)
+    return Target(url, version or "(version hidden)", org_id, login, k8s.choose_apis(served, org_id), served)
+
+
+#: Grafana's build versions: `11.6.0`, `12.0.0-pre`, `12.1.0+security-01`, `11.5.0-12345`
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(\.\d+)?([-+][0-9A-Za-z.+-]*)?")
+
+
+class NotGrafana(ConnectionFailed):
+    """The server answered, but not as Grafana does: nothing is read from it or written to it."""
+
+
+def _not_grafana(conn: Connection, what: str) -> NotGrafana:
+    settings = conn.settings
+    return NotGrafana(f"{settings.url} is not a Grafana API: {what}; is {settings.url_source} the Grafana server "
+                      "(scheme, port and sub-path included)? Nothing was written")
+
+
+def _shape(value: Any) -> str:
+    """What an answer is, without quoting it (a stranger's server may answer anything)."""
+    if isinstance(value, dict):
+        return "a JSON object" if value else "an empty JSON object"
+    if isinstance(value, list):
+        return "a JSON list" if value else "an empty JSON list"
+    if value is None or value == "":
+        return "nothing"
+    return f"a JSON {type(value).__name__}"
+
+
+def _health_version(conn: Connection, health: Any) -> str | None:
+    """The version `GET /api/health` states (`healthResponse`: `database` always, `version` and
+    `commit` unless hidden by `[auth.anonymous] hide_version`); None when hidden."""
+    if not isinstance(health, dict) or not isinstance(health.get("database"), str):
+        raise _not_grafana(conn, f"GET /api/health answered {_shape(health)} without \"database\", not Grafana's "
+                                 '{"database": "ok", "version": ...}')
+    if "version" not in health:
+        return None
+    version = health["version"]
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        raise _not_grafana(conn, 'GET /api/health answered a "version" that is not a Grafana version')
+    return version
+
+
+def _check_version(conn: Connection, version: str) -> None:
+    major = int(version.lstrip("v").split(".", 1)[0])
+    if major < MIN_MAJOR:
+        raise ConnectionFailed(f"Grafana {version} at {conn.settings.url} is too old: the alerting provisioning "
+                               f"API needs {MIN_MAJOR}.x or newer")
+
+
+def _build_version(conn: Connection) -> str | None:
+    """`GET /api/frontend/settings` `buildInfo.version`: hidden from anonymous callers only."""
+    try:
+        settings = conn.read("version (GET /api/frontend/settings)", lambda g: g.client.GET("/frontend/settings"))
+    except ApiError as exc:
+        if exc.status in (0, 500, 502, 503, 504):
+            raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
+        return None
+    build = settings.get("buildInfo") if isinstance(settings, dict) else None
+    version = build.get("version") if isinstance(build, dict) else None
+    return version if isinstance(version, str) and _VERSION.fullmatch(version) else None
 
 
 def discover_apis(conn: Connection) -> dict[str, list[str]]:
@@ -98,35 +165,52 @@ def discover_apis(conn: Connection) -> dict[str, list[str]]:
     return out
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _identity(conn: Connection) -> str | None:
-    """The sync identity's login: Grafana's answer, else the basic-auth user, else what the stamps tell."""
+    """The sync identity's login: Grafana's answer, else the basic-auth user, else what the stamps tell.
+
+    `GET /api/user` answers a `UserProfileDTO` (`login`, `orgId`, ... -- for a service account
+    too, built from the signed-in identity: pkg/api/user.go `GetSignedInUser`).
+    """
     try:
         user = conn.read("who am I (GET /api/user)", lambda g: g.user.get_actual_user())
-        if isinstance(user, dict) and user.get("login"):
-            return str(user["login"])
     except ApiError as exc:
         if exc.status == 403:
             raise AuthError(f"the credentials from {conn.settings.credential_source} were accepted but lack "
                             f"permissions ({exc})") from None
         if exc.status not in (404, 405):
             raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
+    else:
+        if not (isinstance(user, dict) and isinstance(user.get("login"), str) and _is_int(user.get("orgId"))):
+            raise _not_grafana(conn, f"GET /api/user answered {_shape(user)}, not Grafana's signed-in user "
+                                     '({"login": ..., "orgId": ...})')
+        if user["login"]:
+            return str(user["login"])
     # Grafana would not say (some proxies/versions): prove the credentials another way
     try:
-        conn.read("check credentials", lambda g: g.search.search_dashboards(limit=1))
+        found = conn.read("check credentials", lambda g: g.search.search_dashboards(limit=1))
     except ApiError as exc:
         raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
+    if not isinstance(found, list):
+        raise _not_grafana(conn, f"GET /api/search answered {_shape(found)}, not Grafana's list of results")
     return conn.settings.basic_login
 
 
 def _org(conn: Connection) -> int:
+    """The organisation the credentials act in: `GET /api/org`'s `OrgDetailsDTO` (`id`, `name`)."""
     try:
         org = conn.read("current organisation (GET /api/org)", lambda g: g.organization.get_current_organization())
-        if isinstance(org, dict) and isinstance(org.get("id"), int):
-            return org["id"]
     except ApiError as exc:
         if exc.status not in (403, 404, 405):
             raise ConnectionFailed(f"Grafana at {conn.settings.url}: {exc}") from None
-    return conn.settings.org_id or 1
+        return conn.settings.org_id or 1
+    if not (isinstance(org, dict) and _is_int(org.get("id"))):
+        raise _not_grafana(conn, f"GET /api/org answered {_shape(org)}, not Grafana's organisation "
+                                 '({"id": ..., "name": ...})')
+    return int(org["id"])
 
 
 # --- may this token make the writes the plan needs? ---------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..config_schema import is_env_name
 from ..errors import ConfigError
 from ..handlers import HANDLERS
 from ..resource import Resource
@@ -49,11 +50,17 @@ def missing_secrets(refs: list[SecretRef], environ: Mapping[str, str]) -> list[S
     return [ref for ref in refs if not environ.get(ref.variable)]
 
 
+def variable_text(ref: SecretRef) -> str:
+    """The variable's name as a message may show it: grafana.yaml's schema lets only names
+    through, but whatever reaches here without it (a secret pasted as the name) is not echoed."""
+    return ref.variable if is_env_name(ref.variable) else f"(the variable named for {ref.uid!r} {ref.key}: not a NAME)"
+
+
 def check_secrets(refs: list[SecretRef], environ: Mapping[str, str], env_name: str) -> None:
     """Raise MissingSecrets naming every unset variable (never a value)."""
     missing = missing_secrets(refs, environ)
     if missing:
-        names = ", ".join(f"{ref.variable} ({ref.uid!r}, {ref.key})" for ref in missing)
+        names = ", ".join(f"{variable_text(ref)} ({ref.uid!r}, {ref.key})" for ref in missing)
         raise MissingSecrets(f"environment {env_name!r} needs secrets that are not set: {names}. Export them "
                              "before syncing; nothing was written")
 

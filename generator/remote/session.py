@@ -20,7 +20,7 @@ from .connection import Connection, Redactor
 from .options import Options
 from .preflight import Target, check_lint
 from ..secret_fingerprint import PEPPER_ENV, fingerprinter_from
-from .secrets import SecretSource, check_secrets, missing_secrets, required_secrets
+from .secrets import SecretSource, check_secrets, missing_secrets, required_secrets, variable_text
 
 
 @dataclass
@@ -63,7 +63,7 @@ def open_session(options: Options, environ: Mapping[str, str], *, for_write: boo
         # plan does not lint (sync does, before writing): a plan of a thousand dashboards stays fast
         missing = missing_secrets(refs, environ)
         if missing:
-            notes.append("secrets not set (sync needs them): " + ", ".join(sorted({r.variable for r in missing})))
+            notes.append("secrets not set (sync needs them): " + ", ".join(sorted({variable_text(r) for r in missing})))
     editable = bool(env.settings.get("alerts_editable", False))
     desired = resolve(raw, env.settings, SyncContext(alerts_editable=editable))
     fingerprinter = fingerprinter_from(environ)  # a bad pepper stops the run before any request

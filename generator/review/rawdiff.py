@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from ..output import render
+from ..urls import redact_userinfo
 
 #: lines of one object's raw diff shown before it is cut
 MAX_LINES = 300
@@ -18,8 +19,8 @@ def json_text(value: Any) -> str:
 
 def unified(before: str, after: str, from_name: str, to_name: str, max_lines: int = MAX_LINES) -> str:
     """A unified diff (3 lines of context); '' when equal; cut after `max_lines` lines."""
-    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), from_name, to_name, n=3,
-                                      lineterm=""))
+    lines = [redact_userinfo(line) for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                                                     from_name, to_name, n=3, lineterm="")]
     if len(lines) > max_lines:
         lines = lines[:max_lines] + [f"… {len(lines) - max_lines} more line(s) not shown"]
     return "\n".join(lines)

@@ -57,6 +57,9 @@ class EmulatorConfig:
     versions_list_object: bool = False
     #: Make /api/health answer 503 "database": "failing".
     database_failing: bool = False
+    #: ``[auth.anonymous] hide_version``: /api/health leaves out version and commit (for every
+    #: caller); /api/frontend/settings hides them from anonymous callers only (handlers/health.py).
+    hide_version: bool = False
     #: Validate request bodies against the OpenAPI spec (when it is present).
     validate_bodies: bool = True
 

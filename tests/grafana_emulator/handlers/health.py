@@ -11,11 +11,14 @@ from ..routing import Ctx, Response, Router
 
 
 def health(ctx: Ctx) -> Response:
+    """``healthResponse``: ``database`` always; ``version``/``commit`` only when
+    ``!cfg.Anonymous.HideVersion`` -- for every caller, signed in or not
+    (pkg/api/http_server.go ``apiHealthHandler``, id 170964951)."""
     emu = ctx.emulator
-    if emu.config.database_failing:
-        body = {"database": "failing", "version": emu.config.version, "commit": emu.config.commit}
-        return Response(503, body, pretty=True)
-    return Response(200, {"commit": emu.config.commit, "database": "ok", "version": emu.config.version}, pretty=True)
+    body = {"database": "failing" if emu.config.database_failing else "ok"}
+    if not emu.config.hide_version:
+        body.update(version=emu.config.version, commit=emu.config.commit)
+    return Response(503 if emu.config.database_failing else 200, body, pretty=True)
 
 
 def healthz(ctx: Ctx) -> Response:
@@ -23,6 +26,9 @@ def healthz(ctx: Ctx) -> Response:
 
 
 def frontend_settings(ctx: Ctx) -> Response:
+    """``buildInfo`` keeps the version for a signed-in caller even with ``hide_version``
+    (``hideVersion := cfg.Anonymous.HideVersion && !c.IsSignedIn``, pkg/api/frontendsettings.go,
+    id 11398139); this route needs a signed-in caller here, so the version is always shown."""
     cfg = ctx.emulator.config
     return Response(200, {
         "buildInfo": {

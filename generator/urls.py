@@ -1,0 +1,95 @@
+"""URLs as they may be printed, and API URLs built from a base URL a person gave.
+
+People paste credentials into URLs (`http://admin:pw@host`, `?token=...`), so no URL
+reaches a message, a report or a plan unredacted. This module is shared by the Grafana
+connection (`remote.connection`), the lint catalog's Prometheus client and the semantic
+diff, and imports nothing heavier than `urllib.parse`: lint must not load an HTTP client
+stack to print a URL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REDACTED = "[redacted]"
+#: what is printed for a value that is not scheme://host... (it may be anything, a password too)
+UNPARSABLE = "[unparsable URL]"
+
+
+def redact_url(url: str) -> str:
+    """`url` as it may be printed: without user:password, and with any query string or fragment
+    replaced by `?[redacted]` (a token pasted as `?token=...` must not reach a log).
+
+    The one function every printed URL passes through (settings, errors, plan, reports, drift).
+    Without `scheme://host` nothing of it is shown: `admin:pw@grafana:3000` parses as scheme
+    `admin` and path `pw@grafana:3000`, so its password would pass as the path.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return UNPARSABLE
+    if not parts.hostname:
+        return UNPARSABLE
+    host = parts.hostname
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port else host
+    hidden = f"?{REDACTED}" if parts.query or parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) + hidden
+
+
+_URL = re.compile(r"https?://[^\s'\"<>()]+")
+_TRAILING = ".,:;!?"
+
+
+def redact_urls(text: str) -> str:
+    """Every http(s) URL in `text` through `redact_url` (error messages quote URLs)."""
+    def one(match: re.Match[str]) -> str:
+        url = match.group(0)
+        kept = url.rstrip(_TRAILING)
+        return redact_url(kept) + url[len(kept):]
+    return _URL.sub(one, text)
+
+
+#: `scheme://userinfo@`: the userinfo ends at the first `@` before any `/`, space or quote
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@'\"<>]+)@")
+
+
+def redact_userinfo(value: Any) -> Any:
+    """`value` (a string, or JSON-like data holding strings) with the userinfo of every URL
+    replaced by `[redacted]`; the rest of the URL stays, so a diff still shows which host.
+
+    The whole userinfo goes, not only the password: a token is also pasted as the user
+    (`https://TOKEN@host`).
+    """
+    if isinstance(value, str):
+        return _USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", value) if "@" in value else value
+    if isinstance(value, dict):
+        return {key: redact_userinfo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_userinfo(item) for item in value]
+    return value
+
+
+def has_credentials(url: str) -> bool:
+    """Does `url` carry a user or a password (`scheme://user:password@host`)?"""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
+
+
+def join_api_url(base: str, path: str) -> str:
+    """`path` under `base`'s path, keeping `base`'s query string a query string.
+
+    `http://mimir/prometheus?org=1` + `api/v1/metadata` is
+    `http://mimir/prometheus/api/v1/metadata?org=1`; string concatenation would glue the
+    path onto the query. The user:password of `base` is kept (the HTTP client sends it as
+    basic auth); print the result only through `redact_url`.
+    """
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"{parts.path.rstrip('/')}/{path.lstrip('/')}", parts.query, ""))
