@@ -87,7 +87,7 @@ def test_coverage_lists_untested_rules_and_min_coverage_fails(tmp_path: Path) ->
     ("tests: [{name: x, rule: otelcol-down, input_series: {}, expect: [{at: soon, alerts: []}]}]",
      "'soon' is not a duration"),
     ("tests: [{name: x, rule: otelcol-down, input_series: {}, expect: [{at: 1m, alerts: []}], extra: 1}]",
-     "unknown key(s) extra"),
+     "unknown key 'extra' in a test"),
     ("tests: [{name: x, rule: otelcol-down, input_series: {}, expect: [{at: 1m, alerts: [{annotations: {nope: y}}]}]}]",
      "asserts annotation(s) nope, which rule otelcol-down"),
     ("tests: [", "cannot read test file"),

@@ -9,14 +9,21 @@ as not testable from that time on instead of passing or failing on a wrong mirro
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .model import CaseResult, Failure, Refusal, Report, RuleInfo, TestCase, Translation
 from .promtool import PromtoolFailure, find_promtool, run_promtool
+from .series import parse_values
 from .templates import NAME_LABEL
 from .testfile import TestFileError, load_cases, test_files
 from .translate import duration, seconds_of
+
+LOOKBACK_S = 300  # Prometheus's lookback delta: an instant query sees a sample this long at most
+#: promtool's error for input series it cannot read: a column in `series + " " + values`
+_SERIES_PARSE_ERROR = re.compile(r"^\s*1:(?P<col>\d+): parse error: (?P<msg>.*)$", re.MULTILINE)
 
 
 def load_project_cases(root: Path) -> list[TestCase]:
@@ -47,6 +54,9 @@ def run_tests(rules: list[RuleInfo], cases: list[TestCase], promtool: str | None
 
 
 def run_case(promtool: str, case: TestCase, rule: RuleInfo, tr: Translation) -> CaseResult:
+    misnamed = _misnamed(case, rule, tr)
+    if misnamed:
+        return CaseResult(case, rule, "failed", misnamed)
     rules_doc, test_doc = promtool_files(case, rule, tr)
     run = run_promtool(promtool, rules_doc, test_doc)
     if run.ok:
@@ -57,9 +67,39 @@ def run_case(promtool: str, case: TestCase, rule: RuleInfo, tr: Translation) -> 
             first.time, f"not testable offline from {first.time}: the query failed ({first.error}): Grafana's "
             f"error state ({tr.exec_err_state}) applies, which Prometheus does not have")])
     if not run.failures:
+        if _SERIES_PARSE_ERROR.search(run.output):
+            raise TestFileError(_unreadable_series(promtool, case, rule, tr, run.output))
         return CaseResult(case, rule, "failed", [Failure(None, f"promtool failed: {run.output}")])
     return _result(case, rule, tr, run.failures)
 
+
+def _misnamed(case: TestCase, rule: RuleInfo, tr: Translation) -> list[Failure]:
+    """Expected alerts naming another alertname: promtool takes the name apart from the labels,
+    so without this check a stale `alertname:` would be dropped and the test pass."""
+    title = str(tr.rule["alert"])
+    return [Failure(c.eval_time, f"at {c.eval_time} the test expects alertname {a.labels['alertname']!r}, but "
+                                 f"rule {rule.uid}'s alerts are named {title!r} (its title)",
+                    f"alertname={a.labels['alertname']}", f"alertname={title}")
+            for c in case.checks for a in c.alerts if a.labels.get("alertname", title) != title]
+
+
+def _unreadable_series(promtool: str, case: TestCase, rule: RuleInfo, tr: Translation, output: str) -> str:
+    """promtool's parse error → the series it is about, found by running promtool on each alone
+    (its error is a column in `series + " " + values` naming neither).
+
+    gac checks the notation before running promtool; this covers what a newer or older
+    promtool reads differently.
+    """
+    where = f"{case.file}:{case.line}: test {case.name!r}"
+    for series, values in case.input_series.items():
+        run = run_promtool(promtool, *promtool_files(replace(case, input_series={series: values}), rule, tr))
+        found = _SERIES_PARSE_ERROR.search(run.output)
+        if found:
+            at = values[max(int(found["col"]) - len(series) - 2, 0):]
+            return (f"{where}: promtool cannot read input series {series!r} (values {values!r}): {found['msg']}"
+                    + (f" at {at!r}" if at and at != values else ""))
+    said = "; ".join(m["msg"] for m in _SERIES_PARSE_ERROR.finditer(output))
+    return f"{where}: promtool cannot read the input series: {said}"
 
 
 def promtool_files(case: TestCase, rule: RuleInfo, tr: Translation) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -106,15 +146,40 @@ def _expected(labels: dict[str, str], annotations: dict[str, str], tr: Translati
 
 def _result(case: TestCase, rule: RuleInfo, tr: Translation, failures: list[PromtoolFailure]) -> CaseResult:
     reasons = {p.alert: p.reason for p in tr.probes}
-    probe_hits = sorted((seconds_of(f.time), f) for f in failures if f.alertname in reasons)
-    cutoff = probe_hits[0][0] if probe_hits else None
+    probe_hits = [f for f in failures if f.alertname in reasons]
+    cutoff = min((seconds_of(f.time) for f in probe_hits), default=None)
     out = [Failure(f.time, f"{f.alertname}: alerts at {f.time} differ", _shown(f.expected), _shown(f.got))
            for f in failures if f.alertname not in reasons and (cutoff is None or seconds_of(f.time) < cutoff)]
-    if probe_hits:
-        at, hit = probe_hits[0]
-        detail = f"; {_shown(hit.got)}" if hit.got and hit.got != "[]" else ""
-        out.append(Failure(hit.time, f"not testable offline from {hit.time}: {reasons[hit.alertname]}{detail}"))
+    if cutoff is not None:
+        # every probe firing first, in the order they are defined: several can fire at once
+        first = {f.alertname: f for f in probe_hits if seconds_of(f.time) == cutoff}
+        for hit in (first[p.alert] for p in tr.probes if p.alert in first):
+            detail = f"; {_shown(hit.got)}" if hit.got and hit.got != "[]" else ""
+            out.append(Failure(hit.time, f"not testable offline from {hit.time}: {reasons[hit.alertname]}{detail}"))
+        ran_out = _data_ran_out(case, tr, cutoff)
+        if ran_out:
+            out.append(Failure(duration(cutoff), ran_out))
     return CaseResult(case, rule, "failed" if any(f.expected or f.got for f in out) else "not-testable", out)
+
+
+def _data_ran_out(case: TestCase, tr: Translation, cutoff_s: int) -> str:
+    """Why the query has no data at `cutoff_s`, when the cause is the test's input series running
+    out (a frequent slip: `at: 30m` over two samples); empty when the series still run then, or
+    end in `_` or `stale`, written to make the series go missing."""
+    step = seconds_of(case.interval) if case.interval else tr.interval_s
+    values = [parse_values(v) for v in case.input_series.values()]
+    last_at = max(seconds_of(c.eval_time) for c in case.checks)
+    fix = (f"give samples up to the last `at:` ({duration(last_at)}), one every {duration(step)} from 0s: "
+           f"e.g. '0x{last_at // step}' (0, then {last_at // step} more)")
+    if not values:
+        return f"the test has no input series: {fix}"
+    if any(v.last is None or v.samples != v.last + 1 for v in values):
+        return ""
+    end_s = max(v.samples - 1 for v in values) * step
+    if cutoff_s <= end_s + LOOKBACK_S:
+        return ""
+    return (f"the input series end at {duration(end_s)} (the last sample) and an instant query looks back "
+            f"{duration(LOOKBACK_S)} at most: from {duration(cutoff_s)} there is no data; {fix}")
 
 
 def _shown(text: str) -> str:
