@@ -32,8 +32,8 @@ class RenderedResource(Resource):
     """A Resource kept as its generated/ file: the rendered bytes, not the body.
 
     A compiled dashboard's body takes about twice the memory of its file, and the build
-    needs the file anyway; holding every body at once made the build's peak memory three
-    times the dashboards' own. `body` is decoded from the file each time it is read: equal
+    needs the file anyway; holding every body at once made the build's peak memory nearly
+    three times what the definitions themselves take. `body` is decoded from the file each time it is read: equal
     to the body it was rendered from (the file is its exact JSON), and a fresh copy, so
     changing it changes nothing; assigning a body renders it again.
     """
