@@ -17,12 +17,14 @@ RSS belong to that one run; CPU and peak RSS come from os.wait4's rusage of that
 * gac build: `gac build --quiet --root <project>` (writes generated/), with lint, the
   user-facing figure;
 * phases: `generator.build.build` run in a child (CPU after interpreter startup, gac imports
-  included) with its per-phase timings (discover+compile
-  incl. normalize, lint, render, compare+write) so "build without lint" has its own ratio.
+  included) with its per-phase timings (compile+render: discover, grafanalib → JSON, normalize,
+  render each file; lint, which includes decoding each body from its kept file; compare+write)
+  so "build without lint" has its own ratio.
 
 Each round runs the baseline and gac back to back, so every ratio is taken within one round;
-the medians of the rounds are printed. `--scaling` repeats one round for each N (default
-100,1000,5000) and prints time and memory per N and per dashboard, to show linear growth.
+the medians of the rounds are printed. `--scaling` runs `--runs` rounds for each N (default
+100,1000,5000) and prints time and memory per N, and the marginal cost per dashboard between
+one N and the next: constant when growth is linear.
 `--profile` prints the cProfile top entries of one in-process build.
 
 Not run by the test suite.
@@ -212,18 +214,31 @@ def report(rounds: list[dict[str, float]]) -> None:
     print(f"  build() phases (CPU): {phases}")
 
 
-def scaling(sizes: list[int], panels: int, seed: int) -> None:
-    print(f"{'N':>6} {'gac s':>8} {'ms/dash':>8} {'gac MB':>8} {'base s':>8} {'ms/dash':>8} {'base MB':>8} "
-          f"{'ratio':>6} {'lint s':>7}")
+def scaling(sizes: list[int], panels: int, seed: int, runs: int) -> None:
+    """Time and peak memory per N, medians of `runs` rounds; linear growth shows as a constant
+    cost per dashboard from one N to the next (the "marginal" columns)."""
+    print(f"medians of {runs} round(s) per N; marginal = (figure(N) - figure(previous N)) / (N - previous N)")
+    print(f"{'N':>6} {'gac s':>7} {'base s':>7} {'ratio':>6} {'lint s':>7} {'gac MB':>7} {'base MB':>8} {'ratio':>6} "
+          f"{'gac ms/dash':>12} {'base ms/dash':>13} {'gac KB/dash':>12} {'base KB/dash':>13}")
+    previous: tuple[int, dict[str, float]] | None = None
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="gac-bench-build-") as tmp:
             root = Path(tmp)
             write_project(root, n, panels, seed)
             run_round(root, phases=False)  # warm-up: writes __pycache__ for both
-            r = run_round(root)
-        print(f"{n:>6} {r['gac_cpu']:>8.2f} {1000 * r['gac_cpu'] / n:>8.2f} {r['gac_rss']:>8.0f} "
-              f"{r['base_cpu']:>8.2f} {1000 * r['base_cpu'] / n:>8.2f} {r['base_rss']:>8.0f} "
-              f"{r['gac_cpu'] / r['base_cpu']:>6.2f} {r['phase_lint']:>7.2f}", flush=True)
+            rounds = [run_round(root) for _ in range(runs)]
+        m = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+        cpu_ratio = statistics.median(r["gac_cpu"] / r["base_cpu"] for r in rounds)
+        rss_ratio = statistics.median(r["gac_rss"] / r["base_rss"] for r in rounds)
+        line = (f"{n:>6} {m['gac_cpu']:>7.2f} {m['base_cpu']:>7.2f} {cpu_ratio:>5.2f}x {m['phase_lint']:>7.2f} "
+                f"{m['gac_rss']:>7.0f} {m['base_rss']:>8.0f} {rss_ratio:>5.2f}x")
+        if previous is not None:
+            n0, m0 = previous
+            ms, kb = ({k: scale * (m[k] - m0[k]) / (n - n0) for k in (f"gac_{what}", f"base_{what}")}
+                      for what, scale in (("cpu", 1000), ("rss", 1024)))
+            line += f" {ms['gac_cpu']:>12.2f} {ms['base_cpu']:>13.2f} {kb['gac_rss']:>12.0f} {kb['base_rss']:>13.0f}"
+        print(line, flush=True)
+        previous = (n, m)
 
 
 def profile(root: Path, top: int = 25) -> None:
@@ -253,7 +268,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.scaling:
-        scaling([int(n) for n in args.scaling.split(",")], args.panels, args.seed)
+        scaling([int(n) for n in args.scaling.split(",")], args.panels, args.seed, args.runs)
         return
     with tempfile.TemporaryDirectory(prefix="gac-bench-build-") as tmp:
         root = args.keep or Path(tmp)

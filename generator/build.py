@@ -1,4 +1,9 @@
-"""The build pipeline: discover → compile → lint → render → write (or compare for `check`)."""
+"""The build pipeline: discover → compile and render → lint → write (or compare for `check`).
+
+Each resource is rendered as soon as it is compiled and kept as its file (`RenderedResource`):
+a large project's bodies never all sit in memory at once, only the files, which are what
+the build writes anyway.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ class BuildResult:
     diff: TreeDiff
     findings: list[Any] = field(default_factory=list)
     written: bool = False
-    #: CPU seconds per phase (compile, lint, render, write): the build's account of where its time goes
+    #: CPU seconds per phase (compile+render, lint, compare+write): the build's account of where its time goes
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -59,18 +64,19 @@ def build(root: Path, write: bool = True) -> BuildResult:
 def _build(root: Path, write: bool) -> BuildResult:
     clock = _Clock()
     config = load_config(root)
-    resources = _require_definitions(compile_project(root), root)
+    # each resource is rendered as soon as it is compiled and kept as its file, not its body
+    # (RenderedResource): lint decodes each body when it reads it, the files are written as kept
+    resources = _require_definitions(compile_project(root, rendered=True), root)
     check_environments(resources, config)
-    clock.lap("compile")
+    clock.lap("compile+render")
     findings = lint(resources, config, root)
     clock.lap("lint")
     files = render_tree(resources)
-    clock.lap("render")
     result = BuildResult(resources, files, compare_tree(root / GENERATED, files), findings)
     if write and not result.lint_errors:
         write_tree(root / GENERATED, files, result.diff)
         result.written = True
-    clock.lap("write")
+    clock.lap("compare+write")
     result.timings = clock.laps
     return result
 
@@ -98,5 +104,5 @@ def check_environments(resources: list[Resource], config: dict[str, Any]) -> Non
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
     with collector_paused():
-        files = render_tree(_require_definitions(compile_project(root), root))
+        files = render_tree(_require_definitions(compile_project(root, rendered=True), root))
         return compare_tree(root / GENERATED, files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,38 @@ from .option_group import root_option
 ROOT_OPTION = root_option()
 
 
+#: commands imported only when run (or listed by --help): name → "module:attribute" under generator.
+#: Importing every command up front (sync's HTTP client, lint's rule registry, pull, routing...)
+#: cost `gac build` as much CPU as a tenth of its work on a thousand dashboards.
+LAZY_COMMANDS = {
+    "lint": "lint.command:lint_command",
+    "plan": "sync.command:plan_command",
+    "sync": "sync.command:sync_command",
+    "drift": "drift.command:drift_command",
+    "diff": "review.command:diff_command",
+    "pull": "pull.command:pull_command",
+    "test": "ruletest.command:test_command",
+    "routes": "routing.command:routes_command",
+}
+
+
 class GacGroup(click.Group):
-    """Turns GacError into a one-line message and its exit code: never a traceback."""
+    """Turns GacError into a one-line message and its exit code: never a traceback.
+
+    Commands named in LAZY_COMMANDS are imported on first use (click's documented lazy-group
+    pattern), so each run pays only for the modules of the command it runs.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(f".{module}", __package__), attribute)
+            self.add_command(command, cmd_name)  # resolved once per process
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -68,31 +99,3 @@ def check(root: Path) -> None:
         click.echo(line)
     click.echo("generated/ is stale: run `make build` and commit the result", err=True)
     sys.exit(1)
-
-
-def _register_commands() -> None:
-    from .lint.command import lint_command
-
-    main.add_command(lint_command, "lint")
-    from .sync.command import plan_command, sync_command
-
-    main.add_command(plan_command, "plan")
-    main.add_command(sync_command, "sync")
-    from .drift.command import drift_command
-
-    main.add_command(drift_command, "drift")
-    from .review.command import diff_command
-
-    main.add_command(diff_command, "diff")
-    from .pull.command import pull_command
-
-    main.add_command(pull_command, "pull")
-    from .ruletest.command import test_command
-
-    main.add_command(test_command, "test")
-    from .routing.command import routes_command
-
-    main.add_command(routes_command, "routes")
-
-
-_register_commands()

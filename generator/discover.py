@@ -40,9 +40,11 @@ def discover(root: Path) -> Definitions:
     """Every definition object under `root`'s definition folders, in a stable order."""
     root = root.resolve()
     found: dict[int, Any] = {}
+    resolved = _Resolver()
     with _project_on_path(root):
         for module_name, path in _modules(root):
             module = _import(module_name, path, root)
+            here = resolved(path)
             for value in _exposed(module):
                 if isinstance(value, g.Dashboard):
                     if not any(isinstance(v, DashboardDef) and v.dashboard is value for v in _exposed(module)):
@@ -51,7 +53,7 @@ def discover(root: Path) -> Definitions:
                             "as DashboardDef(dashboard, folder=...) so the compiler knows where it goes",
                             _rel(path, root))
                     continue
-                if isinstance(value, DEFINITION_TYPES) and _defined_in(value, path, root):
+                if isinstance(value, DEFINITION_TYPES) and _defined_in(value, here, root, resolved):
                     found.setdefault(id(value), value)
     objects = list(found.values())
     return Definitions(
@@ -88,11 +90,27 @@ def _exposed(module: Any) -> Iterator[Any]:
             yield value
 
 
-def _defined_in(value: Any, path: Path, root: Path) -> bool:
+class _Resolver:
+    """`Path.resolve()` remembered for one discovery: a module's objects and the ones it imports
+    (its folder, a shared data source) name the same few files again and again, and resolving
+    takes a system call per path component."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        found = self._seen.get(path)
+        if found is None:
+            found = self._seen[path] = path.resolve()
+        return found
+
+
+def _defined_in(value: Any, here: Path, root: Path, resolved: _Resolver) -> bool:
+    """Whether `value` was created by the module at `here` (resolved), not imported into it."""
     source = getattr(value, "source", None)
     if source is None:
         return True
-    return (root / source.file).resolve() == path.resolve() or Path(source.file).resolve() == path.resolve()
+    return resolved(root / source.file) == here or resolved(Path(source.file)) == here
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -5,20 +5,23 @@ one generator per container: for the build that was as much time as compiling th
 dashboards. Here every container whose values are all scalars (most of a dashboard: targets,
 gridPos, thresholds, options) is encoded by the C encoder in one call, with the newline and
 indentation of its level as item separator; only containers holding containers are walked in
-Python. Anything this walk does not handle exactly like `json.dumps` (non-string keys, types
-json would reject or convert, cycles) falls back to `json.dumps` for the whole value, so the
-bytes never differ.
+Python, dispatching on exact types. Anything this walk does not handle exactly like
+`json.dumps` (non-string keys, subclasses and types json would reject or convert, cycles,
+nesting deeper than `_DEPTH`) falls back to `json.dumps` for the whole value, so the bytes
+never differ.
 """
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Callable
 
 INDENT = "  "
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = {str}
+#: levels with a precomputed newline and flat encoder; deeper values go to json.dumps whole
+_DEPTH = 64
 
 
 class _Fallback(Exception):
@@ -35,28 +38,28 @@ def dumps(value: Any) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=None)
-def _flat_encoder(level: int) -> Callable[[Any], str]:
+def _flat_encoder(level: int) -> Callable[[Any, int], Any]:
     """The C encoder for a scalar-only container at `level`: items separated by a newline and
     the indentation of `level + 1`, the way the indented encoder separates them."""
-    encode = c_make_encoder(None, _reject, encode_basestring, None, ": ", ",\n" + INDENT * (level + 1),
-                            True, False, True)
-    return lambda value: "".join(encode(value, 0))
+    return c_make_encoder(None, _reject, encode_basestring, None, ": ", ",\n" + INDENT * (level + 1),
+                          True, False, True)
 
 
 def _reject(value: Any) -> Any:
     raise _Fallback
 
 
-def _newline(level: int) -> str:
-    return _NEWLINES[level] if level < len(_NEWLINES) else "\n" + INDENT * level
-
-
-_NEWLINES = ["\n" + INDENT * level for level in range(32)]
+_NEWLINES = ["\n" + INDENT * level for level in range(_DEPTH + 1)]
+_FLAT = [_flat_encoder(level) for level in range(_DEPTH)]
 
 
 def _encode(value: Any, level: int, out: list[str]) -> None:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is dict:
+        _dict(value, level, out)
+    elif kind is list or kind is tuple:
+        _list(value, level, out)
+    elif kind is str:
         out.append(encode_basestring(value))
     elif value is None:
         out.append("null")
@@ -64,16 +67,12 @@ def _encode(value: Any, level: int, out: list[str]) -> None:
         out.append("true")
     elif value is False:
         out.append("false")
-    elif type(value) is int:
+    elif kind is int:
         out.append(int.__repr__(value))
-    elif type(value) is float:
+    elif kind is float:
         out.append(_float(value))
-    elif isinstance(value, dict):
-        _dict(value, level, out)
-    elif isinstance(value, (list, tuple)):
-        _list(value, level, out)
     else:
-        raise _Fallback  # int/float subclasses, objects json rejects: json.dumps's own behaviour
+        raise _Fallback  # subclasses, objects json rejects: json.dumps's own behaviour
 
 
 def _float(value: float) -> str:
@@ -89,38 +88,50 @@ def _dict(value: dict[Any, Any], level: int, out: list[str]) -> None:
     if not value:
         out.append("{}")
         return
-    if set(map(type, value)) != {str}:
+    if level >= _DEPTH - 1 or set(map(type, value)) != _STR:
         raise _Fallback  # json converts and sorts non-string keys in its own way
-    inner = _newline(level + 1)
+    inner = _NEWLINES[level + 1]
     if set(map(type, value.values())) <= _SCALARS:
-        flat = _flat_encoder(level)(value)  # "{" + items + "}" with the separators of this level
-        out.append("{" + inner + flat[1:-1] + _newline(level) + "}")
+        flat = "".join(_FLAT[level](value, 0))  # "{" + items + "}" with the separators of this level
+        out.append("{" + inner + flat[1:-1] + _NEWLINES[level] + "}")
         return
     separator = "{" + inner
+    deeper = level + 1
     for key in sorted(value):
         item = value[key]
-        head = separator + encode_basestring(key) + ": "
-        if type(item) is str:  # the commonest value, encoded without a call
-            out.append(head + encode_basestring(item))
+        kind = type(item)
+        if kind is str:  # the commonest value, encoded without a call
+            out.append(separator + encode_basestring(key) + ": " + encode_basestring(item))
         else:
-            out.append(head)
-            _encode(item, level + 1, out)
+            out.append(separator + encode_basestring(key) + ": ")
+            if kind is dict:
+                _dict(item, deeper, out)
+            elif kind is list:
+                _list(item, deeper, out)
+            else:
+                _encode(item, deeper, out)
         separator = "," + inner
-    out.append(_newline(level) + "}")
+    out.append(_NEWLINES[level] + "}")
 
 
 def _list(value: list[Any] | tuple[Any, ...], level: int, out: list[str]) -> None:
     if not value:
         out.append("[]")
         return
-    inner = _newline(level + 1)
+    if level >= _DEPTH - 1:
+        raise _Fallback
+    inner = _NEWLINES[level + 1]
     if set(map(type, value)) <= _SCALARS:
-        flat = _flat_encoder(level)(value)
-        out.append("[" + inner + flat[1:-1] + _newline(level) + "]")
+        flat = "".join(_FLAT[level](value, 0))
+        out.append("[" + inner + flat[1:-1] + _NEWLINES[level] + "]")
         return
     separator = "[" + inner
+    deeper = level + 1
     for item in value:
         out.append(separator)
-        _encode(item, level + 1, out)
+        if type(item) is dict:
+            _dict(item, deeper, out)
+        else:
+            _encode(item, deeper, out)
         separator = "," + inner
-    out.append(_newline(level) + "]")
+    out.append(_NEWLINES[level] + "]")

@@ -82,9 +82,10 @@ def caller_source() -> Source | None:
     for every panel, so it walks `sys._getframe()` (cheap) rather than `inspect.stack()`,
     which reads the source lines of every frame; each file's verdict is cached.
     """
+    cwd = os.getcwd()  # once per call, not once per frame: it runs for every panel and target
     frame = sys._getframe(1)
     while frame is not None:
-        shown = _user_file(frame.f_code.co_filename)
+        shown = _user_file_cached(frame.f_code.co_filename, cwd)
         if shown is not None:
             return Source(shown, frame.f_lineno)
         frame = frame.f_back  # type: ignore[assignment]
@@ -93,6 +94,10 @@ def caller_source() -> Source | None:
 
 @functools.lru_cache(maxsize=None)
 def _user_file_cached(filename: str, cwd: str) -> str | None:
+    """`filename` relative to `cwd`, or None for our code, libraries and `<string>`.
+
+    Cached per working directory, because the relative path depends on it.
+    """
     if filename.startswith("<"):
         return None
     path = Path(filename).resolve()
@@ -102,11 +107,3 @@ def _user_file_cached(filename: str, cwd: str) -> str | None:
         return os.path.relpath(path, cwd)
     except ValueError:
         return str(path)
-
-
-def _user_file(filename: str) -> str | None:
-    """`filename` relative to the working directory, or None for our code, libraries and `<string>`.
-
-    Cached per working directory, because the relative path depends on it.
-    """
-    return _user_file_cached(filename, os.getcwd())

@@ -345,7 +345,7 @@ def test_build_pauses_the_cyclic_collector_and_restores_it(project, monkeypatch,
     seen = []
     compile_project = build_module.compile_project
     monkeypatch.setattr(build_module, "compile_project",
-                        lambda root: seen.append(gc.isenabled()) or compile_project(root))
+                        lambda root, **kw: seen.append(gc.isenabled()) or compile_project(root, **kw))
     (gc.enable if enabled else gc.disable)()
     try:
         build_module.build(project, write=False)

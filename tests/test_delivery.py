@@ -73,11 +73,16 @@ def _gac_invocations(script: str) -> list[list[str]]:
     return out
 
 
+def _command(name: str) -> click.Command | None:
+    """gac's command `name` as the CLI resolves it (commands are imported on first use)."""
+    return main.get_command(click.Context(main), name)  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflows_call_gac_with_real_commands_and_options(path):
     calls = [args for step in _steps(_load(path)) for args in _gac_invocations(step.get("run", ""))]
     for args in calls:
-        command = main.commands.get(args[0])  # type: ignore[attr-defined]
+        command = _command(args[0])
         assert command is not None, f"{path.name}: gac has no command {args[0]!r}"
         # click parses the words as gac would: an unknown option or a missing value fails here
         ctx = command.make_context(args[0], [a for a in args[1:] if not a.startswith("origin/")],
@@ -111,7 +116,9 @@ def test_cronjob_runs_the_image_non_root_on_a_read_only_root_filesystem():
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["command"][:2] == ["gac", "drift"]
-    ctx = main.commands["drift"].make_context("drift", container["command"][2:])  # type: ignore[attr-defined]
+    command = _command("drift")
+    assert command is not None
+    ctx = command.make_context("drift", container["command"][2:])
     ctx.close()
 
 

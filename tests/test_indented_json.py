@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import enum
 import json
 import math
@@ -51,6 +52,8 @@ TRICKY = [
     {True: "bool key", None: "null key"},
     {"enum": Level.LOW, "sub": Name("str subclass"), "in": [Level.LOW]},
     {"deep": [[[[[[[[{"a": 1}]]]]]]]]},
+    {"deeper than the walk goes": json.loads("[" * 70 + '{"a": [1, {"b": 2}]}' + "]" * 70)},
+    {"subclasses": [collections.OrderedDict(b=1, a={"c": [2]}), collections.UserList([1])]},
 ]
 
 

@@ -197,3 +197,25 @@ def test_normalizing_leaves_the_input_alone_and_shares_nothing_with_it(raw):
     assert not _containers(dash) & _containers(raw)
     dash["panels"][1]["targets"][0]["extra"][0]["kept"].append(2)
     assert json.dumps(raw, sort_keys=True) == before
+
+
+def test_an_owned_document_is_normalized_in_place_to_the_same_result(raw):
+    """The build hands over its own copy: no second copy, and the same canonical form."""
+    copied = normalize_dashboard(fix_grafanalib(json.loads(json.dumps(raw))), INDEX)
+    document = fix_grafanalib(raw)
+    in_place = normalize_dashboard(document, INDEX, owned=True)
+    assert in_place is document
+    assert json.dumps(in_place, sort_keys=True) == json.dumps(copied, sort_keys=True)
+
+
+@needs_shared
+def test_owned_and_copied_normalization_agree_on_the_corpus():
+    for path in _corpus_dashboards():
+        text = path.read_text()
+        assert normalize_dashboard(json.loads(text), owned=True) == normalize_dashboard(json.loads(text)), path.name
+
+
+def test_a_document_not_owned_is_left_as_it_was(raw):
+    before = json.dumps(raw, sort_keys=True)
+    normalize_dashboard(raw, INDEX)
+    assert json.dumps(raw, sort_keys=True) == before

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from grafanalib import core as g
-from grafanalib._gen import DashboardEncoder
 
 from ..errors import DefinitionError
 from ..datasource_index import DatasourceIndex
@@ -20,14 +19,16 @@ from ..normalize import UnknownDatasource, fix_grafanalib, normalize_dashboard
 from ..resource import DASHBOARD, Resource, Source, caller_source
 from .checks import FOLDER_HINT, Checks
 from .folders import Folder
+from .grafanalib_json import plain
 
 
 def _resource(raw: dict[str, Any], folder: Folder, source: Source | None, what: str,
               datasources: DatasourceIndex) -> Resource:
+    """`raw` is the caller's own copy (the definition keeps nothing of it): normalized in place."""
     if not raw.get("uid"):
         raise DefinitionError.at(source, f"{what} has no uid: give it a stable uid so links and sync can find it")
     try:
-        body = normalize_dashboard(raw, datasources)
+        body = normalize_dashboard(raw, datasources, owned=True)
     except UnknownDatasource as exc:
         known = datasources.known() or "none"
         raise DefinitionError.at(source, f"{exc} (defined data sources: {known}); define it in datasources/ "
@@ -51,8 +52,8 @@ class DashboardDef:
         check.instance("folder", self.folder, Folder, "a Folder", FOLDER_HINT)
 
     def raw_json(self) -> dict[str, Any]:
-        """grafanalib's own output, before normalization."""
-        return json.loads(json.dumps(self.dashboard.to_json_data(), cls=DashboardEncoder))
+        """grafanalib's own output, before normalization: plain values the caller owns."""
+        return plain(self.dashboard)
 
     def to_resource(self, datasources: DatasourceIndex) -> Resource:
         from ..panels import panel_source
