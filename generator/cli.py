@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import GacError
+from .errors import INTERRUPTED_EXIT, GacError
 from .option_group import root_option
 
 ROOT_OPTION = root_option()
@@ -55,6 +55,12 @@ class GacGroup(click.Group):
         except GacError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # click would print "Aborted!" and exit 1, which plan, sync and drift use for
+            # "changes/conflicts/drift found"; 130 (128 + SIGINT) is what a shell expects.
+            # Commands that write say themselves what was applied before they get here.
+            click.echo("Interrupted (Ctrl-C).", err=True)
+            sys.exit(INTERRUPTED_EXIT)
 
 
 @click.group(cls=GacGroup)

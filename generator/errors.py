@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+#: the exit code of a run stopped by Ctrl-C: 128 + SIGINT, the shell's convention
+INTERRUPTED_EXIT = 130
+
+
 class GacError(Exception):
     """Base class: a problem the user must fix. `exit_code` follows DESIGN.md's contract."""
 

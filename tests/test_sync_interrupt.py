@@ -48,3 +48,25 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_converges(gac: Gac, project: Path) -> 
     assert f"{len(applied)} unchanged" in rerun.output, rerun.output
     emu.clear_log()
     assert gac("sync").exit_code == 0 and emu.writes == []
+
+
+def test_ctrl_c_while_reading_grafana_is_130_for_every_remote_command(gac: Gac, project: Path) -> None:  # noqa: F811
+    """Exit 1 means changes, conflicts or drift: an interrupted read must not look like one."""
+    emu = gac.emu
+    emu.slow("GET", "/api/", delay=5.0)
+    try:
+        for command in ("plan", "drift", "sync"):
+            emu.clear_log()
+            run = start_gac(project, emu, command)
+            deadline = time.monotonic() + 30
+            while not emu.requests_matching("GET", "/api/") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            run.send_signal(signal.SIGINT)
+            out = run.communicate(timeout=60)[0]
+            assert run.returncode == 130, (command, out)
+            assert "Aborted!" not in out and "Traceback" not in out, (command, out)
+            assert "Interrupted" in out, (command, out)
+            assert emu.writes == [], command
+    finally:
+        emu.clear_faults()

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import click
 
+from ..errors import INTERRUPTED_EXIT
 from ..option_group import Decorator
 from ..remote.cli_options import connection_options
 from ..remote.options import Options
@@ -20,7 +21,6 @@ from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_
 from .run import apply, make_plan
 
 #: the shell's convention for a command ended by SIGINT (128 + 2)
-INTERRUPTED_EXIT = 130
 
 _FORCE = click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
                                                    "backing each one up under backups/.")
