@@ -15,39 +15,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
-from generator.cli import main
 from generator.routing import matchers as m
 from generator.routing.matcher_syntax import parse_classic
 from tests.lint_cases import notifications as nt
 from tests.lint_cases.builders import lint_project, only
-from tests.project import copy_project, write
+from tests.project import write
+# fixtures (project, built) and helpers shared with the first trial's tests
+from tests.test_user_trials import _replace, assert_usage_error, built, gac, project  # noqa: F401
 
 AMTOOL = shutil.which("amtool")
-
-
-def gac(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
-
-
-def assert_usage_error(result: Result, *needles: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in result.output, result.output
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "repo")
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def _line_of(path: Path, needle: str) -> int:
@@ -336,12 +313,6 @@ def test_a_secret_given_to_a_builder_says_where_secrets_go(project: Path, call: 
 
 
 # -- 6. gac routes --at ------------------------------------------------------------------------
-
-@pytest.fixture
-def built(project: Path) -> Path:
-    assert gac("build", "--root", str(project)).exit_code == 0
-    return project
-
 
 def _routes(root: Path, *args: str) -> str:
     result = gac("routes", "--root", str(root), "severity=warning", *args)
