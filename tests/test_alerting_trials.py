@@ -333,3 +333,9 @@ def test_routes_at_a_given_time_speaks_of_that_time(built: Path) -> None:
 def test_routes_without_at_speaks_of_now(built: Path) -> None:
     out = _routes(built)
     assert "active now" in out
+
+
+def test_routes_label_with_an_escape_alertmanager_refuses(built: Path) -> None:
+    """Quoted label values take Go's escapes, as matcher values do; a bad one is a usage error."""
+    assert_usage_error(gac("routes", "--root", str(built), 'code="5\\d"'), "label 'code=\"5\\d\"'",
+                       "is not an escape sequence")

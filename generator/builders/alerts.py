@@ -73,7 +73,8 @@ _OPERATORS = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte", "gt": "gt", "lt": 
 
 def threshold(ref_id: str, of: str, op: str, value: float, *, check: Checks | None = None) -> Expression:
     """`of` compared with `value`; Grafana's threshold expression takes only a number there
-    (a string such as "0.8" is stored as given and the rule fails at evaluation)."""
+    (a string such as "0.8" is stored as given and the rule fails at evaluation). `check`
+    names the owner in messages: AlertRule.when passes the rule's, so errors name the rule."""
     check = check or Checks(f"threshold {ref_id!r}" if isinstance(ref_id, str) else "threshold", caller_source())
     check.choice("op", op, _OPERATORS)
     check.number("value", value, "write the number itself, e.g. value=0.8 (no quotes)")

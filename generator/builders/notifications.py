@@ -105,9 +105,9 @@ def _integration(builder: Callable[..., ContactPoint], uid: str, name: str, type
     source = kwargs.pop("source", None) or caller_source()
     check = Checks(f"contact point {uid!r}" if isinstance(uid, str) else builder.__name__, source)
     secret_of = {_plain(key): key for key in SECURE_SETTINGS.get(type_, ()) + secrets}
+    params = set(inspect.signature(builder).parameters) - {"kwargs"}
     for key in sorted(set(kwargs) - _CONTACT_POINT_OPTIONS):
         secret = secret_of.get(_plain(key))
-        params = set(inspect.signature(builder).parameters) - {"kwargs"}
         if secret is not None:
             declare = f"secret={secret!r}" if "secret" in params else f"secrets=({secret!r},)"
             declared = "" if secret in secrets else f"; and pass {declare} so the definition declares it"

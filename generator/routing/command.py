@@ -12,6 +12,7 @@ import click
 from ..option_group import root_option
 from ..routing.project import RoutesError, load
 from . import matchers as m
+from .matcher_syntax import quoted_for_people
 from .explain import explain, render_text
 
 
@@ -33,7 +34,7 @@ def _labels(pairs: tuple[str, ...]) -> dict[str, str]:
         try:
             out[name] = m.label_value(value)
         except m.MatcherError as exc:
-            raise RoutesError(f"label {pair!r}: {exc}") from None
+            raise RoutesError(f"label {quoted_for_people(pair)}: {exc}") from None
     return out
 
 
