@@ -13,11 +13,11 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from grafanalib import core as g
 
-from .builders import DashboardDef, DataSource, Folder, JsonDashboard, RuleGroup
+from .builders import AlertRule, DashboardDef, DataSource, Folder, JsonDashboard, RuleGroup
 from .builders.notifications import ContactPoint, MuteTiming, NotificationTemplate, PolicyTree
 from .errors import DefinitionError
 
@@ -41,11 +41,14 @@ def discover(root: Path) -> Definitions:
     root = root.resolve()
     found: dict[int, Any] = {}
     resolved = _Resolver()
+    rules: dict[int, AlertRule] = {}
     with _project_on_path(root):
         for module_name, path in _modules(root):
             module = _import(module_name, path, root)
             here = resolved(path)
             for value in _exposed(module):
+                if isinstance(value, AlertRule) and _defined_in(value, here, root, resolved):
+                    rules.setdefault(id(value), value)
                 if isinstance(value, g.Dashboard):
                     if not any(isinstance(v, DashboardDef) and v.dashboard is value for v in _exposed(module)):
                         raise DefinitionError(
@@ -56,6 +59,7 @@ def discover(root: Path) -> Definitions:
                 if isinstance(value, DEFINITION_TYPES) and _defined_in(value, here, root, resolved):
                     found.setdefault(id(value), value)
     objects = list(found.values())
+    _check_rules_grouped(rules.values(), [o for o in objects if isinstance(o, RuleGroup)])
     return Definitions(
         folders=[o for o in objects if isinstance(o, Folder)],
         datasources=[o for o in objects if isinstance(o, DataSource)],
@@ -63,6 +67,18 @@ def discover(root: Path) -> Definitions:
         rule_groups=[o for o in objects if isinstance(o, RuleGroup)],
         notifications=[o for o in objects if isinstance(o, NOTIFICATION_TYPES)],
     )
+
+
+def _check_rules_grouped(rules: Iterable[AlertRule], groups: list[RuleGroup]) -> None:
+    """A rule reaches Grafana only inside a rule group: one left out would build and never be
+    deployed, silently (as a dashboard outside a DashboardDef would, which is refused too)."""
+    grouped = {id(rule) for group in groups for rule in group.rules}
+    for rule in rules:
+        if id(rule) not in grouped:
+            listed = ", ".join(sorted(repr(g.title) for g in groups)) or "none yet"
+            raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} is not in any RuleGroup, so it would never "
+                                     f"be deployed: add it to a RuleGroup's rules (groups: {listed}), e.g. "
+                                     f"RuleGroup(title=..., folder=..., interval='1m', rules=[...])")
 
 
 def _modules(root: Path) -> Iterator[tuple[str, Path]]:

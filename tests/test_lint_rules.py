@@ -46,6 +46,7 @@ class Case:
     good: Callable[[], Any]
     kind: str = "files"          # files (lint_paths on JSON), yaml (lint_paths on YAML), project (lint_resources),
     #                              notifications (lint_resources on tests/lint_cases/notifications.py resources)
+    environments: Any = None     # grafana.yaml's environments, for the notifications kind
 
     @property
     def id(self) -> str:
@@ -305,12 +306,21 @@ CASES = [
     Case("notification-contact-point-unused",
          lambda: nt.setup(tree={"receiver": "team"}),
          lambda: nt.setup(), kind="notifications"),
+    # a secret no environment names for the contact point (sync would stop there), then one named but not declared
+    Case("notification-secret-unmapped",
+         lambda: nt.setup(contact_points=[nt.TEAM, nt.secret(nt.ONCALL, "url")]),
+         lambda: nt.setup(contact_points=[nt.secret(nt.TEAM, "url"), nt.ONCALL]),
+         kind="notifications", environments={"local": {"contact_points": {"team": {"secrets": {"url": "TEAM_URL"}}}}}),
+    Case("notification-secret-unmapped",
+         lambda: nt.setup(contact_points=[nt.TEAM, nt.ONCALL]),
+         lambda: nt.setup(contact_points=[nt.secret(nt.TEAM, "url"), nt.ONCALL]),
+         kind="notifications", environments={"local": {"contact_points": {"team": {"secrets": {"url": "TEAM_URL"}}}}}),
 ]
 
 
 def _lint(case: Case, docs: Any, tmp_path: Path) -> list:
     if case.kind == "notifications":
-        return lint_project(*docs)
+        return lint_project(*docs, environments=case.environments)
     if case.kind == "project":
         return lint_project(*[ds_resource(b) for b in docs], environments=ENVS)
     docs = [{k: v for k, v in d.items() if v is not None} if "groups" not in d else

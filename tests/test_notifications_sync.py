@@ -164,10 +164,14 @@ def test_pull_an_existing_setup_into_code(tmp_path: Path, grafana_emulator: Graf
     assert "contact_points.team-slack.secrets.url" in pulled.output
     module = (root / "alerts" / "pulled_notifications.py").read_text()
     assert "hooks.slack.invalid" not in module and "secrets=('url',)" in module
-    assert build(root).written
+    # the build stops until every environment names the secret's variable (lint: notification-secret-unmapped)
+    unmapped = build(root)
+    assert not unmapped.written
+    assert {f.rule for f in unmapped.lint_errors} == {"notification-secret-unmapped"}
     config = root / "grafana.yaml"
     config.write_text(config.read_text().replace(
-        "    contact_points:\n", "    contact_points:\n      team-slack:\n        secrets:\n          url: TEAM_SLACK_URL\n", 1))
+        "    contact_points:\n", "    contact_points:\n      team-slack:\n        secrets:\n          url: TEAM_SLACK_URL\n"))
+    assert build(root).written
     gac.env["TEAM_SLACK_URL"] = "https://hooks.slack.invalid/T0/B0/secret"
     plan = json.loads(gac("plan", "--format", "json").stdout)
     notif = {c["kind"]: c["action"] for c in plan["changes"] if c["kind"] in (

@@ -71,9 +71,13 @@ def reduce(ref_id: str, of: str, reducer: str = "last") -> Expression:
 _OPERATORS = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte", "gt": "gt", "lt": "lt"}
 
 
-def threshold(ref_id: str, of: str, op: str, value: float) -> Expression:
-    if op not in _OPERATORS:
-        raise ValueError(f"threshold operator {op!r}: use one of {', '.join(sorted(_OPERATORS))}")
+def threshold(ref_id: str, of: str, op: str, value: float, *, check: Checks | None = None) -> Expression:
+    """`of` compared with `value`; Grafana's threshold expression takes only a number there
+    (a string such as "0.8" is stored as given and the rule fails at evaluation). `check`
+    names the owner in messages: AlertRule.when passes the rule's, so errors name the rule."""
+    check = check or Checks(f"threshold {ref_id!r}" if isinstance(ref_id, str) else "threshold", caller_source())
+    check.choice("op", op, _OPERATORS)
+    check.number("value", value, "write the number itself, e.g. value=0.8 (no quotes)")
     evaluator = {"type": _OPERATORS[op], "params": [value]}
     return Expression(ref_id, {"type": "threshold", "expression": of, "conditions": [{"evaluator": evaluator}]})
 
@@ -105,8 +109,10 @@ class AlertRule:
     @classmethod
     def when(cls, uid: str, title: str, expr: str, op: str, value: float, **kwargs: Any) -> "AlertRule":
         datasource = kwargs.pop("datasource", "prometheus")
+        check = Checks(f"alert rule {uid!r}" if isinstance(uid, str) else "AlertRule",
+                       kwargs.get("source") or caller_source())
         data: list[PromQuery | Expression] = [PromQuery("A", expr, datasource), reduce("B", "A"),
-                                              threshold("C", "B", op, value)]
+                                              threshold("C", "B", op, value, check=check)]
         return cls(uid, title, data, "C", **kwargs)
 
     def __post_init__(self) -> None:
@@ -117,6 +123,8 @@ class AlertRule:
                     "pass queries and expressions such as PromQuery('A', 'up'), reduce('B', 'A')", empty=False)
         for item in self.data:
             if isinstance(item, PromQuery):
+                check.instance(f"query {item.ref_id} lookback", item.lookback, str, "a duration string",
+                               "use e.g. '5m', '10m', '1h'")
                 check.parses(f"query {item.ref_id} lookback", item.lookback, seconds, "")
         ref_ids = [item.ref_id for item in self.data]
         if self.condition not in ref_ids:

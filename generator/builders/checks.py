@@ -8,6 +8,7 @@ definition's file and line, the object, and what to pass instead.
 
 from __future__ import annotations
 
+import math
 import reprlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,6 +63,13 @@ class Checks:
             self.fail(f"{name} is empty; {hint}")
         for i, value in enumerate(values):
             self.instance(f"{name}[{i}]", value, expected, what, hint)
+
+    def number(self, name: str, value: Any, hint: str) -> None:
+        """`value` must be a finite int or float: not a bool (True is 1 to Python, not to Grafana),
+        not a numeric string, not NaN/infinity (JSON has no spelling for them)."""
+        self.instance(name, value, (int, float), "a number", hint)
+        if not math.isfinite(value):
+            self.fail(f"{name} is {value!r}, not a finite number; {hint}")
 
     def choice(self, name: str, value: Any, allowed: Iterable[str]) -> None:
         options = sorted(allowed)

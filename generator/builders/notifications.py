@@ -12,7 +12,10 @@ holds each value (`contact_points.<uid>.secrets.<key>: VARIABLE`), as for data s
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,18 @@ POLICY_TREE_UID = "policies"
 #: Grafana requires a rule's simplified-routing group_by to hold these two labels
 REQUIRED_GROUP_BY = ("alertname", "grafana_folder")
 _NAME_HINT = "give it a name people recognise; policies and rules refer to it by name"
+#: settings Grafana's notifiers store encrypted and answer as "[REDACTED]", for the types with a builder
+#: here: a value for one of them in a definition would be written to generated/ and committed
+SECURE_SETTINGS: dict[str, tuple[str, ...]] = {
+    "slack": ("url", "token"), "teams": ("url",), "pagerduty": ("integrationKey",),
+    "webhook": ("password", "authorization_credentials"),
+}
+
+
+def secret_hint(uid: Any, key: str) -> str:
+    """Where a contact point's secret value belongs: the grafana.yaml key naming its variable."""
+    return (f"name the environment variable holding it in grafana.yaml, "
+            f"environments.<env>.contact_points.{uid}.secrets.{key}: VARIABLE_NAME")
 
 
 @dataclass
@@ -60,8 +75,13 @@ class ContactPoint:
                     "list the secret settings' keys, e.g. ('url',) -- a bare string is not a list")
         leaked = sorted(set(self.secrets) & set(self.settings))
         if leaked:
-            check.fail(f"settings {', '.join(leaked)} are secrets: remove their values from the definition and name "
-                       "their environment variables in grafana.yaml (contact_points.<uid>.secrets)")
+            check.fail(f"settings {', '.join(leaked)} are secrets: remove their values from the definition and "
+                       + secret_hint(self.uid, leaked[0]))
+        undeclared = sorted(set(SECURE_SETTINGS.get(self.type, ())) & set(self.settings))
+        if undeclared:
+            check.fail(f"settings {', '.join(undeclared)} of a {self.type} integration are secret (Grafana stores "
+                       f"them encrypted) and never go in a definition, whose body is committed in generated/: remove "
+                       f"the value, pass secrets=({undeclared[0]!r},), and " + secret_hint(self.uid, undeclared[0]))
         check.instance("disable_resolve_message", self.disable_resolve_message, bool, "true or false", "")
 
     def to_resource(self) -> Resource:
@@ -78,48 +98,82 @@ def _settings(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _integration(builder: Callable[..., ContactPoint], uid: str, name: str, type_: str, settings: dict[str, Any],
+                 secrets: tuple[str, ...], kwargs: dict[str, Any]) -> ContactPoint:
+    """The ContactPoint a typed builder makes; an argument it does not take is refused here, by name --
+    a secret given as an argument (`url=...`) is told where secrets go instead of a bare TypeError."""
+    source = kwargs.pop("source", None) or caller_source()
+    check = Checks(f"contact point {uid!r}" if isinstance(uid, str) else builder.__name__, source)
+    secret_of = {_plain(key): key for key in SECURE_SETTINGS.get(type_, ()) + secrets}
+    params = set(inspect.signature(builder).parameters) - {"kwargs"}
+    for key in sorted(set(kwargs) - _CONTACT_POINT_OPTIONS):
+        secret = secret_of.get(_plain(key))
+        if secret is not None:
+            declare = f"secret={secret!r}" if "secret" in params else f"secrets=({secret!r},)"
+            declared = "" if secret in secrets else f"; and pass {declare} so the definition declares it"
+            check.fail(f"{key} is a secret setting of a {type_} integration and never goes in a definition, whose "
+                       f"body is committed in generated/: {secret_hint(uid, secret)}{declared}")
+        accepted = sorted(params | _CONTACT_POINT_OPTIONS)
+        close = difflib.get_close_matches(key, accepted, n=1)
+        check.fail(f"{builder.__name__}() takes no argument {key!r}"
+                   + (f"; did you mean {close[0]!r}?" if close else f" (it takes {', '.join(accepted)})"))
+    return ContactPoint(uid, name, type_, settings, secrets=secrets, source=source, **kwargs)
+
+
+#: ContactPoint's own options every typed builder passes through
+_CONTACT_POINT_OPTIONS = frozenset({"disable_resolve_message"})
+
+
+def _plain(key: str) -> str:
+    """`integration_key`, `integrationKey` and `IntegrationKey` name one setting."""
+    return key.replace("_", "").lower()
+
+
 def email(uid: str, name: str, addresses: list[str], *, subject: str | None = None, message: str | None = None,
           single_email: bool = False, **kwargs: Any) -> ContactPoint:
     """E-mail to `addresses` (Grafana's SMTP settings are server-side, so no secret here)."""
     if not isinstance(addresses, (list, tuple)) or not addresses or not all(isinstance(a, str) for a in addresses):
         Checks(f"contact point {uid!r}", kwargs.get("source") or caller_source()).fail(
             "addresses must be a non-empty list of e-mail addresses")
-    return ContactPoint(uid, name, "email", _settings(addresses=";".join(addresses), subject=subject, message=message,
-                                                      singleEmail=single_email or None),
-                        source=kwargs.pop("source", None) or caller_source(), **kwargs)
+    return _integration(email, uid, name, "email",
+                        _settings(addresses=";".join(addresses), subject=subject, message=message,
+                                  singleEmail=single_email or None), (), kwargs)
 
 
 def slack(uid: str, name: str, *, recipient: str | None = None, title: str | None = None, text: str | None = None,
           mention_channel: str | None = None, secret: str = "url", **kwargs: Any) -> ContactPoint:
     """Slack through an incoming-webhook URL (`secret="url"`) or a bot token (`secret="token"`, with `recipient`)."""
-    return ContactPoint(uid, name, "slack", _settings(recipient=recipient, title=title, text=text,
-                                                      mentionChannel=mention_channel),
-                        secrets=(secret,), source=kwargs.pop("source", None) or caller_source(), **kwargs)
+    return _integration(slack, uid, name, "slack", _settings(recipient=recipient, title=title, text=text,
+                                                             mentionChannel=mention_channel), (secret,), kwargs)
 
 
 def teams(uid: str, name: str, *, title: str | None = None, message: str | None = None,
           section_title: str | None = None, **kwargs: Any) -> ContactPoint:
     """Microsoft Teams through an incoming-webhook / workflow URL (secret `url`)."""
-    return ContactPoint(uid, name, "teams", _settings(title=title, message=message, sectiontitle=section_title),
-                        secrets=("url",), source=kwargs.pop("source", None) or caller_source(), **kwargs)
+    return _integration(teams, uid, name, "teams",
+                        _settings(title=title, message=message, sectiontitle=section_title), ("url",), kwargs)
 
 
 def pagerduty(uid: str, name: str, *, severity: str = "critical", summary: str | None = None,
               component: str | None = None, group: str | None = None, class_: str | None = None,
               **kwargs: Any) -> ContactPoint:
     """PagerDuty Events API v2 (secret `integrationKey`)."""
-    return ContactPoint(uid, name, "pagerduty", _settings(severity=severity, summary=summary, component=component,
-                                                          group=group, **{"class": class_}),
-                        secrets=("integrationKey",), source=kwargs.pop("source", None) or caller_source(), **kwargs)
+    return _integration(pagerduty, uid, name, "pagerduty",
+                        _settings(severity=severity, summary=summary, component=component, group=group,
+                                  **{"class": class_}), ("integrationKey",), kwargs)
 
 
 def webhook(uid: str, name: str, *, url: str | None = None, http_method: str = "POST", max_alerts: int = 0,
             title: str | None = None, message: str | None = None, **kwargs: Any) -> ContactPoint:
     """A generic webhook; without `url` the URL is a secret (`url` from the environment)."""
+    check = Checks(f"contact point {uid!r}", kwargs.get("source") or caller_source())
+    check.instance("max_alerts", max_alerts, int, "a whole number", "the most alerts one message carries; 0: no limit")
+    if max_alerts < 0:
+        check.fail(f"max_alerts is {max_alerts}; use 0 (no limit) or a positive number")
     secrets = tuple(kwargs.pop("secrets", ())) + (() if url else ("url",))
-    return ContactPoint(uid, name, "webhook", _settings(url=url, httpMethod=http_method,
-                                                        maxAlerts=max_alerts or None, title=title, message=message),
-                        secrets=secrets, source=kwargs.pop("source", None) or caller_source(), **kwargs)
+    return _integration(webhook, uid, name, "webhook",
+                        _settings(url=url, httpMethod=http_method, maxAlerts=max_alerts or None, title=title,
+                                  message=message), secrets, kwargs)
 
 
 @dataclass
@@ -178,6 +232,8 @@ _TIMING_KEYS = ("group_wait", "group_interval", "repeat_interval")
 
 
 def _matchers(check: Checks, values: Any) -> list[list[str]]:
+    """object_matchers from strings (read as Alertmanager's UTF-8 parser does), [name, op, value]
+    lists or a dict of label → value; every value must survive Grafana's reading unchanged."""
     if values is None:
         return []
     if isinstance(values, dict):
@@ -189,10 +245,15 @@ def _matchers(check: Checks, values: Any) -> list[list[str]]:
     out = []
     for item in values:
         try:
-            found = m.parse(item) if isinstance(item, str) else m.from_object(item)
+            found = m.parse_all(item) if isinstance(item, str) else [m.from_object(item)]
         except m.MatcherError as exc:
             check.fail(str(exc))
-        out.append(found.to_object())
+        for matcher in found:
+            if matcher.value[:1] == '"' or matcher.value[-1:] == '"':
+                check.fail(f"matcher {matcher.text()}: Grafana drops a double quote at the start or end of a "
+                           f"matcher's value when it reads the policy (grafana/grafana#50040), so it would match "
+                           f"{m.grafana_object(matcher.to_object()).text()}; write the value without those quotes")
+            out.append(matcher.to_object())
     return out
 
 
@@ -208,6 +269,8 @@ def _timings(check: Checks, owner: Any) -> dict[str, Any]:
     for key in _TIMING_KEYS:
         value = getattr(owner, key)
         if value is not None:
+            # Grafana reads these as duration strings: a number would be refused at sync time
+            check.instance(key, value, str, "a duration string", "use e.g. '30s', '5m', '4h'")
             check.parses(key, value, seconds, "")
             out[key] = value
     if owner.mute_timings:
@@ -254,9 +317,10 @@ class Policy:
                    policies=[cls.from_route(c) for c in raw.get("routes") or [] if isinstance(c, dict)])
 
     def to_route(self, root: bool = False) -> dict[str, Any]:
-        check = Checks("notification policy tree" if root else "notification policy", self.source)
-        route: dict[str, Any] = {}
         receiver = _receiver(self.receiver)
+        check = Checks("notification policy tree" if root else "notification policy"
+                       + (f" (to {receiver!r})" if isinstance(receiver, str) else ""), self.source)
+        route: dict[str, Any] = {}
         if receiver is not None:
             check.text("receiver", receiver, "name a contact point")
             route["receiver"] = receiver

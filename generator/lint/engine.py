@@ -532,7 +532,7 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
         out.extend(_at_sources(engine.findings[start:], r))
     start = len(engine.findings)
     engine.datasources(ds_items, environments or {})
-    notifications = notification_context(resources, declared_notifications(config.notifications))
+    notifications = notification_context(resources, declared_notifications(config.notifications), environments)
     if notifications is not None:
         engine.run("notifications", notifications)
     out.extend(engine.findings[start:])

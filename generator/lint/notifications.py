@@ -31,6 +31,8 @@ class NotificationSetContext:
     declared: dict[str, set[str]] = field(default_factory=dict)
     locations: dict[tuple[str, str], Location] = field(default_factory=dict)
     location: Location = Location()
+    #: grafana.yaml's environments: where each contact point's secrets are named
+    environments: Mapping[str, Any] = field(default_factory=dict)
 
     def where(self, kind: str, name: str) -> Location:
         return self.locations.get((kind, name), self.location)
@@ -53,13 +55,14 @@ def _location(resource: Resource) -> Location:
     return Location(resource.source.file, line=resource.source.line) if resource.source else Location()
 
 
-def from_resources(resources: list[Resource], declared_names: dict[str, set[str]]) -> NotificationSetContext | None:
+def from_resources(resources: list[Resource], declared_names: dict[str, set[str]],
+                   environments: Mapping[str, Any] | None = None) -> NotificationSetContext | None:
     """None when the project defines no notification object (the rules then have nothing to check)."""
     kinds = {"notification-policy-tree", "contact-point", "notification-template", "mute-timing"}
     if not any(r.kind in kinds for r in resources):
         return None
     folders = {r.uid: str(r.body.get("title", r.uid)) for r in resources if r.kind == "folder"}
-    ctx = NotificationSetContext(None, [], {}, {}, [], declared_names)
+    ctx = NotificationSetContext(None, [], {}, {}, [], declared_names, environments=environments or {})
     for r in resources:
         location = _location(r)
         if r.kind == "notification-policy-tree":
@@ -68,6 +71,7 @@ def from_resources(resources: list[Resource], declared_names: dict[str, set[str]
         elif r.kind == "contact-point":
             ctx.contact_points.append(r.body)
             ctx.locations[("contact-point", str(r.body.get("name")))] = location
+            ctx.locations[("contact-point-uid", r.uid)] = location
         elif r.kind == "notification-template":
             ctx.templates[r.uid] = str(r.body.get("template") or "")
             ctx.locations[("template", r.uid)] = location
@@ -87,11 +91,13 @@ def from_resources(resources: list[Resource], declared_names: dict[str, set[str]
 
 
 def from_example(doc: Mapping[str, Any], location: Location) -> NotificationSetContext:
-    """A rule's example: `{tree, contact_points, templates, mute_timings, rules: [{uid, labels, ...}]}`."""
+    """A rule's example: `{tree, contact_points, templates, mute_timings, rules: [{uid, labels, ...}],
+    environments}` (environments as in grafana.yaml)."""
     rules = [NotificationRule(str(r.get("uid", "r")), str(r.get("title", "r")),
                               {**{str(k): str(v) for k, v in (r.get("labels") or {}).items()},
                                "alertname": str(r.get("title", "r"))}, r.get("notification_settings"), location)
              for r in doc.get("rules") or []]
     return NotificationSetContext(doc.get("tree"), list(doc.get("contact_points") or []),
                                   dict(doc.get("templates") or {}), dict(doc.get("mute_timings") or {}), rules,
-                                  declared(doc.get("declared")), location=location)
+                                  declared(doc.get("declared")), location=location,
+                                  environments=dict(doc.get("environments") or {}))

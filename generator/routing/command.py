@@ -12,6 +12,7 @@ import click
 from ..option_group import root_option
 from ..routing.project import RoutesError, load
 from . import matchers as m
+from .matcher_syntax import quoted_for_people
 from .explain import explain, render_text
 
 
@@ -30,7 +31,10 @@ def _labels(pairs: tuple[str, ...]) -> dict[str, str]:
             raise RoutesError(f"label {pair!r}: the value's quote is not closed (e.g. severity=\"critical\")")
         if name in out:
             raise RoutesError(f"label {name!r} is given twice: an alert has one value per label")
-        out[name] = m._unquote(value)
+        try:
+            out[name] = m.label_value(value)
+        except m.MatcherError as exc:
+            raise RoutesError(f"label {quoted_for_people(pair)}: {exc}") from None
     return out
 
 
@@ -76,5 +80,5 @@ def routes_command(root: Path, rule_uid: str | None, at: str | None, fmt: str, l
     else:
         if not project.tree_defined:
             click.echo("no policy tree is defined: Grafana's default tree applies")
-        click.echo(render_text(result))
+        click.echo(render_text(result, asked_at=bool(at)))
     sys.stdout.flush()

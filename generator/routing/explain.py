@@ -111,19 +111,22 @@ def _delivery(chain: list[Route], mute_timings: Mapping[str, list[ti.Interval]],
                     + _timings(end.active, "active", mute_timings, at))
 
 
-def render_text(explanation: Explanation) -> str:
+def render_text(explanation: Explanation, asked_at: bool = False) -> str:
+    """The explanation for people; with `asked_at` (a moment given with --at, not the clock's)
+    mute states read "muted at <moment>", since "now" would claim something about the present."""
+    when = f"at {explanation.at}" if asked_at else "now"
     labels = ", ".join(f"{k}={v}" for k, v in sorted(explanation.labels.items()))
     lines = [f"labels: {labels or '(none)'}", f"at: {explanation.at}"]
     if explanation.simplified:
         lines.append("simplified routing: the rule's notification_settings bypass the policy tree")
     for n, d in enumerate(explanation.deliveries, 1):
-        lines.append(f"{n}. contact point {d.receiver!r}" + ("  (muted now)" if d.muted_now else ""))
+        lines.append(f"{n}. contact point {d.receiver!r}" + (f"  (muted {when})" if d.muted_now else ""))
         for depth, (step, cont) in enumerate(zip(d.path, d.continues)):
             lines.append(f"   {'  ' * depth}└ {step}" + ("  [continue]" if cont else ""))
         lines.append(f"   group by: {', '.join(d.group_by) or '(nothing: one group)'}")
         lines.append("   timings: " + ", ".join(f"{k} {v}" for k, v in sorted(d.timings.items())))
         for t in d.intervals:
-            state = "undefined" if t.active_now is None else ("active now" if t.active_now else "not active now")
+            state = "undefined" if t.active_now is None else (f"active {when}" if t.active_now else f"not active {when}")
             always = (", always" if t.kind == "mute" else ", never") if t.always else ""
             lines.append(f"   {t.kind} timing {t.name!r}: {state}{always}")
     return "\n".join(lines)

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-OPERATORS = ("=", "!=", "=~", "!~")
-_TEXT = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\]|\\.)*")\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
+from . import matcher_syntax as syntax
+from .matcher_syntax import OPERATORS
+
 _RE2_UNSUPPORTED = [
     (re.compile(r"\(\?<?[=!]"), "look-around assertions ((?=…), (?!…), (?<=…), (?<!…))"),
     (re.compile(r"\(\?>"), "atomic groups ((?>…))"),
@@ -59,12 +60,16 @@ class Matcher:
         return found if self.op == "=~" else not found
 
     def text(self) -> str:
-        """As Alertmanager prints it: `name="value"` (value quoted, Go escapes)."""
-        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'{self.name}{self.op}"{escaped}"'
+        return text_of(self.name, self.op, self.value)
 
     def to_object(self) -> list[str]:
         return [self.name, self.op, self.value]
+
+
+def text_of(name: str, op: str, value: str) -> str:
+    """As Alertmanager prints a matcher: `name="value"` (value quoted, Go escapes)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'{name}{op}"{escaped}"'
 
 
 _CACHE: dict[str, re.Pattern[str]] = {}
@@ -88,35 +93,66 @@ def re2_problem(pattern: str) -> str | None:
     return None
 
 
-def _unquote(text: str) -> str:
+def label_value(text: str) -> str:
+    """A label value given on the command line: quoted (Go escapes) or as written."""
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        body = text[1:-1]
-        return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+        try:
+            return syntax.unquote(text)
+        except syntax.MatcherSyntaxError as exc:
+            raise MatcherError(str(exc)) from None
     return text
 
 
-def parse(text: str) -> Matcher:
-    """`severity="critical"`, `service_name=~"checkout|cart"`, `team!=ops` (quotes optional)."""
+def parse_all(text: str) -> list[Matcher]:
+    """Every matcher in one text (`a="b"`, `{a="b", c!="d"}`), as Grafana reads a route's
+    `matchers` strings -- except that text only Alertmanager's classic parser accepts is
+    refused, with both readings shown (see matcher_syntax)."""
     if not isinstance(text, str):
         raise MatcherError(f"matcher {text!r} is not a string such as 'severity=\"critical\"'")
-    found = _TEXT.match(text)
-    if not found:
-        raise MatcherError(f"matcher {text!r} is not of the form name=\"value\" (operators {', '.join(OPERATORS)})")
-    name, op, value = found.groups()
-    return Matcher(_unquote(name), op, _unquote(value))
+    try:
+        found = syntax.parse_utf8(text)
+    except syntax.MatcherSyntaxError as exc:
+        raise _refused(text, str(exc)) from None
+    return [Matcher(name, op, value) for name, op, value in found]
+
+
+def _refused(text: str, problem: str) -> MatcherError:
+    """Why `text` is refused and what to write: when the classic parser would accept it,
+    its reading is shown (that is what Grafana would match) and how to write it on purpose."""
+    shown = syntax.quoted_for_people(text)
+    classic = syntax.parse_classic(text)
+    if not classic:
+        return MatcherError(f"matcher {shown}: {problem}; write name=\"value\" with one of the operators "
+                            f"{', '.join(OPERATORS)}")
+    read = ", ".join(text_of(*found) for found in classic)
+    if len(classic) == 1 and classic[0][2][:1] in ("=", "~"):
+        name, op, value = classic[0]
+        return MatcherError(f"matcher {shown}: '{op}{value[0]}' is not an operator (use {', '.join(OPERATORS)}). "
+                            f"Grafana would fall back to Alertmanager's classic parser and match {read}, not "
+                            f"{text_of(name, op, value[1:])}: write {text_of(name, op, value[1:])}, or {read} if the "
+                            f"value really starts with {value[0]!r}")
+    return MatcherError(f"matcher {shown}: {problem}. Grafana would fall back to Alertmanager's classic parser and "
+                        f"match {read}: if that is what you mean, write {read} (each value in double quotes)")
 
 
 def from_object(item: Any) -> Matcher:
-    """One `object_matchers` entry: `[name, op, value]`."""
+    """One `object_matchers` entry: `[name, op, value]`, taken as written."""
     if not isinstance(item, (list, tuple)) or len(item) != 3 or not all(isinstance(x, str) for x in item):
         raise MatcherError(f"object matcher {item!r} is not [name, operator, value]")
     return Matcher(item[0], item[1], item[2])
 
 
+def grafana_object(item: Any) -> Matcher:
+    """One `object_matchers` entry as Grafana reads it back: a leading and a trailing double quote of
+    the value are dropped (definitions.ObjectMatchers.UnmarshalJSON, grafana/grafana#50040)."""
+    found = from_object(item)
+    return Matcher(found.name, found.op, found.value.removeprefix('"').removesuffix('"'))
+
+
 def of_route(route: Mapping[str, Any]) -> list[Matcher]:
     """Every matcher of one route, whichever of Grafana's four spellings it uses."""
-    out = [from_object(item) for item in route.get("object_matchers") or []]
-    out += [parse(text) for text in route.get("matchers") or []]
+    out = [grafana_object(item) for item in route.get("object_matchers") or []]
+    out += [found for text in route.get("matchers") or [] for found in parse_all(text)]
     out += [Matcher(str(k), "=", str(v)) for k, v in sorted((route.get("match") or {}).items())]
     out += [Matcher(str(k), "=~", str(v)) for k, v in sorted((route.get("match_re") or {}).items())]
     return out

@@ -33,3 +33,11 @@ def with_route(**route: Any) -> dict[str, Any]:
     tree = copy.deepcopy(TREE)
     tree["routes"].append(route)
     return tree
+
+
+def secret(contact_point: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """`contact_point` with `keys` as secret settings: values come from grafana.yaml, not the body."""
+    out = copy.deepcopy(contact_point)
+    out["settings"] = {k: v for k, v in out["settings"].items() if k not in keys}
+    out["secretSettings"] = sorted(keys)
+    return out

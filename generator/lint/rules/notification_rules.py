@@ -4,10 +4,12 @@ templates and matchers are valid, no contact point is left unused."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Any, Iterator
 
 from ...builders.durations import seconds
+from ...builders.notifications import SECRET_SETTINGS
 from ...routing import matchers as m
 from ...routing import timeintervals as ti
 from ...routing.explain import explain
@@ -192,6 +194,50 @@ def _durations(settings: dict[str, Any], owner: str, where: Any) -> Iterator[Iss
                 seconds(settings[key])
             except ValueError as exc:
                 yield Issue(f"{owner} {key}: {exc}", "use e.g. 30s, 5m, 4h", at=where)
+
+
+@rule("notification-secret-unmapped", "error", "Each environment must name the variable of every contact-point "
+      "secret", "notifications", example="notifications")
+def notification_secret_unmapped(ctx: NotificationSetContext) -> Iterator[Issue]:
+    """A contact point's secret settings (webhook URL, integration key) are never in the
+    definition: grafana.yaml names, per environment, the variable holding each
+    (`environments.<env>.contact_points.<uid>.secrets.<key>`). One not named there, or one
+    named that the contact point does not declare, passes the build and stops `gac plan` and
+    `gac sync` for that environment -- as a missing data-source URL would.
+
+    Bad:
+        tree: {receiver: hook}
+        contact_points: [{uid: hook, name: hook, type: webhook, settings: {}, secretSettings: [url]}]
+        environments: {local: {contact_points: {}}}
+    Good:
+        tree: {receiver: hook}
+        contact_points: [{uid: hook, name: hook, type: webhook, settings: {}, secretSettings: [url]}]
+        environments: {local: {contact_points: {hook: {secrets: {url: HOOK_URL}}}}}
+    """
+    uids = sorted(str(c.get("uid")) for c in ctx.contact_points)
+    for env_name, env in sorted(ctx.environments.items()):
+        mapped = (env.get("contact_points") if isinstance(env, dict) else None) or {}
+        mapped = mapped if isinstance(mapped, dict) else {}
+        for c in ctx.contact_points:
+            uid, wanted = str(c.get("uid")), sorted(str(k) for k in c.get(SECRET_SETTINGS) or [])
+            entry = mapped.get(uid)
+            named = (entry.get("secrets") if isinstance(entry, dict) else None) or {}
+            named = named if isinstance(named, dict) else {}
+            where = f"environments.{env_name}.contact_points.{uid}.secrets"
+            at = ctx.where("contact-point-uid", uid)
+            stray = [u for u in mapped if u not in uids]
+            close = difflib.get_close_matches(uid, stray, n=1) if entry is None else []
+            typo = f" (environments.{env_name}.contact_points has {close[0]!r}: a typo for {uid!r}?)" if close else ""
+            for key in wanted:
+                if key not in named:
+                    named_as = f" ({c.get('name')})" if c.get("name") != uid else ""
+                    yield Issue(f"contact point {uid!r}{named_as} needs secret {key} in environment "
+                                f"{env_name}, and grafana.yaml has no {where}.{key}{typo}",
+                                f"add {where}.{key}: NAME of the environment variable holding it", at=at)
+            for key in sorted(set(map(str, named)) - set(wanted)):
+                yield Issue(f"{where}.{key} in grafana.yaml is not a secret setting of contact point {uid!r} "
+                            f"(its secrets: {', '.join(wanted) or 'none'}); sync refuses it",
+                            "declare it among the definition's secrets, or remove it from grafana.yaml", at=at)
 
 
 @rule("notification-contact-point-unused", "warning", "A contact point nothing routes to never notifies anyone",
