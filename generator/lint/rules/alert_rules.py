@@ -211,12 +211,29 @@ def alert_for_shorter_than_interval(ctx: AlertRuleContext) -> Iterator[Issue]:
     raw = ctx.rule.get("for")
     if raw in (None, "") or ctx.interval_s in (None, 0) or _is_recording(ctx):
         return
-    value = seconds(raw)
-    if value is None:
-        yield Issue(f"for {raw!r} is not a duration", "use e.g. 5m", at=ctx.location.child("for"))
-    elif 0 < value < (ctx.interval_s or 0):
+    value = seconds(raw)  # not a duration at all: alert-duration-invalid
+    if value is not None and 0 < value < (ctx.interval_s or 0):
         yield Issue(f"for {raw} is shorter than the group interval {format_seconds(ctx.interval_s or 0)}",
                     f"use 0s or at least {format_seconds(ctx.interval_s or 0)}", at=ctx.location.child("for"))
+
+
+@rule("alert-duration-invalid", "error", "An alert rule's for and keep_firing_for must be durations", "alert-rule",
+      example="alert-rule")
+def alert_duration_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
+    """Grafana reads `for` and `keep_firing_for` with Prometheus's duration parser (a number
+    and a unit: ms, s, m, h, d, w, y, or 0); the provisioning API and file provisioning
+    refuse anything else, and with it the whole rule group.
+
+    Bad:
+        {"for": "5mins"}
+    Good:
+        {"for": "5m"}
+    """
+    for key in ("for", "keep_firing_for"):
+        raw = ctx.rule.get(key)
+        if raw not in (None, "") and seconds(raw) is None:
+            yield Issue(f"{key} {raw!r} is not a duration", "use a number and a unit, e.g. 5m or 1h30m",
+                        at=ctx.location.child(key))
 
 
 @rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule",
