@@ -103,9 +103,10 @@ class Engine:
                legend: str | None = None, dash: DashboardContext | None = None) -> QueryContext:
         expansion = expand(text, mode, interval_vars, dash.values if dash is not None else None)
         analysis = analyze(expansion.text)
-        if expansion.valued is not None:
+        if expansion.valued is not None and not (analysis.ok and expansion.valued_alike):
             # the syntax verdict is Grafana's, with the values it would use; the semantic rules keep
-            # the placeholders (whatever the selection) unless only the values make the query parse
+            # the placeholders (whatever the selection) unless only the values make the query parse.
+            # Values that are tokens of the placeholders' kinds parse as they do: no second parse
             valued = analyze(expansion.valued.text)
             if not valued.ok or not analysis.ok:
                 expansion, analysis = expansion.valued, valued

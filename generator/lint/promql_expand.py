@@ -102,6 +102,10 @@ class Expansion:
     uses: tuple[VarUse, ...] = ()
     #: the same query with the values Grafana would use outside strings, where they are known
     valued: "Expansion | None" = None
+    #: `valued` differs from `text` only by single tokens of the same kind (a plain identifier
+    #: for a plain identifier, a positive integer or duration for another): a PromQL parser
+    #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
+    valued_alike: bool = False
 
     def to_original(self, pos: int) -> int:
         """Map an offset in the expanded text back to the original text."""
@@ -196,9 +200,11 @@ class _Expander:
             return Expansion(src, src)
         uses = tuple(sub[3] for sub in subs)
         valued = None
+        alike = False
         if any(sub[4] is not None for sub in subs):
             valued = _build(src, [(a, b, v if v is not None else p) for a, b, p, _, v in subs], uses)
-        return _build(src, [(a, b, p) for a, b, p, _, _ in subs], uses, valued)
+            alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in subs if v is not None)
+        return _build(src, [(a, b, p) for a, b, p, _, _ in subs], uses, valued, alike)
 
     def positions(self, wanted: set[int], subs: list[_Sub]) -> None:
         """Pass 2: track the bracket stack and choose values for the variables at `wanted`."""
@@ -331,7 +337,7 @@ class _Expander:
 
 
 def _build(src: str, subs: list[tuple[int, int, str]], uses: tuple[VarUse, ...],
-           valued: Expansion | None = None) -> Expansion:
+           valued: Expansion | None = None, valued_alike: bool = False) -> Expansion:
     """The text with each (start, end) span replaced by its value, and the offset map."""
     out: list[str] = []
     segments: list[tuple[int, int, int, int]] = []
@@ -344,7 +350,45 @@ def _build(src: str, subs: list[tuple[int, int, str]], uses: tuple[VarUse, ...],
         out_len += len(value)
         pos = end
     out.append(src[pos:])
-    return Expansion(src, "".join(out), tuple(segments), uses, valued)
+    return Expansion(src, "".join(out), tuple(segments), uses, valued, valued_alike)
+
+
+#: what may stand on either side of a value for it to be a token of its own
+_BEFORE_TOKEN = frozenset(" \t\r\n([{,+-*/%^=<>!~@")
+_AFTER_TOKEN = frozenset(" \t\r\n)]}[{,+-*/%^=<>!~@")
+_PLAIN_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLAIN_INT = re.compile(r"[1-9][0-9]{0,8}")
+_PLAIN_DURATION = re.compile(r"[1-9][0-9]{0,5}(?:ms|[smhdwy])")
+#: words whose meaning to the parser is more than a name: operators, modifiers, numbers, and
+#: the names of functions and aggregations (a name followed by `(` or `by` is a call)
+_NOT_PLAIN = frozenset({"and", "or", "unless", "atan2", "bool", "on", "ignoring", "group_left", "group_right",
+                        "by", "without", "offset", "start", "end", "step", "range", "anchored", "smoothed", "inf",
+                        "nan", *CALLABLE})
+
+
+def _token_kind(word: str) -> str | None:
+    if _PLAIN_INT.fullmatch(word):
+        return "int"
+    if _PLAIN_DURATION.fullmatch(word):
+        return "duration"
+    if _PLAIN_IDENT.fullmatch(word) and word.lower() not in _NOT_PLAIN and not word.startswith("__"):
+        return "ident"  # `__name__` (and the placeholders, `__gacv__`) are more than names
+    return None
+
+
+def _alike(src: str, start: int, end: int, placeholder: str, value: str, valued_text: str) -> bool:
+    """Whether `value` in place of `placeholder` at src[start:end] leaves what the parser sees
+    the same: one token of the same kind on both sides, standing alone (not glued to a word),
+    and for a name, one that occurs nowhere else in the query (`on (a) group_left (a)` is an
+    error the distinct placeholders do not make)."""
+    if start > 0 and src[start - 1] not in _BEFORE_TOKEN or end < len(src) and src[end] not in _AFTER_TOKEN:
+        return False
+    kind = _token_kind(value)
+    if kind is None:
+        return False
+    if kind == "ident":
+        return placeholder.startswith(IDENT_MARK) and placeholder.endswith("__") and valued_text.count(value) == 1
+    return _token_kind(placeholder) == kind
 
 
 def _name_fmt(vm: re.Match[str]) -> tuple[str, str | None]:
