@@ -169,7 +169,7 @@ class Engine:
     def panel(self, ctx: DashboardContext, ref: PanelRef) -> None:
         panel = ref.panel
         title, pid = panel_title(panel), panel_id(panel)
-        location = ctx.location.moved(path=ref.path, panel=title, panel_id=pid)
+        location = ctx.location.of_panel(ref.path, title, pid)
         pctx = PanelContext(ctx, panel, location, title, pid, ref.row, ref.collapsed, ref.legacy_row,
                             ctx.resolve(panel.get("datasource")))
         ctx.panels.append(pctx)
@@ -229,7 +229,7 @@ class Engine:
         ref_id = target.get("refId")
         ref_id = str(ref_id) if ref_id not in (None, "") else None
         ds = self.target_ds(ctx, pctx.ds, target)
-        tctx = TargetContext(pctx, target, pctx.location.moved(path=path, ref_id=ref_id), ds,
+        tctx = TargetContext(pctx, target, pctx.location.of_target(path, ref_id), ds,
                              self.language(ctx, ds, target), ref_id)
         pctx.targets.append(tctx)
         self.run("target", tctx)

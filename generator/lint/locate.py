@@ -11,12 +11,13 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
 
-_WS = " \t\r\n"
+_WS_RUN = re.compile(r"[ \t\r\n]*")
 
 
 class JsonLocator:
@@ -25,15 +26,12 @@ class JsonLocator:
         self._decoder = json.JSONDecoder()
         self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
         self._line_starts: list[int] | None = None
-        #: containers whose members are all in `_cache`
-        self._scanned: set[tuple[Any, ...]] = set()
+        #: containers read so far: where reading resumes (the next member's position and index,
+        #: and whether the member found last still has its value to skip), None once read whole
+        self._cursors: dict[tuple[Any, ...], tuple[int, int, bool] | None] = {}
 
     def _skip_ws(self, pos: int) -> int:
-        text = self.text
-        n = len(text)
-        while pos < n and text[pos] in _WS:
-            pos += 1
-        return pos
+        return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # matches the empty string
 
     def _skip_value(self, pos: int) -> int:
         return self._decoder.raw_decode(self.text, pos)[1]
@@ -49,41 +47,61 @@ class JsonLocator:
             if nxt is None:
                 return pos
             pos = nxt
-            self._cache[path[:i + 1]] = pos
         return pos
 
     def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
-        """Offset of `key` in the container at `pos`. The first look into a container records
-        every member, so findings on panels 1..n cost one scan of the list, not n scans
-        (quadratic: minutes for a dashboard of thousands of panels)."""
-        if parent not in self._scanned:
-            self._scanned.add(parent)
-            try:
-                self._scan(pos, parent)
-            except (IndexError, ValueError):
-                pass  # malformed text: members recorded so far stand
+        """Offset of `key` in the container at `pos`.
+
+        A container is read once, front to back, as far as the members asked for so far: each
+        member's position is recorded on the way, so findings on panels 1..n cost one reading of
+        the list, not n (quadratic: minutes for a dashboard of thousands of panels), and the
+        values after the last member asked for are never decoded (the panels after the last
+        panel with a finding, a dashboard's members after `panels`)."""
+        found = self._cache.get((*parent, key))
+        if found is not None:
+            return found
+        cursor = self._cursors.get(parent, (pos, -1, False))
+        if cursor is None:
+            return None  # read whole: no such member
+        try:
+            self._cursors[parent] = self._read(parent, key, *cursor)
+        except (IndexError, ValueError):
+            self._cursors[parent] = None  # malformed text: members recorded so far stand
         return self._cache.get((*parent, key))
 
-    def _scan(self, pos: int, parent: tuple[Any, ...]) -> None:
+    def _read(self, parent: tuple[Any, ...], key: Any, pos: int, index: int,
+              skip: bool) -> tuple[int, int, bool] | None:
+        """Record members of the container `parent` from `pos` (the container's opening bracket
+        when `index` is -1, else member `index`, whose value is still to skip when `skip`) until
+        `key` is recorded; where to resume, or None at the end of the container."""
         text, cache = self.text, self._cache
-        if text[pos] == "{":
-            pos = self._skip_ws(pos + 1)
-            while text[pos] != "}":
-                name, pos = scanstring(text, pos + 1)
-                pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
-                cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
-                pos = self._skip_ws(self._skip_value(pos))
-                if text[pos] == ",":
-                    pos = self._skip_ws(pos + 1)
-        elif text[pos] == "[":
+        if index < 0:
+            if text[pos] not in "{[":
+                return None  # a scalar has no members
+            closer = "}" if text[pos] == "{" else "]"
             pos = self._skip_ws(pos + 1)
             index = 0
-            while text[pos] != "]":
-                cache[(*parent, index)] = pos
+        else:
+            closer = "}" if text[self._cache[parent]] == "{" else "]"
+        while True:
+            if skip:
                 pos = self._skip_ws(self._skip_value(pos))
                 if text[pos] == ",":
                     pos = self._skip_ws(pos + 1)
                 index += 1
+            if text[pos] == closer:
+                return None
+            if closer == "}":
+                name, pos = scanstring(text, pos + 1)
+                pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
+                member: Any = name
+                cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
+            else:
+                member = index
+                cache[(*parent, index)] = pos
+            skip = True
+            if member == key:
+                return pos, index, True
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
         pos = self.position(path) or 0
@@ -93,9 +111,10 @@ class JsonLocator:
 
     def _line_col(self, pos: int) -> tuple[int, int]:
         """Line and column by bisecting line starts found once (counting newlines from the start
-        for each finding was quadratic: minutes for a large dashboard on one line)."""
+        for each finding was quadratic: minutes for a large dashboard on one line); the starts
+        are summed from the lines' lengths in C."""
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self._line_starts = list(accumulate(map((1).__add__, map(len, self.text.split("\n"))), initial=0))
         line = bisect.bisect_right(self._line_starts, pos)
         return line, pos - self._line_starts[line - 1] + 1
 
@@ -103,6 +122,9 @@ class JsonLocator:
         """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
         text = self.text
         pos = start + 1
+        if pos + decoded <= len(text) and text.find("\\", pos, pos + decoded) < 0 \
+                and text.find('"', pos, pos + decoded) < 0:
+            return pos + decoded  # no escape before it (the common case): one raw character each
         count = 0
         while count < decoded and pos < len(text) and text[pos] != '"':
             if text[pos] == "\\":

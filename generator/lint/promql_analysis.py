@@ -141,7 +141,7 @@ def analyze(text: str) -> Analysis:
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
     try:
-        expr = pp.parse(parsed)
+        expr = _parse(parsed)
     except (ValueError, RuntimeError, OverflowError) as exc:
         message = str(exc).strip() or "invalid promql query"
         offset = error_offset(parsed, message)
@@ -159,6 +159,73 @@ def analyze(text: str) -> Analysis:
     return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
                     quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
                     labels=labels, metric_names=tuple(dict.fromkeys(s.name for s in walker.selectors)))
+
+
+def _parse(text: str) -> Any:
+    """`pp.parse(text)`, with each distinct regex matcher checked once per run.
+
+    promql-parser compiles the regex of every `=~`/`!~` matcher, which is most of its time on
+    dashboard queries (`job=~"$job"` in each), though a few hundred distinct regexes recur
+    across thousands of queries. So the text is parsed with each regex matcher written as the
+    equality matcher that behaves alike where the parser looks: `="x"` if the regex matcher
+    does not match the empty string, `=""` if it does (the "at least one non-empty matcher"
+    rule is all the parser asks of a matcher's value), once promql-parser itself has accepted
+    that regex in a one-matcher selector. Any other outcome parses the text as written, so
+    errors and their messages are the parser's own; the tree differs only in those matchers'
+    operators and values, which the analysis never reads (`__name__`, whose value it reads
+    and whose matchers the parser checks more closely, keeps the text as written).
+    """
+    if ("=~" in text or "!~" in text) and "__name__" not in text:
+        plain = _plain_matchers(text)
+        if plain is not None:
+            try:
+                return pp.parse(plain)
+            except (ValueError, RuntimeError, OverflowError):
+                pass  # the text as written has the error to report
+    return pp.parse(text)
+
+
+#: a string or comment (skipped), or a regex operator with its string
+_REGEX_MATCHER = re.compile(r"""(?P<skip>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?|\#[^\n]*)
+                                |(?P<op>=~|!~)\s*(?P<lit>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)""",
+                            re.VERBOSE)
+#: operator and regex string as written → the equality that stands for it ("" if the parser refuses it)
+_EQUALITY: dict[str, str] = {}
+
+
+def _plain_matchers(text: str) -> str | None:
+    """`text` with every regex matcher replaced by its equality (`_parse`), None if one is refused."""
+    refused = False
+
+    def equality(m: re.Match[str]) -> str:
+        nonlocal refused
+        op = m.group("op")
+        if op is None:
+            return m.group()
+        key = op + m.group("lit")
+        found = _EQUALITY.get(key)
+        if found is None:
+            if len(_EQUALITY) > 100_000:
+                _EQUALITY.clear()
+            found = _EQUALITY[key] = _equality(op, m.group("lit"))
+        if not found:
+            refused = True
+        return found
+
+    plain = _REGEX_MATCHER.sub(equality, text)
+    return None if refused else plain
+
+
+def _equality(op: str, literal: str) -> str:
+    """What the parser makes of `{label OP literal}`: an equality matcher that matches the empty
+    string exactly when this one does, or "" when it refuses it (a bad regex or string). The
+    leading blank keeps a character before the operator from joining the `=` (`a!=~` must not
+    become `a!=`)."""
+    try:
+        pp.parse("{__gacv_probe__" + op + literal + "}")
+    except (ValueError, RuntimeError, OverflowError) as exc:
+        return ' =""' if "non-empty matcher" in str(exc) else ""
+    return ' ="x"'
 
 
 _BACKTICK = re.compile(r"`([^`]*)`")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator, Mapping
+from functools import partial
+from typing import Any, Callable, Iterator, Mapping
 
 from .. import logql
 from ..alert_model import is_expression
@@ -313,23 +314,25 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
-def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, Location]]:
-    """Every `datasource` value of the dashboard, with where it is."""
+def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, Callable[[], Location]]]:
+    """Every `datasource` value of the dashboard, with how to say where it is: the Location is
+    built for a finding only (a dashboard holds one reference per panel and target)."""
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            yield var.get("datasource"), ctx.location.moved(path=(*ctx.variable_paths[name], "datasource"),
-                                                            panel=f"variable {name}")
+            yield var.get("datasource"), partial(ctx.location.moved, path=(*ctx.variable_paths[name], "datasource"),
+                                                 panel=f"variable {name}")
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            yield ann.get("datasource"), ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "datasource"),
-                                                            panel=f"annotation {ann.get('name') or i}")
+            yield ann.get("datasource"), partial(ctx.location.moved,
+                                                 path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                 panel=f"annotation {ann.get('name') or i}")
     for panel in ctx.panels:
         if "datasource" in panel.panel:
-            yield panel.panel.get("datasource"), panel.location.child("datasource")
+            yield panel.panel.get("datasource"), partial(panel.location.child, "datasource")
         for t in panel.targets:
             if "datasource" in t.target:
-                yield t.target.get("datasource"), t.location.child("datasource")
+                yield t.target.get("datasource"), partial(t.location.child, "datasource")
 
 
 @rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"),
@@ -366,7 +369,7 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
         resolved = ctx.resolve(ref)
         if resolved is not None and resolved.problem:
             yield Issue(resolved.problem, "reference an existing data source by uid, or a data-source variable",
-                        at=where)
+                        at=where())
 
 
 @rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard",
@@ -387,7 +390,7 @@ def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
             if resolved is not None and resolved.legacy_name:
                 hint = f'{{"type": "{resolved.type}", "uid": "{resolved.uid}"}}' if resolved.uid else \
                     '{"type": ..., "uid": ...}'
-                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where)
+                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where())
 
 
 @rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel", example="panel")
