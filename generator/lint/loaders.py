@@ -31,7 +31,7 @@ _SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".pytest_cache"}
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE_LOADER):  # type: ignore[misc]
+class _Loader(_BASE_LOADER):
     """SafeLoader that reads a bare `=` as the string Grafana's Go YAML reads.
 
     PyYAML resolves `=` to the YAML 1.1 "value" tag and has no constructor for it
