@@ -18,6 +18,10 @@ from typing import Any
 import yaml
 
 _WS_RUN = re.compile(r"[ \t\r\n]*")
+#: the blanks and comma after a member's value
+_AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
+#: a member's key that needs no decoding (no escape, no control character), its colon, blanks
+_PLAIN_KEY = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*')
 
 
 class JsonLocator:
@@ -83,17 +87,20 @@ class JsonLocator:
             index = 0
         else:
             closer = "}" if text[self._cache[parent]] == "{" else "]"
+        decode = self._decoder.raw_decode
         while True:
             if skip:
-                pos = self._skip_ws(self._skip_value(pos))
-                if text[pos] == ",":
-                    pos = self._skip_ws(pos + 1)
+                pos = _AFTER_VALUE.match(text, decode(text, pos)[1]).end()  # type: ignore[union-attr]
                 index += 1
             if text[pos] == closer:
                 return None
             if closer == "}":
-                name, pos = scanstring(text, pos + 1)
-                pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
+                plain = _PLAIN_KEY.match(text, pos)
+                if plain is not None:  # a key without escapes, its colon and blanks in one match
+                    name, pos = plain.group(1), plain.end()
+                else:
+                    name, pos = scanstring(text, pos + 1)
+                    pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
                 member: Any = name
                 cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
             else:
@@ -119,24 +126,31 @@ class JsonLocator:
         return line, pos - self._line_starts[line - 1] + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
-        """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
+        """Raw text offset of the `decoded`-th character of the JSON string at `start`: from
+        escape to escape, the characters between them one raw character each."""
         text = self.text
+        n = len(text)
         pos = start + 1
-        if pos + decoded <= len(text) and text.find("\\", pos, pos + decoded) < 0 \
-                and text.find('"', pos, pos + decoded) < 0:
-            return pos + decoded  # no escape before it (the common case): one raw character each
         count = 0
-        while count < decoded and pos < len(text) and text[pos] != '"':
-            if text[pos] == "\\":
-                if text[pos + 1] == "u":
-                    code = int(text[pos + 2:pos + 6], 16)
+        while count < decoded:
+            quote = text.find('"', pos)
+            stop = n if quote < 0 else quote
+            escape = text.find("\\", pos, stop)
+            if escape >= 0:
+                stop = escape
+            if count + stop - pos >= decoded:
+                return pos + decoded - count
+            count += stop - pos
+            pos = stop
+            if pos >= n or text[pos] == '"':
+                return pos  # the end of the string
+            if text[pos + 1] == "u":
+                code = int(text[pos + 2:pos + 6], 16)
+                pos += 6
+                if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
                     pos += 6
-                    if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
-                        pos += 6
-                else:
-                    pos += 2
             else:
-                pos += 1
+                pos += 2
             count += 1
         return pos
 
@@ -192,4 +206,3 @@ class YamlLocator:
             raw = self.lines[current]
             start_col = len(raw) - len(raw.lstrip())
             segment = raw[start_col:]
-
