@@ -77,6 +77,9 @@ class Analysis(NamedTuple):
     interval_rate_calls: tuple[str, ...] = ()   # function names using $__interval as window
     labels: Labels = ANY
     metric_names: tuple[str, ...] = ()   # distinct selector names, in order
+    #: (function, metric) per metric under rate(), irate() or increase() directly, first use
+    #: only; not under histogram_*() (native histograms), no placeholder names
+    rated: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -157,9 +160,20 @@ def analyze(text: str) -> Analysis:
         return _too_deep(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
-    return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
-                    quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
-                    labels=labels, metric_names=tuple(dict.fromkeys(s.name for s in walker.selectors)))
+    selectors = walker.selectors
+    return Analysis(text, None, None, rtype, tuple(selectors), tuple(walker.no_le), tuple(walker.interval_calls),
+                    labels, tuple(dict.fromkeys(s.name for s in selectors)), _rated(selectors) if selectors else ())
+
+
+_COUNTER_RATES = frozenset({"rate", "irate", "increase"})
+
+
+def _rated(selectors: list[Selector]) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for sel in selectors:
+        if sel.in_rate in _COUNTER_RATES and not sel.in_histogram and sel.name not in out and STRING not in sel.name:
+            out[sel.name] = sel.in_rate
+    return tuple((fn, name) for name, fn in out.items())
 
 
 def _parse(text: str) -> Any:
