@@ -357,6 +357,12 @@ def _selector_name(vs: pp.VectorSelector) -> str | None:
     return None
 
 
+_VS, _MS, _CALL, _AGG, _BIN = pp.VectorSelector, pp.MatrixSelector, pp.Call, pp.AggregateExpr, pp.BinaryExpr
+_PAREN, _UNARY, _SUBQUERY, _NUMBER, _STRING = pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr, pp.NumberLiteral, \
+    pp.StringLiteral
+_BY = pp.AggModifierType.By
+
+
 class _Walker:
     """One depth-first pass computing result type, label set and selector context."""
 
@@ -372,28 +378,28 @@ class _Walker:
         # `node` is a pp.Expr; dispatch is on the exact type (`type(node) is ...` is the hot
         # path: isinstance chains cost more here), which a type checker cannot narrow: Any
         t = type(node)
-        if t is pp.VectorSelector:
+        if t is _VS:
             name = _selector_name(node)
             if name:
                 self.selectors.append(Selector(name, wrapped, rate_fn, self.histogram_depth > 0))
             return VECTOR, ANY
-        if t is pp.MatrixSelector:
+        if t is _MS:
             self.visit(node.vector_selector, wrapped, rate_fn)
             return MATRIX, ANY
-        if t is pp.Call:
+        if t is _CALL:
             return self.call(node, wrapped)
-        if t is pp.AggregateExpr:
+        if t is _AGG:
             return self.aggregate(node, wrapped)
-        if t is pp.BinaryExpr:
+        if t is _BIN:
             return self.binary(node, wrapped)
-        if t is pp.ParenExpr or t is pp.UnaryExpr:
+        if t is _PAREN or t is _UNARY:
             return self.visit(node.expr, wrapped, rate_fn)
-        if t is pp.SubqueryExpr:
+        if t is _SUBQUERY:
             _, labels = self.visit(node.expr, wrapped)
             return MATRIX, labels
-        if t is pp.NumberLiteral:
+        if t is _NUMBER:
             return SCALAR, NONE
-        if t is pp.StringLiteral:
+        if t is _STRING:
             return STRING_T, NONE
         return VECTOR, ANY  # unknown node kinds: assume the least
 
@@ -409,19 +415,19 @@ class _Walker:
         first_series = True
         histogram = name.startswith("histogram_")
         self.histogram_depth += histogram
-        for i, arg in enumerate(args):
-            if rate_fn and type(arg) is pp.MatrixSelector and arg.range == _INTERVAL:
+        for arg in args:
+            if rate_fn and type(arg) is _MS and arg.range == _INTERVAL:
                 self.interval_calls.append(name)
             atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
-            if atype in (VECTOR, MATRIX) and first_series:
+            if first_series and (atype is VECTOR or atype is MATRIX):
                 labels, first_series = alabels, False
         self.histogram_depth -= histogram
-        if name == "info" and len(args) == 2 and (type(args[1]) is not pp.VectorSelector or args[1].name):
+        if name == "info" and len(args) == 2 and (type(args[1]) is not _VS or args[1].name):
             self.invalid = "info(): expected label selectors only as the second argument"
         if name == "histogram_quantile" and len(args) == 2:
             self.check_le(args[1])
             labels = _without(labels, {"le"})
-        elif name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is pp.StringLiteral:
+        elif name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is _STRING:
             labels = _with(labels, args[1].val)
         elif name in ("vector", "time", "scalar", "pi") or rtype == SCALAR:
             labels = NONE
@@ -431,20 +437,21 @@ class _Walker:
 
     def aggregate(self, node: pp.AggregateExpr, wrapped: bool) -> tuple[str, Labels]:
         op = str(node.op)
-        if node.param is not None and isinstance(node.param, pp.Expr):
-            self.visit(node.param, True)
+        param = node.param
+        if param is not None and isinstance(param, pp.Expr):
+            self.visit(param, True)
         _, inner = self.visit(node.expr, wrapped or op in COUNTING_AGGREGATIONS)
         if op in ("topk", "bottomk", "limitk", "limit_ratio"):
             return VECTOR, inner
         mod = node.modifier
         if mod is None:
             labels = NONE
-        elif mod.type == pp.AggModifierType.By:
+        elif mod.type == _BY:
             labels = Labels(True, frozenset(mod.labels))
         else:
             labels = _without(inner, set(mod.labels))
-        if op == "count_values" and type(node.param) is pp.StringLiteral:
-            labels = _with(labels, node.param.val)
+        if op == "count_values" and type(param) is _STRING:
+            labels = _with(labels, param.val)
         return VECTOR, labels
 
     def binary(self, node: pp.BinaryExpr, wrapped: bool) -> tuple[str, Labels]:
