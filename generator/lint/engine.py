@@ -121,8 +121,8 @@ class Engine:
             cached = self._query_issues[key] = (location.path, text_offset, self.check("query", ctx))
         found_path, found_offset, issues = cached
         for rule, severity, issue in issues:
-            if issue.at is not None and (found_path, found_offset) != (location.path, text_offset):
-                issue = replace(issue, at=_moved(issue.at, found_path, found_offset, ctx))
+            if issue.at is not None and (found_path != location.path or found_offset != text_offset):
+                issue = Issue(issue.message, issue.fix, _moved(issue.at, found_path, found_offset, ctx))
             self.findings.append(self.finding(rule, severity, ctx, issue))
         return ctx
 
@@ -227,18 +227,21 @@ class Engine:
     def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...]) -> None:
         ctx = pctx.dash
         ref_id = target.get("refId")
-        ref_id = str(ref_id) if ref_id not in (None, "") else None
+        ref_id = str(ref_id) if ref_id is not None and ref_id != "" else None
         ds = self.target_ds(ctx, pctx.ds, target)
-        tctx = TargetContext(pctx, target, pctx.location.of_target(path, ref_id), ds,
-                             self.language(ctx, ds, target), ref_id)
+        language = self.language(ctx, ds, target)
+        location = pctx.location.of_target(path, ref_id)
+        tctx = TargetContext(pctx, target, location, ds, language, ref_id)
         pctx.targets.append(tctx)
-        self.run("target", tctx)
-        expr = target.get("expr")
-        if tctx.language == "promql" and isinstance(expr, str) and expr.strip():
-            legend = target.get("legendFormat")
-            self.promql(expr, "panel", tctx.location.child("expr"), interval_vars=ctx.interval_vars,
-                        range_query=is_range_query(target), legend=legend if isinstance(legend, str) else None,
-                        dash=ctx)
+        for rule, severity, issue in self.check("target", tctx):
+            self.findings.append(self.finding(rule, severity, tctx, issue))
+        if language == "promql":
+            expr = target.get("expr")
+            if isinstance(expr, str) and expr.strip():
+                legend = target.get("legendFormat")
+                self.promql(expr, "panel", location.child("expr"), interval_vars=ctx.interval_vars,
+                            range_query=is_range_query(target), legend=legend if isinstance(legend, str) else None,
+                            dash=ctx)
 
     def annotations(self, ctx: DashboardContext) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""

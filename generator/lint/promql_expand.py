@@ -98,35 +98,69 @@ class VarUse(NamedTuple):
 class Expansion:
     """A query with its variables substituted, and the way back to the query as written.
 
-    A plain class with slots rather than a frozen dataclass: two are built for every query with
-    a known value outside strings, and the variable occurrences (`uses`), which only a failing
-    or rate-over-$__interval query's rules read, are made into VarUse tuples when first read.
+    A plain class with slots rather than a frozen dataclass, one or two made for every query;
+    the offset map (`segments`) and the variable occurrences (`uses`), which only the rules of
+    a failing or rate-over-$__interval query read, are worked out from the substitutions when
+    first read.
     """
 
-    __slots__ = ("original", "text", "segments", "valued", "valued_alike", "_uses")
+    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of")
 
     def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...] = (),
-                 uses: "tuple[VarUse, ...] | list[tuple[str, int, int, str, str | None]]" = (),
-                 valued: "Expansion | None" = None, valued_alike: bool = False):
+                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False):
         self.original = original
         self.text = text
-        #: (expanded start, expanded end, original start, original end) of each substitution
-        self.segments = segments
         #: the same query with the values Grafana would use outside strings, where they are known
         self.valued = valued
         #: `valued` differs from `text` only by single tokens of the same kind (a plain identifier
         #: for a plain identifier, a positive integer or duration for another): a PromQL parser
         #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
         self.valued_alike = valued_alike
-        self._uses = uses
+        self._segments: tuple[tuple[int, int, int, int], ...] | None = segments
+        self._uses: tuple[VarUse, ...] | None = uses
+        self._subs: list[_Sub] = []
+        self._value_of = 2  # which member of a substitution is its text: 2 placeholder, 4 Grafana's value
+
+    @classmethod
+    def of(cls, src: str, subs: list[_Sub], valued: bool, parent_valued: "Expansion | None" = None,
+           alike: bool = False) -> "Expansion":
+        """`src` with each substitution's placeholder (or Grafana's value, where known, when
+        `valued`) in place of its span."""
+        out: list[str] = []
+        pos = 0
+        for sub in subs:
+            out.append(src[pos:sub[0]])
+            out.append(sub[4] if valued and sub[4] is not None else sub[2])
+            pos = sub[1]
+        out.append(src[pos:])
+        self = cls(src, "".join(out), valued=parent_valued, valued_alike=alike)
+        self._segments = self._uses = None
+        self._subs = subs
+        self._value_of = 4 if valued else 2
+        return self
+
+    @property
+    def segments(self) -> tuple[tuple[int, int, int, int], ...]:
+        """(expanded start, expanded end, original start, original end) of each substitution."""
+        if self._segments is None:
+            segments = []
+            pos = out_len = 0
+            for sub in self._subs:
+                start, end = sub[0], sub[1]
+                value = sub[self._value_of] if sub[self._value_of] is not None else sub[2]
+                out_len += start - pos
+                segments.append((out_len, out_len + len(value), start, end))  # type: ignore[arg-type]
+                out_len += len(value)  # type: ignore[arg-type]
+                pos = end
+            self._segments = tuple(segments)
+        return self._segments
 
     @property
     def uses(self) -> tuple[VarUse, ...]:
         """Every variable occurrence, in the order of the text."""
-        uses = self._uses
-        if type(uses) is not tuple:
-            uses = self._uses = tuple(VarUse(*u) for u in uses)
-        return uses
+        if self._uses is None:
+            self._uses = tuple(VarUse(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in self._subs)
+        return self._uses
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Expansion) and (self.original, self.text, self.segments, self.uses, self.valued,
@@ -268,13 +302,14 @@ class _Expander:
             subs.sort(key=lambda sub: sub[0])
         if not subs:
             return Expansion(src, src)
-        uses = [(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in subs]
         valued = None
         alike = False
-        if any(sub[4] is not None for sub in subs):
-            valued = _build(src, [(a, b, v if v is not None else p) for a, b, p, _, v in subs], uses)
-            alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in subs if v is not None)
-        return _build(src, [(a, b, p) for a, b, p, _, _ in subs], uses, valued, alike)
+        for sub in subs:
+            if sub[4] is not None:
+                valued = Expansion.of(src, subs, True)
+                alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in subs if v is not None)
+                break
+        return Expansion.of(src, subs, False, valued, alike)
 
     def token(self, vm: re.Match[str]) -> Any:
         """What a variable token outside strings is (see _Known)."""
@@ -413,23 +448,6 @@ class _Expander:
         if len(args) == 2:
             return "quantile_over_time" if ranged[1] else "topk"
         return "sum"
-
-
-def _build(src: str, subs: list[tuple[int, int, str]], uses: list[tuple[str, int, int, str, str | None]],
-           valued: Expansion | None = None, valued_alike: bool = False) -> Expansion:
-    """The text with each (start, end) span replaced by its value, and the offset map."""
-    out: list[str] = []
-    segments: list[tuple[int, int, int, int]] = []
-    pos = out_len = 0
-    for start, end, value in subs:
-        out.append(src[pos:start])
-        out_len += start - pos
-        segments.append((out_len, out_len + len(value), start, end))
-        out.append(value)
-        out_len += len(value)
-        pos = end
-    out.append(src[pos:])
-    return Expansion(src, "".join(out), tuple(segments), uses, valued, valued_alike)
 
 
 #: what may stand on either side of a value for it to be a token of its own
