@@ -18,8 +18,6 @@ from typing import Any
 import yaml
 
 _WS_RUN = re.compile(r"[ \t\r\n]*")
-#: findings per file located by counting newlines before the line starts are worth finding
-_COUNTED_LOOKUPS = 16
 #: the blanks and comma after a member's value
 _AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
 #: a member's key that needs no decoding (no escape, no control character), its colon, blanks
@@ -32,13 +30,16 @@ class JsonLocator:
         self._decoder = json.JSONDecoder()
         self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
         self._line_starts: list[int] | None = None
-        self._counted = 0  # lines found by counting so far
         #: containers read so far: where reading resumes (the next member's position and index,
         #: and whether the member found last still has its value to skip), None once read whole
         self._cursors: dict[tuple[Any, ...], tuple[int, int, bool] | None] = {}
 
     def _skip_ws(self, pos: int) -> int:
         return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # matches the empty string
+
+    def _skip_value(self, pos: int) -> int:
+        """Where the value at `pos` ends (decoded by the C scanner, then dropped)."""
+        return self._decoder.raw_decode(self.text, pos)[1]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
         """Offset of the value at `path`, or of its deepest existing ancestor."""
@@ -87,10 +88,9 @@ class JsonLocator:
             index = 0
         else:
             closer = "}" if text[self._cache[parent]] == "{" else "]"
-        decode = self._decoder.raw_decode
         while True:
             if skip:
-                pos = _AFTER_VALUE.match(text, decode(text, pos)[1]).end()  # type: ignore[union-attr]
+                pos = _AFTER_VALUE.match(text, self._skip_value(pos)).end()  # type: ignore[union-attr]
                 index += 1
             if text[pos] == closer:
                 return None
@@ -117,16 +117,13 @@ class JsonLocator:
         return self._line_col(pos)
 
     def _line_col(self, pos: int) -> tuple[int, int]:
-        """Line and column: for the first few findings of a file by counting newlines (in C),
-        then by bisecting line starts found once (counting from the start for each finding was
-        quadratic: minutes for a large dashboard on one line); the starts are summed from the
-        lines' lengths in C."""
+        """Line and column by bisecting line starts found once (counting newlines from the start
+        for each finding was quadratic: minutes for a large dashboard on one line); the starts
+        are summed from the lines' lengths in C."""
         if self._line_starts is None:
-            if self._counted < _COUNTED_LOOKUPS:
-                self._counted += 1
-                text = self.text
-                return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
-            self._line_starts = list(accumulate(map((1).__add__, map(len, self.text.split("\n"))), initial=0))
+            starts = list(accumulate(map((1).__add__, map(len, self.text.split("\n"))), initial=0))
+            starts.pop()  # the sum after the last line starts no line
+            self._line_starts = starts
         line = bisect.bisect_right(self._line_starts, pos)
         return line, pos - self._line_starts[line - 1] + 1
 
