@@ -18,7 +18,7 @@ import promql_parser
 import pytest
 import yaml
 
-from generator.lint import loaders, promql_analysis
+from generator.lint import loaders, promql_analysis, promql_parse
 from generator.lint.grafana_values import dashboard_values
 from generator.lint.locate import JsonLocator
 from generator.lint.promql_analysis import analyze, nesting
@@ -122,21 +122,32 @@ def test_regex_matchers_keep_the_parsers_verdict_and_message(selector: str) -> N
         for b in LITERALS[::3]:
             text = selector.replace("R", a, 1).replace("R", b)
             try:
-                promql_analysis._parse(text)
+                promql_parse.parse(text)
                 ours = None
             except (ValueError, RuntimeError, OverflowError) as exc:
                 ours = str(exc)
             assert ours == _verdict(text), text
+            assert promql_parse.parses(text) == (ours is None), text
 
 
 def test_each_regex_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _parsed(monkeypatch)
-    promql_analysis._EQUALITY.clear()
+    promql_parse._EQUALITY.clear()
     analyze('sum(rate(a_total{job=~"api|web"}[5m]))')
     analyze('sum(rate(b_total{job=~"api|web", code!~"5.."}[5m]))')
     probes = [s for s in seen if s.startswith("{__gacv_probe__")]
     assert len(probes) == 2, probes                             # "api|web" once, "5.." once
     assert not [s for s in seen if "=~" in s and not s.startswith("{__gacv_probe__")]
+
+
+def test_error_positions_are_searched_with_regexes_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a parse error is, is found by parsing prefixes with candidate endings: dozens of
+    parses of one failing query, each with the query's regexes."""
+    seen = _parsed(monkeypatch)
+    a = analyze('rate(x{job=~"a|b", code!~"5.."}[5m] y)')
+    assert not a.ok and a.error_offset == a.text.index("y)")   # where no continuation helps
+    with_regexes = [s for s in seen if "=~" in s and not s.startswith("{__gacv_probe__")]
+    assert len(seen) > 20 and with_regexes == [a.text]          # the one parse for the parser's own message
 
 
 # -- bounds and hints computed in C -----------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import promql_parser as pp
 
 from .promql_errors import error_offset, tokenize
+from .promql_parse import parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -145,7 +146,7 @@ def analyze(text: str) -> Analysis:
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
     try:
-        expr = _parse(parsed)
+        expr = parse(parsed)
     except (ValueError, RuntimeError, OverflowError) as exc:
         message = str(exc).strip() or "invalid promql query"
         offset = error_offset(parsed, message)
@@ -174,78 +175,6 @@ def _rated(selectors: list[Selector]) -> tuple[tuple[str, str], ...]:
         if sel.in_rate in _COUNTER_RATES and not sel.in_histogram and sel.name not in out and STRING not in sel.name:
             out[sel.name] = sel.in_rate
     return tuple((fn, name) for name, fn in out.items())
-
-
-def _parse(text: str) -> Any:
-    """`pp.parse(text)`, with each distinct regex matcher checked once per run.
-
-    promql-parser compiles the regex of every `=~`/`!~` matcher, which is most of its time on
-    dashboard queries (`job=~"$job"` in each), though a few hundred distinct regexes recur
-    across thousands of queries. So the text is parsed with each regex matcher written as the
-    equality matcher that behaves alike where the parser looks: `="x"` if the regex matcher
-    does not match the empty string, `=""` if it does (the "at least one non-empty matcher"
-    rule is all the parser asks of a matcher's value), once promql-parser itself has accepted
-    that regex in a one-matcher selector. Any other outcome parses the text as written, so
-    errors and their messages are the parser's own; the tree differs only in those matchers'
-    operators and values, which the analysis never reads (`__name__`, whose value it reads
-    and whose matchers the parser checks more closely, keeps the text as written).
-    """
-    if ("=~" in text or "!~" in text) and "__name__" not in text:
-        plain = _plain_matchers(text)
-        if plain is not None:
-            try:
-                return pp.parse(plain)
-            except (ValueError, RuntimeError, OverflowError):
-                pass  # the text as written has the error to report
-    return pp.parse(text)
-
-
-_STRING_OR_COMMENT = r"""\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?|\#[^\n]*"""
-#: everything up to a regex operator outside strings and comments (skipped in C), then the
-#: operator with its string, or the end of the text: one match per regex matcher
-_REGEX_MATCHER = re.compile(r"(?:[^\"'`#=!]++|[=!](?!~)|" + _STRING_OR_COMMENT + r""")*+
-                                (?:(?P<op>=~|!~)\s*(?P<lit>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)?|\Z)""",
-                            re.VERBOSE)
-#: operator and regex string as written → the equality that stands for it ("" if the parser refuses it)
-_EQUALITY: dict[str, str] = {}
-
-
-def _plain_matchers(text: str) -> str | None:
-    """`text` with every regex matcher replaced by its equality (`_parse`), None if one is refused."""
-    out: list[str] = []
-    pos = 0
-    for m in _REGEX_MATCHER.finditer(text):
-        op = m.group("op")
-        if op is None:
-            break  # the end
-        literal = m.group("lit")
-        if literal is None:
-            return None  # no string after the operator: the text as written has the error
-        key = op + literal
-        found = _EQUALITY.get(key)
-        if found is None:
-            if len(_EQUALITY) > 100_000:
-                _EQUALITY.clear()
-            found = _EQUALITY[key] = _equality(op, literal)
-        if not found:
-            return None
-        out.append(text[pos:m.start("op")])
-        out.append(found)
-        pos = m.end()
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _equality(op: str, literal: str) -> str:
-    """What the parser makes of `{label OP literal}`: an equality matcher that matches the empty
-    string exactly when this one does, or "" when it refuses it (a bad regex or string). The
-    leading blank keeps a character before the operator from joining the `=` (`a!=~` must not
-    become `a!=`)."""
-    try:
-        pp.parse("{__gacv_probe__" + op + literal + "}")
-    except (ValueError, RuntimeError, OverflowError) as exc:
-        return ' =""' if "non-empty matcher" in str(exc) else ""
-    return ' ="x"'
 
 
 _BACKTICK = re.compile(r"`([^`]*)`")
