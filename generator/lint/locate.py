@@ -18,21 +18,35 @@ from typing import Any
 import yaml
 
 _WS_RUN = re.compile(r"[ \t\r\n]*")
-#: the blanks and comma after a member's value
+#: the blanks and comma after an array element
 _AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
-#: a member's key that needs no decoding (no escape, no control character), its colon, blanks
-_PLAIN_KEY = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*')
+#: the blanks and comma after an object member (none before the first), then the next key when
+#: it needs no decoding (no escape, no control character) with its colon and blanks
+_NEXT_KEY = re.compile(r'[ \t\r\n]*(?:,[ \t\r\n]*)?(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+
+#: where reading a container resumes: the next member's position and index, and whether the
+#: member found last still has its value to skip
+_Cursor = tuple[int, int, bool]
+
+
+class _Value:
+    """A value of the document met so far: where it starts, and its members read so far."""
+
+    __slots__ = ("pos", "members", "cursor")
+
+    def __init__(self, pos: int):
+        self.pos = pos
+        self.members: dict[Any, _Value] = {}
+        #: where reading resumes (None: not begun), or False once read whole
+        self.cursor: _Cursor | None | bool = None
 
 
 class JsonLocator:
     def __init__(self, text: str):
         self.text = text
         self._decoder = json.JSONDecoder()
-        self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
+        self._root = _Value(self._skip_ws(0))
         self._line_starts: list[int] | None = None
-        #: containers read so far: where reading resumes (the next member's position and index,
-        #: and whether the member found last still has its value to skip), None once read whole
-        self._cursors: dict[tuple[Any, ...], tuple[int, int, bool] | None] = {}
 
     def _skip_ws(self, pos: int) -> int:
         return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # matches the empty string
@@ -42,72 +56,65 @@ class JsonLocator:
         return self._decoder.raw_decode(self.text, pos)[1]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
-        """Offset of the value at `path`, or of its deepest existing ancestor."""
-        depth = len(path)
-        while depth > 0 and path[:depth] not in self._cache:
-            depth -= 1
-        pos = self._cache[path[:depth]]
-        for i in range(depth, len(path)):
-            nxt = self._child(pos, path[i], path[:i])
-            if nxt is None:
-                return pos
-            pos = nxt
-        return pos
-
-    def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
-        """Offset of `key` in the container at `pos`.
+        """Offset of the value at `path`, or of its deepest existing ancestor.
 
         A container is read once, front to back, as far as the members asked for so far: each
-        member's position is recorded on the way, so findings on panels 1..n cost one reading of
-        the list, not n (quadratic: minutes for a dashboard of thousands of panels), and the
-        values after the last member asked for are never decoded (the panels after the last
-        panel with a finding, a dashboard's members after `panels`)."""
-        found = self._cache.get((*parent, key))
-        if found is not None:
-            return found
-        cursor = self._cursors.get(parent, (pos, -1, False))
-        if cursor is None:
-            return None  # read whole: no such member
-        try:
-            self._cursors[parent] = self._read(parent, key, *cursor)
-        except (IndexError, ValueError):
-            self._cursors[parent] = None  # malformed text: members recorded so far stand
-        return self._cache.get((*parent, key))
+        member's position is recorded on the way (a tree of the values met), so findings on
+        panels 1..n cost one reading of the list, not n (quadratic: minutes for a dashboard of
+        thousands of panels), and the values after the last member asked for are never decoded
+        (the panels after the last panel with a finding, a dashboard's members after `panels`)."""
+        value = self._root
+        for key in path:
+            member = value.members.get(key)
+            if member is None:
+                if value.cursor is not False:
+                    try:
+                        value.cursor = self._read(value, key)
+                    except (IndexError, ValueError):
+                        value.cursor = False  # malformed text: members recorded so far stand
+                member = value.members.get(key)
+                if member is None:
+                    return value.pos
+            value = member
+        return value.pos
 
-    def _read(self, parent: tuple[Any, ...], key: Any, pos: int, index: int,
-              skip: bool) -> tuple[int, int, bool] | None:
-        """Record members of the container `parent` from `pos` (the container's opening bracket
-        when `index` is -1, else member `index`, whose value is still to skip when `skip`) until
-        `key` is recorded; where to resume, or None at the end of the container."""
-        text, cache = self.text, self._cache
-        if index < 0:
-            if text[pos] not in "{[":
-                return None  # a scalar has no members
-            closer = "}" if text[pos] == "{" else "]"
-            pos = self._skip_ws(pos + 1)
-            index = 0
+    def _read(self, value: _Value, key: Any) -> _Cursor | bool:
+        """Record members of the container `value` from where its reading stopped until `key` is
+        recorded; where to resume, or False at the end of the container."""
+        text, members = self.text, value.members
+        if value.cursor is None:  # begin at the opening bracket
+            if text[value.pos] not in "{[":
+                return False  # a scalar has no members
+            pos, index, skip = self._skip_ws(value.pos + 1), 0, False
         else:
-            closer = "}" if text[self._cache[parent]] == "{" else "]"
+            pos, index, skip = value.cursor  # type: ignore[misc]
+        if text[value.pos] == "[":
+            while True:
+                if skip:
+                    pos = _AFTER_VALUE.match(text, self._skip_value(pos)).end()  # type: ignore[union-attr]
+                    index += 1
+                if text[pos] == "]":
+                    return False
+                members[index] = _Value(pos)
+                skip = True
+                if index == key:
+                    return pos, index, True
         while True:
             if skip:
-                pos = _AFTER_VALUE.match(text, self._skip_value(pos)).end()  # type: ignore[union-attr]
+                pos = self._skip_value(pos)
                 index += 1
-            if text[pos] == closer:
-                return None
-            if closer == "}":
-                plain = _PLAIN_KEY.match(text, pos)
-                if plain is not None:  # a key without escapes, its colon and blanks in one match
-                    name, pos = plain.group(1), plain.end()
-                else:
-                    name, pos = scanstring(text, pos + 1)
-                    pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
-                member: Any = name
-                cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
-            else:
-                member = index
-                cache[(*parent, index)] = pos
+            plain = _NEXT_KEY.match(text, pos)
+            name = plain.group(1)  # type: ignore[union-attr]
+            pos = plain.end()  # type: ignore[union-attr]
+            if name is None:
+                if text[pos] == "}":
+                    return False
+                name, pos = scanstring(text, pos + 1)
+                pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
+            if name not in members:  # the first of duplicate keys, as before
+                members[name] = _Value(pos)
             skip = True
-            if member == key:
+            if name == key:
                 return pos, index, True
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
