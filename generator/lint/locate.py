@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -125,12 +124,9 @@ class JsonLocator:
 
     def _line_col(self, pos: int) -> tuple[int, int]:
         """Line and column by bisecting line starts found once (counting newlines from the start
-        for each finding was quadratic: minutes for a large dashboard on one line); the starts
-        are summed from the lines' lengths in C."""
+        for each finding was quadratic: minutes for a large dashboard on one line)."""
         if self._line_starts is None:
-            starts = list(accumulate(map((1).__add__, map(len, self.text.split("\n"))), initial=0))
-            starts.pop()  # the sum after the last line starts no line
-            self._line_starts = starts
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         line = bisect.bisect_right(self._line_starts, pos)
         return line, pos - self._line_starts[line - 1] + 1
 
