@@ -281,3 +281,12 @@ def test_rated_metrics_are_first_uses_outside_histograms_and_placeholders() -> N
     a = analyze("rate(a_total[5m]) + irate(a_total[1m]) + increase(b_total[5m]) + delta(c[5m]) "
                 "+ histogram_quantile(0.9, rate(d_bucket[5m])) + rate(__gacv___total[5m])")
     assert a.rated == (("rate", "a_total"), ("increase", "b_total"))
+
+
+def test_a_run_leaves_no_analyses_for_the_collector_to_traverse(tmp_path: Path) -> None:
+    """Freed at the end of the run while the collector is paused, not traversed after it."""
+    from generator.lint.promql_expand import _KNOWN, _expand
+
+    lint_docs(tmp_path, dashboard(panel(prom_target('sum(rate(x_total{job="$job"}[5m]))')),
+                                  variables=[variable("job")]))
+    assert analyze.cache_info().currsize == 0 and _expand.cache_info().currsize == 0 and not _KNOWN

@@ -30,7 +30,7 @@ from .grafana_values import dashboard_values
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze
 from .promql_errors import line_col
-from .promql_expand import ALERT, GRAFANA, NONE, expand
+from .promql_expand import ALERT, GRAFANA, NONE, expand, forget_expansions
 from .registry import RULES, SCOPES, Issue, Rule, rules_in_scope
 
 _LOGQL_HINT = re.compile(r"^\s*(\{|[a-z_]+\s*\(\s*\{|[a-z_]+\s*(by|without)\s*\([^)]*\)\s*\(\s*[a-z_]+\s*\(\s*\{)"
@@ -514,7 +514,20 @@ def lint_resources(resources: list[Resource], config: LintConfig,
                    environments: Mapping[str, Any] | None = None, catalog: Catalog | None = None) -> list[Finding]:
     """Lint the project's compiled resources; the data sources among them are the complete set."""
     with _collector_paused():
-        return _lint_resources(resources, config, environments, catalog)
+        try:
+            return _lint_resources(resources, config, environments, catalog)
+        finally:
+            _forget_queries()
+
+
+def _forget_queries() -> None:
+    """Empty the caches of analyses and expansions at the end of a run, while the collector is
+    still paused: they hold hundreds of thousands of small objects, freed here by reference
+    counting in a few milliseconds, which the first collection after the run would otherwise
+    traverse for a tenth of a second per 20,000 distinct queries. A later run lints other
+    queries (another project, other files) and fills them again."""
+    analyze.cache_clear()
+    forget_expansions()
 
 
 def _lint_resources(resources: list[Resource], config: LintConfig, environments: Mapping[str, Any] | None,
@@ -579,7 +592,10 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
     cannot define data sources or recording rules are read in a second pass, one at a time.
     """
     with _collector_paused():
-        return _lint_paths(paths, config, catalog, environments)
+        try:
+            return _lint_paths(paths, config, catalog, environments)
+        finally:
+            _forget_queries()
 
 
 def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,

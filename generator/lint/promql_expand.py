@@ -212,6 +212,12 @@ def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = froze
     return _expand(text, mode, interval_vars, values)
 
 
+def forget_expansions() -> None:
+    """Empty the caches of expansions and of the tokens met per dashboard (engine._forget_queries)."""
+    _expand.cache_clear()
+    _KNOWN.clear()
+
+
 @lru_cache(maxsize=16384)
 def _expand(text: str, mode: str, interval_vars: frozenset[str], values: Values | None) -> Expansion:
     return _Expander(text, mode, interval_vars, values).run()
