@@ -29,13 +29,14 @@ _Cursor = tuple[int, int, bool]
 
 
 class _Value:
-    """A value of the document met so far: where it starts, and its members read so far."""
+    """A value of the document met so far: where it starts, and its members read so far (their
+    positions, made values of their own when looked into)."""
 
     __slots__ = ("pos", "members", "cursor")
 
     def __init__(self, pos: int):
         self.pos = pos
-        self.members: dict[Any, _Value] = {}
+        self.members: dict[Any, _Value | int] = {}
         #: where reading resumes (None: not begun), or False once read whole
         self.cursor: _Cursor | None | bool = None
 
@@ -74,7 +75,9 @@ class JsonLocator:
                 member = value.members.get(key)
                 if member is None:
                     return value.pos
-            value = member
+            if type(member) is int:
+                member = value.members[key] = _Value(member)
+            value = member  # type: ignore[assignment]
         return value.pos
 
     def _read(self, value: _Value, key: Any) -> _Cursor | bool:
@@ -94,7 +97,7 @@ class JsonLocator:
                     index += 1
                 if text[pos] == "]":
                     return False
-                members[index] = _Value(pos)
+                members[index] = pos
                 skip = True
                 if index == key:
                     return pos, index, True
@@ -111,7 +114,7 @@ class JsonLocator:
                 name, pos = scanstring(text, pos + 1)
                 pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
             if name not in members:  # the first of duplicate keys, as before
-                members[name] = _Value(pos)
+                members[name] = pos
             skip = True
             if name == key:
                 return pos, index, True
