@@ -28,7 +28,7 @@ from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
 from .finding import Finding, Location, sort_findings
 from .grafana_values import dashboard_values
 from .loaders import Document, discover, load, may_define_context, read_text
-from .promql_analysis import analyze
+from .promql_analysis import analyze, forget_analyses
 from .promql_errors import line_col
 from .promql_expand import ALERT, GRAFANA, NONE, expand, forget_expansions
 from .registry import RULES, SCOPES, Issue, Rule, rules_in_scope
@@ -526,7 +526,7 @@ def _forget_queries() -> None:
     counting in a few milliseconds, which the first collection after the run would otherwise
     traverse for a tenth of a second per 20,000 distinct queries. A later run lints other
     queries (another project, other files) and fills them again."""
-    analyze.cache_clear()
+    forget_analyses()
     forget_expansions()
 
 

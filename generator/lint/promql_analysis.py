@@ -177,6 +177,11 @@ def _rated(selectors: list[Selector]) -> tuple[tuple[str, str], ...]:
     return tuple((fn, name) for name, fn in out.items())
 
 
+def forget_analyses() -> None:
+    """Empty the cache of analyses (engine._forget_queries)."""
+    analyze.cache_clear()
+
+
 _BACKTICK = re.compile(r"`([^`]*)`")
 #: what may break one of Prometheus' limits: `@`, `offset`, exponents, long digit runs
 _LIMITS_HINT = re.compile(r"@|offset|\d[eE]|\d{19}", re.IGNORECASE)
