@@ -8,7 +8,7 @@ dashboard, panel, refId, ...): a rule's issue points there unless it derives ano
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .catalog import Catalog
 from .config import LintConfig
@@ -57,6 +57,8 @@ class DashboardContext(_Located):
     references: list[tuple[str, tuple[Any, ...], int | None, str | None]] | None = None
     #: computed once by dashboard_rules: names referenced outside the variables, and per variable
     referenced_names: tuple[set[str], dict[str, set[str]]] | None = None
+    #: computed once by dashboard_rules: every data source reference, resolved, and its place
+    datasource_refs: list[tuple[Any, Resolved | None, Callable[[], Location]]] | None = None
     uid: str | None = None
     _resolved: dict[Any, Resolved | None] = field(default_factory=dict, repr=False)
 

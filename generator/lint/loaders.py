@@ -26,7 +26,12 @@ SUFFIXES = (".json", ".yaml", ".yml")
 _SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".pytest_cache"}
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (ten times faster than the Python one, which
+#: was a sixth of the lint of a tree of rule files), else the Python one; both give node marks
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):
     """SafeLoader that reads a bare `=` as the string Grafana's Go YAML reads.
 
     PyYAML resolves `=` to the YAML 1.1 "value" tag and has no constructor for it
@@ -34,7 +39,7 @@ class _Loader(yaml.SafeLoader):
     """
 
 
-def _value_scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _value_scalar(loader: Any, node: yaml.Node) -> Any:
     return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
 
 

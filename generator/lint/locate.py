@@ -16,74 +16,108 @@ from typing import Any
 
 import yaml
 
-_WS = " \t\r\n"
+_WS_RUN = re.compile(r"[ \t\r\n]*")
+#: the blanks and comma after an array element
+_AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
+#: the blanks and comma after an object member (none before the first), then the next key when
+#: it needs no decoding (no escape, no control character) with its colon and blanks
+_NEXT_KEY = re.compile(r'[ \t\r\n]*(?:,[ \t\r\n]*)?(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+
+#: where reading a container resumes: the next member's position and index, and whether the
+#: member found last still has its value to skip
+_Cursor = tuple[int, int, bool]
+
+
+class _Value:
+    """A value of the document met so far: where it starts, and its members read so far (their
+    positions, made values of their own when looked into)."""
+
+    __slots__ = ("pos", "members", "cursor")
+
+    def __init__(self, pos: int):
+        self.pos = pos
+        self.members: dict[Any, _Value | int] = {}
+        #: where reading resumes (None: not begun), or False once read whole
+        self.cursor: _Cursor | None | bool = None
 
 
 class JsonLocator:
     def __init__(self, text: str):
         self.text = text
         self._decoder = json.JSONDecoder()
-        self._cache: dict[tuple[Any, ...], int] = {(): self._skip_ws(0)}
+        self._root = _Value(self._skip_ws(0))
         self._line_starts: list[int] | None = None
-        #: containers whose members are all in `_cache`
-        self._scanned: set[tuple[Any, ...]] = set()
 
     def _skip_ws(self, pos: int) -> int:
-        text = self.text
-        n = len(text)
-        while pos < n and text[pos] in _WS:
-            pos += 1
-        return pos
+        return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # matches the empty string
 
     def _skip_value(self, pos: int) -> int:
+        """Where the value at `pos` ends (decoded by the C scanner, then dropped)."""
         return self._decoder.raw_decode(self.text, pos)[1]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
-        """Offset of the value at `path`, or of its deepest existing ancestor."""
-        depth = len(path)
-        while depth > 0 and path[:depth] not in self._cache:
-            depth -= 1
-        pos = self._cache[path[:depth]]
-        for i in range(depth, len(path)):
-            nxt = self._child(pos, path[i], path[:i])
-            if nxt is None:
-                return pos
-            pos = nxt
-            self._cache[path[:i + 1]] = pos
-        return pos
+        """Offset of the value at `path`, or of its deepest existing ancestor.
 
-    def _child(self, pos: int, key: Any, parent: tuple[Any, ...]) -> int | None:
-        """Offset of `key` in the container at `pos`. The first look into a container records
-        every member, so findings on panels 1..n cost one scan of the list, not n scans
-        (quadratic: minutes for a dashboard of thousands of panels)."""
-        if parent not in self._scanned:
-            self._scanned.add(parent)
-            try:
-                self._scan(pos, parent)
-            except (IndexError, ValueError):
-                pass  # malformed text: members recorded so far stand
-        return self._cache.get((*parent, key))
+        A container is read once, front to back, as far as the members asked for so far: each
+        member's position is recorded on the way (a tree of the values met), so findings on
+        panels 1..n cost one reading of the list, not n (quadratic: minutes for a dashboard of
+        thousands of panels), and the values after the last member asked for are never decoded
+        (the panels after the last panel with a finding, a dashboard's members after `panels`)."""
+        value = self._root
+        for key in path:
+            member = value.members.get(key)
+            if member is None:
+                if value.cursor is not False:
+                    try:
+                        value.cursor = self._read(value, key)
+                    except (IndexError, ValueError):
+                        value.cursor = False  # malformed text: members recorded so far stand
+                member = value.members.get(key)
+                if member is None:
+                    return value.pos
+            if type(member) is int:
+                member = value.members[key] = _Value(member)
+            value = member  # type: ignore[assignment]
+        return value.pos
 
-    def _scan(self, pos: int, parent: tuple[Any, ...]) -> None:
-        text, cache = self.text, self._cache
-        if text[pos] == "{":
-            pos = self._skip_ws(pos + 1)
-            while text[pos] != "}":
+    def _read(self, value: _Value, key: Any) -> _Cursor | bool:
+        """Record members of the container `value` from where its reading stopped until `key` is
+        recorded; where to resume, or False at the end of the container."""
+        text, members = self.text, value.members
+        if value.cursor is None:  # begin at the opening bracket
+            if text[value.pos] not in "{[":
+                return False  # a scalar has no members
+            pos, index, skip = self._skip_ws(value.pos + 1), 0, False
+        else:
+            pos, index, skip = value.cursor  # type: ignore[misc]
+        if text[value.pos] == "[":
+            while True:
+                if skip:
+                    pos = _AFTER_VALUE.match(text, self._skip_value(pos)).end()  # type: ignore[union-attr]
+                    index += 1
+                if text[pos] == "]":
+                    return False
+                members[index] = pos
+                skip = True
+                if index == key:
+                    return pos, index, True
+        while True:
+            if skip:
+                pos = self._skip_value(pos)
+                index += 1
+            plain = _NEXT_KEY.match(text, pos)
+            name = plain.group(1)  # type: ignore[union-attr]
+            pos = plain.end()  # type: ignore[union-attr]
+            if name is None:
+                if text[pos] == "}":
+                    return False
                 name, pos = scanstring(text, pos + 1)
                 pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
-                cache.setdefault((*parent, name), pos)  # the first of duplicate keys, as before
-                pos = self._skip_ws(self._skip_value(pos))
-                if text[pos] == ",":
-                    pos = self._skip_ws(pos + 1)
-        elif text[pos] == "[":
-            pos = self._skip_ws(pos + 1)
-            index = 0
-            while text[pos] != "]":
-                cache[(*parent, index)] = pos
-                pos = self._skip_ws(self._skip_value(pos))
-                if text[pos] == ",":
-                    pos = self._skip_ws(pos + 1)
-                index += 1
+            if name not in members:  # the first of duplicate keys, as before
+                members[name] = pos
+            skip = True
+            if name == key:
+                return pos, index, True
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
         pos = self.position(path) or 0
@@ -100,21 +134,31 @@ class JsonLocator:
         return line, pos - self._line_starts[line - 1] + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
-        """Raw text offset of the `decoded`-th character of the JSON string at `start`."""
+        """Raw text offset of the `decoded`-th character of the JSON string at `start`: from
+        escape to escape, the characters between them one raw character each."""
         text = self.text
+        n = len(text)
         pos = start + 1
         count = 0
-        while count < decoded and pos < len(text) and text[pos] != '"':
-            if text[pos] == "\\":
-                if text[pos + 1] == "u":
-                    code = int(text[pos + 2:pos + 6], 16)
+        while count < decoded:
+            quote = text.find('"', pos)
+            stop = n if quote < 0 else quote
+            escape = text.find("\\", pos, stop)
+            if escape >= 0:
+                stop = escape
+            if count + stop - pos >= decoded:
+                return pos + decoded - count
+            count += stop - pos
+            pos = stop
+            if pos >= n or text[pos] == '"':
+                return pos  # the end of the string
+            if text[pos + 1] == "u":
+                code = int(text[pos + 2:pos + 6], 16)
+                pos += 6
+                if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
                     pos += 6
-                    if 0xD800 <= code < 0xDC00 and text.startswith("\\u", pos):
-                        pos += 6
-                else:
-                    pos += 2
             else:
-                pos += 1
+                pos += 2
             count += 1
         return pos
 
@@ -170,4 +214,3 @@ class YamlLocator:
             raw = self.lines[current]
             start_col = len(raw) - len(raw.lstrip())
             segment = raw[start_col:]
-

@@ -9,14 +9,14 @@ linting close to the cost of parsing alone: dashboards repeat the same query sha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import promql_parser as pp
 
 from .promql_errors import error_offset, tokenize
+from .promql_parse import parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -37,11 +37,15 @@ _VT = {"ValueType.Vector": VECTOR, "ValueType.Matrix": MATRIX, "ValueType.Scalar
        "ValueType.String": STRING_T}  # the enum is not hashable: key by its text
 _INTERVAL = timedelta(milliseconds=INTERVAL_SENTINEL_MS["__interval"])
 _RATE_LIKE = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv"})
+#: function name → the type it returns (the parser's Function object is rebuilt on every access)
+_RETURNS: dict[str, str] = {}
 
 
-@dataclass(frozen=True)
-class Labels:
-    """The labels a result can carry: exactly `names` when closed, anything but `names` when open."""
+class Labels(NamedTuple):
+    """The labels a result can carry: exactly `names` when closed, anything but `names` when open.
+
+    Labels, Selector and Analysis are named tuples rather than frozen dataclasses: some are made
+    for every distinct query, and a tuple is built several times faster."""
 
     closed: bool
     names: frozenset[str]
@@ -54,8 +58,7 @@ ANY = Labels(False, frozenset())
 NONE = Labels(True, frozenset())
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """A metric named in the query, and whether something that makes a counter meaningful wraps it."""
 
     name: str
@@ -64,8 +67,7 @@ class Selector:
     in_histogram: bool = False  # under histogram_quantile()/histogram_*(): maybe a native histogram
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     text: str
     error: str | None = None
     error_offset: int | None = None
@@ -76,6 +78,9 @@ class Analysis:
     interval_rate_calls: tuple[str, ...] = ()   # function names using $__interval as window
     labels: Labels = ANY
     metric_names: tuple[str, ...] = ()   # distinct selector names, in order
+    #: (function, metric) per metric under rate(), irate() or increase() directly, first use
+    #: only; not under histogram_*() (native histograms), no placeholder names
+    rated: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -107,6 +112,17 @@ def nesting(text: str) -> int:
     return deepest + operators
 
 
+_LEVEL_CHARS = "([{+-*/%^=<>!~"
+_LEVEL_WORDS = ("and", "or", "unless", "atan2")
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of `nesting(text)` at C speed: every opening bracket, every character an
+    operator token can hold and every occurrence of a word operator (as `nesting` spells them),
+    wherever they stand."""
+    return sum(map(text.count, _LEVEL_CHARS)) + sum(map(text.count, _LEVEL_WORDS))
+
+
 def _too_deep(text: str, depth: int | None = None) -> Analysis:
     found = f"nests {depth} levels deep (brackets and operators)" if depth else "nests too deeply"
     return Analysis(text, error=f"the query {found}, more than the {MAX_NESTING} levels gac analyses; split it "
@@ -122,19 +138,20 @@ def analyze(text: str) -> Analysis:
     are handed over as the equivalent double-quoted strings; and a few limits Prometheus checks
     (number, duration and `@` bounds, `info()`'s label-selector argument) are checked after.
     """
-    # each level takes at least one character: short queries skip the count
-    if len(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
+    # each level takes at least one character: short queries skip the count, and so do queries
+    # whose characters that could open a level are few (counted in C, not tokenized)
+    if len(text) > MAX_NESTING and _nesting_bound(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
         return _too_deep(text, depth)
     parsed, shifts = _raw_strings(text) if "`" in text else (text, ())
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
     try:
-        expr = pp.parse(parsed)
+        expr = parse(parsed)
     except (ValueError, RuntimeError, OverflowError) as exc:
         message = str(exc).strip() or "invalid promql query"
         offset = error_offset(parsed, message)
         return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
-    limit = _beyond_limits(text) if _LIMITS_HINT.search(text) else None
+    limit = _beyond_limits(text) if _limits_hint(text) else None
     if limit is not None:
         return Analysis(text, error=limit[0], error_offset=limit[1])
     walker = _Walker()
@@ -144,14 +161,41 @@ def analyze(text: str) -> Analysis:
         return _too_deep(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
-    return Analysis(text, result_type=rtype, selectors=tuple(walker.selectors),
-                    quantile_without_le=tuple(walker.no_le), interval_rate_calls=tuple(walker.interval_calls),
-                    labels=labels, metric_names=tuple(dict.fromkeys(s.name for s in walker.selectors)))
+    selectors = walker.selectors
+    return Analysis(text, None, None, rtype, tuple(selectors), tuple(walker.no_le), tuple(walker.interval_calls),
+                    labels, tuple(dict.fromkeys(s.name for s in selectors)), _rated(selectors) if selectors else ())
+
+
+_COUNTER_RATES = frozenset({"rate", "irate", "increase"})
+
+
+def _rated(selectors: list[Selector]) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for sel in selectors:
+        if sel.in_rate in _COUNTER_RATES and not sel.in_histogram and sel.name not in out and STRING not in sel.name:
+            out[sel.name] = sel.in_rate
+    return tuple((fn, name) for name, fn in out.items())
+
+
+def forget_analyses() -> None:
+    """Empty the cache of analyses (engine._forget_queries)."""
+    analyze.cache_clear()
 
 
 _BACKTICK = re.compile(r"`([^`]*)`")
 #: what may break one of Prometheus' limits: `@`, `offset`, exponents, long digit runs
 _LIMITS_HINT = re.compile(r"@|offset|\d[eE]|\d{19}", re.IGNORECASE)
+_DIGITS_HINT = re.compile(r"\d(?:[eE]|\d{18})")       # \d[eE]|\d{19}, the first \d shared
+_ASCII_DIGITS_HINT = re.compile(r"[0-9](?:[eE]|[0-9]{18})", re.ASCII)  # the same, for ASCII text
+
+
+def _limits_hint(text: str) -> bool:
+    """`_LIMITS_HINT.search(text)`, a few times faster: a case-insensitive search tries every
+    letter of every position, where `in` runs at C speed (`ſ` is the one character besides
+    `s` and `S` that a case-insensitive `s` matches: the regular expression decides then)."""
+    digits = _ASCII_DIGITS_HINT if text.isascii() else _DIGITS_HINT
+    return "@" in text or digits.search(text) is not None or "offset" in text.lower() or (
+        "ſ" in text and _LIMITS_HINT.search(text) is not None)
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds
 _MAX_AT_S = float(2 ** 63)
 
@@ -247,6 +291,12 @@ def _selector_name(vs: pp.VectorSelector) -> str | None:
     return None
 
 
+_VS, _MS, _CALL, _AGG, _BIN = pp.VectorSelector, pp.MatrixSelector, pp.Call, pp.AggregateExpr, pp.BinaryExpr
+_PAREN, _UNARY, _SUBQUERY, _NUMBER, _STRING = pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr, pp.NumberLiteral, \
+    pp.StringLiteral
+_BY = pp.AggModifierType.By
+
+
 class _Walker:
     """One depth-first pass computing result type, label set and selector context."""
 
@@ -262,54 +312,56 @@ class _Walker:
         # `node` is a pp.Expr; dispatch is on the exact type (`type(node) is ...` is the hot
         # path: isinstance chains cost more here), which a type checker cannot narrow: Any
         t = type(node)
-        if t is pp.VectorSelector:
+        if t is _VS:
             name = _selector_name(node)
             if name:
                 self.selectors.append(Selector(name, wrapped, rate_fn, self.histogram_depth > 0))
             return VECTOR, ANY
-        if t is pp.MatrixSelector:
+        if t is _MS:
             self.visit(node.vector_selector, wrapped, rate_fn)
             return MATRIX, ANY
-        if t is pp.Call:
+        if t is _CALL:
             return self.call(node, wrapped)
-        if t is pp.AggregateExpr:
+        if t is _AGG:
             return self.aggregate(node, wrapped)
-        if t is pp.BinaryExpr:
+        if t is _BIN:
             return self.binary(node, wrapped)
-        if t is pp.ParenExpr or t is pp.UnaryExpr:
+        if t is _PAREN or t is _UNARY:
             return self.visit(node.expr, wrapped, rate_fn)
-        if t is pp.SubqueryExpr:
+        if t is _SUBQUERY:
             _, labels = self.visit(node.expr, wrapped)
             return MATRIX, labels
-        if t is pp.NumberLiteral:
+        if t is _NUMBER:
             return SCALAR, NONE
-        if t is pp.StringLiteral:
+        if t is _STRING:
             return STRING_T, NONE
         return VECTOR, ANY  # unknown node kinds: assume the least
 
     def call(self, node: pp.Call, wrapped: bool) -> tuple[str, Labels]:
         name = node.func.name
         args = node.args
-        rtype = _VT.get(str(node.func.return_type), VECTOR)
+        rtype = _RETURNS.get(name)
+        if rtype is None:
+            rtype = _RETURNS[name] = _VT.get(str(node.func.return_type), VECTOR)
         inner_wrapped = wrapped or name in COUNTER_FUNCTIONS or name in COUNTER_NEUTRAL_FUNCTIONS
         rate_fn = name if name in _RATE_LIKE else None
         labels = NONE
         first_series = True
         histogram = name.startswith("histogram_")
         self.histogram_depth += histogram
-        for i, arg in enumerate(args):
-            if rate_fn and type(arg) is pp.MatrixSelector and arg.range == _INTERVAL:
+        for arg in args:
+            if rate_fn and type(arg) is _MS and arg.range == _INTERVAL:
                 self.interval_calls.append(name)
             atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
-            if atype in (VECTOR, MATRIX) and first_series:
+            if first_series and (atype is VECTOR or atype is MATRIX):
                 labels, first_series = alabels, False
         self.histogram_depth -= histogram
-        if name == "info" and len(args) == 2 and (type(args[1]) is not pp.VectorSelector or args[1].name):
+        if name == "info" and len(args) == 2 and (type(args[1]) is not _VS or args[1].name):
             self.invalid = "info(): expected label selectors only as the second argument"
         if name == "histogram_quantile" and len(args) == 2:
             self.check_le(args[1])
             labels = _without(labels, {"le"})
-        elif name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is pp.StringLiteral:
+        elif name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is _STRING:
             labels = _with(labels, args[1].val)
         elif name in ("vector", "time", "scalar", "pi") or rtype == SCALAR:
             labels = NONE
@@ -319,20 +371,21 @@ class _Walker:
 
     def aggregate(self, node: pp.AggregateExpr, wrapped: bool) -> tuple[str, Labels]:
         op = str(node.op)
-        if node.param is not None and isinstance(node.param, pp.Expr):
-            self.visit(node.param, True)
+        param = node.param
+        if param is not None and isinstance(param, pp.Expr):
+            self.visit(param, True)
         _, inner = self.visit(node.expr, wrapped or op in COUNTING_AGGREGATIONS)
         if op in ("topk", "bottomk", "limitk", "limit_ratio"):
             return VECTOR, inner
         mod = node.modifier
         if mod is None:
             labels = NONE
-        elif mod.type == pp.AggModifierType.By:
+        elif mod.type == _BY:
             labels = Labels(True, frozenset(mod.labels))
         else:
             labels = _without(inner, set(mod.labels))
-        if op == "count_values" and type(node.param) is pp.StringLiteral:
-            labels = _with(labels, node.param.val)
+        if op == "count_values" and type(param) is _STRING:
+            labels = _with(labels, param.val)
         return VECTOR, labels
 
     def binary(self, node: pp.BinaryExpr, wrapped: bool) -> tuple[str, Labels]:

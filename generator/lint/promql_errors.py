@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import promql_parser
+from .promql_parse import parses
 
 _LEX = re.compile(r"""
   (?P<ws>\s+|\#[^\n]*)
@@ -115,11 +115,8 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
     for mid in _MIDS:
         for closers in closer_options:
             for tail in _TAILS:
-                try:
-                    promql_parser.parse(prefix + mid + closers + tail)
+                if parses(prefix + mid + closers + tail):
                     return True
-                except (ValueError, RuntimeError, OverflowError):
-                    continue
     return False
 
 

@@ -34,9 +34,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
 from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
@@ -70,15 +69,18 @@ GRAFANA = "grafana"   # dashboards: macros and template variables
 ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
 NONE = "none"         # Prometheus rule files: nothing is expanded
 
-_FAST = re.compile(
-    r"(?P<var>\$|\[\[(?=\w))"
-    r"|(?P<str>\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?)"
-    r"|(?P<cmt>\#[^\n]*)", re.ASCII)
+#: the strings and the variables (a `$` or `[[`) of a query, with comments skipped. Each match
+#: first skips, in C, the characters that begin neither (most of the query), so the scan costs a
+#: match per item rather than a failed attempt per character; read the items' groups, not m.start()
+_SKIP = r"[^$\"'`#\[]*+"
+_STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
+_FAST = re.compile(_SKIP + r"(?:(?P<var>\$|\[\[(?=\w))|(?P<str>" + _STRING + r")|(?P<cmt>\#[^\n]*+))", re.ASCII)
+#: the same with brackets and commas, for the bracket stack
 _TOKENS = re.compile(
-    r"(?P<var>" + VARIABLE_RE.pattern + r")"
-    r"|(?P<str>\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?)"
-    r"|(?P<cmt>\#[^\n]*)"
-    r"|(?P<br>[()\[\]{},])", re.ASCII)
+    r"[^$\"'`#()\[\]{},]*+(?:(?P<var>" + VARIABLE_RE.pattern + r")"
+    r"|(?P<str>" + _STRING + r")"
+    r"|(?P<cmt>\#[^\n]*+)"
+    r"|(?P<br>[()\[\]{},]))", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
 _MATCH_OPS = ("=~", "!~", "!=", "=")
 
@@ -93,15 +95,83 @@ class VarUse(NamedTuple):
     fmt: str | None = None
 
 
-@dataclass(frozen=True)
 class Expansion:
-    original: str
-    text: str
-    #: (expanded start, expanded end, original start, original end) of each substitution
-    segments: tuple[tuple[int, int, int, int], ...] = ()
-    uses: tuple[VarUse, ...] = ()
-    #: the same query with the values Grafana would use outside strings, where they are known
-    valued: "Expansion | None" = None
+    """A query with its variables substituted, and the way back to the query as written.
+
+    A plain class with slots rather than a frozen dataclass, one or two made for every query;
+    the offset map (`segments`) and the variable occurrences (`uses`), which only the rules of
+    a failing or rate-over-$__interval query read, are worked out from the substitutions when
+    first read.
+    """
+
+    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of")
+
+    def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...] = (),
+                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False):
+        self.original = original
+        self.text = text
+        #: the same query with the values Grafana would use outside strings, where they are known
+        self.valued = valued
+        #: `valued` differs from `text` only by single tokens of the same kind (a plain identifier
+        #: for a plain identifier, a positive integer or duration for another): a PromQL parser
+        #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
+        self.valued_alike = valued_alike
+        self._segments: tuple[tuple[int, int, int, int], ...] | None = segments
+        self._uses: tuple[VarUse, ...] | None = uses
+        self._subs: list[_Sub] = []
+        self._value_of = 2  # which member of a substitution is its text: 2 placeholder, 4 Grafana's value
+
+    @classmethod
+    def of(cls, src: str, subs: list[_Sub], valued: bool, parent_valued: "Expansion | None" = None,
+           alike: bool = False) -> "Expansion":
+        """`src` with each substitution's placeholder (or Grafana's value, where known, when
+        `valued`) in place of its span."""
+        out: list[str] = []
+        pos = 0
+        for sub in subs:
+            out.append(src[pos:sub[0]])
+            out.append(sub[4] if valued and sub[4] is not None else sub[2])
+            pos = sub[1]
+        out.append(src[pos:])
+        self = cls(src, "".join(out), valued=parent_valued, valued_alike=alike)
+        self._segments = self._uses = None
+        self._subs = subs
+        self._value_of = 4 if valued else 2
+        return self
+
+    @property
+    def segments(self) -> tuple[tuple[int, int, int, int], ...]:
+        """(expanded start, expanded end, original start, original end) of each substitution."""
+        if self._segments is None:
+            segments = []
+            pos = out_len = 0
+            for sub in self._subs:
+                start, end = sub[0], sub[1]
+                value = sub[self._value_of] if sub[self._value_of] is not None else sub[2]
+                out_len += start - pos
+                segments.append((out_len, out_len + len(value), start, end))  # type: ignore[arg-type]
+                out_len += len(value)  # type: ignore[arg-type]
+                pos = end
+            self._segments = tuple(segments)
+        return self._segments
+
+    @property
+    def uses(self) -> tuple[VarUse, ...]:
+        """Every variable occurrence, in the order of the text."""
+        if self._uses is None:
+            self._uses = tuple(VarUse(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in self._subs)
+        return self._uses
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expansion) and (self.original, self.text, self.segments, self.uses, self.valued,
+                                                 self.valued_alike) == (other.original, other.text, other.segments,
+                                                                        other.uses, other.valued, other.valued_alike)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Expansion({self.original!r}, {self.text!r}, segments={self.segments!r}, uses={self.uses!r}, "
+                f"valued={self.valued!r}, valued_alike={self.valued_alike!r})")
 
     def to_original(self, pos: int) -> int:
         """Map an offset in the expanded text back to the original text."""
@@ -117,12 +187,15 @@ class Expansion:
         return pos - ee + oe
 
 
-@dataclass
 class _Frame:
-    kind: str                 # ( [ {
-    func: str | None = None   # the word before "("
-    grouping: bool = False
-    arg: int = 0
+    """An open bracket: ( [ or {, where it opens, and the commas seen in it so far."""
+
+    __slots__ = ("kind", "start", "arg")
+
+    def __init__(self, kind: str, start: int):
+        self.kind = kind
+        self.start = start
+        self.arg = 0
 
 
 def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = frozenset(),
@@ -139,13 +212,39 @@ def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = froze
     return _expand(text, mode, interval_vars, values)
 
 
+def forget_expansions() -> None:
+    """Empty the caches of expansions and of the tokens met per dashboard (engine._forget_queries)."""
+    _expand.cache_clear()
+    _KNOWN.clear()
+
+
 @lru_cache(maxsize=16384)
 def _expand(text: str, mode: str, interval_vars: frozenset[str], values: Values | None) -> Expansion:
     return _Expander(text, mode, interval_vars, values).run()
 
 
-#: one substitution: start, end, placeholder, the use, and Grafana's value where it differs
-_Sub = tuple[int, int, str, VarUse, "str | None"]
+#: one substitution: start, end, placeholder, the use (name, role, format), and Grafana's value
+#: where it differs
+_Sub = tuple[int, int, str, tuple[str, str, "str | None"], "str | None"]
+#: what a token expands to whatever its position: a string literal holding variables → its
+#: substitutions (start and end in the literal, value, name, format); a variable → False when it
+#: is none, else (name, format, (value, role) or None when its value depends on its position)
+_Known = dict[str, Any]
+#: per mode, dashboard values and interval variables: the tokens met so far (a dashboard's
+#: queries repeat `"$job"`, `$__rate_interval` and their like in every query)
+_KNOWN: dict[tuple[str, Values | None, frozenset[str]], _Known] = {}
+
+
+def _known(mode: str, values: Values | None, interval_vars: frozenset[str]) -> _Known:
+    key = (mode, values, interval_vars)
+    known = _KNOWN.get(key)
+    if known is None:
+        if len(_KNOWN) > 4096:
+            _KNOWN.clear()
+        known = _KNOWN[key] = {}
+    elif len(known) > 65536:
+        known.clear()
+    return known
 
 
 class _Expander:
@@ -167,26 +266,41 @@ class _Expander:
         """Decide a value for every variable, then build the text and the offset map.
 
         Pass 1 is one C-level scan for variables and strings: variables inside strings and
-        macros have a value whatever the position. Only template variables outside strings
-        need their position (bracket stack, neighbours), found by pass 2, a scan of brackets,
-        which most queries (whose variables sit in label values) never pay for.
+        macros have a value whatever the position, and what a string literal or a variable
+        token expands to is looked up once per dashboard. Only template variables outside
+        strings need their position (bracket stack, neighbours), found by pass 2, a scan of
+        brackets, which most queries (whose variables sit in label values) never pay for.
         """
         src = self.src
         subs: list[_Sub] = []
         positional: set[int] = set()
+        known = _known(self.mode, self.values, self.interval_vars)
         for m in _FAST.finditer(src):
-            if m.lastgroup == "str":
-                text = m.group()
-                if "$" in text or "[[" in text:
-                    self.string(m.start(), m.end(), subs)
+            kind = m.lastgroup
+            if kind == "str":
+                literal = m.group(kind)
+                if "$" in literal or "[[" in literal:
+                    inner = known.get(literal)
+                    if inner is None:
+                        inner = known[literal] = self.string(literal)
+                    start = m.start(kind)
+                    for a, b, value, name, fmt in inner:
+                        subs.append((start + a, start + b, value, (name, "string", fmt), None))
                 continue
-            vm = VARIABLE_RE.match(src, m.start())
-            if vm is None or not self.is_variable(vm):
+            if kind != "var":
+                continue  # a comment
+            vm = VARIABLE_RE.match(src, m.start(kind))
+            if vm is None:
                 continue
-            name, fmt = _name_fmt(vm)
-            typed = self.typed(name, fmt)
+            token = vm.group()
+            found = known.get(token)
+            if found is None:
+                found = known[token] = self.token(vm)
+            if found is False:
+                continue
+            name, fmt, typed = found
             if typed is not None:
-                subs.append((vm.start(), vm.end(), typed[0], VarUse(name, vm.start(), vm.end(), typed[1], fmt), None))
+                subs.append((vm.start(), vm.end(), typed[0], (name, typed[1], fmt), None))
             else:
                 positional.add(vm.start())
         if positional:
@@ -194,40 +308,49 @@ class _Expander:
             subs.sort(key=lambda sub: sub[0])
         if not subs:
             return Expansion(src, src)
-        uses = tuple(sub[3] for sub in subs)
         valued = None
-        if any(sub[4] is not None for sub in subs):
-            valued = _build(src, [(a, b, v if v is not None else p) for a, b, p, _, v in subs], uses)
-        return _build(src, [(a, b, p) for a, b, p, _, _ in subs], uses, valued)
+        alike = False
+        for sub in subs:
+            if sub[4] is not None:
+                valued = Expansion.of(src, subs, True)
+                alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in subs if v is not None)
+                break
+        return Expansion.of(src, subs, False, valued, alike)
+
+    def token(self, vm: re.Match[str]) -> Any:
+        """What a variable token outside strings is (see _Known)."""
+        if not self.is_variable(vm):
+            return False
+        name, fmt = _name_fmt(vm)
+        return name, fmt, self.typed(name, fmt)
 
     def positions(self, wanted: set[int], subs: list[_Sub]) -> None:
         """Pass 2: track the bracket stack and choose values for the variables at `wanted`."""
         src = self.src
         stack = self.stack
+        last = max(wanted)
         for m in _TOKENS.finditer(src):
             kind = m.lastgroup
             if kind == "br":
-                ch = m.group()
+                ch = m.group(kind)
                 if ch == ",":
                     if stack:
                         stack[-1].arg += 1
                 elif ch in "([{":
-                    frame = _Frame(ch)
-                    if ch == "(":
-                        word = _word_before(src, m.start(), skip_space=True)
-                        if word:
-                            frame.func = word
-                            frame.grouping = word.lower() in GROUPING_KEYWORDS
-                    stack.append(frame)
+                    stack.append(_Frame(ch, m.start(kind)))
                 elif stack:
                     stack.pop()
-            elif kind == "var" and m.start() in wanted:
-                vm = VARIABLE_RE.match(src, m.start())
-                name, fmt = _name_fmt(vm)  # type: ignore[arg-type]
-                value, role = self.choose(name, fmt, m.start(), m.end())
-                known = self.values.text(name, fmt) if self.values is not None else None
-                subs.append((m.start(), m.end(), value, VarUse(name, m.start(), m.end(), role, fmt),
-                             known if known != value else None))
+            elif kind == "var":
+                start = m.start(kind)
+                if start in wanted:
+                    end = m.end(kind)
+                    vm = VARIABLE_RE.match(src, start)
+                    name, fmt = _name_fmt(vm)  # type: ignore[arg-type]
+                    value, role = self.choose(name, fmt, start, end)
+                    known = self.values.text(name, fmt) if self.values is not None else None
+                    subs.append((start, end, value, (name, role, fmt), known if known != value else None))
+                    if start == last:
+                        return  # what follows the last variable is no variable's context
             # other variables (`$1`, `[[1]]`) and strings leave the stack as it was
 
     def is_variable(self, vm: re.Match[str]) -> bool:
@@ -239,14 +362,15 @@ class _Expander:
         # Grafana leaves a name no variable defines as written (built-ins start with "__")
         return self.values is None or name in self.values.defined or name.startswith("__")
 
-    def string(self, start: int, end: int, subs: list[_Sub]) -> None:
+    def string(self, literal: str) -> list[tuple[int, int, str, str, str | None]]:
         """Variables inside a string literal: any value is a valid string, so a plain word."""
-        for vm in VARIABLE_RE.finditer(self.src, start + 1, max(start + 1, end - 1)):
+        out = []
+        for vm in VARIABLE_RE.finditer(literal, 1, max(1, len(literal) - 1)):
             if not self.is_variable(vm):
                 continue
             name, fmt = _name_fmt(vm)
-            value = MACROS[name][1] if name in MACROS else STRING
-            subs.append((vm.start(), vm.end(), value, VarUse(name, vm.start(), vm.end(), "string", fmt), None))
+            out.append((vm.start(), vm.end(), MACROS[name][1] if name in MACROS else STRING, name, fmt))
+        return out
 
     def typed(self, name: str, fmt: str | None) -> tuple[str, str] | None:
         """The value of a variable whose type does not depend on its position, if it is one."""
@@ -287,7 +411,9 @@ class _Expander:
             if nxt in ("}", ",") and prev in ("{", ","):
                 return f'{IDENT}="{STRING}"', "matcher"
             return IDENT, "ident"
-        if top is not None and top.kind == "(" and top.grouping:
+        func = (_word_before(src, top.start, skip_space=True) or None) if top is not None and top.kind == "(" \
+            else None  # the word before "("
+        if func is not None and func.lower() in GROUPING_KEYWORDS:
             return self.ident(), "ident"
         if quoted:
             return quoted, "string"
@@ -308,7 +434,7 @@ class _Expander:
             return self.function_for(nxt_pos), "function"
         if src.startswith(("by", "without"), nxt_pos) and not _word_continues(src, nxt_pos):
             return "sum", "function"
-        if top is not None and top.kind == "(" and top.func and top.arg in SCALAR_ARGS.get(top.func, ()):
+        if top is not None and func is not None and top.arg in SCALAR_ARGS.get(func, ()):
             return NUMBER, "number"
         return IDENT, "ident"
 
@@ -330,21 +456,42 @@ class _Expander:
         return "sum"
 
 
-def _build(src: str, subs: list[tuple[int, int, str]], uses: tuple[VarUse, ...],
-           valued: Expansion | None = None) -> Expansion:
-    """The text with each (start, end) span replaced by its value, and the offset map."""
-    out: list[str] = []
-    segments: list[tuple[int, int, int, int]] = []
-    pos = out_len = 0
-    for start, end, value in subs:
-        out.append(src[pos:start])
-        out_len += start - pos
-        segments.append((out_len, out_len + len(value), start, end))
-        out.append(value)
-        out_len += len(value)
-        pos = end
-    out.append(src[pos:])
-    return Expansion(src, "".join(out), tuple(segments), uses, valued)
+#: what may stand on either side of a value for it to be a token of its own
+_BEFORE_TOKEN = frozenset(" \t\r\n([{,+-*/%^=<>!~@")
+_AFTER_TOKEN = frozenset(" \t\r\n)]}[{,+-*/%^=<>!~@")
+_PLAIN_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLAIN_INT = re.compile(r"[1-9][0-9]{0,8}")
+_PLAIN_DURATION = re.compile(r"[1-9][0-9]{0,5}(?:ms|[smhdwy])")
+#: words whose meaning to the parser is more than a name: operators, modifiers, numbers, and
+#: the names of functions and aggregations (a name followed by `(` or `by` is a call)
+_NOT_PLAIN = frozenset({"and", "or", "unless", "atan2", "bool", "on", "ignoring", "group_left", "group_right",
+                        "by", "without", "offset", "start", "end", "step", "range", "anchored", "smoothed", "inf",
+                        "nan", *CALLABLE})
+
+
+def _token_kind(word: str) -> str | None:
+    if _PLAIN_INT.fullmatch(word):
+        return "int"
+    if _PLAIN_DURATION.fullmatch(word):
+        return "duration"
+    if _PLAIN_IDENT.fullmatch(word) and word.lower() not in _NOT_PLAIN and not word.startswith("__"):
+        return "ident"  # `__name__` (and the placeholders, `__gacv__`) are more than names
+    return None
+
+
+def _alike(src: str, start: int, end: int, placeholder: str, value: str, valued_text: str) -> bool:
+    """Whether `value` in place of `placeholder` at src[start:end] leaves what the parser sees
+    the same: one token of the same kind on both sides, standing alone (not glued to a word),
+    and for a name, one that occurs nowhere else in the query (`on (a) group_left (a)` is an
+    error the distinct placeholders do not make)."""
+    if start > 0 and src[start - 1] not in _BEFORE_TOKEN or end < len(src) and src[end] not in _AFTER_TOKEN:
+        return False
+    kind = _token_kind(value)
+    if kind is None:
+        return False
+    if kind == "ident":
+        return placeholder.startswith(IDENT_MARK) and placeholder.endswith("__") and valued_text.count(value) == 1
+    return _token_kind(placeholder) == kind
 
 
 def _name_fmt(vm: re.Match[str]) -> tuple[str, str | None]:

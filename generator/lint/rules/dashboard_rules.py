@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator, Mapping
+from functools import partial
+from typing import Any, Callable, Iterator, Mapping
 
 from .. import logql
 from ..alert_model import is_expression
 from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext, VariableContext
+from ...datasource_index import Resolved
 from ..dashboard_model import variables
 from ..finding import Location
 from ..grafana_units import is_known_unit
@@ -16,8 +18,19 @@ from ..grafana_values import Values
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
 from ..registry import Issue, rule
 
-#: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), as one group for findall
-_NAME_RE = re.compile(r"(?:\$\{?|\[\[)(\w+)", re.ASCII)
+#: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), in two patterns: one that
+#: starts with a literal is searched for at C speed, where an alternation (`(?:\$\{?|\[\[)(\w+)`)
+#: is tried at every character; their matches never overlap
+_DOLLAR_NAME_RE = re.compile(r"\$\{?(\w+)", re.ASCII)
+_BRACKET_NAME_RE = re.compile(r"\[\[(\w+)", re.ASCII)
+
+
+def _find_names(text: str) -> list[str]:
+    """Every name the two patterns capture in `text`, in any order."""
+    names = _DOLLAR_NAME_RE.findall(text) if "$" in text else []
+    if "[[" in text:
+        names += _BRACKET_NAME_RE.findall(text)
+    return names
 
 #: built-in variables that are not spelled with a leading "__"
 BUILTIN_VARIABLES = frozenset({"timeFilter"})
@@ -151,7 +164,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     if ctx.referenced_names is not None:
         return ctx.referenced_names
     outside = json.dumps({k: v for k, v in ctx.dashboard.items() if k != "templating"}, check_circular=False)
-    names = set(_NAME_RE.findall(outside))
+    names = set(_find_names(outside))
     for panel in ctx.panels:
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
@@ -313,23 +326,33 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
-def _datasource_refs(ctx: DashboardContext) -> Iterator[tuple[Any, Location]]:
-    """Every `datasource` value of the dashboard, with where it is."""
+def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, Callable[[], Location]]]:
+    """Every `datasource` value of the dashboard, resolved, with how to say where it is: the
+    Location is built for a finding only (a dashboard holds one reference per panel and
+    target). Computed once for the two rules that read them."""
+    if ctx.datasource_refs is not None:
+        return ctx.datasource_refs
+    refs: list[tuple[Any, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            yield var.get("datasource"), ctx.location.moved(path=(*ctx.variable_paths[name], "datasource"),
-                                                            panel=f"variable {name}")
+            refs.append((var.get("datasource"), partial(ctx.location.moved,
+                                                        path=(*ctx.variable_paths[name], "datasource"),
+                                                        panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            yield ann.get("datasource"), ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "datasource"),
-                                                            panel=f"annotation {ann.get('name') or i}")
+            refs.append((ann.get("datasource"), partial(ctx.location.moved,
+                                                        path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                        panel=f"annotation {ann.get('name') or i}")))
     for panel in ctx.panels:
         if "datasource" in panel.panel:
-            yield panel.panel.get("datasource"), panel.location.child("datasource")
+            refs.append((panel.panel.get("datasource"), partial(panel.location.child, "datasource")))
         for t in panel.targets:
             if "datasource" in t.target:
-                yield t.target.get("datasource"), t.location.child("datasource")
+                refs.append((t.target.get("datasource"), partial(t.location.child, "datasource")))
+    resolve = ctx.resolve
+    ctx.datasource_refs = [(ref, resolve(ref), where) for ref, where in refs]
+    return ctx.datasource_refs
 
 
 @rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"),
@@ -362,11 +385,10 @@ def datasource_ref_unresolved(ctx: DashboardContext | AlertRuleContext) -> Itera
                             "use the uid of a defined data source",
                             at=ctx.location.moved(path=(*path, "datasourceUid"), ref_id=ref or None))
         return
-    for ref, where in _datasource_refs(ctx):
-        resolved = ctx.resolve(ref)
+    for ref, resolved, where in _datasource_refs(ctx):
         if resolved is not None and resolved.problem:
             yield Issue(resolved.problem, "reference an existing data source by uid, or a data-source variable",
-                        at=where)
+                        at=where())
 
 
 @rule("datasource-legacy-name", "warning", "Reference data sources by {type, uid}, not by name", "dashboard",
@@ -381,13 +403,12 @@ def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
     Good:
         "datasource": {"type": "prometheus", "uid": "prometheus"}
     """
-    for ref, where in _datasource_refs(ctx):
+    for ref, resolved, where in _datasource_refs(ctx):
         if isinstance(ref, str):
-            resolved = ctx.resolve(ref)
             if resolved is not None and resolved.legacy_name:
                 hint = f'{{"type": "{resolved.type}", "uid": "{resolved.uid}"}}' if resolved.uid else \
                     '{"type": ..., "uid": ...}'
-                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where)
+                yield Issue(f"data source given by its name {ref!r}", f"use {hint}", at=where())
 
 
 @rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel", example="panel")

@@ -82,18 +82,6 @@ def promql_range_result(ctx: QueryContext) -> Iterator[Issue]:
                 "or set the target to instant only")
 
 
-def _rated(ctx: QueryContext) -> Iterator[tuple[str, str]]:
-    """(function, metric) for each rate()/irate()/increase() over a plain selector; native
-    histograms (fed to histogram_*()) count as counters."""
-    seen = set()
-    for sel in ctx.analysis.selectors:
-        if sel.in_rate not in ("rate", "irate", "increase") or sel.in_histogram or sel.name in seen \
-                or _is_placeholder(sel.name):
-            continue
-        seen.add(sel.name)
-        yield sel.in_rate, sel.name
-
-
 @rule("promql-rate-non-counter", "warning", "rate(), irate() and increase() need a counter", "query")
 def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
     """`rate()` assumes a monotonic counter and treats every decrease as a reset, so on a gauge it
@@ -108,7 +96,7 @@ def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         avg_over_time(otelcol_exporter_queue_size[5m])
     """
-    for fn, name in _rated(ctx):
+    for fn, name in ctx.analysis.rated:
         if ctx.env.catalog.kind(name) == GAUGE:
             yield Issue(f"{fn}() on {name}, which is not a counter: {ctx.env.catalog.source_text()} "
                         "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges")
@@ -127,7 +115,7 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         rate(kubelet_evictions_total[5m])
     """
-    for fn, name in _rated(ctx):
+    for fn, name in ctx.analysis.rated:
         if ctx.env.catalog.unknown(name):
             continue  # promql-unknown-metric says it better: the name does not exist
         if ctx.env.catalog.kind(name) is None and not name.endswith(COUNTER_SUFFIXES):
@@ -192,6 +180,8 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         rate(http_server_request_duration_seconds_count[$__rate_interval])
     """
+    if not ctx.analysis.interval_rate_calls:
+        return
     for fn in dict.fromkeys(ctx.analysis.interval_rate_calls):
         use = next((u for u in ctx.expansion.uses if u.name == "__interval"), None)
         yield Issue(f"{fn}() over [$__interval]: with a short time range the window holds fewer than two samples",
@@ -201,6 +191,8 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
 _STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)*"""
 #: rate(selector[<literal>]): the window written as a fixed duration
 _FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
+#: what every match of _FIXED_WINDOW holds: most queries have none, and are let go at C speed
+_DIGIT_WINDOW = re.compile(r"\[\s*\d")
 
 
 @rule("promql-fixed-window", "info", "Panels should use $__rate_interval as the rate() window", "query")
@@ -216,7 +208,7 @@ def promql_fixed_window(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         sum(rate(otelcol_exporter_sent_spans_total[$__rate_interval]))
     """
-    if ctx.usage != "panel" or "rate" not in ctx.text:
+    if ctx.usage != "panel" or "rate" not in ctx.text or not _DIGIT_WINDOW.search(ctx.text):
         return
     for m in _FIXED_WINDOW.finditer(ctx.text):
         yield Issue(f"{m.group(1)}() over a fixed [{m.group(2)}] window: it does not follow the panel's step or "

@@ -1,0 +1,99 @@
+"""Parse PromQL with promql-parser, checking each distinct regex matcher once per run.
+
+promql-parser compiles the regex of every `=~`/`!~` matcher it parses; on dashboard queries
+(`job=~"$job"` in each) that is most of its time, though a few hundred distinct regexes
+recur across thousands of queries. `parse` gives what `promql_parser.parse` gives (the tree,
+or the parser's own error), and `parses` whether it parses, at the cost of one parse of the
+query with its regex matchers written as equalities, plus one of each regex the first time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import promql_parser as pp
+
+#: what promql_parser.parse raises for a query it refuses
+PARSE_ERRORS = (ValueError, RuntimeError, OverflowError)
+
+
+def parse(text: str) -> Any:
+    """`pp.parse(text)`, with each distinct regex matcher checked once per run.
+
+    The text is parsed with each regex matcher written as the
+    equality matcher that behaves alike where the parser looks: `="x"` if the regex matcher
+    does not match the empty string, `=""` if it does (the "at least one non-empty matcher"
+    rule is all the parser asks of a matcher's value), once promql-parser itself has accepted
+    that regex in a one-matcher selector. Any other outcome parses the text as written, so
+    errors and their messages are the parser's own; the tree differs only in those matchers'
+    operators and values, which the analysis never reads (`__name__`, whose value it reads
+    and whose matchers the parser checks more closely, keeps the text as written).
+    """
+    if ("=~" in text or "!~" in text) and "__name__" not in text:
+        plain = _plain_matchers(text)
+        if plain is not None:
+            try:
+                return pp.parse(plain)
+            except PARSE_ERRORS:
+                pass  # the text as written has the error to report
+    return pp.parse(text)
+
+
+_STRING_OR_COMMENT = r"""\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?|\#[^\n]*"""
+#: everything up to a regex operator outside strings and comments (skipped in C), then the
+#: operator with its string, or the end of the text: one match per regex matcher
+_REGEX_MATCHER = re.compile(r"(?:[^\"'`#=!]++|[=!](?!~)|" + _STRING_OR_COMMENT + r""")*+
+                                (?:(?P<op>=~|!~)\s*(?P<lit>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)?|\Z)""",
+                            re.VERBOSE)
+#: operator and regex string as written → the equality that stands for it ("" if the parser refuses it)
+_EQUALITY: dict[str, str] = {}
+
+
+def _plain_matchers(text: str) -> str | None:
+    """`text` with every regex matcher replaced by its equality (`parse`), None if one is refused."""
+    out: list[str] = []
+    pos = 0
+    for m in _REGEX_MATCHER.finditer(text):
+        op = m.group("op")
+        if op is None:
+            break  # the end
+        literal = m.group("lit")
+        if literal is None:
+            return None  # no string after the operator: the text as written has the error
+        key = op + literal
+        found = _EQUALITY.get(key)
+        if found is None:
+            if len(_EQUALITY) > 100_000:
+                _EQUALITY.clear()
+            found = _EQUALITY[key] = _equality(op, literal)
+        if not found:
+            return None
+        out.append(text[pos:m.start("op")])
+        out.append(found)
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _equality(op: str, literal: str) -> str:
+    """What the parser makes of `{label OP literal}`: an equality matcher that matches the empty
+    string exactly when this one does, or "" when it refuses it (a bad regex or string). The
+    leading blank keeps a character before the operator from joining the `=` (`a!=~` must not
+    become `a!=`)."""
+    try:
+        pp.parse("{__gacv_probe__" + op + literal + "}")
+    except PARSE_ERRORS as exc:
+        return ' =""' if "non-empty matcher" in str(exc) else ""
+    return ' ="x"'
+
+
+def parses(text: str) -> bool:
+    """Whether `pp.parse(text)` succeeds: the text with equalities parses exactly when the text
+    as written does (the same tokens, the same emptiness, every regex valid)."""
+    plain = _plain_matchers(text) if ("=~" in text or "!~" in text) and "__name__" not in text else text
+    try:
+        pp.parse(text if plain is None else plain)
+    except PARSE_ERRORS:
+        return False
+    return True
