@@ -217,3 +217,26 @@ def test_env_option_selects_one_environment(tmp_path: Path) -> None:
     assert code == 0 and items == []
     code, _, err = run(str(ds), "--config", cfg, "--env", "nope")
     assert code == 2 and "nope" in err
+
+
+def test_a_broken_file_in_a_directory_does_not_hide_the_others_findings(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "bad.yaml").write_text("a: [\n")
+    (tmp_path / "empty.json").write_text("")
+    (tmp_path / "legacy.json").write_text((CASES / "dashboard_legacy.json").read_text())
+    code, out, err = run(str(tmp_path), "--datasource", "prom=prometheus", "--format", "sarif")
+    assert code == 2
+    results = json.loads(out)["runs"][0]["results"]
+    assert results and all("legacy.json" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                           for r in results)
+    assert "bad.yaml:2:1: not valid YAML" in err
+    assert "empty.json: the file is empty" in err
+
+
+@pytest.mark.parametrize("content", ["[]", "null", '{"foo": 1}'])
+def test_a_named_file_with_nothing_to_lint_says_so(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(content)
+    code, _, err = run(str(path))
+    assert code == 2
+    assert f"{path}: not a Grafana dashboard" in err and "nothing in it to lint" in err

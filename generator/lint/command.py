@@ -134,8 +134,9 @@ def _run(options: LintOptions) -> int:
         datasources=_declared(options.datasources), metrics_files=tuple(options.metrics_files),
         prometheus_url=options.prometheus_url)
     environments = _environments(config, options.env)
+    problems: list[str] = []
     if options.paths:
-        findings = lint_paths(list(options.paths), lint_config, environments=environments)
+        findings = lint_paths(list(options.paths), lint_config, environments=environments, problems=problems)
     else:
         from ..compile import compile_project
 
@@ -145,6 +146,10 @@ def _run(options: LintOptions) -> int:
     if shown or not options.quiet:
         output = format_findings(shown, options.fmt)
         click.echo(output)
+    for problem in problems:  # files that could not be linted: the others' findings came first
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        return 2
     return 1 if any(f.severity in failing for f in findings) else 0
 
 

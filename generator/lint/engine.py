@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..collector import collector_paused as _collector_paused
+from ..errors import GacError
 from ..resource import Resource
 from . import rules as _rules  # noqa: F401  (registers every rule: the registry is complete from here on)
 from .alert_model import group_interval, group_title, is_expression, is_range_query
@@ -583,8 +584,14 @@ def _at_sources(findings: list[Finding], resource: Resource) -> list[Finding]:
 
 
 def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = None,
-               environments: Mapping[str, Any] | None = None) -> list[Finding]:
+               environments: Mapping[str, Any] | None = None, problems: list[str] | None = None) -> list[Finding]:
     """Lint files and directories; raises GacError (exit 2) for a missing or unreadable file.
+
+    With a `problems` list, a file that cannot be read or parsed, and a file named on its
+    own that holds nothing lintable, are described there instead and the other files are
+    still linted: one broken export must not hide the findings of a whole directory. (A
+    file met while walking a directory that holds nothing lintable, a package.json say, is
+    skipped.)
 
     Data sources found among the files (API bodies, provisioning files, generated/datasources)
     and those declared in the config are the known set; `environments` resolves URL
@@ -593,22 +600,43 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
     """
     with _collector_paused():
         try:
-            return _lint_paths(paths, config, catalog, environments)
+            return _lint_paths(paths, config, catalog, environments, problems)
         finally:
             _forget_queries()
 
 
 def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
-                environments: Mapping[str, Any] | None) -> list[Finding]:
+                environments: Mapping[str, Any] | None, problems: list[str] | None) -> list[Finding]:
     files = discover([Path(p) for p in paths])
+    named = {Path(p) for p in paths if Path(p).is_file()}
+
+    def documents(path: Path, text: str | None = None) -> list[Document]:
+        try:
+            docs = load(path, read_text(path) if text is None else text)
+        except GacError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            return []
+        if not docs and path in named and problems is not None:
+            problems.append(f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or "
+                            "Prometheus rule file: nothing in it to lint")
+        return docs
+
     early: list[Document] = []
     late: list[Path] = []
     for path in files:
-        text = read_text(path)
+        try:
+            text = read_text(path)
+        except GacError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            continue
         if may_define_context(text):
-            early.extend(load(path, text))
+            early.extend(documents(path, text))
         else:
-            late.append(path)  # a broken file still raises before anything is returned
+            late.append(path)  # without `problems`, a broken file raises before anything is returned
     infos = [i for d in early if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
     env = make_env(config, infos, authoritative=bool(infos), catalog=catalog)
     recorded = [rule["record"] for d in early if d.kind == "prometheus-rules"
@@ -622,7 +650,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         if d.kind != "datasource":
             out.extend(_lint_document(engine, d))
     for path in late:
-        for d in load(path):
+        for d in documents(path):
             out.extend(_lint_document(engine, d))
     start = len(engine.findings)
     engine.datasources([(d.data, Location(d.file, d.path)) for d in datasource_docs], environments or {})

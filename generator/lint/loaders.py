@@ -125,6 +125,8 @@ def may_define_context(text: str) -> bool:
 
 
 def load_json_text(text: str, name: str) -> list[Document]:
+    if not text.strip():
+        raise GacError(f"{name}: the file is empty: export the dashboard or rule group into it, or remove it")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
