@@ -28,7 +28,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
     try:
         state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=True,
                            workers=session.options.workers, progress=progress,
-                           meanwhile=lambda: session.desired.hash_all(session.ctx))
+                           meanwhile=lambda: session.desired.make_comparable(session.ctx))
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     items, unadopted = judge(session.desired, state, session.ctx)
@@ -46,6 +46,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
 
 def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[DriftItem], list[DriftItem]]:
     """(drift items, adopted-but-never-synced items), in a stable order."""
+    desired.make_comparable(ctx)  # done already when it ran while the live state was read
     items: list[DriftItem] = []
     unadopted: list[DriftItem] = []
     for identity, resource in desired.resources.items():

@@ -29,6 +29,7 @@ from grafana_client.client import GrafanaException
 from ..handlers.live import ApiError
 from ..sync.errors import AuthError, ConnectionFailed, SyncError
 from .retry import RetryPolicy, RetryWait, WaitFn, parse_retry_after
+from .transport import KeepAliveSession
 
 T = TypeVar("T")
 
@@ -202,6 +203,8 @@ class Connection:
                               url_path_prefix=f"{prefix}/" if prefix else "", verify=settings.verify,
                               timeout=settings.timeout, organization_id=settings.org_id,
                               session_pool_size=pool_size)
+        # persistent connections, a third of niquests' CPU per request (transport.py); niquests stays underneath
+        self.api.client.s = KeepAliveSession(self.api.client.s, settings.verify)  # type: ignore[assignment]
         self._local = threading.local()
         # grafana-client raises without the response headers: a hook keeps what we need per thread
         self.api.client.s.hooks["response"].append(self._capture)

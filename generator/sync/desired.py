@@ -27,26 +27,36 @@ class Desired:
 
     raw: list[Resource]
     resources: dict[Identity, Resource]
-    #: each object's stamp hash, where its kind lets the stamp decide "unchanged" (`hash_all`)
+    #: each object's stamp hash, where its kind lets the stamp decide "unchanged" (`make_comparable`)
     hashes: dict[Identity, str] = field(default_factory=dict, repr=False)
+    #: identities whose body `make_comparable` has finished
+    _comparable: set[Identity] = field(default_factory=set, repr=False)
 
     def __len__(self) -> int:
         return len(self.resources)
 
-    def hash_all(self, ctx: SyncContext) -> None:
-        """Hash every object whose kind compares by stamp first (`Handler.unchanged_by_stamp`).
+    def make_comparable(self, ctx: SyncContext) -> None:
+        """Numbers as Grafana answers them (8.0 → 8) and the stamp hash of every object, once.
 
-        Encoding a thousand dashboards is most of a no-op plan's own CPU; done while the
-        live state is being read (`read_state(meanwhile=...)`), it hides behind the network.
+        Both encode each body: for a thousand dashboards that is most of a no-op plan's own
+        CPU. Nothing needs them before the judging, so the plan runs this while the live
+        state is being read (`read_state(meanwhile=...)`), where it hides behind the network
+        instead of delaying the first request; the judging calls it again, which then costs
+        nothing. Canonical numbers let comparisons stay textual (`same_json`); the hashes let
+        the stamp decide "unchanged" without comparison forms (`Handler.unchanged_by_stamp`).
         """
         for identity, resource in self.resources.items():
+            if identity in self._comparable:
+                continue
+            resource.body = canonicalized(resource.body)
             handler = HANDLERS[resource.kind]
-            if handler.stamp_covers_forms and identity not in self.hashes:
+            if handler.stamp_covers_forms:
                 self.hashes[identity] = handler.stamp_hash(resource, ctx)
+            self._comparable.add(identity)
 
 
 def load_generated(root: Path) -> list[Resource]:
-    with collector_paused():
+    with collector_paused(keep=True):
         resources = load_resources(root / GENERATED)
     if not resources:
         raise SyncError(f"{root / GENERATED} holds no definitions: run `gac build` (or `make build`) first")
@@ -54,9 +64,10 @@ def load_generated(root: Path) -> list[Resource]:
 
 
 def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) -> Desired:
-    """Each resource resolved for the environment and prepared for writing, keyed by identity."""
+    """Each resource resolved for the environment and prepared for writing, keyed by identity
+    (`Desired.make_comparable` finishes them for comparing)."""
     resources: dict[Identity, Resource] = {}
-    with collector_paused():
+    with collector_paused(keep=True):
         _resolve_each(raw, environment, ctx, resources)
     return Desired(raw, resources)
 
@@ -66,8 +77,6 @@ def _resolve_each(raw: list[Resource], environment: dict[str, Any], ctx: SyncCon
     for resource in raw:
         handler = HANDLERS[resource.kind]
         prepared = handler.prepare(handler.resolve(resource, environment), ctx)
-        # numbers as Grafana will answer them (8.0 → 8), once, so comparisons can stay textual
-        prepared.body = canonicalized(prepared.body)
         identity = handler.identity(prepared)
         if identity in resources:
             raise SyncError(f"{resource.describe()} is defined twice ({resources[identity].source} and "

@@ -105,7 +105,8 @@ class Plan:
 
 def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool = False,
                force: bool = False) -> Plan:
-    with collector_paused():
+    with collector_paused(keep=True):
+        desired.make_comparable(ctx)  # done already when it ran while the live state was read
         return _build_plan(desired, state, ctx, prune=prune, force=force)
 
 
