@@ -228,24 +228,42 @@ def test_what_a_plan_decoded_is_kept_from_the_collector_until_the_session_closes
     assert _tracked(live) and _tracked(desired)  # collected in the normal course from here on
 
 
-def test_resolving_leaves_the_encoding_to_the_overlap_with_the_reads() -> None:
-    """`resolve` encodes nothing (the first request is not delayed by it); canonical numbers and stamp
-    hashes come from `make_comparable`, which the plan runs while the network is awaited -- and
-    judging without it first still judges canonically."""
+def test_bodies_are_encoded_once_and_canonicalized_only_where_compared() -> None:
+    """`resolve` encodes nothing (the first request is not delayed by it); `make_comparable`, run while
+    the network is awaited, hashes each body once; canonical numbers are made only for a body whose
+    comparison forms are built -- one the stamp proves unchanged is never compared."""
+    from generator.handlers.live import Stamp
     from generator.sync.desired import resolve
     from generator.sync.state import LiveState
 
     body = {"uid": "d", "title": "D", "panels": [{"id": 1, "gridPos": {"h": 8.0, "w": 12, "x": 0, "y": 0}}]}
     ctx = SyncContext()
-    desired = resolve([Resource("dashboard", "d", copy.deepcopy(body))], {}, ctx)
-    resource = desired.resources[("dashboard", "d")]
-    assert isinstance(resource.body["panels"][0]["gridPos"]["h"], float) and desired.hashes == {}
-    desired.make_comparable(ctx)
-    assert resource.body["panels"][0]["gridPos"]["h"] == 8 and isinstance(resource.body["panels"][0]["gridPos"]["h"], int)
-    assert desired.hashes == {("dashboard", "d"): HANDLERS["dashboard"].stamp_hash(resource, ctx)}
+    handler = HANDLERS["dashboard"]
+    identity = ("dashboard", "d")
 
-    later = resolve([Resource("dashboard", "d", copy.deepcopy(body))], {}, ctx)
-    plan = build_plan(later, LiveState(), ctx)
-    assert [c.action for c in plan.changes] == ["create"]
-    assert isinstance(later.resources[("dashboard", "d")].body["panels"][0]["gridPos"]["h"], int)
-    assert later.hashes == desired.hashes
+    def height(desired: Desired) -> Any:
+        return desired.resources[identity].body["panels"][0]["gridPos"]["h"]
+
+    def live_with(stamp: Stamp, title: str) -> LiveState:
+        live_body = {**canonical(body), "title": title, "version": 3}
+        state = LiveState()
+        state.objects[identity] = LiveObject(Resource("dashboard", "d", live_body), token=3, managed=True,
+                                             stamp=stamp, version=3)
+        return state
+
+    desired = resolve([Resource("dashboard", "d", copy.deepcopy(body))], {}, ctx)
+    assert isinstance(height(desired), float) and desired.hashes == {}
+    desired.make_comparable(ctx)
+    digest = handler.stamp_hash(desired.resources[identity], ctx)
+    assert desired.hashes == {identity: digest} and isinstance(height(desired), float)
+
+    # the stamp proves it unchanged: never compared, never canonicalized
+    plan = build_plan(desired, live_with(Stamp(digest, 3), "D"), ctx)
+    assert [c.action for c in plan.changes] == ["unchanged"] and isinstance(height(desired), float)
+
+    # a person saved it since: compared, so canonicalized first; the diff names the title alone
+    edited = resolve([Resource("dashboard", "d", copy.deepcopy(body))], {}, ctx)
+    plan = build_plan(edited, live_with(Stamp(digest, 2), "D (alice)"), ctx)
+    (change,) = plan.changes
+    assert change.action == "conflict" and isinstance(height(edited), int) and height(edited) == 8
+    assert [entry.path for entry in change.diff] == [("title",)], change.diff

@@ -29,30 +29,37 @@ class Desired:
     resources: dict[Identity, Resource]
     #: each object's stamp hash, where its kind lets the stamp decide "unchanged" (`make_comparable`)
     hashes: dict[Identity, str] = field(default_factory=dict, repr=False)
-    #: identities whose body `make_comparable` has finished
-    _comparable: set[Identity] = field(default_factory=set, repr=False)
+    #: identities whose body holds canonical numbers (`for_comparing`)
+    _canonical: set[Identity] = field(default_factory=set, repr=False)
 
     def __len__(self) -> int:
         return len(self.resources)
 
     def make_comparable(self, ctx: SyncContext) -> None:
-        """Numbers as Grafana answers them (8.0 → 8) and the stamp hash of every object, once.
+        """The stamp hash of every object whose kind lets the stamp decide "unchanged"; canonical
+        numbers for the others. Once: later calls cost nothing.
 
-        Both encode each body: for a thousand dashboards that is most of a no-op plan's own
-        CPU. Nothing needs them before the judging, so the plan runs this while the live
-        state is being read (`read_state(meanwhile=...)`), where it hides behind the network
-        instead of delaying the first request; the judging calls it again, which then costs
-        nothing. Canonical numbers let comparisons stay textual (`same_json`); the hashes let
-        the stamp decide "unchanged" without comparison forms (`Handler.unchanged_by_stamp`).
+        Encoding a thousand dashboards is most of a no-op plan's own CPU. Nothing needs it
+        before the judging, so the plan runs this while the live state is being read
+        (`read_state(meanwhile=...)`), where it hides behind the network instead of delaying
+        the first request. An object the stamp proves unchanged is never compared, so its
+        body is not canonicalized at all (`for_comparing` does it for those that are).
         """
         for identity, resource in self.resources.items():
-            if identity in self._comparable:
-                continue
-            resource.body = canonicalized(resource.body)
             handler = HANDLERS[resource.kind]
-            if handler.stamp_covers_forms:
-                self.hashes[identity] = handler.stamp_hash(resource, ctx)
-            self._comparable.add(identity)
+            if not handler.stamp_covers_forms:
+                self.for_comparing(identity)
+            elif identity not in self.hashes:
+                self.hashes[identity] = handler.stamp_hash(resource, ctx)  # canonical numbers or not: one hash
+
+    def for_comparing(self, identity: Identity) -> Resource:
+        """The resource with numbers as Grafana answers them (8.0 → 8), so that its comparison with
+        the live object can stay textual (`same_json`): before its comparison forms are built."""
+        resource = self.resources[identity]
+        if identity not in self._canonical:
+            resource.body = canonicalized(resource.body)
+            self._canonical.add(identity)
+        return resource
 
 
 def load_generated(root: Path) -> list[Resource]:
