@@ -232,6 +232,13 @@ def noop_plans(emu: Emulator, root: Path, env: dict[str, str], runs: int, worker
     return out
 
 
+def machine() -> str:
+    """The cores and how busy they were (1-minute load average at the end): wall times on a shared
+    machine mean little without it, the CPU figures per object much more."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} cores, load average {load:.1f}"
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -312,9 +319,22 @@ def child_plan(root: Path, url: str, token: str, workers: int) -> int:
     cpu: list[float] = []
     seconds, note = run_gac(root, None, {"GRAFANA_URL": url, "GRAFANA_TOKEN": token},  # type: ignore[arg-type]
                             write=False, workers=workers, cpu=cpu)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
-    print(json.dumps({"seconds": seconds, "cpu": cpu[0], "peak_mb": peak_kb / 1024, "result": note}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu[0], "peak_mb": peak_mb(), "result": note}))
     return 0
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory. /proc's VmHWM, which is this program's own: `ru_maxrss`
+    survives exec, so it also counts the pages the child shared with its parent after fork (the
+    bench process, holding the previous sizes' trees: a 100-dashboard plan then showed 591 MB)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def scale_one(args: argparse.Namespace, version: str | None, size: int) -> dict[str, object]:
@@ -364,7 +384,7 @@ def scaling(args: argparse.Namespace) -> int:
         print(json.dumps({"setup": vars(args), "scaling": results}, indent=2, sort_keys=True))
         return 0
     print(f"no-op plan scaling; {args.latency * 1000:.0f} ms latency; {args.workers} workers; medians of "
-          f"{args.runs} run(s), each in a fresh process")
+          f"{args.runs} run(s), each in a fresh process; {machine()}")
     print(f"{'api':>6} {'dashboards':>10} {'requests':>8} {'wall s':>7} {'bound s':>7} {'ratio':>5} {'cpu s':>6} "
           f"{'cpu ms/obj':>10} {'emu cpu s':>9} {'peak MB':>8} {'+s/1000':>8} {'+MB/1000':>8}")
     previous: dict[str, object] | None = None
@@ -460,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                           "checks": checks}, indent=2, sort_keys=True, default=str))
     else:
         print(f"{args.dashboards} dashboards in {args.folders} folders + data sources = {objects} objects; "
-              f"{args.latency * 1000:.0f} ms latency per request; {args.workers} workers")
+              f"{args.latency * 1000:.0f} ms latency per request; {args.workers} workers; {machine()}")
         print(f"{'run':<28} {'wall s':>7} {'reads':>6} {'writes':>6} {'req/object':>10}  result")
         for r in rows:
             print(f"{r.name:<28} {r.seconds:>7.2f} {r.reads:>6} {r.writes:>6} {r.per_object:>10.3f}  {r.note}")

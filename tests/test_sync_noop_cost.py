@@ -10,6 +10,7 @@ import gc
 import hashlib
 import json
 import math
+import random
 import re
 from pathlib import Path
 from typing import Any, Callable
@@ -169,6 +170,42 @@ def test_content_hash_equals_the_hash_of_the_canonical_form(value: Any) -> None:
     slow = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert content_hash(value) == hashlib.sha256(slow.encode("utf-8")).hexdigest()[:20]
     assert content_hash(value) == content_hash(canonical(value))
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    """JSON values whose strings look like numbers in JSON text (`:300.0,`), hold quotes and backslashes."""
+    atoms = [0.0, -0.0, 300.0, 1e16, 1.5e16, 1e21, 2e22, 0.5, -3.0, 1e-05, 7, True, None, "x", ':300.0,', '"',
+             "\\", '\\"', 'a\\"b', ':1e+16]', "v1.0", '\\":8.0,', '":8.0,"', "naïve :9.0}", '\\\\":2.0,"',
+             ":1.2.0,", ":-.0]", float("nan"), float("inf")]
+    pick = rng.random()
+    if depth > 4 or pick < 0.4:
+        return rng.choice(atoms)
+    if pick < 0.7:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    keys = ["a", ":1.0,", 'k"', "k\\", "é", '\\\\"', ":5.0]"]
+    return {rng.choice(keys) + str(rng.randint(0, 3)): _random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))}
+
+
+def test_integral_floats_are_respelled_in_the_text_exactly_as_the_round_trip_spells_them() -> None:
+    """`content_hash` respells `300.0` as `300` in the encoded text instead of decoding and encoding
+    the value again (grafanalib writes thresholds as floats: most dashboards took the slow path).
+    Strings that look like numbers in JSON text, with quotes and backslashes, are left alone."""
+    from generator.handlers.live import _go_numbers
+
+    def round_trip(value: Any) -> str:
+        return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    rng = random.Random(15)
+    values = [_random_json(rng) for _ in range(4000)]
+    values += [json.loads(p.read_text()) for p in sorted((Path(__file__).parent.parent / GENERATED).rglob("*.json"))]
+    respelled = 0
+    for value in values:
+        value = value if isinstance(value, (dict, list)) else [value]
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert _go_numbers(text) == round_trip(value), value
+        respelled += _go_numbers(text) != text
+    assert respelled > 100  # the cases are not all trivial
+    assert _go_numbers("300.0") is None  # not an object or array: the caller takes the round trip
 
 
 def test_canonicalized_converts_integral_floats_and_otherwise_spares_the_copy() -> None:
