@@ -347,3 +347,19 @@ def test_preflight_asks_its_independent_questions_at_once(grafana_emulator: Any)
     asked = {r.path: r.started for r in emu.requests if r.path in ("/api/user", "/api/org", "/apis")}
     assert len(asked) == 3 and max(asked.values()) - min(asked.values()) < 0.15, asked
     assert elapsed < 0.2 * 3.5  # health, then the three together: two round trips, not four
+
+
+def test_a_ca_bundle_that_cannot_be_loaded_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.sync.errors import SyncError
+
+    missing = tmp_path / "no-such-ca.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(missing))
+    with pytest.raises(SyncError) as bad:
+        _connection("https://grafana.example.com")
+    assert str(missing) in str(bad.value) and "REQUESTS_CA_BUNDLE" in str(bad.value)
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate\n")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    with pytest.raises(SyncError, match="cannot be loaded"):
+        Connection(settings_from({}, {"GRAFANA_URL": "https://grafana.example.com", "GRAFANA_TOKEN": TOKEN},
+                                 ca_cert=str(not_pem)))

@@ -204,7 +204,14 @@ class Connection:
                               timeout=settings.timeout, organization_id=settings.org_id,
                               session_pool_size=pool_size)
         # persistent connections, a third of niquests' CPU per request (transport.py); niquests stays underneath
-        self.api.client.s = KeepAliveSession(self.api.client.s, settings.verify)  # type: ignore[assignment]
+        session = KeepAliveSession(self.api.client.s, settings.verify)
+        self.api.client.s = session  # type: ignore[assignment]
+        if parts.scheme == "https":
+            try:
+                session.tls_context()  # a CA file that cannot be loaded stops the run here, not per request
+            except ValueError as exc:
+                raise SyncError(f"TLS for {settings.url}: {exc}; check --ca-cert, or REQUESTS_CA_BUNDLE and "
+                                "CURL_CA_BUNDLE in the environment") from None
         self._local = threading.local()
         # grafana-client raises without the response headers: a hook keeps what we need per thread
         self.api.client.s.hooks["response"].append(self._capture)

@@ -88,7 +88,10 @@ class _Headers:
 
 
 def ssl_context(verify: bool | str, environ: Mapping[str, str] | None = None) -> ssl.SSLContext:
-    """The TLS settings niquests applies for `verify` (True, False, or a CA file or directory)."""
+    """The TLS settings niquests applies for `verify` (True, False, or a CA file or directory).
+
+    ValueError, naming the file, when the CA certificates given cannot be loaded.
+    """
     environ = os.environ if environ is None else environ
     if verify is True:
         # niquests' Session.trust_env: these variables replace the default store
@@ -102,8 +105,11 @@ def ssl_context(verify: bool | str, environ: Mapping[str, str] | None = None) ->
 
         context = wassima.create_default_ssl_context()
     else:
-        context = (ssl.create_default_context(capath=verify) if os.path.isdir(verify)
-                   else ssl.create_default_context(cafile=verify))
+        try:
+            context = (ssl.create_default_context(capath=verify) if os.path.isdir(verify)
+                       else ssl.create_default_context(cafile=verify))
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"the CA certificates at {verify} cannot be loaded ({exc})") from None
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -125,7 +131,6 @@ class KeepAliveSession:
         self._lock = threading.Lock()
         self._direct: dict[tuple[str, str, int], bool] = {}
         self._auth_headers: dict[int, tuple[Any, dict[str, str]]] = {}
-        self.opened = 0
 
     # --- the Session interface grafana-client uses ----------------------------------------------
 
@@ -198,16 +203,16 @@ class KeepAliveSession:
                 return conn
             conn.close()
         scheme, host, port = key
-        self.opened += 1
         if scheme == "https":
-            return _HTTPS(host, port, timeout=timeout, context=self._ssl())
+            return _HTTPS(host, port, timeout=timeout, context=self.tls_context())
         return _HTTP(host, port, timeout=timeout)
 
     def _release(self, key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
         with self._lock:
             self._idle.setdefault(key, []).append(conn)
 
-    def _ssl(self) -> ssl.SSLContext:
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS settings of every https connection, made once (ValueError: see `ssl_context`)."""
         with self._lock:
             if self._context is None:
                 self._context = ssl_context(self._verify)
@@ -248,7 +253,8 @@ class KeepAliveSession:
 
 
 class _HTTP(http.client.HTTPConnection):
-    """Headers and body in one send: two small writes would wait on Nagle's algorithm and delayed ACKs."""
+    """No Nagle delay: http.client sends the headers and a small body in one write, but a large body
+    goes in several, and the last one must not wait for the server's delayed ACK."""
 
     def connect(self) -> None:
         super().connect()
