@@ -19,11 +19,24 @@ from typing import Iterator
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, keep: bool = False) -> Iterator[None]:
+    """`keep`: what exists on the way out is moved out of the collector's reach (`gc.freeze`)
+    until `release_kept()`. Re-enabled, the collector's next young collection would otherwise
+    traverse everything allocated during the pause -- for a plan of a thousand dashboards a
+    million decoded JSON containers, a third of a second per phase, for garbage there is none
+    of (the bodies are acyclic and freed by their reference counts, frozen or not)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def release_kept() -> None:
+    """Hand what `collector_paused(keep=True)` kept back to the collector (as its oldest generation,
+    collected in the normal course): at the end of the run that kept it."""
+    gc.unfreeze()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -313,3 +315,35 @@ def test_search_errors(api: UserClient) -> None:
     assert r.status_code == 422 and r.json()["message"].startswith("Limit is above maximum allowed (5000)")
     r = api.get("/api/search?dashboardUIDs=a&dashboardIds=1")
     assert r.status_code == 400 and r.json()["message"] == "search supports UIDs or IDs, not both"
+
+
+def test_a_get_answer_is_a_snapshot_without_a_deep_copy(grafana_any_version: GrafanaEmulator,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer shares the stored body's nested values: every save replaces the body, nothing
+    mutates it in place. A deep copy per GET (and per object of an /apis list page) made the
+    emulator's CPU, not the client's, what a benchmark measured; the answer still stays what was
+    read when the dashboard is saved again."""
+    import copy as copy_module
+
+    emu = grafana_any_version
+    client = emu.client()
+    saved = client.post("/api/dashboards/db", json={"dashboard": {"uid": "snap", "title": "Snap", "panels": [
+        {"id": 1, "title": "one", "type": "stat"}]}, "folderUid": ""})
+    assert saved.status_code == 200, saved.text
+    copies: list[object] = []
+    real_deepcopy = copy_module.deepcopy
+    monkeypatch.setattr(copy_module, "deepcopy", lambda value, *a: copies.append(value) or real_deepcopy(value, *a))
+    answer, _ = emu.process("GET", "/api/dashboards/uid/snap", {}, {"authorization": f"Bearer {emu.token}"}, b"")
+    v1 = [v for v in emu.profile.apis.get("dashboard.grafana.app", ()) if not v.startswith("v2")][:1]
+    paths = [f"/apis/dashboard.grafana.app/{v}/namespaces/default/dashboards" for v in v1]
+    listed = [emu.process("GET", path, {}, {"authorization": f"Bearer {emu.token}"}, b"")[0] for path in paths]
+    assert copies == []
+    monkeypatch.undo()
+    before = json.dumps(answer.body, sort_keys=True)
+    lists_before = [json.dumps(page.body, sort_keys=True) for page in listed]
+    again = client.post("/api/dashboards/db", json={"dashboard": {"uid": "snap", "title": "Snap 2", "panels": [
+        {"id": 1, "title": "changed", "type": "stat"}]}, "folderUid": "", "overwrite": True})
+    assert again.status_code == 200, again.text
+    assert json.dumps(answer.body, sort_keys=True) == before
+    assert [json.dumps(page.body, sort_keys=True) for page in listed] == lists_before
+    assert client.get("/api/dashboards/uid/snap").json()["dashboard"]["panels"][0]["title"] == "changed"

@@ -28,7 +28,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
     try:
         state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=True,
                            workers=session.options.workers, progress=progress,
-                           meanwhile=lambda: session.desired.hash_all(session.ctx))
+                           meanwhile=lambda: session.desired.make_comparable(session.ctx))
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     items, unadopted = judge(session.desired, state, session.ctx)
@@ -46,6 +46,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
 
 def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[DriftItem], list[DriftItem]]:
     """(drift items, adopted-but-never-synced items), in a stable order."""
+    desired.make_comparable(ctx)  # done already when it ran while the live state was read
     items: list[DriftItem] = []
     unadopted: list[DriftItem] = []
     for identity, resource in desired.resources.items():
@@ -53,7 +54,7 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
         if live is None:
             items.append(_item(MISSING, resource))
             continue
-        item = _compare(resource, live, ctx, desired.hashes.get(identity))
+        item = _compare(desired, identity, live, ctx)
         if item is None:
             continue
         (unadopted if item.status == UNADOPTED else items).append(item)
@@ -65,14 +66,16 @@ def judge(desired: Desired, state: LiveState, ctx: SyncContext) -> tuple[list[Dr
     return sorted(items, key=_order), sorted(unadopted, key=_order)
 
 
-def _compare(resource: Resource, live: LiveObject, ctx: SyncContext, desired_hash: str | None) -> DriftItem | None:
+def _compare(desired: Desired, identity: tuple[str, ...], live: LiveObject, ctx: SyncContext) -> DriftItem | None:
+    resource = desired.resources[identity]
     if live.incompatible:  # a schema-v2 dashboard: not comparable with gac's v1, and changed in Grafana
         item = _item(CHANGED, resource, live.incompatible)
         item.origin = GRAFANA
         return item
     handler = HANDLERS[resource.kind]
-    if handler.unchanged_by_stamp(resource, live, ctx, desired_hash):  # Grafana holds what gac wrote for this definition
+    if handler.unchanged_by_stamp(resource, live, ctx, desired.hashes.get(identity)):  # Grafana holds what gac wrote for this definition
         return None
+    resource = desired.for_comparing(identity)  # canonical numbers, only where forms are compared
     live_form, code_form = handler.compare_forms(resource, live, ctx)
     if same_json(code_form, live_form):
         return None

@@ -225,12 +225,66 @@ def content_hash(value: Any) -> str:
 
     The value's own sorted text is hashed when it shows no integral float: for a JSON
     object (string keys) that is the very text `canonical(value)` would give, at a third
-    of the cost; only the rare body with an `8.0` pays for the round trip.
+    of the cost. A text that does show one (grafanalib writes thresholds as `300.0`, so
+    most of this project's dashboards do) has those numbers respelled in place
+    (`_go_numbers`); only a text that cannot be respelled safely pays for the round trip.
     """
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if _maybe_integral_float(text):
-        text = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        respelled = _go_numbers(text)
+        text = respelled if respelled is not None else json.dumps(
+            canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+#: the end of an integral float as Python spells one (`300.0`, `1e+16`; every float from 2**53 up is
+#: integral and spelled with `e+`) where compact JSON ends a value: before `,`, `]` or `}`. Two
+#: patterns that start with a literal, so each scan runs at memory speed (an alternation tried
+#: every `e` of the text); text inside a string can look the same (`_go_numbers`)
+_POINT_ZERO_END = re.compile(r"\.0(?=[,\]}])")
+_EXPONENT_END = re.compile(r"e\+\d+(?=[,\]}])")
+_NUMBER_CHARS = frozenset("0123456789.-")
+
+
+def _go_numbers(text: str) -> str | None:
+    r"""Compact JSON text (`json.dumps(..., separators=(",", ":"))` of an object or array) with each
+    integral float spelled as Go spells it (`300.0` → `300`, `1e+16` → `10000000000000000`): the
+    text `canonical` would encode, without decoding and re-encoding the value. None for a text
+    that is not an object or array (the caller then takes the round trip).
+
+    A candidate is a number only outside strings, where the quotes before it are paired. Inside
+    a string a quote is escaped (`\"`) and so is a backslash (`\\`): with each escaped backslash
+    blanked out first (pairs taken left to right, as a JSON parser takes them), every `\"` left
+    is an escaped quote, and the unescaped quotes are all quotes less those. Counted from one
+    candidate to the next, so the pass stays linear in the text.
+    """
+    if not text.startswith(("{", "[")):
+        return None
+    plain = text.replace("\\\\", "  ") if "\\\\" in text else text  # same length: positions hold
+    out: list[str] = []
+    last = counted = quotes = 0
+    ends = [(m.start(), m.end()) for m in _POINT_ZERO_END.finditer(text)]
+    if "e+" in text:
+        ends = sorted(ends + [(m.start(), m.end()) for m in _EXPONENT_END.finditer(text)])
+    for start, end in ends:
+        while start > last and text[start - 1] in _NUMBER_CHARS:
+            start -= 1
+        if start == 0 or text[start - 1] not in ":,[":
+            continue  # not where a value starts: inside a string
+        try:
+            number = _go_float(text[start:end])
+        except ValueError:
+            continue  # no number (`1.2.0`): inside a string
+        if isinstance(number, float):
+            continue  # 1e+21 and up stay floats, for Go too
+        # no `\"` straddles `counted`: it is a candidate's start, which follows `:`, `,` or `[`
+        quotes += plain.count('"', counted, start) - plain.count('\\"', counted, start)
+        counted = start
+        if quotes % 2:
+            continue  # inside a string
+        out += (text[last:start], str(number))
+        last = end
+    return "".join(out) + text[last:] if out else text
 
 
 def same_json(a: Any, b: Any) -> bool:

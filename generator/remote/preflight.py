@@ -11,6 +11,7 @@ account Grafana shows "Anonymous" or a display name as `createdBy`, not the logi
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -75,13 +76,15 @@ def check_grafana(conn: Connection) -> Target:
         raise ConnectionFailed(f"Grafana at {url} reports its database as {health['database']!r}; try again later")
     if version is not None:
         _check_version(conn, version)
-    login = _identity(conn)
-    org_id = _org(conn)
+    # three independent questions, asked at once: on a distant Grafana each round trip counts
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="gac-preflight") as pool:
+        identity, org, apis = pool.submit(_identity, conn), pool.submit(_org, conn), pool.submit(discover_apis, conn)
+    # taken in this order, so the error a run stops with is the one it stopped with when they were asked in turn
+    login, org_id, served = identity.result(), org.result(), apis.result()
     if version is None:  # `[auth.anonymous] hide_version`: a signed-in identity still reads it
         version = _build_version(conn)
         if version is not None:
             _check_version(conn, version)
-    served = discover_apis(conn)
     return Target(url, version or "(version hidden)", org_id, login, k8s.choose_apis(served, org_id), served)
 
 

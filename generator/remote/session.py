@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..collector import release_kept
 from ..handlers.live import SyncContext
 from ..sync.desired import Desired, load_generated, resolve
 from ..sync.state import LiveState
@@ -42,7 +43,9 @@ class Session:
     state: LiveState | None = None
 
     def close(self) -> None:
+        """The connections, and what the run's phases kept from the cycle collector (`collector_paused(keep=True)`)."""
         self.conn.close()
+        release_kept()
 
 
 def open_session(options: Options, environ: Mapping[str, str], *, for_write: bool) -> Session:

@@ -27,26 +27,43 @@ class Desired:
 
     raw: list[Resource]
     resources: dict[Identity, Resource]
-    #: each object's stamp hash, where its kind lets the stamp decide "unchanged" (`hash_all`)
+    #: each object's stamp hash, where its kind lets the stamp decide "unchanged" (`make_comparable`)
     hashes: dict[Identity, str] = field(default_factory=dict, repr=False)
+    #: identities whose body holds canonical numbers (`for_comparing`)
+    _canonical: set[Identity] = field(default_factory=set, repr=False)
 
     def __len__(self) -> int:
         return len(self.resources)
 
-    def hash_all(self, ctx: SyncContext) -> None:
-        """Hash every object whose kind compares by stamp first (`Handler.unchanged_by_stamp`).
+    def make_comparable(self, ctx: SyncContext) -> None:
+        """The stamp hash of every object whose kind lets the stamp decide "unchanged"; canonical
+        numbers for the others. Once: later calls cost nothing.
 
-        Encoding a thousand dashboards is most of a no-op plan's own CPU; done while the
-        live state is being read (`read_state(meanwhile=...)`), it hides behind the network.
+        Encoding a thousand dashboards is most of a no-op plan's own CPU. Nothing needs it
+        before the judging, so the plan runs this while the live state is being read
+        (`read_state(meanwhile=...)`), where it hides behind the network instead of delaying
+        the first request. An object the stamp proves unchanged is never compared, so its
+        body is not canonicalized at all (`for_comparing` does it for those that are).
         """
         for identity, resource in self.resources.items():
             handler = HANDLERS[resource.kind]
-            if handler.stamp_covers_forms and identity not in self.hashes:
-                self.hashes[identity] = handler.stamp_hash(resource, ctx)
+            if not handler.stamp_covers_forms:
+                self.for_comparing(identity)
+            elif identity not in self.hashes:
+                self.hashes[identity] = handler.stamp_hash(resource, ctx)  # canonical numbers or not: one hash
+
+    def for_comparing(self, identity: Identity) -> Resource:
+        """The resource with numbers as Grafana answers them (8.0 → 8), so that its comparison with
+        the live object can stay textual (`same_json`): before its comparison forms are built."""
+        resource = self.resources[identity]
+        if identity not in self._canonical:
+            resource.body = canonicalized(resource.body)
+            self._canonical.add(identity)
+        return resource
 
 
 def load_generated(root: Path) -> list[Resource]:
-    with collector_paused():
+    with collector_paused(keep=True):
         resources = load_resources(root / GENERATED)
     if not resources:
         raise SyncError(f"{root / GENERATED} holds no definitions: run `gac build` (or `make build`) first")
@@ -54,9 +71,10 @@ def load_generated(root: Path) -> list[Resource]:
 
 
 def resolve(raw: list[Resource], environment: dict[str, Any], ctx: SyncContext) -> Desired:
-    """Each resource resolved for the environment and prepared for writing, keyed by identity."""
+    """Each resource resolved for the environment and prepared for writing, keyed by identity
+    (`Desired.make_comparable` finishes them for comparing)."""
     resources: dict[Identity, Resource] = {}
-    with collector_paused():
+    with collector_paused(keep=True):
         _resolve_each(raw, environment, ctx, resources)
     return Desired(raw, resources)
 
@@ -66,8 +84,6 @@ def _resolve_each(raw: list[Resource], environment: dict[str, Any], ctx: SyncCon
     for resource in raw:
         handler = HANDLERS[resource.kind]
         prepared = handler.prepare(handler.resolve(resource, environment), ctx)
-        # numbers as Grafana will answer them (8.0 → 8), once, so comparisons can stay textual
-        prepared.body = canonicalized(prepared.body)
         identity = handler.identity(prepared)
         if identity in resources:
             raise SyncError(f"{resource.describe()} is defined twice ({resources[identity].source} and "

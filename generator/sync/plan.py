@@ -105,7 +105,8 @@ class Plan:
 
 def build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: bool = False,
                force: bool = False) -> Plan:
-    with collector_paused():
+    with collector_paused(keep=True):
+        desired.make_comparable(ctx)  # done already when it ran while the live state was read
         return _build_plan(desired, state, ctx, prune=prune, force=force)
 
 
@@ -150,6 +151,7 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
         return _incompatible(identity, resource, live, order, force)
     if handler.unchanged_by_stamp(resource, live, ctx, desired.hashes.get(identity)):  # no comparison forms built: see the handler
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
+    resource = desired.for_comparing(identity)
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)

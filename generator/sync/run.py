@@ -33,7 +33,7 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
     try:
         session.state = read_state(session.conn, session.ctx, set(session.desired.resources), prune=prune,
                                    workers=session.options.workers, progress=progress,
-                                   meanwhile=lambda: session.desired.hash_all(session.ctx))
+                                   meanwhile=lambda: session.desired.make_comparable(session.ctx))
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     plan = build_plan(session.desired, session.state, session.ctx, prune=prune, force=force)

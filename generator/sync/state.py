@@ -50,7 +50,7 @@ def read_state(calls: Calls, ctx: SyncContext, wanted: set[Identity], *, prune: 
     """
     handlers = [HANDLERS[k] for k in (kinds or list(HANDLERS))]
     state = LiveState()
-    with collector_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="gac-meanwhile") as side:
+    with collector_paused(keep=True), ThreadPoolExecutor(max_workers=1, thread_name_prefix="gac-meanwhile") as side:
         pending = side.submit(meanwhile) if meanwhile else None
         _read(calls, ctx, wanted, state, handlers, prune=prune, workers=workers, progress=progress)
         if pending is not None:

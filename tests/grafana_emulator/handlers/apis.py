@@ -317,7 +317,9 @@ def _dash_obj(ctx: Ctx, version: str, d: Dashboard) -> dict[str, Any]:
         spec = {k: v for k, v in v2_to_v1(d.spec_v2 or {}, uid=d.uid).items() if k not in ("id", "uid", "version")}
         status["conversion"] = {"failed": False, "storedVersion": d.api_version}
     else:
-        spec = dashboard_store.comparable(copy.deepcopy(d.data))
+        # a new top-level dict over the stored body, which saves replace and never mutate (handlers/dashboards.py
+        # get_dashboard): a snapshot without a deep copy per object, which made a list page of 500 cost ~0.5 s
+        spec = dashboard_store.comparable(d.data)
     return {"kind": "Dashboard", "apiVersion": f"{DASHBOARD_GROUP}/{version}",
             "metadata": _metadata(ctx, d, d.uid, d.folder_uid), "spec": spec, "status": status}
 
