@@ -205,7 +205,7 @@ def test_failures_are_connection_errors_with_the_policy_s_retries() -> None:
                 _get(conn, "/health")
         finally:
             conn.close()
-    assert refused.value.status == 0 and "failed" in str(refused.value) and "(after 2 attempts)" in str(refused.value)
+    assert refused.value.status == 0 and "connection refused" in str(refused.value) and "(after 2 attempts)" in str(refused.value)
     assert conn.stats.snapshot()["retries"] == 1
 
 
@@ -216,7 +216,7 @@ def test_a_slow_answer_is_a_timeout(server: Server) -> None:
             _get(conn, "/slow")
     finally:
         conn.close()
-    assert slow.value.status == 0 and "in time" in str(slow.value)
+    assert slow.value.status == 0 and "timed out" in str(slow.value)
 
 
 def test_each_request_costs_a_fraction_of_niquests_cpu(server: Server) -> None:
