@@ -6,6 +6,7 @@ imported dashboard and a written one compile to the same canonical form.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,4 +95,7 @@ class JsonDashboard:
         return data
 
     def to_resource(self, datasources: DatasourceIndex) -> Resource:
-        return _resource(self.raw_json(), self.folder, self.source, f"dashboard JSON {self.path}", datasources)
+        resource = _resource(self.raw_json(), self.folder, self.source, f"dashboard JSON {self.path}", datasources)
+        # the file the user edits: findings point into it rather than at this wrapper's line
+        resource.extra["json_file"] = os.path.normpath(self.file())
+        return resource

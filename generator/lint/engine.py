@@ -28,6 +28,7 @@ from .dashboard_model import (PanelRef, iter_panels, iter_targets, panel_id, pan
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
 from .finding import Finding, Location, sort_findings
 from .grafana_values import dashboard_values
+from .json_origin import at_json_file
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import analyze, forget_analyses
 from .promql_errors import line_col
@@ -566,8 +567,12 @@ def _at_sources(findings: list[Finding], resource: Resource) -> list[Finding]:
 
     A resource's `extra["sources"]` may map JSON paths inside its body (tuples such as
     ("panels", 3) or ("rules", 0)) to the `Source` that built that part; the deepest prefix
-    of a finding's path wins, else the resource's own source stays.
+    of a finding's path wins, else the resource's own source stays. A dashboard compiled from
+    a JSON file (`extra["json_file"]`) has its findings located in that file instead.
     """
+    json_file = resource.extra.get("json_file") if isinstance(resource.extra, dict) else None
+    if json_file:
+        return at_json_file(findings, json_file, resource.body)
     sources = resource.extra.get("sources") if isinstance(resource.extra, dict) else None
     if not sources:
         return findings
