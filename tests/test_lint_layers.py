@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("config", {"config"}),
     ("models", {"durations", "promql_names", "promql_parse", "promql_errors", "promql_expand", "promql_analysis",
                 "grafana_values", "grafana_units", "catalog", "otel_naming", "traceql", "tokens", "go_regex",
-                "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "loaders"}),
+                "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "json_origin", "loaders"}),
     ("contexts", {"contexts", "notifications"}),
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",
                "rules.promql_rules", "rules.notification_rules", "rules.traceql_rules"}),
