@@ -615,13 +615,17 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     files = discover([Path(p) for p in paths])
     named = {Path(p) for p in paths if Path(p).is_file()}
 
+    def unreadable(exc: GacError) -> None:
+        """Without a `problems` list a file that cannot be read or parsed ends the run."""
+        if problems is None:
+            raise exc
+        problems.append(str(exc))
+
     def documents(path: Path, text: str | None = None) -> list[Document]:
         try:
             docs = load(path, read_text(path) if text is None else text)
         except GacError as exc:
-            if problems is None:
-                raise
-            problems.append(str(exc))
+            unreadable(exc)
             return []
         if not docs and path in named and problems is not None:
             problems.append(f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or "
@@ -634,9 +638,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         try:
             text = read_text(path)
         except GacError as exc:
-            if problems is None:
-                raise
-            problems.append(str(exc))
+            unreadable(exc)
             continue
         if may_define_context(text):
             early.extend(documents(path, text))
