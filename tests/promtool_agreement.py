@@ -60,7 +60,7 @@ def collect(paths: list[Path]) -> list[Query]:
 
     Engine.promql = promql  # type: ignore[method-assign]
     try:
-        _lint_paths(paths, LintConfig(), None, None, None)
+        _lint_paths(paths, LintConfig(), None, None, None, 1)
     finally:
         Engine.promql = original  # type: ignore[method-assign]
     assert engine_module.Engine.promql is original

@@ -76,6 +76,7 @@ class LintOptions:
     root: Path
     quiet: bool
     datasources: tuple[str, ...]
+    jobs: int | None
 
 
 lint_options = option_group("options", LintOptions, [
@@ -94,6 +95,8 @@ lint_options = option_group("options", LintOptions, [
     click.option("--quiet", is_flag=True, help="Print only findings that fail the run, and nothing when clean."),
     click.option("--datasource", "datasources", multiple=True, metavar="UID=TYPE",
                  help="Declare a data source that exists outside this repository. Repeatable."),
+    click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+                 help="Lint the files given as PATHs in N processes (default: one per CPU; output is the same)."),
 ])
 
 
@@ -113,6 +116,7 @@ def lint_command(ctx: click.Context, options: LintOptions) -> None:
 
 def _run(options: LintOptions) -> int:
     from . import RULES, LintConfig, lint_paths, lint_resources
+    from .workers import available_cpus
 
     if options.list_rules:
         fmt = options.fmt
@@ -136,7 +140,9 @@ def _run(options: LintOptions) -> int:
     environments = _environments(config, options.env)
     problems: list[str] = []
     if options.paths:
-        findings = lint_paths(list(options.paths), lint_config, environments=environments, problems=problems)
+        jobs = options.jobs if options.jobs is not None else available_cpus()
+        findings = lint_paths(list(options.paths), lint_config, environments=environments, problems=problems,
+                              jobs=jobs)
     else:
         from ..compile import compile_project
 

@@ -34,6 +34,7 @@ from .promql_analysis import analyze, forget_analyses
 from .promql_errors import line_col
 from .promql_expand import ALERT, GRAFANA, NONE, expand, forget_expansions
 from .registry import RULES, SCOPES, Issue, Rule, rules_in_scope
+from .workers import chunked, map_chunks
 
 _LOGQL_HINT = re.compile(r"^\s*(\{|[a-z_]+\s*\(\s*\{|[a-z_]+\s*(by|without)\s*\([^)]*\)\s*\(\s*[a-z_]+\s*\(\s*\{)"
                          r"|\|=|\|~|\|\s*(json|logfmt|pattern|regexp|line_format|unwrap)\b")
@@ -55,8 +56,8 @@ class Engine:
         self.env = env
         self.findings: list[Finding] = []
         #: query rules' issues by everything they depend on (dashboards repeat query shapes), with
-        #: where the query they were found on sat (its string's path, its offset in that string)
-        self._query_issues: dict[tuple[Any, ...], tuple[tuple[Any, ...], int, list[tuple[Rule, str, Issue]]]] = {}
+        #: where the query they were found on sat (its string's location, its offset in that string)
+        self._query_issues: dict[tuple[Any, ...], tuple[Location, int, list[tuple[Rule, str, Issue]]]] = {}
         self.active: dict[str, list[tuple[Rule, str]]] = {}
         for scope in SCOPES:
             active = []
@@ -120,11 +121,13 @@ class Engine:
         if cached is None:
             if len(self._query_issues) > 20_000:
                 self._query_issues.clear()
-            cached = self._query_issues[key] = (location.path, text_offset, self.check("query", ctx))
-        found_path, found_offset, issues = cached
+            cached = self._query_issues[key] = (location, text_offset, self.check("query", ctx))
+        found, found_offset, issues = cached
         for rule, severity, issue in issues:
-            if issue.at is not None and (found_path != location.path or found_offset != text_offset):
-                issue = Issue(issue.message, issue.fix, _moved(issue.at, found_path, found_offset, ctx))
+            # another occurrence (another file, dashboard or panel, which may sit at the same JSON
+            # path as the first): its own location, never the first one's
+            if issue.at is not None and found is not location:
+                issue = Issue(issue.message, issue.fix, _moved(issue.at, found.path, found_offset, ctx))
             self.findings.append(self.finding(rule, severity, ctx, issue))
         return ctx
 
@@ -589,7 +592,8 @@ def _at_sources(findings: list[Finding], resource: Resource) -> list[Finding]:
 
 
 def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = None,
-               environments: Mapping[str, Any] | None = None, problems: list[str] | None = None) -> list[Finding]:
+               environments: Mapping[str, Any] | None = None, problems: list[str] | None = None,
+               jobs: int = 1) -> list[Finding]:
     """Lint files and directories; raises GacError (exit 2) for a missing or unreadable file.
 
     With a `problems` list, a file that cannot be read or parsed, and a file named on its
@@ -601,35 +605,33 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
     Data sources found among the files (API bodies, provisioning files, generated/datasources)
     and those declared in the config are the known set; `environments` resolves URL
     placeholders in data source bodies, as for the project's own resources. Files that
-    cannot define data sources or recording rules are read in a second pass, one at a time.
+    cannot define data sources or recording rules are read in a second pass, one at a time,
+    shared out among `jobs` processes (workers.py) when there are enough of them.
     """
     with _collector_paused():
         try:
-            return _lint_paths(paths, config, catalog, environments, problems)
+            return _lint_paths(paths, config, catalog, environments, problems, jobs)
         finally:
             _forget_queries()
 
 
 def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
-                environments: Mapping[str, Any] | None, problems: list[str] | None) -> list[Finding]:
+                environments: Mapping[str, Any] | None, problems: list[str] | None, jobs: int) -> list[Finding]:
     files = discover([Path(p) for p in paths])
     named = {Path(p) for p in paths if Path(p).is_file()}
 
-    def unreadable(exc: GacError) -> None:
-        """Without a `problems` list a file that cannot be read or parsed ends the run."""
-        if problems is None:
-            raise exc
-        problems.append(str(exc))
-
-    def documents(path: Path, text: str | None = None) -> list[Document]:
+    def documents(path: Path, text: str | None, described: list[str]) -> list[Document]:
+        """The file's documents; what keeps it from being linted goes to `described`, or, without
+        a `problems` list, ends the run."""
         try:
             docs = load(path, read_text(path) if text is None else text)
         except GacError as exc:
-            unreadable(exc)
+            if problems is None:
+                raise
+            described.append(str(exc))
             return []
         if not docs and path in named and problems is not None:
-            problems.append(f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or "
-                            "Prometheus rule file: nothing in it to lint")
+            described.append(nothing_to_lint(path))
         return docs
 
     early: list[Document] = []
@@ -638,10 +640,12 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         try:
             text = read_text(path)
         except GacError as exc:
-            unreadable(exc)
+            if problems is None:
+                raise
+            problems.append(str(exc))
             continue
         if may_define_context(text):
-            early.extend(documents(path, text))
+            early.extend(documents(path, text, problems if problems is not None else []))
         else:
             late.append(path)  # without `problems`, a broken file raises before anything is returned
     infos = [i for d in early if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
@@ -656,15 +660,57 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     for d in early:
         if d.kind != "datasource":
             out.extend(_lint_document(engine, d))
-    for path in late:
-        for d in documents(path):
-            out.extend(_lint_document(engine, d))
+
+    def lint_late(chunk: Sequence[Path]) -> tuple[list[Finding], list[str], GacError | None]:
+        """The findings and problems of files read one at a time, and the error that ends the
+        run: returned, not raised, so that a worker can send them back."""
+        found: list[Finding] = []
+        described: list[str] = []
+        try:
+            for path in chunk:
+                for d in documents(path, None, described):
+                    found.extend(_lint_document(engine, d))
+        except GacError as exc:
+            return found, described, exc
+        return found, described, None
+
+    for found, described, error in map_chunks(lint_late, _late_chunks(late, jobs), jobs):
+        if error is not None:
+            raise error
+        out.extend(found)
+        if problems is not None:
+            problems.extend(described)
     start = len(engine.findings)
     engine.datasources([(d.data, Location(d.file, d.path)) for d in datasource_docs], environments or {})
     for f in engine.findings[start:]:
         owner = next((d for d in datasource_docs if d.file == f.file and f.path[:len(d.path)] == d.path), None)
         out.extend(_locate([f], owner.locator) if owner is not None else [f])
     return _finalize(out, config)
+
+
+def nothing_to_lint(path: Path) -> str:
+    return (f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or Prometheus rule "
+            "file: nothing in it to lint")
+
+
+#: below this many bytes of files to read one at a time, starting workers costs more than it saves
+_PARALLEL_BYTES = 2_000_000
+
+
+def _late_chunks(late: list[Path], jobs: int) -> list[list[Path]]:
+    """The files read one at a time, as one chunk, or as chunks for `jobs` workers (a few
+    per worker, so that one slow chunk does not keep the others waiting)."""
+    if jobs <= 1 or len(late) < 2:
+        return [late]
+    sizes = []
+    for path in late:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)  # reading it says what is wrong, in order
+    if sum(sizes) < _PARALLEL_BYTES:
+        return [late]
+    return chunked(late, sizes, jobs * 4)
 
 
 def _lint_document(engine: Engine, d: Document) -> list[Finding]:

@@ -1,0 +1,110 @@
+"""`gac lint` on many files: each finding points into its own file, and linting in several
+processes (`--jobs`) gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.errors import GacError
+from generator.lint import LintConfig, engine, lint_paths
+from generator.lint.formats import format_findings
+from generator.lint.workers import can_fork, chunked
+
+FIXED = 'sum(rate(app_requests_total{job="api"}[5m]))'
+
+
+def _dashboard(uid: str, expr: str, padding: int = 0) -> str:
+    body = {"uid": uid, "title": uid, "schemaVersion": 39,
+            "panels": [{"id": 1, "type": "timeseries", "title": "Requests", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                        "datasource": {"type": "prometheus", "uid": "prom"},
+                        "fieldConfig": {"defaults": {"unit": "reqps"}},
+                        "targets": [{"refId": "A", "expr": expr, "datasource": {"type": "prometheus", "uid": "prom"}}]}]}
+    text = json.dumps(body, indent=2)
+    # the same JSON paths, lower down the file
+    return text.replace('"schemaVersion"', "\n" * padding + '"schemaVersion"', 1)
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_a_query_repeated_in_another_file_is_reported_in_that_file_at_its_own_line(tmp_path):
+    """The second occurrence of a query reuses the first one's rule verdicts; its findings
+    must still point into its own file, even where the query sits at the same JSON path."""
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(_dashboard("a", FIXED))
+    second.write_text(_dashboard("b", FIXED, padding=7))
+    findings = [f for f in lint_paths([tmp_path], LintConfig()) if f.rule == "promql-fixed-window"]
+    assert sorted((Path(f.file).name, f.line) for f in findings) == [  # type: ignore[arg-type]
+        ("a.json", _line_of(first, "[5m]")), ("b.json", _line_of(second, "[5m]"))]
+
+
+def _tree(root: Path, count: int) -> None:
+    windows = ["5m", "$__rate_interval", "1h"]
+    for i in range(count):
+        expr = f'sum(rate(app{i % 7}_requests_total{{job="api"}}[{windows[i % 3]}]))'
+        (root / f"d{i:03}.json").write_text(_dashboard(f"d{i}", expr, padding=i % 5))
+
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="workers are forked, on Linux only")
+
+
+@needs_fork
+def test_workers_give_the_findings_and_problems_one_process_gives(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "_PARALLEL_BYTES", 0)  # a small tree, shared out all the same
+    _tree(tmp_path, 40)
+    (tmp_path / "d010.json").write_text("{ not json")
+    (tmp_path / "d031.json").write_text("")
+    runs = []
+    for jobs in (1, 2, 3):
+        problems: list[str] = []
+        findings = lint_paths([tmp_path], LintConfig(), problems=problems, jobs=jobs)
+        runs.append((format_findings(findings, "json"), problems))
+    assert runs[0][0].count('"rule"') > 20 and len(runs[0][1]) == 2
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+
+
+@needs_fork
+def test_without_a_problem_list_the_first_broken_file_ends_the_run_from_a_worker_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "_PARALLEL_BYTES", 0)
+    _tree(tmp_path, 30)
+    (tmp_path / "d020.json").write_text("[")
+    (tmp_path / "d025.json").write_text("{")
+    messages = []
+    for jobs in (1, 2):
+        with pytest.raises(GacError) as raised:
+            lint_paths([tmp_path], LintConfig(), jobs=jobs)
+        messages.append(str(raised.value))
+    assert "d020.json" in messages[0] and messages[1] == messages[0]
+
+
+def test_chunks_keep_the_order_and_every_item():
+    items = list(range(50))
+    sizes = [1 + (i * 37) % 11 for i in items]
+    for parts in (1, 2, 3, 8, 100):
+        chunks = chunked(items, sizes, parts)
+        assert [i for c in chunks for i in c] == items and all(chunks)
+        assert len(chunks) <= max(parts, 1) + 1
+
+
+@needs_fork
+def test_the_jobs_option_gives_the_same_output(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "_PARALLEL_BYTES", 0)
+    _tree(tmp_path, 24)
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(main, ["lint", "--jobs", jobs, "--format", "json", str(tmp_path)])
+        outputs.append((result.exit_code, result.output))
+    assert outputs[0] == outputs[1] and outputs[0][0] == 0 and '"promql-fixed-window"' in outputs[0][1]
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_a_bad_jobs_value_is_a_usage_error(tmp_path, value):
+    result = CliRunner().invoke(main, ["lint", "--jobs", value, str(tmp_path)])
+    assert result.exit_code == 2 and "--jobs" in result.output
