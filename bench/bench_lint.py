@@ -15,6 +15,8 @@ template variables and Grafana macros in every position (label values, regexes, 
   (promql_parse.parse), and that compiling is most of the floor on dashboard queries;
 * targets per second, the ratio lint/floor (target: at most 2) in wall and in CPU time, each
   the median of `--repeat` rounds (floor and lint alternate, so a busy machine slows both),
+  linted in one process; then, as `gac lint` runs by default, in `--jobs` forked processes
+  (one per CPU): its wall time, and its CPU time in all processes,
   peak RSS, and with --tracemalloc the peak Python allocation during the lint (a separate pass);
 * a breakdown of one more (instrumented) lint: exclusive time in file loading, expansion,
   parsing, analysis (the walk after the parse), rules, locating findings, sorting, and the
@@ -49,6 +51,7 @@ import promql_parser  # noqa: E402
 from generator.lint import (LintConfig, engine as lint_engine, lint_paths, promql_analysis,  # noqa: E402
                             promql_expand, promql_parse)
 from generator.lint.formats import format_findings  # noqa: E402
+from generator.lint.workers import available_cpus  # noqa: E402
 from generator.lint.promql_analysis import analyze  # noqa: E402
 from generator.lint.promql_expand import GRAFANA, _expand, expand  # noqa: E402
 
@@ -153,6 +156,11 @@ def _cold() -> None:
     gc.collect()
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed(fn):  # type: ignore[no-untyped-def]
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
@@ -234,6 +242,7 @@ def run_once(args: argparse.Namespace) -> None:
 
         floors: list[tuple[float, float]] = []
         lints: list[tuple[float, float]] = []
+        parallel: list[tuple[float, float]] = []  # wall, CPU of the workers and this process
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         findings: list = []  # type: ignore[type-arg]
         for _ in range(args.repeat):  # alternate, so that load on the machine hits both alike
@@ -243,6 +252,11 @@ def run_once(args: argparse.Namespace) -> None:
             _cold()
             findings, wall, cpu = _timed(lambda: lint_paths([root], LintConfig()))
             lints.append((wall, cpu))
+            if args.jobs > 1:
+                _cold()
+                children = _children_cpu()
+                _, wall, cpu = _timed(lambda: lint_paths([root], LintConfig(), jobs=args.jobs))
+                parallel.append((wall, cpu + _children_cpu() - children))
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
         n = len(exprs)
@@ -253,6 +267,10 @@ def run_once(args: argparse.Namespace) -> None:
         print(f"lint (lint_paths end to end):     {lw:.2f}s / {lc:.2f}s  {n / lc:,.0f} targets/s (CPU)")
         print(f"ratio lint/floor: wall {lw / fw:.2f}, CPU {lc / fc:.2f}  (target ≤ 2.0)")
         print(f"  rounds: " + ", ".join(f"wall {l[0] / f[0]:.2f} CPU {l[1] / f[1]:.2f}" for f, l in zip(floors, lints)))
+        if parallel:
+            pw, pc = (statistics.median(x[i] for x in parallel) for i in (0, 1))
+            print(f"lint --jobs {args.jobs} (forked workers): {pw:.2f}s wall, {pc:.2f}s CPU in all processes; "
+                  f"wall ratio to the floor {pw / fw:.2f}, speed-up over one process {lw / pw:.2f}x")
         print(f"peak RSS: {rss_after / 1024:.0f} MB (before lint {rss_before / 1024:.0f} MB)")
         print(f"findings: {len(findings)} ({', '.join(sorted({f.rule for f in findings})) or 'none'})")
 
@@ -317,6 +335,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of floor and lint; medians are reported")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure peak Python allocations")
+    parser.add_argument("--jobs", type=int, default=available_cpus(),
+                        help="also lint in this many forked processes, as `gac lint` does (1: skip)")
     parser.add_argument("--unique", action="store_true",
                         help="make every expression distinct (worst case: no query is seen twice)")
     parser.add_argument("--scaling", action="store_true",

@@ -42,28 +42,26 @@ class Query:
 def collect(paths: list[Path]) -> list[Query]:
     """Lint `paths` and record every PromQL query with gac's verdict and Grafana's expansion."""
     found: list[Query] = []
-    original = Engine.promql
+    original = Engine.query
 
-    def promql(self: Engine, text: str, usage: str, location: Any, **kw: Any) -> Any:
-        ctx = original(self, text, usage, location, **kw)
-        mode = kw.get("mode", GRAFANA)
-        dash = kw.get("dash")
-        values: Values | None = dash.values if dash is not None else None
-        if mode == GRAFANA:
-            sent = interpolate(text, values)
-        elif mode == ALERT:
-            sent = interpolate(text, None, backend_only=True)
+    def query(self: Engine, q: Any, expansion: Any, analysis: Any) -> Any:
+        ctx = original(self, q, expansion, analysis)
+        values: Values | None = q.dash.values if q.dash is not None else None
+        if q.mode == GRAFANA:
+            sent = interpolate(q.text, values)
+        elif q.mode == ALERT:
+            sent = interpolate(q.text, None, backend_only=True)
         else:
-            sent = text
-        found.append(Query(str(location.file), text, sent, ctx.analysis.error))
+            sent = q.text
+        found.append(Query(str(q.location.file), q.text, sent, ctx.analysis.error))
         return ctx
 
-    Engine.promql = promql  # type: ignore[method-assign]
+    Engine.query = query  # type: ignore[method-assign]
     try:
         _lint_paths(paths, LintConfig(), None, None, None, 1)
     finally:
-        Engine.promql = original  # type: ignore[method-assign]
-    assert engine_module.Engine.promql is original
+        Engine.query = original  # type: ignore[method-assign]
+    assert engine_module.Engine.query is original
     return found
 
 

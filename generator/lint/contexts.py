@@ -137,7 +137,7 @@ class QueryContext(_Located):
         """A character of the query as written (`offset` into `text`), in its string."""
         if offset is None:
             return self.location
-        return self.location.moved(offset=self.text_offset + offset)
+        return self.location.at_offset(self.text_offset + offset)
 
     def legend_at(self, offset: int) -> Location:
         """A character of the legendFormat next to the query."""

@@ -109,34 +109,47 @@ class Location(NamedTuple):
     panel_id: int | None = None
     ref_id: str | None = None
 
+    # The constructors below unpack the tuple and build it with tuple.__new__: a named tuple's
+    # own __new__ and its attribute properties cost several times more, once per panel, target
+    # and query.
+
     def child(self, *keys: Any, offset: int | None = None) -> "Location":
         """A value inside this one (`child("gridPos")`), optionally an offset into its text."""
-        return Location(self.file, (*self.path, *keys), offset, self.line, self.dashboard, self.group, self.alert,
-                        self.panel, self.panel_id, self.ref_id)
+        file, path, _, line, dashboard, group, alert, panel, panel_id, ref_id = self
+        return _new(Location, (file, (*path, *keys), offset, line, dashboard, group, alert, panel, panel_id, ref_id))
 
     def sibling(self, key: Any, offset: int | None = None) -> "Location":
         """The value next to this one (a target's legendFormat next to its expr)."""
-        return Location(self.file, (*self.path[:-1], key), offset, self.line, self.dashboard, self.group, self.alert,
-                        self.panel, self.panel_id, self.ref_id)
+        file, path, _, line, dashboard, group, alert, panel, panel_id, ref_id = self
+        return _new(Location, (file, (*path[:-1], key), offset, line, dashboard, group, alert, panel, panel_id,
+                               ref_id))
 
     def moved(self, **changes: Any) -> "Location":
         """The same file and object, other fields changed (a path elsewhere in the document,
         the refId of the query the finding is about)."""
         return self._replace(**changes)
 
+    def at_offset(self, offset: int | None) -> "Location":
+        """A character of this string value (`moved(offset=...)`, built directly)."""
+        file, path, _, line, dashboard, group, alert, panel, panel_id, ref_id = self
+        return _new(Location, (file, path, offset, line, dashboard, group, alert, panel, panel_id, ref_id))
+
     def of_panel(self, path: tuple[Any, ...], title: str | None, panel_id: int | None) -> "Location":
         """A panel of this dashboard (`moved(path=..., panel=..., panel_id=...)`, built directly)."""
-        return Location(self.file, path, self.offset, self.line, self.dashboard, self.group, self.alert, title,
-                        panel_id, self.ref_id)
+        file, _, offset, line, dashboard, group, alert, _, _, ref_id = self
+        return _new(Location, (file, path, offset, line, dashboard, group, alert, title, panel_id, ref_id))
 
     def of_target(self, path: tuple[Any, ...], ref_id: str | None) -> "Location":
         """A query of this panel (`moved(path=..., ref_id=...)`, built directly)."""
-        return Location(self.file, path, self.offset, self.line, self.dashboard, self.group, self.alert, self.panel,
-                        self.panel_id, ref_id)
+        file, _, offset, line, dashboard, group, alert, panel, panel_id, _ = self
+        return _new(Location, (file, path, offset, line, dashboard, group, alert, panel, panel_id, ref_id))
 
     def finding(self, rule: str, severity: str, message: str, fix: str | None = None) -> Finding:
         return Finding(rule, severity, self.file, self.dashboard, self.panel, self.panel_id, self.ref_id, message,
                        self.line, None, fix, self.group, self.alert, self.path, self.offset)
+
+
+_new = tuple.__new__
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

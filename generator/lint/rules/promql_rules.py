@@ -188,7 +188,10 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
                     "use [$__rate_interval]", at=ctx.at(use.start if use else None))
 
 
-_STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)*"""
+#: what may stand between `rate(` and its window: no bracket outside strings. Possessive: a run of
+#: plain characters is taken whole, never given back one character at a time (where a regex
+#: engine would try every split of the run before giving up on a query with no fixed window)
+_STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]++|"(?:[^"\\]|\\.)*+"|'(?:[^'\\]|\\.)*+'|`[^`]*+`)*+"""
 #: rate(selector[<literal>]): the window written as a fixed duration
 _FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
 #: what every match of _FIXED_WINDOW holds: most queries have none, and are let go at C speed
