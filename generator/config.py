@@ -24,10 +24,17 @@ def load_config(root: Path) -> dict[str, Any]:
     path = root / CONFIG_FILE
     if not path.exists():
         return {}
+    return load_config_file(path)
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """A grafana.yaml, parsed and checked against the schema (`gac lint --config` names any file)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}{yaml_problem(exc)}. Fix the syntax and run again.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")
     problems = schema_errors(data)

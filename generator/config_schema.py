@@ -137,7 +137,8 @@ def _credentials_in_urls(data: Any) -> list[str]:
     one that plan, drift and backups would print. Said without the URL, with what to use.
 
     A data source authenticates with `basicAuth`/`basicAuthUser` and its password in a
-    variable; Grafana itself with `token_env` or GRAFANA_USER/GRAFANA_PASSWORD. (GRAFANA_URL,
+    variable; Grafana itself with `token_env` or GRAFANA_USER/GRAFANA_PASSWORD; the lint
+    catalog's Prometheus with a URL given on the command line. (GRAFANA_URL,
     an environment variable, may still carry user:password.)
     """
     out: list[str] = []
@@ -155,6 +156,13 @@ def _credentials_in_urls(data: Any) -> list[str]:
                 out.append(f"environments.{name}.datasources.{uid}.url: holds a user or password (user:password@): "
                            "remove it and set basicAuth: true, basicAuthUser: USER and "
                            "secrets: {basicAuthPassword: VARIABLE} (the NAME of the variable holding the password)")
+    lint = data.get("lint") if isinstance(data, dict) else None
+    catalog = lint.get("catalog") if isinstance(lint, dict) else None
+    url = catalog.get("prometheus_url") if isinstance(catalog, dict) else None
+    if isinstance(url, str) and has_credentials(url):
+        out.append("lint.catalog.prometheus_url: holds a user or password (user:password@): remove it from this "
+                   "committed file; give a URL that needs credentials on the command line instead, from a secret "
+                   "of your CI (gac lint --prometheus-url \"$PROMETHEUS_URL\")")
     return out
 
 

@@ -293,6 +293,17 @@ def test_credentials_in_a_grafana_url_of_grafana_yaml_are_refused(project: Path)
     assert "S3cretPW" not in result.output
 
 
+def test_credentials_in_the_lint_catalogs_prometheus_url_are_refused(project: Path) -> None:
+    _edit_config(project, lambda data: data.setdefault("lint", {}).setdefault("catalog", {}).__setitem__(
+        "prometheus_url", "http://reader:S3cretPW@prometheus:9090"))
+    for args in (("build", "--root", str(project)), ("lint", "--root", str(project)),
+                 ("lint", "--root", str(project), str(project / "generated"))):
+        result = _gac(*args)
+        assert result.exit_code == 2, result.output
+        assert "lint.catalog.prometheus_url: holds a user or password" in result.output
+        assert "--prometheus-url" in result.output and "S3cretPW" not in result.output
+
+
 def test_diff_entries_and_raw_diffs_hide_userinfo() -> None:
     entry = DiffEntry(("url",), "http://admin:S3cretPW@prometheus:9090", {"u": ["https://TOKEN123@h/x"]})
     text = entry_text(entry)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from ..errors import ConfigError, GacError
 from ..option_group import option_group, root_option
@@ -22,24 +21,15 @@ from .formats import FORMATS, format_findings, rules_json, rules_markdown, rules
 
 
 def _read_config(path: Path) -> dict[str, Any]:
-    """grafana.yaml given with --config (a file, or the directory holding it)."""
-    if path.is_dir():
-        from ..config import load_config
+    """grafana.yaml given with --config (a file, or the directory holding it), checked as every
+    command checks it."""
+    from ..config import load_config, load_config_file
 
+    if path.is_dir():
         return load_config(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file (--config)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        from ..config import yaml_problem
-
-        raise ConfigError(f"{path}{yaml_problem(exc)}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
+    return load_config_file(path)
 
 
 def _declared(values: tuple[str, ...]) -> dict[str, str]:
