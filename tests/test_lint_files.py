@@ -108,3 +108,57 @@ def test_the_jobs_option_gives_the_same_output(tmp_path, monkeypatch):
 def test_a_bad_jobs_value_is_a_usage_error(tmp_path, value):
     result = CliRunner().invoke(main, ["lint", "--jobs", value, str(tmp_path)])
     assert result.exit_code == 2 and "--jobs" in result.output
+
+
+@needs_fork
+def test_ctrl_c_during_a_parallel_lint_is_130_without_tracebacks_or_leftover_workers(tmp_path):
+    """Ctrl-C reaches every process of the terminal's group: the workers must leave the
+    message to the parent (one line, exit 130) and be gone when it exits."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.paths import REPO
+
+    panel = json.loads(_dashboard("p", FIXED))["panels"][0]
+    for i in range(300):  # several MB: shared out among workers, and seconds of work
+        panels = [{**panel, "id": p, "targets": [{**panel["targets"][0], "refId": f"R{t}",
+                                                  "expr": f'sum(rate(app{i}_{p}_{t}_total{{job="x"}}[5m]))'}
+                                                 for t in range(3)]} for p in range(40)]
+        (tmp_path / f"d{i:03}.json").write_text(json.dumps({"uid": f"d{i}", "title": "D", "panels": panels}))
+    process = subprocess.Popen([sys.executable, "-m", "generator", "lint", "--jobs", "2", str(tmp_path)],
+                               env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not _children(process.pid) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the workers run
+    assert _children(process.pid), "the workers never started"
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "Interrupted" in output and "Traceback" not in output and "KeyboardInterrupt" not in output
+    time.sleep(0.2)
+    assert _group(process.pid) == []
+
+
+def _processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every process, from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        out.append((int(stat.parent.name), int(fields[1]), int(fields[2])))
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    return [p for p, parent, _ in _processes() if parent == pid]
+
+
+def _group(pgid: int) -> list[int]:
+    return [p for p, _, group in _processes() if group == pgid]
