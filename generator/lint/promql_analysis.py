@@ -43,7 +43,9 @@ class Labels(NamedTuple):
     """The labels a result can carry: exactly `names` when closed, anything but `names` when open.
 
     Labels, Selector and Analysis are named tuples rather than frozen dataclasses: some are made
-    for every distinct query, and a tuple is built several times faster."""
+    for every distinct query, and a tuple is built several times faster. Where one is made per
+    node of every query, `tuple.__new__(Cls, (every field, in order))` builds it without the
+    named tuple's own constructor, a Python function that costs as much again."""
 
     closed: bool
     names: frozenset[str]
@@ -159,8 +161,8 @@ def analyze(text: str) -> Analysis:
         return _too_deep(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
-    return Analysis(text, None, None, rtype, tuple(walker.selectors), tuple(walker.no_le),
-                    tuple(walker.interval_calls), labels, tuple(walker.names), tuple(walker.rated.values()))
+    return tuple.__new__(Analysis, (text, None, None, rtype, tuple(walker.selectors), walker.no_le,
+                                    walker.interval_calls, labels, tuple(walker.names), tuple(walker.rated.values())))
 
 
 _COUNTER_RATES = frozenset({"rate", "irate", "increase"})
@@ -171,20 +173,36 @@ def forget_analyses() -> None:
     analyze.cache_clear()
 
 
-_BACKTICK = re.compile(r"`([^`]*)`")
 #: what may break one of Prometheus' limits: `@`, `offset`, exponents, long digit runs
 _LIMITS_HINT = re.compile(r"@|offset|\d[eE]|\d{19}", re.IGNORECASE)
-_DIGITS_HINT = re.compile(r"\d(?:[eE]|\d{18})")       # \d[eE]|\d{19}, the first \d shared
-_ASCII_DIGITS_HINT = re.compile(r"[0-9](?:[eE]|[0-9]{18})", re.ASCII)  # the same, for ASCII text
+
+
+def _hint_table() -> bytes:
+    table = bytearray(b" " * 256)
+    for char in b"0123456789":
+        table[char] = ord("0")
+    for char in b"ofsetOFSET@":
+        table[char] = ord(chr(char).lower())
+    return bytes(table)
+
+
+#: ASCII text → what the limits hint looks for, in one pass: digits as 0, the letters of
+#: `offset` in lower case (`e` included, for exponents), `@`, and a blank for anything else
+_HINT_TABLE = _hint_table()
+_NINETEEN_DIGITS = "0" * 19
 
 
 def _limits_hint(text: str) -> bool:
-    """`_LIMITS_HINT.search(text)`, a few times faster: a case-insensitive search tries every
-    letter of every position, where `in` runs at C speed (`ſ` is the one character besides
-    `s` and `S` that a case-insensitive `s` matches: the regular expression decides then)."""
-    digits = _ASCII_DIGITS_HINT if text.isascii() else _DIGITS_HINT
-    return "@" in text or digits.search(text) is not None or "offset" in text.lower() or (
-        "ſ" in text and _LIMITS_HINT.search(text) is not None)
+    """`_LIMITS_HINT.search(text)`, twice as fast on ASCII text: a search tries each digit and
+    (case-insensitive) each letter of the text in turn, where translating the text once lets
+    `in` find each hint at C speed. Other text is searched (`\\d` takes non-ASCII digits, and
+    a case-insensitive `s` the long `ſ`)."""
+    if not text.isascii():
+        return _LIMITS_HINT.search(text) is not None
+    marks = text.encode().translate(_HINT_TABLE).decode()
+    return "@" in marks or "0e" in marks or "offset" in marks or _NINETEEN_DIGITS in marks
+
+
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds
 _MAX_AT_S = float(2 ** 63)
 
@@ -322,15 +340,17 @@ class _Walker:
     Every attribute of a promql-parser node is built anew when read (a Rust value turned into
     Python objects), so each is read once, and only where its answer can matter."""
 
+    # what most queries leave as they are: class attributes until a query sets them
+    no_le: tuple[str, ...] = ()
+    interval_calls: tuple[str, ...] = ()
+    histogram_depth = 0
+    #: what Prometheus refuses after parsing and promql-parser lets through
+    invalid: str | None = None
+
     def __init__(self) -> None:
         self.selectors: list[Selector] = []
         self.names: dict[str, None] = {}                # Analysis.metric_names
         self.rated: dict[str, tuple[str, str]] = {}     # Analysis.rated, by metric
-        self.no_le: list[str] = []
-        self.interval_calls: list[str] = []
-        self.histogram_depth = 0
-        #: what Prometheus refuses after parsing and promql-parser lets through
-        self.invalid: str | None = None
 
     def visit(self, node: Any, wrapped: bool, rate_fn: str | None = None) -> tuple[str, Labels]:
         # `node` is a pp.Expr; dispatch is on the exact type (`type(node) is ...` is the hot
@@ -364,7 +384,7 @@ class _Walker:
         if not name:
             return
         histogram = self.histogram_depth > 0
-        self.selectors.append(Selector(name, wrapped, rate_fn, histogram))
+        self.selectors.append(tuple.__new__(Selector, (name, wrapped, rate_fn, histogram)))
         self.names[name] = None
         # Analysis.rated: the first use of a metric under rate(), irate() or increase() directly
         if rate_fn in _COUNTER_RATES and not histogram and name not in self.rated and STRING not in name:
@@ -381,7 +401,7 @@ class _Walker:
             self.histogram_depth += 1
         for arg in args:
             if rate_fn is not None and type(arg) is _MS and arg.range == _INTERVAL:
-                self.interval_calls.append(name)
+                self.interval_calls += (name,)
             atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
             if labels is None and (atype is VECTOR or atype is MATRIX):
                 labels = alabels
@@ -418,7 +438,7 @@ class _Walker:
         if mod is None:
             labels = NONE
         elif mod.type == _BY:
-            labels = Labels(True, frozenset(mod.labels))
+            labels = tuple.__new__(Labels, (True, frozenset(mod.labels)))
         else:
             labels = _without(inner, set(mod.labels))
         if op == "count_values" and type(param) is _STRING:
@@ -474,12 +494,12 @@ class _Walker:
             return  # native histograms carry their buckets without `le`
         mod = arg.modifier
         if mod is None:
-            self.no_le.append(f"{op}(...) without `by (le)`")
+            self.no_le += (f"{op}(...) without `by (le)`",)
         elif mod.type == pp.AggModifierType.By:
             if "le" not in mod.labels and not any(IDENT_MARK in n for n in mod.labels):
-                self.no_le.append(f"{op} by ({', '.join(mod.labels)})")
+                self.no_le += (f"{op} by ({', '.join(mod.labels)})",)
         elif "le" in mod.labels:
-            self.no_le.append(f"{op} without ({', '.join(mod.labels)})")
+            self.no_le += (f"{op} without ({', '.join(mod.labels)})",)
 
 
 def _is_series(node: pp.Expr) -> bool:
