@@ -140,6 +140,17 @@ def test_each_regex_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not [s for s in seen if "=~" in s and not s.startswith("{__gacv_probe__")]
 
 
+def test_splitting_on_quotes_finds_the_regex_matchers_the_lexer_finds() -> None:
+    """The split on `"` that most queries take agrees with the lexer on every text: what it
+    cannot lex alike (other quotes, escapes, comments, strings left open, stray `~`) it leaves
+    to the lexer."""
+    texts = _random_texts(4, 'ab=~!"\n {},(\t\x1c\u00a0', 20_000, 30)
+    texts += _random_texts(5, 'a=~!"\n {}\'`#\\', 20_000, 25)
+    texts += [s.replace("R", lit) for s in SELECTORS for lit in LITERALS]
+    for text in texts + _conformance_inputs():
+        assert promql_parse._plain_matchers(text) == promql_parse._plain_matchers_lexed(text), repr(text)
+
+
 def test_error_positions_are_searched_with_regexes_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where a parse error is, is found by parsing prefixes with candidate endings: dozens of
     parses of one failing query, each with the query's regexes."""
