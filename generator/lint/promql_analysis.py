@@ -368,15 +368,15 @@ class _Walker:
             return VECTOR, ANY
         if t is _BIN:
             return self.binary(node, wrapped)
-        if t is _PAREN or t is _UNARY:
-            return self.visit(node.expr, wrapped, rate_fn)
         if t is _NUMBER:
             return SCALAR, NONE
+        if t is _PAREN or t is _UNARY:
+            return self.visit(node.expr, wrapped, rate_fn)
+        if t is _STRING:
+            return STRING_T, NONE
         if t is _SUBQUERY:
             _, labels = self.visit(node.expr, wrapped)
             return MATRIX, labels
-        if t is _STRING:
-            return STRING_T, NONE
         return VECTOR, ANY  # unknown node kinds: assume the least
 
     def selector(self, vs: pp.VectorSelector, wrapped: bool, rate_fn: str | None) -> None:
@@ -400,11 +400,19 @@ class _Walker:
         if histogram:
             self.histogram_depth += 1
         for arg in args:
-            if rate_fn is not None and type(arg) is _MS and arg.range == _INTERVAL:
-                self.interval_calls += (name,)
-            atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
-            if labels is None and (atype is VECTOR or atype is MATRIX):
-                labels = alabels
+            # the arguments most calls have are handled in place: a range (rate(x[5m])) and
+            # literals (label_replace's strings, quantiles), which carry no series
+            t = type(arg)
+            if t is _MS:
+                if rate_fn is not None and arg.range == _INTERVAL:
+                    self.interval_calls += (name,)
+                self.selector(arg.vector_selector, inner_wrapped, rate_fn)
+                if labels is None:
+                    labels = ANY
+            elif t is not _STRING and t is not _NUMBER:
+                atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
+                if labels is None and (atype is VECTOR or atype is MATRIX):
+                    labels = alabels
         if histogram:
             self.histogram_depth -= 1
         if own_labels:
@@ -486,20 +494,26 @@ class _Walker:
         if type(arg) is not pp.AggregateExpr:
             return
         op = str(arg.op)
-        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+        if op in _SELECTING:
             return
-        names: list[str] = []
-        _collect_names(arg.expr, names)
-        if not any(n.endswith("_bucket") for n in names):
-            return  # native histograms carry their buckets without `le`
         mod = arg.modifier
         if mod is None:
-            self.no_le += (f"{op}(...) without `by (le)`",)
-        elif mod.type == pp.AggModifierType.By:
-            if "le" not in mod.labels and not any(IDENT_MARK in n for n in mod.labels):
-                self.no_le += (f"{op} by ({', '.join(mod.labels)})",)
-        elif "le" in mod.labels:
-            self.no_le += (f"{op} without ({', '.join(mod.labels)})",)
+            problem = f"{op}(...) without `by (le)`"
+        else:
+            labels = mod.labels
+            if mod.type == _BY:
+                if "le" in labels or any(IDENT_MARK in n for n in labels):
+                    return
+                problem = f"{op} by ({', '.join(labels)})"
+            elif "le" in labels:
+                problem = f"{op} without ({', '.join(labels)})"
+            else:
+                return
+        # only then the selectors (`by (le)` is the rule: most queries stop above)
+        names: list[str] = []
+        _collect_names(arg.expr, names)
+        if any(n.endswith("_bucket") for n in names):  # native histograms carry their buckets without `le`
+            self.no_le += (problem,)
 
 
 def _is_series(node: pp.Expr) -> bool:
