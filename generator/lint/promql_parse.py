@@ -70,9 +70,11 @@ def _plain_matchers(text: str) -> str | None:
             continue
         code = code.rstrip()
         op = code[-2:]
-        if i == last or op not in ("=~", "!~") or code.count("~") > 1:
+        if i == last or op not in ("=~", "!~") or code.find("~") < len(code) - 1:
             return _plain_matchers_lexed(text)
-        found = _equality_of(op, '"' + pieces[i + 1] + '"')
+        body = pieces[i + 1]
+        # keyed by operator and body: no key of the lexer's, whose strings keep their quotes
+        found = _EQUALITY.get(op + body) or _equality_of(op + body, op, '"' + body + '"')
         if not found:
             return None
         pieces[i] = code[:-2] + found[:2]    # found is ' ="x"' or ' =""'
@@ -91,7 +93,7 @@ def _plain_matchers_lexed(text: str) -> str | None:
         literal = m.group("lit")
         if literal is None:
             return None  # no string after the operator: the text as written has the error
-        found = _equality_of(op, literal)
+        found = _equality_of(op + literal, op, literal)
         if not found:
             return None
         out.append(text[pos:m.start("op")])
@@ -101,9 +103,8 @@ def _plain_matchers_lexed(text: str) -> str | None:
     return "".join(out)
 
 
-def _equality_of(op: str, literal: str) -> str:
-    """`_equality(op, literal)`, worked out once per run."""
-    key = op + literal
+def _equality_of(key: str, op: str, literal: str) -> str:
+    """`_equality(op, literal)`, worked out once per run (`key` stands for both)."""
     found = _EQUALITY.get(key)
     if found is None:
         if len(_EQUALITY) > 100_000:
