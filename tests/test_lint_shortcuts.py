@@ -22,6 +22,7 @@ from generator.lint import loaders, promql_analysis, promql_parse
 from generator.lint.grafana_values import dashboard_values
 from generator.lint.locate import JsonLocator
 from generator.lint.promql_analysis import analyze, nesting
+from generator.lint.promql_errors import tokenize
 from generator.lint.promql_expand import GRAFANA, expand
 from generator.lint.rules.dashboard_rules import _find_names
 from tests.lint_cases.builders import dashboard, lint_docs, panel, prom_target, variable
@@ -184,6 +185,20 @@ def test_the_limits_hint_is_the_case_insensitive_search() -> None:
     texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 19, "٣e"] * 50)]
     for text in texts + _conformance_inputs():
         assert promql_analysis._limits_hint(text) == bool(promql_analysis._LIMITS_HINT.search(text)), text
+
+
+def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
+    """Skipping the tokenizer where no number reaches 9.2e9 never hides an out-of-range value."""
+    texts = _random_texts(6, "0123456789eE.xXaF@[]: offset+-٣", 20_000, 30)
+    texts += [f"x {where} {sign}{number}" for where in ("offset", "@", "[", ":", "*", "OFFSET")
+              for sign in ("", "-", "+ ") for number in ("9300000000", "999999999", "0x2540BE400", "0xFFFFFFFF",
+                                                        "9.3e9", "5.e10", ".1e11", "9" * 19, "9" * 400, "٣" * 10)]
+    found = 0
+    for text in texts + _conformance_inputs():
+        expected = promql_analysis._out_of_range(tokenize(text))
+        assert promql_analysis._beyond_limits(text) == expected, text
+        found += expected is not None
+    assert found > 50   # the texts do break limits
 
 
 def test_variable_names_are_those_of_the_alternation() -> None:

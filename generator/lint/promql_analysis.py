@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import promql_parser as pp
 
-from .promql_errors import error_offset, tokenize
+from .promql_errors import Token, error_offset, tokenize
 from .promql_parse import parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
@@ -265,10 +265,20 @@ def _number(token: str) -> float | None:
         return None  # a duration (5m): within limits whenever it lexes
 
 
+#: what a number of 2**63 ns (the least of the limits, about 9.2e9 s) or more is written with: an
+#: exponent, ten digits before the point, or nine hexadecimal digits
+_BIG_NUMBER = re.compile(r"[\d.][eE]|\d{10}|0[xX][0-9a-fA-F]{9}")
+
+
 def _beyond_limits(text: str) -> tuple[str, int] | None:
     """The first number, duration or `@` time Prometheus refuses as out of range (promql-parser
-    accepts them, or wraps them around)."""
-    tokens = tokenize(text)
+    accepts them, or wraps them around). A text without a number that large (`offset 1w`,
+    `@ end()`) is not tokenized."""
+    return None if _BIG_NUMBER.search(text) is None else _out_of_range(tokenize(text))
+
+
+def _out_of_range(tokens: list[Token]) -> tuple[str, int] | None:
+    """`_beyond_limits` of the text these are the tokens of."""
     for i, tok in enumerate(tokens):
         if tok.kind != "num":
             continue
