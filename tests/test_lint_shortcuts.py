@@ -180,6 +180,14 @@ def test_the_nesting_bound_is_never_below_the_nesting() -> None:
         assert promql_analysis._nesting_bound(text) >= nesting(text), text
 
 
+def test_the_nesting_bound_counts_each_level_character_and_word() -> None:
+    """ASCII text is counted in one pass (deleting the other bytes), other text character by character."""
+    levels = promql_analysis._LEVEL_CHARS
+    for text in _random_texts(7, levels + " abANDorunlessatan2\"é٣", 5_000, 60):
+        expected = sum(text.count(c) for c in levels) + sum(text.count(w) for w in promql_analysis._LEVEL_WORDS)
+        assert promql_analysis._nesting_bound(text) == expected, text
+
+
 def test_the_limits_hint_is_the_case_insensitive_search() -> None:
     texts = _random_texts(2, "0123456789eEoOfFsStT@ſ xabc٣", 20_000, 30)
     texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 19, "٣e"] * 50)]
