@@ -22,6 +22,7 @@ from generator.lint import loaders, promql_analysis, promql_parse
 from generator.lint.grafana_values import dashboard_values
 from generator.lint.locate import JsonLocator
 from generator.lint.promql_analysis import analyze, nesting
+from generator.lint.promql_errors import tokenize
 from generator.lint.promql_expand import GRAFANA, expand
 from generator.lint.rules.dashboard_rules import _find_names
 from tests.lint_cases.builders import dashboard, lint_docs, panel, prom_target, variable
@@ -140,6 +141,17 @@ def test_each_regex_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not [s for s in seen if "=~" in s and not s.startswith("{__gacv_probe__")]
 
 
+def test_splitting_on_quotes_finds_the_regex_matchers_the_lexer_finds() -> None:
+    """The split on `"` that most queries take agrees with the lexer on every text: what it
+    cannot lex alike (other quotes, escapes, comments, strings left open, stray `~`) it leaves
+    to the lexer."""
+    texts = _random_texts(4, 'ab=~!"\n {},(\t\x1c\u00a0', 20_000, 30)
+    texts += _random_texts(5, 'a=~!"\n {}\'`#\\', 20_000, 25)
+    texts += [s.replace("R", lit) for s in SELECTORS for lit in LITERALS]
+    for text in texts + _conformance_inputs():
+        assert promql_parse._plain_matchers(text) == promql_parse._plain_matchers_lexed(text), repr(text)
+
+
 def test_error_positions_are_searched_with_regexes_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where a parse error is, is found by parsing prefixes with candidate endings: dozens of
     parses of one failing query, each with the query's regexes."""
@@ -168,11 +180,33 @@ def test_the_nesting_bound_is_never_below_the_nesting() -> None:
         assert promql_analysis._nesting_bound(text) >= nesting(text), text
 
 
+def test_the_nesting_bound_counts_each_level_character_and_word() -> None:
+    """ASCII text is counted in one pass (deleting the other bytes), other text character by character."""
+    levels = promql_analysis._LEVEL_CHARS
+    for text in _random_texts(7, levels + " abANDorunlessatan2\"é٣", 5_000, 60):
+        expected = sum(text.count(c) for c in levels) + sum(text.count(w) for w in promql_analysis._LEVEL_WORDS)
+        assert promql_analysis._nesting_bound(text) == expected, text
+
+
 def test_the_limits_hint_is_the_case_insensitive_search() -> None:
     texts = _random_texts(2, "0123456789eEoOfFsStT@ſ xabc٣", 20_000, 30)
     texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 19, "٣e"] * 50)]
     for text in texts + _conformance_inputs():
         assert promql_analysis._limits_hint(text) == bool(promql_analysis._LIMITS_HINT.search(text)), text
+
+
+def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
+    """Skipping the tokenizer where no number reaches 9.2e9 never hides an out-of-range value."""
+    texts = _random_texts(6, "0123456789eE.xXaF@[]: offset+-٣", 20_000, 30)
+    texts += [f"x {where} {sign}{number}" for where in ("offset", "@", "[", ":", "*", "OFFSET")
+              for sign in ("", "-", "+ ") for number in ("9300000000", "999999999", "0x2540BE400", "0xFFFFFFFF",
+                                                        "9.3e9", "5.e10", ".1e11", "9" * 19, "9" * 400, "٣" * 10)]
+    found = 0
+    for text in texts + _conformance_inputs():
+        expected = promql_analysis._out_of_range(tokenize(text))
+        assert promql_analysis._beyond_limits(text) == expected, text
+        found += expected is not None
+    assert found > 50   # the texts do break limits
 
 
 def test_variable_names_are_those_of_the_alternation() -> None:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import promql_parser as pp
 
-from .promql_errors import error_offset, tokenize
+from .promql_errors import Token, error_offset, tokenize
 from .promql_parse import parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
@@ -37,15 +37,15 @@ _VT = {"ValueType.Vector": VECTOR, "ValueType.Matrix": MATRIX, "ValueType.Scalar
        "ValueType.String": STRING_T}  # the enum is not hashable: key by its text
 _INTERVAL = timedelta(milliseconds=INTERVAL_SENTINEL_MS["__interval"])
 _RATE_LIKE = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv"})
-#: function name → the type it returns (the parser's Function object is rebuilt on every access)
-_RETURNS: dict[str, str] = {}
 
 
 class Labels(NamedTuple):
     """The labels a result can carry: exactly `names` when closed, anything but `names` when open.
 
     Labels, Selector and Analysis are named tuples rather than frozen dataclasses: some are made
-    for every distinct query, and a tuple is built several times faster."""
+    for every distinct query, and a tuple is built several times faster. Where one is made per
+    node of every query, `tuple.__new__(Cls, (every field, in order))` builds it without the
+    named tuple's own constructor, a Python function that costs as much again."""
 
     closed: bool
     names: frozenset[str]
@@ -116,11 +116,18 @@ _LEVEL_CHARS = "([{+-*/%^=<>!~"
 _LEVEL_WORDS = ("and", "or", "unless", "atan2")
 
 
+#: every byte but those of `_LEVEL_CHARS`: what deleting them leaves of ASCII text is what
+#: `_nesting_bound` counts, in one pass rather than one per character
+_NOT_LEVEL_CHARS = bytes(sorted(set(range(256)) - set(_LEVEL_CHARS.encode())))
+
+
 def _nesting_bound(text: str) -> int:
     """An upper bound of `nesting(text)` at C speed: every opening bracket, every character an
     operator token can hold and every occurrence of a word operator (as `nesting` spells them),
     wherever they stand."""
-    return sum(map(text.count, _LEVEL_CHARS)) + sum(map(text.count, _LEVEL_WORDS))
+    chars = len(text.encode().translate(None, _NOT_LEVEL_CHARS)) if text.isascii() else \
+        sum(map(text.count, _LEVEL_CHARS))
+    return chars + sum(map(text.count, _LEVEL_WORDS))
 
 
 def _too_deep(text: str, depth: int | None = None) -> Analysis:
@@ -161,20 +168,11 @@ def analyze(text: str) -> Analysis:
         return _too_deep(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
-    selectors = walker.selectors
-    return Analysis(text, None, None, rtype, tuple(selectors), tuple(walker.no_le), tuple(walker.interval_calls),
-                    labels, tuple(dict.fromkeys(s.name for s in selectors)), _rated(selectors) if selectors else ())
+    return tuple.__new__(Analysis, (text, None, None, rtype, tuple(walker.selectors), walker.no_le,
+                                    walker.interval_calls, labels, tuple(walker.names), tuple(walker.rated.values())))
 
 
 _COUNTER_RATES = frozenset({"rate", "irate", "increase"})
-
-
-def _rated(selectors: list[Selector]) -> tuple[tuple[str, str], ...]:
-    out: dict[str, str] = {}
-    for sel in selectors:
-        if sel.in_rate in _COUNTER_RATES and not sel.in_histogram and sel.name not in out and STRING not in sel.name:
-            out[sel.name] = sel.in_rate
-    return tuple((fn, name) for name, fn in out.items())
 
 
 def forget_analyses() -> None:
@@ -182,20 +180,36 @@ def forget_analyses() -> None:
     analyze.cache_clear()
 
 
-_BACKTICK = re.compile(r"`([^`]*)`")
 #: what may break one of Prometheus' limits: `@`, `offset`, exponents, long digit runs
 _LIMITS_HINT = re.compile(r"@|offset|\d[eE]|\d{19}", re.IGNORECASE)
-_DIGITS_HINT = re.compile(r"\d(?:[eE]|\d{18})")       # \d[eE]|\d{19}, the first \d shared
-_ASCII_DIGITS_HINT = re.compile(r"[0-9](?:[eE]|[0-9]{18})", re.ASCII)  # the same, for ASCII text
+
+
+def _hint_table() -> bytes:
+    table = bytearray(b" " * 256)
+    for char in b"0123456789":
+        table[char] = ord("0")
+    for char in b"ofsetOFSET@":
+        table[char] = ord(chr(char).lower())
+    return bytes(table)
+
+
+#: ASCII text → what the limits hint looks for, in one pass: digits as 0, the letters of
+#: `offset` in lower case (`e` included, for exponents), `@`, and a blank for anything else
+_HINT_TABLE = _hint_table()
+_NINETEEN_DIGITS = "0" * 19
 
 
 def _limits_hint(text: str) -> bool:
-    """`_LIMITS_HINT.search(text)`, a few times faster: a case-insensitive search tries every
-    letter of every position, where `in` runs at C speed (`ſ` is the one character besides
-    `s` and `S` that a case-insensitive `s` matches: the regular expression decides then)."""
-    digits = _ASCII_DIGITS_HINT if text.isascii() else _DIGITS_HINT
-    return "@" in text or digits.search(text) is not None or "offset" in text.lower() or (
-        "ſ" in text and _LIMITS_HINT.search(text) is not None)
+    """`_LIMITS_HINT.search(text)`, twice as fast on ASCII text: a search tries each digit and
+    (case-insensitive) each letter of the text in turn, where translating the text once lets
+    `in` find each hint at C speed. Other text is searched (`\\d` takes non-ASCII digits, and
+    a case-insensitive `s` the long `ſ`)."""
+    if not text.isascii():
+        return _LIMITS_HINT.search(text) is not None
+    marks = text.encode().translate(_HINT_TABLE).decode()
+    return "@" in marks or "0e" in marks or "offset" in marks or _NINETEEN_DIGITS in marks
+
+
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds
 _MAX_AT_S = float(2 ** 63)
 
@@ -258,10 +272,20 @@ def _number(token: str) -> float | None:
         return None  # a duration (5m): within limits whenever it lexes
 
 
+#: what a number of 2**63 ns (the least of the limits, about 9.2e9 s) or more is written with: an
+#: exponent, ten digits before the point, or nine hexadecimal digits
+_BIG_NUMBER = re.compile(r"[\d.][eE]|\d{10}|0[xX][0-9a-fA-F]{9}")
+
+
 def _beyond_limits(text: str) -> tuple[str, int] | None:
     """The first number, duration or `@` time Prometheus refuses as out of range (promql-parser
-    accepts them, or wraps them around)."""
-    tokens = tokenize(text)
+    accepts them, or wraps them around). A text without a number that large (`offset 1w`,
+    `@ end()`) is not tokenized."""
+    return None if _BIG_NUMBER.search(text) is None else _out_of_range(tokenize(text))
+
+
+def _out_of_range(tokens: list[Token]) -> tuple[str, int] | None:
+    """`_beyond_limits` of the text these are the tokens of."""
     for i, tok in enumerate(tokens):
         if tok.kind != "num":
             continue
@@ -282,9 +306,8 @@ def _beyond_limits(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _selector_name(vs: pp.VectorSelector) -> str | None:
-    if vs.name:
-        return vs.name
+def _matcher_name(vs: pp.VectorSelector) -> str | None:
+    """The metric name of a selector written `{__name__="x"}` (the parser leaves `name` empty)."""
     for m in vs.matchers.matchers:
         if m.name == "__name__" and m.op == pp.MatchOp.Equal:
             return m.value
@@ -294,94 +317,153 @@ def _selector_name(vs: pp.VectorSelector) -> str | None:
 _VS, _MS, _CALL, _AGG, _BIN = pp.VectorSelector, pp.MatrixSelector, pp.Call, pp.AggregateExpr, pp.BinaryExpr
 _PAREN, _UNARY, _SUBQUERY, _NUMBER, _STRING = pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr, pp.NumberLiteral, \
     pp.StringLiteral
-_BY = pp.AggModifierType.By
+_EXPR, _BY = pp.Expr, pp.AggModifierType.By
+_MANY_TO_ONE, _ONE_TO_MANY = pp.VectorMatchCardinality.ManyToOne, pp.VectorMatchCardinality.OneToMany
+_INCLUDE = pp.LabelModifierType.Include
+#: aggregations that keep the series they select, labels and all
+_SELECTING = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
+#: functions whose result labels follow their own rule (`_Walker.function_labels`), besides scalar ones
+_OWN_LABELS = frozenset({"info", "histogram_quantile", "label_replace", "label_join", "vector", "time", "scalar",
+                         "pi", "absent", "absent_over_time"})
+
+
+class _Function(NamedTuple):
+    """What the walk needs of a function, worked out once per name: the parser builds a new
+    Function object (and return type) on every access, and one tuple unpacked replaces the
+    handful of set lookups a call would otherwise make."""
+
+    returns: str
+    counts: bool          # a counter under it is meaningful (COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS)
+    rate_fn: str | None   # its name, if rate-like (Selector.in_rate)
+    histogram: bool       # histogram_*(): its selectors may be native histograms
+    own_labels: bool      # its result labels are not its first series argument's
+
+
+_FUNCTIONS: dict[str, _Function] = {}
+
+
+def _function(func: pp.Function, name: str) -> _Function:
+    returns = _VT.get(str(func.return_type), VECTOR)
+    found = _FUNCTIONS[name] = _Function(
+        returns, name in COUNTER_FUNCTIONS or name in COUNTER_NEUTRAL_FUNCTIONS,
+        name if name in _RATE_LIKE else None, name.startswith("histogram_"),
+        name in _OWN_LABELS or returns == SCALAR)
+    return found
 
 
 class _Walker:
-    """One depth-first pass computing result type, label set and selector context."""
+    """One depth-first pass computing result type, label set and selector context.
+
+    Every attribute of a promql-parser node is built anew when read (a Rust value turned into
+    Python objects), so each is read once, and only where its answer can matter."""
+
+    # what most queries leave as they are: class attributes until a query sets them
+    no_le: tuple[str, ...] = ()
+    interval_calls: tuple[str, ...] = ()
+    histogram_depth = 0
+    #: what Prometheus refuses after parsing and promql-parser lets through
+    invalid: str | None = None
 
     def __init__(self) -> None:
         self.selectors: list[Selector] = []
-        self.no_le: list[str] = []
-        self.interval_calls: list[str] = []
-        self.histogram_depth = 0
-        #: what Prometheus refuses after parsing and promql-parser lets through
-        self.invalid: str | None = None
+        self.names: dict[str, None] = {}                # Analysis.metric_names
+        self.rated: dict[str, tuple[str, str]] = {}     # Analysis.rated, by metric
 
     def visit(self, node: Any, wrapped: bool, rate_fn: str | None = None) -> tuple[str, Labels]:
         # `node` is a pp.Expr; dispatch is on the exact type (`type(node) is ...` is the hot
         # path: isinstance chains cost more here), which a type checker cannot narrow: Any
         t = type(node)
-        if t is _VS:
-            name = _selector_name(node)
-            if name:
-                self.selectors.append(Selector(name, wrapped, rate_fn, self.histogram_depth > 0))
-            return VECTOR, ANY
-        if t is _MS:
-            self.visit(node.vector_selector, wrapped, rate_fn)
-            return MATRIX, ANY
         if t is _CALL:
             return self.call(node, wrapped)
         if t is _AGG:
             return self.aggregate(node, wrapped)
+        if t is _MS:
+            self.selector(node.vector_selector, wrapped, rate_fn)
+            return MATRIX, ANY
+        if t is _VS:
+            self.selector(node, wrapped, rate_fn)
+            return VECTOR, ANY
         if t is _BIN:
             return self.binary(node, wrapped)
+        if t is _NUMBER:
+            return SCALAR, NONE
         if t is _PAREN or t is _UNARY:
             return self.visit(node.expr, wrapped, rate_fn)
+        if t is _STRING:
+            return STRING_T, NONE
         if t is _SUBQUERY:
             _, labels = self.visit(node.expr, wrapped)
             return MATRIX, labels
-        if t is _NUMBER:
-            return SCALAR, NONE
-        if t is _STRING:
-            return STRING_T, NONE
         return VECTOR, ANY  # unknown node kinds: assume the least
 
+    def selector(self, vs: pp.VectorSelector, wrapped: bool, rate_fn: str | None) -> None:
+        name = vs.name or _matcher_name(vs)
+        if not name:
+            return
+        histogram = self.histogram_depth > 0
+        self.selectors.append(tuple.__new__(Selector, (name, wrapped, rate_fn, histogram)))
+        self.names[name] = None
+        # Analysis.rated: the first use of a metric under rate(), irate() or increase() directly
+        if rate_fn in _COUNTER_RATES and not histogram and name not in self.rated and STRING not in name:
+            self.rated[name] = (rate_fn, name)
+
     def call(self, node: pp.Call, wrapped: bool) -> tuple[str, Labels]:
-        name = node.func.name
+        func = node.func
+        name = func.name
+        rtype, counts, rate_fn, histogram, own_labels = _FUNCTIONS.get(name) or _function(func, name)
         args = node.args
-        rtype = _RETURNS.get(name)
-        if rtype is None:
-            rtype = _RETURNS[name] = _VT.get(str(node.func.return_type), VECTOR)
-        inner_wrapped = wrapped or name in COUNTER_FUNCTIONS or name in COUNTER_NEUTRAL_FUNCTIONS
-        rate_fn = name if name in _RATE_LIKE else None
-        labels = NONE
-        first_series = True
-        histogram = name.startswith("histogram_")
-        self.histogram_depth += histogram
+        inner_wrapped = wrapped or counts
+        labels: Labels | None = None   # the first series argument's
+        if histogram:
+            self.histogram_depth += 1
         for arg in args:
-            if rate_fn and type(arg) is _MS and arg.range == _INTERVAL:
-                self.interval_calls.append(name)
-            atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
-            if first_series and (atype is VECTOR or atype is MATRIX):
-                labels, first_series = alabels, False
-        self.histogram_depth -= histogram
+            # the arguments most calls have are handled in place: a range (rate(x[5m])) and
+            # literals (label_replace's strings, quantiles), which carry no series
+            t = type(arg)
+            if t is _MS:
+                if rate_fn is not None and arg.range == _INTERVAL:
+                    self.interval_calls += (name,)
+                self.selector(arg.vector_selector, inner_wrapped, rate_fn)
+                if labels is None:
+                    labels = ANY
+            elif t is not _STRING and t is not _NUMBER:
+                atype, alabels = self.visit(arg, inner_wrapped, rate_fn)
+                if labels is None and (atype is VECTOR or atype is MATRIX):
+                    labels = alabels
+        if histogram:
+            self.histogram_depth -= 1
+        if own_labels:
+            return rtype, self.function_labels(name, rtype, args, labels or NONE)
+        return rtype, labels or NONE
+
+    def function_labels(self, name: str, rtype: str, args: list[pp.Expr], labels: Labels) -> Labels:
+        """The labels of a function's result where they are not its first series argument's."""
         if name == "info" and len(args) == 2 and (type(args[1]) is not _VS or args[1].name):
             self.invalid = "info(): expected label selectors only as the second argument"
         if name == "histogram_quantile" and len(args) == 2:
             self.check_le(args[1])
-            labels = _without(labels, {"le"})
-        elif name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is _STRING:
-            labels = _with(labels, args[1].val)
-        elif name in ("vector", "time", "scalar", "pi") or rtype == SCALAR:
-            labels = NONE
-        elif name in ("absent", "absent_over_time", "info"):
-            labels = ANY
-        return rtype, labels
+            return _without(labels, {"le"})
+        if name in ("label_replace", "label_join") and len(args) >= 2 and type(args[1]) is _STRING:
+            return _with(labels, args[1].val)
+        if name in ("vector", "time", "scalar", "pi") or rtype == SCALAR:
+            return NONE
+        if name in ("absent", "absent_over_time", "info"):
+            return ANY
+        return labels
 
     def aggregate(self, node: pp.AggregateExpr, wrapped: bool) -> tuple[str, Labels]:
         op = str(node.op)
         param = node.param
-        if param is not None and isinstance(param, pp.Expr):
+        if param is not None and isinstance(param, _EXPR):
             self.visit(param, True)
         _, inner = self.visit(node.expr, wrapped or op in COUNTING_AGGREGATIONS)
-        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+        if op in _SELECTING:
             return VECTOR, inner
         mod = node.modifier
         if mod is None:
             labels = NONE
         elif mod.type == _BY:
-            labels = Labels(True, frozenset(mod.labels))
+            labels = tuple.__new__(Labels, (True, frozenset(mod.labels)))
         else:
             labels = _without(inner, set(mod.labels))
         if op == "count_values" and type(param) is _STRING:
@@ -390,11 +472,12 @@ class _Walker:
 
     def binary(self, node: pp.BinaryExpr, wrapped: bool) -> tuple[str, Labels]:
         op = str(node.op).lower()
+        lhs, rhs = node.lhs, node.rhs
         # a difference of two counters (allocations - frees) is a gauge, meaningful raw
-        difference = op == "-" and _is_series(node.lhs) and _is_series(node.rhs)
-        ltype, llab = self.visit(node.lhs, wrapped or difference)
+        difference = op == "-" and _is_series(lhs) and _is_series(rhs)
+        ltype, llab = self.visit(lhs, wrapped or difference)
         # the right side of and/unless only filters the left side: its values never show
-        rtype, rlab = self.visit(node.rhs, wrapped or difference or op in ("and", "unless"))
+        rtype, rlab = self.visit(rhs, wrapped or difference or op in ("and", "unless"))
         if ltype == SCALAR and rtype == SCALAR:
             return SCALAR, NONE
         if ltype == SCALAR:
@@ -406,14 +489,16 @@ class _Walker:
         if op == "or":
             return VECTOR, _union(llab, rlab)
         mod = node.modifier
-        matching = mod.matching if mod is not None else None
-        card = mod.card if mod is not None else None
-        if mod is not None and card in (pp.VectorMatchCardinality.ManyToOne, pp.VectorMatchCardinality.OneToMany):
-            many = llab if card == pp.VectorMatchCardinality.ManyToOne else rlab
-            extra = frozenset(mod.group_labels or ())
-            return VECTOR, _with(many, *extra)
-        if matching is not None and matching.type == pp.LabelModifierType.Include:
-            return VECTOR, Labels(True, frozenset(matching.labels))
+        matching = None
+        if mod is not None:
+            card = mod.card
+            if card == _MANY_TO_ONE or card == _ONE_TO_MANY:
+                many = llab if card == _MANY_TO_ONE else rlab
+                extra = frozenset(mod.group_labels or ())
+                return VECTOR, _with(many, *extra)
+            matching = mod.matching
+            if matching is not None and matching.type == _INCLUDE:
+                return VECTOR, Labels(True, frozenset(matching.labels))
         base = llab if llab.closed else rlab if rlab.closed else Labels(False, llab.names | rlab.names)
         if matching is not None:
             base = _without(base, set(matching.labels))
@@ -426,20 +511,26 @@ class _Walker:
         if type(arg) is not pp.AggregateExpr:
             return
         op = str(arg.op)
-        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+        if op in _SELECTING:
             return
-        names: list[str] = []
-        _collect_names(arg.expr, names)
-        if not any(n.endswith("_bucket") for n in names):
-            return  # native histograms carry their buckets without `le`
         mod = arg.modifier
         if mod is None:
-            self.no_le.append(f"{op}(...) without `by (le)`")
-        elif mod.type == pp.AggModifierType.By:
-            if "le" not in mod.labels and not any(IDENT_MARK in n for n in mod.labels):
-                self.no_le.append(f"{op} by ({', '.join(mod.labels)})")
-        elif "le" in mod.labels:
-            self.no_le.append(f"{op} without ({', '.join(mod.labels)})")
+            problem = f"{op}(...) without `by (le)`"
+        else:
+            labels = mod.labels
+            if mod.type == _BY:
+                if "le" in labels or any(IDENT_MARK in n for n in labels):
+                    return
+                problem = f"{op} by ({', '.join(labels)})"
+            elif "le" in labels:
+                problem = f"{op} without ({', '.join(labels)})"
+            else:
+                return
+        # only then the selectors (`by (le)` is the rule: most queries stop above)
+        names: list[str] = []
+        _collect_names(arg.expr, names)
+        if any(n.endswith("_bucket") for n in names):  # native histograms carry their buckets without `le`
+            self.no_le += (problem,)
 
 
 def _is_series(node: pp.Expr) -> bool:
@@ -453,7 +544,7 @@ def _collect_names(node: Any, out: list[str]) -> None:
     """`node` is a pp.Expr, dispatched on its exact type as in `_Walker.visit`."""
     t = type(node)
     if t is pp.VectorSelector:
-        name = _selector_name(node)
+        name = node.name or _matcher_name(node)
         if name:
             out.append(name)
     elif t is pp.MatrixSelector:

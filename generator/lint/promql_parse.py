@@ -51,7 +51,39 @@ _EQUALITY: dict[str, str] = {}
 
 
 def _plain_matchers(text: str) -> str | None:
-    """`text` with every regex matcher replaced by its equality (`parse`), None if one is refused."""
+    """`text` with every regex matcher replaced by its equality (`parse`), None if one is refused.
+
+    Nearly every query's only strings are double-quoted, without escapes, each closed on its
+    line: split on `"`, the text alternates between code and string bodies, and each regex
+    operator ends a piece of code, its string the piece after. That split runs in C; any other
+    text (quotes of another kind, escapes, comments, a string left open, a `~` that is not a
+    regex operator ending its piece) is lexed by `_REGEX_MATCHER`."""
+    if "'" in text or "`" in text or "#" in text or "\\" in text:
+        return _plain_matchers_lexed(text)
+    pieces = text.split('"')
+    last = len(pieces) - 1
+    if last & 1 or "\n" in text and any("\n" in body for body in pieces[1::2]):
+        return _plain_matchers_lexed(text)  # a string left open
+    for i in range(0, last + 1, 2):
+        code = pieces[i]
+        if "~" not in code:
+            continue
+        code = code.rstrip()
+        op = code[-2:]
+        if i == last or op not in ("=~", "!~") or code.find("~") < len(code) - 1:
+            return _plain_matchers_lexed(text)
+        body = pieces[i + 1]
+        # keyed by operator and body: no key of the lexer's, whose strings keep their quotes
+        found = _EQUALITY.get(op + body) or _equality_of(op + body, op, '"' + body + '"')
+        if not found:
+            return None
+        pieces[i] = code[:-2] + found[:2]    # found is ' ="x"' or ' =""'
+        pieces[i + 1] = found[3:-1]
+    return '"'.join(pieces)
+
+
+def _plain_matchers_lexed(text: str) -> str | None:
+    """`_plain_matchers` of any text, lexed by a regular expression."""
     out: list[str] = []
     pos = 0
     for m in _REGEX_MATCHER.finditer(text):
@@ -61,12 +93,7 @@ def _plain_matchers(text: str) -> str | None:
         literal = m.group("lit")
         if literal is None:
             return None  # no string after the operator: the text as written has the error
-        key = op + literal
-        found = _EQUALITY.get(key)
-        if found is None:
-            if len(_EQUALITY) > 100_000:
-                _EQUALITY.clear()
-            found = _EQUALITY[key] = _equality(op, literal)
+        found = _equality_of(op + literal, op, literal)
         if not found:
             return None
         out.append(text[pos:m.start("op")])
@@ -74,6 +101,16 @@ def _plain_matchers(text: str) -> str | None:
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def _equality_of(key: str, op: str, literal: str) -> str:
+    """`_equality(op, literal)`, worked out once per run (`key` stands for both)."""
+    found = _EQUALITY.get(key)
+    if found is None:
+        if len(_EQUALITY) > 100_000:
+            _EQUALITY.clear()
+        found = _EQUALITY[key] = _equality(op, literal)
+    return found
 
 
 def _equality(op: str, literal: str) -> str:
