@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import partial
 from typing import Any, Callable, Iterator, Mapping
@@ -31,6 +30,9 @@ def _find_names(text: str) -> list[str]:
     if "[[" in text:
         names += _BRACKET_NAME_RE.findall(text)
     return names
+
+#: what `dict.get` answers for a missing key, where None is a value a key may hold
+_ABSENT = object()
 
 #: built-in variables that are not spelled with a leading "__"
 BUILTIN_VARIABLES = frozenset({"timeFilter"})
@@ -154,17 +156,46 @@ def _location(ctx: DashboardContext, path: tuple[Any, ...], offset: int | None) 
     return holder.moved(path=path, offset=offset)
 
 
+def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
+    """Every dict key and string of `dashboard` but its `skip` member, one a line.
+
+    What the names of the variable rules' fast path are read from: any key or string anywhere,
+    interpolated or not (the exact walk, `_strings`, knows which are). A Python pass that only
+    collects (a dashboard holds a few hundred strings: testing each for a `$` costs more than
+    the C-speed regex scan of the joined text spends on them), then one regex scan
+    (`_find_names`), cost less than dumping the dashboard to JSON to scan it. A line break ends
+    every string, as a JSON quote did: no name runs from one string into the next.
+    """
+    texts: list[Any] = list(dashboard)
+    stack: list[Any] = [[v for k, v in dashboard.items() if k != skip]]
+    add, add_keys, push, pop = texts.append, texts.extend, stack.append, stack.pop
+    while stack:
+        node = pop()
+        if type(node) is dict:
+            add_keys(node)
+            node = node.values()
+        for v in node:
+            tv = type(v)
+            if tv is str:
+                add(v)
+            elif tv is dict or tv is list:
+                push(v)
+    try:
+        return "\n".join(texts)
+    except TypeError:  # a dashboard built in Python may have int keys: they hold no `$`
+        return "\n".join(t for t in texts if type(t) is str)
+
+
 def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
     """Names referenced by the dashboard outside its variables, and by each variable.
 
-    The fast path of the variable rules: one C-speed JSON dump and regex scan per dashboard
-    instead of a Python walk over every value; the exact walk (`_references`) runs only when
-    an undefined name turns up and its places are needed.
+    The fast path of the variable rules: a name counts wherever it is spelled outside the
+    variables (`_marked_text`), so the exact walk (`_references`) runs only when an undefined
+    name turns up and its places are needed.
     """
     if ctx.referenced_names is not None:
         return ctx.referenced_names
-    outside = json.dumps({k: v for k, v in ctx.dashboard.items() if k != "templating"}, check_circular=False)
-    names = set(_find_names(outside))
+    names = set(_find_names(_text_of(ctx.dashboard, "templating")))
     for panel in ctx.panels:
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
@@ -326,33 +357,49 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
+def _reportable(resolved: Resolved | None) -> bool:
+    """Whether a data-source rule may report a reference resolved so."""
+    return resolved is not None and bool(resolved.problem or resolved.legacy_name)
+
+
 def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, Callable[[], Location]]]:
-    """Every `datasource` value of the dashboard, resolved, with how to say where it is: the
-    Location is built for a finding only (a dashboard holds one reference per panel and
-    target). Computed once for the two rules that read them."""
+    """The dashboard's `datasource` values the two data-source rules may report (those that do
+    not resolve, or resolve through a data source's name), resolved, with how to say where each
+    is. Computed once for both rules. Every value is resolved (memoized: a dashboard repeats the
+    same few), but the few kept are the only ones whose place is prepared: a dashboard holds one
+    reference per panel and target, nearly all of them sound."""
     if ctx.datasource_refs is not None:
         return ctx.datasource_refs
-    refs: list[tuple[Any, Callable[[], Location]]] = []
+    resolve = ctx.resolve
+    places: list[tuple[Any, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            refs.append((var.get("datasource"), partial(ctx.location.moved,
-                                                        path=(*ctx.variable_paths[name], "datasource"),
-                                                        panel=f"variable {name}")))
+            places.append((var.get("datasource"), partial(ctx.location.moved,
+                                                          path=(*ctx.variable_paths[name], "datasource"),
+                                                          panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            refs.append((ann.get("datasource"), partial(ctx.location.moved,
-                                                        path=(*ctx.path, "annotations", "list", i, "datasource"),
-                                                        panel=f"annotation {ann.get('name') or i}")))
+            places.append((ann.get("datasource"), partial(ctx.location.moved,
+                                                          path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                          panel=f"annotation {ann.get('name') or i}")))
+    kept = [(ref, resolved, where) for ref, where in places for resolved in [resolve(ref)] if _reportable(resolved)]
+    # a panel's targets nearly always repeat its reference: an equal value resolves alike
+    last: Any = _ABSENT
+    resolved, report = None, False
     for panel in ctx.panels:
-        if "datasource" in panel.panel:
-            refs.append((panel.panel.get("datasource"), partial(panel.location.child, "datasource")))
-        for t in panel.targets:
-            if "datasource" in t.target:
-                refs.append((t.target.get("datasource"), partial(t.location.child, "datasource")))
-    resolve = ctx.resolve
-    ctx.datasource_refs = [(ref, resolve(ref), where) for ref, where in refs]
-    return ctx.datasource_refs
+        owners: tuple[PanelContext | TargetContext, ...] = (panel, *panel.targets)
+        for owner in owners:
+            ref = (owner.target if isinstance(owner, TargetContext) else owner.panel).get("datasource", _ABSENT)
+            if ref is _ABSENT:
+                continue
+            if ref != last:
+                last, resolved = ref, resolve(ref)
+                report = _reportable(resolved)
+            if report:
+                kept.append((ref, resolved, partial(owner.location.child, "datasource")))
+    ctx.datasource_refs = kept
+    return kept
 
 
 @rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"),
