@@ -55,6 +55,8 @@ _NOT_INTERPOLATED = frozenset({"__inputs", "__requires", "__elements", "gridPos"
                                "aliasColors", "iteration", "schemaVersion"})
 #: in a variable definition: the saved selection and options, not interpolated
 _VARIABLE_STATE = frozenset({"current", "options"})
+#: what is never interpolated inside a variable definition
+_NOT_IN_VARIABLE = _NOT_INTERPOLATED | _VARIABLE_STATE
 #: a query variable's `definition` is the editor's display copy of its `query`
 _DEFINITION = frozenset({"definition"})
 #: the target fields the Prometheus and Loki data sources interpolate (applyTemplateVariables in
@@ -118,7 +120,7 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
                 continue
             refs.extend((name, path, offset, None) for name, offset in _names(text))
     for name, var in ctx.variables.items():
-        skip = _NOT_INTERPOLATED | _VARIABLE_STATE | (_DEFINITION if var.get("query") else frozenset())
+        skip = _NOT_IN_VARIABLE | _DEFINITION if var.get("query") else _NOT_IN_VARIABLE
         for text, path in _strings(var, ctx.variable_paths[name], skip):
             refs.extend((ref, path, offset, name) for ref, offset in _names(text))
     for panel in ctx.panels:
@@ -168,10 +170,9 @@ def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
     every string, as a JSON quote did: no name runs from one string into the next.
     """
     texts: list[Any] = list(dashboard)
-    stack: list[Any] = [[v for k, v in dashboard.items() if k != skip]]
-    add, add_keys, push, pop = texts.append, texts.extend, stack.append, stack.pop
-    while stack:
-        node = pop()
+    nodes: list[Any] = [[v for k, v in dashboard.items() if k != skip]]
+    add, add_keys, push = texts.append, texts.extend, nodes.append
+    for node in nodes:  # breadth first: the loop reaches the containers it appends
         if type(node) is dict:
             add_keys(node)
             node = node.values()
@@ -210,7 +211,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     per_variable: dict[str, set[str]] = {}
     for name, var in ctx.variables.items():
         found: set[str] = set()
-        for text, _ in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
+        for text, _ in _strings(var, ctx.variable_paths[name], _NOT_IN_VARIABLE):
             found.update(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(text))
         per_variable[name] = found
     ctx.referenced_names = ({n for n in names if not n.isdigit()}, per_variable)
