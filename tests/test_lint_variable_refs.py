@@ -67,3 +67,8 @@ def test_a_name_used_only_in_a_key_counts_as_used(tmp_path: Path) -> None:
     unused = dashboard(panel(prom_target("up"), aliasColors={"pod": "red"}), variables=[variable("pod")])
     assert [f.message for f in only(lint_docs(tmp_path, unused), "template-variable-unused")] == \
         ["variable $pod is defined but never used"]
+
+
+def test_a_dashboard_built_with_int_keys_has_its_names_read() -> None:
+    dash = {"panels": [{"id": 1, "aliasColors": {1: "$job", "$pod": 2}}], "templating": {"list": []}}
+    assert sorted(_find_names(_text_of(dash, "templating"))) == ["job", "pod"]
