@@ -398,3 +398,11 @@ def test_every_place_of_a_repeated_data_source_reference_is_reported(tmp_path: P
                                   (("panels", 0, "targets", 1, "datasource"), typo), (("panels", 1, "datasource"), typo),
                                   (("panels", 1, "targets", 1, "datasource"), "no data source named 'Prometheus'")]
     assert [f.path for f in only(found, "datasource-legacy-name")] == [("panels", 1, "targets", 1, "datasource")]
+
+
+def test_equal_odd_data_source_values_are_each_named(tmp_path: Path) -> None:
+    """1 == True, yet a panel's `datasource: true` is not its neighbour's `datasource: 1`."""
+    found = lint_docs(tmp_path, dashboard(panel({"refId": "A", "expr": "up"}, datasource=1),
+                                          panel({"refId": "A", "expr": "up"}, id=2, datasource=True)))
+    assert sorted(f.message for f in only(found, "datasource-ref-unresolved")) == \
+        ["unexpected data source value 1", "unexpected data source value True"]

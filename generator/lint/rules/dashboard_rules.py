@@ -390,7 +390,8 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
                                                           path=(*ctx.path, "annotations", "list", i, "datasource"),
                                                           panel=f"annotation {ann.get('name') or i}")))
     kept = [(ref, resolved, where) for ref, where in places for resolved in [resolve(ref)] if _reportable(resolved)]
-    # a panel's targets nearly always repeat its reference: an equal value resolves alike
+    # a panel's targets nearly always repeat its reference: an equal dict or string resolves alike
+    # (ctx.resolve memoizes them by value; not 1 and True, which are equal but named apart)
     last: Any = _ABSENT
     resolved, report = None, False
     for panel in ctx.panels:
@@ -399,7 +400,7 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
             ref = (owner.target if isinstance(owner, TargetContext) else owner.panel).get("datasource", _ABSENT)
             if ref is _ABSENT:
                 continue
-            if ref != last:
+            if not (isinstance(ref, (dict, str)) and ref == last):
                 last, resolved = ref, resolve(ref)
                 report = _reportable(resolved)
             if report:
