@@ -167,11 +167,13 @@ def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
     collects (a dashboard holds a few hundred strings: testing each for a `$` costs more than
     the C-speed regex scan of the joined text spends on them), then one regex scan
     (`_find_names`), cost less than dumping the dashboard to JSON to scan it. A line break ends
-    every string, as a JSON quote did: no name runs from one string into the next.
+    every string, as a JSON quote did: no name runs from one string into the next. Each distinct
+    key is joined once: the dicts repeat a few keys, and only which names occur matters.
     """
-    texts: list[Any] = list(dashboard)
+    texts: list[str] = []
+    keys: set[Any] = set(dashboard)
     nodes: list[Any] = [[v for k, v in dashboard.items() if k != skip]]
-    add, add_keys, push = texts.append, texts.extend, nodes.append
+    add, add_keys, push = texts.append, keys.update, nodes.append
     for node in nodes:  # breadth first: the loop reaches the containers it appends
         if type(node) is dict:
             add_keys(node)
@@ -182,10 +184,9 @@ def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
                 add(v)
             elif tv is dict or tv is list:
                 push(v)
-    try:
-        return "\n".join(texts)
-    except TypeError:  # a dashboard built in Python may have int keys: they hold no `$`
-        return "\n".join(t for t in texts if type(t) is str)
+    # a dashboard built in Python may have int keys: they hold no `$`
+    texts.extend(k for k in keys if type(k) is str)
+    return "\n".join(texts)
 
 
 def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
