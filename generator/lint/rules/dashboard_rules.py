@@ -120,7 +120,7 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
                 continue
             refs.extend((name, path, offset, None) for name, offset in _names(text))
     for name, var in ctx.variables.items():
-        skip = _NOT_IN_VARIABLE | _DEFINITION if var.get("query") else _NOT_IN_VARIABLE
+        skip = (_NOT_IN_VARIABLE | _DEFINITION) if var.get("query") else _NOT_IN_VARIABLE
         for text, path in _strings(var, ctx.variable_paths[name], skip):
             refs.extend((ref, path, offset, name) for ref, offset in _names(text))
     for panel in ctx.panels:
@@ -193,7 +193,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     """Names referenced by the dashboard outside its variables, and by each variable.
 
     The fast path of the variable rules: a name counts wherever it is spelled outside the
-    variables (`_marked_text`), so the exact walk (`_references`) runs only when an undefined
+    variables (`_text_of`), so the exact walk (`_references`) runs only when an undefined
     name turns up and its places are needed.
     """
     if ctx.referenced_names is not None:
