@@ -381,3 +381,28 @@ def test_rule_failure_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest
     found = lint_docs(tmp_path, dashboard(panel(prom_target("up"), type="graph")))
     assert {f.rule for f in found} == {"lint-internal-error", "panel-type-deprecated"}
     assert "surprise" in only(found, "lint-internal-error")[0].message
+
+
+def test_every_place_of_a_repeated_data_source_reference_is_reported(tmp_path: Path) -> None:
+    """Equal references resolve alike, so a dashboard's repeated reference is resolved once; each
+    place still has its finding, and a different reference among them is judged on its own."""
+    wrong = {"type": "prometheus", "uid": "promethues"}
+    first = panel({"refId": "A", "expr": "up", "datasource": dict(wrong)},
+                  {"refId": "B", "expr": "up", "datasource": dict(wrong)}, datasource=dict(wrong))
+    second = panel({"refId": "A", "expr": "up", "datasource": {"type": "prometheus", "uid": "prom"}},
+                   {"refId": "B", "expr": "up", "datasource": "Prometheus"}, id=2, datasource=dict(wrong))
+    found = lint_docs(tmp_path, dashboard(first, second))
+    unresolved = [(f.path, f.message) for f in only(found, "datasource-ref-unresolved")]
+    typo = "no data source with uid 'promethues' (known: loki, prom, tempo)"
+    assert sorted(unresolved) == [(("panels", 0, "datasource"), typo), (("panels", 0, "targets", 0, "datasource"), typo),
+                                  (("panels", 0, "targets", 1, "datasource"), typo), (("panels", 1, "datasource"), typo),
+                                  (("panels", 1, "targets", 1, "datasource"), "no data source named 'Prometheus'")]
+    assert [f.path for f in only(found, "datasource-legacy-name")] == [("panels", 1, "targets", 1, "datasource")]
+
+
+def test_equal_odd_data_source_values_are_each_named(tmp_path: Path) -> None:
+    """1 == True, yet a panel's `datasource: true` is not its neighbour's `datasource: 1`."""
+    found = lint_docs(tmp_path, dashboard(panel({"refId": "A", "expr": "up"}, datasource=1),
+                                          panel({"refId": "A", "expr": "up"}, id=2, datasource=True)))
+    assert sorted(f.message for f in only(found, "datasource-ref-unresolved")) == \
+        ["unexpected data source value 1", "unexpected data source value True"]

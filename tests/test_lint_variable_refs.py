@@ -6,8 +6,12 @@ A Prometheus target's leftover InfluxDB `groupBy` never reaches a query; a query
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
+from typing import Any
 
+from generator.lint.rules.dashboard_rules import _find_names, _text_of
 from tests.lint_cases.builders import dashboard, lint_docs, only, panel, prom_target, variable
 
 
@@ -32,3 +36,39 @@ def test_query_and_definition_are_reported_once(tmp_path: Path) -> None:
 
 def test_an_escaped_dollar_is_no_variable(tmp_path: Path) -> None:
     assert _undefined(tmp_path, panel(prom_target('x{topic!~"SYSTEM.*|\\\\$SYS.*"}'))) == []
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    """A JSON value of strings and numbers, its strings and keys full of `$`, braces and brackets."""
+    def text() -> str:
+        return "".join(rng.choice("$[]{}ab_1 é\"\\\n:.") for _ in range(rng.randint(0, 12)))
+    kind = rng.random()
+    if depth > 3 or kind < 0.4:
+        return text() if kind < 0.3 else rng.randint(-40, 40)
+    if kind < 0.7:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {text(): _random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))}
+
+
+def test_the_fast_path_reads_the_names_a_json_dump_spells() -> None:
+    """The variable rules' fast path counts a name wherever it is spelled outside `templating`:
+    in any string or key, as it did when it scanned a JSON dump of the dashboard."""
+    rng = random.Random(5)
+    for _ in range(3000):
+        dash = {"templating": {"list": [{"name": "$hidden"}]}, "$top": _random_json(rng), "x": _random_json(rng)}
+        dumped = json.dumps({k: v for k, v in dash.items() if k != "templating"})
+        expected = {n for n in _find_names(dumped) if not n.isdigit()}
+        assert {n for n in _find_names(_text_of(dash, "templating")) if not n.isdigit()} == expected, dumped
+
+
+def test_a_name_used_only_in_a_key_counts_as_used(tmp_path: Path) -> None:
+    used = dashboard(panel(prom_target("up"), aliasColors={"$pod": "red"}), variables=[variable("pod")])
+    assert not only(lint_docs(tmp_path, used), "template-variable-unused")
+    unused = dashboard(panel(prom_target("up"), aliasColors={"pod": "red"}), variables=[variable("pod")])
+    assert [f.message for f in only(lint_docs(tmp_path, unused), "template-variable-unused")] == \
+        ["variable $pod is defined but never used"]
+
+
+def test_a_dashboard_built_with_int_keys_has_its_names_read() -> None:
+    dash = {"panels": [{"id": 1, "aliasColors": {1: "$job", "$pod": 2}}], "templating": {"list": []}}
+    assert sorted(_find_names(_text_of(dash, "templating"))) == ["job", "pod"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import partial
 from typing import Any, Callable, Iterator, Mapping
@@ -26,11 +25,15 @@ _BRACKET_NAME_RE = re.compile(r"\[\[(\w+)", re.ASCII)
 
 
 def _find_names(text: str) -> list[str]:
-    """Every name the two patterns capture in `text`, in any order."""
+    """Every name the two patterns capture in `text`, in any order. (The regex's own search for
+    its leading `[[` is several times quicker than `"[[" in text` asking first.)"""
     names = _DOLLAR_NAME_RE.findall(text) if "$" in text else []
-    if "[[" in text:
-        names += _BRACKET_NAME_RE.findall(text)
+    names += _BRACKET_NAME_RE.findall(text)
     return names
+
+
+#: what `dict.get` answers for a missing key, where None is a value a key may hold
+_ABSENT = object()
 
 #: built-in variables that are not spelled with a leading "__"
 BUILTIN_VARIABLES = frozenset({"timeFilter"})
@@ -52,6 +55,8 @@ _NOT_INTERPOLATED = frozenset({"__inputs", "__requires", "__elements", "gridPos"
                                "aliasColors", "iteration", "schemaVersion"})
 #: in a variable definition: the saved selection and options, not interpolated
 _VARIABLE_STATE = frozenset({"current", "options"})
+#: what is never interpolated inside a variable definition
+_NOT_IN_VARIABLE = _NOT_INTERPOLATED | _VARIABLE_STATE
 #: a query variable's `definition` is the editor's display copy of its `query`
 _DEFINITION = frozenset({"definition"})
 #: the target fields the Prometheus and Loki data sources interpolate (applyTemplateVariables in
@@ -115,7 +120,7 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
                 continue
             refs.extend((name, path, offset, None) for name, offset in _names(text))
     for name, var in ctx.variables.items():
-        skip = _NOT_INTERPOLATED | _VARIABLE_STATE | (_DEFINITION if var.get("query") else frozenset())
+        skip = (_NOT_IN_VARIABLE | _DEFINITION) if var.get("query") else _NOT_IN_VARIABLE
         for text, path in _strings(var, ctx.variable_paths[name], skip):
             refs.extend((ref, path, offset, name) for ref, offset in _names(text))
     for panel in ctx.panels:
@@ -154,18 +159,49 @@ def _location(ctx: DashboardContext, path: tuple[Any, ...], offset: int | None) 
     return holder.moved(path=path, offset=offset)
 
 
+def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
+    """Every dict key and string of `dashboard` but its `skip` member, one a line.
+
+    What the names of the variable rules' fast path are read from: any key or string anywhere,
+    interpolated or not (the exact walk, `_strings`, knows which are). A Python pass that only
+    collects (a dashboard holds a few hundred strings: testing each for a `$` costs more than
+    the C-speed regex scan of the joined text spends on them), then one regex scan
+    (`_find_names`), cost less than dumping the dashboard to JSON to scan it. A line break ends
+    every string, as a JSON quote did: no name runs from one string into the next. Each distinct
+    key is joined once: the dicts repeat a few keys, and only which names occur matters.
+    """
+    texts: list[str] = []
+    keys: set[Any] = set(dashboard)
+    nodes: list[Any] = [[v for k, v in dashboard.items() if k != skip]]
+    add, add_keys, push = texts.append, keys.update, nodes.append
+    for node in nodes:  # breadth first: the loop reaches the containers it appends
+        if type(node) is dict:
+            add_keys(node)
+            node = node.values()
+        for v in node:
+            tv = type(v)
+            if tv is str:
+                add(v)
+            elif tv is dict or tv is list:
+                push(v)
+    # a dashboard built in Python may have int keys: they hold no `$`
+    texts.extend(k for k in keys if type(k) is str)
+    return "\n".join(texts)
+
+
 def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
     """Names referenced by the dashboard outside its variables, and by each variable.
 
-    The fast path of the variable rules: one C-speed JSON dump and regex scan per dashboard
-    instead of a Python walk over every value; the exact walk (`_references`) runs only when
-    an undefined name turns up and its places are needed.
+    The fast path of the variable rules: a name counts wherever it is spelled outside the
+    variables (`_text_of`), so the exact walk (`_references`) runs only when an undefined
+    name turns up and its places are needed.
     """
     if ctx.referenced_names is not None:
         return ctx.referenced_names
-    outside = json.dumps({k: v for k, v in ctx.dashboard.items() if k != "templating"}, check_circular=False)
-    names = set(_find_names(outside))
-    for panel in ctx.panels:
+    text = _text_of(ctx.dashboard, "templating")
+    names = set(_find_names(text))
+    # the text holds every key: without "repeat" in it, no panel repeats
+    for panel in ctx.panels if "repeat" in text else ():
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
             if isinstance(value, str) and value:
@@ -176,7 +212,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     per_variable: dict[str, set[str]] = {}
     for name, var in ctx.variables.items():
         found: set[str] = set()
-        for text, _ in _strings(var, ctx.variable_paths[name], _NOT_INTERPOLATED | _VARIABLE_STATE):
+        for text, _ in _strings(var, ctx.variable_paths[name], _NOT_IN_VARIABLE):
             found.update(m.group(1) or m.group(2) or m.group(4) for m in VARIABLE_RE.finditer(text))
         per_variable[name] = found
     ctx.referenced_names = ({n for n in names if not n.isdigit()}, per_variable)
@@ -224,8 +260,9 @@ def _rect(panel: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
     pos = panel.get("gridPos")
     if not isinstance(pos, dict):
         return None
+    get = pos.get
     try:
-        x, y, w, h = (int(pos.get(k, 0)) for k in ("x", "y", "w", "h"))
+        x, y, w, h = int(get("x", 0)), int(get("y", 0)), int(get("w", 0)), int(get("h", 0))
     except (TypeError, ValueError):
         return None
     if panel.get("type") == "row":
@@ -255,19 +292,20 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
         key = id(panel.row) if panel.collapsed and panel.row is not None else 0
         layers.setdefault(key, []).append(panel)
     for panels in layers.values():
-        placed: list[tuple[tuple[int, int, int, int], PanelContext]] = []
+        placed: list[tuple[int, int, int, int, PanelContext]] = []   # left, top, right, bottom
         for panel in panels:
             rect = _rect(panel.panel)
             if rect is None:
                 continue
             x, y, w, h = rect
-            for (ox, oy, ow, oh), other in placed:
-                if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
+            right, bottom = x + w, y + h
+            for left, top, oright, obottom, other in placed:
+                if x < oright and left < right and y < obottom and top < bottom:
                     yield Issue(f"panel overlaps panel {other.title or other.id!r} "
-                                f"(gridPos x={x} y={y} w={w} h={h} vs x={ox} y={oy} w={ow} h={oh})",
-                                "move or resize one of them", at=panel.location.child("gridPos"))
+                                f"(gridPos x={x} y={y} w={w} h={h} vs x={left} y={top} w={oright - left} "
+                                f"h={obottom - top})", "move or resize one of them", at=panel.location.child("gridPos"))
                     break
-            placed.append((rect, panel))
+            placed.append((x, y, right, bottom, panel))
 
 
 @rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard",
@@ -289,7 +327,7 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
     defined = set(ctx.variables) | set(ctx.inputs)
     outside, per_variable = _referenced_names(ctx)
     candidates = outside.union(*per_variable.values()) if per_variable else outside
-    if all(n in defined or n.isdigit() or is_builtin_variable(n) for n in candidates):
+    if all(n.isdigit() or is_builtin_variable(n) for n in candidates - defined):
         return
     reported: set[tuple[str, tuple[Any, ...]]] = set()
     for name, path, offset, _owner in _references(ctx):
@@ -326,33 +364,50 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
+def _reportable(resolved: Resolved | None) -> bool:
+    """Whether a data-source rule may report a reference resolved so."""
+    return resolved is not None and bool(resolved.problem or resolved.legacy_name)
+
+
 def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, Callable[[], Location]]]:
-    """Every `datasource` value of the dashboard, resolved, with how to say where it is: the
-    Location is built for a finding only (a dashboard holds one reference per panel and
-    target). Computed once for the two rules that read them."""
+    """The dashboard's `datasource` values the two data-source rules may report (those that do
+    not resolve, or resolve through a data source's name), resolved, with how to say where each
+    is. Computed once for both rules. Every value is resolved (memoized: a dashboard repeats the
+    same few), but the few kept are the only ones whose place is prepared: a dashboard holds one
+    reference per panel and target, nearly all of them sound."""
     if ctx.datasource_refs is not None:
         return ctx.datasource_refs
-    refs: list[tuple[Any, Callable[[], Location]]] = []
+    resolve = ctx.resolve
+    places: list[tuple[Any, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            refs.append((var.get("datasource"), partial(ctx.location.moved,
-                                                        path=(*ctx.variable_paths[name], "datasource"),
-                                                        panel=f"variable {name}")))
+            places.append((var.get("datasource"), partial(ctx.location.moved,
+                                                          path=(*ctx.variable_paths[name], "datasource"),
+                                                          panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            refs.append((ann.get("datasource"), partial(ctx.location.moved,
-                                                        path=(*ctx.path, "annotations", "list", i, "datasource"),
-                                                        panel=f"annotation {ann.get('name') or i}")))
+            places.append((ann.get("datasource"), partial(ctx.location.moved,
+                                                          path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                          panel=f"annotation {ann.get('name') or i}")))
+    kept = [(ref, resolved, where) for ref, where in places for resolved in [resolve(ref)] if _reportable(resolved)]
+    # a panel's targets nearly always repeat its reference: an equal dict or string resolves alike
+    # (ctx.resolve memoizes them by value; not 1 and True, which are equal but named apart)
+    last: Any = _ABSENT
+    resolved, report = None, False
     for panel in ctx.panels:
-        if "datasource" in panel.panel:
-            refs.append((panel.panel.get("datasource"), partial(panel.location.child, "datasource")))
-        for t in panel.targets:
-            if "datasource" in t.target:
-                refs.append((t.target.get("datasource"), partial(t.location.child, "datasource")))
-    resolve = ctx.resolve
-    ctx.datasource_refs = [(ref, resolve(ref), where) for ref, where in refs]
-    return ctx.datasource_refs
+        owners: tuple[PanelContext | TargetContext, ...] = (panel, *panel.targets)
+        for owner in owners:
+            ref = (owner.target if isinstance(owner, TargetContext) else owner.panel).get("datasource", _ABSENT)
+            if ref is _ABSENT:
+                continue
+            if not (isinstance(ref, (dict, str)) and ref == last):
+                last, resolved = ref, resolve(ref)
+                report = _reportable(resolved)
+            if report:
+                kept.append((ref, resolved, partial(owner.location.child, "datasource")))
+    ctx.datasource_refs = kept
+    return kept
 
 
 @rule("datasource-ref-unresolved", "error", "Data source references must resolve", ("dashboard", "alert-rule"),
@@ -612,10 +667,9 @@ def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
     Good:
         {"type": "timeseries", "title": "Latency", "targets": [{"refId": "A", "expr": "..."}]}
     """
-    if ctx.type in NO_QUERY_PANELS or not ctx.type or "libraryPanel" in ctx.panel:
+    if ctx.targets or ctx.type in NO_QUERY_PANELS or not ctx.type or "libraryPanel" in ctx.panel:
         return
-    if not ctx.targets:
-        yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
+    yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
 
 
 @rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"),
