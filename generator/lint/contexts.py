@@ -57,7 +57,7 @@ class DashboardContext(_Located):
     references: list[tuple[str, tuple[Any, ...], int | None, str | None]] | None = None
     #: computed once by dashboard_rules: names referenced outside the variables, and per variable
     referenced_names: tuple[set[str], dict[str, set[str]]] | None = None
-    #: computed once by dashboard_rules: every data source reference, resolved, and its place
+    #: computed once by dashboard_rules: every data source reference a rule may report, resolved, and its place
     datasource_refs: list[tuple[Any, Resolved | None, Callable[[], Location]]] | None = None
     uid: str | None = None
     _resolved: dict[Any, Resolved | None] = field(default_factory=dict, repr=False)
