@@ -69,18 +69,32 @@ GRAFANA = "grafana"   # dashboards: macros and template variables
 ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
 NONE = "none"         # Prometheus rule files: nothing is expanded
 
-#: the strings and the variables (a `$` or `[[`) of a query, with comments skipped. Each match
-#: first skips, in C, the characters that begin neither (most of the query), so the scan costs a
-#: match per item rather than a failed attempt per character; read the items' groups, not m.start()
-_SKIP = r"[^$\"'`#\[]*+"
 _STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
-_FAST = re.compile(_SKIP + r"(?:(?P<var>\$|\[\[(?=\w))|(?P<str>" + _STRING + r")|(?P<cmt>\#[^\n]*+))", re.ASCII)
-#: the same with brackets and commas, for the bracket stack
-_TOKENS = re.compile(
-    r"[^$\"'`#()\[\]{},]*+(?:(?P<var>" + VARIABLE_RE.pattern + r")"
-    r"|(?P<str>" + _STRING + r")"
-    r"|(?P<cmt>\#[^\n]*+)"
-    r"|(?P<br>[()\[\]{},]))", re.ASCII)
+#: string literals as _STRING delimits them (unterminated ones end at a line break, or a
+#: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written
+_PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
+                 r"|'(?:[^'\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
+                 r"|`(?:[^`$\[]|\[(?!\[))*+(?:`|\Z)")
+#: Grafana's variableRegex (grafana_values.VARIABLE_RE) without its groups, by first character
+_VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
+_VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
+#: the query cut for `re.split` into what is left as written (group 1: characters that begin
+#: nothing, string literals without `$` or `[[`, comments, a `$` or `[` that begins no variable)
+#: and what may expand (group 2: a variable, a string literal holding `$` or `[[`, or the end).
+#: The matches tile the text, so split gives ['', text, token, '', text, token, ..., ''], the
+#: tokens at [2::3] (and a few empty ones at the end): one C-level pass finds every token, and a
+#: dict lookup per token, in C too, gives the expanded text of a query whose tokens all expand
+#: the same wherever they stand. A variable token is read whole, as Grafana's regex replace
+#: reads it: nothing inside `${name:format}` begins a string or a comment.
+_SCAN = re.compile(
+    r"((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
+    + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\Z)", re.ASCII)
+_QUOTES = "\"'`"
+#: the query cut the same way at brackets and commas (group 2), for the bracket stack: the
+#: variables, strings and comments stay whole in group 1
+_BRACKETS = re.compile(
+    r"((?:[^$\"'`#()\[\]{},]++|" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\#[^\n]*+|\$)*+)"
+    r"([()\[\]{},]|\Z)", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
 _MATCH_OPS = ("=~", "!~", "!=", "=")
 
@@ -95,19 +109,26 @@ class VarUse(NamedTuple):
     fmt: str | None = None
 
 
+#: how a query was expanded (mode, dashboard values, interval variables): what an expansion
+#: keeps to work out its offset map when first read
+_How = tuple[str, "Values | None", frozenset[str]]
+
+
 class Expansion:
     """A query with its variables substituted, and the way back to the query as written.
 
-    A plain class with slots rather than a frozen dataclass, one or two made for every query;
-    the offset map (`segments`) and the variable occurrences (`uses`), which only the rules of
-    a failing or rate-over-$__interval query read, are worked out from the substitutions when
-    first read.
+    A plain class with slots rather than a frozen dataclass, one or two made for every query.
+    The offset map (`segments`) and the variable occurrences (`uses`) are read only by the
+    rules of a failing or rate-over-$__interval query: they are worked out from the
+    substitutions when first read, and for a query whose tokens expand the same wherever they
+    stand (most queries) the substitutions themselves are found only then, from `how`.
     """
 
-    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of")
+    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of", "_how")
 
     def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...] = (),
-                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False):
+                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False,
+                 how: _How | None = None):
         self.original = original
         self.text = text
         #: the same query with the values Grafana would use outside strings, where they are known
@@ -116,9 +137,11 @@ class Expansion:
         #: for a plain identifier, a positive integer or duration for another): a PromQL parser
         #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
         self.valued_alike = valued_alike
-        self._segments: tuple[tuple[int, int, int, int], ...] | None = segments
-        self._uses: tuple[VarUse, ...] | None = uses
-        self._subs: list[_Sub] = []
+        #: None: worked out when first read, from `_subs`, else by expanding again as `how` says
+        self._segments: tuple[tuple[int, int, int, int], ...] | None = segments if how is None else None
+        self._uses: tuple[VarUse, ...] | None = uses if how is None else None
+        self._subs: list[_Sub] | None = None
+        self._how = how
         self._value_of = 2  # which member of a substitution is its text: 2 placeholder, 4 Grafana's value
 
     @classmethod
@@ -139,13 +162,18 @@ class Expansion:
         self._value_of = 4 if valued else 2
         return self
 
+    def _substitutions(self) -> list[_Sub]:
+        if self._subs is None:
+            self._subs = _expander(*self._how).substitutions(self.original) if self._how is not None else []
+        return self._subs
+
     @property
     def segments(self) -> tuple[tuple[int, int, int, int], ...]:
         """(expanded start, expanded end, original start, original end) of each substitution."""
         if self._segments is None:
             segments = []
             pos = out_len = 0
-            for sub in self._subs:
+            for sub in self._substitutions():
                 start, end = sub[0], sub[1]
                 value = sub[self._value_of] if sub[self._value_of] is not None else sub[2]
                 out_len += start - pos
@@ -159,7 +187,7 @@ class Expansion:
     def uses(self) -> tuple[VarUse, ...]:
         """Every variable occurrence, in the order of the text."""
         if self._uses is None:
-            self._uses = tuple(VarUse(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in self._subs)
+            self._uses = tuple(VarUse(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in self._substitutions())
         return self._uses
 
     def __eq__(self, other: object) -> bool:
@@ -220,138 +248,162 @@ def forget_expansions() -> None:
 
 @lru_cache(maxsize=16384)
 def _expand(text: str, mode: str, interval_vars: frozenset[str], values: Values | None) -> Expansion:
-    return _Expander(text, mode, interval_vars, values).run()
+    return _expander(mode, values, interval_vars).expand(text)
 
 
 #: one substitution: start, end, placeholder, the use (name, role, format), and Grafana's value
 #: where it differs
 _Sub = tuple[int, int, str, tuple[str, str, "str | None"], "str | None"]
-#: what a token expands to whatever its position: a string literal holding variables → its
-#: substitutions (start and end in the literal, value, name, format); a variable → False when it
-#: is none, else (name, format, (value, role) or None when its value depends on its position)
-_Known = dict[str, Any]
-#: per mode, dashboard values and interval variables: the tokens met so far (a dashboard's
-#: queries repeat `"$job"`, `$__rate_interval` and their like in every query)
-_KNOWN: dict[tuple[str, Values | None, frozenset[str]], _Known] = {}
+#: a variable whose value depends on where it stands: start, end, name, format
+_Wanted = tuple[int, int, str, "str | None"]
+#: per mode, dashboard values and interval variables: its expander, which keeps the tokens met
+#: so far (a dashboard's queries repeat `"$job"`, `$__rate_interval` and their like in every query)
+_KNOWN: dict[_How, "_Expander"] = {}
 
 
-def _known(mode: str, values: Values | None, interval_vars: frozenset[str]) -> _Known:
+def _expander(mode: str, values: Values | None, interval_vars: frozenset[str]) -> "_Expander":
     key = (mode, values, interval_vars)
-    known = _KNOWN.get(key)
-    if known is None:
+    expander = _KNOWN.get(key)
+    if expander is None:
         if len(_KNOWN) > 4096:
             _KNOWN.clear()
-        known = _KNOWN[key] = {}
-    elif len(known) > 65536:
-        known.clear()
-    return known
+        expander = _KNOWN[key] = _Expander(mode, values, interval_vars)
+    return expander
+
+
+class _Texts(dict[str, "str | None"]):
+    """A dashboard's tokens (see _SCAN) → what each expands to wherever it stands, None for a
+    variable whose value depends on its position; filled as tokens are met."""
+
+    __slots__ = ("expander",)
+
+    def __init__(self, expander: "_Expander"):
+        super().__init__({"": ""})  # the empty tokens at the end of a split
+        self.expander = expander
+
+    def __missing__(self, token: str) -> str | None:
+        if len(self) > 65536:
+            self.clear()
+            self[""] = ""
+        text = self[token] = self.expander.text_of(token)
+        return text
 
 
 class _Expander:
-    def __init__(self, text: str, mode: str, interval_vars: frozenset[str], values: Values | None = None):
-        self.src = text
+    """Expansion as one dashboard's queries need it (a mode, the dashboard's values and interval
+    variables): made once per dashboard, it remembers what each token it met expands to."""
+
+    def __init__(self, mode: str, values: Values | None, interval_vars: frozenset[str]):
+        self.how: _How = (mode, values, interval_vars)
         self.mode = mode
-        self.interval_vars = interval_vars
         self.values = values
-        self.stack: list[_Frame] = []
-        self.idents = 0
+        self.interval_vars = interval_vars
+        self.texts = _Texts(self)
+        #: token → a string literal's substitutions (start and end in the literal, value, name,
+        #: format); a variable's: False when it is none, else (name, format, (value, role) or None
+        #: when its value depends on its position)
+        self.known: dict[str, Any] = {}
 
-    def ident(self) -> str:
-        """A fresh identifier: `on (...)` and `group_left (...)` may not share a label."""
-        self.idents += 1
-        return IDENT if self.idents == 1 else f"__gacv{self.idents}__"
+    def expand(self, src: str) -> Expansion:
+        """`src` expanded. Its tokens are looked up: for most queries every one expands as it
+        would anywhere, and the text is all that is needed now. A variable whose value depends on
+        its position (outside strings, not a macro) is placed by pass 2, a scan of brackets; the
+        substitutions of either kind (the offset map) are worked out again if ever read."""
+        parts = _SCAN.split(src)
+        tokens = parts[2::3]
+        texts = list(map(self.texts.__getitem__, tokens))
+        if None not in texts:
+            parts[2::3] = texts
+            return Expansion(src, "".join(parts), how=self.how)
+        placed = iter(_Positions(src, self.values).run(self.positional(parts, texts)))
+        valued_texts = texts[:]
+        known = []
+        for i, text in enumerate(texts):
+            if text is None:
+                sub = next(placed)
+                texts[i] = valued_texts[i] = sub[2]
+                if sub[4] is not None:
+                    valued_texts[i] = sub[4]
+                    known.append(sub)
+        parts[2::3] = texts
+        text = "".join(parts)
+        if not known:
+            return Expansion(src, text, how=self.how)
+        parts[2::3] = valued_texts
+        valued = Expansion(src, "".join(parts), how=self.how)
+        valued._value_of = 4
+        alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in known)  # type: ignore[arg-type]
+        return Expansion(src, text, valued=valued, valued_alike=alike, how=self.how)
 
-    # -- the two passes -------------------------------------------------------------------
-    def run(self) -> Expansion:
-        """Decide a value for every variable, then build the text and the offset map.
+    def positional(self, parts: list[str], texts: list[str | None]) -> list[_Wanted]:
+        """The variables among the tokens (`parts` as _SCAN cuts the text) that expand by position."""
+        wanted = []
+        pos = 0
+        for gap, token, text in zip(parts[1::3], parts[2::3], texts):
+            pos += len(gap)
+            if text is None:
+                name, fmt, _ = self.detail(token)
+                wanted.append((pos, pos + len(token), name, fmt))
+            pos += len(token)
+        return wanted
 
-        Pass 1 is one C-level scan for variables and strings: variables inside strings and
-        macros have a value whatever the position, and what a string literal or a variable
-        token expands to is looked up once per dashboard. Only template variables outside
-        strings need their position (bracket stack, neighbours), found by pass 2, a scan of
-        brackets, which most queries (whose variables sit in label values) never pay for.
-        """
-        src = self.src
+    def substitutions(self, src: str) -> list[_Sub]:
+        """Every substitution in `src`, in the order of the text: pass 1 over the tokens (in
+        strings and macros, a value whatever the position), then pass 2 for the others."""
         subs: list[_Sub] = []
-        positional: set[int] = set()
-        known = _known(self.mode, self.values, self.interval_vars)
-        for m in _FAST.finditer(src):
-            kind = m.lastgroup
-            if kind == "str":
-                literal = m.group(kind)
-                if "$" in literal or "[[" in literal:
-                    inner = known.get(literal)
-                    if inner is None:
-                        inner = known[literal] = self.string(literal)
-                    start = m.start(kind)
-                    for a, b, value, name, fmt in inner:
-                        subs.append((start + a, start + b, value, (name, "string", fmt), None))
+        parts = _SCAN.split(src)
+        pos = 0
+        for gap, token in zip(parts[1::3], parts[2::3]):
+            pos += len(gap)
+            if not token:
                 continue
-            if kind != "var":
-                continue  # a comment
-            vm = VARIABLE_RE.match(src, m.start(kind))
-            if vm is None:
-                continue
-            token = vm.group()
-            found = known.get(token)
-            if found is None:
-                found = known[token] = self.token(vm)
-            if found is False:
-                continue
-            name, fmt, typed = found
-            if typed is not None:
-                subs.append((vm.start(), vm.end(), typed[0], (name, typed[1], fmt), None))
-            else:
-                positional.add(vm.start())
-        if positional:
-            self.positions(positional, subs)
+            found = self.detail(token)
+            if token[0] in _QUOTES:
+                for a, b, value, name, fmt in found:
+                    subs.append((pos + a, pos + b, value, (name, "string", fmt), None))
+            elif found is not False and found[2] is not None:
+                name, fmt, typed = found
+                subs.append((pos, pos + len(token), typed[0], (name, typed[1], fmt), None))
+            pos += len(token)
+        texts = list(map(self.texts.__getitem__, parts[2::3]))
+        if None in texts:
+            subs.extend(_Positions(src, self.values).run(self.positional(parts, texts)))
             subs.sort(key=lambda sub: sub[0])
-        if not subs:
-            return Expansion(src, src)
-        valued = None
-        alike = False
-        for sub in subs:
-            if sub[4] is not None:
-                valued = Expansion.of(src, subs, True)
-                alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in subs if v is not None)
-                break
-        return Expansion.of(src, subs, False, valued, alike)
+        return subs
 
-    def token(self, vm: re.Match[str]) -> Any:
-        """What a variable token outside strings is (see _Known)."""
-        if not self.is_variable(vm):
+    def detail(self, token: str) -> Any:
+        """What a token is (see `known`)."""
+        found = self.known.get(token)
+        if found is None:
+            if len(self.known) > 65536:
+                self.known.clear()
+            found = self.known[token] = self.string(token) if token[0] in _QUOTES else self.token(token)
+        return found
+
+    def text_of(self, token: str) -> str | None:
+        """What a token expands to wherever it stands; None when that depends on where."""
+        found = self.detail(token)
+        if token[0] in _QUOTES:
+            out = []
+            pos = 0
+            for a, b, value, _, _ in found:
+                out.append(token[pos:a])
+                out.append(value)
+                pos = b
+            out.append(token[pos:])
+            return "".join(out)
+        if found is False:
+            return token
+        typed = found[2]
+        return typed[0] if typed is not None else None
+
+    def token(self, token: str) -> Any:
+        """What a variable token outside strings is (see `known`)."""
+        vm = VARIABLE_RE.fullmatch(token)
+        if vm is None or not self.is_variable(vm):
             return False
         name, fmt = _name_fmt(vm)
         return name, fmt, self.typed(name, fmt)
-
-    def positions(self, wanted: set[int], subs: list[_Sub]) -> None:
-        """Pass 2: track the bracket stack and choose values for the variables at `wanted`."""
-        src = self.src
-        stack = self.stack
-        last = max(wanted)
-        for m in _TOKENS.finditer(src):
-            kind = m.lastgroup
-            if kind == "br":
-                ch = m.group(kind)
-                if ch == ",":
-                    if stack:
-                        stack[-1].arg += 1
-                elif ch in "([{":
-                    stack.append(_Frame(ch, m.start(kind)))
-                elif stack:
-                    stack.pop()
-            elif kind == "var":
-                start = m.start(kind)
-                if start in wanted:
-                    end = m.end(kind)
-                    vm = VARIABLE_RE.match(src, start)
-                    name, fmt = _name_fmt(vm)  # type: ignore[arg-type]
-                    value, role = self.choose(name, fmt, start, end)
-                    known = self.values.text(name, fmt) if self.values is not None else None
-                    subs.append((start, end, value, (name, role, fmt), known if known != value else None))
-                    if start == last:
-                        return  # what follows the last variable is no variable's context
-            # other variables (`$1`, `[[1]]`) and strings leave the stack as it was
 
     def is_variable(self, vm: re.Match[str]) -> bool:
         name = vm.group(1) or vm.group(2) or vm.group(4)
@@ -382,6 +434,54 @@ class _Expander:
         if name in self.interval_vars:
             return DURATION, "duration"
         return None
+
+
+class _Positions:
+    """Pass 2 over one query: the bracket stack, and a value for each variable whose value
+    depends on where it stands."""
+
+    def __init__(self, src: str, values: Values | None):
+        self.src = src
+        self.values = values
+        self.stack: list[_Frame] = []
+        self.idents = 0
+
+    def ident(self) -> str:
+        """A fresh identifier: `on (...)` and `group_left (...)` may not share a label."""
+        self.idents += 1
+        return IDENT if self.idents == 1 else f"__gacv{self.idents}__"
+
+    def run(self, wanted: list[_Wanted]) -> list[_Sub]:
+        """Track the bracket stack and choose values for the variables `wanted` (in the order of
+        the text): their substitutions, in the same order."""
+        subs: list[_Sub] = []
+        stack = self.stack
+        values = self.values
+        # the text up to the last variable is cut as the whole text is (nothing before a variable
+        # outside strings runs into it), and what follows it is no variable's context
+        parts = _BRACKETS.split(self.src[:wanted[-1][0]])
+        todo = iter(wanted)
+        start, end, name, fmt = next(todo)
+        pos = 0
+        for gap, bracket in zip(parts[1::3], parts[2::3]):
+            pos += len(gap)
+            while start <= pos:
+                value, role = self.choose(name, fmt, start, end)
+                known = values.text(name, fmt) if values is not None else None
+                subs.append((start, end, value, (name, role, fmt), known if known != value else None))
+                following = next(todo, None)
+                if following is None:
+                    return subs
+                start, end, name, fmt = following
+            if bracket == ",":
+                if stack:
+                    stack[-1].arg += 1
+            elif bracket in ("(", "[", "{"):
+                stack.append(_Frame(bracket, pos))
+            elif stack:
+                stack.pop()
+            pos += 1
+        raise AssertionError("a variable beyond the text")  # the text is cut at the last one
 
     def choose(self, name: str, fmt: str | None, start: int, end: int) -> tuple[str, str]:
         src = self.src
