@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
@@ -82,12 +83,13 @@ _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: nothing, string literals without `$` or `[[`, comments, a `$` or `[` that begins no variable)
 #: and what may expand (group 2: a variable, a string literal holding `$` or `[[`, or the end).
 #: The matches tile the text, so split gives ['', text, token, '', text, token, ..., ''], the
-#: tokens at [2::3] (and a few empty ones at the end): one C-level pass finds every token, and a
+#: tokens at [2::3] (the last one empty when text follows the last token; no match is empty):
+#: one C-level pass finds every token, and a
 #: dict lookup per token, in C too, gives the expanded text of a query whose tokens all expand
 #: the same wherever they stand. A variable token is read whole, as Grafana's regex replace
 #: reads it: nothing inside `${name:format}` begins a string or a comment.
 _SCAN = re.compile(
-    r"((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
+    r"(?!\Z)((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
     + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\Z)", re.ASCII)
 _QUOTES = "\"'`"
 #: the query cut the same way at brackets and commas (group 2), for the bracket stack: the
@@ -237,7 +239,8 @@ def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = froze
     """
     if mode == NONE or ("$" not in text and "[[" not in text):
         return Expansion(text, text)
-    return _expand(text, mode, interval_vars, values)
+    expander = _KNOWN.get((mode, id(values), interval_vars))
+    return _expand(text, expander if expander is not None else _expander(mode, values, interval_vars))
 
 
 def forget_expansions() -> None:
@@ -247,8 +250,8 @@ def forget_expansions() -> None:
 
 
 @lru_cache(maxsize=16384)
-def _expand(text: str, mode: str, interval_vars: frozenset[str], values: Values | None) -> Expansion:
-    return _expander(mode, values, interval_vars).expand(text)
+def _expand(text: str, expander: "_Expander") -> Expansion:
+    return expander.expand(text)
 
 
 #: one substitution: start, end, placeholder, the use (name, role, format), and Grafana's value
@@ -257,12 +260,14 @@ _Sub = tuple[int, int, str, tuple[str, str, "str | None"], "str | None"]
 #: a variable whose value depends on where it stands: start, end, name, format
 _Wanted = tuple[int, int, str, "str | None"]
 #: per mode, dashboard values and interval variables: its expander, which keeps the tokens met
-#: so far (a dashboard's queries repeat `"$job"`, `$__rate_interval` and their like in every query)
-_KNOWN: dict[_How, "_Expander"] = {}
+#: so far (a dashboard's queries repeat `"$job"`, `$__rate_interval` and their like in every
+#: query). The values are known by identity (dashboard_values makes one object per content, and
+#: the expander holds it): hashing them by content is a Python call, twice per query
+_KNOWN: dict[tuple[str, int, frozenset[str]], "_Expander"] = {}
 
 
 def _expander(mode: str, values: Values | None, interval_vars: frozenset[str]) -> "_Expander":
-    key = (mode, values, interval_vars)
+    key = (mode, id(values), interval_vars)
     expander = _KNOWN.get(key)
     if expander is None:
         if len(_KNOWN) > 4096:
@@ -278,7 +283,7 @@ class _Texts(dict[str, "str | None"]):
     __slots__ = ("expander",)
 
     def __init__(self, expander: "_Expander"):
-        super().__init__({"": ""})  # the empty tokens at the end of a split
+        super().__init__({"": ""})  # the empty token ending a text that ends with no token
         self.expander = expander
 
     def __missing__(self, token: str) -> str | None:
@@ -299,6 +304,7 @@ class _Expander:
         self.values = values
         self.interval_vars = interval_vars
         self.texts = _Texts(self)
+        self._value_texts: dict[tuple[str, str | None], str | None] = {}
         #: token → a string literal's substitutions (start and end in the literal, value, name,
         #: format); a variable's: False when it is none, else (name, format, (value, role) or None
         #: when its value depends on its position)
@@ -315,36 +321,31 @@ class _Expander:
         if None not in texts:
             parts[2::3] = texts
             return Expansion(src, "".join(parts), how=self.how)
-        placed = iter(_Positions(src, self.values).run(self.positional(parts, texts)))
-        valued_texts = texts[:]
-        known = []
-        for i, text in enumerate(texts):
-            if text is None:
-                sub = next(placed)
-                texts[i] = valued_texts[i] = sub[2]
-                if sub[4] is not None:
-                    valued_texts[i] = sub[4]
-                    known.append(sub)
+        indices = [i for i, text in enumerate(texts) if text is None]
+        placed = _Positions(src, self).run(self.positional(parts, indices))
+        for i, sub in zip(indices, placed):
+            texts[i] = sub[2]
         parts[2::3] = texts
         text = "".join(parts)
+        known = [(i, sub) for i, sub in zip(indices, placed) if sub[4] is not None]
         if not known:
             return Expansion(src, text, how=self.how)
-        parts[2::3] = valued_texts
+        for i, sub in known:
+            texts[i] = sub[4]
+        parts[2::3] = texts
         valued = Expansion(src, "".join(parts), how=self.how)
         valued._value_of = 4
-        alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in known)  # type: ignore[arg-type]
+        alike = all(_alike(src, a, b, p, v, valued.text) for _, (a, b, p, _, v) in known)  # type: ignore[arg-type]
         return Expansion(src, text, valued=valued, valued_alike=alike, how=self.how)
 
-    def positional(self, parts: list[str], texts: list[str | None]) -> list[_Wanted]:
-        """The variables among the tokens (`parts` as _SCAN cuts the text) that expand by position."""
+    def positional(self, parts: list[str], indices: list[int]) -> list[_Wanted]:
+        """The variables whose value depends on where they stand: the tokens at `indices` (of
+        `parts`, the text as _SCAN cuts it)."""
+        ends = list(accumulate(map(len, parts)))
         wanted = []
-        pos = 0
-        for gap, token, text in zip(parts[1::3], parts[2::3], texts):
-            pos += len(gap)
-            if text is None:
-                name, fmt, _ = self.detail(token)
-                wanted.append((pos, pos + len(token), name, fmt))
-            pos += len(token)
+        for i in indices:
+            name, fmt, _ = self.detail(parts[3 * i + 2])
+            wanted.append((ends[3 * i + 1], ends[3 * i + 2], name, fmt))
         return wanted
 
     def substitutions(self, src: str) -> list[_Sub]:
@@ -365,11 +366,20 @@ class _Expander:
                 name, fmt, typed = found
                 subs.append((pos, pos + len(token), typed[0], (name, typed[1], fmt), None))
             pos += len(token)
-        texts = list(map(self.texts.__getitem__, parts[2::3]))
-        if None in texts:
-            subs.extend(_Positions(src, self.values).run(self.positional(parts, texts)))
+        indices = [i for i, text in enumerate(map(self.texts.__getitem__, parts[2::3])) if text is None]
+        if indices:
+            subs.extend(_Positions(src, self).run(self.positional(parts, indices)))
             subs.sort(key=lambda sub: sub[0])
         return subs
+
+    def value_text(self, name: str, fmt: str | None) -> str | None:
+        """The text Grafana writes for the variable with this format, where the values say it."""
+        key = (name, fmt)
+        try:
+            return self._value_texts[key]
+        except KeyError:
+            text = self._value_texts[key] = self.values.text(name, fmt) if self.values is not None else None
+            return text
 
     def detail(self, token: str) -> Any:
         """What a token is (see `known`)."""
@@ -440,9 +450,9 @@ class _Positions:
     """Pass 2 over one query: the bracket stack, and a value for each variable whose value
     depends on where it stands."""
 
-    def __init__(self, src: str, values: Values | None):
+    def __init__(self, src: str, expander: _Expander):
         self.src = src
-        self.values = values
+        self.expander = expander
         self.stack: list[_Frame] = []
         self.idents = 0
 
@@ -456,7 +466,7 @@ class _Positions:
         the text): their substitutions, in the same order."""
         subs: list[_Sub] = []
         stack = self.stack
-        values = self.values
+        value_text = self.expander.value_text
         # the text up to the last variable is cut as the whole text is (nothing before a variable
         # outside strings runs into it), and what follows it is no variable's context
         parts = _BRACKETS.split(self.src[:wanted[-1][0]])
@@ -467,7 +477,7 @@ class _Positions:
             pos += len(gap)
             while start <= pos:
                 value, role = self.choose(name, fmt, start, end)
-                known = values.text(name, fmt) if values is not None else None
+                known = value_text(name, fmt)
                 subs.append((start, end, value, (name, role, fmt), known if known != value else None))
                 following = next(todo, None)
                 if following is None:
@@ -484,39 +494,40 @@ class _Positions:
         raise AssertionError("a variable beyond the text")  # the text is cut at the last one
 
     def choose(self, name: str, fmt: str | None, start: int, end: int) -> tuple[str, str]:
+        """A value that fits the variable at src[start:end] where it stands (each branch reads
+        only the neighbours it needs: a query can hold many such variables)."""
         src = self.src
         top = self.stack[-1] if self.stack else None
-        before = src[start - 1] if start > 0 else ""
-        after = src[end] if end < len(src) else ""
+        kind = top.kind if top is not None else None
         prev = _prev_significant(src, start)
-        nxt_pos = _skip_space(src, end)
-        nxt = src[nxt_pos] if nxt_pos < len(src) else ""
-        quoted = _quote_format(fmt)
 
-        if top is not None and top.kind == "[" or _prev_word(src, start) == "offset":
-            if after.isalpha():
+        # `offset` is the only word before a variable ending in a `t` that matters
+        if kind == "[" or prev in ("t", "T") and _prev_word(src, start) == "offset":
+            if end < len(src) and src[end].isalpha():
                 return "5", "number"
-            if before.isdigit():
+            if start > 0 and src[start - 1].isdigit():
                 return "m", "duration"
             return DURATION, "duration"
         if prev == "@":
             return NUMBER, "number"
-        if top is not None and top.kind == "{":
+        nxt_pos = _skip_space(src, end)
+        if kind == "{":
             if prev in ("=", "~"):           # after =, !=, =~, !~
-                if quoted:
-                    return quoted, "string"
-                return IDENT, "label-value"
+                quoted = _quote_format(fmt)
+                return (quoted, "string") if quoted else (IDENT, "label-value")
             if src.startswith(_MATCH_OPS, nxt_pos):
                 return IDENT, "ident"
-            if nxt in ("}", ",") and prev in ("{", ","):
+            if src[nxt_pos:nxt_pos + 1] in ("}", ",") and prev in ("{", ","):
                 return f'{IDENT}="{STRING}"', "matcher"
             return IDENT, "ident"
-        func = (_word_before(src, top.start, skip_space=True) or None) if top is not None and top.kind == "(" \
-            else None  # the word before "("
+        func = (_word_before(src, top.start, skip_space=True) or None) if top is not None and kind == "(" else None
         if func is not None and func.lower() in GROUPING_KEYWORDS:
             return self.ident(), "ident"
+        quoted = _quote_format(fmt)
         if quoted:
             return quoted, "string"
+        before = src[start - 1] if start > 0 else ""
+        after = src[end] if end < len(src) else ""
         left_adjacent = before in _WORD_CHARS and before != ""
         right_adjacent = after in _WORD_CHARS and after != ""
         if left_adjacent or right_adjacent:
@@ -530,6 +541,7 @@ class _Positions:
                 if fill:
                     return fill, "function"
             return IDENT, "ident"
+        nxt = src[nxt_pos] if nxt_pos < len(src) else ""
         if nxt == "(":
             return self.function_for(nxt_pos), "function"
         if src.startswith(("by", "without"), nxt_pos) and not _word_continues(src, nxt_pos):
@@ -569,6 +581,7 @@ _NOT_PLAIN = frozenset({"and", "or", "unless", "atan2", "bool", "on", "ignoring"
                         "nan", *CALLABLE})
 
 
+@lru_cache(maxsize=4096)
 def _token_kind(word: str) -> str | None:
     if _PLAIN_INT.fullmatch(word):
         return "int"
