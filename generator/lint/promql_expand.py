@@ -121,9 +121,8 @@ class Expansion:
 
     A plain class with slots rather than a frozen dataclass, one or two made for every query.
     The offset map (`segments`) and the variable occurrences (`uses`) are read only by the
-    rules of a failing or rate-over-$__interval query: they are worked out from the
-    substitutions when first read, and for a query whose tokens expand the same wherever they
-    stand (most queries) the substitutions themselves are found only then, from `how`.
+    rules of a failing or rate-over-$__interval query: the substitutions they come from are
+    worked out again, as `how` says, when first read.
     """
 
     __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of", "_how")
@@ -139,30 +138,12 @@ class Expansion:
         #: for a plain identifier, a positive integer or duration for another): a PromQL parser
         #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
         self.valued_alike = valued_alike
-        #: None: worked out when first read, from `_subs`, else by expanding again as `how` says
+        #: None: worked out when first read, from the substitutions `how` gives
         self._segments: tuple[tuple[int, int, int, int], ...] | None = segments if how is None else None
         self._uses: tuple[VarUse, ...] | None = uses if how is None else None
         self._subs: list[_Sub] | None = None
         self._how = how
         self._value_of = 2  # which member of a substitution is its text: 2 placeholder, 4 Grafana's value
-
-    @classmethod
-    def of(cls, src: str, subs: list[_Sub], valued: bool, parent_valued: "Expansion | None" = None,
-           alike: bool = False) -> "Expansion":
-        """`src` with each substitution's placeholder (or Grafana's value, where known, when
-        `valued`) in place of its span."""
-        out: list[str] = []
-        pos = 0
-        for sub in subs:
-            out.append(src[pos:sub[0]])
-            out.append(sub[4] if valued and sub[4] is not None else sub[2])
-            pos = sub[1]
-        out.append(src[pos:])
-        self = cls(src, "".join(out), valued=parent_valued, valued_alike=alike)
-        self._segments = self._uses = None
-        self._subs = subs
-        self._value_of = 4 if valued else 2
-        return self
 
     def _substitutions(self) -> list[_Sub]:
         if self._subs is None:
@@ -333,9 +314,14 @@ class _Expander:
         for i, sub in known:
             texts[i] = sub[4]
         parts[2::3] = texts
-        valued = Expansion(src, "".join(parts), how=self.how)
+        valued_text = "".join(parts)
+        valued = Expansion(src, valued_text, how=self.how)
         valued._value_of = 4
-        alike = all(_alike(src, a, b, p, v, valued.text) for _, (a, b, p, _, v) in known)  # type: ignore[arg-type]
+        alike = True
+        for _, (a, b, p, _, v) in known:
+            if not _alike(src, a, b, p, v, valued_text):  # type: ignore[arg-type]
+                alike = False
+                break
         return Expansion(src, text, valued=valued, valued_alike=alike, how=self.how)
 
     def positional(self, parts: list[str], indices: list[int]) -> list[_Wanted]:
