@@ -8,6 +8,7 @@ must point at the right place in the text as written (not the expanded text).
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -207,3 +208,13 @@ def test_a_variable_is_read_whole() -> None:
     e = expand("rate(x[${__interval:#}]) > $t", GRAFANA)
     assert e.text == "rate(x[1m7ms]) > __gacv__"
     assert [u.name for u in e.uses] == ["__interval", "t"]
+
+
+def test_a_long_query_expands_in_linear_time() -> None:
+    """The scan never starts over at every character of what follows the last variable (a
+    quadratic scan takes seconds on this query; a linear one, well under a millisecond)."""
+    query = 'sum(rate(x{job="$job"}[$__rate_interval])) + ' + "x" * 60_000
+    started = time.process_time()
+    e = expand(query, GRAFANA)
+    assert time.process_time() - started < 0.2
+    assert e.text.startswith('sum(rate(x{job="gacv"}[4m7ms])) + xxx')

@@ -70,6 +70,7 @@ GRAFANA = "grafana"   # dashboards: macros and template variables
 ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
 NONE = "none"         # Prometheus rule files: nothing is expanded
 
+#: a string literal (an unterminated one ends at a line break, or at the end for a raw string)
 _STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
 #: string literals as _STRING delimits them (unterminated ones end at a line break, or a
 #: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written
@@ -84,10 +85,10 @@ _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: and what may expand (group 2: a variable, a string literal holding `$` or `[[`, or the end).
 #: The matches tile the text, so split gives ['', text, token, '', text, token, ..., ''], the
 #: tokens at [2::3] (the last one empty when text follows the last token; no match is empty):
-#: one C-level pass finds every token, and a
-#: dict lookup per token, in C too, gives the expanded text of a query whose tokens all expand
-#: the same wherever they stand. A variable token is read whole, as Grafana's regex replace
-#: reads it: nothing inside `${name:format}` begins a string or a comment.
+#: one C-level pass finds every token, and a dict lookup per token, in C too, gives the
+#: expanded text of a query whose tokens all expand the same wherever they stand. A variable
+#: token is read whole, as Grafana's regex replace reads it: nothing inside `${name:format}`
+#: begins a string or a comment.
 _SCAN = re.compile(
     r"(?!\Z)((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
     + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\Z)", re.ASCII)
