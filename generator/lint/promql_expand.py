@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
@@ -69,18 +70,34 @@ GRAFANA = "grafana"   # dashboards: macros and template variables
 ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
 NONE = "none"         # Prometheus rule files: nothing is expanded
 
-#: the strings and the variables (a `$` or `[[`) of a query, with comments skipped. Each match
-#: first skips, in C, the characters that begin neither (most of the query), so the scan costs a
-#: match per item rather than a failed attempt per character; read the items' groups, not m.start()
-_SKIP = r"[^$\"'`#\[]*+"
+#: a string literal (an unterminated one ends at a line break, or at the end for a raw string)
 _STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
-_FAST = re.compile(_SKIP + r"(?:(?P<var>\$|\[\[(?=\w))|(?P<str>" + _STRING + r")|(?P<cmt>\#[^\n]*+))", re.ASCII)
-#: the same with brackets and commas, for the bracket stack
-_TOKENS = re.compile(
-    r"[^$\"'`#()\[\]{},]*+(?:(?P<var>" + VARIABLE_RE.pattern + r")"
-    r"|(?P<str>" + _STRING + r")"
-    r"|(?P<cmt>\#[^\n]*+)"
-    r"|(?P<br>[()\[\]{},]))", re.ASCII)
+#: string literals as _STRING delimits them (unterminated ones end at a line break, or a
+#: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written
+_PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
+                 r"|'(?:[^'\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
+                 r"|`(?:[^`$\[]|\[(?!\[))*+(?:`|\Z)")
+#: Grafana's variableRegex (grafana_values.VARIABLE_RE) without its groups, by first character
+_VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
+_VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
+#: the query cut for `re.split` into what is left as written (group 1: characters that begin
+#: nothing, string literals without `$` or `[[`, comments, a `$` or `[` that begins no variable)
+#: and what may expand (group 2: a variable, a string literal holding `$` or `[[`, or the end).
+#: The matches tile the text, so split gives ['', text, token, '', text, token, ..., ''], the
+#: tokens at [2::3] (the last one empty when text follows the last token; no match is empty):
+#: one C-level pass finds every token, and a dict lookup per token, in C too, gives the
+#: expanded text of a query whose tokens all expand the same wherever they stand. A variable
+#: token is read whole, as Grafana's regex replace reads it: nothing inside `${name:format}`
+#: begins a string or a comment.
+_SCAN = re.compile(
+    r"(?!\Z)((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
+    + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\Z)", re.ASCII)
+_QUOTES = "\"'`"
+#: the query cut the same way at brackets and commas (group 2), for the bracket stack: the
+#: variables, strings and comments stay whole in group 1
+_BRACKETS = re.compile(
+    r"((?:[^$\"'`#()\[\]{},]++|" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\#[^\n]*+|\$)*+)"
+    r"([()\[\]{},]|\Z)", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
 _MATCH_OPS = ("=~", "!~", "!=", "=")
 
@@ -95,19 +112,25 @@ class VarUse(NamedTuple):
     fmt: str | None = None
 
 
+#: how a query was expanded (mode, dashboard values, interval variables): what an expansion
+#: keeps to work out its offset map when first read
+_How = tuple[str, "Values | None", frozenset[str]]
+
+
 class Expansion:
     """A query with its variables substituted, and the way back to the query as written.
 
-    A plain class with slots rather than a frozen dataclass, one or two made for every query;
-    the offset map (`segments`) and the variable occurrences (`uses`), which only the rules of
-    a failing or rate-over-$__interval query read, are worked out from the substitutions when
-    first read.
+    A plain class with slots rather than a frozen dataclass, one or two made for every query.
+    The offset map (`segments`) and the variable occurrences (`uses`) are read only by the
+    rules of a failing or rate-over-$__interval query: the substitutions they come from are
+    worked out again, as `how` says, when first read.
     """
 
-    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of")
+    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of", "_how")
 
     def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...] = (),
-                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False):
+                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False,
+                 how: _How | None = None):
         self.original = original
         self.text = text
         #: the same query with the values Grafana would use outside strings, where they are known
@@ -116,28 +139,17 @@ class Expansion:
         #: for a plain identifier, a positive integer or duration for another): a PromQL parser
         #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
         self.valued_alike = valued_alike
-        self._segments: tuple[tuple[int, int, int, int], ...] | None = segments
-        self._uses: tuple[VarUse, ...] | None = uses
-        self._subs: list[_Sub] = []
+        #: None: worked out when first read, from the substitutions `how` gives
+        self._segments: tuple[tuple[int, int, int, int], ...] | None = segments if how is None else None
+        self._uses: tuple[VarUse, ...] | None = uses if how is None else None
+        self._subs: list[_Sub] | None = None
+        self._how = how
         self._value_of = 2  # which member of a substitution is its text: 2 placeholder, 4 Grafana's value
 
-    @classmethod
-    def of(cls, src: str, subs: list[_Sub], valued: bool, parent_valued: "Expansion | None" = None,
-           alike: bool = False) -> "Expansion":
-        """`src` with each substitution's placeholder (or Grafana's value, where known, when
-        `valued`) in place of its span."""
-        out: list[str] = []
-        pos = 0
-        for sub in subs:
-            out.append(src[pos:sub[0]])
-            out.append(sub[4] if valued and sub[4] is not None else sub[2])
-            pos = sub[1]
-        out.append(src[pos:])
-        self = cls(src, "".join(out), valued=parent_valued, valued_alike=alike)
-        self._segments = self._uses = None
-        self._subs = subs
-        self._value_of = 4 if valued else 2
-        return self
+    def _substitutions(self) -> list[_Sub]:
+        if self._subs is None:
+            self._subs = _expander(*self._how).substitutions(self.original) if self._how is not None else []
+        return self._subs
 
     @property
     def segments(self) -> tuple[tuple[int, int, int, int], ...]:
@@ -145,7 +157,7 @@ class Expansion:
         if self._segments is None:
             segments = []
             pos = out_len = 0
-            for sub in self._subs:
+            for sub in self._substitutions():
                 start, end = sub[0], sub[1]
                 value = sub[self._value_of] if sub[self._value_of] is not None else sub[2]
                 out_len += start - pos
@@ -159,7 +171,7 @@ class Expansion:
     def uses(self) -> tuple[VarUse, ...]:
         """Every variable occurrence, in the order of the text."""
         if self._uses is None:
-            self._uses = tuple(VarUse(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in self._subs)
+            self._uses = tuple(VarUse(use[0], a, b, use[1], use[2]) for a, b, _, use, _ in self._substitutions())
         return self._uses
 
     def __eq__(self, other: object) -> bool:
@@ -209,7 +221,8 @@ def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = froze
     """
     if mode == NONE or ("$" not in text and "[[" not in text):
         return Expansion(text, text)
-    return _expand(text, mode, interval_vars, values)
+    expander = _KNOWN.get((mode, id(values), interval_vars))
+    return _expand(text, expander if expander is not None else _expander(mode, values, interval_vars))
 
 
 def forget_expansions() -> None:
@@ -219,139 +232,175 @@ def forget_expansions() -> None:
 
 
 @lru_cache(maxsize=16384)
-def _expand(text: str, mode: str, interval_vars: frozenset[str], values: Values | None) -> Expansion:
-    return _Expander(text, mode, interval_vars, values).run()
+def _expand(text: str, expander: "_Expander") -> Expansion:
+    return expander.expand(text)
 
 
 #: one substitution: start, end, placeholder, the use (name, role, format), and Grafana's value
 #: where it differs
 _Sub = tuple[int, int, str, tuple[str, str, "str | None"], "str | None"]
-#: what a token expands to whatever its position: a string literal holding variables → its
-#: substitutions (start and end in the literal, value, name, format); a variable → False when it
-#: is none, else (name, format, (value, role) or None when its value depends on its position)
-_Known = dict[str, Any]
-#: per mode, dashboard values and interval variables: the tokens met so far (a dashboard's
-#: queries repeat `"$job"`, `$__rate_interval` and their like in every query)
-_KNOWN: dict[tuple[str, Values | None, frozenset[str]], _Known] = {}
+#: a variable whose value depends on where it stands: start, end, name, format
+_Wanted = tuple[int, int, str, "str | None"]
+#: per mode, dashboard values and interval variables: its expander, which keeps the tokens met
+#: so far (a dashboard's queries repeat `"$job"`, `$__rate_interval` and their like in every
+#: query). The values are known by identity (dashboard_values makes one object per content, and
+#: the expander holds it): hashing them by content is a Python call, twice per query
+_KNOWN: dict[tuple[str, int, frozenset[str]], "_Expander"] = {}
 
 
-def _known(mode: str, values: Values | None, interval_vars: frozenset[str]) -> _Known:
-    key = (mode, values, interval_vars)
-    known = _KNOWN.get(key)
-    if known is None:
+def _expander(mode: str, values: Values | None, interval_vars: frozenset[str]) -> "_Expander":
+    key = (mode, id(values), interval_vars)
+    expander = _KNOWN.get(key)
+    if expander is None:
         if len(_KNOWN) > 4096:
             _KNOWN.clear()
-        known = _KNOWN[key] = {}
-    elif len(known) > 65536:
-        known.clear()
-    return known
+        expander = _KNOWN[key] = _Expander(mode, values, interval_vars)
+    return expander
+
+
+class _Texts(dict[str, "str | None"]):
+    """A dashboard's tokens (see _SCAN) → what each expands to wherever it stands, None for a
+    variable whose value depends on its position; filled as tokens are met."""
+
+    __slots__ = ("expander",)
+
+    def __init__(self, expander: "_Expander"):
+        super().__init__({"": ""})  # the empty token ending a text that ends with no token
+        self.expander = expander
+
+    def __missing__(self, token: str) -> str | None:
+        if len(self) > 65536:
+            self.clear()
+            self[""] = ""
+        text = self[token] = self.expander.text_of(token)
+        return text
 
 
 class _Expander:
-    def __init__(self, text: str, mode: str, interval_vars: frozenset[str], values: Values | None = None):
-        self.src = text
+    """Expansion as one dashboard's queries need it (a mode, the dashboard's values and interval
+    variables): made once per dashboard, it remembers what each token it met expands to."""
+
+    def __init__(self, mode: str, values: Values | None, interval_vars: frozenset[str]):
+        self.how: _How = (mode, values, interval_vars)
         self.mode = mode
-        self.interval_vars = interval_vars
         self.values = values
-        self.stack: list[_Frame] = []
-        self.idents = 0
+        self.interval_vars = interval_vars
+        self.texts = _Texts(self)
+        self._value_texts: dict[tuple[str, str | None], str | None] = {}
+        #: token → a string literal's substitutions (start and end in the literal, value, name,
+        #: format); a variable's: False when it is none, else (name, format, (value, role) or None
+        #: when its value depends on its position)
+        self.known: dict[str, Any] = {}
 
-    def ident(self) -> str:
-        """A fresh identifier: `on (...)` and `group_left (...)` may not share a label."""
-        self.idents += 1
-        return IDENT if self.idents == 1 else f"__gacv{self.idents}__"
-
-    # -- the two passes -------------------------------------------------------------------
-    def run(self) -> Expansion:
-        """Decide a value for every variable, then build the text and the offset map.
-
-        Pass 1 is one C-level scan for variables and strings: variables inside strings and
-        macros have a value whatever the position, and what a string literal or a variable
-        token expands to is looked up once per dashboard. Only template variables outside
-        strings need their position (bracket stack, neighbours), found by pass 2, a scan of
-        brackets, which most queries (whose variables sit in label values) never pay for.
-        """
-        src = self.src
-        subs: list[_Sub] = []
-        positional: set[int] = set()
-        known = _known(self.mode, self.values, self.interval_vars)
-        for m in _FAST.finditer(src):
-            kind = m.lastgroup
-            if kind == "str":
-                literal = m.group(kind)
-                if "$" in literal or "[[" in literal:
-                    inner = known.get(literal)
-                    if inner is None:
-                        inner = known[literal] = self.string(literal)
-                    start = m.start(kind)
-                    for a, b, value, name, fmt in inner:
-                        subs.append((start + a, start + b, value, (name, "string", fmt), None))
-                continue
-            if kind != "var":
-                continue  # a comment
-            vm = VARIABLE_RE.match(src, m.start(kind))
-            if vm is None:
-                continue
-            token = vm.group()
-            found = known.get(token)
-            if found is None:
-                found = known[token] = self.token(vm)
-            if found is False:
-                continue
-            name, fmt, typed = found
-            if typed is not None:
-                subs.append((vm.start(), vm.end(), typed[0], (name, typed[1], fmt), None))
-            else:
-                positional.add(vm.start())
-        if positional:
-            self.positions(positional, subs)
-            subs.sort(key=lambda sub: sub[0])
-        if not subs:
-            return Expansion(src, src)
-        valued = None
-        alike = False
-        for sub in subs:
-            if sub[4] is not None:
-                valued = Expansion.of(src, subs, True)
-                alike = all(_alike(src, a, b, p, v, valued.text) for a, b, p, _, v in subs if v is not None)
+    def expand(self, src: str) -> Expansion:
+        """`src` expanded. Its tokens are looked up: for most queries every one expands as it
+        would anywhere, and the text is all that is needed now. A variable whose value depends on
+        its position (outside strings, not a macro) is placed by pass 2, a scan of brackets; the
+        substitutions of either kind (the offset map) are worked out again if ever read."""
+        parts = _SCAN.split(src)
+        tokens = parts[2::3]
+        texts = list(map(self.texts.__getitem__, tokens))
+        if None not in texts:
+            parts[2::3] = texts
+            return Expansion(src, "".join(parts), how=self.how)
+        indices = [i for i, text in enumerate(texts) if text is None]
+        placed = _Positions(src, self).run(self.positional(parts, indices))
+        for i, sub in zip(indices, placed):
+            texts[i] = sub[2]
+        parts[2::3] = texts
+        text = "".join(parts)
+        known = [(i, sub) for i, sub in zip(indices, placed) if sub[4] is not None]
+        if not known:
+            return Expansion(src, text, how=self.how)
+        for i, sub in known:
+            texts[i] = sub[4]
+        parts[2::3] = texts
+        valued_text = "".join(parts)
+        valued = Expansion(src, valued_text, how=self.how)
+        valued._value_of = 4
+        alike = True
+        for _, (a, b, p, _, v) in known:
+            if not _alike(src, a, b, p, v, valued_text):  # type: ignore[arg-type]
+                alike = False
                 break
-        return Expansion.of(src, subs, False, valued, alike)
+        return Expansion(src, text, valued=valued, valued_alike=alike, how=self.how)
 
-    def token(self, vm: re.Match[str]) -> Any:
-        """What a variable token outside strings is (see _Known)."""
-        if not self.is_variable(vm):
+    def positional(self, parts: list[str], indices: list[int]) -> list[_Wanted]:
+        """The variables whose value depends on where they stand: the tokens at `indices` (of
+        `parts`, the text as _SCAN cuts it)."""
+        ends = list(accumulate(map(len, parts)))
+        wanted = []
+        for i in indices:
+            name, fmt, _ = self.detail(parts[3 * i + 2])
+            wanted.append((ends[3 * i + 1], ends[3 * i + 2], name, fmt))
+        return wanted
+
+    def substitutions(self, src: str) -> list[_Sub]:
+        """Every substitution in `src`, in the order of the text: pass 1 over the tokens (in
+        strings and macros, a value whatever the position), then pass 2 for the others."""
+        subs: list[_Sub] = []
+        parts = _SCAN.split(src)
+        pos = 0
+        for gap, token in zip(parts[1::3], parts[2::3]):
+            pos += len(gap)
+            if not token:
+                continue
+            found = self.detail(token)
+            if token[0] in _QUOTES:
+                for a, b, value, name, fmt in found:
+                    subs.append((pos + a, pos + b, value, (name, "string", fmt), None))
+            elif found is not False and found[2] is not None:
+                name, fmt, typed = found
+                subs.append((pos, pos + len(token), typed[0], (name, typed[1], fmt), None))
+            pos += len(token)
+        indices = [i for i, text in enumerate(map(self.texts.__getitem__, parts[2::3])) if text is None]
+        if indices:
+            subs.extend(_Positions(src, self).run(self.positional(parts, indices)))
+            subs.sort(key=lambda sub: sub[0])
+        return subs
+
+    def value_text(self, name: str, fmt: str | None) -> str | None:
+        """The text Grafana writes for the variable with this format, where the values say it."""
+        key = (name, fmt)
+        try:
+            return self._value_texts[key]
+        except KeyError:
+            text = self._value_texts[key] = self.values.text(name, fmt) if self.values is not None else None
+            return text
+
+    def detail(self, token: str) -> Any:
+        """What a token is (see `known`)."""
+        found = self.known.get(token)
+        if found is None:
+            if len(self.known) > 65536:
+                self.known.clear()
+            found = self.known[token] = self.string(token) if token[0] in _QUOTES else self.token(token)
+        return found
+
+    def text_of(self, token: str) -> str | None:
+        """What a token expands to wherever it stands; None when that depends on where."""
+        found = self.detail(token)
+        if token[0] in _QUOTES:
+            out = []
+            pos = 0
+            for a, b, value, _, _ in found:
+                out.append(token[pos:a])
+                out.append(value)
+                pos = b
+            out.append(token[pos:])
+            return "".join(out)
+        if found is False:
+            return token
+        typed = found[2]
+        return typed[0] if typed is not None else None
+
+    def token(self, token: str) -> Any:
+        """What a variable token outside strings is (see `known`)."""
+        vm = VARIABLE_RE.fullmatch(token)
+        if vm is None or not self.is_variable(vm):
             return False
         name, fmt = _name_fmt(vm)
         return name, fmt, self.typed(name, fmt)
-
-    def positions(self, wanted: set[int], subs: list[_Sub]) -> None:
-        """Pass 2: track the bracket stack and choose values for the variables at `wanted`."""
-        src = self.src
-        stack = self.stack
-        last = max(wanted)
-        for m in _TOKENS.finditer(src):
-            kind = m.lastgroup
-            if kind == "br":
-                ch = m.group(kind)
-                if ch == ",":
-                    if stack:
-                        stack[-1].arg += 1
-                elif ch in "([{":
-                    stack.append(_Frame(ch, m.start(kind)))
-                elif stack:
-                    stack.pop()
-            elif kind == "var":
-                start = m.start(kind)
-                if start in wanted:
-                    end = m.end(kind)
-                    vm = VARIABLE_RE.match(src, start)
-                    name, fmt = _name_fmt(vm)  # type: ignore[arg-type]
-                    value, role = self.choose(name, fmt, start, end)
-                    known = self.values.text(name, fmt) if self.values is not None else None
-                    subs.append((start, end, value, (name, role, fmt), known if known != value else None))
-                    if start == last:
-                        return  # what follows the last variable is no variable's context
-            # other variables (`$1`, `[[1]]`) and strings leave the stack as it was
 
     def is_variable(self, vm: re.Match[str]) -> bool:
         name = vm.group(1) or vm.group(2) or vm.group(4)
@@ -383,40 +432,89 @@ class _Expander:
             return DURATION, "duration"
         return None
 
+
+class _Positions:
+    """Pass 2 over one query: the bracket stack, and a value for each variable whose value
+    depends on where it stands."""
+
+    def __init__(self, src: str, expander: _Expander):
+        self.src = src
+        self.expander = expander
+        self.stack: list[_Frame] = []
+        self.idents = 0
+
+    def ident(self) -> str:
+        """A fresh identifier: `on (...)` and `group_left (...)` may not share a label."""
+        self.idents += 1
+        return IDENT if self.idents == 1 else f"__gacv{self.idents}__"
+
+    def run(self, wanted: list[_Wanted]) -> list[_Sub]:
+        """Track the bracket stack and choose values for the variables `wanted` (in the order of
+        the text): their substitutions, in the same order."""
+        subs: list[_Sub] = []
+        stack = self.stack
+        value_text = self.expander.value_text
+        # the text up to the last variable is cut as the whole text is (nothing before a variable
+        # outside strings runs into it), and what follows it is no variable's context
+        parts = _BRACKETS.split(self.src[:wanted[-1][0]])
+        todo = iter(wanted)
+        start, end, name, fmt = next(todo)
+        pos = 0
+        for gap, bracket in zip(parts[1::3], parts[2::3]):
+            pos += len(gap)
+            while start <= pos:
+                value, role = self.choose(name, fmt, start, end)
+                known = value_text(name, fmt)
+                subs.append((start, end, value, (name, role, fmt), known if known != value else None))
+                following = next(todo, None)
+                if following is None:
+                    return subs
+                start, end, name, fmt = following
+            if bracket == ",":
+                if stack:
+                    stack[-1].arg += 1
+            elif bracket in ("(", "[", "{"):
+                stack.append(_Frame(bracket, pos))
+            elif stack:
+                stack.pop()
+            pos += 1
+        raise AssertionError("a variable beyond the text")  # the text is cut at the last one
+
     def choose(self, name: str, fmt: str | None, start: int, end: int) -> tuple[str, str]:
+        """A value that fits the variable at src[start:end] where it stands (each branch reads
+        only the neighbours it needs: a query can hold many such variables)."""
         src = self.src
         top = self.stack[-1] if self.stack else None
-        before = src[start - 1] if start > 0 else ""
-        after = src[end] if end < len(src) else ""
+        kind = top.kind if top is not None else None
         prev = _prev_significant(src, start)
-        nxt_pos = _skip_space(src, end)
-        nxt = src[nxt_pos] if nxt_pos < len(src) else ""
-        quoted = _quote_format(fmt)
 
-        if top is not None and top.kind == "[" or _prev_word(src, start) == "offset":
-            if after.isalpha():
+        # `offset` is the only word before a variable ending in a `t` that matters
+        if kind == "[" or prev in ("t", "T") and _prev_word(src, start) == "offset":
+            if end < len(src) and src[end].isalpha():
                 return "5", "number"
-            if before.isdigit():
+            if start > 0 and src[start - 1].isdigit():
                 return "m", "duration"
             return DURATION, "duration"
         if prev == "@":
             return NUMBER, "number"
-        if top is not None and top.kind == "{":
+        nxt_pos = _skip_space(src, end)
+        if kind == "{":
             if prev in ("=", "~"):           # after =, !=, =~, !~
-                if quoted:
-                    return quoted, "string"
-                return IDENT, "label-value"
+                quoted = _quote_format(fmt)
+                return (quoted, "string") if quoted else (IDENT, "label-value")
             if src.startswith(_MATCH_OPS, nxt_pos):
                 return IDENT, "ident"
-            if nxt in ("}", ",") and prev in ("{", ","):
+            if src[nxt_pos:nxt_pos + 1] in ("}", ",") and prev in ("{", ","):
                 return f'{IDENT}="{STRING}"', "matcher"
             return IDENT, "ident"
-        func = (_word_before(src, top.start, skip_space=True) or None) if top is not None and top.kind == "(" \
-            else None  # the word before "("
+        func = (_word_before(src, top.start, skip_space=True) or None) if top is not None and kind == "(" else None
         if func is not None and func.lower() in GROUPING_KEYWORDS:
             return self.ident(), "ident"
+        quoted = _quote_format(fmt)
         if quoted:
             return quoted, "string"
+        before = src[start - 1] if start > 0 else ""
+        after = src[end] if end < len(src) else ""
         left_adjacent = before in _WORD_CHARS and before != ""
         right_adjacent = after in _WORD_CHARS and after != ""
         if left_adjacent or right_adjacent:
@@ -430,6 +528,7 @@ class _Expander:
                 if fill:
                     return fill, "function"
             return IDENT, "ident"
+        nxt = src[nxt_pos] if nxt_pos < len(src) else ""
         if nxt == "(":
             return self.function_for(nxt_pos), "function"
         if src.startswith(("by", "without"), nxt_pos) and not _word_continues(src, nxt_pos):
@@ -469,6 +568,7 @@ _NOT_PLAIN = frozenset({"and", "or", "unless", "atan2", "bool", "on", "ignoring"
                         "nan", *CALLABLE})
 
 
+@lru_cache(maxsize=4096)
 def _token_kind(word: str) -> str | None:
     if _PLAIN_INT.fullmatch(word):
         return "int"
