@@ -50,6 +50,15 @@ def _seeker(key: str) -> re.Pattern[str]:
     return re.compile(rf'{_WS}{_MEMBER}*?"{re.escape(key)}"{_WS}:{_WS}')
 
 
+#: after a value in an array: blanks, then a comma (group 1) and blanks, if any
+_COMMA = re.compile(r"[ \t\r\n]*(,)?[ \t\r\n]*")
+#: after a value in an object: blanks, a comma (group 1) and blanks, and the next key when it has
+#: no escape (group 2) with its colon and blanks
+_HEAD = re.compile(r'[ \t\r\n]*(,)?[ \t\r\n]*(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+#: the C scanner json.loads uses: (value, end) for the JSON value at a position
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
 #: a key no member has: reading a container with it goes to the container's end
 _END: Any = object()
 #: no member read yet, so none to skip
@@ -65,10 +74,40 @@ class _Value:
     def __init__(self, pos: int):
         self.pos = pos
         self.members: dict[Any, _Value | int] = {}
-        #: where reading resumes: the position of the last member recorded, its index and its
-        #: key when that key holds it (not a later duplicate); None: not begun; False: read whole
+        #: where reading resumes: the position of the last member met, its index (in an array)
+        #: and its key; None: not begun; False: read whole
         self.cursor: tuple[int, int, Any] | None | bool = None
         self.end: int | None = None
+
+
+#: how deep `decode_json` decodes by hand, recording where values start: the members of the
+#: document and theirs (a dashboard's panels), below which the C scanner decodes whole values
+_DECODED_DEPTH = 2
+
+
+class _TooMany(Exception):
+    """Decoding by hand would cost more than a small share of the C decoder's time."""
+
+
+def decode_json(text: str) -> tuple[Any, JsonLocator]:
+    """What `json.loads(text)` returns, and a locator that knows where the document's values
+    start down to _DECODED_DEPTH.
+
+    Findings are placed in the values json.loads decoded (panels, rules): skipping the values
+    before them decoded them a second time, most of the document. Decoding the top levels by
+    hand, each member by the C scanner, records where they start for little more than the
+    decode. A document with many members up there (a long list of numbers) is decoded by
+    json.loads and located lazily: Python's work per member must stay a small share of the
+    C decoder's. Invalid JSON raises json.loads's own error."""
+    locator = JsonLocator(text)
+    locator._budget = 64 + len(text) // 256
+    try:
+        data, end = locator._decode(locator._root, _DECODED_DEPTH)
+        if _WS_RUN.match(text, end).end() != len(text):  # type: ignore[union-attr]
+            raise ValueError("extra data")
+    except (_TooMany, ValueError, IndexError, StopIteration):
+        return json.loads(text), JsonLocator(text)
+    return data, locator
 
 
 class JsonLocator:
@@ -77,18 +116,95 @@ class JsonLocator:
 
     def __init__(self, text: str):
         self.text = text
-        self._decoder = json.JSONDecoder()
         self._root = _Value(self._skip_ws(0))
         #: the last position turned into a line and column: its offset, line and line start
         #: (findings come roughly in file order, so newlines are counted from there)
         self._mark = (0, 1, 0)
+        #: members `_decode` may still read by hand
+        self._budget = 0
+
+    def _decode(self, value: _Value, depth: int) -> tuple[Any, int]:
+        """The value at `value.pos` and where it ends: a container read by hand to `depth`
+        levels (its members' positions recorded as `_read` records them), the C scanner's below.
+        Raises ValueError, IndexError or StopIteration where json.loads would raise."""
+        text, members, scan = self.text, value.members, _SCAN
+        pos = value.pos
+        if depth == 0 or text[pos] not in "{[":
+            return scan(text, pos)
+        budget = self._budget
+        decoded: Any
+        if text[pos] == "[":
+            decoded, close, index = [], "]", 0
+            pos = _WS_RUN.match(text, pos + 1).end()  # type: ignore[union-attr]
+            more: Any = text[pos] != "]"
+            while more:
+                budget -= 1
+                if budget < 0:
+                    raise _TooMany
+                if depth > 1 and text[pos] in "{[":
+                    child = members[index] = _Value(pos)
+                    self._budget = budget
+                    item, pos = self._decode(child, depth - 1)
+                    budget = self._budget
+                else:
+                    members[index] = pos
+                    item, pos = scan(text, pos)
+                decoded.append(item)
+                index += 1
+                after = _COMMA.match(text, pos)
+                pos = after.end()  # type: ignore[union-attr]
+                more = after.lastindex  # type: ignore[union-attr]  # the comma
+        else:
+            decoded, close = {}, "}"
+            comma, key, pos = self._head(pos + 1)
+            if comma is not None:
+                raise ValueError("expected a key")
+            more = key is not None or text[pos] != "}"
+            while more:
+                budget -= 1
+                if budget < 0:
+                    raise _TooMany
+                if key is None:  # a key with escapes
+                    if text[pos] != '"':
+                        raise ValueError("expected a key")
+                    key, pos = scanstring(text, pos + 1)
+                    colon = _COLON.match(text, pos)
+                    if colon is None:
+                        raise ValueError("expected ':'")
+                    pos = colon.end()
+                if key in members:  # a later duplicate: its value counts, the first's place
+                    decoded[key], pos = scan(text, pos)
+                elif depth > 1 and text[pos] in "{[":
+                    child = members[key] = _Value(pos)
+                    self._budget = budget
+                    decoded[key], pos = self._decode(child, depth - 1)
+                    budget = self._budget
+                else:
+                    members[key] = pos
+                    decoded[key], pos = scan(text, pos)
+                comma, key, pos = self._head(pos)
+                more = comma is not None
+                if not more and key is not None:
+                    raise ValueError("expected ','")
+        if text[pos] != close:
+            raise ValueError(f"expected {close!r}")
+        self._budget = budget
+        value.cursor, value.end = False, pos + 1
+        return decoded, pos + 1
+
+    def _head(self, pos: int) -> tuple[str | None, str | None, int]:
+        """After a value in an object: the comma if any, the next key if it has no escape, and
+        the position after them."""
+        head = _HEAD.match(self.text, pos)
+        comma, key = head.groups()  # type: ignore[union-attr]
+        return comma, key, head.end()  # type: ignore[union-attr]
 
     def _skip_ws(self, pos: int) -> int:
         return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # matches the empty string
 
     def _skip_value(self, pos: int) -> int:
         """Where the value at `pos` ends (decoded by the C scanner, then dropped)."""
-        return self._decoder.raw_decode(self.text, pos)[1]
+        return _SCAN(self.text, pos)[1]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
         """Offset of the value at `path`, or of its deepest existing ancestor.
@@ -108,7 +224,7 @@ class JsonLocator:
                     try:
                         if not (value.cursor is None and self._seek(value, key)):
                             self._read(value, key)
-                    except (IndexError, ValueError):
+                    except (IndexError, ValueError, StopIteration):
                         value.cursor = False  # malformed text: members recorded so far stand
                 member = value.members.get(key)
                 if member is None:
