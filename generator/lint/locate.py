@@ -44,9 +44,12 @@ _SEEKS = 4
 
 
 @functools.lru_cache(maxsize=256)
-def _seeker(key: str) -> re.Pattern[str]:
+def _seeker(key: str) -> re.Pattern[str] | None:
     """A regex going from the first member of an object to the value of its first member named
-    `key`, over members whose keys have no escape (one of them could decode to `key`)."""
+    `key`, over members whose keys have no escape (one of them could decode to `key`); None for
+    a key that would need escapes in the text."""
+    if not _PLAIN_KEY_TEXT.fullmatch(key):
+        return None
     return re.compile(rf'{_WS}{_MEMBER}*?"{re.escape(key)}"{_WS}:{_WS}')
 
 
@@ -239,10 +242,10 @@ class JsonLocator:
         members before it, when that is exact: a plain key, members without escaped keys or
         deep values. The members passed over are not recorded, so an object is sought a few
         times at most, then read member by member."""
-        if (type(key) is not str or len(value.members) >= _SEEKS or self.text[value.pos] != "{"
-                or not _PLAIN_KEY_TEXT.fullmatch(key)):
+        if type(key) is not str or len(value.members) >= _SEEKS or self.text[value.pos] != "{":
             return False
-        found = _seeker(key).match(self.text, value.pos + 1)
+        seeker = _seeker(key)
+        found = seeker.match(self.text, value.pos + 1) if seeker is not None else None
         if found is None:
             return False
         value.members[key] = found.end()
