@@ -2,8 +2,9 @@
 
 Findings carry the JSON path of the value they are about (and, for queries, an offset in
 the string). Lines are computed only for findings, after linting, so the common case (no
-finding) pays nothing: the JSON locator walks the raw text and skips values it does not
-need with the C decoder; the YAML locator keeps PyYAML's node marks.
+finding) pays little: `decode_json` records where the top levels' values start while decoding,
+and the JSON locator walks the raw text below them, seeking members with a regex and skipping
+values it does not need with the C scanner; the YAML locator keeps PyYAML's node marks.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import yaml
 _WS_RUN = re.compile(r"[ \t\r\n]*")
 #: a number or literal: in valid JSON it runs to a blank, comma or closing bracket
 _NUMBER = re.compile(r"[^ \t\r\n,\]}]+")
-#: the blanks and comma after an array element
-_AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
-#: the blanks and comma after an object member (none before the first), then the next key when
-#: it needs no decoding (no escape, no control character) with its colon and blanks
-_NEXT_KEY = re.compile(r'[ \t\r\n]*(?:,[ \t\r\n]*)?(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+#: after an array element: blanks, then a comma (group 1) and blanks, if any
+_COMMA = re.compile(r"[ \t\r\n]*(,)?[ \t\r\n]*")
+#: after an object member's value (or the opening brace): blanks, a comma (group 1) and blanks,
+#: then the next key when it needs no decoding (no escape, no control character, group 2) with
+#: its colon and blanks
+_HEAD = re.compile(r'[ \t\r\n]*(,)?[ \t\r\n]*(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 
 #: the pieces of a valid JSON text, for skipping members without decoding them: blanks, a string,
 #: a key without escapes, a number or literal, and a container nested at most _DEPTH deep (in
@@ -53,12 +56,6 @@ def _seeker(key: str) -> re.Pattern[str] | None:
     return re.compile(rf'{_WS}{_MEMBER}*?"{re.escape(key)}"{_WS}:{_WS}')
 
 
-#: after a value in an array: blanks, then a comma (group 1) and blanks, if any
-_COMMA = re.compile(r"[ \t\r\n]*(,)?[ \t\r\n]*")
-#: after a value in an object: blanks, a comma (group 1) and blanks, and the next key when it has
-#: no escape (group 2) with its colon and blanks
-_HEAD = re.compile(r'[ \t\r\n]*(,)?[ \t\r\n]*(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
-_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 #: the C scanner json.loads uses: (value, end) for the JSON value at a position
 _SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
@@ -115,7 +112,7 @@ def decode_json(text: str) -> tuple[Any, JsonLocator]:
 
 class JsonLocator:
     """Positions in the text of a JSON document, which the caller has decoded: the text is valid
-    JSON, so a string or a number can be skipped by a regex rather than decoded."""
+    JSON, so the members before a key can be passed over by a regex rather than decoded."""
 
     def __init__(self, text: str):
         self.text = text
@@ -290,7 +287,7 @@ class JsonLocator:
                 if last is _START:
                     pass
                 else:
-                    pos = _AFTER_VALUE.match(text, self._past(value, pos, last)).end()  # type: ignore[union-attr]
+                    pos = _COMMA.match(text, self._past(value, pos, last)).end()  # type: ignore[union-attr]
                 if text[pos] == "]":
                     value.cursor, value.end = False, pos + 1
                     return
@@ -301,8 +298,8 @@ class JsonLocator:
                     value.cursor = pos, index, last
                     return
         while True:
-            plain = _NEXT_KEY.match(text, pos if last is _START else self._past(value, pos, last))
-            name = plain.group(1)  # type: ignore[union-attr]
+            plain = _HEAD.match(text, pos if last is _START else self._past(value, pos, last))
+            name = plain.group(2)  # type: ignore[union-attr]
             pos = plain.end()  # type: ignore[union-attr]
             if name is None:
                 if text[pos] == "}":
