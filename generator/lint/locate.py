@@ -32,7 +32,9 @@ _COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 #: a key without escapes, a number or literal, and a container nested at most _DEPTH deep (in
 #: valid JSON the brackets between strings balance; possessive, so a failing match stops at once)
 _WS = r"[ \t\r\n]*+"
-_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+#: (a string whose first quote after the opening one is not after a backslash ends there: that
+#: quick reading first, the one that follows escapes else)
+_STRING = r'(?:"[^"]*+"(?<!\\")|"[^"\\]*+(?:\\.[^"\\]*+)*+")'
 _PLAIN_KEY = r'"[^"\\\x00-\x1f]*+"'
 _LITERAL = r"[-+.\w]++"
 _DEPTH = 8
