@@ -314,14 +314,29 @@ def test_locating_findings_in_a_long_panel_list_scans_it_once() -> None:
 
 
 def test_line_numbers_of_findings_in_a_one_line_file_do_not_rescan_it() -> None:
-    """One newline count from the start per finding: a 23 MB one-line dashboard took minutes."""
+    """One newline count from the start per finding: a 23 MB one-line dashboard took minutes.
+    A document's findings are placed together, each newline counted once whatever their order,
+    and one finding after another in file order resumes counting where the last one stopped."""
     from generator.lint.locate import JsonLocator
 
-    text = '{"a": [' + ", ".join(['"x"'] * 50) + '],\n "b": 1}'
+    class Counting(str):
+        """The text, adding up the characters its newline counts go over."""
+        scanned = 0
+
+        def count(self, sub: str, start: Any = None, end: Any = None) -> int:
+            Counting.scanned += (len(self) if end is None else end) - (start or 0)
+            return str.count(self, sub, start, end)
+
+    text = Counting('{"a": [' + ", ".join(['"x"'] * 50) + '],\n "b": 1}')
+    wanted = [(("b",), None)] + [(("a", i), None) for i in reversed(range(50))]
+    places = JsonLocator(text).locate_many(wanted)
+    assert places[0] == (2, 7)
+    assert places[-1] == (1, 8) and places[-4] == (1, 8 + 5 * 3)
+    assert Counting.scanned <= len(text)
+    Counting.scanned = 0
     locator = JsonLocator(text)
-    assert locator.locate(("a", 3)) == (1, 8 + 5 * 3)
-    assert locator.locate(("b",)) == (2, 7)
-    assert locator._line_starts == [0, text.index("\n") + 1]  # found once, kept
+    assert [locator.locate(path) for path, _ in reversed(wanted)] == places[::-1]
+    assert Counting.scanned <= len(text)
 
 
 def test_lint_of_a_directory_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

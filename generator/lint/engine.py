@@ -771,14 +771,14 @@ def _lint_document(engine: Engine, d: Document) -> list[Finding]:
 
 
 def _locate(findings: list[Finding], locator: Any) -> list[Finding]:
-    out = []
-    for f in findings:
-        if f.line is None and locator is not None:
-            try:
-                line, col = locator.locate(f.path, f.offset)
-            except Exception:  # locating is best effort; the finding stands without a line
-                out.append(f)
-                continue
-            f = f.located(line, col)
-        out.append(f)
+    """Lines and columns for the findings without one, all of a document's at once (the
+    locator counts its newlines once); a finding it cannot place stands without a line."""
+    out = list(findings)
+    if locator is None:
+        return out
+    todo = [i for i, f in enumerate(out) if f.line is None]
+    places = locator.locate_many([(out[i].path, out[i].offset) for i in todo])
+    for i, place in zip(todo, places):
+        if place is not None:
+            out[i] = out[i].located(*place)
     return out

@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import GacError
 from .dashboard_model import is_dashboard
-from .locate import JsonLocator, YamlLocator
+from .locate import YamlLocator, decode_json
 
 SUFFIXES = (".json", ".yaml", ".yml")
 _SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".pytest_cache"}
@@ -94,12 +94,17 @@ def _files_under(top: Path) -> Iterator[Path]:
 
 
 def read_text(path: Path) -> str:
+    """The file's text as `path.read_text(encoding="utf-8-sig")` reads it (line ends made
+    "\n"), by decoding its bytes at once: the text layer's reading costs more than the decode."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise GacError(f"{path}: not a UTF-8 text file") from None
     except OSError as exc:
         raise GacError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if "\r" in text:  # universal newlines, as text mode reads them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def load(path: Path, text: str | None = None) -> list[Document]:
@@ -125,13 +130,12 @@ def may_define_context(text: str) -> bool:
 
 
 def load_json_text(text: str, name: str) -> list[Document]:
-    if not text.strip():
+    if not text or text.isspace():
         raise GacError(f"{name}: the file is empty: export the dashboard or rule group into it, or remove it")
     try:
-        data = json.loads(text)
+        data, locator = decode_json(text)
     except json.JSONDecodeError as exc:
         raise GacError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    locator = JsonLocator(text)
     return list(classify(data, name, (), locator))
 
 

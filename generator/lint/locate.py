@@ -2,13 +2,14 @@
 
 Findings carry the JSON path of the value they are about (and, for queries, an offset in
 the string). Lines are computed only for findings, after linting, so the common case (no
-finding) pays nothing: the JSON locator walks the raw text and skips values it does not
-need with the C decoder; the YAML locator keeps PyYAML's node marks.
+finding) pays little: `decode_json` records where the top levels' values start while decoding,
+and the JSON locator walks the raw text below them, seeking members with a regex and skipping
+values it does not need with the C scanner; the YAML locator keeps PyYAML's node marks.
 """
 
 from __future__ import annotations
 
-import bisect
+import functools
 import json
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -17,43 +18,195 @@ from typing import Any
 import yaml
 
 _WS_RUN = re.compile(r"[ \t\r\n]*")
-#: the blanks and comma after an array element
-_AFTER_VALUE = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
-#: the blanks and comma after an object member (none before the first), then the next key when
-#: it needs no decoding (no escape, no control character) with its colon and blanks
-_NEXT_KEY = re.compile(r'[ \t\r\n]*(?:,[ \t\r\n]*)?(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+#: a number or literal: in valid JSON it runs to a blank, comma or closing bracket
+_NUMBER = re.compile(r"[^ \t\r\n,\]}]+")
+#: after an array element: blanks, then a comma (group 1) and blanks, if any
+_COMMA = re.compile(r"[ \t\r\n]*(,)?[ \t\r\n]*")
+#: after an object member's value (or the opening brace): blanks, a comma (group 1) and blanks,
+#: then the next key when it needs no decoding (no escape, no control character, group 2) with
+#: its colon and blanks
+_HEAD = re.compile(r'[ \t\r\n]*(,)?[ \t\r\n]*(?:"([^"\\\x00-\x1f]*)"[ \t\r\n]*:[ \t\r\n]*)?')
+_COLON = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 
-#: where reading a container resumes: the next member's position and index, and whether the
-#: member found last still has its value to skip
-_Cursor = tuple[int, int, bool]
+#: the pieces of a valid JSON text, for skipping members without decoding them: blanks, a string,
+#: a key without escapes, a number or literal, and a container nested at most _DEPTH deep (in
+#: valid JSON the brackets between strings balance; possessive, so a failing match stops at once)
+_WS = r"[ \t\r\n]*+"
+#: (a string whose first quote after the opening one is not after a backslash ends there: that
+#: quick reading first, the one that follows escapes else)
+_STRING = r'(?:"[^"]*+"(?<!\\")|"[^"\\]*+(?:\\.[^"\\]*+)*+")'
+_PLAIN_KEY = r'"[^"\\\x00-\x1f]*+"'
+_LITERAL = r"[-+.\w]++"
+_DEPTH = 8
+_BETWEEN = r'[^"\[\]{}]*+'
+_CONTAINER = rf"[\[{{]{_BETWEEN}(?:{_STRING}{_BETWEEN})*+[\]}}]"
+for _ in range(_DEPTH - 1):
+    _CONTAINER = rf"[\[{{]{_BETWEEN}(?:(?:{_STRING}|{_CONTAINER}){_BETWEEN})*+[\]}}]"
+_MEMBER = rf"(?>{_PLAIN_KEY}{_WS}:{_WS}(?:{_STRING}|{_LITERAL}|{_CONTAINER}){_WS},{_WS})"
+_PLAIN_KEY_TEXT = re.compile(r'[^"\\\x00-\x1f]*')
+#: how many keys of one object are sought by a regex each before its members are read in turn
+_SEEKS = 4
+
+
+@functools.lru_cache(maxsize=256)
+def _seeker(key: str) -> re.Pattern[str] | None:
+    """A regex going from the first member of an object to the value of its first member named
+    `key`, over members whose keys have no escape (one of them could decode to `key`); None for
+    a key that would need escapes in the text."""
+    if not _PLAIN_KEY_TEXT.fullmatch(key):
+        return None
+    return re.compile(rf'{_WS}{_MEMBER}*?"{re.escape(key)}"{_WS}:{_WS}')
+
+
+#: the C scanner json.loads uses: (value, end) for the JSON value at a position
+_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+#: a key no member has: reading a container with it goes to the container's end
+_END: Any = object()
+#: no member read yet, so none to skip
+_START: Any = object()
 
 
 class _Value:
-    """A value of the document met so far: where it starts, and its members read so far (their
-    positions, made values of their own when looked into)."""
+    """A value of the document met so far: where it starts, its members read so far (their
+    positions, made values of their own when looked into), and where it ends once known."""
 
-    __slots__ = ("pos", "members", "cursor")
+    __slots__ = ("pos", "members", "cursor", "end")
 
     def __init__(self, pos: int):
         self.pos = pos
         self.members: dict[Any, _Value | int] = {}
-        #: where reading resumes (None: not begun), or False once read whole
-        self.cursor: _Cursor | None | bool = None
+        #: where reading resumes: the position of the last member met, its index (in an array)
+        #: and its key; None: not begun; False: read whole
+        self.cursor: tuple[int, int, Any] | None | bool = None
+        self.end: int | None = None
+
+
+#: how deep `decode_json` decodes by hand, recording where values start: the members of the
+#: document and theirs (a dashboard's panels), below which the C scanner decodes whole values
+_DECODED_DEPTH = 2
+
+
+class _TooMany(Exception):
+    """Decoding by hand would cost more than a small share of the C decoder's time."""
+
+
+def decode_json(text: str) -> tuple[Any, JsonLocator]:
+    """What `json.loads(text)` returns, and a locator that knows where the document's values
+    start down to _DECODED_DEPTH.
+
+    Findings are placed in the values json.loads decoded (panels, rules): skipping the values
+    before them decoded them a second time, most of the document. Decoding the top levels by
+    hand, each member by the C scanner, records where they start for little more than the
+    decode. A document with many members up there (a long list of numbers) is decoded by
+    json.loads and located lazily: Python's work per member must stay a small share of the
+    C decoder's. Invalid JSON raises json.loads's own error."""
+    locator = JsonLocator(text)
+    locator._budget = 64 + len(text) // 256
+    try:
+        data, end = locator._decode(locator._root, _DECODED_DEPTH)
+        if _WS_RUN.match(text, end).end() != len(text):  # type: ignore[union-attr]
+            raise ValueError("extra data")
+    except (_TooMany, ValueError, IndexError, StopIteration):
+        return json.loads(text), JsonLocator(text)
+    return data, locator
 
 
 class JsonLocator:
+    """Positions in the text of a JSON document, which the caller has decoded: the text is valid
+    JSON, so the members before a key can be passed over by a regex rather than decoded."""
+
     def __init__(self, text: str):
         self.text = text
-        self._decoder = json.JSONDecoder()
         self._root = _Value(self._skip_ws(0))
-        self._line_starts: list[int] | None = None
+        #: the last position turned into a line and column: its offset, line and line start
+        #: (findings come roughly in file order, so newlines are counted from there)
+        self._mark = (0, 1, 0)
+        #: members `_decode` may still read by hand
+        self._budget = 0
+
+    def _decode(self, value: _Value, depth: int) -> tuple[Any, int]:
+        """The value at `value.pos` and where it ends: a container read by hand to `depth`
+        levels (its members' positions recorded as `_read` records them), the C scanner's below.
+        Raises ValueError, IndexError or StopIteration where json.loads would raise."""
+        text, members, scan = self.text, value.members, _SCAN
+        pos = value.pos
+        if depth == 0 or text[pos] not in "{[":
+            return scan(text, pos)
+        budget = self._budget
+        decoded: Any
+        if text[pos] == "[":
+            decoded, close, index = [], "]", 0
+            pos = _WS_RUN.match(text, pos + 1).end()  # type: ignore[union-attr]
+            more: Any = text[pos] != "]"
+            while more:
+                budget -= 1
+                if budget < 0:
+                    raise _TooMany
+                if depth > 1 and text[pos] in "{[":
+                    child = members[index] = _Value(pos)
+                    self._budget = budget
+                    item, pos = self._decode(child, depth - 1)
+                    budget = self._budget
+                else:
+                    members[index] = pos
+                    item, pos = scan(text, pos)
+                decoded.append(item)
+                index += 1
+                after = _COMMA.match(text, pos)
+                pos = after.end()  # type: ignore[union-attr]
+                more = after.lastindex  # type: ignore[union-attr]  # the comma
+        else:
+            decoded, close = {}, "}"
+            comma, key, pos = self._head(pos + 1)
+            if comma is not None:
+                raise ValueError("expected a key")
+            more = key is not None or text[pos] != "}"
+            while more:
+                budget -= 1
+                if budget < 0:
+                    raise _TooMany
+                if key is None:  # a key with escapes
+                    if text[pos] != '"':
+                        raise ValueError("expected a key")
+                    key, pos = scanstring(text, pos + 1)
+                    colon = _COLON.match(text, pos)
+                    if colon is None:
+                        raise ValueError("expected ':'")
+                    pos = colon.end()
+                if key in members:  # a later duplicate: its value counts, the first's place
+                    decoded[key], pos = scan(text, pos)
+                elif depth > 1 and text[pos] in "{[":
+                    child = members[key] = _Value(pos)
+                    self._budget = budget
+                    decoded[key], pos = self._decode(child, depth - 1)
+                    budget = self._budget
+                else:
+                    members[key] = pos
+                    decoded[key], pos = scan(text, pos)
+                comma, key, pos = self._head(pos)
+                more = comma is not None
+                if not more and key is not None:
+                    raise ValueError("expected ','")
+        if text[pos] != close:
+            raise ValueError(f"expected {close!r}")
+        self._budget = budget
+        value.cursor, value.end = False, pos + 1
+        return decoded, pos + 1
+
+    def _head(self, pos: int) -> tuple[str | None, str | None, int]:
+        """After a value in an object: the comma if any, the next key if it has no escape, and
+        the position after them."""
+        head = _HEAD.match(self.text, pos)
+        comma, key = head.groups()  # type: ignore[union-attr]
+        return comma, key, head.end()  # type: ignore[union-attr]
 
     def _skip_ws(self, pos: int) -> int:
         return _WS_RUN.match(self.text, pos).end()  # type: ignore[union-attr]  # matches the empty string
 
     def _skip_value(self, pos: int) -> int:
         """Where the value at `pos` ends (decoded by the C scanner, then dropped)."""
-        return self._decoder.raw_decode(self.text, pos)[1]
+        return _SCAN(self.text, pos)[1]
 
     def position(self, path: tuple[Any, ...]) -> int | None:
         """Offset of the value at `path`, or of its deepest existing ancestor.
@@ -62,15 +215,18 @@ class JsonLocator:
         member's position is recorded on the way (a tree of the values met), so findings on
         panels 1..n cost one reading of the list, not n (quadratic: minutes for a dashboard of
         thousands of panels), and the values after the last member asked for are never decoded
-        (the panels after the last panel with a finding, a dashboard's members after `panels`)."""
+        (the panels after the last panel with a finding, a dashboard's members after `panels`).
+        A member looked into is not decoded again to get past it: its reading goes on to its
+        end (a panel with findings is read once, not read then decoded)."""
         value = self._root
         for key in path:
             member = value.members.get(key)
             if member is None:
                 if value.cursor is not False:
                     try:
-                        value.cursor = self._read(value, key)
-                    except (IndexError, ValueError):
+                        if not (value.cursor is None and self._seek(value, key)):
+                            self._read(value, key)
+                    except (IndexError, ValueError, StopIteration):
                         value.cursor = False  # malformed text: members recorded so far stand
                 member = value.members.get(key)
                 if member is None:
@@ -80,58 +236,129 @@ class JsonLocator:
             value = member  # type: ignore[assignment]
         return value.pos
 
-    def _read(self, value: _Value, key: Any) -> _Cursor | bool:
+    def _seek(self, value: _Value, key: Any) -> bool:
+        """Record the member `key` of the object `value`, not yet read, with one regex over the
+        members before it, when that is exact: a plain key, members without escaped keys or
+        deep values. The members passed over are not recorded, so an object is sought a few
+        times at most, then read member by member."""
+        if type(key) is not str or len(value.members) >= _SEEKS or self.text[value.pos] != "{":
+            return False
+        seeker = _seeker(key)
+        found = seeker.match(self.text, value.pos + 1) if seeker is not None else None
+        if found is None:
+            return False
+        value.members[key] = found.end()
+        return True
+
+    def _end(self, value: _Value) -> int:
+        """Where `value` ends: its reading, if begun, finished; else the C scanner's."""
+        if value.end is None:
+            if value.cursor is None or value.cursor is False:
+                value.end = self._skip_value(value.pos)
+            else:
+                self._read(value, _END)
+        return value.end  # type: ignore[return-value]  # set by _read at the closing bracket
+
+    def _past(self, value: _Value, pos: int, key: Any) -> int:
+        """Where the member value at `pos` ends: a string by the C string scanner, a number by a
+        regex, a container looked into (the member recorded at `key`, at this very position) by
+        reading on, any other container by the C scanner."""
+        first = self.text[pos]
+        if first == '"':
+            return scanstring(self.text, pos + 1)[1]
+        if first not in "{[":
+            return _NUMBER.match(self.text, pos).end()  # type: ignore[union-attr]
+        member = value.members.get(key)
+        if type(member) is _Value and member.pos == pos:
+            return self._end(member)
+        return self._skip_value(pos)
+
+    def _read(self, value: _Value, key: Any) -> None:
         """Record members of the container `value` from where its reading stopped until `key` is
-        recorded; where to resume, or False at the end of the container."""
+        recorded, or to its end (then `value.end` is set and its cursor is False)."""
         text, members = self.text, value.members
         if value.cursor is None:  # begin at the opening bracket
             if text[value.pos] not in "{[":
-                return False  # a scalar has no members
-            pos, index, skip = self._skip_ws(value.pos + 1), 0, False
+                value.cursor = False  # a scalar has no members
+                return
+            pos, index, last = self._skip_ws(value.pos + 1), -1, _START
         else:
-            pos, index, skip = value.cursor  # type: ignore[misc]
+            pos, index, last = value.cursor  # type: ignore[misc]
         if text[value.pos] == "[":
             while True:
-                if skip:
-                    pos = _AFTER_VALUE.match(text, self._skip_value(pos)).end()  # type: ignore[union-attr]
-                    index += 1
+                if last is _START:
+                    pass
+                else:
+                    pos = _COMMA.match(text, self._past(value, pos, last)).end()  # type: ignore[union-attr]
                 if text[pos] == "]":
-                    return False
-                members[index] = pos
-                skip = True
-                if index == key:
-                    return pos, index, True
-        while True:
-            if skip:
-                pos = self._skip_value(pos)
+                    value.cursor, value.end = False, pos + 1
+                    return
                 index += 1
-            plain = _NEXT_KEY.match(text, pos)
-            name = plain.group(1)  # type: ignore[union-attr]
+                members[index] = pos
+                last = index
+                if index == key:
+                    value.cursor = pos, index, last
+                    return
+        while True:
+            plain = _HEAD.match(text, pos if last is _START else self._past(value, pos, last))
+            name = plain.group(2)  # type: ignore[union-attr]
             pos = plain.end()  # type: ignore[union-attr]
             if name is None:
                 if text[pos] == "}":
-                    return False
+                    value.cursor, value.end = False, pos + 1
+                    return
                 name, pos = scanstring(text, pos + 1)
                 pos = self._skip_ws(self._skip_ws(pos) + 1)  # ':'
             if name not in members:  # the first of duplicate keys, as before
                 members[name] = pos
-            skip = True
+            last = name
             if name == key:
-                return pos, index, True
+                value.cursor = pos, index, last
+                return
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
+        return self._line_col(self._offset(path, offset))
+
+    def locate_many(self, wanted: list[tuple[tuple[Any, ...], int | None]]) -> list[tuple[int, int] | None]:
+        """`locate` for each (path, offset), None where it failed (locating is best effort).
+
+        Lines are counted in file order, each newline once, however the findings are ordered."""
+        found: list[tuple[int, int]] = []  # (offset, index in `wanted`)
+        for i, (path, offset) in enumerate(wanted):
+            try:
+                found.append((self._offset(path, offset), i))
+            except Exception:  # a finding that cannot be placed keeps no line; the others do
+                pass
+        places: list[tuple[int, int] | None] = [None] * len(wanted)
+        for pos, i in sorted(found):
+            places[i] = self._line_col(pos)
+        return places
+
+    def _offset(self, path: tuple[Any, ...], offset: int | None) -> int:
         pos = self.position(path) or 0
         if offset is not None and self.text.startswith('"', pos):
             pos = self._raw_offset(pos, offset)
-        return self._line_col(pos)
+        return pos
 
     def _line_col(self, pos: int) -> tuple[int, int]:
-        """Line and column by bisecting line starts found once (counting newlines from the start
-        for each finding was quadratic: minutes for a large dashboard on one line)."""
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        line = bisect.bisect_right(self._line_starts, pos)
-        return line, pos - self._line_starts[line - 1] + 1
+        """Line and column by counting newlines (at C speed) from the last position asked for:
+        in file order each newline is counted once. Going back, only the newlines between the
+        two positions are counted (counting from the start for each finding was quadratic:
+        minutes for a large dashboard)."""
+        text = self.text
+        at, line, start = self._mark
+        if pos >= at:
+            crossed = text.count("\n", at, pos)
+            if crossed:
+                line += crossed
+                start = text.rfind("\n", at, pos) + 1
+        else:
+            crossed = text.count("\n", pos, at)
+            if crossed:
+                line -= crossed
+                start = text.rfind("\n", 0, pos) + 1
+        self._mark = pos, line, start
+        return line, pos - start + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
         """Raw text offset of the `decoded`-th character of the JSON string at `start`: from
@@ -185,6 +412,16 @@ class YamlLocator:
             else:
                 return node
         return node
+
+    def locate_many(self, wanted: list[tuple[tuple[Any, ...], int | None]]) -> list[tuple[int, int] | None]:
+        """`locate` for each (path, offset), None where it failed (locating is best effort)."""
+        places: list[tuple[int, int] | None] = []
+        for path, offset in wanted:
+            try:
+                places.append(self.locate(path, offset))
+            except Exception:  # a finding that cannot be placed keeps no line; the others do
+                places.append(None)
+        return places
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
         node = self._find(path)

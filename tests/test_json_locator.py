@@ -1,0 +1,97 @@
+"""The JSON locator: `decode_json` decodes as json.loads does, and what it records while decoding
+places findings where a locator reading the text afresh places them, without decoding the
+document a second time."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from generator.lint import locate
+from generator.lint.locate import JsonLocator, decode_json
+
+#: duplicate keys (json.loads keeps the last value, the locator the first place), an escaped
+#: key equal to a plain one, escapes in values, blanks of every kind, literals
+ODD = ('{"a": 1, "a": {"b": [1, 2, {"c": "x\\"y{"}]}, "b\\u0061": 2, "ba": [3], "ba": 4,\r\n'
+       '\t"panels": [{"targets": [{"expr": "a{b=\\"}\\"}"}, {"expr": "c]"}]}, [], 5],'
+       ' "n": -1.5e+3, "t": true, "f": null, "N": NaN, "I": -Infinity, "": {"": [0]}}')
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix, prefix + ("missing",), prefix + (7,)]
+    if isinstance(value, dict):
+        for key, member in value.items():
+            out += _paths(member, prefix + (key,))
+    elif isinstance(value, list):
+        for index, member in enumerate(value):
+            out += _paths(member, prefix + (index,))
+    return out
+
+
+def _dashboard(panels: int) -> dict[str, Any]:
+    return {"uid": "u", "title": "t", "panels": [
+        {"id": i, "type": "timeseries", "datasource": {"type": "prometheus", "uid": "p"},
+         "gridPos": {"x": 0, "y": i, "w": 12, "h": 8},
+         "targets": [{"refId": "A", "expr": f'rate(x{{job="{i}"}}[5m])'}]} for i in range(panels)]}
+
+
+@pytest.mark.parametrize("text", [ODD, json.dumps(json.loads(ODD), indent=2), json.dumps(_dashboard(30)),
+                                  json.dumps(_dashboard(30), indent=1), "[]", "{}", ' "s" ', "3",
+                                  json.dumps(list(range(5000)))])
+def test_decode_json_decodes_and_places_as_a_fresh_reading(text: str) -> None:
+    data, located = decode_json(text)
+    assert json.dumps(data) == json.dumps(json.loads(text))  # equal, NaN included, in the same order
+    wanted: list[tuple[tuple[Any, ...], int | None]] = [(p, None) for p in _paths(data)]
+    wanted += [(p, 2) for p, _ in wanted[::3]]
+    fresh = JsonLocator(text)
+    assert located.locate_many(wanted) == [fresh.locate(p, o) for p, o in wanted]
+
+
+@pytest.mark.parametrize("broken", ['{"a": 1,}', '[1, 2,]', '{"a" 1}', '{"a": 1 "b": 2}', '{,}', "[,1]", '{"a": [1}',
+                                    '{"a": 1} x', '{"a": "\x01"}', "", "  ", '{"a": 1', '[{"b": }]'])
+def test_decode_json_fails_as_json_loads(broken: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as want:
+        json.loads(broken)
+    with pytest.raises(json.JSONDecodeError) as got:
+        decode_json(broken)
+    assert (got.value.msg, got.value.pos) == (want.value.msg, want.value.pos)
+
+
+def test_findings_in_panels_do_not_decode_the_panels_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the panels before a finding's decoded them a second time: the decode records
+    where they start, so the whole document is decoded about once, findings included."""
+    text = json.dumps(_dashboard(40), indent=2)
+    scanned = [0]
+    scan = locate._SCAN
+
+    def counting(s: str, pos: int) -> Any:
+        value, end = scan(s, pos)
+        scanned[0] += end - pos
+        return value, end
+
+    monkeypatch.setattr(locate, "_SCAN", counting)
+    data, locator = decode_json(text)
+    places = locator.locate_many([(("panels", i, "targets", 0, "expr"), 5) for i in range(1, 40, 2)])
+    assert all(places)
+    assert scanned[0] < 1.2 * len(text)
+
+
+@pytest.mark.parametrize("raw", [b'{"a":\r\n 1,\r "b": "\\r"}\n', "\ufeff{\"é\": 1}\r\n".encode("utf-8"), b"\r", b"",
+                                 b"  \n\t", b'{"a": "\xff"}', "x\u2028y\r\r\n".encode()])
+def test_read_text_reads_as_text_mode_does(tmp_path: Any, raw: bytes) -> None:
+    """Bytes decoded at once, line ends as universal newlines make them: the lines and columns
+    of findings depend on it, and a file that is not UTF-8 is named as such."""
+    from generator.errors import GacError
+    from generator.lint.loaders import read_text
+
+    path = tmp_path / "f.json"
+    path.write_bytes(raw)
+    try:
+        want = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        with pytest.raises(GacError, match="not a UTF-8 text file"):
+            read_text(path)
+        return
+    assert read_text(path) == want
