@@ -7,7 +7,7 @@ adding a rule does not add a parse or a walk.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Sequence
 
 from ..catalog import COUNTER, GAUGE
 from ..contexts import QueryContext
@@ -26,8 +26,9 @@ def _is_placeholder(name: str) -> bool:
     return _MARK in name
 
 
-@rule("promql-syntax", "error", "PromQL must parse after Grafana's macro and variable expansion", "query")
-def promql_syntax(ctx: QueryContext) -> Iterator[Issue]:
+@rule("promql-syntax", "error", "PromQL must parse after Grafana's macro and variable expansion", "query",
+      needs="analysis.error")
+def promql_syntax(ctx: QueryContext) -> Sequence[Issue]:
     """Grafana sends the query to Prometheus after replacing `$__rate_interval`, `$__range`, ... and
     template variables; if the result does not parse, the panel shows an error instead of data
     and an alert goes to its error state. The expression is parsed with promql-parser after
@@ -41,7 +42,7 @@ def promql_syntax(ctx: QueryContext) -> Iterator[Issue]:
     """
     a = ctx.analysis
     if a.ok:
-        return
+        return ()
     offset = ctx.expansion.to_original(a.error_offset) if a.error_offset is not None else None
     hint = ""
     if ctx.usage == "alert" and re.search(r"\$\w|\$\{", ctx.text):
@@ -52,12 +53,12 @@ def promql_syntax(ctx: QueryContext) -> Iterator[Issue]:
                     f"{{label=\"${use.name}\"}} or {{label=~\"${use.name}\"}})")
             offset = use.start
             break
-    yield Issue(f"PromQL does not parse: {a.error}{hint}", "fix the expression; check it in Grafana's Explore",
-                at=ctx.at(offset))
+    return [Issue(f"PromQL does not parse: {a.error}{hint}", "fix the expression; check it in Grafana's Explore",
+                  at=ctx.at(offset))]
 
 
 @rule("promql-range-result", "error", "A query run as a range query must not return a range vector", "query")
-def promql_range_result(ctx: QueryContext) -> Iterator[Issue]:
+def promql_range_result(ctx: QueryContext) -> Sequence[Issue]:
     """Prometheus rejects a range query whose result is a range vector ("invalid expression type
     range vector for range query"), and rule evaluation rejects it too. Grafana runs a panel
     target as a range query unless it is instant-only, and an alert query when `range` is set.
@@ -69,21 +70,22 @@ def promql_range_result(ctx: QueryContext) -> Iterator[Issue]:
     """
     a = ctx.analysis
     if not a.ok or a.result_type != MATRIX:
-        return
+        return ()
     if ctx.usage in ("panel", "annotation", "alert") and not ctx.range_query:
-        return  # an instant query may return samples over a range (tables, reduce in alerts)
+        return ()  # an instant query may return samples over a range (tables, reduce in alerts)
     if ctx.usage in ("variable", "datasource"):
-        return
+        return ()
     where = {"panel": "the panel runs it as a range query", "annotation": "annotations run range queries",
              "alert": "the alert query has `range: true`", "alerting-rule": "rules are evaluated as instant vectors",
              "recording-rule": "recording rules must produce an instant vector"}.get(ctx.usage, "")
-    yield Issue(f"the query returns a range vector, which Prometheus rejects here: {where}",
-                "apply a function over the range (rate(), increase(), avg_over_time(), ...), "
-                "or set the target to instant only")
+    return [Issue(f"the query returns a range vector, which Prometheus rejects here: {where}",
+                  "apply a function over the range (rate(), increase(), avg_over_time(), ...), "
+                  "or set the target to instant only")]
 
 
-@rule("promql-rate-non-counter", "warning", "rate(), irate() and increase() need a counter", "query")
-def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
+@rule("promql-rate-non-counter", "warning", "rate(), irate() and increase() need a counter", "query",
+      needs="analysis.rated")
+def promql_rate_non_counter(ctx: QueryContext) -> Sequence[Issue]:
     """`rate()` assumes a monotonic counter and treats every decrease as a reset, so on a gauge it
     returns nonsense. Reported only where a source knows the metric's type: the shipped
     OpenTelemetry catalog, an exposition file's `# TYPE` (--metrics-file) or a Prometheus's
@@ -96,14 +98,17 @@ def promql_rate_non_counter(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         avg_over_time(otelcol_exporter_queue_size[5m])
     """
+    issues = []
     for fn, name in ctx.analysis.rated:
         if ctx.env.catalog.kind(name) == GAUGE:
-            yield Issue(f"{fn}() on {name}, which is not a counter: {ctx.env.catalog.source_text()} "
-                        "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges")
+            issues.append(Issue(f"{fn}() on {name}, which is not a counter: {ctx.env.catalog.source_text()} "
+                                "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges"))
+    return issues
 
 
-@rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query")
-def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
+@rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query",
+      needs="analysis.rated")
+def promql_rate_unsuffixed(ctx: QueryContext) -> Sequence[Issue]:
     """By convention (and as the OpenTelemetry exporter writes them by default) counters end in
     `_total`, and histogram parts in `_count`, `_sum`, `_bucket`. `rate()` on a name without such
     a suffix is either a gauge (a bug) or an old-style counter (node_vmstat_pgmajfault,
@@ -115,16 +120,20 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         rate(kubelet_evictions_total[5m])
     """
+    catalog = ctx.env.catalog
+    # the suffix first: it settles most names at C speed, before the catalog is asked; an unknown
+    # name is left to promql-unknown-metric, which says it better: the name does not exist
+    issues = []
     for fn, name in ctx.analysis.rated:
-        if ctx.env.catalog.unknown(name):
-            continue  # promql-unknown-metric says it better: the name does not exist
-        if ctx.env.catalog.kind(name) is None and not name.endswith(COUNTER_SUFFIXES):
-            yield Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) and "
-                        "its type is unknown", "check it is a counter; name counters with _total")
+        if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and catalog.kind(name) is None:
+            issues.append(Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) "
+                                "and its type is unknown", "check it is a counter; name counters with _total"))
+    return issues
 
 
-@rule("promql-counter-raw", "warning", "Counters should be graphed through rate() or increase()", "query")
-def promql_counter_raw(ctx: QueryContext) -> Iterator[Issue]:
+@rule("promql-counter-raw", "warning", "Counters should be graphed through rate() or increase()", "query",
+      needs="analysis.selectors")
+def promql_counter_raw(ctx: QueryContext) -> Sequence[Issue]:
     """A counter's raw value only says how much happened since the process started: it drops to
     zero on every restart and grows forever. Graph or alert on its rate or increase. Counting
     series (`count()`), `absent()`, `changes()`, `resets()` and the right side of `and`/`unless`
@@ -136,7 +145,8 @@ def promql_counter_raw(ctx: QueryContext) -> Iterator[Issue]:
         sum by (receiver) (rate(otelcol_receiver_refused_spans_total[$__rate_interval]))
     """
     if ctx.usage in ("variable", "datasource"):
-        return
+        return ()
+    issues = []
     seen = set()
     for sel in ctx.analysis.selectors:
         if sel.wrapped or sel.name in seen or _is_placeholder(sel.name):
@@ -146,14 +156,15 @@ def promql_counter_raw(ctx: QueryContext) -> Iterator[Issue]:
             sel.name.endswith("_bucket") and kind != GAUGE
         if counter and "uptime" not in sel.name:  # uptime is the one counter whose raw value is the point
             seen.add(sel.name)
-            yield Issue(f"{sel.name} is a counter used without rate()/increase(): its raw value resets on "
-                        "restart and only grows",
-                        f"wrap it: rate({sel.name}[$__rate_interval]) or increase({sel.name}[$__range])")
+            issues.append(Issue(f"{sel.name} is a counter used without rate()/increase(): its raw value resets on "
+                                "restart and only grows",
+                                f"wrap it: rate({sel.name}[$__rate_interval]) or increase({sel.name}[$__range])"))
+    return issues
 
 
 @rule("promql-histogram-quantile-le", "error", "histogram_quantile() needs `le` kept by the inner aggregation",
-      "query")
-def promql_histogram_quantile_le(ctx: QueryContext) -> Iterator[Issue]:
+      "query", needs="analysis.quantile_without_le")
+def promql_histogram_quantile_le(ctx: QueryContext) -> Sequence[Issue]:
     """`histogram_quantile()` over classic histograms computes quantiles from the `le` (bucket
     bound) label. An aggregation that drops `le` leaves one series per group and the
     function returns nothing (or NaN).
@@ -163,14 +174,13 @@ def promql_histogram_quantile_le(ctx: QueryContext) -> Iterator[Issue]:
     Good:
         histogram_quantile(0.95, sum by (service_name, le) (rate(http_server_duration_milliseconds_bucket[5m])))
     """
-    for desc in ctx.analysis.quantile_without_le:
-        yield Issue(f"histogram_quantile() over `{desc}`: the aggregation drops the `le` label, so no quantile "
-                    "can be computed", "add le to the by (...) list")
+    return [Issue(f"histogram_quantile() over `{desc}`: the aggregation drops the `le` label, so no quantile "
+                  "can be computed", "add le to the by (...) list") for desc in ctx.analysis.quantile_without_le]
 
 
 @rule("promql-interval-rate-window", "warning", "Use $__rate_interval, not $__interval, as a rate() window",
-      "query")
-def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
+      "query", needs="analysis.interval_rate_calls")
+def promql_interval_rate_window(ctx: QueryContext) -> Sequence[Issue]:
     """`$__interval` is the panel's step; when it is shorter than two scrape intervals, `rate()`
     over it finds fewer than two samples and the graph has gaps or is empty when zoomed in.
     `$__rate_interval` is at least four scrape intervals (the data source's scrape interval).
@@ -181,17 +191,18 @@ def promql_interval_rate_window(ctx: QueryContext) -> Iterator[Issue]:
         rate(http_server_request_duration_seconds_count[$__rate_interval])
     """
     if not ctx.analysis.interval_rate_calls:
-        return
-    for fn in dict.fromkeys(ctx.analysis.interval_rate_calls):
-        use = next((u for u in ctx.expansion.uses if u.name == "__interval"), None)
-        yield Issue(f"{fn}() over [$__interval]: with a short time range the window holds fewer than two samples",
-                    "use [$__rate_interval]", at=ctx.at(use.start if use else None))
+        return ()
+    use = next((u for u in ctx.expansion.uses if u.name == "__interval"), None)
+    return [Issue(f"{fn}() over [$__interval]: with a short time range the window holds fewer than two samples",
+                  "use [$__rate_interval]", at=ctx.at(use.start if use else None))
+            for fn in dict.fromkeys(ctx.analysis.interval_rate_calls)]
 
 
 #: what may stand between `rate(` and its window: no bracket outside strings. Possessive: a run of
 #: plain characters is taken whole, never given back one character at a time (where a regex
-#: engine would try every split of the run before giving up on a query with no fixed window)
-_STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]++|"(?:[^"\\]|\\.)*+"|'(?:[^'\\]|\\.)*+'|`[^`]*+`)*+"""
+#: engine would try every split of the run before giving up on a query with no fixed window);
+#: a string is read as runs between escapes, not one alternation per character
+_STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]++|"[^"\\]*+(?:\\.[^"\\]*+)*+"|'[^'\\]*+(?:\\.[^'\\]*+)*+'|`[^`]*+`)*+"""
 #: rate(selector[<literal>]): the window written as a fixed duration
 _FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
 #: what every match of _FIXED_WINDOW holds: most queries have none, and are let go at C speed
@@ -199,7 +210,7 @@ _DIGIT_WINDOW = re.compile(r"\[\s*\d")
 
 
 @rule("promql-fixed-window", "info", "Panels should use $__rate_interval as the rate() window", "query")
-def promql_fixed_window(ctx: QueryContext) -> Iterator[Issue]:
+def promql_fixed_window(ctx: QueryContext) -> Sequence[Issue]:
     """A fixed window ignores both the scrape interval and the panel's step: `[1m]` over a
     data source scraped every minute holds one sample and returns nothing, and `[5m]` on a
     panel spanning a week rates five minutes out of every 20-minute step, so spikes between
@@ -212,14 +223,17 @@ def promql_fixed_window(ctx: QueryContext) -> Iterator[Issue]:
         sum(rate(otelcol_exporter_sent_spans_total[$__rate_interval]))
     """
     if ctx.usage != "panel" or "rate" not in ctx.text or not _DIGIT_WINDOW.search(ctx.text):
-        return
-    for m in _FIXED_WINDOW.finditer(ctx.text):
-        yield Issue(f"{m.group(1)}() over a fixed [{m.group(2)}] window: it does not follow the panel's step or "
-                    "the scrape interval", "use [$__rate_interval]", at=ctx.at(m.start(2)))
+        return ()
+    # a match starts at `rate` or the `i` of `irate`: none before the first `rate`
+    start = max(ctx.text.find("rate") - 1, 0)
+    return [Issue(f"{fn}() over a fixed [{window}] window: it does not follow the panel's step or the scrape "
+                  "interval", "use [$__rate_interval]", at=ctx.at(m.start(2)))
+            for m in _FIXED_WINDOW.finditer(ctx.text, start) for fn, window in (m.groups(),)]
 
 
-@rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query")
-def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
+@rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query",
+      needs="analysis.metric_names")
+def promql_unknown_metric(ctx: QueryContext) -> Sequence[Issue]:
     """A misspelt metric name returns no data, silently: the panel says "No data" and the alert
     never fires. Names are checked against a catalog: an exposition file (--metrics-file),
     a live Prometheus/Mimir (--prometheus-url), and the OpenTelemetry Collector and
@@ -235,8 +249,9 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
         rate(otelcol_receiver_accepted_spans_total[5m])
     """
     catalog = ctx.env.catalog
+    issues = []
     for name in ctx.analysis.metric_names:
-        if _is_placeholder(name) or not catalog.unknown(name):
+        if _MARK in name or not catalog.unknown(name):  # _is_placeholder, inline: once per metric name
             continue
         explained = catalog.explain(name)
         suggestion = explained.expected if explained else catalog.suggest(name)
@@ -245,12 +260,14 @@ def promql_unknown_metric(ctx: QueryContext) -> Iterator[Issue]:
         if explained and explained.other_setting:
             fix += " (or declare your collector's version and translation_strategy under collector: in grafana.yaml)"
         offset = ctx.text.find(name)
-        yield Issue(f"metric {name} is not in {catalog.source_text()}{hint}", fix,
-                    at=ctx.at(offset if offset >= 0 else None))
+        issues.append(Issue(f"metric {name} is not in {catalog.source_text()}{hint}", fix,
+                            at=ctx.at(offset if offset >= 0 else None)))
+    return issues
 
 
-@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query", example="target")
-def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
+@rule("promql-legend-label", "warning", "Legend templates must name labels the query keeps", "query", example="target",
+      needs="legend")
+def promql_legend_label(ctx: QueryContext) -> Sequence[Issue]:
     """`{{label}}` in a legend is replaced by the series' label value; when the query aggregates
     the label away (`sum by (job)` and `{{instance}}`), every series shows the same empty
     legend and the lines cannot be told apart.
@@ -261,10 +278,11 @@ def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
         {"expr": "sum by (job, instance) (rate(otelcol_exporter_sent_spans_total[5m]))", "legendFormat": "{{instance}}"}
     """
     if not ctx.legend or "{{" not in ctx.legend or not ctx.analysis.ok:
-        return
+        return ()
     labels = ctx.analysis.labels
     if any(_is_placeholder(n) for n in labels.names):
-        return
+        return ()
+    issues = []
     for m in _LEGEND.finditer(ctx.legend):
         label = m.group(1)
         if label == "__name__" or "$" in label:
@@ -275,5 +293,7 @@ def promql_legend_label(ctx: QueryContext) -> Iterator[Issue]:
                 f"the query drops {label}" if labels.closed is False else "the result has no labels"
             if labels.closed and not labels.names:
                 detail = "the result has no labels"
-            yield Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
-                        f"add {label} to the by (...) clause or change the legend", at=ctx.legend_at(m.start()))
+            issues.append(Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
+                                f"add {label} to the by (...) clause or change the legend",
+                                at=ctx.legend_at(m.start())))
+    return issues
