@@ -280,7 +280,7 @@ def promql_legend_label(ctx: QueryContext) -> Sequence[Issue]:
     if not ctx.legend or "{{" not in ctx.legend or not ctx.analysis.ok:
         return ()
     labels = ctx.analysis.labels
-    if any(_is_placeholder(n) for n in labels.names):
+    if _MARK in " ".join(labels.names):  # a placeholder among them: the mark holds no space to span two
         return ()
     issues = []
     for m in _LEGEND.finditer(ctx.legend):
