@@ -68,3 +68,11 @@ def test_lint_of_files_imports_neither_grafanalib_nor_the_definition_builders(tm
     modules = _modules_after("lint", str(dashboard), cwd=tmp_path)
     assert "generator.lint.engine" in modules
     assert [m for m in modules if m.split(".")[0] == "grafanalib" or m == "generator.builders.dashboards"] == []
+
+
+def test_every_builder_name_is_exported_and_resolves():
+    import generator.builders as builders
+
+    assert sorted(builders.__all__) == sorted(builders._MODULES)
+    for name in builders.__all__:
+        assert getattr(builders, name).__name__ == name

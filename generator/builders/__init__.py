@@ -28,7 +28,12 @@ _MODULES = {
                      "PolicyTree", "email", "pagerduty", "slack", "teams", "time_range", "webhook"], "notifications"),
 }
 
-__all__ = sorted(_MODULES)
+__all__ = [
+    "AlertRule", "ContactPoint", "DashboardDef", "DataSource", "Expression", "Folder", "JsonDashboard", "Loki",
+    "MuteTiming", "NotificationSettings", "NotificationTemplate", "Policy", "PolicyTree", "PromQuery", "Prometheus",
+    "RuleGroup", "Tempo", "email", "math", "pagerduty", "reduce", "slack", "teams", "threshold", "time_range",
+    "webhook",
+]
 
 
 def __getattr__(name: str) -> Any:
