@@ -676,7 +676,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
             described.append(str(exc))
             return []
         if not docs and path in named and problems is not None:
-            described.append(nothing_to_lint(path))
+            described.append(_nothing_to_lint(path))
         return docs
 
     early: list[Document] = []
@@ -733,7 +733,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     return _finalize(out, config)
 
 
-def nothing_to_lint(path: Path) -> str:
+def _nothing_to_lint(path: Path) -> str:
     return (f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or Prometheus rule "
             "file: nothing in it to lint")
 

@@ -171,4 +171,3 @@ def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...]
 
 def rules_in_scope(scope: str) -> list[Rule]:
     return [r for r in sorted(RULES.values(), key=lambda r: r.id) if scope in r.scopes]
-
