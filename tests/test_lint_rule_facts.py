@@ -1,13 +1,15 @@
 """A query rule's declared fact (registry.FACTS, `rule(..., needs=...)`): the engine does not call a
 rule whose fact a query lacks, so a rule that could report without its fact would lose findings.
 
-The contract is checked on real queries: every query of tests/lint_cases and, where present,
-of ../shared/corpus and corpus-wild and every query rule's Bad example, with every rule called directly (its own guards only) and
-through the engine (which reads the fact first); the two must agree.
+The contract is checked on real queries: every query of tests/lint_cases, of ../shared/corpus
+and corpus-wild where present, and of every query rule's Bad example, with every rule called
+directly (its own guards only) and through the engine (which reads the fact first); the two
+must agree.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -43,6 +45,10 @@ def _queries(monkeypatch: pytest.MonkeyPatch, roots: list[Path]) -> tuple[Engine
     for r in rules_in_scope("query"):  # and every query rule's Bad example, as a panel's query
         if r.example == "query":
             engine.promql(r.bad, "panel", Location("example.json", ("expr",)), range_query=True)
+        elif r.example == "target":  # target fields: the query with its legend
+            fields = json.loads(r.bad)
+            engine.promql(fields["expr"], "panel", Location("example.json", ("expr",)), range_query=True,
+                          legend=fields.get("legendFormat"))
     return engine, seen
 
 
