@@ -57,7 +57,7 @@ needs_fork = pytest.mark.skipif(not can_fork(), reason="workers are forked, on L
 
 @needs_fork
 def test_workers_give_the_findings_and_problems_one_process_gives(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_PARALLEL_BYTES", 0)  # a small tree, shared out all the same
+    monkeypatch.setattr(engine, "_PARALLEL_CHARS", 0)  # a small tree, shared out all the same
     _tree(tmp_path, 40)
     (tmp_path / "d010.json").write_text("{ not json")
     (tmp_path / "d031.json").write_text("")
@@ -72,7 +72,7 @@ def test_workers_give_the_findings_and_problems_one_process_gives(tmp_path, monk
 
 @needs_fork
 def test_without_a_problem_list_the_first_broken_file_ends_the_run_from_a_worker_too(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(engine, "_PARALLEL_CHARS", 0)
     _tree(tmp_path, 30)
     (tmp_path / "d020.json").write_text("[")
     (tmp_path / "d025.json").write_text("{")
@@ -95,7 +95,7 @@ def test_chunks_keep_the_order_and_every_item():
 
 @needs_fork
 def test_the_jobs_option_gives_the_same_output(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(engine, "_PARALLEL_CHARS", 0)
     _tree(tmp_path, 24)
     outputs = []
     for jobs in ("1", "2"):

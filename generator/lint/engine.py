@@ -665,15 +665,18 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     files = discover([Path(p) for p in paths])
     named = {Path(p) for p in paths if Path(p).is_file()}
 
+    def unreadable(exc: GacError, described: list[str]) -> None:
+        """A file that cannot be read or parsed is described, or, without a `problems` list,
+        ends the run."""
+        if problems is None:
+            raise exc
+        described.append(str(exc))
+
     def documents(path: Path, text: str | None, described: list[str]) -> list[Document]:
-        """The file's documents; what keeps it from being linted goes to `described`, or, without
-        a `problems` list, ends the run."""
         try:
             docs = load(path, read_text(path) if text is None else text)
         except GacError as exc:
-            if problems is None:
-                raise
-            described.append(str(exc))
+            unreadable(exc, described)
             return []
         if not docs and path in named and problems is not None:
             described.append(_nothing_to_lint(path))
@@ -681,18 +684,18 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
 
     early: list[Document] = []
     late: list[Path] = []
+    late_sizes: list[int] = []  # characters: what sharing them out among workers goes by
     for path in files:
         try:
             text = read_text(path)
         except GacError as exc:
-            if problems is None:
-                raise
-            problems.append(str(exc))
+            unreadable(exc, problems if problems is not None else [])
             continue
         if may_define_context(text):
             early.extend(documents(path, text, problems if problems is not None else []))
         else:
             late.append(path)  # without `problems`, a broken file raises before anything is returned
+            late_sizes.append(len(text))
     infos = [i for d in early if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
     env = make_env(config, infos, authoritative=bool(infos), catalog=catalog)
     recorded = [rule["record"] for d in early if d.kind == "prometheus-rules"
@@ -719,7 +722,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
             return found, described, exc
         return found, described, None
 
-    for found, described, error in map_chunks(lint_late, _late_chunks(late, jobs), jobs):
+    for found, described, error in map_chunks(lint_late, _late_chunks(late, late_sizes, jobs), jobs):
         if error is not None:
             raise error
         out.extend(found)
@@ -738,22 +741,15 @@ def _nothing_to_lint(path: Path) -> str:
             "file: nothing in it to lint")
 
 
-#: below this many bytes of files to read one at a time, starting workers costs more than it saves
-_PARALLEL_BYTES = 2_000_000
+#: below this many characters of files to read one at a time, starting workers costs more than it saves
+_PARALLEL_CHARS = 2_000_000
 
 
-def _late_chunks(late: list[Path], jobs: int) -> list[list[Path]]:
-    """The files read one at a time, as one chunk, or as chunks for `jobs` workers (a few
-    per worker, so that one slow chunk does not keep the others waiting)."""
-    if jobs <= 1 or len(late) < 2:
-        return [late]
-    sizes = []
-    for path in late:
-        try:
-            sizes.append(path.stat().st_size)
-        except OSError:
-            sizes.append(0)  # reading it says what is wrong, in order
-    if sum(sizes) < _PARALLEL_BYTES:
+def _late_chunks(late: list[Path], sizes: list[int], jobs: int) -> list[list[Path]]:
+    """The files read one at a time (`sizes`: their lengths when first read), as one chunk, or
+    as chunks for `jobs` workers (a few per worker, so that one slow chunk does not keep the
+    others waiting)."""
+    if jobs <= 1 or len(late) < 2 or sum(sizes) < _PARALLEL_CHARS:
         return [late]
     return chunked(late, sizes, jobs * 4)
 
