@@ -18,7 +18,9 @@ from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-
 from typing import Any, Callable
 
 INDENT = "  "
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+#: the exact types JSON writes as scalars and reads back as themselves (subclasses, such as an
+#: IntEnum, take the general paths): shared by the encoder, normalize and the grafanalib conversion
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 _STR = {str}
 #: levels with a precomputed newline and flat encoder; deeper values go to json.dumps whole
 _DEPTH = 64
@@ -91,7 +93,7 @@ def _dict(value: dict[Any, Any], level: int, out: list[str]) -> None:
     if level >= _DEPTH - 1 or set(map(type, value)) != _STR:
         raise _Fallback  # json converts and sorts non-string keys in its own way
     inner = _NEWLINES[level + 1]
-    if set(map(type, value.values())) <= _SCALARS:
+    if set(map(type, value.values())) <= JSON_SCALARS:
         flat = "".join(_FLAT[level](value, 0))  # "{" + items + "}" with the separators of this level
         out.append("{" + inner + flat[1:-1] + _NEWLINES[level] + "}")
         return
@@ -121,7 +123,7 @@ def _list(value: list[Any] | tuple[Any, ...], level: int, out: list[str]) -> Non
     if level >= _DEPTH - 1:
         raise _Fallback
     inner = _NEWLINES[level + 1]
-    if set(map(type, value)) <= _SCALARS:
+    if set(map(type, value)) <= JSON_SCALARS:
         flat = "".join(_FLAT[level](value, 0))
         out.append("[" + inner + flat[1:-1] + _NEWLINES[level] + "]")
         return

@@ -18,6 +18,7 @@ import string
 from typing import Any, Iterator
 
 from .datasource_index import ANNOTATIONS_REF, BUILTIN, NAME, UID, VARIABLE, DatasourceIndex, Resolved, resolve
+from .indented_json import JSON_SCALARS
 
 SCHEMA_VERSION = 41
 
@@ -96,10 +97,6 @@ def _found(resolved: Resolved | None) -> bool:
     return resolved is not None and resolved.via in (BUILTIN, VARIABLE, UID)
 
 
-#: exact types that need no copy (subclasses take the general path)
-_ATOMS = frozenset({str, int, float, bool, type(None)})
-
-
 def drop_nulls(value: Any) -> Any:
     """A copy of `value` without `None` values in mappings, recursively (lists keep their length).
 
@@ -109,10 +106,10 @@ def drop_nulls(value: Any) -> Any:
     makes one call per container rather than one per value.
     """
     if isinstance(value, dict):
-        return {k: v if type(v) in _ATOMS else drop_nulls(v) for k, v in value.items() if v is not None}
+        return {k: v if type(v) in JSON_SCALARS else drop_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [v if type(v) in _ATOMS else drop_nulls(v) for v in value]
-    if type(value) in _ATOMS:
+        return [v if type(v) in JSON_SCALARS else drop_nulls(v) for v in value]
+    if type(value) in JSON_SCALARS:
         return value
     return copy.deepcopy(value)
 
@@ -136,13 +133,13 @@ def drop_nulls_in_place(value: Any) -> None:
         for key, item in value.items():
             if item is None:
                 nulls.append(key)
-            elif type(item) not in _ATOMS:
+            elif type(item) not in JSON_SCALARS:
                 drop_nulls_in_place(item)
         for key in nulls:
             del value[key]
     elif type(value) is list:
         for item in value:
-            if type(item) not in _ATOMS:
+            if type(item) not in JSON_SCALARS:
                 drop_nulls_in_place(item)
 
 

@@ -20,8 +20,7 @@ from typing import Any
 
 from grafanalib._gen import DashboardEncoder
 
-#: exact types json reads back as themselves (subclasses take the general path)
-_ATOMS = frozenset({str, int, float, bool, type(None)})
+from ..indented_json import JSON_SCALARS
 
 
 class _Fallback(Exception):
@@ -43,11 +42,11 @@ def _plain(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 raise _Fallback
-            out[key] = item if type(item) in _ATOMS else _plain(item)
+            out[key] = item if type(item) in JSON_SCALARS else _plain(item)
         return out
     if kind is list or kind is tuple:
-        return [item if type(item) in _ATOMS else _plain(item) for item in value]
-    if kind in _ATOMS:
+        return [item if type(item) in JSON_SCALARS else _plain(item) for item in value]
+    if kind in JSON_SCALARS:
         return value
     to_json_data = getattr(value, "to_json_data", None)
     if not to_json_data:
