@@ -618,6 +618,8 @@ def _at_sources(findings: list[Finding], resource: Resource) -> list[Finding]:
     of a finding's path wins, else the resource's own source stays. A dashboard compiled from
     a JSON file (`extra["json_file"]`) has its findings located in that file instead.
     """
+    if not findings:
+        return findings  # before reading the body: a rendered resource decodes it on every read
     json_file = resource.extra.get("json_file") if isinstance(resource.extra, dict) else None
     if json_file:
         return at_json_file(findings, json_file, resource.body)
