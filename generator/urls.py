@@ -74,6 +74,16 @@ def redact_userinfo(value: Any) -> Any:
     return value
 
 
+def is_http_url(url: str) -> bool:
+    """Whether `url` is `http(s)://host[:port][/path]`, what a Grafana or a Prometheus URL must
+    be; never raises (`urlsplit` refuses a broken IPv6 literal such as `http://[::1`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def has_credentials(url: str) -> bool:
     """Does `url` carry a user or a password (`scheme://user:password@host`)?"""
     try:

@@ -279,6 +279,8 @@ def test_malformed_rule_test_files(project: Path, content: bytes, needles: list[
     ({"GRAFANA_URL": "http://127.0.0.1:9 "}, ["Grafana URL from GRAFANA_URL contains a space"]),
     ({"GRAFANA_ORG_ID": "0"}, ["GRAFANA_ORG_ID must be an organisation id (1 or more), got 0"]),
     ({"GRAFANA_URL": "127.0.0.1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]"]),
+    # urlsplit raises on a broken IPv6 literal: it was a traceback
+    ({"GRAFANA_URL": "http://[::1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]"]),
 ])
 def test_plan_with_a_mistyped_connection(built: Path, variables: dict[str, str], needles: list[str]) -> None:
     env = {"GRAFANA_URL": "http://127.0.0.1:9", "GRAFANA_TOKEN": "T0k", **variables}

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit
 
 import yaml
 
 from ..errors import GacError
 from ..network_errors import describe_failure
-from ..urls import join_api_url, redact_url
+from ..urls import is_http_url, join_api_url, redact_url
 from .config import TRANSLATION_STRATEGIES, CollectorSettings, parse_version
 from .otel_naming import COUNTER, CUMULATIVE, GAUGE, INSTRUMENTS, UNKNOWN, Instrument, series
 
@@ -428,12 +427,7 @@ def load_prometheus(url: str, timeout: float = 15.0) -> dict[str, str]:
     import requests
 
     shown = redact_url(str(url))
-    try:
-        parts = urlsplit(str(url))
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        valid = False
-    if not valid:
+    if not is_http_url(str(url)):
         raise GacError("the Prometheus URL is not http(s)://host[:port][/path] (the URL of a Prometheus or Mimir "
                        "query API)")
     try:
