@@ -109,8 +109,9 @@ class AlertRule:
     @classmethod
     def when(cls, uid: str, title: str, expr: str, op: str, value: float, **kwargs: Any) -> "AlertRule":
         datasource = kwargs.pop("datasource", "prometheus")
-        check = Checks(f"alert rule {uid!r}" if isinstance(uid, str) else "AlertRule",
-                       kwargs.get("source") or caller_source())
+        source = kwargs.get("source") or caller_source()
+        kwargs.setdefault("source", source)  # the stack is walked once, not again by the field's default
+        check = Checks(f"alert rule {uid!r}" if isinstance(uid, str) else "AlertRule", source)
         data: list[PromQuery | Expression] = [PromQuery("A", expr, datasource), reduce("B", "A"),
                                               threshold("C", "B", op, value, check=check)]
         return cls(uid, title, data, "C", **kwargs)

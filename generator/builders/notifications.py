@@ -166,7 +166,8 @@ def pagerduty(uid: str, name: str, *, severity: str = "critical", summary: str |
 def webhook(uid: str, name: str, *, url: str | None = None, http_method: str = "POST", max_alerts: int = 0,
             title: str | None = None, message: str | None = None, **kwargs: Any) -> ContactPoint:
     """A generic webhook; without `url` the URL is a secret (`url` from the environment)."""
-    check = Checks(f"contact point {uid!r}", kwargs.get("source") or caller_source())
+    source = kwargs["source"] = kwargs.get("source") or caller_source()  # walked once, _integration reads it
+    check = Checks(f"contact point {uid!r}", source)
     check.instance("max_alerts", max_alerts, int, "a whole number", "the most alerts one message carries; 0: no limit")
     if max_alerts < 0:
         check.fail(f"max_alerts is {max_alerts}; use 0 (no limit) or a positive number")
