@@ -20,8 +20,6 @@ from .progress import ProgressBar
 from .report import header, outcome_line, plan_json, plan_text, sync_json, sync_text
 from .run import apply, make_plan
 
-#: the shell's convention for a command ended by SIGINT (128 + 2)
-
 _FORCE = click.option("--force", is_flag=True, help="Overwrite objects changed in Grafana since the last sync, after "
                                                    "backing each one up under backups/.")
 
