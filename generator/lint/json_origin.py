@@ -11,14 +11,13 @@ edits beats the line of the `.py` wrapper, and a coarser line beats a wrong one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..normalize import unwrap
 from .finding import Finding
-from .locate import JsonLocator
+from .locate import decode_json
 
 #: members that identify a panel, target, variable or annotation: where both sides have one,
 #: they must agree for the file's object to be the body's
@@ -36,21 +35,25 @@ def at_json_file(findings: list[Finding], file: str, body: dict[str, Any]) -> li
         return findings
     try:
         text = Path(file).read_text(encoding="utf-8")
-        document = json.loads(text)
+        document, locator = decode_json(text)
     except (OSError, ValueError):
         return findings
     inner = unwrap(document) if isinstance(document, dict) else document
     prefix: tuple[Any, ...] = ("dashboard",) if inner is not document else ()
-    locator = JsonLocator(text)
-    out = []
-    for f in findings:
+    wanted: list[tuple[tuple[Any, ...], int | None]] = []
+    followed: list[int] = []  # the findings whose path could be followed, in `wanted`'s order
+    for i, f in enumerate(findings):
         try:
             path, exact = file_path(body, inner, f.path)
-            line, column = locator.locate(prefix + path, f.offset if exact else None)
         except Exception:  # locating is best effort: the file's first line rather than no place
-            line, column = 1, None
-        out.append(replace(f, file=file, line=line, column=column))
-    return out
+            continue
+        wanted.append((prefix + path, f.offset if exact else None))
+        followed.append(i)
+    places: list[tuple[int, int] | None] = [None] * len(findings)
+    for i, place in zip(followed, locator.locate_many(wanted)):
+        places[i] = place
+    return [replace(f, file=file, line=place[0] if place else 1, column=place[1] if place else None)
+            for f, place in zip(findings, places)]
 
 
 def file_path(body: Any, document: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
