@@ -184,7 +184,7 @@ def test_the_nesting_bound_counts_each_level_character_and_word() -> None:
     """ASCII text is counted in one pass (deleting the other bytes), other text character by character."""
     levels = promql_analysis._LEVEL_CHARS
     for text in _random_texts(7, levels + " abANDorunlessatan2\"é٣", 5_000, 60):
-        expected = sum(text.count(c) for c in levels) + sum(text.count(w) for w in promql_analysis._LEVEL_WORDS)
+        expected = sum(text.count(c) for c in levels) + sum(text.count(w) for w in promql_analysis._BINARY_WORDS)
         assert promql_analysis._nesting_bound(text) == expected, text
 
 

@@ -113,7 +113,6 @@ def nesting(text: str) -> int:
 
 
 _LEVEL_CHARS = "([{+-*/%^=<>!~"
-_LEVEL_WORDS = ("and", "or", "unless", "atan2")
 
 
 #: every byte but those of `_LEVEL_CHARS`: what deleting them leaves of ASCII text is what
@@ -127,10 +126,19 @@ def _nesting_bound(text: str) -> int:
     wherever they stand."""
     chars = len(text.encode().translate(None, _NOT_LEVEL_CHARS)) if text.isascii() else \
         sum(map(text.count, _LEVEL_CHARS))
-    return chars + sum(map(text.count, _LEVEL_WORDS))
+    return chars + sum(map(text.count, _BINARY_WORDS))
 
 
-def _too_deep(text: str, depth: int | None = None) -> Analysis:
+def too_deep(text: str) -> int | None:
+    """How deep `text` nests (`nesting`) when that is more than MAX_NESTING, else None. Each
+    level takes at least one character: short queries skip the count, and so do queries whose
+    characters that could open a level are few (counted in C, not tokenized)."""
+    if len(text) > MAX_NESTING and _nesting_bound(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
+        return depth
+    return None
+
+
+def _too_deep_analysis(text: str, depth: int | None = None) -> Analysis:
     found = f"nests {depth} levels deep (brackets and operators)" if depth else "nests too deeply"
     return Analysis(text, error=f"the query {found}, more than the {MAX_NESTING} levels gac analyses; split it "
                     "into smaller queries or recording rules", error_offset=0)
@@ -145,10 +153,9 @@ def analyze(text: str) -> Analysis:
     are handed over as the equivalent double-quoted strings; and a few limits Prometheus checks
     (number, duration and `@` bounds, `info()`'s label-selector argument) are checked after.
     """
-    # each level takes at least one character: short queries skip the count, and so do queries
-    # whose characters that could open a level are few (counted in C, not tokenized)
-    if len(text) > MAX_NESTING and _nesting_bound(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
-        return _too_deep(text, depth)
+    depth = too_deep(text)
+    if depth is not None:
+        return _too_deep_analysis(text, depth)
     parsed, shifts = _raw_strings(text) if "`" in text else (text, ())
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
@@ -165,7 +172,7 @@ def analyze(text: str) -> Analysis:
     try:
         rtype, labels = walker.visit(expr, False)
     except RecursionError:
-        return _too_deep(text)
+        return _too_deep_analysis(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
     return tuple.__new__(Analysis, (text, None, None, rtype, tuple(walker.selectors), walker.no_le,

@@ -26,7 +26,7 @@ import promql_parser
 from .model import Probe, Refusal, Translation
 from .templates import NAME_LABEL, translate_template
 from ..datasource_index import EXPR_UID
-from ..lint.promql_analysis import MAX_NESTING, nesting
+from ..lint.promql_analysis import MAX_NESTING, too_deep
 
 REDUCERS = ("last", "mean", "min", "max", "sum", "count")
 _THRESHOLD_OPS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
@@ -183,7 +183,7 @@ def _query_expr(query: dict[str, Any], ctx: RuleContext) -> tuple[str, str, str,
     leftover = _VARIABLE.search(text)
     if leftover:
         return Refusal(f"query uses ${leftover.group(1)}, which has no value outside a Grafana evaluation")
-    if len(text) > MAX_NESTING and nesting(text) > MAX_NESTING:  # the parser could crash the process
+    if too_deep(text) is not None:  # the parser could crash the process
         return Refusal(f"query nests more than {MAX_NESTING} levels deep (brackets and operators); split it")
     try:
         parsed = promql_parser.parse(text)
