@@ -95,6 +95,8 @@ COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 NUMERIC = frozenset({"int", "float", "duration"})
 # field-expression binary operators by precedence, lowest first (Tempo's expr.y)
 _FIELD_LEVELS = ({"&&", "||"}, {"=", "!=", "<", "<=", ">", ">=", "=~", "!~"}, {"+", "-"}, {"*", "/", "%"}, {"^"})
+#: the operators whose result is a boolean: logic and comparisons
+_BOOLEAN_OPS = frozenset(_FIELD_LEVELS[0] | _FIELD_LEVELS[1])
 
 
 
@@ -562,14 +564,14 @@ class _Parser(TokenCursor):
             error = go_regex_error(pattern) if right_tok.kind == "str" else None
             if error:
                 self.invalid(f"invalid regular expression: {error}", right_tok)
-        boolean = text in _FIELD_LEVELS[0] | _FIELD_LEVELS[1]
         if text == "=" and "nil" in (left, right):
             # BinaryOperation.validate: `= nil` is unsupported (the rewriter puts nil on the right)
             self.invalid("Tempo does not support = nil; != nil (the attribute exists) is the only nil test", op)
         if left is None or right is None or "nil" in (left, right):
             # BinaryOperation.impliedType: a comparison is a boolean whatever its operands;
             # arithmetic takes the first operand type known before run time
-            return "bool" if boolean else left if left not in (None, "nil") else right if right != "nil" else None
+            return "bool" if text in _BOOLEAN_OPS else left if left not in (None, "nil") else right if right != "nil" \
+                else None
         if text in ("+", "-", "*", "/", "%", "^"):
             if not (left in NUMERIC and right in NUMERIC):
                 self.invalid(f"{text} needs numbers or durations, not {left} and {right}", op)
