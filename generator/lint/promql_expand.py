@@ -341,7 +341,8 @@ class _Expander:
         subs: list[_Sub] = []
         parts = _SCAN.split(src)
         pos = 0
-        for gap, token in zip(parts[1::3], parts[2::3]):
+        indices = []  # the tokens whose value depends on their position, for pass 2
+        for i, (gap, token) in enumerate(zip(parts[1::3], parts[2::3])):
             pos += len(gap)
             if not token:
                 continue
@@ -349,11 +350,13 @@ class _Expander:
             if token[0] in _QUOTES:
                 for a, b, value, name, fmt in found:
                     subs.append((pos + a, pos + b, value, (name, "string", fmt), None))
-            elif found is not False and found[2] is not None:
+            elif found is not False:
                 name, fmt, typed = found
-                subs.append((pos, pos + len(token), typed[0], (name, typed[1], fmt), None))
+                if typed is None:
+                    indices.append(i)
+                else:
+                    subs.append((pos, pos + len(token), typed[0], (name, typed[1], fmt), None))
             pos += len(token)
-        indices = [i for i, text in enumerate(map(self.texts.__getitem__, parts[2::3])) if text is None]
         if indices:
             subs.extend(_Positions(src, self).run(self.positional(parts, indices)))
             subs.sort(key=lambda sub: sub[0])
