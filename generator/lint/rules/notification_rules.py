@@ -214,10 +214,11 @@ def notification_secret_unmapped(ctx: NotificationSetContext) -> Iterator[Issue]
         contact_points: [{uid: hook, name: hook, type: webhook, settings: {}, secretSettings: [url]}]
         environments: {local: {contact_points: {hook: {secrets: {url: HOOK_URL}}}}}
     """
-    uids = sorted(str(c.get("uid")) for c in ctx.contact_points)
+    uids = {str(c.get("uid")) for c in ctx.contact_points}
     for env_name, env in sorted(ctx.environments.items()):
         mapped = (env.get("contact_points") if isinstance(env, dict) else None) or {}
         mapped = mapped if isinstance(mapped, dict) else {}
+        stray = [u for u in mapped if u not in uids]  # names of no contact point: typos, perhaps
         for c in ctx.contact_points:
             uid, wanted = str(c.get("uid")), sorted(str(k) for k in c.get(SECRET_SETTINGS) or [])
             entry = mapped.get(uid)
@@ -225,7 +226,6 @@ def notification_secret_unmapped(ctx: NotificationSetContext) -> Iterator[Issue]
             named = named if isinstance(named, dict) else {}
             where = f"environments.{env_name}.contact_points.{uid}.secrets"
             at = ctx.where("contact-point-uid", uid)
-            stray = [u for u in mapped if u not in uids]
             close = difflib.get_close_matches(uid, stray, n=1) if entry is None else []
             typo = f" (environments.{env_name}.contact_points has {close[0]!r}: a typo for {uid!r}?)" if close else ""
             for key in wanted:
