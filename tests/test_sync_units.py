@@ -130,6 +130,25 @@ def test_datasource_normalization_and_placeholders() -> None:
         handler.resolve(resource, {})
 
 
+def test_contact_point_secrets_needed_refuses_every_gap() -> None:
+    """Sync reads the same mapping lint's notification-secret-unmapped reports on."""
+    from generator.errors import ConfigError
+    from generator.resource import Resource
+
+    handler = HANDLERS["contact-point"]
+    resource = Resource("contact-point", "hook", {"uid": "hook", "name": "Hook", "type": "webhook",
+                                                  "settings": {}, "secretSettings": ["url", "password"]})
+    both = {"contact_points": {"hook": {"secrets": {"url": "HOOK_URL", "password": "HOOK_PW"}}}}
+    assert handler.secrets_needed(resource, both) == {"password": "HOOK_PW", "url": "HOOK_URL"}
+    with pytest.raises(ConfigError, match=r"contact_points\.hook\.secrets: .*needs password"):
+        handler.secrets_needed(resource, {"contact_points": {"hook": {"secrets": {"url": "HOOK_URL"}}}})
+    with pytest.raises(ConfigError, match="needs password, url"):
+        handler.secrets_needed(resource, {})
+    extra = {"contact_points": {"hook": {"secrets": {"url": "U", "password": "P", "token": "T"}}}}
+    with pytest.raises(ConfigError, match=r"secrets\.token: not a secret setting .*its secrets: password, url"):
+        handler.secrets_needed(resource, extra)
+
+
 def test_retry_policy_and_retry_after() -> None:
     policy = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4, rng=random.Random(1))
     assert policy.should_retry(503, 1) and policy.should_retry(None, 2) and policy.should_retry(429, 1)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from ..builders.notifications import SECRET_SETTINGS
@@ -60,6 +60,30 @@ def _settings_of(body: dict[str, Any]) -> dict[str, Any]:
     return settings if isinstance(settings, dict) else {}
 
 
+class SecretMapping(NamedTuple):
+    """How one environment of grafana.yaml maps a contact point's secret settings to the
+    environment variables holding them (`contact_points.<uid>.secrets.<key>: VARIABLE`)."""
+
+    entry: dict[str, Any] | None   # environments.<env>.contact_points.<uid>, None where absent
+    named: dict[str, Any]          # its `secrets`: setting → variable name
+    wanted: list[str]              # the definition's secret settings, sorted
+    missing: list[str]             # wanted and not named
+    extra: list[str]               # named and not a secret setting of the contact point
+
+
+def secret_mapping(body: dict[str, Any], uid: str, environment: Any) -> SecretMapping:
+    """The one reading of that mapping: sync refuses a gap (`secrets_needed`), lint reports
+    every gap of every environment (notification-secret-unmapped)."""
+    mapped = environment.get("contact_points") if isinstance(environment, dict) else None
+    entry = mapped.get(uid) if isinstance(mapped, dict) else None
+    entry = entry if isinstance(entry, dict) else None
+    named = entry.get("secrets") if entry is not None else None
+    named = named if isinstance(named, dict) else {}
+    wanted = sorted(str(k) for k in body.get(SECRET_SETTINGS) or [])
+    return SecretMapping(entry, named, wanted, [k for k in wanted if k not in named],
+                         sorted(set(map(str, named)) - set(wanted)))
+
+
 class ContactPointHandler(NotificationHandler):
     kind = CONTACT_POINT
     directory = "contact-points"
@@ -79,26 +103,19 @@ class ContactPointHandler(NotificationHandler):
 
     # --- environment ----------------------------------------------------------------------
 
-    def _env(self, resource: Resource, environment: dict[str, Any]) -> dict[str, Any]:
-        found = (environment.get("contact_points") or {}).get(resource.uid) or {}
-        return found if isinstance(found, dict) else {}
-
     def secrets_needed(self, resource: Resource, environment: dict[str, Any]) -> dict[str, str]:
         """Every secret setting named in grafana.yaml, and nothing else (a clear error either way)."""
-        wanted = sorted(resource.body.get(SECRET_SETTINGS) or [])
-        named = self._env(resource, environment).get("secrets") or {}
+        mapping = secret_mapping(resource.body, resource.uid, environment)
         where = f"grafana.yaml: contact_points.{resource.uid}.secrets"
-        missing = [k for k in wanted if k not in named]
-        if missing:
+        if mapping.missing:
             raise ConfigError(f"{where}: contact point {resource.uid!r} ({resource.source}) needs "
-                              f"{', '.join(missing)} in the selected environment; map each to the NAME of the "
-                              "environment variable holding it")
-        extra = sorted(set(named) - set(wanted))
-        if extra:
-            raise ConfigError(f"{where}.{extra[0]}: not a secret setting of contact point {resource.uid!r} "
-                              f"(its secrets: {', '.join(wanted) or 'none'}); declare it in the definition's "
-                              "secrets or remove it here")
-        return {str(k): str(named[k]) for k in wanted}
+                              f"{', '.join(mapping.missing)} in the selected environment; map each to the NAME of "
+                              "the environment variable holding it")
+        if mapping.extra:
+            raise ConfigError(f"{where}.{mapping.extra[0]}: not a secret setting of contact point {resource.uid!r} "
+                              f"(its secrets: {', '.join(mapping.wanted) or 'none'}); declare it in the "
+                              "definition's secrets or remove it here")
+        return {k: str(mapping.named[k]) for k in mapping.wanted}
 
     # --- comparison ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import re
 from typing import Any, Iterator
 
 from ...builders.durations import seconds
-from ...builders.notifications import SECRET_SETTINGS
+from ...handlers.contact_point import secret_mapping
 from ...routing import matchers as m
 from ...routing import timeintervals as ti
 from ...routing.explain import explain
@@ -216,27 +216,23 @@ def notification_secret_unmapped(ctx: NotificationSetContext) -> Iterator[Issue]
     """
     uids = {str(c.get("uid")) for c in ctx.contact_points}
     for env_name, env in sorted(ctx.environments.items()):
-        mapped = (env.get("contact_points") if isinstance(env, dict) else None) or {}
-        mapped = mapped if isinstance(mapped, dict) else {}
-        stray = [u for u in mapped if u not in uids]  # names of no contact point: typos, perhaps
+        mapped = env.get("contact_points") if isinstance(env, dict) else None
+        stray = [u for u in mapped if u not in uids] if isinstance(mapped, dict) else []  # typos, perhaps
         for c in ctx.contact_points:
-            uid, wanted = str(c.get("uid")), sorted(str(k) for k in c.get(SECRET_SETTINGS) or [])
-            entry = mapped.get(uid)
-            named = (entry.get("secrets") if isinstance(entry, dict) else None) or {}
-            named = named if isinstance(named, dict) else {}
+            uid = str(c.get("uid"))
+            mapping = secret_mapping(c, uid, env)
             where = f"environments.{env_name}.contact_points.{uid}.secrets"
             at = ctx.where("contact-point-uid", uid)
-            close = difflib.get_close_matches(uid, stray, n=1) if entry is None else []
+            close = difflib.get_close_matches(uid, stray, n=1) if mapping.entry is None else []
             typo = f" (environments.{env_name}.contact_points has {close[0]!r}: a typo for {uid!r}?)" if close else ""
-            for key in wanted:
-                if key not in named:
-                    named_as = f" ({c.get('name')})" if c.get("name") != uid else ""
-                    yield Issue(f"contact point {uid!r}{named_as} needs secret {key} in environment "
-                                f"{env_name}, and grafana.yaml has no {where}.{key}{typo}",
-                                f"add {where}.{key}: NAME of the environment variable holding it", at=at)
-            for key in sorted(set(map(str, named)) - set(wanted)):
+            for key in mapping.missing:
+                named_as = f" ({c.get('name')})" if c.get("name") != uid else ""
+                yield Issue(f"contact point {uid!r}{named_as} needs secret {key} in environment "
+                            f"{env_name}, and grafana.yaml has no {where}.{key}{typo}",
+                            f"add {where}.{key}: NAME of the environment variable holding it", at=at)
+            for key in mapping.extra:
                 yield Issue(f"{where}.{key} in grafana.yaml is not a secret setting of contact point {uid!r} "
-                            f"(its secrets: {', '.join(wanted) or 'none'}); sync refuses it",
+                            f"(its secrets: {', '.join(mapping.wanted) or 'none'}); sync refuses it",
                             "declare it among the definition's secrets, or remove it from grafana.yaml", at=at)
 
 
