@@ -1,0 +1,39 @@
+"""Edges of the PromQL query rules that their fast paths must keep: which function a fixed
+window belongs to (`rate` or `irate`, never a word that merely ends in `rate`), and a metric name
+the catalog cleared once that a recording rule's name, learnt later, must not make unknown."""
+
+from __future__ import annotations
+
+from generator.lint import LintConfig
+from generator.lint.catalog import Catalog
+from generator.lint.engine import Engine, make_env
+from generator.lint.finding import Location
+
+
+def _messages(text: str, rule_id: str, usage: str = "panel") -> list[str]:
+    engine = Engine(make_env(LintConfig(), [], authoritative=False))
+    engine.promql(text, usage, Location("x.json", ("expr",)), range_query=True)
+    return [f.message for f in engine.findings if f.rule == rule_id]
+
+
+def test_a_fixed_window_names_its_function_and_window() -> None:
+    found = _messages('irate(a_total[5m]) + rate(b_total{x="[1m]"}[ 1h30m ]) + rate(c_total[$__rate_interval])',
+                      "promql-fixed-window")
+    assert [m.split(" window")[0] for m in found] == ["irate() over a fixed [5m]", "rate() over a fixed [1h30m]"]
+    assert "column 15" in found[0]  # the window's first character, as written
+
+
+def test_a_word_ending_in_rate_is_not_rate() -> None:
+    # not functions PromQL knows (the query does not parse), but the rule reads the text
+    for text in ("xirate(a_total[5m])", "my_rate(a_total[5m])", "sum(error_rate(a_total[5m]))"):
+        assert _messages(text, "promql-fixed-window") == [], text
+    assert _messages("sum(irate(a_total[5m]))", "promql-fixed-window")[0].startswith("irate()")
+    assert _messages("rate(a_total[5m])", "promql-fixed-window", usage="alert") == []  # panels only
+
+
+def test_a_name_recorded_later_stays_known() -> None:
+    catalog = Catalog(user_names={"a_total"}, user_sources=["metrics.txt"])
+    assert [catalog.unknown(n) for n in ("a_total", "job:b:rate5m", "c_total")] == [False, False, True]
+    assert catalog.cleared >= {"a_total", "job:b:rate5m"} and "c_total" not in catalog.cleared
+    catalog.add_recorded(["c_total"])
+    assert catalog.unknown("c_total") is False and "c_total" in catalog.cleared
