@@ -5,7 +5,7 @@ the catalog cleared once that a recording rule's name, learnt later, must not ma
 from __future__ import annotations
 
 from generator.lint import LintConfig
-from generator.lint.catalog import Catalog
+from generator.lint.catalog import Catalog, shipped_names
 from generator.lint.engine import Engine, make_env
 from generator.lint.finding import Location
 
@@ -37,3 +37,28 @@ def test_a_name_recorded_later_stays_known() -> None:
     assert catalog.cleared >= {"a_total", "job:b:rate5m"} and "c_total" not in catalog.cleared
     catalog.add_recorded(["c_total"])
     assert catalog.unknown("c_total") is False and "c_total" in catalog.cleared
+
+
+def _legend_messages(expr: str, legend: str) -> list[str]:
+    engine = Engine(make_env(LintConfig(), [], authoritative=False))
+    engine.promql(expr, "panel", Location("x.json", ("expr",)), range_query=True, legend=legend)
+    return [f.message for f in engine.findings if f.rule == "promql-legend-label"]
+
+
+def test_legend_labels_against_closed_and_open_label_sets() -> None:
+    closed = "sum by (job) (rate(a_total[5m]))"
+    assert _legend_messages(closed, "{{job}} {{__name__}}") == []   # __name__ is never judged
+    assert ["{{instance}}" in m for m in _legend_messages(closed, "{{job}} {{instance}}")] == [True]
+    dropped = "sum without (instance) (rate(a_total[5m]))"
+    assert _legend_messages(dropped, "{{job}}") == []
+    assert ["drops instance" in m for m in _legend_messages(dropped, "{{ instance }}")] == [True]
+    assert _legend_messages('sum by ($group) (rate(a_total[5m]))', "{{instance}}") == []  # may be any label
+
+
+def test_a_near_miss_shares_the_first_letter() -> None:
+    names = shipped_names()
+    known = next(n for n in sorted(names.spellings) if len(n) > 12 and n[5].isalpha())
+    typo = known[:5] + ("x" if known[5] != "x" else "y") + known[6:]
+    assert names.near_miss(typo) == known
+    other = next(c for c in "abcdefghijklmnopqrstuvwxyz" if not any(n[0] == c for n in names.spellings))
+    assert names.near_miss(other + known[1:]) is None  # one edit away, but at the first letter

@@ -152,6 +152,9 @@ class ShippedNames:
     versions: Mapping[str, tuple[tuple[int, int], tuple[int, int]]]
     primary: CollectorSettings
     _deletions: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    #: the first letters of the spellings: a name starting otherwise (most names of other
+    #: exporters) is no near miss, which one lookup proves before its variants are built
+    _initials: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def writer_of(self, by_collector: bool) -> str:
         if by_collector:
@@ -170,6 +173,9 @@ class ShippedNames:
                 for variant in _deletions(known):
                     index.setdefault(variant, []).append(known)
             self._deletions.update({k: tuple(v) for k, v in index.items()})
+            self._initials.update(known[0] for known in self.spellings)
+        if name[0] not in self._initials:  # no spelling starts as it does: none is a near miss
+            return None
         for variant in _deletions(name):
             for known in self._deletions.get(variant, ()):
                 if known != name and known[0] == name[0] and _one_edit(name, known):
