@@ -100,12 +100,13 @@ def promql_rate_non_counter(ctx: QueryContext) -> Sequence[Issue]:
     """
     catalog = ctx.env.catalog
     kinds = catalog.kinds  # the dict Catalog.kind reads: one lookup per name, not a method call
-    issues: list[Issue] = []
+    issues: list[Issue] | None = None  # made for the first issue: most queries have none
     for fn, name in ctx.analysis.rated:
         if kinds.get(name) == GAUGE:
+            issues = issues or []
             issues.append(Issue(f"{fn}() on {name}, which is not a counter: {catalog.source_text()} "
                                 "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges"))
-    return issues
+    return issues or ()
 
 
 @rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query",
@@ -125,12 +126,13 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Sequence[Issue]:
     catalog = ctx.env.catalog
     # the suffix first: it settles most names at C speed, before the catalog is asked; an unknown
     # name is left to promql-unknown-metric, which says it better: the name does not exist
-    issues: list[Issue] = []
+    issues: list[Issue] | None = None  # made for the first issue: most queries have none
     for fn, name in ctx.analysis.rated:
         if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and name not in catalog.kinds:
+            issues = issues or []
             issues.append(Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) "
                                 "and its type is unknown", "check it is a counter; name counters with _total"))
-    return issues
+    return issues or ()
 
 
 @rule("promql-counter-raw", "warning", "Counters should be graphed through rate() or increase()", "query",
@@ -148,17 +150,18 @@ def promql_counter_raw(ctx: QueryContext) -> Sequence[Issue]:
     """
     if ctx.usage in ("variable", "datasource"):
         return ()
+    selectors = ctx.analysis.selectors
+    for sel in selectors:
+        if not sel.wrapped:
+            break
+    else:
+        return ()  # every selector is wrapped: most queries
     issues: list[Issue] = []
-    seen: set[str] | None = None  # made for the first selector not wrapped: most queries have none
-    for sel in ctx.analysis.selectors:
-        if sel.wrapped:
-            continue
+    seen: set[str] = set()
+    kinds = ctx.env.catalog.kinds  # the dict Catalog.kind reads
+    for sel in selectors:
         name = sel.name
-        if seen is None:
-            seen, kinds = set(), ctx.env.catalog.kinds  # the dict Catalog.kind reads
-        elif name in seen:
-            continue
-        if _is_placeholder(name):
+        if sel.wrapped or name in seen or _is_placeholder(name):
             continue
         kind = kinds.get(name)
         if (kind == COUNTER or name.endswith(("_total", "_bucket")) and kind != GAUGE) \
@@ -237,10 +240,10 @@ def promql_fixed_window(ctx: QueryContext) -> Sequence[Issue]:
     if ctx.usage != "panel":
         return ()
     text = ctx.text
-    start = text.find("rate")  # a match starts at a `rate` and its window follows it
-    if start < 0 or not _DIGIT_WINDOW.search(text, start):
+    if "rate" not in text or not _DIGIT_WINDOW.search(text):
         return ()
     issues = []
+    start = text.find("rate")  # a match starts at a `rate`
     # a search from each `rate` on, not finditer: its scanner and its search past the last match
     # cost more than the find that proves, at C speed, that no `rate` is left
     while start >= 0 and (m := _FIXED_WINDOW.search(text, start)) is not None:
