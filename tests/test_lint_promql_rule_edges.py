@@ -62,3 +62,19 @@ def test_a_near_miss_shares_the_first_letter() -> None:
     assert names.near_miss(typo) == known
     other = next(c for c in "abcdefghijklmnopqrstuvwxyz" if not any(n[0] == c for n in names.spellings))
     assert names.near_miss(other + known[1:]) is None  # one edit away, but at the first letter
+
+
+def test_near_miss_finds_a_spelling_one_edit_away_exactly_when_there_is_one() -> None:
+    from generator.lint.catalog import _one_edit
+    names = shipped_names()
+    spellings = sorted(names.spellings)
+    probes = set()
+    for known in spellings[::7]:
+        probes.update({known[:4] + known[5:], known[:6] + "q" + known[6:], known[:8] + known[9] + known[8] + known[10:],
+                       "n" + known[1:], known + "s", known})
+    assert len(probes) > 100
+    for probe in sorted(probes):
+        found = names.near_miss(probe)
+        expected = len(probe) >= 10 and any(k != probe and k[0] == probe[0] and _one_edit(probe, k) for k in spellings)
+        assert (found is not None) == expected, probe
+        assert found is None or (found[0] == probe[0] and found != probe and _one_edit(probe, found))
