@@ -69,7 +69,7 @@ def promql_range_result(ctx: QueryContext) -> Sequence[Issue]:
         rate(http_server_duration_milliseconds_count[5m])
     """
     a = ctx.analysis
-    if not a.ok or a.result_type != MATRIX:
+    if a.result_type != MATRIX or a.error is not None:  # most queries stop at the first test
         return ()
     if ctx.usage in ("panel", "annotation", "alert") and not ctx.range_query:
         return ()  # an instant query may return samples over a range (tables, reduce in alerts)
@@ -98,12 +98,15 @@ def promql_rate_non_counter(ctx: QueryContext) -> Sequence[Issue]:
     Good:
         avg_over_time(otelcol_exporter_queue_size[5m])
     """
-    issues = []
+    catalog = ctx.env.catalog
+    kinds = catalog.kinds  # the dict Catalog.kind reads: one lookup per name, not a method call
+    issues: list[Issue] | None = None  # made for the first issue: most queries have none
     for fn, name in ctx.analysis.rated:
-        if ctx.env.catalog.kind(name) == GAUGE:
-            issues.append(Issue(f"{fn}() on {name}, which is not a counter: {ctx.env.catalog.source_text()} "
+        if kinds.get(name) == GAUGE:
+            issues = issues or []
+            issues.append(Issue(f"{fn}() on {name}, which is not a counter: {catalog.source_text()} "
                                 "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges"))
-    return issues
+    return issues or ()
 
 
 @rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query",
@@ -123,12 +126,13 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Sequence[Issue]:
     catalog = ctx.env.catalog
     # the suffix first: it settles most names at C speed, before the catalog is asked; an unknown
     # name is left to promql-unknown-metric, which says it better: the name does not exist
-    issues = []
+    issues: list[Issue] | None = None  # made for the first issue: most queries have none
     for fn, name in ctx.analysis.rated:
-        if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and catalog.kind(name) is None:
+        if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and name not in catalog.kinds:
+            issues = issues or []
             issues.append(Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) "
                                 "and its type is unknown", "check it is a counter; name counters with _total"))
-    return issues
+    return issues or ()
 
 
 @rule("promql-counter-raw", "warning", "Counters should be graphed through rate() or increase()", "query",
@@ -146,19 +150,26 @@ def promql_counter_raw(ctx: QueryContext) -> Sequence[Issue]:
     """
     if ctx.usage in ("variable", "datasource"):
         return ()
-    issues = []
-    seen = set()
-    for sel in ctx.analysis.selectors:
-        if sel.wrapped or sel.name in seen or _is_placeholder(sel.name):
+    selectors = ctx.analysis.selectors
+    for sel in selectors:
+        if not sel.wrapped:
+            break
+    else:
+        return ()  # every selector is wrapped: most queries
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    kinds = ctx.env.catalog.kinds  # the dict Catalog.kind reads
+    for sel in selectors:
+        name = sel.name
+        if sel.wrapped or name in seen or _is_placeholder(name):
             continue
-        kind = ctx.env.catalog.kind(sel.name)
-        counter = kind == COUNTER or sel.name.endswith("_total") and kind != GAUGE or \
-            sel.name.endswith("_bucket") and kind != GAUGE
-        if counter and "uptime" not in sel.name:  # uptime is the one counter whose raw value is the point
-            seen.add(sel.name)
-            issues.append(Issue(f"{sel.name} is a counter used without rate()/increase(): its raw value resets on "
+        kind = kinds.get(name)
+        if (kind == COUNTER or name.endswith(("_total", "_bucket")) and kind != GAUGE) \
+                and "uptime" not in name:  # uptime is the one counter whose raw value is the point
+            seen.add(name)
+            issues.append(Issue(f"{name} is a counter used without rate()/increase(): its raw value resets on "
                                 "restart and only grows",
-                                f"wrap it: rate({sel.name}[$__rate_interval]) or increase({sel.name}[$__range])"))
+                                f"wrap it: rate({name}[$__rate_interval]) or increase({name}[$__range])"))
     return issues
 
 
@@ -203,8 +214,12 @@ def promql_interval_rate_window(ctx: QueryContext) -> Sequence[Issue]:
 #: engine would try every split of the run before giving up on a query with no fixed window);
 #: a string is read as runs between escapes, not one alternation per character
 _STRING_OR_PLAIN = r"""(?:[^()\[\]"'`]++|"[^"\\]*+(?:\\.[^"\\]*+)*+"|'[^'\\]*+(?:\\.[^'\\]*+)*+'|`[^`]*+`)*+"""
-#: rate(selector[<literal>]): the window written as a fixed duration
-_FIXED_WINDOW = re.compile(r"\b(i?rate)\s*\(" + _STRING_OR_PLAIN + r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
+#: rate(selector[<literal>]): the window written as a fixed duration. The pattern opens with the
+#: literal `rate`, which the regex engine finds with its fast scan for a literal prefix (a leading
+#: `\b(i?rate)` is tried at every character); whether it is `rate` or `irate` (an `i` opening the
+#: word, captured as group 1) is asserted behind it
+_FIXED_WINDOW = re.compile(r"rate(?:(?<=\b(i)rate)|(?<!\wrate))\s*\(" + _STRING_OR_PLAIN +
+                           r"\[\s*(\d+(?:ms|[smhdwy])(?:\d+(?:ms|[smhdwy]))*)\s*\]")
 #: what every match of _FIXED_WINDOW holds: most queries have none, and are let go at C speed
 _DIGIT_WINDOW = re.compile(r"\[\s*\d")
 
@@ -222,13 +237,23 @@ def promql_fixed_window(ctx: QueryContext) -> Sequence[Issue]:
     Good:
         sum(rate(otelcol_exporter_sent_spans_total[$__rate_interval]))
     """
-    if ctx.usage != "panel" or "rate" not in ctx.text or not _DIGIT_WINDOW.search(ctx.text):
+    if ctx.usage != "panel":
         return ()
-    # a match starts at `rate` or the `i` of `irate`: none before the first `rate`
-    start = max(ctx.text.find("rate") - 1, 0)
-    return [Issue(f"{fn}() over a fixed [{window}] window: it does not follow the panel's step or the scrape "
-                  "interval", "use [$__rate_interval]", at=ctx.at(m.start(2)))
-            for m in _FIXED_WINDOW.finditer(ctx.text, start) for fn, window in (m.groups(),)]
+    text = ctx.text
+    if "rate" not in text or not _DIGIT_WINDOW.search(text):
+        return ()
+    issues = []
+    start = text.find("rate")  # a match starts at a `rate`
+    # one search after another, not finditer: past the last match, its scanner searches on where
+    # _DIGIT_WINDOW, which every match holds, proves at C speed that nothing is left
+    while (m := _FIXED_WINDOW.search(text, start)) is not None:
+        issues.append(Issue(f"{'irate' if m.group(1) else 'rate'}() over a fixed [{m.group(2)}] window: it does not "
+                            "follow the panel's step or the scrape interval", "use [$__rate_interval]",
+                            at=ctx.at(m.start(2))))
+        start = m.end()
+        if not _DIGIT_WINDOW.search(text, start):
+            break
+    return issues
 
 
 @rule("promql-unknown-metric", "warning", "Metric names must exist in the metric catalog", "query",
@@ -249,8 +274,11 @@ def promql_unknown_metric(ctx: QueryContext) -> Sequence[Issue]:
         rate(otelcol_receiver_accepted_spans_total[5m])
     """
     catalog = ctx.env.catalog
+    names = ctx.analysis.metric_names
+    if catalog.cleared.issuperset(names):  # names already found known or not judged, tested in C
+        return ()
     issues = []
-    for name in ctx.analysis.metric_names:
+    for name in names:
         if _MARK in name or not catalog.unknown(name):  # _is_placeholder, inline: once per metric name
             continue
         explained = catalog.explain(name)
@@ -277,17 +305,19 @@ def promql_legend_label(ctx: QueryContext) -> Sequence[Issue]:
     Good:
         {"expr": "sum by (job, instance) (rate(otelcol_exporter_sent_spans_total[5m]))", "legendFormat": "{{instance}}"}
     """
-    if not ctx.legend or "{{" not in ctx.legend or not ctx.analysis.ok:
+    legend = ctx.legend
+    if not legend or "{{" not in legend or ctx.analysis.error is not None:
         return ()
     labels = ctx.analysis.labels
-    if _MARK in " ".join(labels.names):  # a placeholder among them: the mark holds no space to span two
+    named = _LEGEND.findall(legend)
+    # the usual case, every label named may be on the result, proved at C speed (Labels.may_have
+    # of each); the loop below, which also lets `__name__` pass, is left to the others
+    if labels.names.issuperset(named) if labels.closed else labels.names.isdisjoint(named):
         return ()
     issues = []
-    for m in _LEGEND.finditer(ctx.legend):
-        label = m.group(1)
-        if label == "__name__" or "$" in label:
-            continue
-        if not labels.may_have(label):
+    for m in _LEGEND.finditer(legend):
+        label = m.group(1)  # a name, as _LEGEND reads it: it never holds `$`
+        if label != "__name__" and not labels.may_have(label):
             kept = ", ".join(sorted(labels.names)) if labels.closed else None
             detail = f"the result keeps only: {kept}" if kept else \
                 f"the query drops {label}" if labels.closed is False else "the result has no labels"
@@ -296,4 +326,8 @@ def promql_legend_label(ctx: QueryContext) -> Sequence[Issue]:
             issues.append(Issue(f"legend {{{{{label}}}}} names a label the query aggregates away ({detail})",
                                 f"add {label} to the by (...) clause or change the legend",
                                 at=ctx.legend_at(m.start())))
+    # a placeholder among the labels kept (`by ($group)`) may be any label: nothing to say, which
+    # is asked only once there is something to say (the mark holds no space to span two names)
+    if issues and _MARK in " ".join(labels.names):
+        return ()
     return issues

@@ -1,0 +1,80 @@
+"""Edges of the PromQL query rules that their fast paths must keep: which function a fixed
+window belongs to (`rate` or `irate`, never a word that merely ends in `rate`), and a metric name
+the catalog cleared once that a recording rule's name, learnt later, must not make unknown."""
+
+from __future__ import annotations
+
+from generator.lint import LintConfig
+from generator.lint.catalog import Catalog, shipped_names
+from generator.lint.engine import Engine, make_env
+from generator.lint.finding import Location
+
+
+def _messages(text: str, rule_id: str, usage: str = "panel") -> list[str]:
+    engine = Engine(make_env(LintConfig(), [], authoritative=False))
+    engine.promql(text, usage, Location("x.json", ("expr",)), range_query=True)
+    return [f.message for f in engine.findings if f.rule == rule_id]
+
+
+def test_a_fixed_window_names_its_function_and_window() -> None:
+    found = _messages('irate(a_total[5m]) + rate(b_total{x="[1m]"}[ 1h30m ]) + rate(c_total[$__rate_interval])',
+                      "promql-fixed-window")
+    assert [m.split(" window")[0] for m in found] == ["irate() over a fixed [5m]", "rate() over a fixed [1h30m]"]
+    assert "column 15" in found[0]  # the window's first character, as written
+
+
+def test_a_word_ending_in_rate_is_not_rate() -> None:
+    # not functions PromQL knows (the query does not parse), but the rule reads the text
+    for text in ("xirate(a_total[5m])", "my_rate(a_total[5m])", "sum(error_rate(a_total[5m]))"):
+        assert _messages(text, "promql-fixed-window") == [], text
+    assert _messages("sum(irate(a_total[5m]))", "promql-fixed-window")[0].startswith("irate()")
+    assert _messages("rate(a_total[5m])", "promql-fixed-window", usage="alert") == []  # panels only
+
+
+def test_a_name_recorded_later_stays_known() -> None:
+    catalog = Catalog(user_names={"a_total"}, user_sources=["metrics.txt"])
+    assert [catalog.unknown(n) for n in ("a_total", "job:b:rate5m", "c_total")] == [False, False, True]
+    assert catalog.cleared >= {"a_total", "job:b:rate5m"} and "c_total" not in catalog.cleared
+    catalog.add_recorded(["c_total"])
+    assert catalog.unknown("c_total") is False and "c_total" in catalog.cleared
+
+
+def _legend_messages(expr: str, legend: str) -> list[str]:
+    engine = Engine(make_env(LintConfig(), [], authoritative=False))
+    engine.promql(expr, "panel", Location("x.json", ("expr",)), range_query=True, legend=legend)
+    return [f.message for f in engine.findings if f.rule == "promql-legend-label"]
+
+
+def test_legend_labels_against_closed_and_open_label_sets() -> None:
+    closed = "sum by (job) (rate(a_total[5m]))"
+    assert _legend_messages(closed, "{{job}} {{__name__}}") == []   # __name__ is never judged
+    assert ["{{instance}}" in m for m in _legend_messages(closed, "{{job}} {{instance}}")] == [True]
+    dropped = "sum without (instance) (rate(a_total[5m]))"
+    assert _legend_messages(dropped, "{{job}}") == []
+    assert ["drops instance" in m for m in _legend_messages(dropped, "{{ instance }}")] == [True]
+    assert _legend_messages('sum by ($group) (rate(a_total[5m]))', "{{instance}}") == []  # may be any label
+
+
+def test_a_near_miss_shares_the_first_letter() -> None:
+    names = shipped_names()
+    known = next(n for n in sorted(names.spellings) if len(n) > 12 and n[5].isalpha())
+    typo = known[:5] + ("x" if known[5] != "x" else "y") + known[6:]
+    assert names.near_miss(typo) == known
+    other = next(c for c in "abcdefghijklmnopqrstuvwxyz" if not any(n[0] == c for n in names.spellings))
+    assert names.near_miss(other + known[1:]) is None  # one edit away, but at the first letter
+
+
+def test_near_miss_finds_a_spelling_one_edit_away_exactly_when_there_is_one() -> None:
+    from generator.lint.catalog import _one_edit
+    names = shipped_names()
+    spellings = sorted(names.spellings)
+    probes = set()
+    for known in spellings[::7]:
+        probes.update({known[:4] + known[5:], known[:6] + "q" + known[6:], known[:8] + known[9] + known[8] + known[10:],
+                       "n" + known[1:], known + "s", known})
+    assert len(probes) > 100
+    for probe in sorted(probes):
+        found = names.near_miss(probe)
+        expected = len(probe) >= 10 and any(k != probe and k[0] == probe[0] and _one_edit(probe, k) for k in spellings)
+        assert (found is not None) == expected, probe
+        assert found is None or (found[0] == probe[0] and found != probe and _one_edit(probe, found))
