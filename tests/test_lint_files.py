@@ -162,3 +162,30 @@ def _children(pid: int) -> list[int]:
 
 def _group(pgid: int) -> list[int]:
     return [p for p, _, group in _processes() if group == pgid]
+
+
+def test_files_linted_in_the_second_pass_are_read_once_within_the_kept_budget(tmp_path, monkeypatch):
+    """The first pass reads every file to tell which define context; the texts of the others are
+    kept (up to a budget) for the second pass rather than read again, with the same findings
+    and problems as when every file is read again."""
+    _tree(tmp_path, 12)
+    (tmp_path / "d005.json").write_text("{ not json")
+    reads: list[Path] = []
+    real = engine.read_text
+
+    def counting(path: Path) -> str:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(engine, "read_text", counting)
+    runs = []
+    for budget in (10**9, 0):
+        monkeypatch.setattr(engine, "_KEPT_CHARS", budget)
+        reads.clear()
+        problems: list[str] = []
+        findings = lint_paths([tmp_path], LintConfig(), problems=problems)
+        runs.append((format_findings(findings, "json"), problems, sorted(reads)))
+    files = sorted(tmp_path.glob("*.json"))
+    assert runs[0][2] == files  # each file read once
+    assert runs[1][2] == sorted(files * 2)  # no budget: each read again in the second pass
+    assert runs[0][:2] == runs[1][:2] and runs[0][0].count('"rule"') > 5 and len(runs[0][1]) == 1

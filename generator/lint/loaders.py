@@ -124,7 +124,9 @@ def may_define_context(text: str) -> bool:
     """Whether a file may define data sources or recording rules, which other files' lint needs.
 
     Files that cannot are linted in a second, streaming pass, one at a time, so memory stays
-    bounded by the largest file rather than by the whole tree.
+    bounded (by the texts kept from the first reading and the largest file) rather than growing
+    with the whole tree. Four C-speed scans of the text: a single regex with the four
+    alternatives is slower than the four of them.
     """
     return any(marker in text for marker in _CONTEXT_MARKERS)
 
