@@ -164,28 +164,18 @@ def _group(pgid: int) -> list[int]:
     return [p for p, _, group in _processes() if group == pgid]
 
 
-def test_files_linted_in_the_second_pass_are_read_once_within_the_kept_budget(tmp_path, monkeypatch):
-    """The first pass reads every file to tell which define context; the texts of the others are
-    kept (up to a budget) for the second pass rather than read again, with the same findings
-    and problems as when every file is read again."""
-    _tree(tmp_path, 12)
-    (tmp_path / "d005.json").write_text("{ not json")
-    reads: list[Path] = []
-    real = engine.read_text
-
-    def counting(path: Path) -> str:
-        reads.append(path)
-        return real(path)
-
-    monkeypatch.setattr(engine, "read_text", counting)
-    runs = []
-    for budget in (10**9, 0):
-        monkeypatch.setattr(engine, "_KEPT_CHARS", budget)
-        reads.clear()
-        problems: list[str] = []
-        findings = lint_paths([tmp_path], LintConfig(), problems=problems)
-        runs.append((format_findings(findings, "json"), problems, sorted(reads)))
-    files = sorted(tmp_path.glob("*.json"))
-    assert runs[0][2] == files  # each file read once
-    assert runs[1][2] == sorted(files * 2)  # no budget: each read again in the second pass
-    assert runs[0][:2] == runs[1][:2] and runs[0][0].count('"rule"') > 5 and len(runs[0][1]) == 1
+def test_a_file_is_read_as_text_mode_reads_it_and_an_unreadable_one_is_named(tmp_path):
+    """`read_text` reads the bytes whole and decodes them once: the text must be what text mode
+    gives (byte-order mark dropped, every line end a newline), and a file that cannot be read
+    or decoded an error naming it."""
+    from generator.lint.loaders import read_text
+    sample = tmp_path / "crlf.json"
+    sample.write_bytes('\ufeff{"a":\r\n "é",\r"b": 1}\n'.encode("utf-8"))
+    assert read_text(sample) == sample.read_text(encoding="utf-8-sig") == '{"a":\n "é",\n"b": 1}\n'
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"a": "é"}'.encode("latin-1"))
+    for path, says in ((latin, "not a UTF-8 text file"), (tmp_path / "gone.json", "cannot read: No such file"),
+                       (tmp_path, "cannot read: Is a directory")):
+        with pytest.raises(GacError) as raised:
+            read_text(path)
+        assert str(raised.value).startswith(f"{path}: {says}")

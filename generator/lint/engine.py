@@ -687,8 +687,6 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     early: list[Document] = []
     late: list[Path] = []
     late_sizes: list[int] = []  # characters: what sharing them out among workers goes by
-    kept: dict[Path, str] = {}  # late files' texts, up to _KEPT_CHARS in all: not read twice
-    room = _KEPT_CHARS
     for path in files:
         try:
             text = read_text(path)
@@ -700,9 +698,6 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         else:
             late.append(path)  # without `problems`, a broken file raises before anything is returned
             late_sizes.append(len(text))
-            if len(text) <= room:
-                kept[path] = text
-                room -= len(text)
     infos = [i for d in early if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
     env = make_env(config, infos, authoritative=bool(infos), catalog=catalog)
     recorded = [rule["record"] for d in early if d.kind == "prometheus-rules"
@@ -723,7 +718,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         described: list[str] = []
         try:
             for path in chunk:
-                for d in documents(path, kept.pop(path, None), described):
+                for d in documents(path, None, described):
                     found.extend(_lint_document(engine, d))
         except GacError as exc:
             return found, described, exc
@@ -747,11 +742,6 @@ def _nothing_to_lint(path: Path) -> str:
     return (f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or Prometheus rule "
             "file: nothing in it to lint")
 
-
-#: how many characters of the files linted in the second pass are kept from the first rather than
-#: read again (the same bytes read and decoded twice); above it, the rest are read one
-#: at a time, so memory stays bounded by this plus the largest file
-_KEPT_CHARS = 16_000_000
 
 #: below this many characters of files to read one at a time, starting workers costs more than it saves
 _PARALLEL_CHARS = 2_000_000
