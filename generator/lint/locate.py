@@ -217,9 +217,11 @@ class JsonLocator:
         thousands of panels), and the values after the last member asked for are never decoded
         (the panels after the last panel with a finding, a dashboard's members after `panels`).
         A member looked into is not decoded again to get past it: its reading goes on to its
-        end (a panel with findings is read once, not read then decoded)."""
+        end (a panel with findings is read once, not read then decoded). The value at `path`
+        itself is not looked into, so its position is not made a value of its own."""
         value = self._root
-        for key in path:
+        last = len(path) - 1
+        for depth, key in enumerate(path):
             member = value.members.get(key)
             if member is None:
                 if value.cursor is not False:
@@ -232,6 +234,8 @@ class JsonLocator:
                 if member is None:
                     return value.pos
             if type(member) is int:
+                if depth == last:
+                    return member
                 member = value.members[key] = _Value(member)
             value = member  # type: ignore[assignment]
         return value.pos
