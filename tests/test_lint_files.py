@@ -179,3 +179,22 @@ def test_a_file_is_read_as_text_mode_reads_it_and_an_unreadable_one_is_named(tmp
         with pytest.raises(GacError) as raised:
             read_text(path)
         assert str(raised.value).startswith(f"{path}: {says}")
+
+
+def test_a_located_finding_is_the_same_finding_at_its_line_and_the_original_is_unchanged():
+    """`Finding.located` copies the fields rather than calling the constructor: the copy must
+    equal (and hash as) the finding built with the new line and column, keep the fields that
+    are not compared (path, offset), stay frozen, and leave the original as it was."""
+    import dataclasses
+
+    from generator.lint.finding import Finding
+    fields = {f.name: f"{f.name}-value" for f in dataclasses.fields(Finding)}
+    fields.update(panel_id=4, line=None, column=None, path=("panels", 0, "targets", 1, "expr"), offset=7)
+    original = Finding(**fields)  # type: ignore[arg-type]
+    moved = original.located(12, 5)
+    assert moved == Finding(**{**fields, "line": 12, "column": 5})  # type: ignore[arg-type]
+    assert hash(moved) == hash(Finding(**{**fields, "line": 12, "column": 5}))  # type: ignore[arg-type]
+    assert (moved.path, moved.offset, moved.message) == (original.path, 7, "message-value")
+    assert (original.line, original.column) == (None, None) and type(moved) is Finding
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        moved.line = 3  # type: ignore[misc]
