@@ -198,3 +198,27 @@ def test_a_located_finding_is_the_same_finding_at_its_line_and_the_original_is_u
     assert (original.line, original.column) == (None, None) and type(moved) is Finding
     with pytest.raises(dataclasses.FrozenInstanceError):
         moved.line = 3  # type: ignore[misc]
+
+
+def test_a_directory_gives_its_json_and_yaml_files_in_path_order_each_file_once(tmp_path):
+    """The directory search: files by suffix (any case; a name that is only a suffix has none),
+    none below .git or node_modules, links to directories not followed, a file reached twice
+    (a link, overlapping arguments) linted once at its first mention, in the order of the
+    paths' parts (`a/b/z.yml` before `a/b.json`)."""
+    from generator.lint.loaders import discover
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/x.json", "a/b/y.YAML", "a/b/z.yml", "a/b.json", "a/readme.md", ".json", "..json",
+                 "c-d.json", ".git/g.json", "node_modules/n.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "zlink.json").symlink_to(tmp_path / "a" / "x.json")
+    (tmp_path / "linkdir").symlink_to(tmp_path / "a")
+    (tmp_path / "loop.json").symlink_to(tmp_path / "loop.json")
+    (tmp_path / "broken.yaml").symlink_to(tmp_path / "missing.yaml")
+    below = ["..json", "a/b/y.YAML", "a/b/z.yml", "a/b.json", "a/x.json", "c-d.json"]
+    assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path])] == below
+    first = [tmp_path / "zlink.json", tmp_path / "a" / "b", tmp_path]
+    assert [str(p.relative_to(tmp_path)) for p in discover(first)] == [
+        "zlink.json", "a/b/y.YAML", "a/b/z.yml", "..json", "a/b.json", "c-d.json"]
+    assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path / "linkdir"])] == [
+        "linkdir/b/y.YAML", "linkdir/b/z.yml", "linkdir/b.json", "linkdir/x.json"]
