@@ -162,3 +162,63 @@ def _children(pid: int) -> list[int]:
 
 def _group(pgid: int) -> list[int]:
     return [p for p, _, group in _processes() if group == pgid]
+
+
+def test_a_file_is_read_as_text_mode_reads_it_and_an_unreadable_one_is_named(tmp_path):
+    """`read_text` reads the bytes whole and decodes them once: the text must be what text mode
+    gives (byte-order mark dropped, every line end a newline), and a file that cannot be read
+    or decoded an error naming it."""
+    from generator.lint.loaders import read_text
+    sample = tmp_path / "crlf.json"
+    sample.write_bytes('\ufeff{"a":\r\n "é",\r"b": 1}\n'.encode("utf-8"))
+    assert read_text(sample) == sample.read_text(encoding="utf-8-sig") == '{"a":\n "é",\n"b": 1}\n'
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"a": "é"}'.encode("latin-1"))
+    for path, says in ((latin, "not a UTF-8 text file"), (tmp_path / "gone.json", "cannot read: No such file"),
+                       (tmp_path, "cannot read: Is a directory")):
+        with pytest.raises(GacError) as raised:
+            read_text(path)
+        assert str(raised.value).startswith(f"{path}: {says}")
+
+
+def test_a_located_finding_is_the_same_finding_at_its_line_and_the_original_is_unchanged():
+    """`Finding.located` copies the fields rather than calling the constructor: the copy must
+    equal (and hash as) the finding built with the new line and column, keep the fields that
+    are not compared (path, offset), stay frozen, and leave the original as it was."""
+    import dataclasses
+
+    from generator.lint.finding import Finding
+    fields = {f.name: f"{f.name}-value" for f in dataclasses.fields(Finding)}
+    fields.update(panel_id=4, line=None, column=None, path=("panels", 0, "targets", 1, "expr"), offset=7)
+    original = Finding(**fields)  # type: ignore[arg-type]
+    moved = original.located(12, 5)
+    assert moved == Finding(**{**fields, "line": 12, "column": 5})  # type: ignore[arg-type]
+    assert hash(moved) == hash(Finding(**{**fields, "line": 12, "column": 5}))  # type: ignore[arg-type]
+    assert (moved.path, moved.offset, moved.message) == (original.path, 7, "message-value")
+    assert (original.line, original.column) == (None, None) and type(moved) is Finding
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        moved.line = 3  # type: ignore[misc]
+
+
+def test_a_directory_gives_its_json_and_yaml_files_in_path_order_each_file_once(tmp_path):
+    """The directory search: files by suffix (any case; a name that is only a suffix has none),
+    none below .git or node_modules, links to directories not followed, a file reached twice
+    (a link, overlapping arguments) linted once at its first mention, in the order of the
+    paths' parts (`a/b/z.yml` before `a/b.json`)."""
+    from generator.lint.loaders import discover
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for name in ("a/x.json", "a/b/y.YAML", "a/b/z.yml", "a/b.json", "a/readme.md", ".json", "..json",
+                 "c-d.json", ".git/g.json", "node_modules/n.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "zlink.json").symlink_to(tmp_path / "a" / "x.json")
+    (tmp_path / "linkdir").symlink_to(tmp_path / "a")
+    (tmp_path / "loop.json").symlink_to(tmp_path / "loop.json")
+    (tmp_path / "broken.yaml").symlink_to(tmp_path / "missing.yaml")
+    below = ["..json", "a/b/y.YAML", "a/b/z.yml", "a/b.json", "a/x.json", "c-d.json"]
+    assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path])] == below
+    first = [tmp_path / "zlink.json", tmp_path / "a" / "b", tmp_path]
+    assert [str(p.relative_to(tmp_path)) for p in discover(first)] == [
+        "zlink.json", "a/b/y.YAML", "a/b/z.yml", "..json", "a/b.json", "c-d.json"]
+    assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path / "linkdir"])] == [
+        "linkdir/b/y.YAML", "linkdir/b/z.yml", "linkdir/b.json", "linkdir/x.json"]

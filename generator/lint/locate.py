@@ -217,9 +217,11 @@ class JsonLocator:
         thousands of panels), and the values after the last member asked for are never decoded
         (the panels after the last panel with a finding, a dashboard's members after `panels`).
         A member looked into is not decoded again to get past it: its reading goes on to its
-        end (a panel with findings is read once, not read then decoded)."""
+        end (a panel with findings is read once, not read then decoded). The value at `path`
+        itself is not looked into, so its position is not made a value of its own."""
         value = self._root
-        for key in path:
+        last = len(path) - 1
+        for depth, key in enumerate(path):
             member = value.members.get(key)
             if member is None:
                 if value.cursor is not False:
@@ -232,6 +234,8 @@ class JsonLocator:
                 if member is None:
                     return value.pos
             if type(member) is int:
+                if depth == last:
+                    return member
                 member = value.members[key] = _Value(member)
             value = member  # type: ignore[assignment]
         return value.pos
@@ -361,8 +365,28 @@ class JsonLocator:
         return line, pos - start + 1
 
     def _raw_offset(self, start: int, decoded: int) -> int:
-        """Raw text offset of the `decoded`-th character of the JSON string at `start`: from
-        escape to escape, the characters between them one raw character each."""
+        """Raw text offset of the `decoded`-th character of the JSON string at `start`.
+
+        A string whose escapes are all two characters long (no `\\u`, no escaped backslash:
+        a query's `\\"`) has one backslash per escape, so the raw offset r is the least r with
+        r = decoded + (backslashes before r): found by counting at C speed from `decoded` up
+        (a few counts), rather than by stepping from escape to escape (a query has many)."""
+        text = self.text
+        first = start + 1
+        close = scanstring(text, first)[1] - 1  # the closing quote
+        if text.find("\\\\", first, close) < 0 and text.find("\\u", first, close) < 0:
+            raw = first + decoded
+            while raw < close:
+                moved = first + decoded + text.count("\\", first, raw)
+                if moved == raw:
+                    return raw
+                raw = moved
+            return close
+        return self._raw_offset_stepping(start, decoded)
+
+    def _raw_offset_stepping(self, start: int, decoded: int) -> int:
+        """`_raw_offset` for any string: from escape to escape, the characters between them
+        one raw character each."""
         text = self.text
         n = len(text)
         pos = start + 1
