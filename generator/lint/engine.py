@@ -275,8 +275,9 @@ class Engine:
             expr = target.get("expr")
             if isinstance(expr, str) and expr.strip():
                 legend = target.get("legendFormat")
-                queries.append(_Query(expr, "panel", location.child("expr"), GRAFANA, ctx.interval_vars, 0,
-                                      is_range_query(target), legend if isinstance(legend, str) else None, ctx))
+                queries.append(_new(_Query, (expr, "panel", location.child("expr"), GRAFANA, ctx.interval_vars, 0,
+                                             is_range_query(target), legend if isinstance(legend, str) else None,
+                                             ctx)))
 
     def annotations(self, ctx: DashboardContext, queries: list[_Query]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
@@ -404,7 +405,9 @@ class Engine:
 
 
 class _Query(NamedTuple):
-    """A PromQL query to check, with how it is run: what Engine.promql takes."""
+    """A PromQL query to check, with how it is run: what Engine.promql takes. Engine.target makes
+    one per target with tuple.__new__ (`_new`), as finding.Location's constructors do: a named
+    tuple's own __new__ is a Python function."""
 
     text: str
     usage: str
@@ -415,6 +418,9 @@ class _Query(NamedTuple):
     range_query: bool
     legend: str | None
     dash: DashboardContext | None
+
+
+_new = tuple.__new__
 
 
 def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:

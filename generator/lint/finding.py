@@ -124,17 +124,18 @@ class Location(NamedTuple):
 
     # The constructors below unpack the tuple and build it with tuple.__new__: a named tuple's
     # own __new__ and its attribute properties cost several times more, once per panel, target
-    # and query.
+    # and query. They extend a path by concatenation (`path + keys`), which takes half the time
+    # of unpacking both into a new tuple: a path is always a tuple.
 
     def child(self, *keys: Any, offset: int | None = None) -> "Location":
         """A value inside this one (`child("gridPos")`), optionally an offset into its text."""
         file, path, _, line, dashboard, group, alert, panel, panel_id, ref_id = self
-        return _new(Location, (file, (*path, *keys), offset, line, dashboard, group, alert, panel, panel_id, ref_id))
+        return _new(Location, (file, path + keys, offset, line, dashboard, group, alert, panel, panel_id, ref_id))
 
     def sibling(self, key: Any, offset: int | None = None) -> "Location":
         """The value next to this one (a target's legendFormat next to its expr)."""
         file, path, _, line, dashboard, group, alert, panel, panel_id, ref_id = self
-        return _new(Location, (file, (*path[:-1], key), offset, line, dashboard, group, alert, panel, panel_id,
+        return _new(Location, (file, path[:-1] + (key,), offset, line, dashboard, group, alert, panel, panel_id,
                                ref_id))
 
     def moved(self, **changes: Any) -> "Location":
