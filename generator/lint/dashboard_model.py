@@ -72,12 +72,13 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
                     yield PanelRef(panel, base + ("rows", i, "panels", j), row, legacy_row=True)
 
 
-def iter_targets(panel: Mapping[str, Any], path: tuple[Any, ...]) -> Iterator[tuple[Mapping[str, Any], tuple[Any, ...]]]:
+def iter_targets(panel: Mapping[str, Any], path: tuple[Any, ...]) -> list[tuple[Mapping[str, Any], tuple[Any, ...]]]:
+    """A panel's targets with their paths: a list, made in one comprehension, where a generator
+    would resume its frame for every target."""
     targets = panel.get("targets")
-    if isinstance(targets, list):
-        for i, target in enumerate(targets):
-            if isinstance(target, dict):
-                yield target, path + ("targets", i)
+    if not isinstance(targets, list):
+        return []
+    return [(target, path + ("targets", i)) for i, target in enumerate(targets) if isinstance(target, dict)]
 
 
 def variables(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], int]]:

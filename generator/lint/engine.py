@@ -450,16 +450,14 @@ def _moved(at: Location, found_path: tuple[Any, ...], found_offset: int, ctx: Qu
     return ctx.location.moved(path=(*ctx.location.path[:-1], *at.path[parent:]), offset=offset)
 
 
+#: the query language of each data source type that has one gac checks
+_LANGUAGE_OF_TYPE = {"prometheus": "promql", "loki": "logql", "tempo": "traceql"}
+
+
 def _language(ds_type: str | None, target: Mapping[str, Any]) -> str | None:
     """The query language of a target, from its data source type or, failing that, its shape."""
-    if ds_type == "prometheus":
-        return "promql"
-    if ds_type == "loki":
-        return "logql"
-    if ds_type == "tempo":
-        return "traceql"
     if ds_type is not None:
-        return None
+        return _LANGUAGE_OF_TYPE.get(ds_type)
     expr = target.get("expr")
     if isinstance(expr, str) and expr.strip():
         return "logql" if _LOGQL_HINT.search(expr) else "promql"
