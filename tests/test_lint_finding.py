@@ -39,3 +39,12 @@ def test_findings_are_sorted_by_their_keys_and_deduplicated() -> None:
     out = sort_findings(findings)
     assert out == sorted(set(findings), key=Finding.sort_key)
     assert [(f.ref_id, f.rule) for f in out] == [("A", "r1"), ("B", "r1"), ("B", "r2")]
+
+
+def test_a_moved_location_is_the_named_tuple_s_replace() -> None:
+    at = _location()
+    moved = at.moved(path=("panels", 1), ref_id=None, offset=None)
+    assert moved == at._replace(path=("panels", 1), ref_id=None, offset=None) and type(moved) is Location
+    assert at.moved() == at
+    with pytest.raises(ValueError, match="no field 'panel_title'"):
+        at.moved(panel_title="x")
