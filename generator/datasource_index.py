@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from .config import DeclaredDatasource
@@ -164,8 +165,10 @@ class Resolved:
     inherited: bool = False
     via: str = UNKNOWN           # how it resolved: BUILTIN, VARIABLE, DEFAULT, UID, NAME, TYPE_ONLY or UNKNOWN
 
-    @property
+    @cached_property
     def is_mixed(self) -> bool:
+        """Read for every panel and target, and the same few references resolve for a whole
+        dashboard (DashboardContext.resolve): computed once for each."""
         return self.uid == MIXED_UID or self.type == "mixed"
 
 

@@ -17,8 +17,9 @@ import pytest
 
 from generator.lint import LintConfig, lint_paths, registry
 from generator.lint import engine as lint_engine
-from generator.lint.contexts import QueryContext
+from generator.lint.contexts import QueryContext, TargetContext
 from generator.lint.engine import Engine, make_env
+from generator.lint.examples import lint_example
 from generator.lint.finding import Location
 from generator.lint.registry import FACTS, RULES, Issue, rule, rules_in_scope
 from tests.paths import REPO, SHARED
@@ -124,3 +125,60 @@ def test_a_fact_must_be_known() -> None:
         rule("test-unknown-fact", "info", "s", "query", needs="analysis.nothing")(_boom)
     assert "test-unknown-fact" not in RULES
     assert "analysis.rated" in FACTS
+
+
+# -- target rules of one query language (`rule(..., language=...)`) ----------------------------
+
+def _targets(monkeypatch: pytest.MonkeyPatch) -> list[TargetContext]:
+    """Every target context the engine builds on the trees and on the Bad examples of the target
+    rules of one language (examples.py lints each as a dashboard)."""
+    seen: list[TargetContext] = []
+
+    def recording(*args: Any) -> TargetContext:
+        ctx = TargetContext(*args)
+        seen.append(ctx)
+        return ctx
+
+    monkeypatch.setattr(lint_engine, "TargetContext", recording)
+    lint_paths(TREES, LintConfig(), problems=[])
+    for r in rules_in_scope("target"):
+        if r.language is not None:
+            lint_example(r, r.bad)
+    return seen
+
+
+def test_a_target_rule_of_one_language_reports_nothing_on_targets_in_another(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = [r for r in rules_in_scope("target") if r.language is not None]
+    assert typed, "no target rule declares a language: nothing is tested"
+    targets = _targets(monkeypatch)
+    for r in typed:
+        reported = [ctx for ctx in targets if list(r.check(ctx))]
+        assert reported, f"{r.id} reported nothing on the trees and its Bad example"
+        assert {ctx.language for ctx in reported} == {r.language}, r.id
+        assert any(ctx.language != r.language for ctx in targets), f"no target is not {r.language}: untested"
+
+
+def _dashboard(datasource: str, expr: str) -> dict[str, Any]:
+    return {"uid": "d", "panels": [{"id": 1, "type": "timeseries", "title": "t",
+                                    "targets": [{"refId": "A", "datasource": {"type": datasource, "uid": datasource},
+                                                 "expr": expr}]}]}
+
+
+def test_the_engine_calls_a_target_rule_of_one_language_on_targets_in_that_language_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "RULES", dict(RULES))
+    rule("test-boom", "info", "fails when called", "target", language="logql")(_boom)
+    monkeypatch.setattr(lint_engine, "RULES", registry.RULES)
+    monkeypatch.setattr(lint_engine, "rules_in_scope", registry.rules_in_scope)
+    engine = Engine(make_env(LintConfig(), [], authoritative=False))
+    for datasource, expr, calls in (("prometheus", "up", 0), ("tempo", "{}", 0), ("loki", '{job="a"}', 1)):
+        engine.findings.clear()
+        engine.dashboard(_dashboard(datasource, expr), Location("x.json"))
+        assert len([f for f in engine.findings if "test-boom" in f.message]) == calls, datasource
+
+
+def test_a_language_must_be_known() -> None:
+    with pytest.raises(ValueError, match="not one of"):
+        rule("test-unknown-language", "info", "s", "target", language="sql")(_boom)
+    assert "test-unknown-language" not in RULES

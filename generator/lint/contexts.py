@@ -19,9 +19,17 @@ from .grafana_values import Values
 from .promql_expand import Expansion
 
 
-class _Located:
-    """A context's JSON path is its location's: rules read `ctx.path` for short."""
+#: DashboardContext.resolve's mark of a reference not resolved yet (None is a resolution)
+_UNSEEN: Any = object()
 
+
+class _Located:
+    """A context's JSON path is its location's: rules read `ctx.path` for short.
+
+    The contexts made for every panel, target and query are slotted dataclasses: they are made
+    and freed without a dict of their own each (no slots here, so that they can be)."""
+
+    __slots__ = ()
     location: Location
 
     @property
@@ -70,12 +78,13 @@ class DashboardContext(_Located):
             key = ref
         else:
             return resolve(ref, self.env.index, self.ds_variables, self.inputs)
-        if key not in self._resolved:
-            self._resolved[key] = resolve(ref, self.env.index, self.ds_variables, self.inputs)
-        return self._resolved[key]
+        resolved = self._resolved.get(key, _UNSEEN)
+        if resolved is _UNSEEN:
+            resolved = self._resolved[key] = resolve(ref, self.env.index, self.ds_variables, self.inputs)
+        return resolved
 
 
-@dataclass
+@dataclass(slots=True)
 class PanelContext(_Located):
     dash: DashboardContext
     panel: Mapping[str, Any]
@@ -93,7 +102,7 @@ class PanelContext(_Located):
         return str(self.panel.get("type") or "")
 
 
-@dataclass
+@dataclass(slots=True)
 class TargetContext(_Located):
     panel: PanelContext
     target: Mapping[str, Any]
@@ -118,7 +127,7 @@ class VariableContext(_Located):
         return str(self.variable.get("type") or "")
 
 
-@dataclass
+@dataclass(slots=True)
 class QueryContext(_Located):
     """One PromQL expression, wherever it came from."""
 

@@ -9,8 +9,7 @@ the layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion")
 
@@ -27,8 +26,10 @@ def unwrap(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[Any, ...]]:
     return doc, ()
 
 
-@dataclass(frozen=True)
-class PanelRef:
+class PanelRef(NamedTuple):
+    """A panel and where it sits. A named tuple, not a frozen dataclass: one is made for every
+    panel, and a frozen dataclass sets its fields one by one through object.__setattr__."""
+
     panel: Mapping[str, Any]
     path: tuple[Any, ...]
     row: Mapping[str, Any] | None = None     # the row panel (or legacy row) it sits under
@@ -44,7 +45,7 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
         for i, panel in enumerate(panels):
             if not isinstance(panel, dict):
                 continue
-            path = (*base, "panels", i)
+            path = base + ("panels", i)
             if panel.get("type") == "row":
                 current_row = panel
                 yield PanelRef(panel, path)
@@ -52,7 +53,7 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
                 if isinstance(children, list):
                     for j, child in enumerate(children):
                         if isinstance(child, dict):
-                            yield PanelRef(child, (*path, "panels", j), panel, collapsed=True)
+                            yield PanelRef(child, path + ("panels", j), panel, collapsed=True)
             else:
                 yield PanelRef(panel, path, current_row)
                 # library panels and odd exports may nest panels in non-row panels
@@ -60,7 +61,7 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
                 if isinstance(nested, list):
                     for j, child in enumerate(nested):
                         if isinstance(child, dict):
-                            yield PanelRef(child, (*path, "panels", j), panel, collapsed=True)
+                            yield PanelRef(child, path + ("panels", j), panel, collapsed=True)
     rows = dashboard.get("rows")
     if isinstance(rows, list):
         for i, row in enumerate(rows):
@@ -68,15 +69,16 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
                 continue
             for j, panel in enumerate(row.get("panels") or []):
                 if isinstance(panel, dict):
-                    yield PanelRef(panel, (*base, "rows", i, "panels", j), row, legacy_row=True)
+                    yield PanelRef(panel, base + ("rows", i, "panels", j), row, legacy_row=True)
 
 
-def iter_targets(panel: Mapping[str, Any], path: tuple[Any, ...]) -> Iterator[tuple[Mapping[str, Any], tuple[Any, ...]]]:
+def iter_targets(panel: Mapping[str, Any], path: tuple[Any, ...]) -> list[tuple[Mapping[str, Any], tuple[Any, ...]]]:
+    """A panel's targets with their paths: a list, made in one comprehension, where a generator
+    would resume its frame for every target."""
     targets = panel.get("targets")
-    if isinstance(targets, list):
-        for i, target in enumerate(targets):
-            if isinstance(target, dict):
-                yield target, (*path, "targets", i)
+    if not isinstance(targets, list):
+        return []
+    return [(target, path + ("targets", i)) for i, target in enumerate(targets) if isinstance(target, dict)]
 
 
 def variables(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], int]]:

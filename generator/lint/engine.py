@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from ..collector import collector_paused as _collector_paused
 from ..errors import GacError
@@ -33,7 +33,7 @@ from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import Analysis, analyze, forget_analyses
 from .promql_errors import line_col
 from .promql_expand import ALERT, GRAFANA, NONE, Expansion, expand, forget_expansions
-from .registry import RULES, SCOPES, Issue, Rule, rules_in_scope
+from .registry import LANGUAGES, RULES, SCOPES, Issue, Rule, rules_in_scope
 from .workers import chunked, map_chunks
 
 _LOGQL_HINT = re.compile(r"^\s*(\{|[a-z_]+\s*\(\s*\{|[a-z_]+\s*(by|without)\s*\([^)]*\)\s*\(\s*[a-z_]+\s*\(\s*\{)"
@@ -47,6 +47,9 @@ _INTERNAL_ERROR = Rule("lint-internal-error", "warning", "A rule failed on an ob
 
 
 _NO_ISSUES: list[tuple[Rule, str, Issue]] = []
+
+#: one active rule as Engine.check runs it: its check, its fact reader, the rule, its severity
+_Call = tuple[Callable[[Any], Iterable[Issue]], Callable[[Any], Any] | None, Rule, str]
 
 
 class Engine:
@@ -70,6 +73,11 @@ class Engine:
         #: rather than off the Rule for every object (ten query rules on every query)
         self._calls = {scope: [(r.check, r.present, r, severity) for r, severity in active]
                        for scope, active in self.active.items()}
+        #: the target rules per target language (registry.LANGUAGES; None: not known), chosen once
+        #: per target: a rule of one language is not called on targets in another
+        self._target_calls: dict[str | None, list[_Call]] = {
+            language: [call for call in self._calls["target"] if call[2].language in (None, language)]
+            for language in (*LANGUAGES, None)}
         default = env.index.default
         #: what a target or annotation without a data source of its own queries
         self.dash_default = Resolved(default.type, default.uid, inherited=True) if default else None
@@ -79,11 +87,12 @@ class Engine:
         for rule, severity, issue in self.check(scope, ctx):
             self.findings.append(self.finding(rule, severity, ctx, issue))
 
-    def check(self, scope: str, ctx: Any) -> list[tuple[Rule, str, Issue]]:
-        """The issues of the scope's active rules on `ctx`. A rule whose fact (registry.FACTS) the
-        context lacks has nothing to say and is not called: reading the fact is cheaper."""
+    def check(self, scope: str, ctx: Any, calls: list[_Call] | None = None) -> list[tuple[Rule, str, Issue]]:
+        """The issues of the scope's active rules on `ctx` (of `calls`, those of them chosen for it,
+        when given). A rule whose fact (registry.FACTS) the context lacks has nothing to say and is
+        not called: reading the fact is cheaper."""
         out: list[tuple[Rule, str, Issue]] | None = None
-        for check, present, rule, severity in self._calls[scope]:
+        for check, present, rule, severity in self._calls[scope] if calls is None else calls:
             try:
                 if present is not None and not present(ctx):
                     continue
@@ -258,14 +267,17 @@ class Engine:
         location = pctx.location.of_target(path, ref_id)
         tctx = TargetContext(pctx, target, location, ds, language, ref_id)
         pctx.targets.append(tctx)
-        for rule, severity, issue in self.check("target", tctx):
-            self.findings.append(self.finding(rule, severity, tctx, issue))
+        calls = self._target_calls[language]
+        if calls:
+            for rule, severity, issue in self.check("target", tctx, calls):
+                self.findings.append(self.finding(rule, severity, tctx, issue))
         if language == "promql":
             expr = target.get("expr")
             if isinstance(expr, str) and expr.strip():
                 legend = target.get("legendFormat")
-                queries.append(_Query(expr, "panel", location.child("expr"), GRAFANA, ctx.interval_vars, 0,
-                                      is_range_query(target), legend if isinstance(legend, str) else None, ctx))
+                queries.append(_new(_Query, (expr, "panel", location.child("expr"), GRAFANA, ctx.interval_vars, 0,
+                                             is_range_query(target), legend if isinstance(legend, str) else None,
+                                             ctx)))
 
     def annotations(self, ctx: DashboardContext, queries: list[_Query]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
@@ -393,7 +405,9 @@ class Engine:
 
 
 class _Query(NamedTuple):
-    """A PromQL query to check, with how it is run: what Engine.promql takes."""
+    """A PromQL query to check, with how it is run: what Engine.promql takes. Engine.target makes
+    one per target with tuple.__new__ (`_new`), as finding.Location's constructors do: a named
+    tuple's own __new__ is a Python function."""
 
     text: str
     usage: str
@@ -404,6 +418,9 @@ class _Query(NamedTuple):
     range_query: bool
     legend: str | None
     dash: DashboardContext | None
+
+
+_new = tuple.__new__
 
 
 def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
@@ -433,16 +450,14 @@ def _moved(at: Location, found_path: tuple[Any, ...], found_offset: int, ctx: Qu
     return ctx.location.moved(path=(*ctx.location.path[:-1], *at.path[parent:]), offset=offset)
 
 
+#: the query language of each data source type that has one gac checks
+_LANGUAGE_OF_TYPE = {"prometheus": "promql", "loki": "logql", "tempo": "traceql"}
+
+
 def _language(ds_type: str | None, target: Mapping[str, Any]) -> str | None:
     """The query language of a target, from its data source type or, failing that, its shape."""
-    if ds_type == "prometheus":
-        return "promql"
-    if ds_type == "loki":
-        return "logql"
-    if ds_type == "tempo":
-        return "traceql"
     if ds_type is not None:
-        return None
+        return _LANGUAGE_OF_TYPE.get(ds_type)
     expr = target.get("expr")
     if isinstance(expr, str) and expr.strip():
         return "logql" if _LOGQL_HINT.search(expr) else "promql"

@@ -84,6 +84,9 @@ class Rule:
     #: rule is only called on contexts where it is present
     needs: str | None = None
     present: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+    #: the query language (LANGUAGES) of the only panel targets the rule reads: the engine does
+    #: not hand it a target in another language (in other scopes it sees every object)
+    language: str | None = None
 
     @property
     def scope(self) -> str:
@@ -132,22 +135,35 @@ FACTS = {
 }
 
 
+#: What a target-scope rule may declare it reads (`rule(..., language=...)`): the query language
+#: of a panel target (TargetContext.language). Every target is in one language, and a rule of
+#: one language has nothing to say on the others (a LogQL parser on PromQL), yet calling it
+#: costs a Python call and a generator on every target; the engine chooses the target rules by
+#: the target's language once, instead. The rule keeps its own guard, so it stays right when
+#: called directly; tests/test_lint_rule_facts.py checks that it reports nothing elsewhere.
+LANGUAGES = ("promql", "logql", "traceql")
+
+
 RULES: dict[str, Rule] = {}
 
 
 def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...],
-         example: str = "query", needs: str | None = None) -> Callable[[Check], Check]:
+         example: str = "query", needs: str | None = None,
+         language: str | None = None) -> Callable[[Check], Check]:
     """Register a check function as a rule. The function's docstring is the rule's doc; its
     Bad and Good examples are inputs of the kind `example` (EXAMPLE_KINDS).
 
     A rule may apply to several scopes (an alert-label rule to Grafana-managed and to
     Prometheus alert rules); its check then receives contexts of each of those kinds.
     `needs` names the fact (FACTS) of its context without which it cannot report: the rule
-    is only called on contexts that have it.
+    is only called on contexts that have it. `language` (LANGUAGES) names the only language of
+    the panel targets it reads: it is not called on targets in another.
     """
     scopes = (scope,) if isinstance(scope, str) else tuple(scope)
     if needs is not None and needs not in FACTS:
         raise ValueError(f"rule {rule_id}: needs {needs!r}, which is not one of {sorted(FACTS)}")
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"rule {rule_id}: language {language!r} is not one of {LANGUAGES}")
     if severity not in SEVERITIES:
         raise ValueError(f"rule {rule_id}: severity {severity!r} is not one of {SEVERITIES}")
     for s in scopes:
@@ -161,7 +177,7 @@ def rule(rule_id: str, severity: str, summary: str, scope: str | tuple[str, ...]
             raise ValueError(f"rule {rule_id} registered twice")
         doc = inspect.cleandoc(check.__doc__ or "")
         registered = Rule(rule_id, severity, summary, scopes, check, doc, example, needs,
-                          attrgetter(needs) if needs is not None else None)
+                          attrgetter(needs) if needs is not None else None, language)
         if not registered.bad or not registered.good:
             raise ValueError(f"rule {rule_id}: the docstring must show a 'Bad:' and a 'Good:' example")
         RULES[rule_id] = registered

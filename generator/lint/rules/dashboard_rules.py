@@ -673,7 +673,7 @@ def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
 
 
 @rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"),
-      example="logql")
+      example="logql", language="logql")
 def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
     """Loki rejects a query without a stream selector, with a selector that can match the
     empty string only, with unquoted values, malformed line filters or parser stages, a range

@@ -48,7 +48,7 @@ def _tempo_links(ctx: DatasourceContext) -> Iterator[tuple[str, Location]]:
 
 
 @rule("traceql-syntax", "error", "TraceQL in Tempo targets, alert queries and links to Tempo must parse",
-      ("target", "alert-rule", "datasource"), example="traceql")
+      ("target", "alert-rule", "datasource"), example="traceql", language="traceql")
 def traceql_syntax(ctx: TargetContext | AlertRuleContext | DatasourceContext) -> Iterator[Issue]:
     """Tempo refuses a query with an unclosed spanset, an attribute without its scope or dot
     (`{ .service.name = "x" }` and `{ resource.service.name = "x" }` are fine, `{ service.name
