@@ -73,10 +73,11 @@ NONE = "none"         # Prometheus rule files: nothing is expanded
 #: a string literal (an unterminated one ends at a line break, or at the end for a raw string)
 _STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
 #: string literals as _STRING delimits them (unterminated ones end at a line break, or a
-#: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written
-_PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
-                 r"|'(?:[^'\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
-                 r"|`(?:[^`$\[]|\[(?!\[))*+(?:`|\Z)")
+#: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written. Runs of
+#: ordinary characters are taken whole (`++`), not one turn of the group per character
+_PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
+                 r"|'(?:[^'\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
+                 r"|`(?:[^`$\[]++|\[(?!\[))*+(?:`|\Z)")
 #: Grafana's variableRegex (grafana_values.VARIABLE_RE) without its groups, by first character
 _VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
 _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
