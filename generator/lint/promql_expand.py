@@ -35,7 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
@@ -73,10 +73,11 @@ NONE = "none"         # Prometheus rule files: nothing is expanded
 #: a string literal (an unterminated one ends at a line break, or at the end for a raw string)
 _STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
 #: string literals as _STRING delimits them (unterminated ones end at a line break, or a
-#: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written
-_PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
-                 r"|'(?:[^'\\\n$\[]|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
-                 r"|`(?:[^`$\[]|\[(?!\[))*+(?:`|\Z)")
+#: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written. Runs of
+#: ordinary characters are taken whole (`++`), not one turn of the group per character
+_PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
+                 r"|'(?:[^'\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
+                 r"|`(?:[^`$\[]++|\[(?!\[))*+(?:`|\Z)")
 #: Grafana's variableRegex (grafana_values.VARIABLE_RE) without its groups, by first character
 _VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
 _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
@@ -128,9 +129,10 @@ class Expansion:
 
     __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of", "_how")
 
-    def __init__(self, original: str, text: str, segments: tuple[tuple[int, int, int, int], ...] = (),
-                 uses: tuple[VarUse, ...] = (), valued: "Expansion | None" = None, valued_alike: bool = False,
-                 how: _How | None = None):
+    def __init__(self, original: str, text: str, how: _How | None = None, valued: "Expansion | None" = None,
+                 valued_alike: bool = False, segments: tuple[tuple[int, int, int, int], ...] = (),
+                 uses: tuple[VarUse, ...] = ()):
+        # `how` third: the expander passes it (and `valued`) by position, cheaper than by keyword
         self.original = original
         self.text = text
         #: the same query with the values Grafana would use outside strings, where they are known
@@ -197,17 +199,6 @@ class Expansion:
         if pos < ee:
             return os_
         return pos - ee + oe
-
-
-class _Frame:
-    """An open bracket: ( [ or {, where it opens, and the commas seen in it so far."""
-
-    __slots__ = ("kind", "start", "arg")
-
-    def __init__(self, kind: str, start: int):
-        self.kind = kind
-        self.start = start
-        self.arg = 0
 
 
 def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = frozenset(),
@@ -302,7 +293,7 @@ class _Expander:
         texts = list(map(self.texts.__getitem__, tokens))
         if None not in texts:
             parts[2::3] = texts
-            return Expansion(src, "".join(parts), how=self.how)
+            return Expansion(src, "".join(parts), self.how)
         indices = [i for i, text in enumerate(texts) if text is None]
         placed = _Positions(src, self).run(self.positional(parts, indices))
         for i, sub in zip(indices, placed):
@@ -311,19 +302,19 @@ class _Expander:
         text = "".join(parts)
         known = [(i, sub) for i, sub in zip(indices, placed) if sub[4] is not None]
         if not known:
-            return Expansion(src, text, how=self.how)
+            return Expansion(src, text, self.how)
         for i, sub in known:
             texts[i] = sub[4]
         parts[2::3] = texts
         valued_text = "".join(parts)
-        valued = Expansion(src, valued_text, how=self.how)
+        valued = Expansion(src, valued_text, self.how)
         valued._value_of = 4
         alike = True
         for _, (a, b, p, _, v) in known:
             if not _alike(src, a, b, p, v, valued_text):  # type: ignore[arg-type]
                 alike = False
                 break
-        return Expansion(src, text, valued=valued, valued_alike=alike, how=self.how)
+        return Expansion(src, text, self.how, valued, alike)
 
     def positional(self, parts: list[str], indices: list[int]) -> list[_Wanted]:
         """The variables whose value depends on where they stand: the tokens at `indices` (of
@@ -443,7 +434,6 @@ class _Positions:
     def __init__(self, src: str, expander: _Expander):
         self.src = src
         self.expander = expander
-        self.stack: list[_Frame] = []
         self.idents = 0
 
     def ident(self) -> str:
@@ -453,20 +443,24 @@ class _Positions:
 
     def run(self, wanted: list[_Wanted]) -> list[_Sub]:
         """Track the bracket stack and choose values for the variables `wanted` (in the order of
-        the text): their substitutions, in the same order."""
+        the text): their substitutions, in the same order. The stack is two lists of ints (where
+        each open bracket stands, its kind being the character there, and the commas seen in it
+        so far) rather than an object per bracket: every bracket before the last variable is
+        pushed or popped."""
         subs: list[_Sub] = []
-        stack = self.stack
+        opens: list[int] = []
+        commas: list[int] = []
         value_text = self.expander.value_text
         # the text up to the last variable is cut as the whole text is (nothing before a variable
         # outside strings runs into it), and what follows it is no variable's context
         parts = _BRACKETS.split(self.src[:wanted[-1][0]])
         todo = iter(wanted)
         start, end, name, fmt = next(todo)
-        pos = 0
-        for gap, bracket in zip(parts[1::3], parts[2::3]):
-            pos += len(gap)
+        # where each bracket or comma stands: the lengths of what precedes it, summed in C
+        for pos, bracket in zip(islice(accumulate(map(len, parts)), 1, None, 3), parts[2::3]):
             while start <= pos:
-                value, role = self.choose(name, fmt, start, end)
+                value, role = self.choose(name, fmt, start, end, opens[-1] if opens else None,
+                                          commas[-1] if commas else 0)
                 known = value_text(name, fmt)
                 subs.append((start, end, value, (name, role, fmt), known if known != value else None))
                 following = next(todo, None)
@@ -474,21 +468,23 @@ class _Positions:
                     return subs
                 start, end, name, fmt = following
             if bracket == ",":
-                if stack:
-                    stack[-1].arg += 1
+                if commas:
+                    commas[-1] += 1
             elif bracket in ("(", "[", "{"):
-                stack.append(_Frame(bracket, pos))
-            elif stack:
-                stack.pop()
-            pos += 1
+                opens.append(pos)
+                commas.append(0)
+            elif opens:
+                opens.pop()
+                commas.pop()
         raise AssertionError("a variable beyond the text")  # the text is cut at the last one
 
-    def choose(self, name: str, fmt: str | None, start: int, end: int) -> tuple[str, str]:
-        """A value that fits the variable at src[start:end] where it stands (each branch reads
-        only the neighbours it needs: a query can hold many such variables)."""
+    def choose(self, name: str, fmt: str | None, start: int, end: int, top: int | None,
+               commas: int) -> tuple[str, str]:
+        """A value that fits the variable at src[start:end] where it stands, `top` being where the
+        innermost bracket open there stands, `commas` the commas seen in it so far (each branch
+        reads only the neighbours it needs: a query can hold many such variables)."""
         src = self.src
-        top = self.stack[-1] if self.stack else None
-        kind = top.kind if top is not None else None
+        kind = src[top] if top is not None else None
         prev = _prev_significant(src, start)
 
         # `offset` is the only word before a variable ending in a `t` that matters
@@ -510,7 +506,7 @@ class _Positions:
             if src[nxt_pos:nxt_pos + 1] in ("}", ",") and prev in ("{", ","):
                 return f'{IDENT}="{STRING}"', "matcher"
             return IDENT, "ident"
-        func = (_word_before(src, top.start, skip_space=True) or None) if top is not None and kind == "(" else None
+        func = (_word_before(src, top, skip_space=True) or None) if top is not None and kind == "(" else None
         if func is not None and func.lower() in GROUPING_KEYWORDS:
             return self.ident(), "ident"
         quoted = _quote_format(fmt)
@@ -536,7 +532,7 @@ class _Positions:
             return self.function_for(nxt_pos), "function"
         if src.startswith(("by", "without"), nxt_pos) and not _word_continues(src, nxt_pos):
             return "sum", "function"
-        if top is not None and func is not None and top.arg in SCALAR_ARGS.get(func, ()):
+        if top is not None and func is not None and commas in SCALAR_ARGS.get(func, ()):
             return NUMBER, "number"
         return IDENT, "ident"
 
