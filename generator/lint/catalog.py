@@ -32,6 +32,7 @@ import yaml
 from ..errors import GacError
 from ..network_errors import describe_failure
 from ..urls import is_http_url, join_api_url, redact_url
+from .loaders import YAML_LOADER
 from .config import TRANSLATION_STRATEGIES, CollectorSettings, parse_version
 from .otel_naming import COUNTER, CUMULATIVE, GAUGE, INSTRUMENTS, UNKNOWN, Instrument, series
 
@@ -43,8 +44,7 @@ CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
 #: a sample line's name: classic, or a Prometheus 3 UTF-8 name quoted inside the braces
 _SAMPLE = re.compile(r'^(?:([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{|\s)|\{"((?:[^"\\]|\\.)*)")')
 _SYNTHETIC = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
-_OPEN = (0, 0), (999, 999)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when built, else Python's  # a version range without bounds
+_OPEN = (0, 0), (999, 999)  # a version range without bounds
 
 
 # -- the catalog file, as data ---------------------------------------------------------------
@@ -109,7 +109,7 @@ def _catalog_files() -> tuple[_File, ...]:
     """generator/catalog/*.yaml, parsed once; a broken file is gac's bug, said plainly."""
     files = []
     for path in sorted(CATALOG_DIR.glob("*.yaml")):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
         naming = tuple(_Naming(_bounds(n, str(path)), n["strategy"]) for n in data.get("collector_naming") or ())
         sets = []
         for raw in data.get("sets", []):

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from .promql_names import STRING_LITERAL
+
 #: Grafana's variable syntax (public/app/features/variables/utils.ts `variableRegex`)
 VARIABLE_RE = re.compile(
     r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^\}]+))?(?::([^\}]+))?\}", re.ASCII)
@@ -199,7 +201,7 @@ MACRO_VALUES = {
 #: the macros Grafana's Prometheus backend expands in alert queries (pkg/promlib/models/query.go)
 BACKEND_MACROS = frozenset({"__interval", "__rate_interval", "__range", "__interval_ms", "__rate_interval_ms",
                             "__range_s", "__range_ms"})
-_STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?")
+_STRING = re.compile(STRING_LITERAL)
 
 
 def _macro(name: str, fmt: str | None) -> str:

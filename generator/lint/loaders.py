@@ -28,11 +28,12 @@ _SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".pytest_cache"}
 
 
 #: libyaml's parser when PyYAML was built with it (ten times faster than the Python one, which
-#: was a sixth of the lint of a tree of rule files), else the Python one; both give node marks
-_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: was a sixth of the lint of a tree of rule files), else the Python one; both give node marks.
+#: The one choice of YAML parser for the linter's input and its own catalog files
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE_LOADER):
+class _Loader(YAML_LOADER):
     """SafeLoader that reads a bare `=` as the string Grafana's Go YAML reads.
 
     PyYAML resolves `=` to the YAML 1.1 "value" tag and has no constructor for it

@@ -39,7 +39,7 @@ from itertools import accumulate, islice
 from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
-from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
+from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS, STRING_LITERAL
 
 
 IDENT = "__gacv__"          # every identifier placeholder contains this ("__gacv__", "__gacv2__", ...)
@@ -70,9 +70,7 @@ GRAFANA = "grafana"   # dashboards: macros and template variables
 ALERT = "alert"       # Grafana-managed alert queries: the data source backend's macros only
 NONE = "none"         # Prometheus rule files: nothing is expanded
 
-#: a string literal (an unterminated one ends at a line break, or at the end for a raw string)
-_STRING = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
-#: string literals as _STRING delimits them (unterminated ones end at a line break, or a
+#: string literals as STRING_LITERAL delimits them (unterminated ones end at a line break, or a
 #: backslash before one, or the end) that hold neither `$` nor `[[`: text left as written. Runs of
 #: ordinary characters are taken whole (`++`), not one turn of the group per character
 _PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\n|\Z)))"
@@ -92,12 +90,12 @@ _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: begins a string or a comment.
 _SCAN = re.compile(
     r"(?!\Z)((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
-    + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\Z)", re.ASCII)
+    + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + STRING_LITERAL + r"|\Z)", re.ASCII)
 _QUOTES = "\"'`"
 #: the query cut the same way at brackets and commas (group 2), for the bracket stack: the
 #: variables, strings and comments stay whole in group 1
 _BRACKETS = re.compile(
-    r"((?:[^$\"'`#()\[\]{},]++|" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _STRING + r"|\#[^\n]*+|\$)*+)"
+    r"((?:[^$\"'`#()\[\]{},]++|" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + STRING_LITERAL + r"|\#[^\n]*+|\$)*+)"
     r"([()\[\]{},]|\Z)", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
 _MATCH_OPS = ("=~", "!~", "!=", "=")

@@ -7,6 +7,10 @@ rules need to know which functions consume counters.
 
 from __future__ import annotations
 
+#: a string literal as PromQL's lexer delimits it: an unterminated one ends at a line break (or,
+#: raw, at the end). Written unrolled and possessive: the linter scans every query with it
+STRING_LITERAL = r"\"[^\"\\\n]*+(?:\\.[^\"\\\n]*+)*+\"?|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'?|`[^`]*+`?"
+
 AGGREGATIONS = frozenset({
     "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk",
     "count_values", "quantile", "limitk", "limit_ratio",

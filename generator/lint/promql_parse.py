@@ -14,6 +14,8 @@ from typing import Any
 
 import promql_parser as pp
 
+from .promql_names import STRING_LITERAL
+
 #: what promql_parser.parse raises for a query it refuses
 PARSE_ERRORS = (ValueError, RuntimeError, OverflowError)
 
@@ -40,7 +42,7 @@ def parse(text: str) -> Any:
     return pp.parse(text)
 
 
-_STRING_OR_COMMENT = r"""\"(?:[^\"\\\n]|\\.)*\"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?|\#[^\n]*"""
+_STRING_OR_COMMENT = STRING_LITERAL + r"|\#[^\n]*"
 #: everything up to a regex operator outside strings and comments (skipped in C), then the
 #: operator with its string, or the end of the text: one match per regex matcher
 _REGEX_MATCHER = re.compile(r"(?:[^\"'`#=!]++|[=!](?!~)|" + _STRING_OR_COMMENT + r""")*+
