@@ -141,3 +141,24 @@ def test_logql_with_grafana_variables(query: str) -> None:
 def test_go_regex_validity(pattern: str, valid: bool) -> None:
     """Loki (and Tempo) compile regexes with Go's RE2, which differs from Python's re both ways."""
     assert (logql.go_regex_error(pattern) is None) == valid, logql.go_regex_error(pattern)
+
+
+@pytest.mark.parametrize("query,at", [
+    ('{app="api"} |~ "(error"', '"(error'),
+    ('{app="api"} !~ `\\q`', '`'),
+    ('{app="api"} |~ "error" or "(?<!x)warn"', '"(?<!'),
+    ('sum(count_over_time({app="api"} |= "x" |~ "[z-a]" [5m]))', '"[z-a]'),
+])
+def test_a_regex_line_filter_go_refuses_parses_and_is_reported_apart(query: str, at: str) -> None:
+    """Loki's parser lets the string through (its own tests parse `|~ `error\\``); the query
+    fails when Loki compiles it. A separate finding, not a syntax error."""
+    result = logql.check(query)
+    assert result.ok, (query, result.error)
+    assert len(result.line_regex_errors) == 1, result.line_regex_errors
+    problem, offset = result.line_regex_errors[0]
+    assert "invalid regular expression" in problem
+    assert query[offset:].startswith(at), (query, offset)
+
+
+def test_plain_line_filters_and_valid_regexes_are_not_compiled_as_regexes() -> None:
+    assert logql.check('{app="api"} |= "(" != "[" |~ "a|b" !~ `\\d+`').line_regex_errors == ()

@@ -14,7 +14,7 @@ from ..dashboard_model import variables
 from ..finding import Location
 from ..grafana_units import is_known_unit
 from ..grafana_values import Values
-from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, expand
+from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, Expansion, expand
 from ..registry import Issue, rule
 
 #: the names VARIABLE_RE captures ($name, ${name...}, [[name...]]), in two patterns: one that
@@ -685,28 +685,55 @@ def logql_syntax(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
     Good:
         {app="checkout"} |= "error" | json | status >= 500
     """
+    for expansion, result, where in _logql_queries(ctx):
+        if not result.ok:
+            offset = expansion.to_original(result.offset or 0)
+            yield Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
+                        "fix the query; check it in Grafana's Explore", at=where.moved(offset=offset))
+
+
+@rule("logql-line-filter-regex", "error", "A LogQL regex line filter must be a regular expression Go compiles",
+      ("target", "alert-rule"), example="logql", language="logql")
+def logql_line_filter_regex(ctx: TargetContext | AlertRuleContext) -> Iterator[Issue]:
+    """Loki's parser accepts any string after `|~` and `!~`; the query compiles it with Go's
+    regexp package when it runs, and fails there (`error parsing regexp: ...`) on an unclosed
+    group, a trailing backslash or Perl's lookarounds, which Go does not have. Grafana shows
+    the error instead of logs, and an alert rule on it errors at every evaluation.
+
+    Bad:
+        {app="checkout"} |~ "timeout(?!s)"
+    Good:
+        {app="checkout"} |~ "timeout" !~ "timeouts"
+    """
+    for expansion, result, where in _logql_queries(ctx):
+        for problem, at in result.line_regex_errors:
+            offset = expansion.to_original(at)
+            yield Issue(f"LogQL line filter: {problem} (at column {offset + 1} of the query); Loki fails the "
+                        "query when it runs", "write the filter in Go's RE2 syntax (no lookarounds or "
+                        "backreferences), or use |= for a plain string", at=where.moved(offset=offset))
+
+
+def _logql_queries(ctx: TargetContext | AlertRuleContext) -> Iterator[tuple[Expansion, logql.LogQLResult, Location]]:
+    """Each LogQL query of a target or an alert rule, expanded as Grafana expands it, its check,
+    and where it sits."""
     if isinstance(ctx, AlertRuleContext):
         for ref, language in ctx.languages.items():
             item, path = ctx.data[ref]
             expr = item.get("model", {}).get("expr")
             if language == "logql" and isinstance(expr, str) and expr.strip():
-                issue = _logql_issue(expr, ALERT, frozenset(),
-                                     ctx.location.moved(path=(*path, "model", "expr"), ref_id=ref or None))
-                if issue is not None:
-                    yield issue
+                yield (*_logql_checked(expr, ALERT, frozenset()),
+                       ctx.location.moved(path=(*path, "model", "expr"), ref_id=ref or None))
         return
     if ctx.language != "logql":
         return
     expr = ctx.target.get("expr")
     if isinstance(expr, str) and expr.strip():
-        issue = _logql_issue(expr, GRAFANA, ctx.panel.dash.interval_vars, ctx.location.child("expr"),
-                             ctx.panel.dash.values)
-        if issue is not None:
-            yield issue
+        dash = ctx.panel.dash
+        yield (*_logql_checked(expr, GRAFANA, dash.interval_vars, dash.values), ctx.location.child("expr"))
 
 
-def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Location,
-                 values: Values | None = None) -> Issue | None:
+def _logql_checked(expr: str, mode: str, interval_vars: frozenset[str],
+                   values: Values | None = None) -> tuple[Expansion, logql.LogQLResult]:
     expansion = expand(expr, mode, interval_vars, values)
     result = logql.check(expansion.text)
     if expansion.valued is not None:
@@ -714,8 +741,4 @@ def _logql_issue(expr: str, mode: str, interval_vars: frozenset[str], where: Loc
         valued = logql.check(expansion.valued.text)
         if not valued.ok or not result.ok:
             expansion, result = expansion.valued, valued
-    if result.ok:
-        return None
-    offset = expansion.to_original(result.offset or 0)
-    return Issue(f"LogQL does not parse: {result.error} (at column {offset + 1} of the query)",
-                 "fix the query; check it in Grafana's Explore", at=where.moved(offset=offset))
+    return expansion, result
