@@ -14,7 +14,8 @@ from generator.cli import main
 from generator.errors import GacError
 from generator.lint import LintConfig, engine, lint_paths
 from generator.lint.formats import format_findings
-from generator.lint.workers import can_fork, chunked
+from generator.lint import workers
+from generator.lint.workers import can_fork, chunked, map_chunks
 
 FIXED = 'sum(rate(app_requests_total{job="api"}[5m]))'
 
@@ -140,8 +141,46 @@ def test_ctrl_c_during_a_parallel_lint_is_130_without_tracebacks_or_leftover_wor
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 130, output
     assert "Interrupted" in output and "Traceback" not in output and "KeyboardInterrupt" not in output
-    time.sleep(0.2)
+    deadline = time.monotonic() + 10  # the workers are stopped as the parent exits: on a busy machine, not at once
+    while _group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _group(process.pid) == []
+
+
+#: in a worker: whether Ctrl-C was blocked when it started, before its initializer ran
+_BLOCKED_AT_START: bool | None = None
+_IGNORE_INTERRUPTS = workers._ignore_interrupts
+
+
+def _recording_initializer() -> None:
+    import signal
+
+    global _BLOCKED_AT_START
+    _BLOCKED_AT_START = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    _IGNORE_INTERRUPTS()
+
+
+def _sigint_state(_chunk: object) -> tuple[bool | None, bool, bool]:
+    """In a worker: whether Ctrl-C was blocked at its start, is ignored now, is blocked now."""
+    import signal
+
+    return (_BLOCKED_AT_START, signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+            signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
+def test_workers_are_forked_with_ctrl_c_blocked_and_then_ignore_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C is blocked while the workers are forked, so none reaches a worker before it
+    ignores it (a traceback from its start-up); a worker ignores it and no longer blocks it,
+    and the parent has its own handler and no blocked Ctrl-C again once they are started."""
+    import signal
+
+    monkeypatch.setattr(workers, "_ignore_interrupts", _recording_initializer)
+    before = signal.getsignal(signal.SIGINT)
+    states = map_chunks(_sigint_state, [[1], [2], [3], [4]], 2)
+    assert states == [(True, True, False)] * 4
+    assert signal.getsignal(signal.SIGINT) is before
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
 def _processes() -> list[tuple[int, int, int]]:

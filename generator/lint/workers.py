@@ -63,14 +63,26 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
     return errors as values too, so the caller raises the first one in order.
 
     Workers ignore Ctrl-C: the terminal sends it to the whole process group, and the parent
-    alone turns it into "Interrupted" (exit 130), stopping the workers on its way out.
+    alone turns it into "Interrupted" (exit 130), stopping the workers on its way out. Ctrl-C
+    is blocked while they are forked, so that none reaches a worker before it ignores it (a
+    traceback from the worker's start-up); the parent receives one pressed meanwhile as soon
+    as the workers are started.
     """
     global _TASK, _CHUNKS
     if jobs <= 1 or len(chunks) <= 1 or not can_fork():
         return [task(chunk) for chunk in chunks]
     _TASK, _CHUNKS = task, chunks
-    pool = multiprocessing.get_context("fork").Pool(min(jobs, len(chunks)), initializer=_ignore_interrupts)
+    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
+        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(chunks)), initializer=_ignore_interrupts)
+    except BaseException:
+        _TASK, _CHUNKS = None, ()
+        if not blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        raise
+    try:
+        if not blocked:  # a Ctrl-C pressed meanwhile arrives here, where the pool is stopped on the way out
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         results: list[R] = list(pool.imap(_run, range(len(chunks))))
         pool.close()
         return results
@@ -81,7 +93,9 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
 
 
 def _ignore_interrupts() -> None:
+    """A worker's first step: Ctrl-C ignored, then no longer blocked (map_chunks)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _run(index: int) -> Any:
