@@ -100,13 +100,9 @@ def promql_rate_non_counter(ctx: QueryContext) -> Sequence[Issue]:
     """
     catalog = ctx.env.catalog
     kinds = catalog.kinds  # the dict Catalog.kind reads: one lookup per name, not a method call
-    issues: list[Issue] | None = None  # made for the first issue: most queries have none
-    for fn, name in ctx.analysis.rated:
-        if kinds.get(name) == GAUGE:
-            issues = issues or []
-            issues.append(Issue(f"{fn}() on {name}, which is not a counter: {catalog.source_text()} "
-                                "says it is a gauge", "use deriv(), delta() or *_over_time() for gauges"))
-    return issues or ()
+    return [Issue(f"{fn}() on {name}, which is not a counter: {catalog.source_text()} says it is a gauge",
+                  "use deriv(), delta() or *_over_time() for gauges")
+            for fn, name in ctx.analysis.rated if kinds.get(name) == GAUGE]
 
 
 @rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query",
@@ -126,13 +122,10 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Sequence[Issue]:
     catalog = ctx.env.catalog
     # the suffix first: it settles most names at C speed, before the catalog is asked; an unknown
     # name is left to promql-unknown-metric, which says it better: the name does not exist
-    issues: list[Issue] | None = None  # made for the first issue: most queries have none
-    for fn, name in ctx.analysis.rated:
-        if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and name not in catalog.kinds:
-            issues = issues or []
-            issues.append(Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) "
-                                "and its type is unknown", "check it is a counter; name counters with _total"))
-    return issues or ()
+    return [Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) and its "
+                  "type is unknown", "check it is a counter; name counters with _total")
+            for fn, name in ctx.analysis.rated
+            if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and name not in catalog.kinds]
 
 
 @rule("promql-counter-raw", "warning", "Counters should be graphed through rate() or increase()", "query",
