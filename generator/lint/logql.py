@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .go_regex import go_regex_error
 from .tokens import Tok, TokenCursor, tokenize
@@ -79,14 +80,21 @@ class LogQLResult:
     line_regex_errors: tuple[tuple[str, int], ...] = ()
 
 
+@lru_cache(maxsize=4096)
 def check(query: str) -> LogQLResult:
-    """Parse a LogQL query; the result says whether it is valid and where it is not."""
+    """Parse a LogQL query; the result says whether it is valid and where it is not. Cached by
+    text: two rules read each query's result (logql-syntax, logql-line-filter-regex)."""
     try:
         parser = _Parser(query)
         kind = parser.parse()
         return LogQLResult(True, is_metric=(kind != "log"), line_regex_errors=tuple(parser.line_regex_errors))
     except LogQLError as exc:
         return LogQLResult(False, error=exc.message, offset=exc.offset)
+
+
+def forget_checks() -> None:
+    """Empty the cache of checks (engine._forget_queries)."""
+    check.cache_clear()
 
 
 def _tokens(text: str) -> list[Tok]:
