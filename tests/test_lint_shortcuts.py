@@ -71,10 +71,54 @@ def test_values_of_other_kinds_are_not_alike() -> None:
 
     assert alike("topk($v, x)", "5") and alike("sum by ($v) (x)", "job")
     assert not alike("x > $v", "0")                             # a number where the placeholder is a name
+    assert expand("x > $v", GRAFANA, frozenset(), _values("0")).valued_numbers  # ... as a binary operand
     assert not alike("x * on ($v) group_left ($v) y", "job")    # one name twice: an error distinct ones are not
     assert not alike("$v{a=\"b\"}", "sum")                      # a keyword
     assert not alike("x{$v=~\".+\"}", "__name__")                # the metric name, which the parser checks
     assert not alike("rate(x[$v])", "0s")                       # a zero range
+
+
+#: numbers where identifier placeholders stand as operands, in every kind of place
+NUMBER_POSITIONS = ["x > $v", "x > bool $v", "$v > x", "x * $v + y", "x > $v ^ 2", "x > on (job) $v",
+                    "x > ignoring (job) group_left $v", "x and $v", "x or $v", "x unless $v", "x atan2 $v",
+                    "scalar(x) > $v", "x > $v offset 5m", "x > $v @ 5", "x / $v[5m]", "x / $v[5m:1m]",
+                    "x == $v{a=\"b\"}", "$v > $v", "x > -$v", "vector(1) > $v", "time() > $v", "sum(x) == $v",
+                    "x > $v > $v", "x % $v and x", "(x) <= ($v)", "x >= $v\n# > $v", "x # c\n> $v",
+                    "rate(x[5m]) / $v", "x[5m] > $v", "x != $v unless y", "sum by (job) (x) * $v",
+                    "x > $v $v", "topk(3, x) < $v", "x * $v * $v", "histogram_quantile(0.9, x) > $v",
+                    "x > bool $v + 1", "1 > $v", "x + $v * 2 > 3", "{job=\"a\"} > $v"]
+
+
+@pytest.mark.parametrize("position", NUMBER_POSITIONS)
+def test_numbers_for_placeholder_operands_parse_as_the_placeholders_do(position: str) -> None:
+    """`valued_numbers`, with the analysis's `numbers_fit`, lets the engine skip parsing Grafana's
+    values: it must never be claimed where the values parse differently (a number as both
+    operands, beside a set operator or vector matching, in a selector's place, under a sign,
+    beside a scalar)."""
+    for value in VALUES:
+        for text in (position, position.replace("x", 'x{job="a"}')):
+            e = expand(text, GRAFANA, frozenset(), _values(value))
+            placeheld = analyze(e.text)
+            if e.valued is None or not e.valued_numbers or not placeheld.ok or not placeheld.numbers_fit:
+                continue
+            assert analyze(e.valued.text).ok, (text, value, e.text, e.valued.text)
+
+
+def test_numbers_fit_only_where_a_number_takes_the_placeholder_place() -> None:
+    def fits(text: str, value: str = "0") -> bool:
+        e = expand(text, GRAFANA, frozenset(), _values(value))
+        assert e.valued is not None
+        return e.valued_numbers and analyze(e.text).numbers_fit
+
+    assert fits("sum(rate(x[5m])) > $v") and fits("x > bool $v") and fits("x * $v + y", "1.5")
+    assert not fits("scalar(x) > $v")      # two scalars compared need `bool`
+    assert not fits("x and $v")            # set operators take series only
+    assert not fits("x > on (job) $v")     # vector matching: series only
+    assert not fits("$v > x")              # nothing before it: a number could be the whole query's
+    assert not fits("x > -$v")             # a sign may be the operation: sum(-$v)
+    assert not fits("x > $v[5m]")          # a selector's place
+    assert not fits("x > $v", "1e3")       # not a plain number
+    assert not fits("x > $v", "job")       # a name (alike, when it is one)
 
 
 def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -95,9 +139,12 @@ def test_alike_values_are_not_parsed_a_second_time(tmp_path: Path, monkeypatch: 
     k = variable("k", query="5,10")
     t = variable("t", type="constant", query="0")
     lint_docs(tmp_path, dashboard(panel(prom_target("topk($k, rate(x_total[5m]))"),
-                                        prom_target("sum(rate(y_total[5m])) > $t", ref="B")), variables=[k, t]))
+                                        prom_target("sum(rate(y_total[5m])) > $t", ref="B"),
+                                        prom_target("scalar(sum(rate(z_total[5m]))) > $t", ref="C")),
+                                  variables=[k, t]))
     assert not [s for s in seen if "topk(5," in s]               # alike: only the placeholder text is parsed
-    assert [s for s in seen if s.endswith("> 0")]               # not alike: Grafana's text is parsed too
+    assert not [s for s in seen if "y_total" in s and s.endswith("> 0")]  # a number fits a series operand
+    assert [s for s in seen if "z_total" in s and s.endswith("> 0")]  # not beside a scalar: parsed too
 
 
 # -- regex matchers checked once -------------------------------------------------------------

@@ -429,10 +429,12 @@ def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
     analysis = analyze(expansion.text)
     valued_expansion = expansion.valued
     # `error is None` rather than the `ok` property: a Python call saved on every query
-    if valued_expansion is not None and not (analysis.error is None and expansion.valued_alike):
+    if valued_expansion is not None and not (analysis.error is None and (
+            expansion.valued_alike or expansion.valued_numbers and analysis.numbers_fit)):
         # the syntax verdict is Grafana's, with the values it would use; the semantic rules keep
         # the placeholders (whatever the selection) unless only the values make the query parse.
-        # Values that are tokens of the placeholders' kinds parse as they do: no second parse
+        # Values that are tokens of the placeholders' kinds, or numbers where series operands of
+        # arithmetic and comparisons stand, parse as they do: no second parse
         valued = analyze(valued_expansion.text)
         if valued.error is not None or analysis.error is not None:
             return valued_expansion, valued

@@ -81,6 +81,12 @@ class Analysis(NamedTuple):
     #: (function, metric) per metric under rate(), irate() or increase() directly, first use
     #: only; not under histogram_*() (native histograms), no placeholder names
     rated: tuple[tuple[str, str], ...] = ()
+    #: a number could stand for every identifier placeholder that is an operand of a binary
+    #: operation (`x > __gacv__`): the operation is arithmetic or a comparison, without vector
+    #: matching, and its other operand is a series that is no placeholder. Where the values
+    #: Grafana would use differ from the placeholders only by such numbers
+    #: (promql_expand.Expansion.valued_numbers), their text parses as this one does
+    numbers_fit: bool = True
 
     @property
     def ok(self) -> bool:
@@ -176,7 +182,8 @@ def analyze(text: str) -> Analysis:
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
     return tuple.__new__(Analysis, (text, None, None, rtype, tuple(walker.selectors), walker.no_le,
-                                    walker.interval_calls, labels, tuple(walker.names), tuple(walker.rated.values())))
+                                    walker.interval_calls, labels, tuple(walker.names), tuple(walker.rated.values()),
+                                    walker.numbers_fit))
 
 
 _COUNTER_RATES = frozenset({"rate", "irate", "increase"})
@@ -326,6 +333,9 @@ _PAREN, _UNARY, _SUBQUERY, _NUMBER, _STRING = pp.ParenExpr, pp.UnaryExpr, pp.Sub
     pp.StringLiteral
 _EXPR, _BY = pp.Expr, pp.AggModifierType.By
 _MANY_TO_ONE, _ONE_TO_MANY = pp.VectorMatchCardinality.ManyToOne, pp.VectorMatchCardinality.OneToMany
+_ONE_TO_ONE = pp.VectorMatchCardinality.OneToOne
+#: the binary operators that take a number on either side of a series (Analysis.numbers_fit)
+_NUMBER_OPERATORS = frozenset({"+", "-", "*", "/", "%", "^", "==", "!=", ">", "<", ">=", "<="})
 _INCLUDE = pp.LabelModifierType.Include
 #: aggregations that keep the series they select, labels and all
 _SELECTING = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
@@ -370,6 +380,7 @@ class _Walker:
     histogram_depth = 0
     #: what Prometheus refuses after parsing and promql-parser lets through
     invalid: str | None = None
+    numbers_fit = True  # Analysis.numbers_fit
 
     def __init__(self) -> None:
         self.selectors: list[Selector] = []
@@ -485,6 +496,8 @@ class _Walker:
         ltype, llab = self.visit(lhs, wrapped or difference)
         # the right side of and/unless only filters the left side: its values never show
         rtype, rlab = self.visit(rhs, wrapped or difference or op in ("and", "unless"))
+        if type(lhs) is _VS or type(rhs) is _VS:
+            self.number_operands(node, op, lhs, rhs, ltype, rtype)
         if ltype == SCALAR and rtype == SCALAR:
             return SCALAR, NONE
         if ltype == SCALAR:
@@ -510,6 +523,18 @@ class _Walker:
         if matching is not None:
             base = _without(base, set(matching.labels))
         return VECTOR, base
+
+    def number_operands(self, node: pp.BinaryExpr, op: str, lhs: Any, rhs: Any, ltype: str, rtype: str) -> None:
+        """Analysis.numbers_fit, for a binary operation with a selector operand."""
+        left = type(lhs) is _VS and IDENT_MARK in (lhs.name or "")
+        right = type(rhs) is _VS and IDENT_MARK in (rhs.name or "")
+        if not (left or right):
+            return
+        mod = node.modifier
+        if (left and right or op not in _NUMBER_OPERATORS or (rtype if left else ltype) is not VECTOR
+                or mod is not None and not (mod.matching is None and mod.card == _ONE_TO_ONE
+                                            and mod.fill_values.lhs is None and mod.fill_values.rhs is None)):
+            self.numbers_fit = False
 
     def check_le(self, arg: pp.Expr) -> None:
         """`histogram_quantile(φ, agg(...))` needs `le` to survive the aggregation."""

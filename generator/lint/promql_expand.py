@@ -125,11 +125,12 @@ class Expansion:
     worked out again, as `how` says, when first read.
     """
 
-    __slots__ = ("original", "text", "valued", "valued_alike", "_segments", "_uses", "_subs", "_value_of", "_how")
+    __slots__ = ("original", "text", "valued", "valued_alike", "valued_numbers", "_segments", "_uses", "_subs",
+                 "_value_of", "_how")
 
     def __init__(self, original: str, text: str, how: _How | None = None, valued: "Expansion | None" = None,
                  valued_alike: bool = False, segments: tuple[tuple[int, int, int, int], ...] = (),
-                 uses: tuple[VarUse, ...] = ()):
+                 uses: tuple[VarUse, ...] = (), valued_numbers: bool = False):
         # `how` third: the expander passes it (and `valued`) by position, cheaper than by keyword
         self.original = original
         self.text = text
@@ -139,6 +140,12 @@ class Expansion:
         #: for a plain identifier, a positive integer or duration for another): a PromQL parser
         #: accepts both texts or neither, so the valued text need not be parsed when `text` parses
         self.valued_alike = valued_alike
+        #: `valued` differs from `text` as when alike, but that some identifier placeholders are
+        #: plain numbers there, each right after an operator that is only ever binary
+        #: (`x > $threshold`, `_number_fits`): both texts parse alike when every binary operation
+        #: with a placeholder operand takes a number there too, which the analysis of `text`
+        #: tells (promql_analysis.Analysis.numbers_fit)
+        self.valued_numbers = valued_numbers
         #: None: worked out when first read, from the substitutions `how` gives
         self._segments: tuple[tuple[int, int, int, int], ...] | None = segments if how is None else None
         self._uses: tuple[VarUse, ...] | None = uses if how is None else None
@@ -307,12 +314,14 @@ class _Expander:
         valued_text = "".join(parts)
         valued = Expansion(src, valued_text, self.how)
         valued._value_of = 4
-        alike = True
+        alike = numbers = True
         for _, (a, b, p, _, v) in known:
             if not _alike(src, a, b, p, v, valued_text):  # type: ignore[arg-type]
                 alike = False
-                break
-        return Expansion(src, text, self.how, valued, alike)
+                if not _number_fits(src, a, b, p, v):  # type: ignore[arg-type]
+                    numbers = False
+                    break
+        return Expansion(src, text, self.how, valued, alike, valued_numbers=numbers and not alike)
 
     def positional(self, parts: list[str], indices: list[int]) -> list[_Wanted]:
         """The variables whose value depends on where they stand: the tokens at `indices` (of
@@ -589,6 +598,32 @@ def _alike(src: str, start: int, end: int, placeholder: str, value: str, valued_
     if kind == "ident":
         return placeholder.startswith(IDENT_MARK) and placeholder.endswith("__") and valued_text.count(value) == 1
     return _token_kind(placeholder) == kind
+
+
+#: a number as a binary operation's operand: no sign, exponent or leading zero, at most nine digits
+#: before the point (what `_out_of_range` could refuse is never one of these)
+_PLAIN_NUMBER = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,9})?")
+#: what ends an operator that is only ever binary (a comparison, `*`, `/`, `%`): not `+` and
+#: `-`, which may be signs, nor `^`, whose operand binds tighter than a sign's
+_BINARY_ONLY_END = frozenset("=<>*/%")
+
+
+def _number_fits(src: str, start: int, end: int, placeholder: str, value: str) -> bool:
+    """Whether the number `value` in place of the identifier placeholder at src[start:end] is
+    what `Expansion.valued_numbers` allows: the placeholder stands alone right after a binary
+    operator (or its `bool`), and no selector suffix follows it (`[`, `{`, `offset`, `@`), so
+    that it is, as written, a bare vector selector operand of a binary operation, whose other
+    operand the analysis checks (`Analysis.numbers_fit`). A comment could hide what stands
+    before it: a query with one is not judged."""
+    if placeholder != IDENT or _PLAIN_NUMBER.fullmatch(value) is None or "#" in src:
+        return False
+    if start > 0 and src[start - 1] not in _BEFORE_TOKEN or end < len(src) and src[end] not in _AFTER_TOKEN:
+        return False
+    prev = _prev_significant(src, start)
+    if prev not in _BINARY_ONLY_END and not (prev in ("l", "L") and _prev_word(src, start) == "bool"):
+        return False
+    nxt = _skip_space(src, end)
+    return not src.startswith(("[", "{", "@"), nxt) and src[nxt:nxt + 6].lower() != "offset"
 
 
 def _name_fmt(vm: re.Match[str]) -> tuple[str, str | None]:
