@@ -182,15 +182,16 @@ class Expansion:
         return self._uses
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Expansion) and (self.original, self.text, self.segments, self.uses, self.valued,
-                                                 self.valued_alike) == (other.original, other.text, other.segments,
-                                                                        other.uses, other.valued, other.valued_alike)
+        return isinstance(other, Expansion) and (
+            (self.original, self.text, self.segments, self.uses, self.valued, self.valued_alike, self.valued_numbers)
+            == (other.original, other.text, other.segments, other.uses, other.valued, other.valued_alike,
+                other.valued_numbers))
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (f"Expansion({self.original!r}, {self.text!r}, segments={self.segments!r}, uses={self.uses!r}, "
-                f"valued={self.valued!r}, valued_alike={self.valued_alike!r})")
+                f"valued={self.valued!r}, valued_alike={self.valued_alike!r}, valued_numbers={self.valued_numbers!r})")
 
     def to_original(self, pos: int) -> int:
         """Map an offset in the expanded text back to the original text."""
