@@ -202,6 +202,9 @@ def _body_with(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     (lambda b: b["data"][0]["relativeTimeRange"].update(to=60), "query offsets"),
     (lambda b: b["data"][0]["model"].update(expr="m{s=\"$svc\"}"), "$svc"),
     (lambda b: b["data"][0]["model"].update(expr="scalar(m)"), "instant vector"),
+    # promql-parser panics on a duration this large, and overflows on 1e19 s: a refusal, not a crash
+    (lambda b: b["data"][0]["model"].update(expr="m offset NaN"), "does not parse"),
+    (lambda b: b["data"][0]["model"].update(expr="m offset 1e19"), "does not parse"),
     (lambda b: b.update(keepFiringFor="5m"), "keep firing for"),
 ])
 def test_grafana_only_behaviour_is_refused_with_the_reason(mutate: Callable[[dict[str, Any]], None],

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import promql_parser as pp
 
 from .promql_errors import Token, error_offset, tokenize
-from .promql_parse import parse
+from .promql_parse import PARSE_ERRORS, ParserPanic, parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -167,7 +167,9 @@ def analyze(text: str) -> Analysis:
         parsed = _unreserve(parsed)
     try:
         expr = parse(parsed)
-    except (ValueError, RuntimeError, OverflowError) as exc:
+    except PARSE_ERRORS as exc:
+        if isinstance(exc, (ParserPanic, OverflowError)):
+            return _out_of_range_refusal(text, exc)
         message = str(exc).strip() or "invalid promql query"
         offset = error_offset(parsed, message)
         return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
@@ -184,6 +186,17 @@ def analyze(text: str) -> Analysis:
     return tuple.__new__(Analysis, (text, None, None, rtype, tuple(walker.selectors), walker.no_le,
                                     walker.interval_calls, labels, tuple(walker.names), tuple(walker.rated.values()),
                                     walker.numbers_fit))
+
+
+def _out_of_range_refusal(text: str, exc: Exception) -> Analysis:
+    """The verdict on a query promql-parser panicked on, or refused with a Rust integer range
+    message (`x offset 1e19`): the number beyond Prometheus's limits that made it fail, as
+    Prometheus reports it, where the limits check finds it; else the parser's message, placed
+    nowhere (placing it parses prefixes, which may panic in turn)."""
+    limit = _beyond_limits(text)
+    if limit is not None:
+        return Analysis(text, error=limit[0], error_offset=limit[1])
+    return Analysis(text, error=str(exc).strip() or "invalid promql query", error_offset=None)
 
 
 _COUNTER_RATES = frozenset({"rate", "irate", "increase"})

@@ -16,8 +16,30 @@ import promql_parser as pp
 
 from .promql_names import STRING_LITERAL
 
-#: what promql_parser.parse raises for a query it refuses
+#: what promql_parser.parse raises for a query it refuses (as `parse_as_written` and `parse`
+#: raise them: a panic included)
 PARSE_ERRORS = (ValueError, RuntimeError, OverflowError)
+
+
+class ParserPanic(ValueError):
+    """promql-parser panicked on the query: a Rust panic, raised as a BaseException that no
+    `except Exception` catches, where it meets a number beyond what a duration holds
+    (`x[1e50]`, `x offset NaN`, `x[5m:2e19]`) rather than refusing it."""
+
+
+def _refusal(exc: BaseException) -> BaseException:
+    """A panic of promql-parser as the ValueError of a query it refuses; anything else as it is."""
+    if type(exc).__name__ == "PanicException":
+        return ParserPanic(f"promql-parser failed on this query: {exc}")
+    return exc
+
+
+def parse_as_written(text: str) -> Any:
+    """`pp.parse(text)`, refusing the query with one of PARSE_ERRORS where promql-parser panics."""
+    try:
+        return pp.parse(text)
+    except BaseException as exc:
+        raise _refusal(exc) from None
 
 
 def parse(text: str) -> Any:
@@ -32,14 +54,17 @@ def parse(text: str) -> Any:
     operators and values, which the analysis never reads (`__name__`, whose value it reads
     and whose matchers the parser checks more closely, keeps the text as written).
     """
-    if ("=~" in text or "!~" in text) and "__name__" not in text:
-        plain = _plain_matchers(text)
-        if plain is not None:
-            try:
-                return pp.parse(plain)
-            except PARSE_ERRORS:
-                pass  # the text as written has the error to report
-    return pp.parse(text)
+    try:
+        if ("=~" in text or "!~" in text) and "__name__" not in text:
+            plain = _plain_matchers(text)
+            if plain is not None:
+                try:
+                    return pp.parse(plain)
+                except PARSE_ERRORS:
+                    pass  # the text as written has the error to report
+        return pp.parse(text)
+    except BaseException as exc:  # a panic (parse_as_written): the try costs nothing until it is met
+        raise _refusal(exc) from None
 
 
 _STRING_OR_COMMENT = STRING_LITERAL + r"|\#[^\n]*"
@@ -134,7 +159,7 @@ def parses(text: str) -> bool:
     as written does (the same tokens, the same emptiness, every regex valid)."""
     plain = _plain_matchers(text) if ("=~" in text or "!~" in text) and "__name__" not in text else text
     try:
-        pp.parse(text if plain is None else plain)
+        parse_as_written(text if plain is None else plain)
     except PARSE_ERRORS:
         return False
     return True

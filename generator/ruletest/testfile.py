@@ -19,6 +19,7 @@ import promql_parser
 import yaml
 
 from ..errors import GacError
+from ..lint.promql_parse import PARSE_ERRORS, parse_as_written
 from . import yamltext
 from .model import Check, ExpectedAlert, TestCase
 from .series import NOTATION, NotationError, parse_values
@@ -152,8 +153,8 @@ def _input_series(series: Any, where: Where, line: int) -> dict[str, str]:
 def _series(text: str, where: str) -> tuple[tuple[str, str], ...]:
     """A series is a selector with equality matchers only; its label set (name included)."""
     try:
-        parsed = promql_parser.parse(text)
-    except ValueError as exc:
+        parsed = parse_as_written(text)
+    except PARSE_ERRORS as exc:
         raise TestFileError(f"{where}: input series {text!r} does not parse ({exc}); write it as "
                             "name{label=\"value\", ...}") from None
     selector = parsed if isinstance(parsed, promql_parser.VectorSelector) else None

@@ -27,6 +27,7 @@ from .model import Probe, Refusal, Translation
 from .templates import NAME_LABEL, translate_template
 from ..datasource_index import EXPR_UID
 from ..lint.promql_analysis import MAX_NESTING, too_deep
+from ..lint.promql_parse import PARSE_ERRORS, parse_as_written
 
 REDUCERS = ("last", "mean", "min", "max", "sum", "count")
 _THRESHOLD_OPS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
@@ -186,8 +187,8 @@ def _query_expr(query: dict[str, Any], ctx: RuleContext) -> tuple[str, str, str,
     if too_deep(text) is not None:  # the parser could crash the process
         return Refusal(f"query nests more than {MAX_NESTING} levels deep (brackets and operators); split it")
     try:
-        parsed = promql_parser.parse(text)
-    except ValueError as exc:
+        parsed = parse_as_written(text)
+    except PARSE_ERRORS as exc:
         return Refusal(f"query does not parse as PromQL: {exc}")
     if not _is_vector(parsed):
         return Refusal("the query does not return an instant vector (a scalar or range vector)")
