@@ -10,6 +10,8 @@ import json
 import random
 import re
 
+import pytest
+
 from generator.lint.locate import JsonLocator
 
 
@@ -32,10 +34,21 @@ def test_raw_offsets_agree_with_decoding_prefixes() -> None:
         text = '{"k": [1, {"expr": ' + json.dumps(value, ensure_ascii=ascii_only) + "}]}"
         locator = JsonLocator(text)
         start = text.index('"expr": ') + len('"expr": ')
-        for offset in range(len(value) + 1):
+        for offset in range(len(value) + 3):  # past the end too: the closing quote
             line, column = locator.locate(("k", 1, "expr"), offset)
             want = _reference(text, start, offset)
             assert (line, column) == (1, want + 1), (value, offset)
+
+
+@pytest.mark.parametrize("value", ['a"b\\c', 'ab\\"é', 'x"y"zé😀', '"', "\\\\", 'é"', 'ab"\\u'])
+def test_escapes_after_the_offset_do_not_change_it(value: str) -> None:
+    """Only the escapes before the offset decide it: a `\\\\` or `\\u` further on (or none, or the
+    string's end before the offset) gives the offset a reading from the start gives."""
+    for ascii_only in (True, False):
+        text = '{"k": [1, {"expr": ' + json.dumps(value, ensure_ascii=ascii_only) + "}]}"
+        start = text.index('"expr": ') + len('"expr": ')
+        for offset in range(len(value) + 3):
+            assert JsonLocator(text).locate(("k", 1, "expr"), offset) == (1, _reference(text, start, offset) + 1)
 
 
 def test_lines_and_columns_count_from_one_across_lines() -> None:

@@ -285,15 +285,15 @@ class JsonLocator:
             if text[value.pos] not in "{[":
                 value.cursor = False  # a scalar has no members
                 return
-            pos, index, last = self._skip_ws(value.pos + 1), -1, _START
+            pos, index, last = _WS_RUN.match(text, value.pos + 1).end(), -1, _START  # type: ignore[union-attr]
         else:
             pos, index, last = value.cursor  # type: ignore[misc]
         if text[value.pos] == "[":
             while True:
-                if last is _START:
-                    pass
-                else:
-                    pos = _COMMA.match(text, self._past(value, pos, last)).end()  # type: ignore[union-attr]
+                if last is not _START:  # past the element at `pos`: the C scanner's, unless looked into
+                    element = members[last]
+                    end = self._end(element) if type(element) is _Value else self._skip_value(pos)
+                    pos = _COMMA.match(text, end).end()  # type: ignore[union-attr]
                 if text[pos] == "]":
                     value.cursor, value.end = False, pos + 1
                     return
@@ -373,15 +373,18 @@ class JsonLocator:
         (a few counts), rather than by stepping from escape to escape (a query has many)."""
         text = self.text
         first = start + 1
-        close = scanstring(text, first)[1] - 1  # the closing quote
-        if text.find("\\\\", first, close) < 0 and text.find("\\u", first, close) < 0:
-            raw = first + decoded
-            while raw < close:
-                moved = first + decoded + text.count("\\", first, raw)
-                if moved == raw:
-                    return raw
-                raw = moved
-            return close
+        raw = first + decoded
+        while True:
+            moved = first + decoded + text.count("\\", first, raw)
+            if moved == raw:
+                break
+            raw = moved
+        # `raw` is the least such offset, so no escape begins just before it: what decides whether
+        # the count was exact lies before it (the escapes after it, and the string's end, do not
+        # matter unless the string closed before it: a quote there not after a backslash)
+        if (text.find("\\\\", first, raw) < 0 and text.find("\\u", first, raw) < 0
+                and text.count('"', first, raw) == text.count('\\"', first, raw)):
+            return raw
         return self._raw_offset_stepping(start, decoded)
 
     def _raw_offset_stepping(self, start: int, decoded: int) -> int:
