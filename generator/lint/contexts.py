@@ -16,7 +16,7 @@ from ..datasource_index import DatasourceIndex, Resolved, resolve
 from .finding import Location
 from .promql_analysis import Analysis
 from .grafana_values import Values
-from .promql_expand import Expansion
+from .promql_expand import GRAFANA, Expansion
 
 
 #: DashboardContext.resolve's mark of a reference not resolved yet (None is a resolution)
@@ -129,18 +129,25 @@ class VariableContext(_Located):
 
 @dataclass(slots=True)
 class QueryContext(_Located):
-    """One PromQL expression, wherever it came from."""
+    """One PromQL expression, wherever it came from.
+
+    The engine makes it where it finds the query, with how the query is run, and gives it its
+    expansion and analysis when it checks the queries found (Engine.queries), before any rule
+    sees it: one object per query, where a record of the query found and a context made from
+    it after the analysis were two."""
 
     env: Env
     text: str                    # the query as written
-    expansion: Expansion
-    analysis: Analysis
-    usage: str                   # panel | variable | alert | alerting-rule | recording-rule | datasource
+    usage: str                   # panel | variable | annotation | alert | alerting-rule | recording-rule | datasource
     location: Location           # the string holding the query
+    mode: str = GRAFANA          # how its variables expand (promql_expand: GRAFANA, ALERT, NONE)
+    interval_vars: frozenset[str] = frozenset()  # the names of its dashboard's interval variables
     text_offset: int = 0         # where `text` starts inside that string (variable queries)
     range_query: bool = False    # Grafana runs it as a range query (panels)
     legend: str | None = None    # the target's legendFormat, next to the query
     dash: DashboardContext | None = None
+    expansion: Expansion = field(init=False)  # the query with its variables expanded (Engine.queries)
+    analysis: Analysis = field(init=False)    # the facts of that expansion (Engine.queries)
 
     def at(self, offset: int | None) -> Location:
         """A character of the query as written (`offset` into `text`), in its string."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..collector import collector_paused as _collector_paused
 from ..errors import GacError
@@ -123,32 +123,38 @@ class Engine:
                interval_vars: frozenset[str] = frozenset(), text_offset: int = 0, range_query: bool = False,
                legend: str | None = None, dash: DashboardContext | None = None) -> QueryContext:
         """Check one PromQL query now (alert and rule-file queries, whose context the caller reads)."""
-        return self.queries([_Query(text, usage, location, mode, interval_vars, text_offset, range_query, legend,
-                                    dash)])[0]
+        ctx = QueryContext(self.env, text, usage, location, mode, interval_vars, text_offset, range_query, legend,
+                           dash)
+        self.queries([ctx])
+        return ctx
 
-    def queries(self, batch: Sequence[_Query]) -> list[QueryContext]:
+    def queries(self, batch: Sequence[QueryContext]) -> None:
         """Check PromQL queries phase by phase: expand them all, analyse them all, then run the
         rules on each. A dashboard's queries go through together (Engine.dashboard): the parser
         and each phase's code run back to back, hot in the processor's caches, where interleaved
         with the rules of every panel and target they would be fetched anew for every query
-        (a tenth of the lint's time on dashboards of distinct queries)."""
+        (a tenth of the lint's time on dashboards of distinct queries).
+
+        The contexts are made where the queries are found, before either phase: each gets its
+        expansion and analysis here, before any rule sees it."""
         expansions = [expand(q.text, q.mode, q.interval_vars, q.dash.values if q.dash is not None else None)
                       for q in batch]
         analysed = [_analysis_of(expansion) for expansion in expansions]
-        return [self.query(q, expansion, analysis) for q, (expansion, analysis) in zip(batch, analysed)]
+        for q, (expansion, analysis) in zip(batch, analysed):
+            q.expansion = expansion
+            q.analysis = analysis
+            self.query(q)
 
-    def query(self, q: _Query, expansion: Expansion, analysis: Analysis) -> QueryContext:
+    def query(self, ctx: QueryContext) -> QueryContext:
         """Run the query rules on one analysed query; findings go to self.findings."""
-        text, usage, location, mode, _, text_offset, range_query, legend, dash = q
-        ctx = QueryContext(self.env, text, expansion, analysis, usage, location, text_offset,
-                           range_query, legend, dash)
+        location = ctx.location
         # query rules depend only on the query as expanded and how it is run, never on where it sits
-        key = (text, expansion.text, mode, usage, range_query, legend)
+        key = (ctx.text, ctx.expansion.text, ctx.mode, ctx.usage, ctx.range_query, ctx.legend)
         cached = self._query_issues.get(key)
         if cached is None:
             if len(self._query_issues) > 20_000:
                 self._query_issues.clear()
-            cached = self._query_issues[key] = (location, text_offset, self.check("query", ctx))
+            cached = self._query_issues[key] = (location, ctx.text_offset, self.check("query", ctx))
         found, found_offset, issues = cached
         for rule, severity, issue in issues:
             # another occurrence (another file, dashboard or panel, which may sit at the same JSON
@@ -161,7 +167,7 @@ class Engine:
     # -- dashboards -----------------------------------------------------------------------
     def dashboard(self, doc: Mapping[str, Any], location: Location) -> None:
         ctx = self.dashboard_context(doc, location)
-        queries: list[_Query] = []  # the dashboard's PromQL, checked together once it is walked
+        queries: list[QueryContext] = []  # the dashboard's PromQL, checked together once it is walked
         for name, var in ctx.variables.items():
             vctx = VariableContext(ctx, var, ctx.location.moved(path=ctx.variable_paths[name]))
             self.run("variable", vctx)
@@ -200,7 +206,7 @@ class Engine:
         ctx.values = dashboard_values(ctx.variables, ctx.inputs)
         return ctx
 
-    def panel(self, ctx: DashboardContext, ref: PanelRef, queries: list[_Query]) -> None:
+    def panel(self, ctx: DashboardContext, ref: PanelRef, queries: list[QueryContext]) -> None:
         panel = ref.panel
         title, pid = panel_title(panel), panel_id(panel)
         location = ctx.location.of_panel(ref.path, title, pid)
@@ -259,7 +265,7 @@ class Engine:
                 if promql != logql}
 
     def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...],
-               queries: list[_Query]) -> None:
+               queries: list[QueryContext]) -> None:
         ctx = pctx.dash
         ref_id = target.get("refId")
         ref_id = str(ref_id) if ref_id is not None and ref_id != "" else None
@@ -276,11 +282,11 @@ class Engine:
             expr = target.get("expr")
             if isinstance(expr, str) and expr.strip():
                 legend = target.get("legendFormat")
-                queries.append(_new(_Query, (expr, "panel", location.child("expr"), GRAFANA, ctx.interval_vars, 0,
-                                             is_range_query(target), legend if isinstance(legend, str) else None,
-                                             ctx)))
+                queries.append(QueryContext(self.env, expr, "panel", location.child("expr"), GRAFANA,
+                                            ctx.interval_vars, 0, is_range_query(target),
+                                            legend if isinstance(legend, str) else None, ctx))
 
-    def annotations(self, ctx: DashboardContext, queries: list[_Query]) -> None:
+    def annotations(self, ctx: DashboardContext, queries: list[QueryContext]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
         annotations = ctx.dashboard.get("annotations")
         items = annotations.get("list") if isinstance(annotations, dict) else None
@@ -292,9 +298,10 @@ class Engine:
             if isinstance(expr, str) and expr.strip() and _language(ds.type if ds else None, ann) == "promql":
                 location = ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "expr"),
                                               panel=f"annotation {ann.get('name') or i}")
-                queries.append(_Query(expr, "annotation", location, GRAFANA, ctx.interval_vars, 0, True, None, ctx))
+                queries.append(QueryContext(self.env, expr, "annotation", location, GRAFANA, ctx.interval_vars, 0, True,
+                                            None, ctx))
 
-    def variable_query(self, ctx: DashboardContext, vctx: VariableContext, queries: list[_Query]) -> None:
+    def variable_query(self, ctx: DashboardContext, vctx: VariableContext, queries: list[QueryContext]) -> None:
         """PromQL inside a query variable: label_values(sel, label), query_result(q), series selectors."""
         var = vctx.variable
         if var.get("type") != "query":
@@ -309,7 +316,8 @@ class Engine:
             key = ("definition",)
         location = vctx.location.child(*key).moved(panel=f"variable {var.get('name')}")
         for inner, offset in variable_promql(text):
-            queries.append(_Query(inner, "variable", location, GRAFANA, ctx.interval_vars, offset, False, None, ctx))
+            queries.append(QueryContext(self.env, inner, "variable", location, GRAFANA, ctx.interval_vars, offset,
+                                        False, None, ctx))
 
     # -- Grafana-managed alerting ---------------------------------------------------------
     def alert_group(self, group: Mapping[str, Any], location: Location, provisioning: bool = False) -> None:
@@ -403,25 +411,6 @@ class Engine:
             if isinstance(q, dict) and isinstance(q.get("query"), str) and q["query"].strip():
                 self.promql(q["query"], "datasource",
                             ctx.location.child("jsonData", "tracesToMetrics", "queries", i, "query"))
-
-
-class _Query(NamedTuple):
-    """A PromQL query to check, with how it is run: what Engine.promql takes. Engine.target makes
-    one per target with tuple.__new__ (`_new`), as finding.Location's constructors do: a named
-    tuple's own __new__ is a Python function."""
-
-    text: str
-    usage: str
-    location: Location
-    mode: str
-    interval_vars: frozenset[str]
-    text_offset: int
-    range_query: bool
-    legend: str | None
-    dash: DashboardContext | None
-
-
-_new = tuple.__new__
 
 
 def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
