@@ -8,7 +8,7 @@ dashboard, panel, refId, ...): a rule's issue points there unless it derives ano
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .catalog import Catalog
 from .config import LintConfig
@@ -30,7 +30,10 @@ class _Located:
     and freed without a dict of their own each (no slots here, so that they can be)."""
 
     __slots__ = ()
-    location: Location
+
+    if TYPE_CHECKING:  # a field of each context; a property of TargetContext, made when read
+        @property
+        def location(self) -> Location: ...
 
     @property
     def path(self) -> tuple[Any, ...]:
@@ -104,12 +107,21 @@ class PanelContext(_Located):
 
 @dataclass(slots=True)
 class TargetContext(_Located):
+    """One panel target. Its location is made when it is read (a finding on the target, a rule
+    pointing at one of its keys): most targets are never reported on, and their query's location
+    is made straight from the panel's (Engine.target), so making it for every target cost a
+    Location per target for nothing."""
+
     panel: PanelContext
     target: Mapping[str, Any]
-    location: Location
+    path: tuple[Any, ...] = field()  # field(): not _Located's property as a default
     ds: Resolved
     language: str | None        # promql | logql | traceql | None
     ref_id: str | None = None
+
+    @property
+    def location(self) -> Location:
+        return self.panel.location.of_target(self.path, self.ref_id)
 
 
 @dataclass

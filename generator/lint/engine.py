@@ -49,6 +49,9 @@ _INTERNAL_ERROR = Rule("lint-internal-error", "warning", "A rule failed on an ob
 
 _NO_ISSUES: list[tuple[Rule, str, Issue]] = []
 
+#: Engine.panel's mark of no data source reference met yet (None is one: the target's own is absent)
+_NOT_SEEN: Any = object()
+
 #: one active rule as Engine.check runs it: its check, its fact reader, the rule, its severity
 _Call = tuple[Callable[[Any], Iterable[Issue]], Callable[[Any], Any] | None, Rule, str]
 
@@ -213,13 +216,21 @@ class Engine:
         pctx = PanelContext(ctx, panel, location, title, pid, ref.row, ref.collapsed, ref.legacy_row,
                             ctx.resolve(panel.get("datasource")))
         ctx.panels.append(pctx)
+        # a panel's targets nearly always repeat one data source reference: the same one, or an
+        # equal dict or string (not 1 and True, equal but named apart), is the same data source
+        last: Any = _NOT_SEEN
+        ds: Resolved  # the first target's, and each one's whose reference differs from the previous one's
         for target, tpath in iter_targets(panel, ref.path):
-            self.target(pctx, target, tpath, queries)
+            own = target.get("datasource")
+            if not (own is last or (isinstance(own, (dict, str)) and own == last)):
+                last, ds = own, self.target_ds(ctx, pctx.ds, own)
+            self.target(pctx, target, tpath, ds, queries)
         self.run("panel", pctx)
 
-    def target_ds(self, ctx: DashboardContext, panel_ds: Resolved | None, target: Mapping[str, Any]) -> Resolved:
-        """A target's effective data source: its own, else its panel's (unless mixed), else the default."""
-        ds = ctx.resolve(target.get("datasource"))
+    def target_ds(self, ctx: DashboardContext, panel_ds: Resolved | None, own: Any) -> Resolved:
+        """A target's effective data source: its own (`own`, its `datasource` value), else its
+        panel's (unless mixed), else the default."""
+        ds = ctx.resolve(own)
         if ds is None or (ds.is_mixed and panel_ds is not None):
             ds = panel_ds if panel_ds is not None and not panel_ds.is_mixed else self.dash_default
         return ds or Resolved(None, inherited=True)
@@ -234,13 +245,14 @@ class Engine:
     def language(self, ctx: DashboardContext, ds: Resolved, query: Mapping[str, Any]) -> str | None:
         """The query language of a target or variable query; for a data source of unknown type (given
         by a name no index knows, or not at all), what the dashboard's other queries on it say."""
-        if ds.type is None:
-            if ctx.guessed_languages is None:
-                ctx.guessed_languages = self.guess_languages(ctx)
-            guessed = ctx.guessed_languages.get(_ds_key(ds))
-            if guessed is not None:
-                return guessed
-        return _language(ds.type, query)
+        if ds.type is not None:
+            return _LANGUAGE_OF_TYPE.get(ds.type)  # what _language says, without a call per target
+        if ctx.guessed_languages is None:
+            ctx.guessed_languages = self.guess_languages(ctx)
+        guessed = ctx.guessed_languages.get(_ds_key(ds))
+        if guessed is not None:
+            return guessed
+        return _language(None, query)
 
     def guess_languages(self, ctx: DashboardContext) -> dict[tuple[Any, ...], str]:
         """For each data source of unknown type, PromQL or LogQL by the queries that are certainly one
@@ -257,22 +269,21 @@ class Engine:
         for ref in iter_panels(ctx.dashboard, ctx.path):
             panel_ds = ctx.resolve(ref.panel.get("datasource"))
             for target, _ in iter_targets(ref.panel, ref.path):
-                vote(self.target_ds(ctx, panel_ds, target), target.get("expr"))
+                vote(self.target_ds(ctx, panel_ds, target.get("datasource")), target.get("expr"))
         for var in ctx.variables.values():
             if var.get("type") == "query":
                 vote(self.variable_ds(ctx, var), variable_query_text(var))
         return {key: "logql" if logql > promql else "promql" for key, (promql, logql) in votes.items()
                 if promql != logql}
 
-    def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...],
+    def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...], ds: Resolved,
                queries: list[QueryContext]) -> None:
+        """One target of a panel, with its effective data source `ds` (Engine.panel)."""
         ctx = pctx.dash
         ref_id = target.get("refId")
         ref_id = str(ref_id) if ref_id is not None and ref_id != "" else None
-        ds = self.target_ds(ctx, pctx.ds, target)
         language = self.language(ctx, ds, target)
-        location = pctx.location.of_target(path, ref_id)
-        tctx = TargetContext(pctx, target, location, ds, language, ref_id)
+        tctx = TargetContext(pctx, target, path, ds, language, ref_id)
         pctx.targets.append(tctx)
         calls = self._target_calls[language]
         if calls:
@@ -282,9 +293,10 @@ class Engine:
             expr = target.get("expr")
             if isinstance(expr, str) and expr.strip():
                 legend = target.get("legendFormat")
-                queries.append(QueryContext(self.env, expr, "panel", location.child("expr"), GRAFANA,
-                                            ctx.interval_vars, 0, is_range_query(target),
-                                            legend if isinstance(legend, str) else None, ctx))
+                # the query's location straight from the panel's, as the target's would be (TargetContext)
+                location = pctx.location.of_target((*path, "expr"), ref_id)
+                queries.append(QueryContext(self.env, expr, "panel", location, GRAFANA, ctx.interval_vars, 0,
+                                            is_range_query(target), legend if isinstance(legend, str) else None, ctx))
 
     def annotations(self, ctx: DashboardContext, queries: list[QueryContext]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
