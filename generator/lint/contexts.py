@@ -92,6 +92,7 @@ class PanelContext(_Located):
     dash: DashboardContext
     panel: Mapping[str, Any]
     location: Location
+    type: str                    # the panel's `type`, "" when it has none (read once: several rules ask)
     title: str | None = None
     id: int | None = None
     row: Mapping[str, Any] | None = None
@@ -99,10 +100,6 @@ class PanelContext(_Located):
     legacy_row: bool = False
     ds: Resolved | None = None
     targets: list["TargetContext"] = field(default_factory=list)
-
-    @property
-    def type(self) -> str:
-        return str(self.panel.get("type") or "")
 
 
 @dataclass(slots=True)

@@ -213,8 +213,8 @@ class Engine:
         panel = ref.panel
         title, pid = panel_title(panel), panel_id(panel)
         location = ctx.location.of_panel(ref.path, title, pid)
-        pctx = PanelContext(ctx, panel, location, title, pid, ref.row, ref.collapsed, ref.legacy_row,
-                            ctx.resolve(panel.get("datasource")))
+        pctx = PanelContext(ctx, panel, location, str(panel.get("type") or ""), title, pid, ref.row, ref.collapsed,
+                            ref.legacy_row, ctx.resolve(panel.get("datasource")))
         ctx.panels.append(pctx)
         # a panel's targets nearly always repeat one data source reference: the same one, or an
         # equal dict or string (not 1 and True, equal but named apart), is the same data source
@@ -576,7 +576,8 @@ def _info(body: Mapping[str, Any], origin: str) -> DatasourceInfo | None:
 
 
 def _finalize(findings: list[Finding], config: LintConfig) -> list[Finding]:
-    return sort_findings([f for f in findings if not config.is_ignored(f)])
+    """The findings the config does not ignore (asked of each only where it ignores some), in order."""
+    return sort_findings([f for f in findings if not config.is_ignored(f)] if config.ignore else findings)
 
 
 def lint_resources(resources: list[Resource], config: LintConfig,
