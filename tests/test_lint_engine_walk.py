@@ -12,11 +12,10 @@ import pytest
 
 from generator.datasource_index import DatasourceInfo
 from generator.lint import LintConfig
-from generator.lint import engine as lint_engine
 from generator.lint.contexts import TargetContext
 from generator.lint.engine import Engine, make_env
 from generator.lint.finding import Location
-from tests.lint_cases.builders import dashboard, panel, variable
+from tests.lint_cases.builders import dashboard, panel, recorded_targets, variable
 
 #: references as dashboards write them: equal dicts and strings (made anew for every target), the
 #: absent one, mixed, a variable, a legacy name, and values equal in Python but named apart (1, True)
@@ -32,14 +31,7 @@ def _engine() -> Engine:
 
 def _walked(monkeypatch: pytest.MonkeyPatch, engine: Engine, doc: dict[str, Any]) -> list[TargetContext]:
     """The target contexts the engine makes while it lints `doc`."""
-    seen: list[TargetContext] = []
-
-    def recording(*args: Any) -> TargetContext:
-        ctx = TargetContext(*args)
-        seen.append(ctx)
-        return ctx
-
-    monkeypatch.setattr(lint_engine, "TargetContext", recording)
+    seen = recorded_targets(monkeypatch)
     engine.dashboard(doc, Location("d.json"))
     return seen
 

@@ -294,7 +294,7 @@ class Engine:
             if isinstance(expr, str) and expr.strip():
                 legend = target.get("legendFormat")
                 # the query's location straight from the panel's, as the target's would be (TargetContext)
-                location = pctx.location.of_target((*path, "expr"), ref_id)
+                location = pctx.location.of_target(path + ("expr",), ref_id)
                 queries.append(QueryContext(self.env, expr, "panel", location, GRAFANA, ctx.interval_vars, 0,
                                             is_range_query(target), legend if isinstance(legend, str) else None, ctx))
 
