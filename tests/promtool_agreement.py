@@ -44,8 +44,8 @@ def collect(paths: list[Path]) -> list[Query]:
     found: list[Query] = []
     original = Engine.query
 
-    def query(self: Engine, q: Any, expansion: Any, analysis: Any) -> Any:
-        ctx = original(self, q, expansion, analysis)
+    def query(self: Engine, q: Any) -> Any:
+        ctx = original(self, q)
         values: Values | None = q.dash.values if q.dash is not None else None
         if q.mode == GRAFANA:
             sent = interpolate(q.text, values)

@@ -30,6 +30,9 @@ def test_a_finding_made_at_a_location_is_the_dataclass_s_own() -> None:
     assert (located.line, located.column) == (12, 5)
     assert located == dataclasses.replace(built, line=12, column=5)
     assert (located.path, located.offset) == (built.path, built.offset)
+    # no field missing or extra, named as the dataclass names them
+    assert vars(made) == vars(built) and vars(located) == vars(dataclasses.replace(built, line=12, column=5))
+    assert made.line is None and located.line == 12  # the copy is its own
 
 
 def test_findings_are_sorted_by_their_keys_and_deduplicated() -> None:

@@ -22,6 +22,7 @@ from generator.lint.engine import Engine, make_env
 from generator.lint.examples import lint_example
 from generator.lint.finding import Location
 from generator.lint.registry import FACTS, RULES, Issue, rule, rules_in_scope
+from tests.lint_cases.builders import recorded_targets
 from tests.paths import REPO, SHARED
 
 TREES = [REPO / "tests" / "lint_cases"] + [SHARED / name for name in ("corpus", "corpus-wild")
@@ -132,14 +133,7 @@ def test_a_fact_must_be_known() -> None:
 def _targets(monkeypatch: pytest.MonkeyPatch) -> list[TargetContext]:
     """Every target context the engine builds on the trees and on the Bad examples of the target
     rules of one language (examples.py lints each as a dashboard)."""
-    seen: list[TargetContext] = []
-
-    def recording(*args: Any) -> TargetContext:
-        ctx = TargetContext(*args)
-        seen.append(ctx)
-        return ctx
-
-    monkeypatch.setattr(lint_engine, "TargetContext", recording)
+    seen = recorded_targets(monkeypatch)
     lint_paths(TREES, LintConfig(), problems=[])
     for r in rules_in_scope("target"):
         if r.language is not None:

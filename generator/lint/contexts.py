@@ -8,7 +8,7 @@ dashboard, panel, refId, ...): a rule's issue points there unless it derives ano
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .catalog import Catalog
 from .config import LintConfig
@@ -16,7 +16,7 @@ from ..datasource_index import DatasourceIndex, Resolved, resolve
 from .finding import Location
 from .promql_analysis import Analysis
 from .grafana_values import Values
-from .promql_expand import Expansion
+from .promql_expand import GRAFANA, Expansion
 
 
 #: DashboardContext.resolve's mark of a reference not resolved yet (None is a resolution)
@@ -30,7 +30,10 @@ class _Located:
     and freed without a dict of their own each (no slots here, so that they can be)."""
 
     __slots__ = ()
-    location: Location
+
+    if TYPE_CHECKING:  # a field of each context; a property of TargetContext, made when read
+        @property
+        def location(self) -> Location: ...
 
     @property
     def path(self) -> tuple[Any, ...]:
@@ -89,6 +92,7 @@ class PanelContext(_Located):
     dash: DashboardContext
     panel: Mapping[str, Any]
     location: Location
+    type: str                    # the panel's `type`, "" when it has none (read once: several rules ask)
     title: str | None = None
     id: int | None = None
     row: Mapping[str, Any] | None = None
@@ -97,19 +101,24 @@ class PanelContext(_Located):
     ds: Resolved | None = None
     targets: list["TargetContext"] = field(default_factory=list)
 
-    @property
-    def type(self) -> str:
-        return str(self.panel.get("type") or "")
-
 
 @dataclass(slots=True)
 class TargetContext(_Located):
+    """One panel target. Its location is made when it is read (a finding on the target, a rule
+    pointing at one of its keys): most targets are never reported on, and their query's location
+    is made straight from the panel's (Engine.target), so making it for every target cost a
+    Location per target for nothing."""
+
     panel: PanelContext
     target: Mapping[str, Any]
-    location: Location
+    path: tuple[Any, ...] = field()  # field(): not _Located's property as a default
     ds: Resolved
     language: str | None        # promql | logql | traceql | None
     ref_id: str | None = None
+
+    @property
+    def location(self) -> Location:
+        return self.panel.location.of_target(self.path, self.ref_id)
 
 
 @dataclass
@@ -129,18 +138,25 @@ class VariableContext(_Located):
 
 @dataclass(slots=True)
 class QueryContext(_Located):
-    """One PromQL expression, wherever it came from."""
+    """One PromQL expression, wherever it came from.
+
+    The engine makes it where it finds the query, with how the query is run, and gives it its
+    expansion and analysis when it checks the queries found (Engine.queries), before any rule
+    sees it: one object per query, where a record of the query found and a context made from
+    it after the analysis were two."""
 
     env: Env
     text: str                    # the query as written
-    expansion: Expansion
-    analysis: Analysis
-    usage: str                   # panel | variable | alert | alerting-rule | recording-rule | datasource
+    usage: str                   # panel | variable | annotation | alert | alerting-rule | recording-rule | datasource
     location: Location           # the string holding the query
+    mode: str = GRAFANA          # how its variables expand (promql_expand: GRAFANA, ALERT, NONE)
+    interval_vars: frozenset[str] = frozenset()  # the names of its dashboard's interval variables
     text_offset: int = 0         # where `text` starts inside that string (variable queries)
     range_query: bool = False    # Grafana runs it as a range query (panels)
     legend: str | None = None    # the target's legendFormat, next to the query
     dash: DashboardContext | None = None
+    expansion: Expansion = field(init=False)  # the query with its variables expanded (Engine.queries)
+    analysis: Analysis = field(init=False)    # the facts of that expansion (Engine.queries)
 
     def at(self, offset: int | None) -> Location:
         """A character of the query as written (`offset` into `text`), in its string."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..collector import collector_paused as _collector_paused
 from ..errors import GacError
@@ -48,6 +48,9 @@ _INTERNAL_ERROR = Rule("lint-internal-error", "warning", "A rule failed on an ob
 
 
 _NO_ISSUES: list[tuple[Rule, str, Issue]] = []
+
+#: Engine.panel's mark of no data source reference met yet (None is one: the target's own is absent)
+_NOT_SEEN: Any = object()
 
 #: one active rule as Engine.check runs it: its check, its fact reader, the rule, its severity
 _Call = tuple[Callable[[Any], Iterable[Issue]], Callable[[Any], Any] | None, Rule, str]
@@ -123,32 +126,38 @@ class Engine:
                interval_vars: frozenset[str] = frozenset(), text_offset: int = 0, range_query: bool = False,
                legend: str | None = None, dash: DashboardContext | None = None) -> QueryContext:
         """Check one PromQL query now (alert and rule-file queries, whose context the caller reads)."""
-        return self.queries([_Query(text, usage, location, mode, interval_vars, text_offset, range_query, legend,
-                                    dash)])[0]
+        ctx = QueryContext(self.env, text, usage, location, mode, interval_vars, text_offset, range_query, legend,
+                           dash)
+        self.queries([ctx])
+        return ctx
 
-    def queries(self, batch: Sequence[_Query]) -> list[QueryContext]:
+    def queries(self, batch: Sequence[QueryContext]) -> None:
         """Check PromQL queries phase by phase: expand them all, analyse them all, then run the
         rules on each. A dashboard's queries go through together (Engine.dashboard): the parser
         and each phase's code run back to back, hot in the processor's caches, where interleaved
         with the rules of every panel and target they would be fetched anew for every query
-        (a tenth of the lint's time on dashboards of distinct queries)."""
+        (a tenth of the lint's time on dashboards of distinct queries).
+
+        The contexts are made where the queries are found, before either phase: each gets its
+        expansion and analysis here, before any rule sees it."""
         expansions = [expand(q.text, q.mode, q.interval_vars, q.dash.values if q.dash is not None else None)
                       for q in batch]
         analysed = [_analysis_of(expansion) for expansion in expansions]
-        return [self.query(q, expansion, analysis) for q, (expansion, analysis) in zip(batch, analysed)]
+        for q, (expansion, analysis) in zip(batch, analysed):
+            q.expansion = expansion
+            q.analysis = analysis
+            self.query(q)
 
-    def query(self, q: _Query, expansion: Expansion, analysis: Analysis) -> QueryContext:
+    def query(self, ctx: QueryContext) -> QueryContext:
         """Run the query rules on one analysed query; findings go to self.findings."""
-        text, usage, location, mode, _, text_offset, range_query, legend, dash = q
-        ctx = QueryContext(self.env, text, expansion, analysis, usage, location, text_offset,
-                           range_query, legend, dash)
+        location = ctx.location
         # query rules depend only on the query as expanded and how it is run, never on where it sits
-        key = (text, expansion.text, mode, usage, range_query, legend)
+        key = (ctx.text, ctx.expansion.text, ctx.mode, ctx.usage, ctx.range_query, ctx.legend)
         cached = self._query_issues.get(key)
         if cached is None:
             if len(self._query_issues) > 20_000:
                 self._query_issues.clear()
-            cached = self._query_issues[key] = (location, text_offset, self.check("query", ctx))
+            cached = self._query_issues[key] = (location, ctx.text_offset, self.check("query", ctx))
         found, found_offset, issues = cached
         for rule, severity, issue in issues:
             # another occurrence (another file, dashboard or panel, which may sit at the same JSON
@@ -161,7 +170,7 @@ class Engine:
     # -- dashboards -----------------------------------------------------------------------
     def dashboard(self, doc: Mapping[str, Any], location: Location) -> None:
         ctx = self.dashboard_context(doc, location)
-        queries: list[_Query] = []  # the dashboard's PromQL, checked together once it is walked
+        queries: list[QueryContext] = []  # the dashboard's PromQL, checked together once it is walked
         for name, var in ctx.variables.items():
             vctx = VariableContext(ctx, var, ctx.location.moved(path=ctx.variable_paths[name]))
             self.run("variable", vctx)
@@ -200,20 +209,28 @@ class Engine:
         ctx.values = dashboard_values(ctx.variables, ctx.inputs)
         return ctx
 
-    def panel(self, ctx: DashboardContext, ref: PanelRef, queries: list[_Query]) -> None:
+    def panel(self, ctx: DashboardContext, ref: PanelRef, queries: list[QueryContext]) -> None:
         panel = ref.panel
         title, pid = panel_title(panel), panel_id(panel)
         location = ctx.location.of_panel(ref.path, title, pid)
-        pctx = PanelContext(ctx, panel, location, title, pid, ref.row, ref.collapsed, ref.legacy_row,
-                            ctx.resolve(panel.get("datasource")))
+        pctx = PanelContext(ctx, panel, location, str(panel.get("type") or ""), title, pid, ref.row, ref.collapsed,
+                            ref.legacy_row, ctx.resolve(panel.get("datasource")))
         ctx.panels.append(pctx)
+        # a panel's targets nearly always repeat one data source reference: the same one, or an
+        # equal dict or string (not 1 and True, equal but named apart), is the same data source
+        last: Any = _NOT_SEEN
+        ds: Resolved  # the first target's, and each one's whose reference differs from the previous one's
         for target, tpath in iter_targets(panel, ref.path):
-            self.target(pctx, target, tpath, queries)
+            own = target.get("datasource")
+            if not (own is last or (isinstance(own, (dict, str)) and own == last)):
+                last, ds = own, self.target_ds(ctx, pctx.ds, own)
+            self.target(pctx, target, tpath, ds, queries)
         self.run("panel", pctx)
 
-    def target_ds(self, ctx: DashboardContext, panel_ds: Resolved | None, target: Mapping[str, Any]) -> Resolved:
-        """A target's effective data source: its own, else its panel's (unless mixed), else the default."""
-        ds = ctx.resolve(target.get("datasource"))
+    def target_ds(self, ctx: DashboardContext, panel_ds: Resolved | None, own: Any) -> Resolved:
+        """A target's effective data source: its own (`own`, its `datasource` value), else its
+        panel's (unless mixed), else the default."""
+        ds = ctx.resolve(own)
         if ds is None or (ds.is_mixed and panel_ds is not None):
             ds = panel_ds if panel_ds is not None and not panel_ds.is_mixed else self.dash_default
         return ds or Resolved(None, inherited=True)
@@ -228,13 +245,14 @@ class Engine:
     def language(self, ctx: DashboardContext, ds: Resolved, query: Mapping[str, Any]) -> str | None:
         """The query language of a target or variable query; for a data source of unknown type (given
         by a name no index knows, or not at all), what the dashboard's other queries on it say."""
-        if ds.type is None:
-            if ctx.guessed_languages is None:
-                ctx.guessed_languages = self.guess_languages(ctx)
-            guessed = ctx.guessed_languages.get(_ds_key(ds))
-            if guessed is not None:
-                return guessed
-        return _language(ds.type, query)
+        if ds.type is not None:
+            return _LANGUAGE_OF_TYPE.get(ds.type)  # what _language says, without a call per target
+        if ctx.guessed_languages is None:
+            ctx.guessed_languages = self.guess_languages(ctx)
+        guessed = ctx.guessed_languages.get(_ds_key(ds))
+        if guessed is not None:
+            return guessed
+        return _language(None, query)
 
     def guess_languages(self, ctx: DashboardContext) -> dict[tuple[Any, ...], str]:
         """For each data source of unknown type, PromQL or LogQL by the queries that are certainly one
@@ -251,22 +269,21 @@ class Engine:
         for ref in iter_panels(ctx.dashboard, ctx.path):
             panel_ds = ctx.resolve(ref.panel.get("datasource"))
             for target, _ in iter_targets(ref.panel, ref.path):
-                vote(self.target_ds(ctx, panel_ds, target), target.get("expr"))
+                vote(self.target_ds(ctx, panel_ds, target.get("datasource")), target.get("expr"))
         for var in ctx.variables.values():
             if var.get("type") == "query":
                 vote(self.variable_ds(ctx, var), variable_query_text(var))
         return {key: "logql" if logql > promql else "promql" for key, (promql, logql) in votes.items()
                 if promql != logql}
 
-    def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...],
-               queries: list[_Query]) -> None:
+    def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...], ds: Resolved,
+               queries: list[QueryContext]) -> None:
+        """One target of a panel, with its effective data source `ds` (Engine.panel)."""
         ctx = pctx.dash
         ref_id = target.get("refId")
         ref_id = str(ref_id) if ref_id is not None and ref_id != "" else None
-        ds = self.target_ds(ctx, pctx.ds, target)
         language = self.language(ctx, ds, target)
-        location = pctx.location.of_target(path, ref_id)
-        tctx = TargetContext(pctx, target, location, ds, language, ref_id)
+        tctx = TargetContext(pctx, target, path, ds, language, ref_id)
         pctx.targets.append(tctx)
         calls = self._target_calls[language]
         if calls:
@@ -276,11 +293,12 @@ class Engine:
             expr = target.get("expr")
             if isinstance(expr, str) and expr.strip():
                 legend = target.get("legendFormat")
-                queries.append(_new(_Query, (expr, "panel", location.child("expr"), GRAFANA, ctx.interval_vars, 0,
-                                             is_range_query(target), legend if isinstance(legend, str) else None,
-                                             ctx)))
+                # the query's location straight from the panel's, as the target's would be (TargetContext)
+                location = pctx.location.of_target(path + ("expr",), ref_id)
+                queries.append(QueryContext(self.env, expr, "panel", location, GRAFANA, ctx.interval_vars, 0,
+                                            is_range_query(target), legend if isinstance(legend, str) else None, ctx))
 
-    def annotations(self, ctx: DashboardContext, queries: list[_Query]) -> None:
+    def annotations(self, ctx: DashboardContext, queries: list[QueryContext]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
         annotations = ctx.dashboard.get("annotations")
         items = annotations.get("list") if isinstance(annotations, dict) else None
@@ -292,9 +310,10 @@ class Engine:
             if isinstance(expr, str) and expr.strip() and _language(ds.type if ds else None, ann) == "promql":
                 location = ctx.location.moved(path=(*ctx.path, "annotations", "list", i, "expr"),
                                               panel=f"annotation {ann.get('name') or i}")
-                queries.append(_Query(expr, "annotation", location, GRAFANA, ctx.interval_vars, 0, True, None, ctx))
+                queries.append(QueryContext(self.env, expr, "annotation", location, GRAFANA, ctx.interval_vars, 0, True,
+                                            None, ctx))
 
-    def variable_query(self, ctx: DashboardContext, vctx: VariableContext, queries: list[_Query]) -> None:
+    def variable_query(self, ctx: DashboardContext, vctx: VariableContext, queries: list[QueryContext]) -> None:
         """PromQL inside a query variable: label_values(sel, label), query_result(q), series selectors."""
         var = vctx.variable
         if var.get("type") != "query":
@@ -309,7 +328,8 @@ class Engine:
             key = ("definition",)
         location = vctx.location.child(*key).moved(panel=f"variable {var.get('name')}")
         for inner, offset in variable_promql(text):
-            queries.append(_Query(inner, "variable", location, GRAFANA, ctx.interval_vars, offset, False, None, ctx))
+            queries.append(QueryContext(self.env, inner, "variable", location, GRAFANA, ctx.interval_vars, offset,
+                                        False, None, ctx))
 
     # -- Grafana-managed alerting ---------------------------------------------------------
     def alert_group(self, group: Mapping[str, Any], location: Location, provisioning: bool = False) -> None:
@@ -403,25 +423,6 @@ class Engine:
             if isinstance(q, dict) and isinstance(q.get("query"), str) and q["query"].strip():
                 self.promql(q["query"], "datasource",
                             ctx.location.child("jsonData", "tracesToMetrics", "queries", i, "query"))
-
-
-class _Query(NamedTuple):
-    """A PromQL query to check, with how it is run: what Engine.promql takes. Engine.target makes
-    one per target with tuple.__new__ (`_new`), as finding.Location's constructors do: a named
-    tuple's own __new__ is a Python function."""
-
-    text: str
-    usage: str
-    location: Location
-    mode: str
-    interval_vars: frozenset[str]
-    text_offset: int
-    range_query: bool
-    legend: str | None
-    dash: DashboardContext | None
-
-
-_new = tuple.__new__
 
 
 def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
@@ -577,7 +578,8 @@ def _info(body: Mapping[str, Any], origin: str) -> DatasourceInfo | None:
 
 
 def _finalize(findings: list[Finding], config: LintConfig) -> list[Finding]:
-    return sort_findings([f for f in findings if not config.is_ignored(f)])
+    """The findings the config does not ignore (asked of each only where it ignores some), in order."""
+    return sort_findings([f for f in findings if not config.is_ignored(f)] if config.ignore else findings)
 
 
 def lint_resources(resources: list[Resource], config: LintConfig,

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from generator.lint import Finding, LintConfig, lint_paths, lint_resources
+from generator.lint import engine as lint_engine
+from generator.lint.contexts import TargetContext
 from generator.resource import Resource, Source
 
 DECLARED = {"prom": "prometheus", "loki": "loki", "tempo": "tempo"}
@@ -134,3 +136,17 @@ def rules(findings: list[Finding]) -> set[str]:
 
 def only(findings: list[Finding], rule: str) -> list[Finding]:
     return [f for f in findings if f.rule == rule]
+
+
+def recorded_targets(monkeypatch: Any) -> list[TargetContext]:
+    """The target contexts the engine makes from now on (until `monkeypatch` undoes it), in order:
+    what a test of the engine's walk compares with the long way."""
+    seen: list[TargetContext] = []
+
+    def recording(*args: Any) -> TargetContext:
+        ctx = TargetContext(*args)
+        seen.append(ctx)
+        return ctx
+
+    monkeypatch.setattr(lint_engine, "TargetContext", recording)
+    return seen
