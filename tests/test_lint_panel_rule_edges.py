@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.lint_cases.builders import dashboard, lint_docs, only, panel, prom_target
+from tests.lint_cases.builders import dashboard, lint_docs, only, panel, prom_target, variable
 
 
 def test_grid_overlap_found_when_panels_are_not_laid_out_top_to_bottom(tmp_path: Path) -> None:
@@ -51,3 +51,19 @@ def test_title_missing_keeps_its_exemptions(tmp_path: Path) -> None:
     found = only(lint_docs(tmp_path, dashboard(*panels)), "panel-title-missing")
     assert [(f.path[-1], f.message) for f in found] == [
         (0, "timeseries panel has no title"), (4, "panel panel has no title"), (5, "timeseries panel has no title")]
+
+
+def test_data_source_references_of_variables_and_annotations_are_placed(tmp_path: Path) -> None:
+    # only reported references get their place prepared: these must still get theirs
+    doc = dashboard(panel(prom_target("up")),
+                    variables=[variable("job", type="query", query="label_values(up, job)", datasource="Prometheus"),
+                               variable("env", type="query", query="label_values(up, env)",
+                                        datasource={"type": "prometheus", "uid": "prom"})],
+                    annotations={"list": [{"name": "deploys", "expr": "changes(up[5m])",
+                                           "datasource": {"type": "prometheus", "uid": "nope"}}]})
+    found = lint_docs(tmp_path, doc)
+    placed = sorted((f.rule, f.panel, f.path[-3:]) for f in found
+                    if f.rule in ("datasource-legacy-name", "datasource-ref-unresolved"))
+    assert placed == [("datasource-legacy-name", "variable job", ("list", 0, "datasource")),
+                      ("datasource-ref-unresolved", "annotation deploys", ("list", 0, "datasource")),
+                      ("datasource-ref-unresolved", "variable job", ("list", 0, "datasource"))]

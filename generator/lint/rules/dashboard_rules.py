@@ -382,23 +382,27 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
     not resolve, or resolve through a data source's name), resolved, with how to say where each
     is. Computed once for both rules. Every value is resolved (memoized: a dashboard repeats the
     same few), but the few kept are the only ones whose place is prepared: a dashboard holds one
-    reference per panel and target, nearly all of them sound."""
+    reference per panel, target and query variable, nearly all of them sound."""
     if ctx.datasource_refs is not None:
         return ctx.datasource_refs
     resolve = ctx.resolve
-    places: list[tuple[Any, Callable[[], Location]]] = []
+    kept: list[tuple[Any, Resolved | None, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            places.append((var.get("datasource"), partial(ctx.location.moved,
-                                                          path=(*ctx.variable_paths[name], "datasource"),
-                                                          panel=f"variable {name}")))
+            ref = var.get("datasource")
+            resolved = resolve(ref)
+            if _reportable(resolved):
+                kept.append((ref, resolved, partial(ctx.location.moved, path=(*ctx.variable_paths[name], "datasource"),
+                                                    panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            places.append((ann.get("datasource"), partial(ctx.location.moved,
-                                                          path=(*ctx.path, "annotations", "list", i, "datasource"),
-                                                          panel=f"annotation {ann.get('name') or i}")))
-    kept = [(ref, resolved, where) for ref, where in places for resolved in [resolve(ref)] if _reportable(resolved)]
+            ref = ann.get("datasource")
+            resolved = resolve(ref)
+            if _reportable(resolved):
+                kept.append((ref, resolved, partial(ctx.location.moved,
+                                                    path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                    panel=f"annotation {ann.get('name') or i}")))
     # a panel's targets nearly always repeat its reference: an equal dict or string resolves alike
     # (ctx.resolve memoizes them by value; not 1 and True, which are equal but named apart)
     last: Any = _ABSENT
