@@ -91,3 +91,13 @@ def test_rate_rules_look_past_a_sound_first_metric() -> None:
                    if f.rule in ("promql-rate-non-counter", "promql-rate-unsuffixed"))
     assert found == [("promql-rate-non-counter", "rate() on queue_size"),
                      ("promql-rate-unsuffixed", "increase() on evictions")]
+
+
+def test_counter_raw_looks_past_bare_gauges_and_reports_a_counter_once() -> None:
+    catalog = Catalog(user_names={"a_total", "queue_size", "hits", "process_uptime_seconds_total"},
+                      user_sources=["metrics.txt"], kinds={"queue_size": GAUGE, "hits": COUNTER})
+    engine = Engine(make_env(LintConfig(), [], authoritative=False, catalog=catalog))
+    engine.promql("queue_size + process_uptime_seconds_total + a_total + hits + a_total + rate(b_total[5m])",
+                  "panel", Location("x.json", ("expr",)), range_query=True)
+    found = [f.message.split(" ")[0] for f in engine.findings if f.rule == "promql-counter-raw"]
+    assert sorted(found) == ["a_total", "hits"]

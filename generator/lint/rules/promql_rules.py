@@ -7,7 +7,7 @@ adding a rule does not add a parse or a walk.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..catalog import COUNTER, GAUGE
 from ..contexts import QueryContext
@@ -156,26 +156,31 @@ def promql_counter_raw(ctx: QueryContext) -> Sequence[Issue]:
     if ctx.usage in ("variable", "datasource"):
         return ()
     selectors = ctx.analysis.selectors
-    for sel in selectors:
-        if not sel.wrapped:
-            break
-    else:
-        return ()  # every selector is wrapped: most queries
-    issues: list[Issue] = []
-    seen: set[str] = set()
     kinds = ctx.env.catalog.kinds  # the dict Catalog.kind reads
     for sel in selectors:
+        if not sel.wrapped and _raw_counter(sel.name, kinds):
+            break
+    else:
+        return ()  # every selector is wrapped (most queries), or the bare ones are gauges or placeholders
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for sel in selectors:
         name = sel.name
-        if sel.wrapped or name in seen or _MARK in name:  # a placeholder
-            continue
-        kind = kinds.get(name)
-        if (kind == COUNTER or name.endswith(("_total", "_bucket")) and kind != GAUGE) \
-                and "uptime" not in name:  # uptime is the one counter whose raw value is the point
+        if not sel.wrapped and name not in seen and _raw_counter(name, kinds):
             seen.add(name)
             issues.append(Issue(f"{name} is a counter used without rate()/increase(): its raw value resets on "
                                 "restart and only grows",
                                 f"wrap it: rate({name}[$__rate_interval]) or increase({name}[$__range])"))
     return issues
+
+
+def _raw_counter(name: str, kinds: Mapping[str, str]) -> bool:
+    """Whether promql-counter-raw reports a selector of `name` that nothing wraps: a counter by
+    its kind (`kinds`: Catalog.kinds) or its suffix, not a placeholder, not an uptime."""
+    if _MARK in name or "uptime" in name:  # uptime is the one counter whose raw value is the point
+        return False
+    kind = kinds.get(name)
+    return kind == COUNTER or name.endswith(("_total", "_bucket")) and kind != GAUGE
 
 
 @rule("promql-histogram-quantile-le", "error", "histogram_quantile() needs `le` kept by the inner aggregation",
