@@ -5,7 +5,7 @@ the catalog cleared once that a recording rule's name, learnt later, must not ma
 from __future__ import annotations
 
 from generator.lint import LintConfig
-from generator.lint.catalog import Catalog, shipped_names
+from generator.lint.catalog import COUNTER, GAUGE, Catalog, shipped_names
 from generator.lint.engine import Engine, make_env
 from generator.lint.finding import Location
 
@@ -78,3 +78,26 @@ def test_near_miss_finds_a_spelling_one_edit_away_exactly_when_there_is_one() ->
         expected = len(probe) >= 10 and any(k != probe and k[0] == probe[0] and _one_edit(probe, k) for k in spellings)
         assert (found is not None) == expected, probe
         assert found is None or (found[0] == probe[0] and found != probe and _one_edit(probe, found))
+
+
+def test_rate_rules_look_past_a_sound_first_metric() -> None:
+    # each rate rule lets a query go once every rated name is sound: a sound first one is not enough
+    catalog = Catalog(user_names={"a_total", "queue_size", "evictions"}, user_sources=["metrics.txt"],
+                      kinds={"a_total": COUNTER, "queue_size": GAUGE})
+    engine = Engine(make_env(LintConfig(), [], authoritative=False, catalog=catalog))
+    engine.promql("rate(a_total[5m]) + rate(queue_size[5m]) + increase(evictions[5m]) + irate(queue_size[1m])",
+                  "panel", Location("x.json", ("expr",)), range_query=True)
+    found = sorted((f.rule, f.message.split(",")[0].split(":")[0]) for f in engine.findings
+                   if f.rule in ("promql-rate-non-counter", "promql-rate-unsuffixed"))
+    assert found == [("promql-rate-non-counter", "rate() on queue_size"),
+                     ("promql-rate-unsuffixed", "increase() on evictions")]
+
+
+def test_counter_raw_looks_past_bare_gauges_and_reports_a_counter_once() -> None:
+    catalog = Catalog(user_names={"a_total", "queue_size", "hits", "process_uptime_seconds_total"},
+                      user_sources=["metrics.txt"], kinds={"queue_size": GAUGE, "hits": COUNTER})
+    engine = Engine(make_env(LintConfig(), [], authoritative=False, catalog=catalog))
+    engine.promql("queue_size + process_uptime_seconds_total + a_total + hits + a_total + rate(b_total[5m])",
+                  "panel", Location("x.json", ("expr",)), range_query=True)
+    found = [f.message.split(" ")[0] for f in engine.findings if f.rule == "promql-counter-raw"]
+    assert sorted(found) == ["a_total", "hits"]

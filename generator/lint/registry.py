@@ -2,8 +2,9 @@
 
 Rules are plain functions registered with `@rule(...)`. A rule receives the context of the
 object it checks (a dashboard, a panel, a query, an alert rule, ...) and yields `Issue`s (or
-returns them: the query rules, called on every query, skip a generator's cost); the engine
-turns them into `Finding`s with the object's location, so rules stay free of bookkeeping.
+returns them: the query and panel rules, called on every query and panel, skip a generator's
+cost); the engine turns them into `Finding`s with the object's location, so rules stay free
+of bookkeeping.
 The docstring is the rule's documentation (`gac lint --list-rules`): it says why the rule
 exists and shows a bad and a good example, as sqlfluff and pint document theirs.
 The examples are inputs, not prose: each rule names the kind of object its examples are

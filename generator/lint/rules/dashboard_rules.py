@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import logql
 from ..alert_model import is_expression
@@ -290,22 +290,30 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
         if panel.legacy_row:
             continue
         key = id(panel.row) if panel.collapsed and panel.row is not None else 0
-        layers.setdefault(key, []).append(panel)
+        layer = layers.get(key)
+        if layer is None:
+            layer = layers[key] = []
+        layer.append(panel)
     for panels in layers.values():
         placed: list[tuple[int, int, int, int, PanelContext]] = []   # left, top, right, bottom
+        lowest = 0  # the lowest bottom placed: a panel whose top is there or below overlaps none of them
         for panel in panels:
             rect = _rect(panel.panel)
             if rect is None:
                 continue
             x, y, w, h = rect
             right, bottom = x + w, y + h
-            for left, top, oright, obottom, other in placed:
-                if x < oright and left < right and y < obottom and top < bottom:
-                    yield Issue(f"panel overlaps panel {other.title or other.id!r} "
-                                f"(gridPos x={x} y={y} w={w} h={h} vs x={left} y={top} w={oright - left} "
-                                f"h={obottom - top})", "move or resize one of them", at=panel.location.child("gridPos"))
-                    break
+            if y < lowest:  # panels laid out top to bottom skip this at the first of each row
+                for left, top, oright, obottom, other in placed:
+                    if x < oright and left < right and y < obottom and top < bottom:
+                        yield Issue(f"panel overlaps panel {other.title or other.id!r} "
+                                    f"(gridPos x={x} y={y} w={w} h={h} vs x={left} y={top} w={oright - left} "
+                                    f"h={obottom - top})", "move or resize one of them",
+                                    at=panel.location.child("gridPos"))
+                        break
             placed.append((x, y, right, bottom, panel))
+            if bottom > lowest:
+                lowest = bottom
 
 
 @rule("template-variable-undefined", "error", "Template variables must be defined before use", "dashboard",
@@ -374,23 +382,27 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
     not resolve, or resolve through a data source's name), resolved, with how to say where each
     is. Computed once for both rules. Every value is resolved (memoized: a dashboard repeats the
     same few), but the few kept are the only ones whose place is prepared: a dashboard holds one
-    reference per panel and target, nearly all of them sound."""
+    reference per panel, target and query variable, nearly all of them sound."""
     if ctx.datasource_refs is not None:
         return ctx.datasource_refs
     resolve = ctx.resolve
-    places: list[tuple[Any, Callable[[], Location]]] = []
+    kept: list[tuple[Any, Resolved | None, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
         if "datasource" in var:
-            places.append((var.get("datasource"), partial(ctx.location.moved,
-                                                          path=(*ctx.variable_paths[name], "datasource"),
-                                                          panel=f"variable {name}")))
+            ref = var.get("datasource")
+            resolved = resolve(ref)
+            if _reportable(resolved):
+                kept.append((ref, resolved, partial(ctx.location.moved, path=(*ctx.variable_paths[name], "datasource"),
+                                                    panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
     for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
         if isinstance(ann, dict) and "datasource" in ann:
-            places.append((ann.get("datasource"), partial(ctx.location.moved,
-                                                          path=(*ctx.path, "annotations", "list", i, "datasource"),
-                                                          panel=f"annotation {ann.get('name') or i}")))
-    kept = [(ref, resolved, where) for ref, where in places for resolved in [resolve(ref)] if _reportable(resolved)]
+            ref = ann.get("datasource")
+            resolved = resolve(ref)
+            if _reportable(resolved):
+                kept.append((ref, resolved, partial(ctx.location.moved,
+                                                    path=(*ctx.path, "annotations", "list", i, "datasource"),
+                                                    panel=f"annotation {ann.get('name') or i}")))
     # a panel's targets nearly always repeat its reference: an equal dict or string resolves alike
     # (ctx.resolve memoizes them by value; not 1 and True, which are equal but named apart)
     last: Any = _ABSENT
@@ -467,7 +479,7 @@ def datasource_legacy_name(ctx: DashboardContext) -> Iterator[Issue]:
 
 
 @rule("panel-type-deprecated", "warning", "Deprecated (Angular) panel types", "panel", example="panel")
-def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
+def panel_type_deprecated(ctx: PanelContext) -> Sequence[Issue]:
     """`graph`, `singlestat`, `table-old` and the old Angular plugins are removed from Grafana
     12 (Angular support ended); Grafana migrates some on load, so what is saved and what is
     shown differ, and options without an equivalent are lost.
@@ -477,10 +489,12 @@ def panel_type_deprecated(ctx: PanelContext) -> Iterator[Issue]:
     Good:
         {"type": "timeseries", ...}
     """
-    replacement = DEPRECATED_PANELS.get(ctx.type)
-    if replacement:
-        yield Issue(f"panel type {ctx.type!r} is deprecated (Angular, removed in Grafana 12)",
-                    f"use {replacement!r}", at=ctx.location.child("type"))
+    panel_type = ctx.type
+    replacement = DEPRECATED_PANELS.get(panel_type)
+    if not replacement:
+        return ()
+    return [Issue(f"panel type {panel_type!r} is deprecated (Angular, removed in Grafana 12)",
+                  f"use {replacement!r}", at=ctx.location.child("type"))]
 
 
 def _has_unit(panel: Mapping[str, Any]) -> bool:
@@ -505,7 +519,7 @@ def _has_unit(panel: Mapping[str, Any]) -> bool:
 
 
 @rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel", example="panel")
-def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
+def panel_unit_missing(ctx: PanelContext) -> Sequence[Issue]:
     """A number without a unit is ambiguous: 0.25 of what? seconds, ratio, requests per
     second? Setting the unit also lets Grafana scale it (250 ms, 1.2 MB/s). Applies to
     panels that show numbers from metric queries; `none` is a deliberate choice and passes.
@@ -515,14 +529,18 @@ def panel_unit_missing(ctx: PanelContext) -> Iterator[Issue]:
     Good:
         {"type": "timeseries", "fieldConfig": {"defaults": {"unit": "s"}}}
     """
-    if ctx.type not in NUMERIC_PANELS or not ctx.targets or _has_unit(ctx.panel):
-        return
-    if not any(t.language == "promql" or (t.language == "logql" and _logql_metric(t)) for t in ctx.targets):
-        return
-    if ctx.type in ("table", "table-old") and all(_label_table(t) for t in ctx.targets):
-        return  # a table of labels (target_info, group by (...)) shows no numbers
-    yield Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
-                "percentunit, or none)", at=ctx.location.child("fieldConfig") if "fieldConfig" in ctx.panel else None)
+    targets = ctx.targets
+    if not targets:
+        return ()
+    panel_type = ctx.type
+    if panel_type not in NUMERIC_PANELS or _has_unit(ctx.panel):
+        return ()
+    if not any(t.language == "promql" or (t.language == "logql" and _logql_metric(t)) for t in targets):
+        return ()
+    if panel_type in ("table", "table-old") and all(_label_table(t) for t in targets):
+        return ()  # a table of labels (target_info, group by (...)) shows no numbers
+    return [Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
+                  "percentunit, or none)", at=ctx.location.child("fieldConfig") if "fieldConfig" in ctx.panel else None)]
 
 
 _SELECTED = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
@@ -545,28 +563,40 @@ def _logql_metric(target: TargetContext) -> bool:
     return isinstance(expr, str) and ("_over_time(" in expr or "rate(" in expr)
 
 
-def _units(panel: Mapping[str, Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """Every unit a panel sets, with its path below the panel: field defaults, overrides, and the
-    legacy graph's y axes and singlestat format."""
+def _unknown_units(panel: Mapping[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    """The units a panel sets that Grafana does not know, with their paths below the panel: field
+    defaults, overrides, and the legacy graph's y axes and singlestat format. A list, built as
+    they are found: called on every panel, most of which set one known unit and get an empty one
+    (without an enumerate() made over their empty overrides or absent y axes)."""
+    unknown: list[tuple[str, tuple[Any, ...]]] = []
     fc = panel.get("fieldConfig")
     if isinstance(fc, dict):
         defaults = fc.get("defaults")
-        if isinstance(defaults, dict) and isinstance(defaults.get("unit"), str):
-            yield defaults["unit"], ("fieldConfig", "defaults", "unit")
-        for i, override in enumerate(fc.get("overrides") or []):
+        unit = defaults.get("unit") if isinstance(defaults, dict) else None
+        if isinstance(unit, str) and unit and not is_known_unit(unit):
+            unknown.append((unit, ("fieldConfig", "defaults", "unit")))
+        overrides = fc.get("overrides")
+        for i, override in enumerate(overrides) if overrides else ():
             props = override.get("properties") if isinstance(override, dict) else None
             for j, prop in enumerate(props if isinstance(props, list) else []):
-                if isinstance(prop, dict) and prop.get("id") == "unit" and isinstance(prop.get("value"), str):
-                    yield prop["value"], ("fieldConfig", "overrides", i, "properties", j, "value")
-    for i, axis in enumerate(panel.get("yaxes") or []):
-        if isinstance(axis, dict) and isinstance(axis.get("format"), str):
-            yield axis["format"], ("yaxes", i, "format")
-    if panel.get("type") == "singlestat" and isinstance(panel.get("format"), str):
-        yield panel["format"], ("format",)
+                if isinstance(prop, dict) and prop.get("id") == "unit":
+                    unit = prop.get("value")
+                    if isinstance(unit, str) and unit and not is_known_unit(unit):
+                        unknown.append((unit, ("fieldConfig", "overrides", i, "properties", j, "value")))
+    axes = panel.get("yaxes")
+    for i, axis in enumerate(axes) if axes else ():
+        unit = axis.get("format") if isinstance(axis, dict) else None
+        if isinstance(unit, str) and unit and not is_known_unit(unit):
+            unknown.append((unit, ("yaxes", i, "format")))
+    if panel.get("type") == "singlestat":
+        unit = panel.get("format")
+        if isinstance(unit, str) and unit and not is_known_unit(unit):
+            unknown.append((unit, ("format",)))
+    return unknown
 
 
 @rule("panel-unit-unknown", "warning", "Units must be ids Grafana knows", "panel", example="panel")
-def panel_unit_unknown(ctx: PanelContext) -> Iterator[Issue]:
+def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
     """Grafana shows a unit id it does not know as a literal suffix: `"secs"` displays 0.25 as
     "0.25 secs" instead of "250 ms", never scales, and the unit picker shows it as custom.
     Units are checked against Grafana's list (valueFormats/categories.ts); custom units
@@ -577,15 +607,16 @@ def panel_unit_unknown(ctx: PanelContext) -> Iterator[Issue]:
     Good:
         {"fieldConfig": {"defaults": {"unit": "s"}}}
     """
-    for unit, path in _units(ctx.panel):
-        if unit and not is_known_unit(unit):
-            yield Issue(f"unit {unit!r} is not one of Grafana's units: it is shown as a literal suffix and "
-                        "never scaled", f"pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...); for a "
-                        f"custom suffix say so: suffix:{unit}", at=ctx.location.child(*path))
+    unknown = _unknown_units(ctx.panel)
+    if not unknown:
+        return ()
+    return [Issue(f"unit {unit!r} is not one of Grafana's units: it is shown as a literal suffix and "
+                  "never scaled", f"pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...); for a "
+                  f"custom suffix say so: suffix:{unit}", at=ctx.location.child(*path)) for unit, path in unknown]
 
 
 @rule("panel-title-missing", "warning", "Panels need a title", "panel", example="panel")
-def panel_title_missing(ctx: PanelContext) -> Iterator[Issue]:
+def panel_title_missing(ctx: PanelContext) -> Sequence[Issue]:
     """A panel without a title cannot be told apart in the dashboard, in a shared link, in
     an alert's panel reference or in search; readers must guess what it shows. Text panels
     (headings, notes) and rows are exempt.
@@ -595,10 +626,14 @@ def panel_title_missing(ctx: PanelContext) -> Iterator[Issue]:
     Good:
         {"title": "Spans sent"}
     """
-    if ctx.type in ("row", "text") or "libraryPanel" in ctx.panel:
-        return
-    if not str(ctx.panel.get("title") or "").strip():
-        yield Issue(f"{ctx.type or 'panel'} panel has no title", "give the panel a title saying what it shows")
+    panel = ctx.panel
+    # the title first: most panels have one, and then neither their type nor a library panel matters
+    if str(panel.get("title") or "").strip() or "libraryPanel" in panel:
+        return ()
+    panel_type = ctx.type
+    if panel_type in ("row", "text"):
+        return ()
+    return [Issue(f"{panel_type or 'panel'} panel has no title", "give the panel a title saying what it shows")]
 
 
 @rule("template-variable-refresh", "warning", "Query variables should refresh on time-range change", "variable",
@@ -658,7 +693,7 @@ def template_variable_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
 
 
 @rule("panel-no-targets", "warning", "Data panels need at least one query", "panel", example="panel")
-def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
+def panel_no_targets(ctx: PanelContext) -> Sequence[Issue]:
     """A data panel without queries renders "No data" forever; it is usually a leftover of an
     edit. Library panels keep their queries elsewhere and are skipped.
 
@@ -667,9 +702,12 @@ def panel_no_targets(ctx: PanelContext) -> Iterator[Issue]:
     Good:
         {"type": "timeseries", "title": "Latency", "targets": [{"refId": "A", "expr": "..."}]}
     """
-    if ctx.targets or ctx.type in NO_QUERY_PANELS or not ctx.type or "libraryPanel" in ctx.panel:
-        return
-    yield Issue(f"{ctx.type} panel has no queries", "add a query or remove the panel")
+    if ctx.targets:
+        return ()
+    panel_type = ctx.type
+    if panel_type in NO_QUERY_PANELS or not panel_type or "libraryPanel" in ctx.panel:
+        return ()
+    return [Issue(f"{panel_type} panel has no queries", "add a query or remove the panel")]
 
 
 @rule("logql-syntax", "error", "LogQL in Loki targets and alert queries must parse", ("target", "alert-rule"),

@@ -7,7 +7,7 @@ adding a rule does not add a parse or a walk.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..catalog import COUNTER, GAUGE
 from ..contexts import QueryContext
@@ -17,13 +17,11 @@ from ..promql_names import COUNTER_SUFFIXES
 from ..registry import Issue, rule
 
 _LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_MARK = STRING  # "gacv": part of every placeholder, identifier ("__gacv__") or string ("gacv")
+#: "gacv": part of every placeholder, identifier ("__gacv__") or string ("gacv"): a name that holds
+#: it contains a substituted variable (`${metric}_total` → `__gacv___total`). Tested inline, `_MARK
+#: in name`, where a helper function would cost a Python call per name
+_MARK = STRING
 assert _MARK in IDENT_MARK
-
-
-def _is_placeholder(name: str) -> bool:
-    """Whether a name contains a substituted variable (`${metric}_total` → `__gacv___total`)."""
-    return _MARK in name
 
 
 @rule("promql-syntax", "error", "PromQL must parse after Grafana's macro and variable expansion", "query",
@@ -100,9 +98,16 @@ def promql_rate_non_counter(ctx: QueryContext) -> Sequence[Issue]:
     """
     catalog = ctx.env.catalog
     kinds = catalog.kinds  # the dict Catalog.kind reads: one lookup per name, not a method call
+    rated = ctx.analysis.rated
+    # a loop finds the first gauge, if any: a comprehension costs a function made and called
+    for _, name in rated:
+        if kinds.get(name) == GAUGE:
+            break
+    else:
+        return ()  # most queries
     return [Issue(f"{fn}() on {name}, which is not a counter: {catalog.source_text()} says it is a gauge",
                   "use deriv(), delta() or *_over_time() for gauges")
-            for fn, name in ctx.analysis.rated if kinds.get(name) == GAUGE]
+            for fn, name in rated if kinds.get(name) == GAUGE]
 
 
 @rule("promql-rate-unsuffixed", "info", "rate() on a metric whose name has no counter suffix", "query",
@@ -119,12 +124,19 @@ def promql_rate_unsuffixed(ctx: QueryContext) -> Sequence[Issue]:
     Good:
         rate(kubelet_evictions_total[5m])
     """
+    rated = ctx.analysis.rated
+    # the suffix first: it settles most names at C speed, before the catalog is asked (in a loop:
+    # a comprehension costs a function made and called); an unknown name is left to
+    # promql-unknown-metric, which says it better: the name does not exist
+    for _, name in rated:
+        if not name.endswith(COUNTER_SUFFIXES):
+            break
+    else:
+        return ()  # most queries
     catalog = ctx.env.catalog
-    # the suffix first: it settles most names at C speed, before the catalog is asked; an unknown
-    # name is left to promql-unknown-metric, which says it better: the name does not exist
     return [Issue(f"{fn}() on {name}: the name has no counter suffix (_total, _count, _sum, _bucket) and its "
                   "type is unknown", "check it is a counter; name counters with _total")
-            for fn, name in ctx.analysis.rated
+            for fn, name in rated
             if not name.endswith(COUNTER_SUFFIXES) and not catalog.unknown(name) and name not in catalog.kinds]
 
 
@@ -144,26 +156,31 @@ def promql_counter_raw(ctx: QueryContext) -> Sequence[Issue]:
     if ctx.usage in ("variable", "datasource"):
         return ()
     selectors = ctx.analysis.selectors
-    for sel in selectors:
-        if not sel.wrapped:
-            break
-    else:
-        return ()  # every selector is wrapped: most queries
-    issues: list[Issue] = []
-    seen: set[str] = set()
     kinds = ctx.env.catalog.kinds  # the dict Catalog.kind reads
     for sel in selectors:
+        if not sel.wrapped and _raw_counter(sel.name, kinds):
+            break
+    else:
+        return ()  # every selector is wrapped (most queries), or the bare ones are gauges or placeholders
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for sel in selectors:
         name = sel.name
-        if sel.wrapped or name in seen or _is_placeholder(name):
-            continue
-        kind = kinds.get(name)
-        if (kind == COUNTER or name.endswith(("_total", "_bucket")) and kind != GAUGE) \
-                and "uptime" not in name:  # uptime is the one counter whose raw value is the point
+        if not sel.wrapped and name not in seen and _raw_counter(name, kinds):
             seen.add(name)
             issues.append(Issue(f"{name} is a counter used without rate()/increase(): its raw value resets on "
                                 "restart and only grows",
                                 f"wrap it: rate({name}[$__rate_interval]) or increase({name}[$__range])"))
     return issues
+
+
+def _raw_counter(name: str, kinds: Mapping[str, str]) -> bool:
+    """Whether promql-counter-raw reports a selector of `name` that nothing wraps: a counter by
+    its kind (`kinds`: Catalog.kinds) or its suffix, not a placeholder, not an uptime."""
+    if _MARK in name or "uptime" in name:  # uptime is the one counter whose raw value is the point
+        return False
+    kind = kinds.get(name)
+    return kind == COUNTER or name.endswith(("_total", "_bucket")) and kind != GAUGE
 
 
 @rule("promql-histogram-quantile-le", "error", "histogram_quantile() needs `le` kept by the inner aggregation",
@@ -239,11 +256,15 @@ def promql_fixed_window(ctx: QueryContext) -> Sequence[Issue]:
     start = text.find("rate")  # a match starts at a `rate`
     # one search after another, not finditer: past the last match, its scanner searches on where
     # _DIGIT_WINDOW, which every match holds, proves at C speed that nothing is left
+    # (a match's groups and the window's span read with one call each; the next search starts
+    # where the window's digits end, before the `\s*]` that no match can start in; `at` given
+    # by position: a keyword costs the named tuple's constructor a third more)
     while (m := _FIXED_WINDOW.search(text, start)) is not None:
-        issues.append(Issue(f"{'irate' if m.group(1) else 'rate'}() over a fixed [{m.group(2)}] window: it does not "
+        irate, window = m.groups()
+        window_start, start = m.span(2)
+        issues.append(Issue(f"{'irate' if irate else 'rate'}() over a fixed [{window}] window: it does not "
                             "follow the panel's step or the scrape interval", "use [$__rate_interval]",
-                            at=ctx.at(m.start(2))))
-        start = m.end()
+                            ctx.at(window_start)))
         if not _DIGIT_WINDOW.search(text, start):
             break
     return issues
@@ -272,7 +293,7 @@ def promql_unknown_metric(ctx: QueryContext) -> Sequence[Issue]:
         return ()
     issues = []
     for name in names:
-        if _MARK in name or not catalog.unknown(name):  # _is_placeholder, inline: once per metric name
+        if _MARK in name or not catalog.unknown(name):  # a placeholder, or not judged unknown
             continue
         explained = catalog.explain(name)
         suggestion = explained.expected if explained else catalog.suggest(name)

@@ -1,0 +1,69 @@
+"""Panel rules at the edges of their shortcuts: each rule lets the usual panel go after a cheap
+test (a title, one known unit, panels laid out top to bottom); these panels are the unusual
+ones, which must still be reported, where and as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.lint_cases.builders import dashboard, lint_docs, only, panel, prom_target, variable
+
+
+def test_grid_overlap_found_when_panels_are_not_laid_out_top_to_bottom(tmp_path: Path) -> None:
+    # the third panel starts above the lowest bottom placed and overlaps the first two: the
+    # first one placed is named
+    panels = [panel(prom_target("up"), id=1, title="low", grid=(0, 8, 12, 8)),
+              panel(prom_target("up"), id=2, title="high", grid=(12, 0, 12, 8)),
+              panel(prom_target("up"), id=3, title="wide", grid=(6, 6, 12, 4)),
+              panel(prom_target("up"), id=4, title="below", grid=(0, 16, 24, 8))]
+    found = only(lint_docs(tmp_path, dashboard(*panels)), "panel-grid-overlap")
+    assert [(f.panel, f.path[-2:], f.message.split(" (")[0]) for f in found] == [
+        ("wide", (2, "gridPos"), "panel overlaps panel 'low'")]
+
+
+def test_grid_overlap_with_negative_positions(tmp_path: Path) -> None:
+    panels = [panel(prom_target("up"), id=1, title="a", grid=(0, -10, 12, 4)),
+              panel(prom_target("up"), id=2, title="b", grid=(0, -8, 12, 4))]
+    found = only(lint_docs(tmp_path, dashboard(*panels)), "panel-grid-overlap")
+    assert [f.panel for f in found] == ["b"]
+
+
+def test_unknown_units_in_every_place_a_panel_sets_one(tmp_path: Path) -> None:
+    p = panel(prom_target("up"), type="singlestat", unit="secs", format="Seconds", yaxes=[{"format": "s"},
+                                                                                         {"format": "bogus"}])
+    p["fieldConfig"]["overrides"] = [{"matcher": {}, "properties": [{"id": "color", "value": "x"},
+                                                                  {"id": "unit", "value": "reqs"}]}]
+    found = only(lint_docs(tmp_path, dashboard(p)), "panel-unit-unknown")
+    assert sorted(((f.path[f.path.index("panels") + 2:], f.message.split("'")[1]) for f in found), key=str) == sorted([
+        (("fieldConfig", "defaults", "unit"), "secs"),
+        (("fieldConfig", "overrides", 0, "properties", 1, "value"), "reqs"),
+        (("yaxes", 1, "format"), "bogus"),
+        (("format",), "Seconds")], key=str)
+
+
+def test_title_missing_keeps_its_exemptions(tmp_path: Path) -> None:
+    panels = [panel(prom_target("up"), id=1, title="  "),
+              panel(id=2, title="", type="row"),
+              panel(id=3, title="", type="text"),
+              panel(prom_target("up"), id=4, title="", libraryPanel={"uid": "lib"}),
+              panel(prom_target("up"), id=5, title="", type=""),
+              panel(prom_target("up"), id=6, title=0)]
+    found = only(lint_docs(tmp_path, dashboard(*panels)), "panel-title-missing")
+    assert [(f.path[-1], f.message) for f in found] == [
+        (0, "timeseries panel has no title"), (4, "panel panel has no title"), (5, "timeseries panel has no title")]
+
+
+def test_data_source_references_of_variables_and_annotations_are_placed(tmp_path: Path) -> None:
+    # only reported references get their place prepared: these must still get theirs
+    doc = dashboard(panel(prom_target("up")),
+                    variables=[variable("job", type="query", query="label_values(up, job)", datasource="Prometheus"),
+                               variable("env", type="query", query="label_values(up, env)",
+                                        datasource={"type": "prometheus", "uid": "prom"})],
+                    annotations={"list": [{"name": "deploys", "expr": "changes(up[5m])",
+                                           "datasource": {"type": "prometheus", "uid": "nope"}}]})
+    found = lint_docs(tmp_path, doc)
+    placed = sorted((f.rule, f.panel, f.path[-3:]) for f in found
+                    if f.rule in ("datasource-legacy-name", "datasource-ref-unresolved"))
+    assert placed == [("datasource-legacy-name", "variable job", ("list", 0, "datasource")),
+                      ("datasource-ref-unresolved", "annotation deploys", ("list", 0, "datasource")),
+                      ("datasource-ref-unresolved", "variable job", ("list", 0, "datasource"))]
