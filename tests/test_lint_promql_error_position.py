@@ -236,6 +236,7 @@ def _counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(text)
 
     monkeypatch.setattr(promql_errors, "parse_as_written", counting)
+    promql_errors._completes.cache_clear()   # prefixes probed by earlier tests are probed again
     return texts
 
 
@@ -279,3 +280,17 @@ def test_after_group_left_the_bare_operand_is_still_tried() -> None:
     tokens = tokenize(text)
     assert promql_errors._viable(text, tokens, len(tokens) - 1)
     assert _reference_viable(text, tokens, len(tokens) - 1)
+
+
+def test_a_prefix_is_probed_once_for_queries_that_share_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copies of one broken panel query probe the same prefixes: their completions are parsed
+    for the first copy only, and the offsets stay the reference's."""
+    queries = ['topk by (job) (x, sum by (job) (rate(a{b="c"}[5m])))',
+               'topk by (job) (x, sum by (job) (rate(d{e="f"}[5m])))']
+    parsed = _counting_parses(monkeypatch)
+    costs = []
+    for query in queries:
+        before = len(parsed)
+        assert error_offset(query, _message(query) or "") == _reference_error_offset(query, _message(query) or "")
+        costs.append(len(parsed) - before)
+    assert costs[1] < costs[0] / 2

@@ -11,6 +11,7 @@ Only failing queries pay for this.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from .promql_parse import PARSE_ERRORS, _plain_matchers, parse_as_written, parses
@@ -29,12 +30,6 @@ _LEX = re.compile(r"""
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _MIDS = ("", " x", " 1", ' "x"', "m", " 5m", ' ="x"', " (x)", " 1, x", " (x) x", ":1m", "[5m]", " x[5m]",
          " 1, x[5m]")
-#: Why `_viable` tries a tail " x" only right after the prefix: " x" ends a query only where an
-#: operand may follow, outside every bracket, and there " (x)", the same operand in parentheses,
-#: parses as well (the type is the same, and nothing follows that could ask for a selector),
-#: except right after `group_left`/`group_right`, whose parentheses are a label list. A middle
-#: or a closing bracket never ends in those keywords, so with either the " x" tail parses only
-#: if the " (x)" tail, tried just before, did.
 _X_TAIL = " x"
 _TAILS = ("", " (x)", _X_TAIL)
 
@@ -124,6 +119,13 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
         closer = _PAIRS[c]
         closer_options = [o + closer + extra for o in closer_options
                           for extra in (("", "[5m]") if closer == "}" else ("",))]
+    return _completes(prefix, tuple(closer_options))
+
+
+@lru_cache(maxsize=4096)
+def _completes(prefix: str, closer_options: tuple[str, ...]) -> bool:
+    """Whether a completion of `prefix` parses (`_viable`); cached by text, as failing queries
+    written alike (copies of one panel) have their search probe the same prefixes."""
     base = _plain_prefix(prefix)
     if base is None:  # the rare prefix whose regex matchers the completions could change
         return any(parses(prefix + completion) for completion in _completions(closer_options))
@@ -135,8 +137,8 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
                 if completion in tried:  # " x" + "" + "" is "" + "" + " x"
                     continue
                 tried.add(completion)
-                if tail == _X_TAIL and (mid or closers):
-                    continue  # fails: the same with " (x)" did (`_X_TAIL`)
+                if tail and not _tail_may_parse(tail, mid, closers):
+                    continue
                 stop = _lexer_stop(base + completion)
                 if stop is None:
                     return True
@@ -150,7 +152,23 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
     return False
 
 
-def _completions(closer_options: list[str]) -> dict[str, None]:
+def _tail_may_parse(tail: str, mid: str, closers: str) -> bool:
+    """Whether prefix + mid + closers + tail (a tail other than "") can parse, given that the
+    same with " (x)" does not: the tails are tried in order, after every bracket the prefix left
+    open is closed, and each one ruled out here fails.
+
+    " (x)" cannot follow a `]` or a `}`: a selector or a range is never followed by an opening
+    parenthesis. " x" ends a query only where an operand may follow, and there " (x)", the same
+    operand in parentheses, parses as well (the type is the same, and nothing follows that could
+    ask for a selector), except right after `group_left`/`group_right`, whose parentheses are a
+    label list: a middle or a closing bracket never ends in those keywords, so only the prefix
+    itself followed by " x" is worth a parse."""
+    if tail == _X_TAIL:
+        return not (mid or closers)
+    return not (closers or mid).endswith(("]", "}"))
+
+
+def _completions(closer_options: tuple[str, ...]) -> dict[str, None]:
     """Every completion `_viable` tries, each once, in its order."""
     return dict.fromkeys(mid + closers + tail for mid in _MIDS for closers in closer_options for tail in _TAILS)
 
