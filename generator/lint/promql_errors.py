@@ -11,9 +11,10 @@ Only failing queries pay for this.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
-from .promql_parse import parses
+from .promql_parse import PARSE_ERRORS, _plain_matchers, parse_as_written, parses
 
 _LEX = re.compile(r"""
   (?P<ws>\s+|\#[^\n]*)
@@ -29,7 +30,8 @@ _LEX = re.compile(r"""
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _MIDS = ("", " x", " 1", ' "x"', "m", " 5m", ' ="x"', " (x)", " 1, x", " (x) x", ":1m", "[5m]", " x[5m]",
          " 1, x[5m]")
-_TAILS = ("", " (x)", " x")
+_X_TAIL = " x"
+_TAILS = ("", " (x)", _X_TAIL)
 
 
 class Token(NamedTuple):
@@ -100,7 +102,10 @@ def _brackets(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
 
 
 def _viable(text: str, tokens: list[Token], k: int) -> bool:
-    """Whether the prefix made of tokens[:k+1] can still be completed to a valid query."""
+    """Whether the prefix made of tokens[:k+1] can still be completed to a valid query: whether
+    one of the completions (a middle of `_MIDS`, the brackets left open closed, a tail of
+    `_TAILS`) parses. Only that yes or no matters, so completions that cannot parse are skipped
+    where a parse already proved it (`_lexer_stop`)."""
     prefix = text[:tokens[k].end]
     stack: list[str] = []
     for tok in tokens[:k + 1]:
@@ -114,12 +119,100 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
         closer = _PAIRS[c]
         closer_options = [o + closer + extra for o in closer_options
                           for extra in (("", "[5m]") if closer == "}" else ("",))]
+    return _completes(prefix, tuple(closer_options))
+
+
+@lru_cache(maxsize=4096)
+def _completes(prefix: str, closer_options: tuple[str, ...]) -> bool:
+    """Whether a completion of `prefix` parses (`_viable`); cached by text, as failing queries
+    written alike (copies of one panel) have their search probe the same prefixes."""
+    base = _plain_prefix(prefix)
+    if base is None:  # the rare prefix whose regex matchers the completions could change
+        return any(parses(prefix + completion) for completion in _completions(closer_options))
+    tried: set[str] = set()
     for mid in _MIDS:
         for closers in closer_options:
             for tail in _TAILS:
-                if parses(prefix + mid + closers + tail):
+                completion = mid + closers + tail
+                if completion in tried:  # " x" + "" + "" is "" + "" + " x"
+                    continue
+                tried.add(completion)
+                if tail and not _tail_may_parse(tail, mid, closers):
+                    continue
+                stop = _lexer_stop(base + completion)
+                if stop is None:
                     return True
+                if stop not in completion:
+                    return False  # the lexer stops inside the prefix: no completion parses
+                if stop not in closers + tail:
+                    break  # it stops inside prefix + mid: no completion with this mid parses
+            else:
+                continue
+            break
     return False
+
+
+def _tail_may_parse(tail: str, mid: str, closers: str) -> bool:
+    """Whether prefix + mid + closers + tail (a tail other than "") can parse, given that the
+    same with " (x)" does not: the tails are tried in order, after every bracket the prefix left
+    open is closed, and each one ruled out here fails.
+
+    " (x)" cannot follow a `]` or a `}`: a selector or a range is never followed by an opening
+    parenthesis. " x" ends a query only where an operand may follow, and there " (x)", the same
+    operand in parentheses, parses as well (the type is the same, and nothing follows that could
+    ask for a selector), except right after `group_left`/`group_right`, whose parentheses are a
+    label list: a middle or a closing bracket never ends in those keywords, so only the prefix
+    itself followed by " x" is worth a parse."""
+    if tail == _X_TAIL:
+        return not (mid or closers)
+    return not (closers or mid).endswith(("]", "}"))
+
+
+def _completions(closer_options: tuple[str, ...]) -> dict[str, None]:
+    """Every completion `_viable` tries, each once, in its order."""
+    return dict.fromkeys(mid + closers + tail for mid in _MIDS for closers in closer_options for tail in _TAILS)
+
+
+#: the lexer's refusals of a character (promql-parser lexes the whole text, left to right,
+#: before it parses, and stops at the first character it refuses, the one these messages name:
+#: what it read before that character decided the refusal, so every text that starts with the
+#: same characters up to it is refused too); any other message proves nothing
+_LEXER_REFUSAL = re.compile(r"unexpected (?:character(?: inside braces| inside brackets| after '[!.=]'"
+                            r"(?: inside braces)?)?: |left brace |right parenthesis |right brace |right bracket )"
+                            r"'(.)'(?: inside braces| inside brackets)?", re.DOTALL)
+
+
+def _lexer_stop(text: str) -> str | None:
+    """None if `text` parses (as `parses` says), else the character the lexer refused ("" if
+    the parser failed otherwise: its message names no character of the text)."""
+    try:
+        parse_as_written(text)
+    except PARSE_ERRORS as exc:
+        m = _LEXER_REFUSAL.fullmatch(str(exc))
+        return m.group(1) if m else ""
+    return None
+
+
+def _plain_prefix(prefix: str) -> str | None:
+    """`prefix` with its regex matchers written as equalities (`promql_parse.parses` does the
+    same to each text it parses: the regexes are checked once, not in every completion), or
+    `prefix` itself where `parses` would parse the text as written; None where a completion could
+    change which matchers the prefix holds (a string left open, quotes of another kind, escapes,
+    comments, a regex operator still waiting for its string) or a regex is refused.
+
+    A completion adds no quote but whole `"x"` strings, no `~`, no `#`, no backslash and no
+    `__name__`, so a prefix whose strings are all closed double-quoted strings without escapes
+    keeps its matchers in prefix + completion: that text written with equalities is this
+    prefix written with equalities followed by the completion, and parses exactly when the text
+    as written does."""
+    if ("=~" not in prefix and "!~" not in prefix) or "__name__" in prefix:
+        return prefix
+    if "'" in prefix or "`" in prefix or "#" in prefix or "\\" in prefix:
+        return None
+    pieces = prefix.split('"')
+    if not len(pieces) & 1 or "~" in pieces[-1] or "\n" in "".join(pieces[1::2]):
+        return None
+    return _plain_matchers(prefix)
 
 
 def _first_dead_prefix(text: str, tokens: list[Token]) -> int:
