@@ -207,7 +207,7 @@ def breakdown(root: Path) -> tuple[dict[str, float], float, list]:  # type: igno
     b.wrap(lint_engine, "load", "load (read, JSON decode)")
     b.wrap(lint_engine, "expand", "expansion")
     b.wrap(lint_engine, "analyze", "analysis (walk, limits)")
-    b.wrap(promql_parse, "_plain_matchers", "regex matchers as equalities")
+    b.wrap(promql_parse, "plain_matchers", "regex matchers as equalities")
     b.wrap(promql_analysis.pp, "parse", "parse (promql_parser)")
     b.wrap(lint_engine.Engine, "check", "rules")
     b.wrap(lint_engine, "_locate", "locate (line, column)")

@@ -32,7 +32,7 @@ from .json_origin import at_json_file
 from .logql import forget_checks
 from .loaders import Document, discover, load, may_define_context, read_text
 from .promql_analysis import Analysis, analyze, forget_analyses
-from .promql_errors import line_col
+from .promql_errors import forget_completions, line_col
 from .promql_expand import ALERT, GRAFANA, NONE, Expansion, expand, forget_expansions
 from .registry import LANGUAGES, RULES, SCOPES, Issue, Rule, rules_in_scope
 from .workers import chunked, map_chunks
@@ -593,14 +593,15 @@ def lint_resources(resources: list[Resource], config: LintConfig,
 
 
 def _forget_queries() -> None:
-    """Empty the caches of analyses, expansions and LogQL checks at the end of a run, while the
-    collector is still paused: they hold hundreds of thousands of small objects, freed here by reference
-    counting in a few milliseconds, which the first collection after the run would otherwise
-    traverse for a tenth of a second per 20,000 distinct queries. A later run lints other
-    queries (another project, other files) and fills them again."""
+    """Empty the caches of analyses, expansions, LogQL checks and error positions' probes at the
+    end of a run, while the collector is still paused: they hold hundreds of thousands of small
+    objects, freed here by reference counting in a few milliseconds, which the first collection
+    after the run would otherwise traverse for a tenth of a second per 20,000 distinct queries.
+    A later run lints other queries (another project, other files) and fills them again."""
     forget_analyses()
     forget_expansions()
     forget_checks()
+    forget_completions()
 
 
 def _lint_resources(resources: list[Resource], config: LintConfig, environments: Mapping[str, Any] | None,

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .promql_parse import PARSE_ERRORS, _plain_matchers, parse_as_written, parses
+from .promql_parse import PARSE_ERRORS, plain_matchers, parse_as_written, parses
 
 _LEX = re.compile(r"""
   (?P<ws>\s+|\#[^\n]*)
@@ -152,6 +152,11 @@ def _completes(prefix: str, closer_options: tuple[str, ...]) -> bool:
     return False
 
 
+def forget_completions() -> None:
+    """Empty the cache of probed prefixes (engine._forget_queries)."""
+    _completes.cache_clear()
+
+
 def _tail_may_parse(tail: str, mid: str, closers: str) -> bool:
     """Whether prefix + mid + closers + tail (a tail other than "") can parse, given that the
     same with " (x)" does not: the tails are tried in order, after every bracket the prefix left
@@ -212,7 +217,7 @@ def _plain_prefix(prefix: str) -> str | None:
     pieces = prefix.split('"')
     if not len(pieces) & 1 or "~" in pieces[-1] or "\n" in "".join(pieces[1::2]):
         return None
-    return _plain_matchers(prefix)
+    return plain_matchers(prefix)
 
 
 def _first_dead_prefix(text: str, tokens: list[Token]) -> int:

@@ -56,7 +56,7 @@ def parse(text: str) -> Any:
     """
     try:
         if ("=~" in text or "!~" in text) and "__name__" not in text:
-            plain = _plain_matchers(text)
+            plain = plain_matchers(text)
             if plain is not None:
                 try:
                     return pp.parse(plain)
@@ -77,7 +77,7 @@ _REGEX_MATCHER = re.compile(r"(?:[^\"'`#=!]++|[=!](?!~)|" + _STRING_OR_COMMENT +
 _EQUALITY: dict[str, str] = {}
 
 
-def _plain_matchers(text: str) -> str | None:
+def plain_matchers(text: str) -> str | None:
     """`text` with every regex matcher replaced by its equality (`parse`), None if one is refused.
 
     Nearly every query's only strings are double-quoted, without escapes, each closed on its
@@ -112,7 +112,7 @@ def _plain_matchers(text: str) -> str | None:
 
 
 def _plain_matchers_lexed(text: str) -> str | None:
-    """`_plain_matchers` of any text, lexed by a regular expression."""
+    """`plain_matchers` of any text, lexed by a regular expression."""
     out: list[str] = []
     pos = 0
     for m in _REGEX_MATCHER.finditer(text):
@@ -157,7 +157,7 @@ def _equality(op: str, literal: str) -> str:
 def parses(text: str) -> bool:
     """Whether `pp.parse(text)` succeeds: the text with equalities parses exactly when the text
     as written does (the same tokens, the same emptiness, every regex valid)."""
-    plain = _plain_matchers(text) if ("=~" in text or "!~" in text) and "__name__" not in text else text
+    plain = plain_matchers(text) if ("=~" in text or "!~" in text) and "__name__" not in text else text
     try:
         parse_as_written(text if plain is None else plain)
     except PARSE_ERRORS:
