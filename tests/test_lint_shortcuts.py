@@ -196,7 +196,7 @@ def test_splitting_on_quotes_finds_the_regex_matchers_the_lexer_finds() -> None:
     texts += _random_texts(5, 'a=~!"\n {}\'`#\\', 20_000, 25)
     texts += [s.replace("R", lit) for s in SELECTORS for lit in LITERALS]
     for text in texts + _conformance_inputs():
-        assert promql_parse._plain_matchers(text) == promql_parse._plain_matchers_lexed(text), repr(text)
+        assert promql_parse.plain_matchers(text) == promql_parse._plain_matchers_lexed(text), repr(text)
 
 
 def test_error_positions_are_searched_with_regexes_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
