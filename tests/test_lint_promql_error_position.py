@@ -1,6 +1,7 @@
 """The place of a PromQL parse error: `error_offset` must give the offset it gave before its
-search was made cheaper, for every query. The reference below is that earlier search, kept
-verbatim (it tries every completion of every prefix it probes); the queries are the ones that
+search was made cheaper, for every query. The reference below is that earlier search: the
+module's own, with its earlier `_viable` kept verbatim (it tries every completion of every prefix
+it probes), the one part the change touched; the queries are the ones that
 fail in the corpus, the conformance cases that fail, and thousands of random mutations of valid
 queries (a token deleted, duplicated, or swapped with another)."""
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,62 +22,16 @@ from generator.lint.promql_parse import PARSE_ERRORS, parse, parses
 from tests.paths import REPO, SHARED
 
 # --- the reference: error_offset as it was before the search was made cheaper -----------------
+# Only `_viable` changed: the placing by the message and the binary search are the module's own,
+# run with the earlier `_viable` below, which tries every completion of every prefix it probes.
 
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
-_MIDS = ("", " x", " 1", ' "x"', "m", " 5m", ' ="x"', " (x)", " 1, x", " (x) x", ":1m", "[5m]", " x[5m]",
-         " 1, x[5m]")
-_TAILS = ("", " (x)", " x")
+_PAIRS, _MIDS, _TAILS = promql_errors._PAIRS, promql_errors._MIDS, promql_errors._TAILS
 
 
 def _reference_error_offset(text: str, message: str) -> int | None:
-    tokens = tokenize(text)
-    if not tokens:
-        return 0
-    msg = message.lower()
-    unmatched_open, unmatched_close = _reference_brackets(tokens)
-    if "unclosed left parenthesis" in msg or "unexpected end of input inside" in msg or msg.startswith("unclosed"):
-        want = "(" if "parenthes" in msg else "{" if "brace" in msg else "[" if "bracket" in msg else None
-        for tok in reversed(unmatched_open):
-            if want is None or tok.text == want:
-                return tok.start
-    if "unexpected right" in msg and unmatched_close:
-        return unmatched_close[0].start
-    if "unterminated" in msg:
-        for tok in tokens:
-            if tok.kind == "str" and (len(tok.text) < 2 or tok.text[-1] != tok.text[0]):
-                return tok.start
-    for pattern in (r"function with name '([^']+)'", r"call to function '([^']+)'"):
-        m = re.search(pattern, message)
-        if m:
-            for i, tok in enumerate(tokens[:-1]):
-                if tok.text == m.group(1) and tokens[i + 1].text == "(":
-                    return tok.start
-    for pattern in (r"syntax: (\S+)$", r"duration string: (\S+)$", r"illegal regex for (.+)$"):
-        m = re.search(pattern, message)
-        if m:
-            found = text.find(m.group(1))
-            if found >= 0:
-                return found
-    quoted = re.findall(r"'([^']+)'", message)
-    if quoted and "unexpected" in msg:
-        for tok in tokens:
-            if tok.text == quoted[-1] or (tok.kind == "other" and tok.text == quoted[-1][:1]):
-                return tok.start
-    return _reference_first_dead_prefix(text, tokens)
-
-
-def _reference_brackets(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
-    stack: list[Token] = []
-    unmatched_close: list[Token] = []
-    for tok in tokens:
-        if tok.kind == "open":
-            stack.append(tok)
-        elif tok.kind == "close":
-            if stack and _PAIRS[stack[-1].text] == tok.text:
-                stack.pop()
-            else:
-                unmatched_close.append(tok)
-    return stack, unmatched_close
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(promql_errors, "_viable", _reference_viable)
+        return error_offset(text, message)
 
 
 def _reference_viable(text: str, tokens: list[Token], k: int) -> bool:
@@ -99,19 +53,6 @@ def _reference_viable(text: str, tokens: list[Token], k: int) -> bool:
                 if parses(prefix + mid + closers + tail):
                     return True
     return False
-
-
-def _reference_first_dead_prefix(text: str, tokens: list[Token]) -> int:
-    lo, hi = 0, len(tokens) - 1
-    if _reference_viable(text, tokens, hi):
-        return len(text.rstrip())
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _reference_viable(text, tokens, mid):
-            lo = mid + 1
-        else:
-            hi = mid
-    return tokens[lo].start
 
 
 # --- the queries --------------------------------------------------------------------------------
