@@ -171,6 +171,12 @@ class Resolved:
         dashboard (DashboardContext.resolve): computed once for each."""
         return self.uid == MIXED_UID or self.type == "mixed"
 
+    @cached_property
+    def doubtful(self) -> bool:
+        """It does not resolve, or only through a data source's display name: what the lint's
+        data-source rules report (a dashboard resolves the same few references throughout)."""
+        return bool(self.problem or self.legacy_name)
+
 
 def resolve(ref: Any, index: DatasourceIndex, ds_variables: Mapping[str, str | None],
             inputs: Mapping[str, str]) -> Resolved | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from generator.datasource_index import DatasourceInfo
+from generator.datasource_index import DatasourceInfo, resolve
 from generator.lint import LintConfig
 from generator.lint.contexts import TargetContext
 from generator.lint.engine import Engine, make_env
@@ -76,3 +76,41 @@ def test_a_finding_on_a_target_is_at_the_target(monkeypatch: pytest.MonkeyPatch)
     engine.dashboard(doc, Location("d.json"))
     logql = [f for f in engine.findings if f.rule == "logql-syntax"]
     assert [(f.panel_id, f.ref_id, f.path[:4]) for f in logql] == [(4, "B", ("panels", 0, "targets", 1))]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_data_source_rules_report_every_doubtful_reference_the_engine_resolved(seed: int) -> None:
+    """The engine notes the panels and targets whose own reference is doubtful as it resolves
+    them (once for a run of equal references); the data-source rules report exactly those, each
+    at its own place."""
+    rng = random.Random(seed)
+    doubtful: list[Any] = [*REFERENCES, "Loki", {"type": "prometheus", "uid": "gone"}, "gone"]
+
+    def reference() -> dict[str, Any]:  # a `datasource` member, or none
+        ref = rng.choice(doubtful)
+        return {} if ref is None else {"datasource": dict(ref) if isinstance(ref, dict) else ref}
+
+    panels = [panel(*[{"refId": chr(65 + j), "expr": "up", **reference()} for j in range(rng.randint(1, 6))],
+                    id=i + 1, **reference()) for i in range(6)]
+    # one of each kind at least: a name, then a reference to nothing, repeated by the next target
+    panels.append(panel({"refId": "A", "expr": "up", "datasource": "gone"},
+                        {"refId": "B", "expr": "up", "datasource": "gone"}, id=7, datasource="Prometheus"))
+    doc = dashboard(*panels, variables=[variable("ds", type="datasource", query="prometheus")])
+    engine = _engine()
+    engine.dashboard(doc, Location("d.json"))
+    rules = ("datasource-legacy-name", "datasource-ref-unresolved")
+    got = sorted((f.rule, f.path) for f in engine.findings if f.rule in rules)
+    # the long way: every panel and target with a `datasource` member, resolved on its own
+    owners = [(("panels", i), p) for i, p in enumerate(panels)]
+    owners += [(("panels", i, "targets", j), t) for i, p in enumerate(panels) for j, t in enumerate(p["targets"])]
+    expected = []
+    for path, owner in owners:
+        if "datasource" not in owner:
+            continue
+        resolved = resolve(owner["datasource"], engine.env.index, {"ds": "prometheus"}, {})
+        if resolved is not None and resolved.problem:
+            expected.append(("datasource-ref-unresolved", (*path, "datasource")))
+        if resolved is not None and resolved.legacy_name and isinstance(owner["datasource"], str):
+            expected.append(("datasource-legacy-name", (*path, "datasource")))
+    assert got == sorted(expected)
+    assert {rule for rule, _ in got} == set(rules)

@@ -70,6 +70,9 @@ class DashboardContext(_Located):
     referenced_names: tuple[set[str], dict[str, set[str]]] | None = None
     #: computed once by dashboard_rules: every data source reference a rule may report, resolved, and its place
     datasource_refs: list[tuple[Any, Resolved | None, Callable[[], Location]]] | None = None
+    #: the panels and targets whose own `datasource` value resolved doubtful (Resolved.doubtful),
+    #: with that resolution, in the order of the dashboard: noted by the engine as it resolves them
+    doubtful_refs: list[tuple["PanelContext | TargetContext", Resolved]] = field(default_factory=list)
     uid: str | None = None
     _resolved: dict[Any, Resolved | None] = field(default_factory=dict, repr=False)
 

@@ -185,6 +185,7 @@ class Engine:
         for pctx in ctx.panels:
             pctx.targets.clear()
         ctx.panels.clear()
+        ctx.doubtful_refs.clear()
 
     def dashboard_context(self, doc: Mapping[str, Any], location: Location) -> DashboardContext:
         """The dashboard (unwrapped from an API envelope) with its variables and inputs indexed."""
@@ -216,21 +217,31 @@ class Engine:
         pctx = PanelContext(ctx, panel, location, str(panel.get("type") or ""), title, pid, ref.row, ref.collapsed,
                             ref.legacy_row, ctx.resolve(panel.get("datasource")))
         ctx.panels.append(pctx)
+        if pctx.ds is not None and pctx.ds.doubtful:
+            ctx.doubtful_refs.append((pctx, pctx.ds))
         # a panel's targets nearly always repeat one data source reference: the same one, or an
         # equal dict or string (not 1 and True, equal but named apart), is the same data source
         last: Any = _NOT_SEEN
-        ds: Resolved  # the first target's, and each one's whose reference differs from the previous one's
+        # the first target's, and each one's whose reference differs from the previous one's
+        ds: Resolved
+        resolved: Resolved | None
         for target, tpath in iter_targets(panel, ref.path):
             own = target.get("datasource")
             if not (own is last or (isinstance(own, (dict, str)) and own == last)):
-                last, ds = own, self.target_ds(ctx, pctx.ds, own)
-            self.target(pctx, target, tpath, ds, queries)
+                last, resolved = own, ctx.resolve(own)
+                ds = self.effective_ds(resolved, pctx.ds)
+            tctx = self.target(pctx, target, tpath, ds, queries)
+            if resolved is not None and resolved.doubtful:
+                ctx.doubtful_refs.append((tctx, resolved))
         self.run("panel", pctx)
 
     def target_ds(self, ctx: DashboardContext, panel_ds: Resolved | None, own: Any) -> Resolved:
         """A target's effective data source: its own (`own`, its `datasource` value), else its
         panel's (unless mixed), else the default."""
-        ds = ctx.resolve(own)
+        return self.effective_ds(ctx.resolve(own), panel_ds)
+
+    def effective_ds(self, ds: Resolved | None, panel_ds: Resolved | None) -> Resolved:
+        """A target's effective data source, its own resolving to `ds` (None: it has none)."""
         if ds is None or (ds.is_mixed and panel_ds is not None):
             ds = panel_ds if panel_ds is not None and not panel_ds.is_mixed else self.dash_default
         return ds or Resolved(None, inherited=True)
@@ -277,7 +288,7 @@ class Engine:
                 if promql != logql}
 
     def target(self, pctx: PanelContext, target: Mapping[str, Any], path: tuple[Any, ...], ds: Resolved,
-               queries: list[QueryContext]) -> None:
+               queries: list[QueryContext]) -> TargetContext:
         """One target of a panel, with its effective data source `ds` (Engine.panel)."""
         ctx = pctx.dash
         ref_id = target.get("refId")
@@ -297,6 +308,7 @@ class Engine:
                 location = pctx.location.of_target(path + ("expr",), ref_id)
                 queries.append(QueryContext(self.env, expr, "panel", location, GRAFANA, ctx.interval_vars, 0,
                                             is_range_query(target), legend if isinstance(legend, str) else None, ctx))
+        return tctx
 
     def annotations(self, ctx: DashboardContext, queries: list[QueryContext]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""

@@ -32,9 +32,6 @@ def _find_names(text: str) -> list[str]:
     return names
 
 
-#: what `dict.get` answers for a missing key, where None is a value a key may hold
-_ABSENT = object()
-
 #: built-in variables that are not spelled with a leading "__"
 BUILTIN_VARIABLES = frozenset({"timeFilter"})
 
@@ -372,17 +369,13 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
-def _reportable(resolved: Resolved | None) -> bool:
-    """Whether a data-source rule may report a reference resolved so."""
-    return resolved is not None and bool(resolved.problem or resolved.legacy_name)
-
-
 def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, Callable[[], Location]]]:
     """The dashboard's `datasource` values the two data-source rules may report (those that do
-    not resolve, or resolve through a data source's name), resolved, with how to say where each
-    is. Computed once for both rules. Every value is resolved (memoized: a dashboard repeats the
-    same few), but the few kept are the only ones whose place is prepared: a dashboard holds one
-    reference per panel, target and query variable, nearly all of them sound."""
+    not resolve, or resolve through a data source's name: Resolved.doubtful), resolved, with how
+    to say where each is. Computed once for both rules; the panels' and targets' were noted by
+    the engine as it resolved them (DashboardContext.doubtful_refs): a dashboard holds one
+    reference per panel, target and query variable, nearly all of them sound, and only the few
+    kept have their place prepared."""
     if ctx.datasource_refs is not None:
         return ctx.datasource_refs
     resolve = ctx.resolve
@@ -391,7 +384,7 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
         if "datasource" in var:
             ref = var.get("datasource")
             resolved = resolve(ref)
-            if _reportable(resolved):
+            if resolved is not None and resolved.doubtful:
                 kept.append((ref, resolved, partial(ctx.location.moved, path=(*ctx.variable_paths[name], "datasource"),
                                                     panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
@@ -399,25 +392,13 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
         if isinstance(ann, dict) and "datasource" in ann:
             ref = ann.get("datasource")
             resolved = resolve(ref)
-            if _reportable(resolved):
+            if resolved is not None and resolved.doubtful:
                 kept.append((ref, resolved, partial(ctx.location.moved,
                                                     path=(*ctx.path, "annotations", "list", i, "datasource"),
                                                     panel=f"annotation {ann.get('name') or i}")))
-    # a panel's targets nearly always repeat its reference: an equal dict or string resolves alike
-    # (ctx.resolve memoizes them by value; not 1 and True, which are equal but named apart)
-    last: Any = _ABSENT
-    resolved, report = None, False
-    for panel in ctx.panels:
-        owners: tuple[PanelContext | TargetContext, ...] = (panel, *panel.targets)
-        for owner in owners:
-            ref = (owner.target if isinstance(owner, TargetContext) else owner.panel).get("datasource", _ABSENT)
-            if ref is _ABSENT:
-                continue
-            if not (isinstance(ref, (dict, str)) and ref == last):
-                last, resolved = ref, resolve(ref)
-                report = _reportable(resolved)
-            if report:
-                kept.append((ref, resolved, partial(owner.location.child, "datasource")))
+    for owner, resolved in ctx.doubtful_refs:
+        ref = (owner.target if isinstance(owner, TargetContext) else owner.panel).get("datasource")
+        kept.append((ref, resolved, partial(owner.location.child, "datasource")))
     ctx.datasource_refs = kept
     return kept
 
