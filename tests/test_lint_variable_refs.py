@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from generator.lint import LintConfig, lint_paths
 from generator.lint.rules.dashboard_rules import _find_names, _text_of
 from tests.lint_cases.builders import dashboard, lint_docs, only, panel, prom_target, variable
 
@@ -72,3 +73,64 @@ def test_a_name_used_only_in_a_key_counts_as_used(tmp_path: Path) -> None:
 def test_a_dashboard_built_with_int_keys_has_its_names_read() -> None:
     dash = {"panels": [{"id": 1, "aliasColors": {1: "$job", "$pod": 2}}], "templating": {"list": []}}
     assert sorted(_find_names(_text_of(dash, "templating"))) == ["job", "pod"]
+
+
+def _written(rng: random.Random, value: Any) -> str:
+    """`value` as JSON, written as one of several writers would: compact or indented, non-ASCII
+    escaped or not, or with random characters of its strings and keys written as `\\u` escapes
+    (of ASCII ones among them, which may spell a `$` or a name's letters) and `/` as `\\/`."""
+    style = rng.randrange(4)
+    if style < 3:
+        return json.dumps(value, ensure_ascii=style == 0, indent=2 if style == 1 else None)
+
+    def string(text: str) -> str:
+        def char(ch: str) -> str:
+            if (ch.isalnum() or ch == "$") and rng.random() < 0.2:
+                return f"\\u{ord(ch):04x}"
+            return "\\/" if ch == "/" else json.dumps(ch, ensure_ascii=False)[1:-1]
+        return '"' + "".join(map(char, text)) + '"'
+
+    def write(v: Any) -> str:
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{string(k)}: {write(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list):
+            return "[" + ", ".join(map(write, v)) + "]"
+        return string(v) if isinstance(v, str) else json.dumps(v)
+    return write(value)
+
+
+def test_names_read_from_the_json_text_are_those_of_the_decoded_dashboard() -> None:
+    """The variable rules read the names outside `templating` from the JSON text a dashboard was
+    decoded from (escapes and all, `templating` anywhere among the members, or absent): the same
+    names as the dashboard's decoded keys and strings give."""
+    from generator.lint.engine import Engine, make_env
+    from generator.lint.finding import Location
+    from generator.lint.locate import decode_json
+    from generator.lint.rules.dashboard_rules import _names_outside_variables
+
+    engine = Engine(make_env(LintConfig(), [], False))
+    rng = random.Random(11)
+    fast = 0
+    for _ in range(2000):
+        members = [("$top", _random_json(rng)), ("x/y", _random_json(rng)), ("panels", [_random_json(rng)])]
+        if rng.random() < 0.8:
+            members.insert(rng.randrange(len(members) + 1),
+                           ("templating", {"list": [{"name": "hidden", "query": "$only_in_templating"}]}))
+        text = _written(rng, dict(members))
+        data, locator = decode_json(text)
+        ctx = engine.dashboard_context(data, Location("d.json"), locator)
+        names, read = _names_outside_variables(ctx)
+        fast += read is text
+        assert names == set(_find_names(_text_of(data, "templating"))), text
+    assert 1000 < fast < 2000  # most texts are read as written; those with escapes of name characters are not
+
+
+def test_a_file_s_escapes_and_arrays_read_as_its_dashboard_says(tmp_path: Path) -> None:
+    """Linted from its file: a use written with `\\u` escapes counts, a nested array of numbers
+    or literals is no `[[name]]`, and a name spelled only in `templating` is no use."""
+    dash = dashboard(panel(prom_target("up"), title="TITLE", aliasColors={"k": [[17, 2], [True]]}),
+                     variables=[variable("pod"), variable("node", query="$pod"), variable("17"), variable("true")])
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dash, separators=(",", ":")).replace("TITLE", "\\u0024n\\u006fde"))
+    unused = [f.message for f in only(lint_paths([path], LintConfig()), "template-variable-unused")]
+    assert unused == ["variable $17 is defined but never used", "variable $true is defined but never used"]

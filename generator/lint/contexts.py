@@ -14,6 +14,7 @@ from .catalog import Catalog
 from .config import LintConfig
 from ..datasource_index import DatasourceIndex, Resolved, resolve
 from .finding import Location
+from .locate import JsonLocator
 from .promql_analysis import Analysis
 from .grafana_values import Values
 from .promql_expand import GRAFANA, Expansion
@@ -74,6 +75,8 @@ class DashboardContext(_Located):
     #: with that resolution, in the order of the dashboard: noted by the engine as it resolves them
     doubtful_refs: list[tuple["PanelContext | TargetContext", Resolved]] = field(default_factory=list)
     uid: str | None = None
+    #: the locator of the JSON text the dashboard was decoded from, when it is the whole of it
+    source: JsonLocator | None = field(default=None, repr=False)
     _resolved: dict[Any, Resolved | None] = field(default_factory=dict, repr=False)
 
     def resolve(self, ref: Any) -> Resolved | None:

@@ -31,6 +31,7 @@ from .grafana_values import dashboard_values
 from .json_origin import at_json_file
 from .logql import forget_checks
 from .loaders import Document, discover, load, may_define_context, read_text
+from .locate import JsonLocator
 from .promql_analysis import Analysis, analyze, forget_analyses
 from .promql_errors import forget_completions, line_col
 from .promql_expand import ALERT, GRAFANA, NONE, Expansion, expand, forget_expansions
@@ -168,8 +169,10 @@ class Engine:
         return ctx
 
     # -- dashboards -----------------------------------------------------------------------
-    def dashboard(self, doc: Mapping[str, Any], location: Location) -> None:
-        ctx = self.dashboard_context(doc, location)
+    def dashboard(self, doc: Mapping[str, Any], location: Location, source: JsonLocator | None = None) -> None:
+        """Lint one dashboard; `source`: the locator of the JSON text `doc` was decoded from, when
+        `doc` is the whole of it (the variable rules read names from the text: _referenced_names)."""
+        ctx = self.dashboard_context(doc, location, source)
         queries: list[QueryContext] = []  # the dashboard's PromQL, checked together once it is walked
         for name, var in ctx.variables.items():
             vctx = VariableContext(ctx, var, ctx.location.moved(path=ctx.variable_paths[name]))
@@ -187,13 +190,15 @@ class Engine:
         ctx.panels.clear()
         ctx.doubtful_refs.clear()
 
-    def dashboard_context(self, doc: Mapping[str, Any], location: Location) -> DashboardContext:
+    def dashboard_context(self, doc: Mapping[str, Any], location: Location,
+                          source: JsonLocator | None = None) -> DashboardContext:
         """The dashboard (unwrapped from an API envelope) with its variables and inputs indexed."""
         dash, inner = unwrap(doc)
         path = (*location.path, *inner)
         uid = dash.get("uid")
         uid = str(uid) if uid not in (None, "") else None
-        ctx = DashboardContext(self.env, dash, location.moved(path=path, dashboard=uid), uid=uid)
+        ctx = DashboardContext(self.env, dash, location.moved(path=path, dashboard=uid), uid=uid,
+                               source=None if inner else source)
         for var, i in variables(dash):
             name = str(var.get("name") or "")
             if not name:
@@ -796,7 +801,7 @@ def _lint_document(engine: Engine, d: Document) -> list[Finding]:
     start = len(engine.findings)
     location = Location(d.file, d.path)
     if d.kind == "dashboard":
-        engine.dashboard(d.data, location)
+        engine.dashboard(d.data, location, d.locator if not d.path and isinstance(d.locator, JsonLocator) else None)
     elif d.kind == "alert-group":
         engine.alert_group(d.data, location)
     elif d.kind == "alert-rule":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import partial
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -12,6 +13,7 @@ from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetC
 from ...datasource_index import Resolved
 from ..dashboard_model import variables
 from ..finding import Location
+from ..locate import JsonLocator
 from ..grafana_units import is_known_unit
 from ..grafana_values import Values
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, Expansion, expand
@@ -186,6 +188,62 @@ def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
     return "\n".join(texts)
 
 
+#: reads one JSON value from a position, to tell where it ends (`raw_decode`)
+_JSON = json.JSONDecoder()
+#: a JSON `\\u` escape that may spell a `$`, a bracket or a name's letter or digit: of `$` or of
+#: the characters from `@` to DEL (an escape of any other character, Go's `\\u003c` for `<`
+#: among them, spells none, and ends a name as what it stands for would). A regex finds it in
+#: a third of the time `in` takes to find `\\u`: JSON texts are full of backslashes
+_NAME_ESCAPE = re.compile(r"\\u00(?:24|3[0-9]|[4-7][0-9a-fA-F])")
+#: what a name `_BRACKET_NAME_RE` finds in a JSON text may be, where the `[[` is no string's:
+#: a number or literal (the text is then read the long way)
+_JSON_SYNTAX = re.compile(r"[0-9]|(?:true|false|null)\Z")
+
+
+def _names_outside_variables(ctx: DashboardContext) -> tuple[set[str], str]:
+    """Every name spelled in the dashboard outside its variables (`templating`), and the text
+    it was read from: the JSON text the dashboard was decoded from when that can tell
+    (`_names_in_source`), else its decoded keys and strings (`_text_of`)."""
+    source = ctx.source
+    if source is not None:
+        names = _names_in_source(ctx.dashboard, source)
+        if names is not None:
+            return names, source.text
+    text = _text_of(ctx.dashboard, "templating")
+    return set(_find_names(text)), text
+
+
+def _names_in_source(dashboard: Mapping[str, Any], source: JsonLocator) -> set[str] | None:
+    """The names spelled outside `templating` in the JSON text `dashboard` is the whole of, or
+    None where the text cannot tell.
+
+    Two C-speed scans, one on either side of `templating`, where collecting the keys and strings
+    of the decoded dashboard (`_text_of`) is a Python step per value (three times the cost). The
+    text spells each name as the decoded strings do: an escape (`\\n`, `\\"`, `\\u00e9`) begins
+    with a backslash, which no name holds, so it ends a name as the character it stands for
+    would, and a quote ends every string and key. The text cannot tell where an escape may
+    spell a `$` or a name's letters (`_NAME_ESCAPE`), or where a `[[` may open an array in an
+    array (`[[17, 2]]`, `[[true]]`: `_JSON_SYNTAX`). (A member that a later duplicate key
+    overrides is in the text but not in the dashboard: its names count, as a reader of the file
+    sees them.)"""
+    text = source.text
+    if _NAME_ESCAPE.search(text) is not None:
+        return None
+    spans = [(0, len(text))]
+    if "templating" in dashboard:
+        start = source.position(("templating",))
+        if start is None or start == source.position(()):  # not found: the document's own place
+            return None
+        spans = [(0, start), (_JSON.raw_decode(text, start)[1], len(text))]
+    names: set[str] = set()
+    for start, end in spans:
+        bracketed = _BRACKET_NAME_RE.findall(text, start, end)
+        if any(map(_JSON_SYNTAX.match, bracketed)):
+            return None
+        names.update(bracketed, _DOLLAR_NAME_RE.findall(text, start, end))
+    return names
+
+
 def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[str]]]:
     """Names referenced by the dashboard outside its variables, and by each variable.
 
@@ -195,8 +253,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     """
     if ctx.referenced_names is not None:
         return ctx.referenced_names
-    text = _text_of(ctx.dashboard, "templating")
-    names = set(_find_names(text))
+    names, text = _names_outside_variables(ctx)
     # the text holds every key: without "repeat" in it, no panel repeats
     for panel in ctx.panels if "repeat" in text else ():
         for key in ("repeat", "repeatBy"):
