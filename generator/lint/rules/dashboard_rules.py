@@ -200,17 +200,13 @@ _NAME_ESCAPE = re.compile(r"\\u00(?:24|3[0-9]|[4-7][0-9a-fA-F])")
 _JSON_SYNTAX = re.compile(r"[0-9]|(?:true|false|null)\Z")
 
 
-def _names_outside_variables(ctx: DashboardContext) -> tuple[set[str], str]:
-    """Every name spelled in the dashboard outside its variables (`templating`), and the text
-    it was read from: the JSON text the dashboard was decoded from when that can tell
-    (`_names_in_source`), else its decoded keys and strings (`_text_of`)."""
+def _names_outside_variables(ctx: DashboardContext) -> set[str]:
+    """Every name spelled in the dashboard outside its variables (`templating`): read from the
+    JSON text the dashboard was decoded from when that can tell (`_names_in_source`), else from
+    its decoded keys and strings (`_text_of`)."""
     source = ctx.source
-    if source is not None:
-        names = _names_in_source(ctx.dashboard, source)
-        if names is not None:
-            return names, source.text
-    text = _text_of(ctx.dashboard, "templating")
-    return set(_find_names(text)), text
+    names = _names_in_source(ctx.dashboard, source) if source is not None else None
+    return set(_find_names(_text_of(ctx.dashboard, "templating"))) if names is None else names
 
 
 def _names_in_source(dashboard: Mapping[str, Any], source: JsonLocator) -> set[str] | None:
@@ -248,14 +244,13 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     """Names referenced by the dashboard outside its variables, and by each variable.
 
     The fast path of the variable rules: a name counts wherever it is spelled outside the
-    variables (`_text_of`), so the exact walk (`_references`) runs only when an undefined
-    name turns up and its places are needed.
+    variables (`_names_outside_variables`), so the exact walk (`_references`) runs only when an
+    undefined name turns up and its places are needed.
     """
     if ctx.referenced_names is not None:
         return ctx.referenced_names
-    names, text = _names_outside_variables(ctx)
-    # the text holds every key: without "repeat" in it, no panel repeats
-    for panel in ctx.panels if "repeat" in text else ():
+    names = _names_outside_variables(ctx)
+    for panel in ctx.panels:
         for key in ("repeat", "repeatBy"):
             value = panel.panel.get(key)
             if isinstance(value, str) and value:
