@@ -261,3 +261,39 @@ def test_a_directory_gives_its_json_and_yaml_files_in_path_order_each_file_once(
         "zlink.json", "a/b/y.YAML", "a/b/z.yml", "..json", "a/b.json", "c-d.json"]
     assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path / "linkdir"])] == [
         "linkdir/b/y.YAML", "linkdir/b/z.yml", "linkdir/b.json", "linkdir/x.json"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_data_source_given_by_its_url_alone_is_known_to_every_file_and_linted(tmp_path, suffix):
+    """A data source file needs a `type`, a `uid` or `name`, and a `url`, `access` or `jsonData`;
+    one with only a `url` was read in the second pass, where nothing is known to other files
+    any more: it went unlinted (the collector's :8889) and its uid unknown."""
+    ds = {"name": "Prometheus", "type": "prometheus", "uid": "prom", "url": "http://otel-collector:8889"}
+    (tmp_path / f"ds{suffix}").write_text(json.dumps(ds))  # JSON is YAML too
+    (tmp_path / "d.json").write_text(_dashboard("d", FIXED).replace('"uid": "prom"', '"uid": "nope"'))
+    found = {(Path(f.file).name, f.rule, f.message.split(" (")[0]) for f in lint_paths([tmp_path], LintConfig())
+             if f.rule.startswith("datasource-")}  # type: ignore[arg-type]
+    assert ("d.json", "datasource-ref-unresolved", "no data source with uid 'nope'") in found
+    assert (f"ds{suffix}", "datasource-exposition-endpoint") in {(name, rule) for name, rule, _ in found}
+
+
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=needs_fork)])
+def test_a_data_source_found_late_lints_the_tree_again_with_it_known_each_finding_and_problem_once(
+        tmp_path, monkeypatch, jobs):
+    """A data source in a file read in the second pass (no marker but its `url`, which dashboards'
+    links have too) makes the lint start again with that file read first: the files before it
+    are judged knowing it, and every finding and problem is given once."""
+    monkeypatch.setattr(engine, "_PARALLEL_CHARS", 0)  # shared out among workers all the same
+    _tree(tmp_path, 12)
+    (tmp_path / "d005.json").write_text('{"url": ')
+    ds = {"name": "Prometheus", "type": "prometheus", "uid": "other", "url": "http://prometheus:9090"}
+    (tmp_path / "zz-ds.json").write_text(json.dumps(ds))
+    problems: list[str] = []
+    found = lint_paths([tmp_path], LintConfig(), problems=problems, jobs=jobs)
+    unresolved = sorted(Path(f.file).name for f in found if f.rule == "datasource-ref-unresolved")  # type: ignore
+    # each dashboard's panel and target name `prom`: unknown, now that `other` is known
+    assert unresolved == sorted(2 * [f"d{i:03}.json" for i in range(12) if i != 5])
+    assert len(problems) == 1 and "d005.json" in problems[0], problems
+    fixed = [f for f in found if f.rule == "promql-fixed-window"]
+    fixed_windows = [i for i in range(12) if i != 5 and i % 3 != 1]  # _tree: [5m] and [1h], not [$__rate_interval]
+    assert len(fixed) == len({(f.file, f.line) for f in fixed}) == len(fixed_windows)

@@ -704,8 +704,11 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
 
 
 def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
-                environments: Mapping[str, Any] | None, problems: list[str] | None, jobs: int) -> list[Finding]:
+                environments: Mapping[str, Any] | None, problems: list[str] | None, jobs: int,
+                defining: frozenset[Path] = frozenset()) -> list[Finding]:
+    """`lint_paths`; `defining`: files to read in the first pass whatever may_define_context says."""
     files = discover([Path(p) for p in paths])
+    problems_before = len(problems) if problems is not None else 0
     named = {Path(p) for p in paths if Path(p).is_file()}
 
     def unreadable(exc: GacError, described: list[str]) -> None:
@@ -734,7 +737,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         except GacError as exc:
             unreadable(exc, problems if problems is not None else [])
             continue
-        if may_define_context(text):
+        if path in defining or may_define_context(text):
             early.extend(documents(path, text, problems if problems is not None else []))
         else:
             late.append(path)  # without `problems`, a broken file raises before anything is returned
@@ -752,25 +755,39 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         if d.kind != "datasource":
             out.extend(_lint_document(engine, d))
 
-    def lint_late(chunk: Sequence[Path]) -> tuple[list[Finding], list[str], GacError | None]:
-        """The findings and problems of files read one at a time, and the error that ends the
-        run: returned, not raised, so that a worker can send them back."""
+    def lint_late(chunk: Sequence[Path]) -> tuple[list[Finding], list[str], GacError | None, list[Path]]:
+        """The findings and problems of files read one at a time, the error that ends the run,
+        and the files that turned out to hold a data source: returned, not raised, so that a
+        worker can send them back."""
         found: list[Finding] = []
         described: list[str] = []
+        holding: list[Path] = []
         try:
             for path in chunk:
                 for d in documents(path, None, described):
+                    if d.kind == "datasource":
+                        holding.append(path)
                     found.extend(_lint_document(engine, d))
         except GacError as exc:
-            return found, described, exc
-        return found, described, None
+            return found, described, exc, holding
+        return found, described, None, holding
 
-    for found, described, error in map_chunks(lint_late, _late_chunks(late, late_sizes, jobs), jobs):
+    found_late: list[Path] = []
+    for found, described, error, holding in map_chunks(lint_late, _late_chunks(late, late_sizes, jobs), jobs):
         if error is not None:
             raise error
         out.extend(found)
+        found_late.extend(holding)
         if problems is not None:
             problems.extend(described)
+    if found_late:
+        # a data source whose file has none of the markers may_define_context looks for (only a
+        # `url` beside its type and uid: dashboards' links have one too, and reading every such
+        # file first would hold them all): the files linted before did not know it. Lint again,
+        # with those files read first
+        if problems is not None:
+            del problems[problems_before:]
+        return _lint_paths(paths, config, catalog, environments, problems, jobs, defining | set(found_late))
     start = len(engine.findings)
     engine.datasources([(d.data, Location(d.file, d.path)) for d in datasource_docs], environments or {})
     for f in engine.findings[start:]:
