@@ -46,6 +46,7 @@ class Recorded:
     method: str
     path: str
     body: bytes
+    authorization: str | None = None  # the header as sent
 
 
 @dataclass
@@ -67,7 +68,8 @@ def _serve(answer: Callable[[str, str], tuple[int, str, bytes]]) -> Iterator[Fak
     class Handler(http.server.BaseHTTPRequestHandler):
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            fake.requests.append(Recorded(self.command, self.path, self.rfile.read(length) if length else b""))
+            fake.requests.append(Recorded(self.command, self.path, self.rfile.read(length) if length else b"",
+                                          self.headers.get("Authorization")))
             status, content_type, body = fake.answer(self.command, self.path)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -359,6 +361,11 @@ def test_sync_to_a_server_that_is_not_grafana_writes_nothing_and_sends_no_secret
         assert fake.writes == []
         sent = b"".join(r.body + r.path.encode() for r in fake.requests)
         assert not any(secret.encode() in sent for secret in CONTACT_POINT_SECRETS.values())
+        # the health check, which anyone may ask, goes without the token: a server that fails it
+        # never receives it; one that passes gets it with the questions only Grafana answers
+        health = [r for r in fake.requests if r.path.startswith("/api/health")]
+        assert health and all(r.authorization is None for r in health)
+        assert all(r.authorization == "Bearer glsa_x" for r in fake.requests if r not in health)
 
 
 @pytest.mark.parametrize("grafana_version", ["11.6", "12.x", "13.x"])

@@ -172,13 +172,21 @@ class Connection:
         parts = urlsplit(settings.url)
         prefix = parts.path.strip("/")
         auth: Any = settings.token if settings.token else (settings.user, settings.password)
-        self.api = GrafanaApi(auth, host=parts.hostname, port=parts.port, protocol=parts.scheme,
+
+        def api(auth: Any, pool_size: int) -> GrafanaApi:
+            return GrafanaApi(auth, host=parts.hostname, port=parts.port, protocol=parts.scheme,
                               url_path_prefix=f"{prefix}/" if prefix else "", verify=settings.verify,
                               timeout=settings.timeout, organization_id=settings.org_id,
                               session_pool_size=pool_size)
+
+        self.api = api(auth, pool_size)
         # persistent connections, a third of niquests' CPU per request (transport.py); niquests stays underneath
         session = KeepAliveSession(self.api.client.s, settings.verify)
         self.api.client.s = session  # type: ignore[assignment]
+        #: the same server and session without the credentials, for what anyone may read (read_anonymous)
+        self._anonymous = api(None, 1)
+        self._anonymous.client.s.close()
+        self._anonymous.client.s = session  # type: ignore[assignment]
         if parts.scheme == "https":
             try:
                 session.tls_context()  # a CA file that cannot be loaded stops the run here, not per request
@@ -199,17 +207,23 @@ class Connection:
     def read(self, what: str, fn: Callable[[GrafanaApi], T]) -> T:
         return self._call(what, fn, write=False)
 
+    def read_anonymous(self, what: str, fn: Callable[[GrafanaApi], T]) -> T:
+        """`read` without the token or password: for what Grafana serves to anyone (`/api/health`),
+        asked before the server is known to be Grafana, so that a stranger at a mistyped URL
+        never receives the credentials."""
+        return self._call(what, fn, write=False, api=self._anonymous)
+
     def write(self, what: str, fn: Callable[[GrafanaApi], T]) -> T:
         return self._call(what, fn, write=True)
 
-    def _call(self, what: str, fn: Callable[[GrafanaApi], T], *, write: bool) -> T:
+    def _call(self, what: str, fn: Callable[[GrafanaApi], T], *, write: bool, api: GrafanaApi | None = None) -> T:
         attempt, ambiguous = 0, False
         while True:
             attempt += 1
             self._local.answer = None
             self.stats.count(write=write, retry=attempt > 1)
             try:
-                result = fn(self.api)
+                result = fn(self.api if api is None else api)
             except GrafanaException as exc:
                 status: int | None = exc.status_code or None
                 message = _message(exc.response) if status else describe_failure(exc)

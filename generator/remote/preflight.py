@@ -67,7 +67,7 @@ def check_grafana(conn: Connection) -> Target:
     """
     url = conn.settings.url
     try:
-        health = conn.read("health check", lambda g: g.client.GET("/health"))
+        health = conn.read_anonymous("health check", lambda g: g.client.GET("/health"))
     except ApiError as exc:
         hint = " (is the URL right, and the server up?)" if exc.status in (0, 404) else ""
         raise ConnectionFailed(f"Grafana at {url} is not healthy or not reachable: {exc}{hint}") from None
