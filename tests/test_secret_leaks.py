@@ -368,6 +368,17 @@ def test_sync_to_a_server_that_is_not_grafana_writes_nothing_and_sends_no_secret
         assert all(r.authorization == "Bearer glsa_x" for r in fake.requests if r not in health)
 
 
+def test_a_server_that_wants_credentials_for_the_health_check_never_gets_them(project: Path) -> None:
+    """Grafana answers /api/health to anyone: a server that asks for credentials there is not
+    taken for a Grafana that refused ours, and is not sent them."""
+    for fake in _serve(_json_everywhere({"message": "Unauthorized"}, status=401)):
+        result = _gac("sync", "--root", str(project), "--env", "local", "--retries", "1",
+                      env={"GRAFANA_URL": fake.url, "GRAFANA_TOKEN": "glsa_x"})
+        line = _one_line_error(result, "not healthy or not reachable", "401", "without credentials")
+        assert "refused the credentials" not in line
+        assert fake.requests and all(r.authorization is None for r in fake.requests)
+
+
 @pytest.mark.parametrize("grafana_version", ["11.6", "12.x", "13.x"])
 def test_a_hidden_version_is_read_where_grafana_still_shows_it(project: Path, grafana_version: str) -> None:
     emu = GrafanaEmulator(config=EmulatorConfig(grafana_version=grafana_version, hide_version=True)).start()

@@ -238,7 +238,7 @@ class Connection:
                     self._check_json(what)
                 message = f"{answer.content_type or 'a body without Content-Type'}, not Grafana's JSON"
             message = self.redactor(message)
-            if status == 401:
+            if status == 401 and api is None:  # without credentials (read_anonymous), none were refused
                 raise AuthError(f"Grafana refused the credentials from {self.settings.credential_source} "
                                 f"({what}: HTTP 401: {message}); check that the token or password is valid "
                                 "for this Grafana and organisation") from None

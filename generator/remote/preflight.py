@@ -69,7 +69,9 @@ def check_grafana(conn: Connection) -> Target:
     try:
         health = conn.read_anonymous("health check", lambda g: g.client.GET("/health"))
     except ApiError as exc:
-        hint = " (is the URL right, and the server up?)" if exc.status in (0, 404) else ""
+        hint = " (is the URL right, and the server up?)" if exc.status in (0, 404) else \
+            " (Grafana answers it to anyone, without credentials: is the URL Grafana's, with nothing in front of it " \
+            "that asks for them?)" if exc.status in (401, 403) else ""
         raise ConnectionFailed(f"Grafana at {url} is not healthy or not reachable: {exc}{hint}") from None
     version = _health_version(conn, health)
     if health["database"] != "ok":
