@@ -95,3 +95,47 @@ def test_read_text_reads_as_text_mode_does(tmp_path: Any, raw: bytes) -> None:
             read_text(path)
         return
     assert read_text(path) == want
+
+
+def _counted(text: str, pos: int) -> tuple[int, int]:
+    """Line and column by counting from the start of the text, the obvious way."""
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+#: a query after a duplicate key, escapes (`\"`, `\\`, `\u`), an astral character spelled raw
+#: and as a surrogate pair, on several lines
+_QUERIES = {"uid": "q", "panels": [{"targets": [{"expr": 'a{b="x"}[5m]', "expr2": "é😀\\z"}]}],
+            "templating": {"list": [{"query": 'up{job="a\\"b"} > 0 \u2028 😀 x'}]}}
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps(json.loads(ODD), indent=2),
+    json.dumps(_QUERIES, indent=2),
+    json.dumps(_QUERIES, indent=1, ensure_ascii=False).replace('"uid"', '"uid": 0,\n"uid"', 1),  # a duplicate key
+    json.dumps({"big": list(range(5000)), **_QUERIES}, indent=1),  # decoded by json.loads, located lazily
+])
+def test_lines_and_columns_in_any_order_are_those_counted_from_the_start(text: str) -> None:
+    """Findings come in any order, over several calls (a document's, then its data sources'):
+    each newline is counted once in file order, yet every place is the one counted from the
+    start, before the last place asked for as well as after it."""
+    import random
+
+    data, located = decode_json(text)
+    wanted: list[tuple[tuple[Any, ...], int | None]] = [(p, None) for p in _paths(data)]
+    wanted += [(p, o) for p, _ in wanted for o in (0, 3, 9, 40) if isinstance(_value(data, p), str)]
+    fresh = JsonLocator(text)
+    want = [_counted(text, fresh._offset(p, o)) for p, o in wanted]
+    rng = random.Random(5)
+    for _ in range(4):
+        order = rng.sample(range(len(wanted)), len(wanted) // 3)
+        assert located.locate_many([wanted[i] for i in order]) == [want[i] for i in order]
+    assert [located.locate(p, o) for p, o in wanted[::-7]] == want[::-7]
+
+
+def _value(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data

@@ -44,6 +44,8 @@ for _ in range(_DEPTH - 1):
     _CONTAINER = rf"[\[{{]{_BETWEEN}(?:(?:{_STRING}|{_CONTAINER}){_BETWEEN})*+[\]}}]"
 _MEMBER = rf"(?>{_PLAIN_KEY}{_WS}:{_WS}(?:{_STRING}|{_LITERAL}|{_CONTAINER}){_WS},{_WS})"
 _PLAIN_KEY_TEXT = re.compile(r'[^"\\\x00-\x1f]*')
+#: the text of a JSON string whose escapes all take two characters, neither `\\` nor `\u`
+_TWO_CHARACTER_ESCAPES = re.compile(r'[^"\\]*+(?:\\[^\\u][^"\\]*+)*+')
 #: how many keys of one object are sought by a regex each before its members are read in turn
 _SEEKS = 4
 
@@ -222,30 +224,33 @@ class JsonLocator:
         value = self._root
         last = len(path) - 1
         for depth, key in enumerate(path):
-            member = value.members.get(key)
+            members = value.members
+            member = members.get(key)
             if member is None:
-                if value.cursor is not False:
-                    try:
-                        if not (value.cursor is None and self._seek(value, key)):
-                            self._read(value, key)
-                    except (IndexError, ValueError, StopIteration):
-                        value.cursor = False  # malformed text: members recorded so far stand
-                member = value.members.get(key)
+                cursor = value.cursor
+                if cursor is False:
+                    return value.pos
+                try:
+                    if not (cursor is None and type(key) is str and self._seek(value, key)):
+                        self._read(value, key)
+                except (IndexError, ValueError, StopIteration):
+                    value.cursor = False  # malformed text: members recorded so far stand
+                member = members.get(key)
                 if member is None:
                     return value.pos
             if type(member) is int:
                 if depth == last:
                     return member
-                member = value.members[key] = _Value(member)
+                member = members[key] = _Value(member)
             value = member  # type: ignore[assignment]
         return value.pos
 
-    def _seek(self, value: _Value, key: Any) -> bool:
+    def _seek(self, value: _Value, key: str) -> bool:
         """Record the member `key` of the object `value`, not yet read, with one regex over the
         members before it, when that is exact: a plain key, members without escaped keys or
         deep values. The members passed over are not recorded, so an object is sought a few
         times at most, then read member by member."""
-        if type(key) is not str or len(value.members) >= _SEEKS or self.text[value.pos] != "{":
+        if len(value.members) >= _SEEKS or self.text[value.pos] != "{":
             return False
         seeker = _seeker(key)
         found = seeker.match(self.text, value.pos + 1) if seeker is not None else None
@@ -292,7 +297,7 @@ class JsonLocator:
             while True:
                 if last is not _START:  # past the element at `pos`: the C scanner's, unless looked into
                     element = members[last]
-                    end = self._end(element) if type(element) is _Value else self._skip_value(pos)
+                    end = self._end(element) if type(element) is _Value else _SCAN(text, pos)[1]
                     pos = _COMMA.match(text, end).end()  # type: ignore[union-attr]
                 if text[pos] == "]":
                     value.cursor, value.end = False, pos + 1
@@ -321,22 +326,10 @@ class JsonLocator:
                 return
 
     def locate(self, path: tuple[Any, ...], offset: int | None = None) -> tuple[int, int]:
-        return self._line_col(self._offset(path, offset))
-
-    def locate_many(self, wanted: list[tuple[tuple[Any, ...], int | None]]) -> list[tuple[int, int] | None]:
-        """`locate` for each (path, offset), None where it failed (locating is best effort).
-
-        Lines are counted in file order, each newline once, however the findings are ordered."""
-        found: list[tuple[int, int]] = []  # (offset, index in `wanted`)
-        for i, (path, offset) in enumerate(wanted):
-            try:
-                found.append((self._offset(path, offset), i))
-            except Exception:  # a finding that cannot be placed keeps no line; the others do
-                pass
-        places: list[tuple[int, int] | None] = [None] * len(wanted)
-        for pos, i in sorted(found):
-            places[i] = self._line_col(pos)
-        return places
+        place = self.locate_many([(path, offset)])[0]
+        if place is None:
+            self._offset(path, offset)  # raises what made it fail
+        return place  # type: ignore[return-value]
 
     def _offset(self, path: tuple[Any, ...], offset: int | None) -> int:
         pos = self.position(path) or 0
@@ -344,25 +337,41 @@ class JsonLocator:
             pos = self._raw_offset(pos, offset)
         return pos
 
-    def _line_col(self, pos: int) -> tuple[int, int]:
-        """Line and column by counting newlines (at C speed) from the last position asked for:
-        in file order each newline is counted once. Going back, only the newlines between the
-        two positions are counted (counting from the start for each finding was quadratic:
-        minutes for a large dashboard)."""
-        text = self.text
+    def locate_many(self, wanted: list[tuple[tuple[Any, ...], int | None]]) -> list[tuple[int, int] | None]:
+        """`locate` for each (path, offset), None where it failed (locating is best effort).
+
+        Lines are counted in file order, each newline once, however the findings are ordered:
+        from the last position asked for, forwards (counting from the start for each finding was
+        quadratic: minutes for a large dashboard), or backwards for the first of a later call
+        that comes before it."""
+        text, offset_of = self.text, self._offset
+        found: list[tuple[int, int]] = []  # (offset, index in `wanted`)
+        for i, (path, offset) in enumerate(wanted):
+            try:
+                found.append((offset_of(path, offset), i))
+            except Exception:  # a finding that cannot be placed keeps no line; the others do
+                pass
+        places: list[tuple[int, int] | None] = [None] * len(wanted)
+        if not found:
+            return places
+        found.sort()
         at, line, start = self._mark
-        if pos >= at:
-            crossed = text.count("\n", at, pos)
-            if crossed:
-                line += crossed
-                start = text.rfind("\n", at, pos) + 1
-        else:
-            crossed = text.count("\n", pos, at)
+        if found[0][0] < at:  # before the last position asked for
+            crossed = text.count("\n", found[0][0], at)
             if crossed:
                 line -= crossed
-                start = text.rfind("\n", 0, pos) + 1
-        self._mark = pos, line, start
-        return line, pos - start + 1
+                start = text.rfind("\n", 0, found[0][0]) + 1
+            at = found[0][0]
+        count, rfind = text.count, text.rfind
+        for pos, i in found:
+            crossed = count("\n", at, pos)
+            if crossed:
+                line += crossed
+                start = rfind("\n", at, pos) + 1
+            at = pos
+            places[i] = line, pos - start + 1
+        self._mark = at, line, start
+        return places
 
     def _raw_offset(self, start: int, decoded: int) -> int:
         """Raw text offset of the `decoded`-th character of the JSON string at `start`.
@@ -381,9 +390,9 @@ class JsonLocator:
             raw = moved
         # `raw` is the least such offset, so no escape begins just before it: what decides whether
         # the count was exact lies before it (the escapes after it, and the string's end, do not
-        # matter unless the string closed before it: a quote there not after a backslash)
-        if (text.find("\\\\", first, raw) < 0 and text.find("\\u", first, raw) < 0
-                and text.count('"', first, raw) == text.count('\\"', first, raw)):
+        # matter unless the string closed before it: a quote there not after a backslash); one
+        # regex reads it, where four counts and finds cost four calls
+        if _TWO_CHARACTER_ESCAPES.fullmatch(text, first, raw):
             return raw
         return self._raw_offset_stepping(start, decoded)
 
