@@ -426,6 +426,15 @@ def test_rated_metrics_are_first_uses_outside_histograms_and_placeholders() -> N
     assert a.rated == (("rate", "a_total"), ("increase", "b_total"))
 
 
+def test_operators_written_in_capitals_are_read_as_in_lower_case() -> None:
+    """The walk takes promql-parser's name of an operator as it is: lower case however written."""
+    for op in ("and", "or", "unless", "atan2"):
+        assert str(promql_parser.parse(f"a {op.upper()} b").op) == op
+    for lower, upper in (("x - on (a) y unless z", "x - ON (a) y UNLESS z"), ("x and y or z", "x AND y OR z")):
+        assert analyze.__wrapped__(upper)[3:] == analyze.__wrapped__(lower)[3:]
+    assert analyze("rate(a_total[5m]) UNLESS b_total").selectors[1].wrapped   # the filter's side
+
+
 def test_a_run_leaves_no_analyses_for_the_collector_to_traverse(tmp_path: Path) -> None:
     """Freed at the end of the run while the collector is paused, not traversed after it."""
     from generator.lint.promql_expand import _KNOWN, _expand

@@ -505,7 +505,7 @@ class _Walker:
         return VECTOR, labels
 
     def binary(self, node: pp.BinaryExpr, wrapped: bool) -> tuple[str, Labels]:
-        op = str(node.op).lower()
+        op = str(node.op)  # promql-parser writes every operator in lower case (`AND` as "and")
         lhs, rhs = node.lhs, node.rhs
         # a difference of two counters (allocations - frees) is a gauge, meaningful raw
         difference = op == "-" and _is_series(lhs) and _is_series(rhs)
