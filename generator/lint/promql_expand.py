@@ -82,8 +82,9 @@ _VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
 _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: the query cut for `re.split` into what is left as written (group 1: characters that begin
 #: nothing, string literals without `$` or `[[`, comments, a `$` or `[` that begins no variable)
-#: and what may expand (group 2: a variable, a string literal holding `$` or `[[`, a regex matcher's
-#: operator with its string, blanks between them, or the end: see `Expansion.plain`).
+#: and what may expand or be rewritten (group 2: a variable, a string literal holding `$` or `[[`,
+#: a regex operator with the blanks and string literal after it, whatever the string holds,
+#: which `Expansion.plain` writes as an equality; or the end).
 #: The matches tile the text, so split gives ['', text, token, '', text, token, ..., ''], the
 #: tokens at [2::3] (the last one empty when text follows the last token; no match is empty):
 #: one C-level pass finds every token, and a dict lookup per token, in C too, gives the
