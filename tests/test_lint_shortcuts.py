@@ -209,6 +209,68 @@ def test_error_positions_are_searched_with_regexes_checked_once(monkeypatch: pyt
     assert len(seen) > 20 and with_regexes == [a.text]          # the one parse for the parser's own message
 
 
+#: regex strings holding variables: accepted, matching the empty string, refused, left open
+VARIABLE_LITERALS = ['"$v"', '"${v:regex}|b"', '".*$v"', '"($v"', "'$v'", '"[[v]]"', '"$v\\\\d"', '"$__interval"',
+                     '"$v', '`$v`']
+
+
+def _outcome(parse: Any, *args: Any) -> str | None:
+    try:
+        parse(*args)
+    except (ValueError, RuntimeError, OverflowError) as exc:
+        return str(exc)
+    return None
+
+
+def _regex_queries() -> list[str]:
+    """Queries with regex matchers, as written: with and without variables in their strings."""
+    queries = [s.replace("R", lit) for s in SELECTORS for lit in LITERALS + VARIABLE_LITERALS]
+    return queries + _random_texts(6, 'av=~!"\n {}\'`#\\$', 20_000, 30)
+
+
+def test_the_expander_writes_the_regex_matchers_plain_matchers_writes() -> None:
+    """Expansion.plain, written in the expansion's own pass over the query, is the text
+    plain_matchers makes of the expanded text wherever it makes one (every regex accepted, no
+    `__name__`); elsewhere, parsing with it gives the parser's verdict and message on the text."""
+    written = 0
+    for text in _regex_queries():
+        e = expand(text, GRAFANA)
+        plain = promql_parse.plain_matchers(e.text) if "__name__" not in e.text else None
+        if e.plain is not None and plain is not None:
+            assert e.plain == plain, (text, e.text)
+            written += 1
+        elif "$" in text or "[[" in text:  # a query the expander cuts: it writes one wherever plain_matchers does
+            assert plain is None or plain == e.text, (text, e.text, e.plain)
+        assert _outcome(promql_parse.parse, e.text, e.plain) == _outcome(promql_parser.parse, e.text), (text, e.text)
+    assert written > 100
+
+
+def test_analyses_with_the_expanders_plain_text_are_those_without() -> None:
+    for text in _regex_queries()[::7]:
+        e = expand(text, GRAFANA)
+        assert analyze.__wrapped__(e.text, e.plain) == analyze.__wrapped__(e.text), (text, e.text)
+
+
+def test_expanded_queries_are_not_cut_at_their_quotes_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lint of a dashboard query parses the text its expansion wrote: plain_matchers, which
+    would split it again, is never called (nor its regular expression)."""
+    def refuse(text: str) -> None:
+        raise AssertionError(f"plain_matchers({text!r})")
+
+    monkeypatch.setattr(promql_parse, "plain_matchers", refuse)
+    seen = _parsed(monkeypatch)
+    e = expand('sum(rate(x{job=~"$job", code!~"5..", a =~ \'[[b]]\'}[$__rate_interval])) / on (job) y{c=~".+"}',
+               GRAFANA)
+    assert analyze(e.text, e.plain).ok
+    assert seen[-1] == 'sum(rate(x{job ="x", code ="", a  ="x"}[4m7ms])) / on (job) y{c ="x"}'
+
+
+def test_the_offset_map_counts_a_regex_operator_before_its_string() -> None:
+    e = expand('x{a=~ "$v|$w", b!~"$v"} offset $d', GRAFANA)
+    assert [(u.name, e.original[u.start:u.end]) for u in e.uses] == [("v", "$v"), ("w", "$w"), ("v", "$v"), ("d", "$d")]
+    assert e.text[e.segments[2][0]:e.segments[2][1]] == "gacv" and e.to_original(e.segments[2][0]) == e.uses[2].start
+
+
 # -- bounds and hints computed in C -----------------------------------------------------------
 
 def _random_texts(seed: int, alphabet: str, count: int, longest: int) -> list[str]:
@@ -362,6 +424,15 @@ def test_rated_metrics_are_first_uses_outside_histograms_and_placeholders() -> N
     a = analyze("rate(a_total[5m]) + irate(a_total[1m]) + increase(b_total[5m]) + delta(c[5m]) "
                 "+ histogram_quantile(0.9, rate(d_bucket[5m])) + rate(__gacv___total[5m])")
     assert a.rated == (("rate", "a_total"), ("increase", "b_total"))
+
+
+def test_operators_written_in_capitals_are_read_as_in_lower_case() -> None:
+    """The walk takes promql-parser's name of an operator as it is: lower case however written."""
+    for op in ("and", "or", "unless", "atan2"):
+        assert str(promql_parser.parse(f"a {op.upper()} b").op) == op
+    for lower, upper in (("x - on (a) y unless z", "x - ON (a) y UNLESS z"), ("x and y or z", "x AND y OR z")):
+        assert analyze.__wrapped__(upper)[3:] == analyze.__wrapped__(lower)[3:]
+    assert analyze("rate(a_total[5m]) UNLESS b_total").selectors[1].wrapped   # the filter's side
 
 
 def test_a_run_leaves_no_analyses_for_the_collector_to_traverse(tmp_path: Path) -> None:

@@ -444,7 +444,7 @@ class Engine:
 
 def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
     """The analysis the rules get, and the expansion it is of."""
-    analysis = analyze(expansion.text)
+    analysis = analyze(expansion.text, expansion.plain)
     valued_expansion = expansion.valued
     # `error is None` rather than the `ok` property: a Python call saved on every query
     if valued_expansion is not None and not (analysis.error is None and (

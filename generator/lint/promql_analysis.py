@@ -151,8 +151,10 @@ def _too_deep_analysis(text: str, depth: int | None = None) -> Analysis:
 
 
 @lru_cache(maxsize=16384)
-def analyze(text: str) -> Analysis:
-    """Parse `text` (already expanded) and collect the facts; cached by text.
+def analyze(text: str, plain: str | None = None) -> Analysis:
+    """Parse `text` (already expanded) and collect the facts; cached by text (and `plain`, which
+    is the same text with regex matchers as equalities, where the expander wrote it:
+    promql_parse.parse).
 
     Two differences between promql-parser and Prometheus are bridged here: backtick strings
     are raw in Prometheus (`` `/api/\\d+` ``) but promql-parser reads escapes in them, so they
@@ -162,11 +164,12 @@ def analyze(text: str) -> Analysis:
     depth = too_deep(text)
     if depth is not None:
         return _too_deep_analysis(text, depth)
-    parsed, shifts = _raw_strings(text) if "`" in text else (text, ())
+    parsed, shifts = (text, ()) if "`" not in text else _raw_strings(text)
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
     try:
-        expr = parse(parsed)
+        # `plain` is of `text`: not of a text rewritten here
+        expr = parse(parsed, plain if parsed is text else None)
     except PARSE_ERRORS as exc:
         if isinstance(exc, (ParserPanic, OverflowError)):
             return _out_of_range_refusal(text, exc)
@@ -502,7 +505,7 @@ class _Walker:
         return VECTOR, labels
 
     def binary(self, node: pp.BinaryExpr, wrapped: bool) -> tuple[str, Labels]:
-        op = str(node.op).lower()
+        op = str(node.op)  # promql-parser writes every operator in lower case (`AND` as "and")
         lhs, rhs = node.lhs, node.rhs
         # a difference of two counters (allocations - frees) is a gauge, meaningful raw
         difference = op == "-" and _is_series(lhs) and _is_series(rhs)

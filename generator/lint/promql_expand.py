@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
 from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS, STRING_LITERAL
+from .promql_parse import regex_equality
 
 
 IDENT = "__gacv__"          # every identifier placeholder contains this ("__gacv__", "__gacv2__", ...)
@@ -81,7 +82,9 @@ _VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
 _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: the query cut for `re.split` into what is left as written (group 1: characters that begin
 #: nothing, string literals without `$` or `[[`, comments, a `$` or `[` that begins no variable)
-#: and what may expand (group 2: a variable, a string literal holding `$` or `[[`, or the end).
+#: and what may expand or be rewritten (group 2: a variable, a string literal holding `$` or `[[`,
+#: a regex operator with the blanks and string literal after it, whatever the string holds,
+#: which `Expansion.plain` writes as an equality; or the end).
 #: The matches tile the text, so split gives ['', text, token, '', text, token, ..., ''], the
 #: tokens at [2::3] (the last one empty when text follows the last token; no match is empty):
 #: one C-level pass finds every token, and a dict lookup per token, in C too, gives the
@@ -89,9 +92,11 @@ _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: token is read whole, as Grafana's regex replace reads it: nothing inside `${name:format}`
 #: begins a string or a comment.
 _SCAN = re.compile(
-    r"(?!\Z)((?:[^$\"'`#\[]++|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS + r")\[|(?!" + _VAR_DOLLAR
-    + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + STRING_LITERAL + r"|\Z)", re.ASCII)
+    r"(?!\Z)((?:[^$\"'`#\[=!]++|[=!](?!~[ \t\r\n]*+[\"'`])|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS
+    + r")\[|(?!" + _VAR_DOLLAR + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + r"|[=!]~[ \t\r\n]*+(?:"
+    + STRING_LITERAL + ")|" + STRING_LITERAL + r"|\Z)", re.ASCII)
 _QUOTES = "\"'`"
+_REGEX_OPS = "=!"   # what a regex matcher token (its operator, blanks, its string) begins with
 #: the query cut the same way at brackets and commas (group 2), for the bracket stack: the
 #: variables, strings and comments stay whole in group 1
 _BRACKETS = re.compile(
@@ -125,15 +130,20 @@ class Expansion:
     worked out again, as `how` says, when first read.
     """
 
-    __slots__ = ("original", "text", "valued", "valued_alike", "valued_numbers", "_segments", "_uses", "_subs",
-                 "_value_of", "_how")
+    __slots__ = ("original", "text", "plain", "valued", "valued_alike", "valued_numbers", "_segments", "_uses",
+                 "_subs", "_value_of", "_how")
 
-    def __init__(self, original: str, text: str, how: _How | None = None, valued: "Expansion | None" = None,
-                 valued_alike: bool = False, segments: tuple[tuple[int, int, int, int], ...] = (),
-                 uses: tuple[VarUse, ...] = (), valued_numbers: bool = False):
-        # `how` third: the expander passes it (and `valued`) by position, cheaper than by keyword
+    def __init__(self, original: str, text: str, how: _How | None = None, plain: str | None = None,
+                 valued: "Expansion | None" = None, valued_alike: bool = False,
+                 segments: tuple[tuple[int, int, int, int], ...] = (), uses: tuple[VarUse, ...] = (),
+                 valued_numbers: bool = False):
+        # `how` third: the expander passes it (and `plain`, `valued`) by position, cheaper than by keyword
         self.original = original
         self.text = text
+        #: `text` with regex matchers written as equalities (promql_parse.plain_matchers), when
+        #: the expander wrote that too and it differs: the text promql_parse.parse would
+        #: otherwise cut at its quotes again to write it. A hint, not part of the value (__eq__)
+        self.plain = plain
         #: the same query with the values Grafana would use outside strings, where they are known
         self.valued = valued
         #: `valued` differs from `text` only by single tokens of the same kind (a plain identifier
@@ -269,6 +279,7 @@ class _Texts(dict[str, "str | None"]):
         if len(self) > 65536:
             self.clear()
             self[""] = ""
+            self.expander.equalities.clear()
         text = self[token] = self.expander.text_of(token)
         return text
 
@@ -283,6 +294,10 @@ class _Expander:
         self.values = values
         self.interval_vars = interval_vars
         self.texts = _Texts(self)
+        #: a regex matcher token (see _SCAN) → its text with the matcher as the equality that
+        #: stands for it (promql_parse.regex_equality), or as written where the parser refuses
+        #: it: filled with `texts`, for `plain`
+        self.equalities: dict[str, str] = {}
         self._value_texts: dict[tuple[str, str | None], str | None] = {}
         #: token → a string literal's substitutions (start and end in the literal, value, name,
         #: format); a variable's: False when it is none, else (name, format, (value, role) or None
@@ -299,16 +314,18 @@ class _Expander:
         texts = list(map(self.texts.__getitem__, tokens))
         if None not in texts:
             parts[2::3] = texts
-            return Expansion(src, "".join(parts), self.how)
+            text = "".join(parts)
+            return Expansion(src, text, self.how, self.plain(text, parts, tokens, texts))
         indices = [i for i, text in enumerate(texts) if text is None]
         placed = _Positions(src, self).run(self.positional(parts, indices))
         for i, sub in zip(indices, placed):
             texts[i] = sub[2]
         parts[2::3] = texts
         text = "".join(parts)
+        plain = self.plain(text, parts, tokens, texts)
         known = [(i, sub) for i, sub in zip(indices, placed) if sub[4] is not None]
         if not known:
-            return Expansion(src, text, self.how)
+            return Expansion(src, text, self.how, plain)
         for i, sub in known:
             texts[i] = sub[4]
         parts[2::3] = texts
@@ -322,7 +339,19 @@ class _Expander:
                 if not _number_fits(src, a, b, p, v):  # type: ignore[arg-type]
                     numbers = False
                     break
-        return Expansion(src, text, self.how, valued, alike, valued_numbers=numbers and not alike)
+        return Expansion(src, text, self.how, plain, valued, alike, valued_numbers=numbers and not alike)
+
+    def plain(self, text: str, parts: list[str], tokens: list[str], texts: list[str | None]) -> str | None:
+        """`Expansion.plain` of `text`, which `parts` joined make (`tokens` given their `texts`):
+        each regex matcher token as its equality (`equalities`), in the same C-level join. None
+        where that is no other text (no regex matcher, or none the parser accepts). The valued
+        text's is left to the parser: it is parsed only where the values may matter. `parts` is
+        left cut as the plain text is."""
+        if "~" not in text:
+            return None
+        parts[2::3] = map(self.equalities.get, tokens, texts)  # type: ignore[arg-type]  # every text is placed
+        plain = "".join(parts)
+        return plain if plain != text else None
 
     def positional(self, parts: list[str], indices: list[int]) -> list[_Wanted]:
         """The variables whose value depends on where they stand: the tokens at `indices` (of
@@ -345,6 +374,10 @@ class _Expander:
             pos += len(gap)
             if not token:
                 continue
+            if token[0] in _REGEX_OPS:  # a regex matcher: its string's variables
+                op_end = _op_end(token)
+                pos += op_end
+                token = token[op_end:]
             found = self.detail(token)
             if token[0] in _QUOTES:
                 for a, b, value, name, fmt in found:
@@ -380,7 +413,13 @@ class _Expander:
         return found
 
     def text_of(self, token: str) -> str | None:
-        """What a token expands to wherever it stands; None when that depends on where."""
+        """What a token expands to wherever it stands; None when that depends on where. A regex
+        matcher's equality goes to `equalities` at the same time."""
+        if token[0] in _REGEX_OPS:
+            op_end = _op_end(token)
+            text = token[:op_end] + self.text_of(token[op_end:])  # type: ignore[operator]  # a string's text
+            self.equalities[token] = regex_equality(token[:2], text[op_end:]) or text
+            return text
         found = self.detail(token)
         if token[0] in _QUOTES:
             out = []
@@ -625,6 +664,11 @@ def _number_fits(src: str, start: int, end: int, placeholder: str, value: str) -
         return False
     nxt = _skip_space(src, end)
     return not src.startswith(("[", "{", "@"), nxt) and src[nxt:nxt + 6].lower() != "offset"
+
+
+def _op_end(token: str) -> int:
+    """Where the string of a regex matcher token (see _SCAN) begins: past its operator and blanks."""
+    return len(token) - len(token[2:].lstrip(" \t\r\n"))
 
 
 def _name_fmt(vm: re.Match[str]) -> tuple[str, str | None]:

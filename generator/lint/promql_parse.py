@@ -42,7 +42,7 @@ def parse_as_written(text: str) -> Any:
         raise _refusal(exc) from None
 
 
-def parse(text: str) -> Any:
+def parse(text: str, plain: str | None = None) -> Any:
     """`pp.parse(text)`, with each distinct regex matcher checked once per run.
 
     The text is parsed with each regex matcher written as the
@@ -53,10 +53,14 @@ def parse(text: str) -> Any:
     errors and their messages are the parser's own; the tree differs only in those matchers'
     operators and values, which the analysis never reads (`__name__`, whose value it reads
     and whose matchers the parser checks more closely, keeps the text as written).
+
+    `plain`, where given, is the text with regex matchers written so already, some or all of
+    them (promql_expand.Expansion.plain): each as `regex_equality` writes it, or as written.
     """
     try:
-        if ("=~" in text or "!~" in text) and "__name__" not in text:
-            plain = plain_matchers(text)
+        if "__name__" not in text:
+            if plain is None and ("=~" in text or "!~" in text):
+                plain = plain_matchers(text)
             if plain is not None:
                 try:
                     return pp.parse(plain)
@@ -130,6 +134,12 @@ def _plain_matchers_lexed(text: str) -> str | None:
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def regex_equality(op: str, literal: str) -> str:
+    """The equality `plain_matchers` writes for the regex matcher `op literal` (a regex operator
+    and its string literal as written): `' ="x"'`, `' =""'`, or "" where the parser refuses it."""
+    return _equality_of(op + literal, op, literal)
 
 
 def _equality_of(key: str, op: str, literal: str) -> str:
