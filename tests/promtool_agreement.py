@@ -42,26 +42,26 @@ class Query:
 def collect(paths: list[Path]) -> list[Query]:
     """Lint `paths` and record every PromQL query with gac's verdict and Grafana's expansion."""
     found: list[Query] = []
-    original = Engine.query
+    original = Engine.queries
 
-    def query(self: Engine, q: Any) -> Any:
-        ctx = original(self, q)
-        values: Values | None = q.dash.values if q.dash is not None else None
-        if q.mode == GRAFANA:
-            sent = interpolate(q.text, values)
-        elif q.mode == ALERT:
-            sent = interpolate(q.text, None, backend_only=True)
-        else:
-            sent = q.text
-        found.append(Query(str(q.location.file), q.text, sent, ctx.analysis.error))
-        return ctx
+    def queries(self: Engine, batch: list[Any]) -> None:
+        original(self, batch)
+        for q in batch:
+            values: Values | None = q.dash.values if q.dash is not None else None
+            if q.mode == GRAFANA:
+                sent = interpolate(q.text, values)
+            elif q.mode == ALERT:
+                sent = interpolate(q.text, None, backend_only=True)
+            else:
+                sent = q.text
+            found.append(Query(str(q.location.file), q.text, sent, q.analysis.error))
 
-    Engine.query = query  # type: ignore[method-assign]
+    Engine.queries = queries  # type: ignore[method-assign]
     try:
         _lint_paths(paths, LintConfig(), None, None, None, 1)
     finally:
-        Engine.query = original  # type: ignore[method-assign]
-    assert engine_module.Engine.query is original
+        Engine.queries = original  # type: ignore[method-assign]
+    assert engine_module.Engine.queries is original
     return found
 
 

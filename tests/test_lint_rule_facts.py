@@ -33,15 +33,14 @@ def _queries(monkeypatch: pytest.MonkeyPatch, roots: list[Path]) -> tuple[Engine
     """Every query context the engine builds while linting `roots`, and the engine."""
     seen: list[QueryContext] = []
     engines: list[Engine] = []
-    query = Engine.query
+    queries = Engine.queries
 
-    def recording(self: Engine, *args: Any) -> QueryContext:
-        ctx = query(self, *args)
-        seen.append(ctx)
+    def recording(self: Engine, batch: list[QueryContext]) -> None:
+        queries(self, batch)
+        seen.extend(batch)
         engines.append(self)
-        return ctx
 
-    monkeypatch.setattr(Engine, "query", recording)
+    monkeypatch.setattr(Engine, "queries", recording)
     lint_paths(roots, LintConfig(), problems=[])
     engine = engines[0]
     for r in rules_in_scope("query"):  # and every query rule's Bad example, as a panel's query

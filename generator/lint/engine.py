@@ -144,29 +144,27 @@ class Engine:
         expansions = [expand(q.text, q.mode, q.interval_vars, q.dash.values if q.dash is not None else None)
                       for q in batch]
         analysed = [_analysis_of(expansion) for expansion in expansions]
+        known, check, calls, finding, add = (self._query_issues, self.check, self._calls["query"], self.finding,
+                                             self.findings.append)
         for q, (expansion, analysis) in zip(batch, analysed):
             q.expansion = expansion
             q.analysis = analysis
-            self.query(q)
-
-    def query(self, ctx: QueryContext) -> QueryContext:
-        """Run the query rules on one analysed query; findings go to self.findings."""
-        location = ctx.location
-        # query rules depend only on the query as expanded and how it is run, never on where it sits
-        key = (ctx.text, ctx.expansion.text, ctx.mode, ctx.usage, ctx.range_query, ctx.legend)
-        cached = self._query_issues.get(key)
-        if cached is None:
-            if len(self._query_issues) > 20_000:
-                self._query_issues.clear()
-            cached = self._query_issues[key] = (location, ctx.text_offset, self.check("query", ctx))
-        found, found_offset, issues = cached
-        for rule, severity, issue in issues:
-            # another occurrence (another file, dashboard or panel, which may sit at the same JSON
-            # path as the first): its own location, never the first one's
-            if issue.at is not None and found is not location:
-                issue = Issue(issue.message, issue.fix, _moved(issue.at, found.path, found_offset, ctx))
-            self.findings.append(self.finding(rule, severity, ctx, issue))
-        return ctx
+            # the query rules, once per query: they depend only on the query as expanded and how
+            # it is run, never on where it sits
+            location = q.location
+            key = (q.text, expansion.text, q.mode, q.usage, q.range_query, q.legend)
+            cached = known.get(key)
+            if cached is None:
+                if len(known) > 20_000:
+                    known.clear()
+                cached = known[key] = (location, q.text_offset, check("query", q, calls))
+            found, found_offset, issues = cached
+            for rule, severity, issue in issues:
+                # another occurrence (another file, dashboard or panel, which may sit at the same
+                # JSON path as the first): its own location, never the first one's
+                if issue.at is not None and found is not location:
+                    issue = Issue(issue.message, issue.fix, _moved(issue.at, found.path, found_offset, q))
+                add(finding(rule, severity, q, issue))
 
     # -- dashboards -----------------------------------------------------------------------
     def dashboard(self, doc: Mapping[str, Any], location: Location, source: JsonLocator | None = None) -> None:
