@@ -691,8 +691,10 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
     Data sources found among the files (API bodies, provisioning files, generated/datasources)
     and those declared in the config are the known set; `environments` resolves URL
     placeholders in data source bodies, as for the project's own resources. Files that
-    cannot define data sources or recording rules are read in a second pass, one at a time,
-    shared out among `jobs` processes (workers.py) when there are enough of them.
+    cannot define data sources or recording rules (loaders.may_define_context) are read in a
+    second pass, one at a time, shared out among `jobs` processes (workers.py) when there are
+    enough of them; a data source met there after all starts the lint again, its file read
+    first.
     """
     with _collector_paused():
         try:
