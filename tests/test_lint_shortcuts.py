@@ -298,14 +298,17 @@ def test_the_nesting_bound_counts_each_level_character_and_word() -> None:
 
 
 def test_the_limits_hint_is_the_case_insensitive_search() -> None:
-    texts = _random_texts(2, "0123456789eEoOfFsStT@ſ xabc٣", 20_000, 30)
-    texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 19, "٣e"] * 50)]
+    texts = _random_texts(2, "0123456789eEoOfFsStT@ſ xXabc.٣", 20_000, 30)
+    texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 10, "٣e", "0X", ".e",
+                                                  "1.2.3.4.5."] * 50)]
     for text in texts + _conformance_inputs():
         assert promql_analysis._limits_hint(text) == bool(promql_analysis._LIMITS_HINT.search(text)), text
 
 
 def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
-    """Skipping the tokenizer where no number reaches 9.2e9 never hides an out-of-range value."""
+    """Skipping the tokenizer where no number reaches 9.2e9 never hides an out-of-range value,
+    and neither does the hint that lets the analysis skip the limits check altogether
+    (`x[20000000000]` went unreported while `x[2e10]` was)."""
     texts = _random_texts(6, "0123456789eE.xXaF@[]: offset+-٣", 20_000, 30)
     texts += [f"x {where} {sign}{number}" for where in ("offset", "@", "[", ":", "*", "OFFSET")
               for sign in ("", "-", "+ ") for number in ("9300000000", "999999999", "0x2540BE400", "0xFFFFFFFF",
@@ -314,6 +317,7 @@ def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
     for text in texts + _conformance_inputs():
         expected = promql_analysis._out_of_range(tokenize(text))
         assert promql_analysis._beyond_limits(text) == expected, text
+        assert expected is None or promql_analysis._limits_hint(text), text
         found += expected is not None
     assert found > 50   # the texts do break limits
 

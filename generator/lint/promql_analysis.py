@@ -210,23 +210,26 @@ def forget_analyses() -> None:
     analyze.cache_clear()
 
 
-#: what may break one of Prometheus' limits: `@`, `offset`, exponents, long digit runs
-_LIMITS_HINT = re.compile(r"@|offset|\d[eE]|\d{19}", re.IGNORECASE)
+#: what may break one of Prometheus' limits: `@`, `offset`, and what a number as large as the
+#: least of them (2**63 ns, about 9.2e9 s) is written with (`_BIG_NUMBER`): an exponent, ten
+#: digits, a hexadecimal number; a point counts as a digit
+_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x", re.IGNORECASE)
 
 
 def _hint_table() -> bytes:
     table = bytearray(b" " * 256)
-    for char in b"0123456789":
+    for char in b"0123456789.":
         table[char] = ord("0")
-    for char in b"ofsetOFSET@":
+    for char in b"ofsetxOFSETX@":
         table[char] = ord(chr(char).lower())
     return bytes(table)
 
 
-#: ASCII text → what the limits hint looks for, in one pass: digits as 0, the letters of
-#: `offset` in lower case (`e` included, for exponents), `@`, and a blank for anything else
+#: ASCII text → what the limits hint looks for, in one pass: digits and points as 0, the
+#: letters of `offset` (`e` included, for exponents) and `x` in lower case, `@`, and a blank
+#: for anything else
 _HINT_TABLE = _hint_table()
-_NINETEEN_DIGITS = "0" * 19
+_TEN_DIGITS = "0" * 10
 
 
 def _limits_hint(text: str) -> bool:
@@ -237,7 +240,7 @@ def _limits_hint(text: str) -> bool:
     if not text.isascii():
         return _LIMITS_HINT.search(text) is not None
     marks = text.encode().translate(_HINT_TABLE).decode()
-    return "@" in marks or "0e" in marks or "offset" in marks or _NINETEEN_DIGITS in marks
+    return "@" in marks or "0e" in marks or "offset" in marks or _TEN_DIGITS in marks or "0x" in marks
 
 
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds
