@@ -127,9 +127,14 @@ def test_names_read_from_the_json_text_are_those_of_the_decoded_dashboard() -> N
 def test_a_file_s_escapes_and_arrays_read_as_its_dashboard_says(tmp_path: Path) -> None:
     """Linted from its file: a use written with `\\u` escapes counts, a nested array of numbers
     or literals is no `[[name]]`, and a name spelled only in `templating` is no use."""
-    dash = dashboard(panel(prom_target("up"), title="TITLE", aliasColors={"k": [[17, 2], [True]]}),
-                     variables=[variable("pod"), variable("node", query="$pod"), variable("17"), variable("true")])
-    path = tmp_path / "d.json"
-    path.write_text(json.dumps(dash, separators=(",", ":")).replace("TITLE", "\\u0024n\\u006fde"))
-    unused = [f.message for f in only(lint_paths([path], LintConfig()), "template-variable-unused")]
-    assert unused == ["variable $17 is defined but never used", "variable $true is defined but never used"]
+    variables = [variable("pod"), variable("node", query="$pod"), variable("17"), variable("true")]
+    escaped = dashboard(panel(prom_target("up"), title="TITLE"), variables=variables, uid="escaped")
+    arrays = dashboard(panel(prom_target("up"), aliasColors={"k": [[17, 2], [[True]]]}, title="$node"),
+                       variables=variables, uid="arrays")
+    (tmp_path / "escaped.json").write_text(json.dumps(escaped).replace("TITLE", "\\u0024n\\u006fde"))
+    (tmp_path / "arrays.json").write_text(json.dumps(arrays, separators=(",", ":")))  # `[[17,2],[[true]]]`
+    assert "[[true" in (tmp_path / "arrays.json").read_text()
+    unused = [(f.dashboard, f.message) for f in lint_paths([tmp_path], LintConfig())
+              if f.rule == "template-variable-unused"]
+    assert sorted(unused) == [(uid, f"variable ${name} is defined but never used")
+                              for uid in ("arrays", "escaped") for name in ("17", "true")]
