@@ -17,15 +17,16 @@ import pytest
 import generator.lint.promql_analysis as promql_analysis
 import generator.lint.promql_errors as promql_errors
 from generator.lint import LintConfig, lint_paths
-from generator.lint.promql_errors import Token, error_offset, tokenize
+from generator.lint.promql_errors import Token, closer_options, error_offset, tokenize
 from generator.lint.promql_parse import PARSE_ERRORS, parse, parses
 from tests.paths import REPO, SHARED
 
 # --- the reference: error_offset as it was before the search was made cheaper -----------------
 # Only `_viable` changed: the placing by the message and the binary search are the module's own,
-# run with the earlier `_viable` below, which tries every completion of every prefix it probes.
+# run with the earlier `_viable` below, which tries every completion of every prefix it probes
+# (the brackets left open closed as the module closes them, `closer_options`).
 
-_PAIRS, _MIDS, _TAILS = promql_errors._PAIRS, promql_errors._MIDS, promql_errors._TAILS
+_MIDS, _TAILS = promql_errors._MIDS, promql_errors._TAILS
 
 
 def _reference_error_offset(text: str, message: str) -> int | None:
@@ -36,19 +37,8 @@ def _reference_error_offset(text: str, message: str) -> int | None:
 
 def _reference_viable(text: str, tokens: list[Token], k: int) -> bool:
     prefix = text[:tokens[k].end]
-    stack: list[str] = []
-    for tok in tokens[:k + 1]:
-        if tok.kind == "open":
-            stack.append(tok.text)
-        elif tok.kind == "close" and stack and _PAIRS[stack[-1]] == tok.text:
-            stack.pop()
-    closer_options = [""]
-    for c in reversed(stack):
-        closer = _PAIRS[c]
-        closer_options = [o + closer + extra for o in closer_options
-                          for extra in (("", "[5m]") if closer == "}" else ("",))]
     for mid in _MIDS:
-        for closers in closer_options:
+        for closers in closer_options(tokens, k):
             for tail in _TAILS:
                 if parses(prefix + mid + closers + tail):
                     return True

@@ -106,20 +106,23 @@ def _viable(text: str, tokens: list[Token], k: int) -> bool:
     one of the completions (a middle of `_MIDS`, the brackets left open closed, a tail of
     `_TAILS`) parses. Only that yes or no matters, so completions that cannot parse are skipped
     where a parse already proved it (`_lexer_stop`)."""
-    prefix = text[:tokens[k].end]
+    return _completes(text[:tokens[k].end], tuple(closer_options(tokens, k)))
+
+
+def closer_options(tokens: list[Token], k: int) -> list[str]:
+    """The ways to close the brackets tokens[:k+1] leave open, innermost first: closing a
+    selector's "}" may need a range after it (rate(x{a="b"} → rate(x{a="b"}[5m]))."""
     stack: list[str] = []
     for tok in tokens[:k + 1]:
         if tok.kind == "open":
             stack.append(tok.text)
         elif tok.kind == "close" and stack and _PAIRS[stack[-1]] == tok.text:
             stack.pop()
-    # closing a selector's "}" may need a range after it: rate(x{a="b"} → rate(x{a="b"}[5m])
-    closer_options = [""]
+    options = [""]
     for c in reversed(stack):
         closer = _PAIRS[c]
-        closer_options = [o + closer + extra for o in closer_options
-                          for extra in (("", "[5m]") if closer == "}" else ("",))]
-    return _completes(prefix, tuple(closer_options))
+        options = [o + closer + extra for o in options for extra in (("", "[5m]") if closer == "}" else ("",))]
+    return options
 
 
 @lru_cache(maxsize=4096)
