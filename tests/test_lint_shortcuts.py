@@ -298,7 +298,7 @@ def test_the_nesting_bound_counts_each_level_character_and_word() -> None:
 
 
 def test_the_limits_hint_is_the_case_insensitive_search() -> None:
-    texts = _random_texts(2, "0123456789eEoOfFsStT@ſ xXabc.٣", 20_000, 30)
+    texts = _random_texts(2, "0123456789eEoOfFsStT@ſ xXabc.٣mhdwyMHDWY", 20_000, 30)
     texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 10, "٣e", "0X", ".e",
                                                   "1.2.3.4.5."] * 50)]
     for text in texts + _conformance_inputs():
@@ -309,10 +309,13 @@ def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
     """Skipping the tokenizer where no number reaches 9.2e9 never hides an out-of-range value,
     and neither does the hint that lets the analysis skip the limits check altogether
     (`x[20000000000]` went unreported while `x[2e10]` was)."""
-    texts = _random_texts(6, "0123456789eE.xXaF@[]: offset+-٣", 20_000, 30)
-    texts += [f"x {where} {sign}{number}" for where in ("offset", "@", "[", ":", "*", "OFFSET")
+    texts = _random_texts(6, "0123456789eE.xXaF@[]: offset+-٣smhdwy", 20_000, 30)
+    texts += [f"x {where} {sign}{number}" for where in ("offset", "@", "[", ":", "*", "OFFSET", "[5m:")
               for sign in ("", "-", "+ ") for number in ("9300000000", "999999999", "0x2540BE400", "0xFFFFFFFF",
-                                                        "9.3e9", "5.e10", ".1e11", "9" * 19, "9" * 400, "٣" * 10)]
+                                                        "9.3e9", "5.e10", ".1e11", "9" * 19, "9" * 400, "٣" * 10,
+                                                        "293y", "15251w", "106752d", "2562048h", "153722868m",
+                                                        "9223372037s", "9223372036855ms", "292y52w", "9" * 20 + "d",
+                                                        "1y999999999999ms")]
     found = 0
     for text in texts + _conformance_inputs():
         expected = promql_analysis._out_of_range(tokenize(text))

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import promql_parser as pp
 
-from .promql_errors import Token, error_offset, tokenize
+from .promql_errors import NUMBER_TOKEN, Token, error_offset, tokenize
 from .promql_parse import PARSE_ERRORS, ParserPanic, parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
@@ -171,11 +171,19 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
         # `plain` is of `text`: not of a text rewritten here
         expr = parse(parsed, plain if parsed is text else None)
     except PARSE_ERRORS as exc:
-        if isinstance(exc, (ParserPanic, OverflowError)):
-            return _out_of_range_refusal(text, exc)
-        message = str(exc).strip() or "invalid promql query"
-        offset = error_offset(parsed, message)
-        return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
+        failure: BaseException | None = exc
+        readable = _long_durations_readable(parsed)
+        if readable is not None:
+            try:
+                expr, failure = parse(readable), None
+            except PARSE_ERRORS as again:
+                failure, parsed = again, readable  # the verdict on the rest, placed in the same offsets
+        if failure is not None:
+            if isinstance(failure, (ParserPanic, OverflowError)):
+                return _out_of_range_refusal(text, failure)
+            message = str(failure).strip() or "invalid promql query"
+            offset = error_offset(parsed, message)
+            return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
     limit = _beyond_limits(text) if _limits_hint(text) else None
     if limit is not None:
         return Analysis(text, error=limit[0], error_offset=limit[1])
@@ -212,8 +220,9 @@ def forget_analyses() -> None:
 
 #: what may break one of Prometheus' limits: `@`, `offset`, and what a number as large as the
 #: least of them (2**63 ns, about 9.2e9 s) is written with (`_BIG_NUMBER`): an exponent, ten
-#: digits, a hexadecimal number; a point counts as a digit
-_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x", re.IGNORECASE)
+#: digits, a hexadecimal number, three digits before a unit longer than a second (`293y`), a
+#: duration of several units (`292y52w`); a point counts as a digit
+_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x|[\d.]{3}[mhdwy]|[mhdwy][\d.]", re.IGNORECASE)
 
 
 def _hint_table() -> bytes:
@@ -222,12 +231,14 @@ def _hint_table() -> bytes:
         table[char] = ord("0")
     for char in b"ofsetxOFSETX@":
         table[char] = ord(chr(char).lower())
+    for char in b"mhdwyMHDWY":
+        table[char] = ord("u")
     return bytes(table)
 
 
 #: ASCII text → what the limits hint looks for, in one pass: digits and points as 0, the
-#: letters of `offset` (`e` included, for exponents) and `x` in lower case, `@`, and a blank
-#: for anything else
+#: letters of `offset` (`e` included, for exponents) and `x` in lower case, the units longer
+#: than a second as `u`, `@`, and a blank for anything else
 _HINT_TABLE = _hint_table()
 _TEN_DIGITS = "0" * 10
 
@@ -240,7 +251,8 @@ def _limits_hint(text: str) -> bool:
     if not text.isascii():
         return _LIMITS_HINT.search(text) is not None
     marks = text.encode().translate(_HINT_TABLE).decode()
-    return "@" in marks or "0e" in marks or "offset" in marks or _TEN_DIGITS in marks or "0x" in marks
+    return ("@" in marks or "0e" in marks or "offset" in marks or _TEN_DIGITS in marks or "0x" in marks
+            or "000u" in marks or "u0" in marks)
 
 
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds
@@ -302,12 +314,46 @@ def _number(token: str) -> float | None:
     try:
         return float(int(token, 16)) if token.lower().startswith("0x") else float(token)
     except ValueError:
-        return None  # a duration (5m): within limits whenever it lexes
+        return None  # a duration (5m): _duration_error
+
+
+#: prometheus/common model.ParseDuration (the parser's parseDuration): each unit's nanoseconds,
+#: in the order units must go in
+_UNIT_NS = {"y": 365 * 86_400 * 10**9, "w": 7 * 86_400 * 10**9, "d": 86_400 * 10**9, "h": 3_600 * 10**9,
+            "m": 60 * 10**9, "s": 10**9, "ms": 10**6}
+_UNIT_ORDER = {unit: i for i, unit in enumerate(_UNIT_NS)}
+_DURATION = re.compile(r"(?:[0-9]+(?:ms|[smhdwy]))+")
+_DURATION_PART = re.compile(r"([0-9]+)(ms|[smhdwy])")
+
+
+def _duration_error(token: str) -> str | None:
+    """What Prometheus refuses the duration `token` (`5m`, `1h30m`) with for its size, as
+    model.ParseDuration does, part by part: a number beyond 64 bits, or a part or the sum
+    beyond 2**63 - 1 ns (about 292 years). promql-parser wraps such a duration around, or takes
+    it in. Other tokens, and durations whose syntax is wrong, are the parser's to judge: None."""
+    if _DURATION.fullmatch(token) is None:
+        return None
+    total = 0
+    last = -1
+    for digits, unit in _DURATION_PART.findall(token):
+        value = int(digits)
+        if value >= 2**64:
+            return f'not a valid duration string: "{token}"'
+        if _UNIT_ORDER[unit] <= last:
+            return None  # units out of order: the parser refuses the token
+        last = _UNIT_ORDER[unit]
+        if value > 2**63 // _UNIT_NS[unit]:
+            return "duration out of range"
+        total += value * _UNIT_NS[unit]
+        if total > 2**63 - 1:
+            return "duration out of range"
+    return None
 
 
 #: what a number of 2**63 ns (the least of the limits, about 9.2e9 s) or more is written with: an
-#: exponent, ten digits before the point, or nine hexadecimal digits
-_BIG_NUMBER = re.compile(r"[\d.][eE]|\d{10}|0[xX][0-9a-fA-F]{9}")
+#: exponent, ten digits before the point, nine hexadecimal digits, three digits before a unit
+#: longer than a second, or several units
+_BIG_NUMBER = re.compile(r"[\d.][eE]|\d{10}|0[xX][0-9a-fA-F]{9}|\d{3}[mhdwy]|[mhdwy]\d")
 
 
 def _beyond_limits(text: str) -> tuple[str, int] | None:
@@ -319,11 +365,15 @@ def _beyond_limits(text: str) -> tuple[str, int] | None:
 
 def _out_of_range(tokens: list[Token]) -> tuple[str, int] | None:
     """`_beyond_limits` of the text these are the tokens of."""
+    tokens = _colons_apart(tokens)
     for i, tok in enumerate(tokens):
         if tok.kind != "num":
             continue
         value = _number(tok.text)
         if value is None:
+            problem = _duration_error(tok.text)
+            if problem is not None:
+                return problem, tok.start
             continue
         if value == float("inf"):
             return f"error parsing number: {tok.text[:20]}... is out of range", tok.start
@@ -337,6 +387,45 @@ def _out_of_range(tokens: list[Token]) -> tuple[str, int] | None:
         if (prev.text.lower() == "offset" or prev.text in ("[", ":")) and abs(value) >= _MAX_DURATION_S:
             return "duration out of range", tok.start
     return None
+
+
+#: what the tokenizer reads as a name, which in brackets is a subquery's colon and its step (`x[5m:1e19]`)
+_COLON_NUMBER = re.compile(r":(" + NUMBER_TOKEN + ")")
+
+
+def _colons_apart(tokens: list[Token]) -> list[Token]:
+    """`tokens` with each name that is a colon and a number (`:1e19`, `:300y`) as those two tokens."""
+    if not any(tok.kind == "ident" and tok.text.startswith(":") for tok in tokens):
+        return tokens
+    out: list[Token] = []
+    for tok in tokens:
+        number = _COLON_NUMBER.fullmatch(tok.text) if tok.kind == "ident" else None
+        if number is None:
+            out.append(tok)
+        else:
+            out += (Token("op", ":", tok.start, tok.start + 1), Token("num", number.group(1), tok.start + 1, tok.end))
+    return out
+
+
+#: a part of a duration that promql-parser may read as a 32-bit number: ten digits or more
+_LONG_DURATION_PART = re.compile(r"[0-9]{10}(?:ms|[smhdwy])")
+
+
+def _long_durations_readable(text: str) -> str | None:
+    """`text`, which promql-parser refused, with each duration it may read as a 32-bit number
+    (`x[4294967296ms]`, 50 days: "duration must be greater than 0") or wrap around written as
+    `1s` and blanks (offsets stay): parsed so, the rest of the query gets the parser's verdict
+    and each such duration Prometheus's, from the limits check, which reads the text as written.
+    None where no duration has such a part."""
+    if _LONG_DURATION_PART.search(text) is None:
+        return None
+    pieces: list[str] = []
+    pos = 0
+    for tok in _colons_apart(tokenize(text)):
+        if tok.kind == "num" and _DURATION.fullmatch(tok.text) and _LONG_DURATION_PART.search(tok.text):
+            pieces += (text[pos:tok.start], "1s".ljust(tok.end - tok.start))
+            pos = tok.end
+    return "".join(pieces) + text[pos:] if pieces else None
 
 
 def _matcher_name(vs: pp.VectorSelector) -> str | None:

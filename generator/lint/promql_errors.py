@@ -16,10 +16,12 @@ from typing import NamedTuple
 
 from .promql_parse import PARSE_ERRORS, plain_matchers, parse_as_written, parses
 
+#: a number or duration, as the lexer below reads one
+NUMBER_TOKEN = r"0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:ms|[smhdwy])?(?:\d+(?:ms|[smhdwy]))*"
 _LEX = re.compile(r"""
   (?P<ws>\s+|\#[^\n]*)
 | (?P<str>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|`[^`]*`?)
-| (?P<num>0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:ms|[smhdwy])?(?:\d+(?:ms|[smhdwy]))*)
+| (?P<num>""" + NUMBER_TOKEN + r""")
 | (?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)
 | (?P<op>=~|!~|!=|==|>=|<=|[-+*/%^=<>,@:!~])
 | (?P<open>[(\[{])
