@@ -5,6 +5,7 @@ Prometheus does, and never stop with a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,10 +44,24 @@ def test_lint_reports_the_query_and_goes_on(tmp_path: Path) -> None:
     assert len(syntax) == 2 and any("duration out of range" in f.message for f in syntax)
 
 
-def test_the_command_exits_1_without_a_traceback(tmp_path: Path) -> None:
+def test_the_command_exits_1_without_a_traceback_or_the_panic_message(tmp_path: Path) -> None:
+    """The panic's message (and with RUST_BACKTRACE a Rust backtrace) is not printed: the finding says it."""
     path = tmp_path / "d.json"
-    path.write_text(json.dumps(dashboard(panel(prom_target("x offset NaN")))))
-    done = subprocess.run([sys.executable, "-m", "generator", "lint", str(path)], capture_output=True, text=True,
-                          timeout=120)
+    path.write_text(json.dumps(dashboard(panel(prom_target("x offset NaN"), prom_target("x[1e50]", ref="B")))))
+    done = subprocess.run([sys.executable, "-m", "generator", "lint", "--jobs", "1", str(path)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "RUST_BACKTRACE": "1"})
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "promql-syntax" in done.stdout and "Traceback" not in done.stderr
+    assert done.stdout.count("promql-syntax") == 2 and done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize("text", PANICKING)
+def test_every_text_the_parser_panics_on_is_parsed_with_stderr_on_the_null_device(text: str) -> None:
+    assert promql_parse.limits_hint(text)
+
+
+def test_stderr_is_back_after_a_quiet_parse(capfd: pytest.CaptureFixture[str]) -> None:
+    """Python's own writes before and after the quiet parse reach standard error, the panic's do not."""
+    print("before", file=sys.stderr)
+    assert not promql_parse.parses("x offset NaN")
+    print("after", file=sys.stderr)
+    assert capfd.readouterr().err == "before\nafter\n"

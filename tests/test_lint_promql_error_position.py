@@ -69,9 +69,9 @@ def _lint_recording(roots: list[Path]) -> tuple[list[tuple[str, str]], list[str]
         failing[(text, message)] = None
         return error_offset(text, message)
 
-    def record_parse(text: str, plain: str | None = None) -> object:
+    def record_parse(text: str, plain: str | None = None, quiet: bool | None = None) -> object:
         texts[text] = None
-        return parse(text, plain)
+        return parse(text, plain, quiet)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(promql_analysis, "error_offset", record_offset)

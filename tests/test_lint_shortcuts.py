@@ -302,7 +302,7 @@ def test_the_limits_hint_is_the_case_insensitive_search() -> None:
     texts += [t + tail for t, tail in zip(texts, ["offset", "OFFSET", "OffSet", "offſet", "1" * 10, "٣e", "0X", ".e",
                                                   "1.2.3.4.5."] * 50)]
     for text in texts + _conformance_inputs():
-        assert promql_analysis._limits_hint(text) == bool(promql_analysis._LIMITS_HINT.search(text)), text
+        assert promql_parse.limits_hint(text) == bool(promql_parse._LIMITS_HINT.search(text)), text
 
 
 def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
@@ -320,7 +320,7 @@ def test_only_texts_with_a_large_number_are_tokenized_for_limits() -> None:
     for text in texts + _conformance_inputs():
         expected = promql_analysis._out_of_range(tokenize(text))
         assert promql_analysis._beyond_limits(text) == expected, text
-        assert expected is None or promql_analysis._limits_hint(text), text
+        assert expected is None or promql_parse.limits_hint(text), text
         found += expected is not None
     assert found > 50   # the texts do break limits
 

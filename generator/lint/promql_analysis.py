@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import promql_parser as pp
 
 from .promql_errors import NUMBER_TOKEN, Token, error_offset, tokenize
-from .promql_parse import PARSE_ERRORS, ParserPanic, parse
+from .promql_parse import PARSE_ERRORS, ParserPanic, limits_hint, parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -167,15 +167,16 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
     parsed, shifts = (text, ()) if "`" not in text else _raw_strings(text)
     if "anchored" in parsed or "smoothed" in parsed:
         parsed = _unreserve(parsed)
+    hint = limits_hint(text)
     try:
         # `plain` is of `text`: not of a text rewritten here
-        expr = parse(parsed, plain if parsed is text else None)
+        expr = parse(parsed, plain if parsed is text else None, quiet=hint)
     except PARSE_ERRORS as exc:
         failure: BaseException | None = exc
         readable = _long_durations_readable(parsed)
         if readable is not None:
             try:
-                expr, failure = parse(readable), None
+                expr, failure = parse(readable, quiet=True), None
             except PARSE_ERRORS as again:
                 failure, parsed = again, readable  # the verdict on the rest, placed in the same offsets
         if failure is not None:
@@ -184,7 +185,7 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
             message = str(failure).strip() or "invalid promql query"
             offset = error_offset(parsed, message)
             return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
-    limit = _beyond_limits(text) if _limits_hint(text) else None
+    limit = _beyond_limits(text) if hint else None
     if limit is not None:
         return Analysis(text, error=limit[0], error_offset=limit[1])
     walker = _Walker()
@@ -216,43 +217,6 @@ _COUNTER_RATES = frozenset({"rate", "irate", "increase"})
 def forget_analyses() -> None:
     """Empty the cache of analyses (engine._forget_queries)."""
     analyze.cache_clear()
-
-
-#: what may break one of Prometheus' limits: `@`, `offset`, and what a number as large as the
-#: least of them (2**63 ns, about 9.2e9 s) is written with (`_BIG_NUMBER`): an exponent, ten
-#: digits, a hexadecimal number, three digits before a unit longer than a second (`293y`), a
-#: duration of several units (`292y52w`); a point counts as a digit
-_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x|[\d.]{3}[mhdwy]|[mhdwy][\d.]", re.IGNORECASE)
-
-
-def _hint_table() -> bytes:
-    table = bytearray(b" " * 256)
-    for char in b"0123456789.":
-        table[char] = ord("0")
-    for char in b"ofsetxOFSETX@":
-        table[char] = ord(chr(char).lower())
-    for char in b"mhdwyMHDWY":
-        table[char] = ord("u")
-    return bytes(table)
-
-
-#: ASCII text → what the limits hint looks for, in one pass: digits and points as 0, the
-#: letters of `offset` (`e` included, for exponents) and `x` in lower case, the units longer
-#: than a second as `u`, `@`, and a blank for anything else
-_HINT_TABLE = _hint_table()
-_TEN_DIGITS = "0" * 10
-
-
-def _limits_hint(text: str) -> bool:
-    """`_LIMITS_HINT.search(text)`, twice as fast on ASCII text: a search tries each digit and
-    (case-insensitive) each letter of the text in turn, where translating the text once lets
-    `in` find each hint at C speed. Other text is searched (`\\d` takes non-ASCII digits, and
-    a case-insensitive `s` the long `ſ`)."""
-    if not text.isascii():
-        return _LIMITS_HINT.search(text) is not None
-    marks = text.encode().translate(_HINT_TABLE).decode()
-    return ("@" in marks or "0e" in marks or "offset" in marks or _TEN_DIGITS in marks or "0x" in marks
-            or "000u" in marks or "u0" in marks)
 
 
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds

@@ -9,7 +9,9 @@ query with its regex matchers written as equalities, plus one of each regex the 
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from typing import Any
 
 import promql_parser as pp
@@ -27,6 +29,72 @@ class ParserPanic(ValueError):
     (`x[1e50]`, `x offset NaN`, `x[5m:2e19]`) rather than refusing it."""
 
 
+#: what may break one of Prometheus' limits: `@`, `offset`, and what a number as large as the
+#: least of them (2**63 ns, about 9.2e9 s) is written with (promql_analysis._BIG_NUMBER): an
+#: exponent, ten digits, a hexadecimal number, three digits before a unit longer than a second
+#: (`293y`), a duration of several units (`292y52w`); a point counts as a digit
+_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x|[\d.]{3}[mhdwy]|[mhdwy][\d.]", re.IGNORECASE)
+
+
+def _hint_table() -> bytes:
+    table = bytearray(b" " * 256)
+    for char in b"0123456789.":
+        table[char] = ord("0")
+    for char in b"ofsetxOFSETX@":
+        table[char] = ord(chr(char).lower())
+    for char in b"mhdwyMHDWY":
+        table[char] = ord("u")
+    return bytes(table)
+
+
+#: ASCII text → what the limits hint looks for, in one pass: digits and points as 0, the
+#: letters of `offset` (`e` included, for exponents) and `x` in lower case, the units longer
+#: than a second as `u`, `@`, and a blank for anything else
+_HINT_TABLE = _hint_table()
+_TEN_DIGITS = "0" * 10
+
+
+def limits_hint(text: str) -> bool:
+    """`_LIMITS_HINT.search(text)`, twice as fast on ASCII text: a search tries each digit and
+    (case-insensitive) each letter of the text in turn, where translating the text once lets
+    `in` find each hint at C speed. Other text is searched (`\\d` takes non-ASCII digits, and
+    a case-insensitive `s` the long `ſ`).
+
+    promql_analysis checks the limits of a text with a hint. Every text promql-parser panics on
+    has one (`offset NaN`, `x[1e50]`, twenty digits): such texts are parsed with the panic's
+    message unprinted (`parse`)."""
+    if not text.isascii():
+        return _LIMITS_HINT.search(text) is not None
+    marks = text.encode().translate(_HINT_TABLE).decode()
+    return ("@" in marks or "0e" in marks or "offset" in marks or _TEN_DIGITS in marks or "0x" in marks
+            or "000u" in marks or "u0" in marks)
+
+
+def _parse_unprinted(text: str) -> Any:
+    """`pp.parse(text)` with file descriptor 2 on the null device: a Rust panic prints its message
+    there (and, where RUST_BACKTRACE is set, a backtrace of forty lines) before promql-parser
+    raises it, and gac reports the query as a finding of its own. Python's own writes to stderr
+    are flushed first; lint runs no threads that could write meanwhile."""
+    global _NULL
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        return pp.parse(text)  # no standard error to keep, or none to write to
+    try:
+        if _NULL is None:
+            _NULL = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(_NULL, 2)
+        return pp.parse(text)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+#: the null device, opened for the first query that may panic
+_NULL: int | None = None
+
+
 def _refusal(exc: BaseException) -> BaseException:
     """A panic of promql-parser as the ValueError of a query it refuses; anything else as it is."""
     if type(exc).__name__ == "PanicException":
@@ -37,12 +105,12 @@ def _refusal(exc: BaseException) -> BaseException:
 def parse_as_written(text: str) -> Any:
     """`pp.parse(text)`, refusing the query with one of PARSE_ERRORS where promql-parser panics."""
     try:
-        return pp.parse(text)
+        return _parse_unprinted(text) if limits_hint(text) else pp.parse(text)
     except BaseException as exc:
         raise _refusal(exc) from None
 
 
-def parse(text: str, plain: str | None = None) -> Any:
+def parse(text: str, plain: str | None = None, quiet: bool | None = None) -> Any:
     """`pp.parse(text)`, with each distinct regex matcher checked once per run.
 
     The text is parsed with each regex matcher written as the
@@ -56,17 +124,19 @@ def parse(text: str, plain: str | None = None) -> Any:
 
     `plain`, where given, is the text with regex matchers written so already, some or all of
     them (promql_expand.Expansion.plain): each as `regex_equality` writes it, or as written.
+    `quiet`: whether promql-parser may panic on the text (`limits_hint`, worked out where None).
     """
+    call = _parse_unprinted if (limits_hint(text) if quiet is None else quiet) else pp.parse
     try:
         if "__name__" not in text:
             if plain is None and ("=~" in text or "!~" in text):
                 plain = plain_matchers(text)
             if plain is not None:
                 try:
-                    return pp.parse(plain)
+                    return call(plain)
                 except PARSE_ERRORS:
                     pass  # the text as written has the error to report
-        return pp.parse(text)
+        return call(text)
     except BaseException as exc:  # a panic (parse_as_written): the try costs nothing until it is met
         raise _refusal(exc) from None
 
