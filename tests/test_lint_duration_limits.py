@@ -7,9 +7,13 @@ a valid window) because it reads a one-unit duration as a 32-bit number."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from generator.lint import promql_analysis
 from generator.lint.promql_analysis import analyze
+from generator.lint.promql_parse import limits_hint
 from tests.promtool_agreement import PROMTOOL, promtool_verdicts
 
 # (query, Prometheus's error or None, the offset it points at)
@@ -69,3 +73,21 @@ def test_the_verdicts_are_promtools() -> None:
     verdicts = promtool_verdicts([text for text, _, _ in CASES])
     for text, _, _ in CASES:
         assert (analyze.__wrapped__(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
+
+
+def test_every_duration_out_of_range_has_the_hint_that_lets_it_be_checked() -> None:
+    """Durations of several units, each part of any length: wherever Prometheus refuses one,
+    the limits hint and the tokenizer's gate admit its text. The expander's own durations
+    (`4m7ms`, for `$__rate_interval`) have no hint, and their queries no limits check."""
+    rng = random.Random(11)
+    units = ["y", "w", "d", "h", "m", "s", "ms"]
+    refused = 0
+    for _ in range(20_000):
+        chosen = sorted(rng.sample(range(len(units)), rng.randint(1, 4)))
+        token = "".join(str(rng.randint(1, 10 ** rng.randint(1, 13))) + units[i] for i in chosen)
+        text = f"x[{token}]"
+        if promql_analysis._out_of_range(promql_analysis.tokenize(text)) is not None:
+            refused += 1
+            assert limits_hint(text) and promql_analysis._BIG_NUMBER.search(text), text
+    assert refused > 1_000
+    assert not limits_hint("rate(x[4m7ms]) / rate(x[1m7ms]) + rate(x[1h7ms])")

@@ -315,9 +315,9 @@ def _duration_error(token: str) -> str | None:
 
 
 #: what a number of 2**63 ns (the least of the limits, about 9.2e9 s) or more is written with: an
-#: exponent, ten digits before the point, nine hexadecimal digits, three digits before a unit
-#: longer than a second, or several units
-_BIG_NUMBER = re.compile(r"[\d.][eE]|\d{10}|0[xX][0-9a-fA-F]{9}|\d{3}[mhdwy]|[mhdwy]\d")
+#: exponent, ten digits before the point, nine hexadecimal digits, or three digits before a unit
+#: longer than a second (as promql_parse.limits_hint reasons)
+_BIG_NUMBER = re.compile(r"[\d.][eE]|\d{10}|0[xX][0-9a-fA-F]{9}|\d{3}[mhdwy]")
 
 
 def _beyond_limits(text: str) -> tuple[str, int] | None:

@@ -32,8 +32,10 @@ class ParserPanic(ValueError):
 #: what may break one of Prometheus' limits: `@`, `offset`, and what a number as large as the
 #: least of them (2**63 ns, about 9.2e9 s) is written with (promql_analysis._BIG_NUMBER): an
 #: exponent, ten digits, a hexadecimal number, three digits before a unit longer than a second
-#: (`293y`), a duration of several units (`292y52w`); a point counts as a digit
-_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x|[\d.]{3}[mhdwy]|[mhdwy][\d.]", re.IGNORECASE)
+#: (`293y`); a point counts as a digit. A duration of several units needs one such part to reach
+#: 292 years: with two digits at most before each of those units and fewer than ten before
+#: `s`, `99y99w99d99h99m999999999s99ms` is 133 years
+_LIMITS_HINT = re.compile(r"@|offset|[\d.][eE]|[\d.]{10}|[\d.]x|[\d.]{3}[mhdwy]", re.IGNORECASE)
 
 
 def _hint_table() -> bytes:
@@ -67,7 +69,7 @@ def limits_hint(text: str) -> bool:
         return _LIMITS_HINT.search(text) is not None
     marks = text.encode().translate(_HINT_TABLE).decode()
     return ("@" in marks or "0e" in marks or "offset" in marks or _TEN_DIGITS in marks or "0x" in marks
-            or "000u" in marks or "u0" in marks)
+            or "000u" in marks)
 
 
 def _parse_unprinted(text: str) -> Any:
