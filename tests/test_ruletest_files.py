@@ -5,18 +5,20 @@ notation is checked as promtool checks it."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
 from generator.ruletest.model import Check, ExpectedAlert, Probe, RuleInfo, TestCase, Translation
-from generator.ruletest.promtool import PromtoolFailure
-from generator.ruletest.runner import _result, run_case
+from generator.ruletest.promtool import PromtoolFailure, yaml_text
+from generator.ruletest.runner import _result, promtool_files, run_case
 from generator.ruletest.series import NotationError, parse_values
 from generator.ruletest.testfile import TestFileError, load_cases
 from tests.project import copy_project, write
@@ -325,3 +327,45 @@ def test_label_values_are_compared_as_written(tmp_path: Path, monkeypatch: pytes
                        "job: otel-collector, instance: 010}}]}]", series=series)
     code, output = gac_test(tmp_path, content.replace("'0x3'", "0x3"), monkeypatch)
     assert code == 0, output
+
+
+# -- the files gac writes for promtool ---------------------------------------------------------
+
+def test_the_files_for_promtool_read_back_as_the_documents_they_were_made_of() -> None:
+    """yaml_text writes JSON (which YAML reads alike) and PyYAML's YAML where JSON's escapes are
+    not YAML's: any string, of any characters, reads back as it was."""
+    rng = random.Random(5)
+    alphabet = ['a', ' ', '"', "'", "\\", ":", "#", "\n", "\t", "\x00", "\x1f", "\x7f", "\x85", "\xa0", "é", "\u2028",
+                "\ufeff", "\ufffd", "☃", "😀", "{", "}", "[", "-", "0", "1.5", "null", "true", "\u200b"]
+    for _ in range(2_000):
+        words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(4)]
+        doc = {"groups": [{"name": words[0], "rules": [{"alert": words[1], "expr": "up",
+                                                         "labels": {words[2] or "k": words[3]}}]}]}
+        assert yaml.safe_load(yaml_text(doc)) == doc, doc
+
+
+@needs_promtool
+def test_label_values_of_any_script_reach_promtool_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A label value beyond the BMP (😀, which JSON would write as a surrogate pair, refused by
+    YAML), and others, in a firing alert that promtool compares."""
+    for value in ("é ☃", "😀", 'a\\"b'):
+        series = "'up{job=\"otel-collector\", instance=\"" + value + "\"}'"
+        expect = ("[{at: 3m, alerts: [{labels: {__name__: up, job: otel-collector, instance: '"
+                  + value.replace('\\"', '"') + "'}}]}]")
+        code, output = gac_test(tmp_path / str(ord(value[0])), one_test("fires", "0x3", expect, series=series),
+                                monkeypatch)
+        assert code == 0, (value, output)
+
+
+def test_a_long_test_is_written_as_json_and_reads_back_whole() -> None:
+    """`at: 30d` on a 1m group: 43,200 evaluations, each asserting the probes."""
+    probes = (Probe("gac probe: missing series", "x", "series went missing"),
+              Probe("gac probe: no data", "y", "no data"))
+    tr = Translation({"alert": "A", "expr": "up == 0"}, probes, 60, {"alertname": "A"})
+    rule = RuleInfo("r", "A", "g", "f", "alerts/x.py", 3, tr)
+    case = TestCase("alerts/tests/t.yaml", 4, "t", "r", None, {"up": "0x43200"}, (Check("30d", ()),))
+    _, test_doc = promtool_files(case, rule, tr)
+    checks = test_doc["tests"][0]["alert_rule_test"]
+    assert len(checks) == 1 + 2 * 43_201
+    text = yaml_text(test_doc)
+    assert text.startswith("{") and yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == test_doc

@@ -8,6 +8,7 @@ parsing is kept here, in one place.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -67,11 +68,27 @@ _ERROR = re.compile(r"^\s*rule: (?P<rule>.*), time: (?P<time>[^,]+), err: (?P<er
 _HEADER = re.compile(r"^\s*alertname: (?P<name>.*), time: (?P<time>[^,]+), ?$")
 
 
+#: an escape of half a surrogate pair, as json writes a character beyond the BMP
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def yaml_text(doc: dict[str, Any]) -> str:
+    """`doc` as promtool reads it: written as JSON, which YAML reads alike. A test of `at: 30d`
+    on a 1m group asserts the probes at 43,200 evaluations, and PyYAML's dump (its representer
+    is Python, even with libyaml's emitter) took 25 s of its 30; json takes 0.1 s. JSON writes every
+    character outside printable ASCII as an escape YAML reads alike, but for one beyond the BMP
+    (a pair of surrogates, which YAML refuses): such a document is dumped by PyYAML."""
+    text = json.dumps(doc, ensure_ascii=True, allow_nan=False)
+    if _SURROGATE_ESCAPE.search(text):
+        return yaml.safe_dump(doc, sort_keys=False)
+    return text
+
+
 def run_promtool(promtool: str, rules: dict[str, Any], test: dict[str, Any], timeout: float = 60) -> PromtoolRun:
     """Write the rule and test files, run promtool, parse what it says."""
     with tempfile.TemporaryDirectory(prefix="gac-test-") as tmp:
-        Path(tmp, "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False), encoding="utf-8")
-        Path(tmp, "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False), encoding="utf-8")
+        Path(tmp, "rules.yaml").write_text(yaml_text(rules), encoding="utf-8")
+        Path(tmp, "test.yaml").write_text(yaml_text(test), encoding="utf-8")
         proc = subprocess.run([promtool, "test", "rules", "test.yaml"], cwd=tmp, capture_output=True,
                               text=True, timeout=timeout, check=False)
     output = (proc.stdout + proc.stderr).strip()
