@@ -16,7 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.ruletest.model import Check, ExpectedAlert, Probe, RuleInfo, TestCase, Translation
+from generator.ruletest.model import Check, Probe, RuleInfo, TestCase, Translation
 from generator.ruletest.promtool import PromtoolFailure, yaml_text
 from generator.ruletest.runner import _result, promtool_files, run_case
 from generator.ruletest.series import NotationError, parse_values
