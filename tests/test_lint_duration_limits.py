@@ -3,7 +3,9 @@ model.ParseDuration, which the PromQL parser's parseDuration calls): a part or t
 2**63 - 1 ns (about 292 years) is "duration out of range", a number beyond 64 bits is "not a
 valid duration string". promql-parser differs both ways: it takes in `x[293y]` and wraps
 `x[9999999999d]` around ("must be greater than 0"), and it refuses `x[4294967296ms]` (50 days,
-a valid window) because it reads a one-unit duration as a 32-bit number."""
+a valid window) because it reads a one-unit duration as a 32-bit number. It also refuses a
+number of digits led by 0 with an exponent (`01e3`: "can't be parsed into i64"), which
+Prometheus reads as a float once it fails to read it as an octal integer."""
 
 from __future__ import annotations
 
@@ -47,6 +49,21 @@ def test_a_duration_is_judged_as_prometheus_judges_it(text: str, error: str | No
     assert (analysis.error, analysis.error_offset) == (error, offset)
 
 
+#: numbers Prometheus reads (strconv.ParseInt, then ParseFloat) and promql-parser refuses
+OCTAL_LOOKING_FLOATS = ["x > 01e3", "x > 0e0", "sum(x) > 0E1", "x > 007e-2", "x @ 01e3"]
+
+
+@pytest.mark.parametrize("text", OCTAL_LOOKING_FLOATS)
+def test_a_number_led_by_zero_with_an_exponent_parses(text: str) -> None:
+    assert analyze.__wrapped__(text).error is None
+
+
+def test_a_query_with_such_a_number_gets_the_verdict_on_the_rest() -> None:
+    assert analyze.__wrapped__("x > 01e3 +").error is not None
+    assert analyze.__wrapped__("x offset 01e400").error == "error parsing number: 01e400... is out of range"
+    assert analyze.__wrapped__("rate(x[5m]) > 01e3").result_type == "vector"
+
+
 def test_a_query_with_a_long_duration_gets_the_verdict_on_the_rest() -> None:
     """Where promql-parser refused a valid long duration, the rest of the query is still judged."""
     wrong_type = analyze.__wrapped__("sum(x[4294967296ms])")
@@ -70,8 +87,9 @@ def test_a_subquery_step_written_as_a_number_is_checked() -> None:
 def test_the_verdicts_are_promtools() -> None:
     """Whether each query parses, as Prometheus's own parser says (promtool; every case has units,
     which Prometheus 2 and 3 read alike)."""
-    verdicts = promtool_verdicts([text for text, _, _ in CASES])
-    for text, _, _ in CASES:
+    texts = [text for text, _, _ in CASES] + OCTAL_LOOKING_FLOATS
+    verdicts = promtool_verdicts(texts)
+    for text in texts:
         assert (analyze.__wrapped__(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
 
 

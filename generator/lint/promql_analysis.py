@@ -173,7 +173,7 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
         expr = parse(parsed, plain if parsed is text else None, quiet=hint)
     except PARSE_ERRORS as exc:
         failure: BaseException | None = exc
-        readable = _long_durations_readable(parsed)
+        readable = _misread_rewritten(parsed)
         if readable is not None:
             try:
                 expr, failure = parse(readable, quiet=True), None
@@ -371,24 +371,36 @@ def _colons_apart(tokens: list[Token]) -> list[Token]:
     return out
 
 
-#: a part of a duration that promql-parser may read as a 32-bit number: ten digits or more
+#: what promql-parser misreads where Prometheus reads it: a part of a duration of ten digits or
+#: more, which promql-parser may read as a 32-bit number (`x[4294967296ms]`, 50 days: "duration
+#: must be greater than 0") or wrap around; a number of digits led by 0 with an exponent
+#: (`0e0`, `01e3`), which promql-parser reads as an octal integer ("can't be parsed into i64")
+#: and Prometheus, failing that, as a float
+_MISREAD = re.compile(r"[0-9]{10}(?:ms|[smhdwy])|(?<![\w.])0[0-9]*[eE]")
 _LONG_DURATION_PART = re.compile(r"[0-9]{10}(?:ms|[smhdwy])")
+_OCTAL_LOOKING_FLOAT = re.compile(r"0[0-9]*[eE][+-]?[0-9]+")
 
 
-def _long_durations_readable(text: str) -> str | None:
-    """`text`, which promql-parser refused, with each duration it may read as a 32-bit number
-    (`x[4294967296ms]`, 50 days: "duration must be greater than 0") or wrap around written as
-    `1s` and blanks (offsets stay): parsed so, the rest of the query gets the parser's verdict
-    and each such duration Prometheus's, from the limits check, which reads the text as written.
-    None where no duration has such a part."""
-    if _LONG_DURATION_PART.search(text) is None:
+def _misread_rewritten(text: str) -> str | None:
+    """`text`, which promql-parser refused, with each token it misreads (`_MISREAD`) written as
+    `1s` (a duration) or `1` (a number) and blanks, so offsets stay: parsed so, the rest of the
+    query gets the parser's verdict, and those tokens get Prometheus's from the limits check,
+    which reads the text as written. None where the text has no such token."""
+    if _MISREAD.search(text) is None:
         return None
     pieces: list[str] = []
     pos = 0
     for tok in _colons_apart(tokenize(text)):
-        if tok.kind == "num" and _DURATION.fullmatch(tok.text) and _LONG_DURATION_PART.search(tok.text):
-            pieces += (text[pos:tok.start], "1s".ljust(tok.end - tok.start))
-            pos = tok.end
+        if tok.kind != "num":
+            continue
+        if _OCTAL_LOOKING_FLOAT.fullmatch(tok.text):
+            readable = "1"
+        elif _DURATION.fullmatch(tok.text) and _LONG_DURATION_PART.search(tok.text):
+            readable = "1s"
+        else:
+            continue
+        pieces += (text[pos:tok.start], readable.ljust(tok.end - tok.start))
+        pos = tok.end
     return "".join(pieces) + text[pos:] if pieces else None
 
 
