@@ -137,6 +137,8 @@ def test_logql_with_grafana_variables(query: str) -> None:
     ("x\\q", False), ("a**", False), ("a++", False), ("a*??", False), ("(?=x)", False), ("(?<!x)y", False),
     ("\\1", False), ("a{1001}", False), ("a{2,1}", False), ("(?x)a", False), ("(a", False), ("[a", False),
     ("x\\", False), ("\\Z", False),
+    ("^*a", True), ("$+", True), ("(?)a", True), ("*a", False), ("a|*", False), ("(+a)", False), ("^*[", False),
+    ("(?P<a.b>x)", False), ("\\pz", False), ("[U--]", False),
 ])
 def test_go_regex_validity(pattern: str, valid: bool) -> None:
     """Loki (and Tempo) compile regexes with Go's RE2, which differs from Python's re both ways."""

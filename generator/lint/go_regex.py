@@ -1,23 +1,23 @@
 """Go regular expressions (RE2), as Loki, Tempo, Prometheus and Alertmanager compile them.
 
-Python's `re` is close but not equal: RE2 rejects lookarounds, backreferences, possessive
-quantifiers and repeat counts over 1000, while Python rejects \\p{..}, \\Q..\\E, \\z and
-(?<name>..) which RE2 accepts. The scan below catches RE2's own refusals; the rest is
-translated for Python and compiled there.
+Python's `re` is close but not equal: RE2 rejects lookarounds, backreferences, possessive and
+stacked quantifiers and repeat counts over 1000, while Python rejects \\p{..}, \\Q..\\E, \\z
+and (?<name>..) which RE2 accepts. `re2_refusal` applies Go's own rules where they decide, in
+Go's words; `go_regex_error` translates the rest for Python and compiles it there.
+
+Prometheus compiles a label matcher's regex with Go's regexp, where promql-parser, which gac
+parses PromQL with, uses Rust's regex crate: `re2_refusal` is also what Prometheus refuses of
+what promql-parser takes in (promql_parse.GO_REFUSED).
 """
 
 from __future__ import annotations
 
 import re
 
-_GO_ESCAPES = frozenset("aftnrvxAbBdDsSwWzpPQEC0")
-_GO_FLAGS = frozenset("imsU-")
-_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
-
 
 def go_regex_error(pattern: str) -> str | None:
     """Why Go's regexp package would refuse `pattern`, or None when it compiles."""
-    error = _go_only_error(pattern)
+    error = re2_refusal(pattern)
     if error:
         return error
     import warnings
@@ -26,80 +26,222 @@ def go_regex_error(pattern: str) -> str | None:
             warnings.simplefilter("ignore")
             re.compile(_python_equivalent(pattern))
     except re.error as exc:
-        if "global flags not at the start" in str(exc):  # RE2 allows flags anywhere
+        # RE2 allows flags anywhere; what repetitions repeat re2_refusal has judged by Go's rules
+        if any(said in str(exc) for said in ("global flags not at the start", "nothing to repeat",
+                                               "multiple repeat")):
             return None
         return str(exc)
     return None
 
 
-def _go_only_error(pattern: str) -> str | None:
-    """Constructs Python accepts but RE2 refuses."""
-    i, n = 0, len(pattern)
-    in_class = False
-    after_repeat = lazy = False
+#: `{min}`, `{min,}`, `{min,max}`, each number without a leading zero (Go's parseInt); any other
+#: `{` is a literal
+_REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(?:(,)(0|[1-9][0-9]*)?)?\}")
+#: Go's parseInt gives up past this (n >= 1e8 → -1), which the size check then refuses
+_TOO_BIG = 10**8
+_GO_FLAGS = "imsU"
+#: the letters and digits Go reads after a backslash (octal digits apart)
+_GO_ESCAPES = frozenset("aftnrvxAbBdDsSwWzpPQEC0")
+#: a capture group's name (Go's isValidCaptureName; Rust also takes `.`, `[` and `]`)
+_CAPTURE_NAME = re.compile(r"[A-Za-z0-9_]+")
+#: a group of flags alone, `(?i)`, `(?-s)`, `(?i-m)`: it opens no group
+_SET_FLAGS = re.compile(r"\(\?[imsU]*(?:-[imsU]*)?\)")
+
+
+def re2_refusal(pattern: str) -> str | None:
+    """Go's refusal of `pattern` where Go's own rules tell it (regexp/syntax parse.go: `repeat`,
+    `parseRepeat`, `parseInt`, `parsePerlFlags`, `parseEscape`, `parseClass`), in Go's words
+    (the code, then the expression in backquotes, which Go's error puts after "error parsing
+    regexp: "); None where they do not (`go_regex_error` asks Python's re about the rest). Rust's
+    regex, promql-parser's, takes in each of these but invalid escapes:
+
+    - a repetition operator right after another (`a**`, `.*+`, `a{2}*`, `a???`): Go refuses to
+      stack them ("invalid nested repetition operator"), Rust repeats the repetition; one with
+      nothing before it (`*a`, `(+a)`, `a|?`): "missing argument to repetition operator", where
+      Go repeats an assertion (`^*`, `$+`) that Python's re does not;
+    - a repeat count above 1000 (`a{1001}`): "invalid repeat count";
+    - a flag Go does not know (`(?x)`, `(?u)`, `(?R)`), a lookahead: "invalid or unsupported
+      Perl syntax"; a capture name with other than letters, digits and `_`, a lookbehind:
+      "invalid named capture";
+    - brackets that balance only once the pattern is wrapped (`a)|(b`): Prometheus parses the
+      pattern alone first ("unexpected )", "missing closing )"), promql-parser only wrapped;
+    - a class range Rust reads as a set operation (`[U--]`), or a one-letter Unicode class that
+      is no category (`\\pz`, which Rust reads as `\\pZ`): "invalid character class range";
+    - an escape Go does not know (`\\q`, `\\Z`, a lone `\\1`): "invalid escape sequence"; a class
+      left open: "missing closing ]".
+    """
+    if not any(c in pattern for c in "*+?{()[\\"):
+        return None
+    n = len(pattern)
+    i = depth = 0
+    last_repeat: int | None = None   # where the repetition operator just before began, if any
+    operand = False                  # whether something repeatable stands before (Go's stack top)
     while i < n:
         c = pattern[i]
-        if c == "\\":
-            if i + 1 >= n:
-                return "trailing backslash at end of expression"
-            e = pattern[i + 1]
-            if e.isalnum() and e not in _GO_ESCAPES and not (e.isdigit() and _is_octal(pattern, i + 1)):
-                return f"invalid escape sequence: \\{e}"
-            if e == "Q":
-                end = pattern.find("\\E", i + 2)
-                i = n if end < 0 else end + 2
-                after_repeat = False
-                continue
-            i += 2
-            after_repeat = False
-            continue
-        if in_class:
-            if c == "[" and pattern.startswith("[:", i):
-                end = pattern.find(":]", i + 2)
-                i = i + 1 if end < 0 else end + 2
-                continue
-            in_class = c != "]"
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-            i += 1
-            if i < n and pattern[i] == "^":
-                i += 1
-            if i < n and pattern[i] == "]":
-                i += 1
-            continue
-        if c == "(" and pattern.startswith("(?", i):
-            rest = pattern[i + 2:]
-            if rest[:1] in ("=", "!", "#") or rest[:2] in ("<=", "<!"):
-                return "invalid or unsupported Perl syntax: lookarounds and comments are not supported"
-            if not (rest.startswith("P<") or rest.startswith("<") or rest.startswith(":")):
-                m = re.match(r"([^:)]*)[:)]", rest)
-                if m and not set(m.group(1)) <= _GO_FLAGS:
-                    return f"invalid or unsupported Perl syntax: (?{m.group(1)}"
-        if c in "*+?":
-            if after_repeat:
-                if c != "?" or lazy:
-                    return f"invalid nested repetition operator: {pattern[i - 1]}{c}"
-                lazy = True  # x*? and friends: the non-greedy form
+        repeat: int | None = None
+        follows = True               # what this item leaves for a repetition to repeat
+        if c in "*+?" or c == "{" and _REPEAT.match(pattern, i):
+            end = i + 1
+            if c == "{":
+                m = _REPEAT.match(pattern, i)
+                assert m is not None
+                low = int(m.group(1)) if len(m.group(1)) < 9 else _TOO_BIG
+                high = None if m.group(2) else low
+                if m.group(3) is not None:
+                    high = int(m.group(3)) if len(m.group(3)) < 9 else _TOO_BIG
+                if low > 1000 or high is not None and (high > 1000 or low > high):
+                    return _message("invalid repeat count", m.group())
+                end = m.end()
+            if end < n and pattern[end] == "?":   # non-greedy
+                end += 1
+            if last_repeat is not None:
+                return _message("invalid nested repetition operator", pattern[last_repeat:end])
+            if not operand:   # at the start, after `(` or `|`
+                return _message("missing argument to repetition operator", pattern[i:end])
+            repeat, i = i, end
+        elif c == "\\":
+            bad = _escape_error(pattern, i) or _letter_class_error(pattern, i)
+            if bad is not None:
+                return bad
+            i = _past_escape(pattern, i)
+        elif c == "[":
+            i, bad = _past_class(pattern, i)
+            if bad is not None:
+                return bad
+        elif c == "(":
+            if pattern.startswith("(?", i):
+                bad = _flags_error(pattern, i)
+                if bad is not None:
+                    return bad
+                flags = _SET_FLAGS.match(pattern, i)
+                if flags is not None:  # `(?i)` only sets flags
+                    i, follows = flags.end(), operand
+                else:  # `(?i:`, `(?P<name>`, `(?<name>` open a group
+                    head = pattern.find(">" if pattern.startswith(("(?P<", "(?<"), i) else ":", i)
+                    i = n if head < 0 else head + 1
+                    depth, follows = depth + 1, False
             else:
-                after_repeat, lazy = True, False
+                i += 1
+                depth, follows = depth + 1, False
+        elif c == ")":
+            if depth == 0:
+                return _message("unexpected )", pattern)
+            depth -= 1
             i += 1
-            continue
-        if c == "{":
-            m = _REPEAT.match(pattern, i)
-            if m:
-                low, high = int(m.group(1)), m.group(3)
-                if low > 1000 or (high and int(high) > 1000) or (high and int(high) < low):
-                    return f"invalid repeat count: {m.group()}"
-                if after_repeat:
-                    return f"invalid nested repetition operator: {m.group()}"
-                after_repeat, lazy = True, False
-                i = m.end()
-                continue
-        after_repeat = False
-        i += 1
+        else:
+            i += 1
+            follows = c != "|"
+        last_repeat, operand = repeat, follows
+    return _message("missing closing )", pattern) if depth else None
+
+
+def _message(code: str, expr: str) -> str:
+    return f"{code}: `{expr}`"
+
+
+def _escape_error(pattern: str, i: int) -> str | None:
+    """Go's refusal of the escape at `i`: a trailing backslash, or a letter or digit Go gives no
+    meaning (`\\q`, `\\Z`; `\\1` alone is a backreference, `\\12` octal)."""
+    if i + 1 >= len(pattern):
+        return _message("trailing backslash at end of expression", "")
+    e = pattern[i + 1]
+    if e.isalnum() and e not in _GO_ESCAPES and not (e.isdigit() and _is_octal(pattern, i + 1)):
+        return _message("invalid escape sequence", "\\" + e)
     return None
+
+
+def _past_escape(pattern: str, i: int) -> int:
+    """Past the escape at `i` (a backslash): `\\Q...\\E` whole, `\\x{..}` and `\\p{..}` with their
+    braces (which are no repeat count), else the backslash and one character."""
+    kind = pattern[i + 1:i + 2]
+    if kind == "Q":
+        end = pattern.find("\\E", i + 2)
+        return len(pattern) if end < 0 else end + 2
+    if kind in ("x", "p", "P") and pattern.startswith("{", i + 2):
+        end = pattern.find("}", i + 3)
+        return len(pattern) if end < 0 else end + 1
+    return i + 2
+
+
+def _past_class(pattern: str, i: int) -> tuple[int, str | None]:
+    """Past the character class opening at `i`, and Go's refusal of a range in it whose ends are
+    out of order (`[z-a]`, or `[U--]`, which Rust reads as a set difference): a `]` first (after
+    `^`) is a literal, `[:name:]` a POSIX class, a backslash escapes the next character."""
+    n = len(pattern)
+    j = i + 1
+    if j < n and pattern[j] == "^":
+        j += 1
+    first = True
+    while j < n and (pattern[j] != "]" or first):
+        first = False
+        if pattern.startswith("[:", j) and (close := pattern.find(":]", j + 2)) >= 0:
+            j = close + 2
+            continue
+        bad = _letter_class_error(pattern, j)
+        if bad is not None:
+            return j, bad
+        start = j
+        low, j = _class_char(pattern, j)
+        if j + 1 < n and pattern[j] == "-" and pattern[j + 1] != "]":
+            high, j = _class_char(pattern, j + 1)
+            if low is not None and high is not None and high < low:
+                return j, _message("invalid character class range", pattern[start:j])
+    if j >= n:
+        return j, _message("missing closing ]", pattern[i:])
+    return j + 1, None
+
+
+#: escapes that stand for one character, as Go's parseEscape reads them
+_CHAR_ESCAPES = {"a": "\a", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _class_char(pattern: str, j: int) -> tuple[str | None, int]:
+    """The character at `j` in a class and where it ends; None for an escape that is a class
+    (`\\d`, `\\pL`) or that gac does not read (it is then no range end judged here)."""
+    if pattern[j] != "\\":
+        return pattern[j], j + 1
+    kind = pattern[j + 1:j + 2]
+    if kind in ("p", "P", "x") and pattern.startswith("{", j + 2):
+        end = pattern.find("}", j + 3)
+        return None, len(pattern) if end < 0 else end + 1
+    if kind and not kind.isalnum():
+        return kind, j + 2
+    return _CHAR_ESCAPES.get(kind), j + 2
+
+
+def _letter_class_error(pattern: str, j: int) -> str | None:
+    """Go's refusal of the escape at `j` where it is a Unicode class named by one letter that is
+    no general category (`\\pz`: Go reads names as written, Rust in any case). Classes named in
+    braces are left alone (Go's list of scripts is not kept here)."""
+    if pattern[j] != "\\" or pattern[j + 1:j + 2] not in ("p", "P") or j + 2 >= len(pattern) \
+            or pattern[j + 2] in "{CLMNPSZ":
+        return None
+    return _message("invalid character class range", pattern[j:j + 3])
+
+
+def _flags_error(pattern: str, i: int) -> str | None:
+    """Go's parsePerlFlags on the group opening `(?` at `i`: a named group, or flags of `imsU`
+    with one `-` before some of them, ended by `:` or `)`; anything else is refused."""
+    rest = pattern[i + 2:]
+    if rest.startswith(("P<", "<")):   # a named group: letters, digits and `_` up to `>`
+        end = pattern.find(">", i)
+        if end < 0:
+            return _message("invalid named capture", pattern[i:])   # a lookbehind, `(?<!x)` among them
+        if not _CAPTURE_NAME.fullmatch(pattern, i + (4 if rest[0] == "P" else 3), end):
+            return _message("invalid named capture", pattern[i:end + 1])
+        return None
+    negated = saw_flag = False
+    for k, c in enumerate(rest):
+        if c in _GO_FLAGS:
+            saw_flag = True
+            continue
+        if c == "-" and not negated:
+            negated, saw_flag = True, False
+            continue
+        if c in ":)" and not (negated and not saw_flag):
+            return None
+        return _message("invalid or unsupported Perl syntax", pattern[i:i + 3 + k])
+    return None   # unclosed: both refuse it
 
 
 def _is_octal(pattern: str, at: int) -> bool:
@@ -113,6 +255,7 @@ def _python_equivalent(pattern: str) -> str:
     pattern = re.sub(r"\\Q(.*?)(\\E|$)", lambda m: re.escape(m.group(1)), pattern, flags=re.S)
     pattern = re.sub(r"\\[pP](\{\^?[A-Za-z_]+\}|[A-Za-z])", r"\\w", pattern)
     pattern = re.sub(r"\(\?<(?![=!])", "(?P<", pattern)
+    pattern = pattern.replace("(?)", "")   # no flags: nothing to Go, unknown to Python
     pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\([1-7][0-7]{1,2})",
                      lambda m: m.group(1) + "\\u%04x" % int(m.group(2), 8), pattern)
     pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)

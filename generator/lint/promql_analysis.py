@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import promql_parser as pp
 
 from .promql_errors import NUMBER_TOKEN, Token, error_offset, tokenize
-from .promql_parse import PARSE_ERRORS, ParserPanic, limits_hint, parse
+from .promql_parse import GO_REFUSED, PARSE_ERRORS, ParserPanic, go_refusal, limits_hint, parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
 
@@ -185,6 +185,9 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
             message = str(failure).strip() or "invalid promql query"
             offset = error_offset(parsed, message)
             return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
+    refused = go_refusal(parsed) if GO_REFUSED and ("=~" in parsed or "!~" in parsed) else None
+    if refused is not None:
+        return Analysis(text, error=refused[0], error_offset=_unshift(refused[1], shifts))
     limit = _beyond_limits(text) if hint else None
     if limit is not None:
         return Analysis(text, error=limit[0], error_offset=limit[1])

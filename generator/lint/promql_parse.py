@@ -16,6 +16,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from .go_regex import re2_refusal
 from .promql_names import STRING_LITERAL
 
 #: what promql_parser.parse raises for a query it refuses (as `parse_as_written` and `parse`
@@ -138,6 +139,8 @@ def parse(text: str, plain: str | None = None, quiet: bool | None = None) -> Any
                     return call(plain)
                 except PARSE_ERRORS:
                     pass  # the text as written has the error to report
+        elif "=~" in text or "!~" in text:
+            plain_matchers(text)  # each regex judged once (GO_REFUSED), though the text is parsed as written
         return call(text)
     except BaseException as exc:  # a panic (parse_as_written): the try costs nothing until it is met
         raise _refusal(exc) from None
@@ -226,14 +229,54 @@ def _equality_of(key: str, op: str, literal: str) -> str:
 
 def _equality(op: str, literal: str) -> str:
     """What the parser makes of `{label OP literal}`: an equality matcher that matches the empty
-    string exactly when this one does, or "" when it refuses it (a bad regex or string). The
-    leading blank keeps a character before the operator from joining the `=` (`a!=~` must not
-    become `a!=`)."""
+    string exactly when this one does, or "" when it refuses it (a bad regex or string), or when
+    Prometheus would (GO_REFUSED). The leading blank keeps a character before the operator from
+    joining the `=` (`a!=~` must not become `a!=`)."""
     try:
         pp.parse("{__gacv_probe__" + op + literal + "}")
     except PARSE_ERRORS as exc:
-        return ' =""' if "non-empty matcher" in str(exc) else ""
-    return ' ="x"'
+        if "non-empty matcher" not in str(exc):
+            return ""
+        found = ' =""'
+    else:
+        found = ' ="x"'
+    # the regex as the parser decoded it from the literal, judged by Go's rules
+    probe: Any = pp.parse('{__gacv_probe__="x", __gacv_regex__' + op + literal + "}")
+    refusal = re2_refusal(probe.matchers.matchers[1].value)
+    if refusal is not None:
+        GO_REFUSED[op + literal] = f"error parsing regexp: {refusal}"
+        return ""
+    return found
+
+
+#: regex matchers (operator and string literal as written) that Go's regexp, Prometheus's,
+#: refuses though promql-parser's Rust regex takes them in, with Prometheus's message: filled as
+#: each distinct matcher is first met (`_equality`), and never emptied (a few entries at most)
+GO_REFUSED: dict[str, str] = {}
+
+
+def go_refusal(text: str) -> tuple[str, int] | None:
+    """Prometheus's message on the first regex matcher of `text` it refuses and promql-parser
+    took in (GO_REFUSED), and the offset of its label name, where Prometheus places the error.
+    Only matchers already met are known: `parse` meets every one of the text it parses."""
+    for m in _REGEX_MATCHER.finditer(text):
+        op, literal = m.group("op"), m.group("lit")
+        if op is None:
+            break
+        refusal = GO_REFUSED.get(op + literal) if literal is not None else None
+        if refusal is not None:
+            return refusal, _label_start(text, m.start("op"))
+    return None
+
+
+def _label_start(text: str, op_start: int) -> int:
+    """Where the label name before the operator at `op_start` begins (the operator's place for
+    a quoted name)."""
+    end = len(text[:op_start].rstrip())
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return start if start < end else op_start
 
 
 def parses(text: str) -> bool:
