@@ -80,11 +80,10 @@ def re2_refusal(pattern: str) -> str | None:
         c = pattern[i]
         repeat: int | None = None
         follows = True               # what this item leaves for a repetition to repeat
-        if c in "*+?" or c == "{" and _REPEAT.match(pattern, i):
+        m = _REPEAT.match(pattern, i) if c == "{" else None
+        if c in "*+?" or m is not None:
             end = i + 1
-            if c == "{":
-                m = _REPEAT.match(pattern, i)
-                assert m is not None
+            if m is not None:
                 low = int(m.group(1)) if len(m.group(1)) < 9 else _TOO_BIG
                 high = None if m.group(2) else low
                 if m.group(3) is not None:
