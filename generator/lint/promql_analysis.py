@@ -186,6 +186,8 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
             offset = error_offset(parsed, message)
             return Analysis(text, error=message, error_offset=_unshift(offset, shifts))
     refused = go_refusal(parsed) if GO_REFUSED and ("=~" in parsed or "!~" in parsed) else None
+    if refused is None and "+" in parsed:
+        refused = _unary_plus_refusal(parsed)
     if refused is not None:
         return Analysis(text, error=refused[0], error_offset=_unshift(refused[1], shifts))
     limit = _beyond_limits(text) if hint else None
@@ -405,6 +407,27 @@ def _misread_rewritten(text: str) -> str | None:
         pieces += (text[pos:tok.start], readable.ljust(tok.end - tok.start))
         pos = tok.end
     return "".join(pieces) + text[pos:] if pieces else None
+
+
+#: a `+` that can only be a sign: first in the text, or after an opening bracket, a comma, an
+#: operator or a set operator's keyword
+_UNARY_PLUS = re.compile(r"(?:^|[(\[{,+\-*/%^=<>~!]|(?<![\w:])(?:and|or|unless|atan2|bool))\s*(\+)",
+                         re.IGNORECASE)
+
+
+def _unary_plus_refusal(text: str) -> tuple[str, int] | None:
+    """Prometheus's refusal of a unary `+` before what is neither a scalar nor an instant vector
+    (`rate(+x[5m])`), which promql-parser drops (where it refuses `-x[5m]`), and its offset: each
+    such `+` written as `-`, which the parser judges alike, one at a time. Only the unary
+    operator's refusal counts: what else the `-` may change (a sign in a string) is no finding."""
+    for m in _UNARY_PLUS.finditer(text):
+        at = m.start(1)
+        try:
+            parse(text[:at] + "-" + text[at + 1:])
+        except PARSE_ERRORS as exc:
+            if str(exc).startswith("unary expression only allowed"):
+                return str(exc), at
+    return None
 
 
 def _matcher_name(vs: pp.VectorSelector) -> str | None:
