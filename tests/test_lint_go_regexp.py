@@ -106,3 +106,30 @@ def test_the_whole_check_agrees_with_promtool_on_any_pattern(seed: int) -> None:
     for pattern in patterns:
         said = verdicts[queries[pattern]]
         assert (go_regex_error(pattern) is None) == (said is None), (pattern, said, go_regex_error(pattern))
+
+
+#: regexes Rust's regex refuses and Go's takes: a `[` in a class opens a nested class in Rust
+RUST_ONLY_REFUSALS = ['x{a!~"2[0-9{0x[0-9]"}', 'x{a=~"[[]"}', 'x{a=~"[a-z[]*"}', '{a=~"[a-z[]*"}', '{a=~"[[]"}',
+                      'x{a=~"a("}']
+
+
+@needs_promtool
+def test_a_regex_only_rust_refuses_is_judged_as_prometheus_judges_it() -> None:
+    verdicts = promtool_verdicts(RUST_ONLY_REFUSALS)
+    for text in RUST_ONLY_REFUSALS:
+        assert (analyze.__wrapped__(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
+    assert analyze.__wrapped__('x{a=~"[[]"}').error is None
+
+
+@needs_promtool
+def test_the_lint_verdict_on_a_regex_matcher_is_promtools() -> None:
+    """End to end: `x{a=~"pattern"}` for patterns of any kind (class brackets Rust nests, Go's
+    refusals, both dialects' agreements), analysed as the lint analyses it. `\\Q` is left out,
+    as in the test above."""
+    rng = random.Random(21)
+    alphabet = "[]^-az09\\\\:.*+(|)&~{}?$PpLQE"
+    patterns = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(2500)} - {""})
+    queries = [f"x{{a=~{_literal(p)}}}" for p in patterns if "\\Q" not in p]
+    verdicts = promtool_verdicts(queries)
+    for query in queries:
+        assert (analyze.__wrapped__(query).error is None) == (verdicts[query] is None), (query, verdicts[query])

@@ -34,6 +34,19 @@ def go_regex_error(pattern: str) -> str | None:
     return None
 
 
+def matches_empty(pattern: str) -> bool | None:
+    """Whether `pattern`, which Go's regexp takes (`go_regex_error` is None), matches the empty
+    string as Prometheus anchors it (`^(?s:pattern)$`), by Python's re on the same pattern in
+    its spellings; None where Python cannot compile it all the same."""
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.fullmatch(_python_equivalent(pattern), "", re.DOTALL) is not None
+    except re.error:
+        return None
+
+
 #: `{min}`, `{min,}`, `{min,max}`, each number without a leading zero (Go's parseInt); any other
 #: `{` is a literal
 _REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(?:(,)(0|[1-9][0-9]*)?)?\}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from .go_regex import re2_refusal
+from .go_regex import go_regex_error, matches_empty, re2_refusal
 from .promql_names import STRING_LITERAL
 
 #: what promql_parser.parse raises for a query it refuses (as `parse_as_written` and `parse`
@@ -235,6 +235,8 @@ def _equality(op: str, literal: str) -> str:
     try:
         pp.parse("{__gacv_probe__" + op + literal + "}")
     except PARSE_ERRORS as exc:
+        if str(exc).startswith("illegal regex"):
+            return _rust_refusal_overruled(literal)
         if "non-empty matcher" not in str(exc):
             return ""
         found = ' =""'
@@ -247,6 +249,17 @@ def _equality(op: str, literal: str) -> str:
         GO_REFUSED[op + literal] = f"error parsing regexp: {refusal}"
         return ""
     return found
+
+
+def _rust_refusal_overruled(literal: str) -> str:
+    """`_equality` of a regex Rust's regex refuses: its equality where Go's takes it (a `[`
+    inside a class, which Rust reads as a nested class: `[0-9[]`; `\\Q..\\E`), as Prometheus
+    does, else "" (refused). The pattern is the literal as the parser decodes it for an equality
+    matcher."""
+    probe: Any = pp.parse('{__gacv_probe__="x", __gacv_regex__=' + literal + "}")
+    pattern = probe.matchers.matchers[1].value
+    empty = matches_empty(pattern) if go_regex_error(pattern) is None else None
+    return "" if empty is None else ' =""' if empty else ' ="x"'
 
 
 #: regex matchers (operator and string literal as written) that Go's regexp, Prometheus's,
