@@ -56,7 +56,7 @@ def collect(paths: list[Path]) -> list[Query]:
                 sent = q.text
             found.append(Query(str(q.location.file), q.text, sent, q.analysis.error))
 
-    Engine.queries = queries  # type: ignore[method-assign]
+    Engine.queries = queries  # type: ignore[method-assign,assignment]
     try:
         _lint_paths(paths, LintConfig(), None, None, None, 1)
     finally:

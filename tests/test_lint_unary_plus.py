@@ -31,7 +31,7 @@ def test_a_unary_plus_is_judged_as_a_unary_minus(text: str, refused: bool, offse
     analysis = analyze.__wrapped__(text)
     assert (analysis.error is not None) == refused, analysis.error
     if offset is not None:
-        assert analysis.error_offset == offset and analysis.error.startswith("unary expression only allowed")
+        assert analysis.error_offset == offset and str(analysis.error).startswith("unary expression only allowed")
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not on PATH (apt-get install prometheus)")
