@@ -31,7 +31,9 @@ def promql_syntax(ctx: QueryContext) -> Sequence[Issue]:
     template variables; if the result does not parse, the panel shows an error instead of data
     and an alert goes to its error state. The expression is parsed with promql-parser after
     substituting values that fit each position (durations in `[]`, identifiers in `by ()`,
-    strings in quotes), so valid queries pass whatever variables they use.
+    strings in quotes), so valid queries pass whatever variables they use. Where promql-parser
+    and Prometheus differ, Prometheus decides: regexes are judged by Go's regexp (`.*api.**`
+    stacks two repetitions), durations and numbers by Prometheus's limits (`[293y]`).
 
     Bad:
         sum(rate(http_server_duration_milliseconds_count{job="$job"}[$__rate_interval])
