@@ -5,6 +5,11 @@ or replaces one to three tokens (operators, keywords, durations, numbers, string
 All mutants go to one `promtool check rules` run (tests.promtool_agreement.promtool_verdicts).
 
     .venv/bin/python -m tests.promtool_fuzz [--seed 1] [--mutants 4000] [../shared/corpus ...]
+    .venv/bin/python -m tests.promtool_fuzz --dashboards [--seed 1] [../shared/corpus-wild ...]
+
+With `--dashboards`, half the targets' `expr` of every dashboard are mutated, in copies, and each
+query goes to promtool as Grafana would send it (tests.promtool_agreement: variables at their
+saved values), so the expander's placeholders are judged too.
 
 The Debian promtool is Prometheus 2; gac follows Prometheus 3 (the conformance cases are from
 its main branch). Disagreements that are that difference are counted apart, not listed:
@@ -16,9 +21,11 @@ experimental duration expressions.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +33,7 @@ import yaml
 
 from generator.lint.promql_analysis import analyze
 from tests.paths import SHARED
-from tests.promtool_agreement import PROMTOOL, promtool_verdicts
+from tests.promtool_agreement import PROMTOOL, agreement, promtool_verdicts
 
 TOKENS = ["(", ")", "[", "]", "{", "}", ",", " ", "+", "-", "*", "/", "%", "^", "==", "!=", ">", "<", ">=", "<=",
           "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset",
@@ -37,7 +44,7 @@ TOKENS = ["(", ")", "[", "]", "{", "}", ",", " ", "+", "-", "*", "/", "%", "^", 
           "[5m:]", "@ 100", "offset -5m", '"le"', "label_join", "info", "limitk", "01e3", "1e308", '"a**"', "**"]
 
 #: what promtool (Prometheus 2) says where Prometheus 3 differs
-VERSION_DIFFERENCES = re.compile(r"unexpected duration|missing unit character|in offset, expected duration|"
+VERSION_DIFFERENCES = re.compile(r"unexpected duration|missing unit character|in offset, expected duration|unknown function|"
                                  r"unexpected string .* in (?:label matching|grouping opts)")
 #: a duration where Prometheus 2 wants a number (a function argument), for its odd message
 _DURATION_ARGUMENT = re.compile(r",\s*[0-9]+(?:ms|[smhdwy])")
@@ -88,15 +95,59 @@ def mutate(rng: random.Random, query: str) -> str:
     return "".join(tokens)
 
 
+def mutated_dashboards(rng: random.Random, roots: list[Path], out: Path) -> int:
+    """Copies of the dashboards under `roots` in `out`, half their targets' `expr` mutated; how many."""
+    count = 0
+
+    def walk(value: Any) -> None:
+        nonlocal count
+        if isinstance(value, dict):
+            for key, item in list(value.items()):
+                if key == "expr" and isinstance(item, str) and item.strip() and rng.random() < 0.5:
+                    value[key] = mutate(rng, item)
+                    count += 1
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for i, path in enumerate(sorted(p for root in roots for p in root.rglob("*.json"))):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        walk(doc)
+        (out / f"d{i}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return count
+
+
+def dashboards_main(args: argparse.Namespace) -> int:
+    roots = args.roots or [SHARED / "corpus", SHARED / "corpus-wild"]
+    with tempfile.TemporaryDirectory(prefix="gac-fuzz-") as tmp:
+        count = mutated_dashboards(random.Random(args.seed), roots, Path(tmp))
+        result = agreement([Path(tmp)])
+    listed = [(q, said) for q, said in result.disagreements
+              if not (q.gac_error is None and said is not None and version_difference(q.sent or "", said))]
+    print(f"{count} targets mutated; {len(result.compared)} queries compared; {len(listed)} disagreements, and "
+          f"{len(result.disagreements) - len(listed)} where Prometheus 3 differs from this promtool")
+    for q, said in listed:
+        print(f"{q.text!r}\n   sent:     {q.sent!r}\n   gac:      {q.gac_error}\n   promtool: {said}")
+    return 1 if listed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("roots", nargs="*", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mutants", type=int, default=4000)
+    parser.add_argument("--dashboards", action="store_true", help="mutate dashboard targets instead")
     args = parser.parse_args()
     if PROMTOOL is None:
         print("promtool is not on PATH (apt-get install prometheus)", file=sys.stderr)
         return 2
+    if args.dashboards:
+        return dashboards_main(args)
     roots = args.roots or [SHARED / "corpus", SHARED / "corpus-wild"]
     queries = rule_queries(roots)
     rng = random.Random(args.seed)
