@@ -44,8 +44,8 @@ TOKENS = ["(", ")", "[", "]", "{", "}", ",", " ", "+", "-", "*", "/", "%", "^", 
           "[5m:]", "@ 100", "offset -5m", '"le"', "label_join", "info", "limitk", "01e3", "1e308", '"a**"', "**"]
 
 #: what promtool (Prometheus 2) says where Prometheus 3 differs
-VERSION_DIFFERENCES = re.compile(r"unexpected duration|missing unit character|in offset, expected duration|unknown function|"
-                                 r"unexpected string .* in (?:label matching|grouping opts)")
+VERSION_DIFFERENCES = re.compile(r"unexpected duration|missing unit character|in offset, expected duration|"
+                                 r"unknown function|unexpected string .* in (?:label matching|grouping opts)")
 #: a duration where Prometheus 2 wants a number (a function argument), for its odd message
 _DURATION_ARGUMENT = re.compile(r",\s*[0-9]+(?:ms|[smhdwy])")
 
