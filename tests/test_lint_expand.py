@@ -84,6 +84,10 @@ INVALID_WITH_VARIABLES = [
     ('rate(x_total{job="$job"[$__rate_interval])', "["),
     ('sum by ($a $b) (x)', "$b"),
     ('rate(x_total[$__rate_interval]) +', ""),
+    # a brace after the closing quote: Grafana's variable regex reads `${job:pipe"}` whole, quote
+    # and all, and its value replaces the quote, which leaves the string open
+    ('up{job=~"${job:pipe"}', '"${job'),
+    ('rate(x{a=~"${v:pipe"}[$__rate_interval])', '"${v'),
     ('x{job=$job}', "$job"),
     ('sum(x_total{job=~"$job"}) by', ""),
     ('topk(sum(x), $k)', "sum(x)"),

@@ -79,6 +79,14 @@ _PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\
                  r"|`(?:[^`$\[]++|\[(?!\[))*+(?:`|\Z)")
 #: Grafana's variableRegex (grafana_values.VARIABLE_RE) without its groups, by first character
 _VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
+_VAR_BRACED = r"\$\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\}"
+#: a string literal as STRING_LITERAL delimits it, but as Grafana's interpolation meets it: its
+#: variableRegex runs over the whole query, quotes or not, so a `${...}` variable in a string is
+#: read whole, even where its braces hold the string's closing quote (`"${name:pipe"}`, a
+#: misplaced brace): the value then replaces the quote, and the string runs on
+_GRAFANA_STRING = (r'"[^"\\\n$]*+(?:(?:' + _VAR_BRACED + r'|\\.|\$)[^"\\\n$]*+)*+"?'
+                   r"|'[^'\\\n$]*+(?:(?:" + _VAR_BRACED + r"|\\.|\$)[^'\\\n$]*+)*+'?"
+                   r"|`[^`$]*+(?:(?:" + _VAR_BRACED + r"|\$)[^`$]*+)*+`?")
 _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 #: the query cut for `re.split` into what is left as written (group 1: characters that begin
 #: nothing, string literals without `$` or `[[`, comments, a `$` or `[` that begins no variable)
@@ -94,13 +102,13 @@ _VAR_BRACKETS = r"\[\[\w+?(?::\w+)?\]\]"
 _SCAN = re.compile(
     r"(?!\Z)((?:[^$\"'`#\[=!]++|[=!](?!~[ \t\r\n]*+[\"'`])|" + _PLAIN_STRING + r"|\#[^\n]*+|(?!" + _VAR_BRACKETS
     + r")\[|(?!" + _VAR_DOLLAR + r")\$)*+)(" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + r"|[=!]~[ \t\r\n]*+(?:"
-    + STRING_LITERAL + ")|" + STRING_LITERAL + r"|\Z)", re.ASCII)
+    + _GRAFANA_STRING + ")|" + _GRAFANA_STRING + r"|\Z)", re.ASCII)
 _QUOTES = "\"'`"
 _REGEX_OPS = "=!"   # what a regex matcher token (its operator, blanks, its string) begins with
 #: the query cut the same way at brackets and commas (group 2), for the bracket stack: the
 #: variables, strings and comments stay whole in group 1
 _BRACKETS = re.compile(
-    r"((?:[^$\"'`#()\[\]{},]++|" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + STRING_LITERAL + r"|\#[^\n]*+|\$)*+)"
+    r"((?:[^$\"'`#()\[\]{},]++|" + _VAR_DOLLAR + "|" + _VAR_BRACKETS + "|" + _GRAFANA_STRING + r"|\#[^\n]*+|\$)*+)"
     r"([()\[\]{},]|\Z)", re.ASCII)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
 _MATCH_OPS = ("=~", "!~", "!=", "=")
@@ -455,7 +463,8 @@ class _Expander:
     def string(self, literal: str) -> list[tuple[int, int, str, str, str | None]]:
         """Variables inside a string literal: any value is a valid string, so a plain word."""
         out = []
-        for vm in VARIABLE_RE.finditer(literal, 1, max(1, len(literal) - 1)):
+        closed = len(literal) > 1 and literal[-1] == literal[0]  # a string left open runs to its end
+        for vm in VARIABLE_RE.finditer(literal, 1, len(literal) - closed):
             if not self.is_variable(vm):
                 continue
             name, fmt = _name_fmt(vm)
