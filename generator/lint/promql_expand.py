@@ -39,7 +39,7 @@ from itertools import accumulate, islice
 from typing import Any, NamedTuple
 
 from .grafana_values import VARIABLE_RE, Values
-from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS, STRING_LITERAL
+from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
 from .promql_parse import regex_equality
 
 
