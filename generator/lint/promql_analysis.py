@@ -156,10 +156,14 @@ def analyze(text: str, plain: str | None = None) -> Analysis:
     is the same text with regex matchers as equalities, where the expander wrote it:
     promql_parse.parse).
 
-    Two differences between promql-parser and Prometheus are bridged here: backtick strings
-    are raw in Prometheus (`` `/api/\\d+` ``) but promql-parser reads escapes in them, so they
-    are handed over as the equivalent double-quoted strings; and a few limits Prometheus checks
-    (number, duration and `@` bounds, `info()`'s label-selector argument) are checked after.
+    Where promql-parser and Prometheus differ, Prometheus's verdict is given:
+    - backtick strings are raw in Prometheus (`` `/api/\\d+` ``) but promql-parser reads escapes
+      in them, so they are handed over as the equivalent double-quoted strings;
+    - numbers and durations promql-parser misreads (`x[4294967296ms]`, `01e3`) are parsed in a
+      form it reads (`_misread_rewritten`);
+    - regexes are judged by Go's regexp (promql_parse.GO_REFUSED), a unary `+` as a unary `-`;
+    - a few limits Prometheus checks (number, duration and `@` bounds, `info()`'s
+      label-selector argument) are checked after.
     """
     depth = too_deep(text)
     if depth is not None:
