@@ -1,7 +1,8 @@
 """Regex matchers are judged by Go's regexp, as Prometheus compiles them, where promql-parser's
 Rust regex takes in what Go refuses: stacked repetition operators (`a**`, a glob habit), repeat
 counts above 1000, flags Go does not know, brackets that balance only once wrapped, and class
-ranges Rust reads as set operations. The reference is promtool (Prometheus's own parser)."""
+ranges Rust reads as set operations; and where Rust refuses what Go takes (a `[` inside a class).
+The reference is promtool (Prometheus's own parser)."""
 
 from __future__ import annotations
 
