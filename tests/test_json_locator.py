@@ -139,3 +139,38 @@ def _value(data: Any, path: tuple[Any, ...]) -> Any:
         except (KeyError, IndexError, TypeError):
             return None
     return data
+
+
+_MISSING = object()
+
+
+def _exists(data: Any, path: tuple[Any, ...]) -> bool:
+    for key in path:
+        if isinstance(data, dict) and isinstance(key, str) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("text", [json.dumps(json.loads(ODD)), json.dumps(json.loads(ODD), indent=2),
+                                  json.dumps(_dashboard(5), indent=1), "[]", "{}", ' "s" ', "3"])
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_span_is_where_the_value_starts_and_where_its_reading_ends(text: str, fresh: bool) -> None:
+    """span(path) of a decoded document (its members' ends recorded while decoding) or of a fresh
+    locator: None where the document has no such value, else its place and where json's own
+    reading of the value from there ends. (ODD as written has duplicate keys, whose first place
+    the locator keeps and whose last value json.loads keeps: rewritten, it has none.)"""
+    data, located = decode_json(text)
+    if fresh:
+        located = JsonLocator(text)
+    for path in _paths(data):
+        span = located.span(path)
+        if not _exists(data, path):
+            assert span is None, path
+            continue
+        assert span is not None, path
+        assert span[0] == located.position(path)
+        assert span[1] == json.JSONDecoder().raw_decode(text, span[0])[1], path

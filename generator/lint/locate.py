@@ -245,6 +245,19 @@ class JsonLocator:
             value = member  # type: ignore[assignment]
         return value.pos
 
+    def span(self, path: tuple[Any, ...]) -> tuple[int, int] | None:
+        """Where the value at `path` starts and ends in the text, None where there is none. A
+        value read while decoding (a member of the document) has its end recorded already."""
+        self.position(path)  # records the members on the way
+        value: Any = self._root
+        for key in path:
+            value = value.members.get(key) if type(value) is _Value else None
+            if value is None:
+                return None
+        if type(value) is int:
+            return value, self._skip_value(value)
+        return value.pos, self._end(value)
+
     def _seek(self, value: _Value, key: str) -> bool:
         """Record the member `key` of the object `value`, not yet read, with one regex over the
         members before it, when that is exact: a plain key, members without escaped keys or

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import partial
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -188,8 +187,6 @@ def _text_of(dashboard: Mapping[str, Any], skip: str) -> str:
     return "\n".join(texts)
 
 
-#: reads one JSON value from a position, to tell where it ends (`raw_decode`)
-_JSON = json.JSONDecoder()
 #: a JSON `\\u` escape that may spell a `$`, a bracket or a name's letter or digit: of `$` or of
 #: the characters from `@` to DEL (an escape of any other character, Go's `\\u003c` for `<`
 #: among them, spells none, and ends a name as what it stands for would). A regex finds it in
@@ -227,10 +224,10 @@ def _names_in_source(dashboard: Mapping[str, Any], source: JsonLocator) -> set[s
         return None
     spans = [(0, len(text))]
     if "templating" in dashboard:
-        start = source.position(("templating",))
-        if start is None or start == source.position(()):  # not found: the document's own place
+        templating = source.span(("templating",))
+        if templating is None:
             return None
-        spans = [(0, start), (_JSON.raw_decode(text, start)[1], len(text))]
+        spans = [(0, templating[0]), (templating[1], len(text))]
     names: set[str] = set()
     for start, end in spans:
         bracketed = _BRACKET_NAME_RE.findall(text, start, end)
