@@ -385,8 +385,8 @@ def _colons_apart(tokens: list[Token]) -> list[Token]:
 #: must be greater than 0") or wrap around; a number of digits led by 0 with an exponent
 #: (`0e0`, `01e3`), which promql-parser reads as an octal integer ("can't be parsed into i64")
 #: and Prometheus, failing that, as a float
-_MISREAD = re.compile(r"[0-9]{10}(?:ms|[smhdwy])|(?<![\w.])0[0-9]*[eE]")
 _LONG_DURATION_PART = re.compile(r"[0-9]{10}(?:ms|[smhdwy])")
+_MISREAD = re.compile(_LONG_DURATION_PART.pattern + r"|(?<![\w.])0[0-9]*[eE]")
 _OCTAL_LOOKING_FLOAT = re.compile(r"0[0-9]*[eE][+-]?[0-9]+")
 
 

@@ -78,8 +78,9 @@ _PLAIN_STRING = (r"\"(?:[^\"\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:\"|(?=\\?(?:\
                  r"|'(?:[^'\\\n$\[]++|\\[^\n$\[]|\\?\[(?!\[))*+(?:'|(?=\\?(?:\n|\Z)))"
                  r"|`(?:[^`$\[]++|\[(?!\[))*+(?:`|\Z)")
 #: Grafana's variableRegex (grafana_values.VARIABLE_RE) without its groups, by first character
-_VAR_DOLLAR = r"\$(?:\w+|\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\})"
-_VAR_BRACED = r"\$\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\}"
+_BRACED = r"\{\w+(?:\.[^:^\}]+)?(?::[^\}]+)?\}"
+_VAR_DOLLAR = r"\$(?:\w+|" + _BRACED + ")"
+_VAR_BRACED = r"\$" + _BRACED
 #: a string literal as STRING_LITERAL delimits it, but as Grafana's interpolation meets it: its
 #: variableRegex runs over the whole query, quotes or not, so a `${...}` variable in a string is
 #: read whole, even where its braces hold the string's closing quote (`"${name:pipe"}`, a
