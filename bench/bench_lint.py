@@ -18,6 +18,9 @@ template variables and Grafana macros in every position (label values, regexes, 
   linted in one process; then, as `gac lint` runs by default, in `--jobs` forked processes
   (one per CPU): its wall time, and its CPU time in all processes,
   peak RSS, and with --tracemalloc the peak Python allocation during the lint (a separate pass);
+* the issue's own yardstick, per distinct expression: expansion and analysis (the walk and the
+  checks after the parse), each timed alone over every query of the tree, against the floor's
+  parse of one expression (goal: less), and the lint's own parse beside it;
 * a breakdown of one more (instrumented) lint: exclusive time in file loading, expansion,
   parsing, analysis (the walk after the parse), rules, locating findings, sorting, and the
   rest (walking dashboards, building contexts), then formatting the findings as text and JSON;
@@ -43,6 +46,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -222,6 +226,73 @@ def breakdown(root: Path) -> tuple[dict[str, float], float, list]:  # type: igno
     return phases, cpu, findings
 
 
+def per_expression(root: Path, floor_texts: list[str], rounds: int) -> dict[str, float]:
+    """The issue's own yardstick, phase by phase: what expanding and analysing a distinct expression
+    cost beside parsing it, each timed alone over every query of the tree (best of `rounds`, no
+    wrapper in the loop). Expansion: `expand` as the lint calls it, every cache emptied first (the
+    tokens a dashboard repeats are learnt again, as in a first run). Analysis: `analyze` uncached,
+    less the promql-parser calls it makes, timed on the very texts it passed them. The parse: the
+    floor's, `promql_parser.parse` of the expanded expressions."""
+    calls: list[tuple[Any, ...]] = []
+    parsed: list[str] = []
+    expand_fn, parse_fn = lint_engine.expand, promql_parse.pp.parse
+
+    def recording_expand(*args: Any) -> Any:
+        calls.append(args)
+        return expand_fn(*args)
+
+    _cold()
+    setattr(lint_engine, "expand", recording_expand)
+    try:
+        lint_paths([root], LintConfig())
+    finally:
+        setattr(lint_engine, "expand", expand_fn)
+    _cold()
+    expansions = [expand_fn(*args) for args in calls]
+    uncached = analyze.__wrapped__  # type: ignore[attr-defined]
+
+    def expanding() -> None:
+        _expand.cache_clear()
+        promql_expand._KNOWN.clear()
+        for args in calls:
+            expand_fn(*args)
+
+    def analysing() -> None:
+        for e in expansions:
+            uncached(e.text, e.plain)
+
+    def parsing(texts: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            for text in texts:
+                try:
+                    parse_fn(text)
+                except ValueError:
+                    pass
+        return run
+
+    def recording_parse(text: str) -> Any:
+        parsed.append(text)
+        return parse_fn(text)
+
+    setattr(promql_parse.pp, "parse", recording_parse)
+    try:
+        analysing()
+    finally:
+        setattr(promql_parse.pp, "parse", parse_fn)
+
+    def best(fn: Callable[[], None]) -> float:
+        times = []
+        for _ in range(rounds):
+            gc.collect()
+            times.append(_timed(fn)[2])
+        return min(times)
+
+    n = len(calls)
+    parse_in_analysis = best(parsing(parsed))
+    return {"expansion": best(expanding) / n, "analysis": (best(analysing) - parse_in_analysis) / n,
+            "parse in analysis": parse_in_analysis / n, "floor": best(parsing(floor_texts)) / len(floor_texts)}
+
+
 def run_once(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="gac-bench-") as tmp:
         root = Path(tmp)
@@ -266,7 +337,7 @@ def run_once(args: argparse.Namespace) -> None:
         print(f"floor (promql_parser.parse only): {fw:.2f}s / {fc:.2f}s  {n / fc:,.0f} expressions/s (CPU)")
         print(f"lint (lint_paths end to end):     {lw:.2f}s / {lc:.2f}s  {n / lc:,.0f} targets/s (CPU)")
         print(f"ratio lint/floor: wall {lw / fw:.2f}, CPU {lc / fc:.2f}  (target ≤ 2.0)")
-        print(f"  rounds: " + ", ".join(f"wall {l[0] / f[0]:.2f} CPU {l[1] / f[1]:.2f}" for f, l in zip(floors, lints)))
+        print("  rounds: " + ", ".join(f"wall {l[0] / f[0]:.2f} CPU {l[1] / f[1]:.2f}" for f, l in zip(floors, lints)))
         if parallel:
             pw, pc = (statistics.median(x[i] for x in parallel) for i in (0, 1))
             print(f"lint --jobs {args.jobs} (forked workers): {pw:.2f}s wall, {pc:.2f}s CPU in all processes; "
@@ -274,6 +345,12 @@ def run_once(args: argparse.Namespace) -> None:
         print(f"peak RSS: {rss_after / 1024:.0f} MB (before lint {rss_before / 1024:.0f} MB)")
         print(f"findings: {len(findings)} ({', '.join(sorted({f.rule for f in findings})) or 'none'})")
 
+        per = per_expression(root, expanded, args.repeat)
+        cost = per["expansion"] + per["analysis"]
+        print(f"per distinct expression, each phase timed alone (best of {args.repeat}): expansion "
+              f"{per['expansion'] * 1e6:.1f} µs + analysis {per['analysis'] * 1e6:.1f} µs = {cost * 1e6:.1f} µs, "
+              f"against the parse (floor) {per['floor'] * 1e6:.1f} µs: {cost / per['floor']:.2f}x (goal < 1); "
+              f"the lint's own parse, regex matchers as equalities: {per['parse in analysis'] * 1e6:.1f} µs")
         phases, wall, _ = breakdown(root)
         print(f"breakdown of one instrumented lint ({wall:.2f}s CPU, exclusive CPU time per phase):")
         for phase, spent in sorted(phases.items(), key=lambda kv: -kv[1]):
