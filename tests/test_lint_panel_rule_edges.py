@@ -50,7 +50,7 @@ def test_title_missing_keeps_its_exemptions(tmp_path: Path) -> None:
               panel(prom_target("up"), id=6, title=0)]
     found = only(lint_docs(tmp_path, dashboard(*panels)), "panel-title-missing")
     assert [(f.path[-1], f.message) for f in found] == [
-        (0, "timeseries panel has no title"), (4, "panel panel has no title"), (5, "timeseries panel has no title")]
+        (0, "timeseries panel has no title"), (4, "panel has no title"), (5, "timeseries panel has no title")]
 
 
 def test_data_source_references_of_variables_and_annotations_are_placed(tmp_path: Path) -> None:

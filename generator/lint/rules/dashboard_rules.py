@@ -663,7 +663,8 @@ def panel_title_missing(ctx: PanelContext) -> Sequence[Issue]:
     panel_type = ctx.type
     if panel_type in ("row", "text"):
         return ()
-    return [Issue(f"{panel_type or 'panel'} panel has no title", "give the panel a title saying what it shows")]
+    return [Issue(f"{panel_type} panel has no title" if panel_type else "panel has no title",
+                  "give the panel a title saying what it shows")]
 
 
 @rule("template-variable-refresh", "warning", "Query variables should refresh on time-range change", "variable",
