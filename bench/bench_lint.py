@@ -18,9 +18,9 @@ template variables and Grafana macros in every position (label values, regexes, 
   linted in one process; then, as `gac lint` runs by default, in `--jobs` forked processes
   (one per CPU): its wall time, and its CPU time in all processes,
   peak RSS, and with --tracemalloc the peak Python allocation during the lint (a separate pass);
-* the issue's own yardstick, per distinct expression: expansion and analysis (the walk and the
-  checks after the parse), each timed alone over every query of the tree, against the floor's
-  parse of one expression (goal: less), and the lint's own parse beside it;
+* the issue's own yardstick, per distinct query: expansion and analysis (the walk and the checks
+  after the parse), each timed alone over the tree's distinct queries, against the floor's parse
+  of one expression (goal: less), and the lint's own parse beside it;
 * a breakdown of one more (instrumented) lint: exclusive time in file loading, expansion,
   parsing, analysis (the walk after the parse), rules, locating findings, sorting, and the
   rest (walking dashboards, building contexts), then formatting the findings as text and JSON;
