@@ -179,3 +179,30 @@ def test_a_folder_without_generated_objects_is_refused_not_shown_as_all_added() 
     assert result.exit_code == 2
     assert "holds files but none of gac's objects" in result.output and "dashboards" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_moved_object_is_one_change_and_a_broken_file_is_named(tmp_path: Path) -> None:
+    """Objects are matched by identity, read from their bodies, which are decoded again only for the
+    objects that changed: a dashboard moved to another folder is one change, with both paths and
+    its own semantic entries; a file that is no UTF-8 JSON stops the diff with its name."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(REPO / "generated", old)
+    shutil.copytree(REPO / "generated", new)
+    moved = new / "dashboards/otel-apps/otel-apm.json"
+    (new / "dashboards/elsewhere").mkdir()
+    edit_json(moved, lambda dash: dash.update(title="APM, moved"))
+    moved.rename(new / "dashboards/elsewhere/otel-apm.json")
+    doc = json.loads(gac("diff", str(old), str(new), "--format", "json").output)
+    [change] = doc["changes"]
+    assert (change["action"], change["uid"], change["title"]) == ("changed", "otel-apm", "APM, moved")
+    assert (change["old_path"], change["new_path"]) == ("generated/dashboards/otel-apps/otel-apm.json",
+                                                        "generated/dashboards/elsewhere/otel-apm.json")
+    assert [(d["path"], d["before"], d["after"]) for d in change["diff"]] == [
+        (["title"], "APM: services and routes", "APM, moved"), (["folder"], "otel-apps", "elsewhere")]
+
+    for content, says in ((b'{"uid": "x", "title": "\xff"}', "not UTF-8 text"), (b"{not json", "not valid JSON")):
+        (new / "dashboards/elsewhere/otel-apm.json").write_bytes(content)
+        result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+        assert result.exit_code == 2, result.output
+        assert "generated/dashboards/elsewhere/otel-apm.json" in result.output and says in result.output
+        assert "Traceback" not in result.output

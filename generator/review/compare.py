@@ -47,7 +47,7 @@ def compare_trees(old: Files, new: Files) -> Comparison:
     unchanged = 0
     for identity in sorted(set(before) | set(after), key=lambda i: (HANDLERS[i[0]].level, i)):
         a, b = before.get(identity), after.get(identity)
-        if a is not None and b is not None and a.text == b.text and a.path == b.path:
+        if a is not None and b is not None and a.content == b.content and a.path == b.path:
             unchanged += 1
             continue
         changes.append(_change(identity, a, b))
@@ -55,16 +55,16 @@ def compare_trees(old: Files, new: Files) -> Comparison:
 
 
 def _change(identity: Identity, a: Entry | None, b: Entry | None) -> ObjectChange:
-    shown = b or a
-    assert shown is not None
-    resource = shown.resource
+    before, after = (a.resource() if a else None), (b.resource() if b else None)
+    resource = after or before
+    assert resource is not None
     action = ADDED if a is None else REMOVED if b is None else CHANGED
     old_name = f"{GENERATED}/{a.path}" if a else None
     new_name = f"{GENERATED}/{b.path}" if b else None
     change = ObjectChange(action, identity, resource.kind, resource.uid, resource.title, resource.folder_uid or None,
                           old_name, new_name)
     change.raw = unified(a.text if a else "", b.text if b else "", old_name or "/dev/null", new_name or "/dev/null")
-    if a is not None and b is not None:
+    if before is not None and after is not None:
         handler, ctx = HANDLERS[resource.kind], SyncContext()
-        change.entries = semantic_diff(handler, handler.comparable(a.resource, ctx), handler.comparable(b.resource, ctx))
+        change.entries = semantic_diff(handler, handler.comparable(before, ctx), handler.comparable(after, ctx))
     return change

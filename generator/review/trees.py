@@ -18,11 +18,20 @@ Identity = tuple[str, ...]
 
 @dataclass(frozen=True)
 class Entry:
-    """One object of a tree: the resource and the file it was read from."""
+    """One object of a tree: the file it was read from. Its body is decoded to tell which object
+    it is, then let go: a tree's decoded bodies take several times the room of its files, and
+    only the objects that changed are looked into again (`resource`)."""
 
-    resource: Resource
     path: PurePosixPath
-    text: str
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+    def resource(self) -> Resource:
+        """The object, decoded anew from the file (`entries` let its first decoding go)."""
+        return _load(self.path, self.content)
 
 
 def read_generated(path: Path) -> Files:
@@ -54,11 +63,17 @@ def entries(files: Files) -> dict[Identity, Entry]:
         handler = BY_DIRECTORY.get(relpath.parts[0]) if relpath.parts else None
         if handler is None or relpath.suffix != ".json":
             continue
-        text = content.decode("utf-8")
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({exc})") from None
-        resource = handler.load(relpath, body)
-        out[HANDLERS[resource.kind].identity(resource)] = Entry(resource, relpath, text)
+        resource = _load(relpath, content)
+        out[HANDLERS[resource.kind].identity(resource)] = Entry(relpath, content)
     return out
+
+
+def _load(relpath: PurePosixPath, content: bytes) -> Resource:
+    """The object in the file at `relpath` (under generated/), read by its directory's handler."""
+    try:
+        body = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise GacError(f"{GENERATED}/{relpath}: not UTF-8 text; run `gac build` to write it again") from None
+    except json.JSONDecodeError as exc:
+        raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({exc})") from None
+    return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)
