@@ -67,3 +67,25 @@ def test_data_source_references_of_variables_and_annotations_are_placed(tmp_path
     assert placed == [("datasource-legacy-name", "variable job", ("list", 0, "datasource")),
                       ("datasource-ref-unresolved", "annotation deploys", ("list", 0, "datasource")),
                       ("datasource-ref-unresolved", "variable job", ("list", 0, "datasource"))]
+
+
+def test_a_uid_that_is_no_string_is_reported_as_grafana_ignores_it(tmp_path: Path) -> None:
+    """Grafana reads a dashboard's uid only as a string (shared/grafana/API.md) and invents one
+    otherwise: a number or boolean is reported at the uid, an object or array as no uid at all."""
+    uids: list[object] = [17, 17.0, 1e999, True, {"a": 1}, [], "", "svc-1"]
+    found = only(lint_docs(tmp_path, *({**dashboard(), "uid": uid} for uid in uids)), "dashboard-uid-missing")
+    assert sorted((Path(f.file or "").name, f.message.split(":")[0], f.fix, f.path) for f in found) == [
+        ("doc0.json", "dashboard uid 17 is a JSON number, not a string", 'write it as a string: "uid": "17"', ("uid",)),
+        ("doc1.json", "dashboard uid 17.0 is a JSON number, not a string", 'write it as a string: "uid": "17"',
+         ("uid",)),
+        ("doc2.json", "dashboard uid Infinity is a JSON number, not a string",
+         "set a short, stable uid string (letters, digits, - and _)", ("uid",)),
+        ("doc3.json", "dashboard uid true is a JSON boolean, not a string",
+         "set a short, stable uid string (letters, digits, - and _)", ("uid",)),
+        ("doc4.json", "dashboard has no uid", "set a short, stable uid (letters, digits, - and _)", ()),
+        ("doc5.json", "dashboard has no uid", "set a short, stable uid (letters, digits, - and _)", ()),
+        ("doc6.json", "dashboard has no uid", "set a short, stable uid (letters, digits, - and _)", ())]
+    for f in found:  # a uid that is there is pointed at: its value, on its line
+        if f.path:
+            line = Path(f.file or "").read_text().splitlines()[(f.line or 0) - 1]
+            assert line.lstrip().startswith('"uid": ') and f.column == line.index(":") + 3

@@ -194,7 +194,7 @@ class Engine:
         dash, inner = unwrap(doc)
         path = (*location.path, *inner)
         uid = dash.get("uid")
-        uid = str(uid) if uid not in (None, "") else None
+        uid = str(uid) if uid not in (None, "") and not isinstance(uid, (dict, list)) else None
         ctx = DashboardContext(self.env, dash, location.moved(path=path, dashboard=uid), uid=uid,
                                source=None if inner else source)
         for var, i in variables(dash):

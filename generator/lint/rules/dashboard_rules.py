@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import partial
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -265,10 +266,17 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     return ctx.referenced_names
 
 
+#: what a decoded JSON value is called in JSON's own words
+_JSON_TYPE: dict[type, str] = {int: "number", float: "number", bool: "boolean"}
+
+
 @rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard", example="dashboard")
 def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
     """Without a uid Grafana invents one on import: links and bookmarks break on every
     re-import, provisioning creates duplicates, and `gac sync` cannot match the dashboard.
+
+    A uid that is no string (`"uid": 17`) is no uid to Grafana, which reads it only as a string
+    (the dashboard model's `Get("uid").String()`, shared/grafana/API.md) and invents one.
 
     Bad:
         {"uid": null, "title": "Collector"}
@@ -277,6 +285,16 @@ def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
     """
     if not ctx.uid:
         yield Issue("dashboard has no uid", "set a short, stable uid (letters, digits, - and _)")
+        return
+    raw = ctx.dashboard.get("uid")
+    if not isinstance(raw, str):  # a number or boolean: an object or array is no uid at all (Engine)
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+            fix = f'write it as a string: "uid": "{int(raw)}"'
+        else:
+            fix = "set a short, stable uid string (letters, digits, - and _)"
+        yield Issue(f"dashboard uid {json.dumps(raw)} is a JSON {_JSON_TYPE.get(type(raw), 'value')}, not a string: "
+                    "Grafana ignores it and gives the dashboard a new uid on every import", fix,
+                    at=ctx.location.child("uid"))
 
 
 @rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard", example="dashboard")
