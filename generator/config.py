@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .config_schema import schema_errors
-from .errors import ConfigError
+from .errors import ConfigError, unreadable
 
 CONFIG_FILE = "grafana.yaml"
 
@@ -35,6 +35,8 @@ def load_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}{yaml_problem(exc)}. Fix the syntax and run again.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: cannot read: {unreadable(exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")
     problems = schema_errors(data)

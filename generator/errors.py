@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 
 #: the exit code of a run stopped by Ctrl-C: 128 + SIGINT, the shell's convention
 INTERRUPTED_EXIT = 130
@@ -34,3 +37,16 @@ class DefinitionError(GacError):
 
 class ConfigError(GacError):
     """grafana.yaml is missing, malformed or lacks the selected environment."""
+
+
+def unreadable(exc: ValueError, text: str | None = None) -> str:
+    """What a ValueError met decoding a JSON or YAML file says, in words for its user. Python
+    refuses to convert an integer of more than 4,300 digits (CVE-2020-10735), and says so naming
+    a setting of its own: that is said with the line the number stands on, where `text` is given.
+    Any other error (a date with no such day, to PyYAML) is said as it reads."""
+    if "integer string conversion" not in str(exc):
+        return str(exc)
+    digits = sys.get_int_max_str_digits()
+    found = re.search(r"\d{%d}" % (digits + 1), text) if text is not None else None
+    where = f"line {text.count(chr(10), 0, found.start()) + 1}: " if text is not None and found is not None else ""
+    return f"{where}a number of more than {digits:,} digits"

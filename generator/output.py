@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from . import indented_json
-from .errors import GacError
+from .errors import GacError, unreadable
 from .handlers import BY_DIRECTORY, HANDLERS
 from .resource import Resource
 
@@ -92,8 +92,9 @@ def load_resources(directory: Path) -> list[Resource]:
             continue
         try:
             body = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise GacError(f"{directory / relpath}: not valid JSON ({exc}); run `gac build` to rewrite it") from None
+        except ValueError as exc:  # not JSON, not UTF-8, a number too long
+            raise GacError(f"{directory / relpath}: not valid JSON ({unreadable(exc)}); run `gac build` to rewrite "
+                           "it") from None
         resources.append(handler.load(relpath, body))
     return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
 

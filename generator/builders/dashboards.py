@@ -13,7 +13,7 @@ from typing import Any
 
 from grafanalib import core as g
 
-from ..errors import DefinitionError
+from ..errors import DefinitionError, unreadable
 from ..datasource_index import DatasourceIndex
 from ..markers import MANAGED_TAG
 from ..normalize import UnknownDatasource, fix_grafanalib, normalize_dashboard
@@ -87,8 +87,10 @@ class JsonDashboard:
     def raw_json(self) -> dict[str, Any]:
         try:
             data = json.loads(self.file().read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except OSError as exc:
             raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {exc}") from None
+        except ValueError as exc:  # not JSON, not UTF-8, a number too long
+            raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {unreadable(exc)}") from None
         if not isinstance(data, dict):
             raise DefinitionError.at(self.source, f"{self.path}: expected a dashboard object, found "
                                      f"{type(data).__name__}")

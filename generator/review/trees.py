@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..compile import compile_project
-from ..errors import GacError
+from ..errors import GacError, unreadable
 from ..handlers import BY_DIRECTORY, HANDLERS
 from ..output import GENERATED, read_tree, render_tree
 from ..resource import Resource
@@ -74,6 +74,6 @@ def _load(relpath: PurePosixPath, content: bytes) -> Resource:
         body = json.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
         raise GacError(f"{GENERATED}/{relpath}: not UTF-8 text; run `gac build` to write it again") from None
-    except json.JSONDecodeError as exc:
-        raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({exc})") from None
+    except ValueError as exc:  # JSONDecodeError among them
+        raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({unreadable(exc)})") from None
     return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)

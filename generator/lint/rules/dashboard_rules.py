@@ -288,7 +288,7 @@ def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
         return
     raw = ctx.dashboard.get("uid")
     if not isinstance(raw, str):  # a number or boolean: an object or array is no uid at all (Engine)
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+        if isinstance(raw, int) and not isinstance(raw, bool) or isinstance(raw, float) and raw.is_integer():
             fix = f'write it as a string: "uid": "{int(raw)}"'
         else:
             fix = "set a short, stable uid string (letters, digits, - and _)"

@@ -1,0 +1,88 @@
+"""A number of more than 4,300 digits in a file gac reads: Python refuses to convert it (a ValueError
+that is no JSONDecodeError nor YAMLError), and every reader says so, naming the file, where it
+raised a traceback before."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.errors import GacError
+from generator.lint import LintConfig, lint_paths
+from generator.output import load_resources
+from tests.paths import REPO
+from tests.project import copy_project, write
+
+HUGE = "7" * (sys.get_int_max_str_digits() + 1)
+SAYS = "a number of more than 4,300 digits"
+
+
+def gac(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output and not isinstance(result.exception, ValueError), result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("dash.json", '{"uid": "a",\n "panels": [],\n "version": %s}' % HUGE, 3),
+    ("rules.yaml", "groups:\n- name: g\n  rules:\n  - record: r\n    expr: %s\n" % HUGE, 5),
+])
+def test_lint_names_the_file_and_line(tmp_path: Path, name: str, text: str, line: int) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    code, output = gac("lint", str(path))
+    assert code == 2
+    assert f"{path}: cannot read: line {line}: {SAYS}" in output
+    problems: list[str] = []
+    assert lint_paths([path], LintConfig(), problems=problems) == []
+    assert problems == [f"{path}: cannot read: line {line}: {SAYS}"]
+
+
+def test_generated_trees_name_the_file(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(REPO / "generated", old)
+    shutil.copytree(REPO / "generated", new)
+    broken = new / "datasources" / "loki.json"
+    body = json.loads(broken.read_text())
+    broken.write_text(json.dumps(body)[:-1] + ', "x": %s}' % HUGE)
+    code, output = gac("diff", str(old), str(new))
+    assert code == 2 and f"generated/datasources/loki.json: not valid JSON ({SAYS})" in output
+    with pytest.raises(GacError, match="loki.json: not valid JSON \\(a number of more than 4,300 digits\\)"):
+        load_resources(new)
+
+
+def test_build_names_grafana_yaml_and_the_imported_dashboard(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    config = root / "grafana.yaml"
+    saved = config.read_text()
+    config.write_text(saved + f"\nx_huge: {HUGE}\n")
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and f"grafana.yaml: cannot read: {SAYS}" in output
+    config.write_text(saved)
+    (root / "dashboards" / "imported").mkdir()
+    (root / "dashboards" / "imported" / "huge.json").write_text('{"uid": "huge", "title": "H", "version": %s}' % HUGE)
+    write(root, "dashboards/imported_huge.py", """
+        from generator.builders import JsonDashboard
+
+        from dashboards.folders import platform
+
+        imported = JsonDashboard("imported/huge.json", folder=platform)
+        """)
+    code, output = gac("build", "--root", str(root))
+    assert code == 2
+    assert f"dashboards/imported_huge.py:5: cannot read dashboard JSON imported/huge.json: {SAYS}" in output
+
+
+def test_a_date_with_no_such_day_is_said_too(tmp_path: Path) -> None:
+    """PyYAML raises a plain ValueError for a date it cannot make (`2023-02-30`), as Python does
+    for a long number: said as it reads, naming the file."""
+    path = tmp_path / "rules.yaml"
+    path.write_text("groups:\n- name: g\n  rules:\n  - record: r\n    expr: up\n    labels: {when: 2023-02-30}\n")
+    code, output = gac("lint", str(path))
+    assert code == 2 and f"{path}: cannot read: day is out of range for month" in output
