@@ -35,7 +35,7 @@ def load_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}{yaml_problem(exc)}. Fix the syntax and run again.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ConfigError(f"{path}: cannot read: {unreadable(exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")

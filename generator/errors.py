@@ -39,11 +39,15 @@ class ConfigError(GacError):
     """grafana.yaml is missing, malformed or lacks the selected environment."""
 
 
-def unreadable(exc: ValueError, text: str | None = None) -> str:
-    """What a ValueError met decoding a JSON or YAML file says, in words for its user. Python
-    refuses to convert an integer of more than 4,300 digits (CVE-2020-10735), and says so naming
-    a setting of its own: that is said with the line the number stands on, where `text` is given.
-    Any other error (a date with no such day, to PyYAML) is said as it reads."""
+def unreadable(exc: ValueError | RecursionError, text: str | None = None) -> str:
+    """What a ValueError or RecursionError met decoding a JSON or YAML file says, in words for its
+    user. Python refuses to convert an integer of more than 4,300 digits (CVE-2020-10735), and
+    says so naming a setting of its own: that is said with the line the number stands on, where
+    `text` is given. A document nested deeper than Python's recursion limit (json's and PyYAML's
+    readers recurse) is said as such. Any other error (a date with no such day, to PyYAML) is
+    said as it reads."""
+    if isinstance(exc, RecursionError):
+        return f"nested too deeply (more than about {sys.getrecursionlimit():,} levels)"
     if "integer string conversion" not in str(exc):
         return str(exc)
     digits = sys.get_int_max_str_digits()

@@ -92,7 +92,7 @@ def load_resources(directory: Path) -> list[Resource]:
             continue
         try:
             body = json.loads(content)
-        except ValueError as exc:  # not JSON, not UTF-8, a number too long
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, a number too long, too deep
             raise GacError(f"{directory / relpath}: not valid JSON ({unreadable(exc)}); run `gac build` to rewrite "
                            "it") from None
         resources.append(handler.load(relpath, body))

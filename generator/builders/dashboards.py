@@ -89,7 +89,7 @@ class JsonDashboard:
             data = json.loads(self.file().read_text(encoding="utf-8"))
         except OSError as exc:
             raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {exc}") from None
-        except ValueError as exc:  # not JSON, not UTF-8, a number too long
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, a number too long, too deep
             raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {unreadable(exc)}") from None
         if not isinstance(data, dict):
             raise DefinitionError.at(self.source, f"{self.path}: expected a dashboard object, found "

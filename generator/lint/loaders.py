@@ -179,7 +179,7 @@ def load_json_text(text: str, name: str) -> list[Document]:
         data, locator = decode_json(text)
     except json.JSONDecodeError as exc:
         raise GacError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise GacError(f"{name}: cannot read: {unreadable(exc, text)}") from None
     return list(classify(data, name, (), locator))
 
@@ -199,7 +199,7 @@ def load_yaml_text(text: str, name: str) -> list[Document]:
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise GacError(f"{name}{where}: not valid YAML: {problem}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise GacError(f"{name}: cannot read: {unreadable(exc, text)}") from None
     finally:
         loader.dispose()

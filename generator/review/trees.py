@@ -74,6 +74,6 @@ def _load(relpath: PurePosixPath, content: bytes) -> Resource:
         body = json.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
         raise GacError(f"{GENERATED}/{relpath}: not UTF-8 text; run `gac build` to write it again") from None
-    except ValueError as exc:  # JSONDecodeError among them
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError among them
         raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({unreadable(exc)})") from None
     return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)

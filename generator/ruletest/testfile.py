@@ -18,7 +18,7 @@ from typing import Any
 import promql_parser
 import yaml
 
-from ..errors import GacError
+from ..errors import GacError, unreadable
 from ..lint.promql_parse import PARSE_ERRORS, parse_as_written
 from . import yamltext
 from .model import Check, ExpectedAlert, TestCase
@@ -66,6 +66,8 @@ def load_cases(path: Path, shown: str) -> list[TestCase]:
         raise TestFileError(f"{shown}: cannot read test file: {exc}") from None
     except yamltext.ShapeError as exc:
         raise TestFileError(f"{shown}:{exc.line}: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # a number too long, a document too deep
+        raise TestFileError(f"{shown}: cannot read test file: {unreadable(exc)}") from None
     if data is None:
         raise TestFileError(f"{shown}: the file is empty; a test file is a mapping with a `tests:` list, "
                             f"e.g.\n{EXAMPLE}")

@@ -1,6 +1,7 @@
-"""A number of more than 4,300 digits in a file gac reads: Python refuses to convert it (a ValueError
-that is no JSONDecodeError nor YAMLError), and every reader says so, naming the file, where it
-raised a traceback before."""
+"""Files gac reads that Python's JSON and YAML readers fail on with neither a JSONDecodeError nor a
+YAMLError: a number of more than 4,300 digits (a ValueError: Python refuses to convert it), a
+date with no such day, a document nested deeper than the recursion limit (a RecursionError).
+Every reader names the file, where each raised a traceback before."""
 
 from __future__ import annotations
 
@@ -86,3 +87,23 @@ def test_a_date_with_no_such_day_is_said_too(tmp_path: Path) -> None:
     path.write_text("groups:\n- name: g\n  rules:\n  - record: r\n    expr: up\n    labels: {when: 2023-02-30}\n")
     code, output = gac("lint", str(path))
     assert code == 2 and f"{path}: cannot read: day is out of range for month" in output
+
+
+def test_a_document_nested_too_deeply_is_said_by_every_reader(tmp_path: Path) -> None:
+    """json's and PyYAML's readers recurse: a document nested deeper than Python's recursion limit
+    raised a RecursionError (a traceback); each reader names the file instead."""
+    deep = "[" * 100_000 + "]" * 100_000
+    says = f"nested too deeply (more than about {sys.getrecursionlimit():,} levels)"
+    path = tmp_path / "dash.json"
+    path.write_text('{"uid": "a", "panels": %s}' % deep)
+    code, output = gac("lint", str(path))
+    assert code == 2 and f"{path}: cannot read: {says}" in output
+    root = copy_project(tmp_path / "project")
+    test_file = root / "alerts" / "tests" / "deep.yaml"
+    test_file.write_text(f"tests: {deep}\n")
+    code, output = gac("test", "--root", str(root))
+    assert code == 2 and f"alerts/tests/deep.yaml: cannot read test file: {says}" in output
+    test_file.unlink()
+    (root / "grafana.yaml").write_text((root / "grafana.yaml").read_text() + f"\nx_deep: {deep}\n")
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and f"grafana.yaml: cannot read: {says}" in output
