@@ -164,3 +164,12 @@ def test_a_regex_line_filter_go_refuses_parses_and_is_reported_apart(query: str,
 
 def test_plain_line_filters_and_valid_regexes_are_not_compiled_as_regexes() -> None:
     assert logql.check('{app="api"} |= "(" != "[" |~ "a|b" !~ `\\d+`').line_regex_errors == ()
+
+
+def test_a_query_nested_deeper_than_the_parser_follows_is_said_so() -> None:
+    """The checker recurses per bracket, Loki's parser does not: a query nested thousands of levels
+    deep is refused with that reason (it raised a RecursionError, which every rule on the query
+    reported as a failure of its own), and one a few hundred deep is checked."""
+    deep = logql.check("sum(" * 3000 + 'count_over_time({job="a"}[5m])' + ")" * 3000)
+    assert (deep.ok, deep.offset) == (False, 0) and deep.error is not None and "nests brackets too deeply" in deep.error
+    assert logql.check("sum(" * 100 + 'count_over_time({job="a"}[5m])' + ")" * 100).ok

@@ -191,3 +191,10 @@ def _missed_rejections() -> tuple[list[str], int]:
 def test_rejected_queries_flagged_95_percent() -> None:
     missed, total = _missed_rejections()
     assert (total - len(missed)) / total >= 0.95, f"{len(missed)}/{total} missed:\n" + "\n".join(missed)
+
+
+def test_a_query_nested_deeper_than_the_parser_follows_is_said_so() -> None:
+    """As for LogQL: Tempo's parser has no depth limit, the checker recurses per bracket."""
+    deep = traceql.check("{" + "(" * 3000 + ".a = 1" + ")" * 3000 + "}")
+    assert deep is not None and deep.offset == 0 and "nests brackets too deeply" in deep.message
+    assert traceql.check("{" + "(" * 50 + ".a = 1" + ")" * 50 + "}") is None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .go_regex import go_regex_error
-from .tokens import Tok, TokenCursor, tokenize
+from .tokens import TOO_DEEP, Tok, TokenCursor, tokenize
 
 _TOKEN = re.compile(r"""
   (?P<ws>\s+|\#[^\n]*)
@@ -90,6 +90,8 @@ def check(query: str) -> LogQLResult:
         return LogQLResult(True, is_metric=(kind != "log"), line_regex_errors=tuple(parser.line_regex_errors))
     except LogQLError as exc:
         return LogQLResult(False, error=exc.message, offset=exc.offset)
+    except RecursionError:
+        return LogQLResult(False, error=TOO_DEEP, offset=0)
 
 
 def forget_checks() -> None:

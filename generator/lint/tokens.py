@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 
+#: what the LogQL and TraceQL checks say of a query nested deeper than their parsers (which recurse
+#: once or more per bracket) can follow: Loki's and Tempo's own parsers have no such limit
+TOO_DEEP = ("the query nests brackets too deeply for gac to check (more than a few hundred levels); "
+            "split it into smaller queries")
+
+
 @dataclass(frozen=True)
 class Tok:
     kind: str

@@ -36,7 +36,7 @@ import re
 from typing import Callable, NoReturn
 
 from .go_regex import go_regex_error
-from .tokens import Tok, TokenCursor, tokenize
+from .tokens import TOO_DEEP, Tok, TokenCursor, tokenize
 
 __all__ = ["TraceQLError", "check", "is_trace_lookup"]
 
@@ -136,7 +136,10 @@ def check(text: str) -> TraceQLError | None:
         toks = _tokens(text)
     except TraceQLError as exc:
         return exc
-    return _Parser(text, toks).parse()
+    try:
+        return _Parser(text, toks).parse()
+    except RecursionError:
+        return TraceQLError(TOO_DEEP, 0)
 
 
 def _tokens(text: str) -> list[Tok]:
