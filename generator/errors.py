@@ -54,3 +54,10 @@ def unreadable(exc: ValueError | RecursionError, text: str | None = None) -> str
     found = re.search(r"\d{%d}" % (digits + 1), text) if text is not None else None
     where = f"line {text.count(chr(10), 0, found.start()) + 1}: " if text is not None and found is not None else ""
     return f"{where}a number of more than {digits:,} digits"
+
+
+def not_json(name: str) -> float:
+    """`parse_constant` for json.loads: `NaN`, `Infinity` and `-Infinity` are no JSON. Python reads
+    them, Grafana refuses the document (Go's encoding/json: "invalid character 'N'"), so a file
+    gac reads holds none: a ValueError, which the readers report as the file's."""
+    raise ValueError(f"{name} is not JSON (Grafana refuses it): write a number or null")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import secrets
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from . import indented_json
-from .errors import GacError, unreadable
+from .errors import DefinitionError, GacError, not_json, unreadable
 from .handlers import BY_DIRECTORY, HANDLERS
 from .resource import Resource
 
@@ -42,7 +43,10 @@ class RenderedResource(Resource):
 
     @classmethod
     def of(cls, resource: Resource) -> RenderedResource:
-        return cls(resource.kind, resource.uid, resource.body, resource.folder_uid, resource.source, resource.extra)
+        content = render_object(resource, resource.body)  # rendered where its source is known to errors
+        made = cls(resource.kind, resource.uid, {}, resource.folder_uid, resource.source, resource.extra)
+        made.content = content
+        return made
 
     @property
     def body(self) -> dict[str, Any]:
@@ -50,12 +54,37 @@ class RenderedResource(Resource):
 
     @body.setter
     def body(self, value: dict[str, Any]) -> None:
-        self.content = render(value)
+        self.content = render_object(self, value)
 
 
 def rendered(resource: Resource) -> bytes:
     """The generated/ file of `resource`."""
-    return resource.content if isinstance(resource, RenderedResource) else render(resource.body)
+    return resource.content if isinstance(resource, RenderedResource) else render_object(resource, resource.body)
+
+
+def render_object(resource: Resource, body: Any) -> bytes:
+    """`render(body)`, the body of `resource`; a number JSON cannot hold (NaN, an infinity: a
+    grafanalib field, a JsonDashboard file) is a DefinitionError that says where it stands."""
+    try:
+        return render(body)
+    except ValueError as exc:
+        path, value = _non_finite(body)
+        if value is None:  # a circular reference
+            raise DefinitionError.at(resource.source, f"{resource.describe()}: cannot be written as JSON: {exc}") from None
+        raise DefinitionError.at(resource.source, f"{resource.describe()}: {path or 'the body'} is {value}, which "
+                                 "JSON cannot hold (Grafana refuses the file); use a finite number or null") from None
+
+
+def _non_finite(value: Any, path: str = "") -> tuple[str, float | None]:
+    """The first NaN or infinity in `value` and where it stands (`panels[2].fieldConfig.max`)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key))
+        if found[1] is not None:
+            return found
+    return "", None
 
 
 def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:
@@ -91,7 +120,7 @@ def load_resources(directory: Path) -> list[Resource]:
         if handler is None or relpath.suffix != ".json":
             continue
         try:
-            body = json.loads(content)
+            body = json.loads(content, parse_constant=not_json)
         except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, a number too long, too deep
             raise GacError(f"{directory / relpath}: not valid JSON ({unreadable(exc)}); run `gac build` to rewrite "
                            "it") from None

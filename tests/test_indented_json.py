@@ -1,4 +1,5 @@
-"""The renderer's encoder: the bytes of `json.dumps(sort_keys=True, indent=2, ensure_ascii=False)`."""
+"""The renderer's encoder: the bytes of `json.dumps(sort_keys=True, indent=2, ensure_ascii=False,
+allow_nan=False)`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.paths import SHARED, needs_shared
 
 
 def reference(value: object) -> str:
-    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def outcome(encode, value: object) -> object:
@@ -41,7 +42,9 @@ TRICKY = [
     {"b": 1, "a": [1, 2.5, None, True, False, "x"], "c": {"d": {}, "e": [], "f": [[]], "g": [{}]}},
     {"expr": 'sum by (job) (rate(x{job=~"$job", re="[a-z]{2,}"}[$__rate_interval]))', "legend": "{{job}}"},
     {"quote": 'a "b" \\ c\n\t\u0001', "unicode": "p95 – μs ✓ 日本", "emoji": "\U0001f600"},
-    {"floats": [0.1, 1e-05, 1e16, -0.0, 3.0, math.inf, -math.inf, 1.7976931348623157e308], "big": 2**70},
+    {"floats": [0.1, 1e-05, 1e16, -0.0, 3.0, 1.7976931348623157e308, 5e-324], "big": 2**70},
+    {"infinite": [0.1, math.inf]},
+    {"flat": [-math.inf], "deep": {"in": [{"a": 1}, {"b": math.nan}]}},
     {"nested": {"list": [{"a": [1, {"b": [2, [3, {"c": {}}]]}]}], "empty": ""}},
     [[1, 2], [3, [4, [5, []]]], {"k": (1, 2)}],
     (1, "tuple", {"in": ("a", "b")}),
@@ -62,8 +65,14 @@ def test_bytes_equal_json_dumps(value):
     assert outcome(indented_json.dumps, value) == outcome(reference, value)
 
 
-def test_nan_is_written_as_json_writes_it():
-    assert indented_json.dumps({"v": [math.nan]}) == reference({"v": [math.nan]})
+def test_nan_and_the_infinities_are_refused_as_json_refuses_them():
+    """JSON has no spelling for them that Grafana reads (Go's encoding/json refuses `NaN`): json.dumps
+    writes them only with allow_nan, which the renderer does not give, flat or nested."""
+    for value in ({"v": [math.nan]}, {"v": {"w": [{"x": math.inf}]}}, [-math.inf], math.nan):
+        with pytest.raises(ValueError):
+            reference(value)
+        with pytest.raises(ValueError):
+            indented_json.dumps(value)
 
 
 def test_values_json_rejects_raise_as_json_does():

@@ -1,7 +1,8 @@
 """Files gac reads that Python's JSON and YAML readers fail on with neither a JSONDecodeError nor a
 YAMLError: a number of more than 4,300 digits (a ValueError: Python refuses to convert it), a
-date with no such day, a document nested deeper than the recursion limit (a RecursionError).
-Every reader names the file, where each raised a traceback before."""
+date with no such day, a document nested deeper than the recursion limit (a RecursionError). And
+`NaN` or `Infinity`, which Python's json reads but Grafana's refuses. Every reader names the file,
+where each raised a traceback before (or, for NaN, read on: the build wrote NaN into generated/)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,54 @@ def test_a_document_nested_too_deeply_is_said_by_every_reader(tmp_path: Path) ->
     (root / "grafana.yaml").write_text((root / "grafana.yaml").read_text() + f"\nx_deep: {deep}\n")
     code, output = gac("build", "--root", str(root))
     assert code == 2 and f"grafana.yaml: cannot read: {says}" in output
+
+
+def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_path: Path) -> None:
+    """Python's json reads and writes `NaN` and `Infinity`; Grafana (Go's encoding/json) refuses a
+    document holding them. Each reader says so naming the file, and the build refuses to write
+    one, naming the definition and where the value stands in it."""
+    says = "NaN is not JSON (Grafana refuses it): write a number or null"
+    path = tmp_path / "dash.json"
+    path.write_text('{"uid": "a", "title": "t", "panels": [{"type": "stat", "fieldConfig": {"min": NaN}}]}')
+    code, output = gac("lint", str(path))
+    assert code == 2 and f"{path}: cannot read: {says}" in output
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(REPO / "generated", old)
+    shutil.copytree(REPO / "generated", new)
+    loki = new / "datasources" / "loki.json"
+    loki.write_text(loki.read_text().replace('"maxLines": ', '"maxLines": NaN, "was": '))
+    code, output = gac("diff", str(old), str(new))
+    assert code == 2 and f"generated/datasources/loki.json: not valid JSON ({says})" in output
+    with pytest.raises(GacError, match="loki.json: not valid JSON \\(NaN is not JSON"):
+        load_resources(new)
+
+    root = copy_project(tmp_path / "project")
+    write(root, "dashboards/nan_dash.py", """
+        from grafanalib import core as g
+
+        from generator.builders import DashboardDef
+
+        from dashboards.folders import platform
+
+        nan_dash = DashboardDef(g.Dashboard(title="NaN", uid="nan-dash", panels=[
+            g.TimeSeries(title="x", gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+                         extraJson={"fieldConfig": {"defaults": {"max": float("inf")}}})]), folder=platform)
+        """)
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and "dashboards/nan_dash.py:7: dashboard 'nan-dash': panels[0].fieldConfig.defaults.max is " \
+        "inf, which JSON cannot hold (Grafana refuses the file); use a finite number or null" in output
+    assert not (root / "generated").exists()
+    (root / "dashboards" / "nan_dash.py").unlink()
+    (root / "dashboards" / "imported").mkdir()
+    (root / "dashboards" / "imported" / "nan.json").write_text('{"uid": "n", "title": "N", "x": -Infinity}')
+    write(root, "dashboards/imported_nan.py", """
+        from generator.builders import JsonDashboard
+
+        from dashboards.folders import platform
+
+        imported = JsonDashboard("imported/nan.json", folder=platform)
+        """)
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and "dashboards/imported_nan.py:5: cannot read dashboard JSON imported/nan.json: -Infinity " \
+        "is not JSON" in output

@@ -13,7 +13,7 @@ from typing import Any
 
 from grafanalib import core as g
 
-from ..errors import DefinitionError, unreadable
+from ..errors import DefinitionError, not_json, unreadable
 from ..datasource_index import DatasourceIndex
 from ..markers import MANAGED_TAG
 from ..normalize import UnknownDatasource, fix_grafanalib, normalize_dashboard
@@ -86,7 +86,7 @@ class JsonDashboard:
 
     def raw_json(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.file().read_text(encoding="utf-8"))
+            data = json.loads(self.file().read_text(encoding="utf-8"), parse_constant=not_json)
         except OSError as exc:
             raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {exc}") from None
         except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, a number too long, too deep

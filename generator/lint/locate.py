@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import not_json
+
 _WS_RUN = re.compile(r"[ \t\r\n]*")
 #: a number or literal: in valid JSON it runs to a blank, comma or closing bracket
 _NUMBER = re.compile(r"[^ \t\r\n,\]}]+")
@@ -61,7 +63,7 @@ def _seeker(key: str) -> re.Pattern[str] | None:
 
 
 #: the C scanner json.loads uses: (value, end) for the JSON value at a position
-_SCAN: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCAN: Any = json.JSONDecoder(parse_constant=not_json).scan_once  # type: ignore[attr-defined]
 
 #: a key no member has: reading a container with it goes to the container's end
 _END: Any = object()
@@ -110,7 +112,7 @@ def decode_json(text: str) -> tuple[Any, JsonLocator]:
         if _WS_RUN.match(text, end).end() != len(text):  # type: ignore[union-attr]
             raise ValueError("extra data")
     except (_TooMany, ValueError, IndexError, StopIteration):
-        return json.loads(text), JsonLocator(text)
+        return json.loads(text, parse_constant=not_json), JsonLocator(text)
     return data, locator
 
 

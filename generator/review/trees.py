@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..compile import compile_project
-from ..errors import GacError, unreadable
+from ..errors import GacError, not_json, unreadable
 from ..handlers import BY_DIRECTORY, HANDLERS
 from ..output import GENERATED, read_tree, render_tree
 from ..resource import Resource
@@ -71,7 +71,7 @@ def entries(files: Files) -> dict[Identity, Entry]:
 def _load(relpath: PurePosixPath, content: bytes) -> Resource:
     """The object in the file at `relpath` (under generated/), read by its directory's handler."""
     try:
-        body = json.loads(content.decode("utf-8"))
+        body = json.loads(content.decode("utf-8"), parse_constant=not_json)
     except UnicodeDecodeError:
         raise GacError(f"{GENERATED}/{relpath}: not UTF-8 text; run `gac build` to write it again") from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError among them
