@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import NoReturn
 
 
 #: the exit code of a run stopped by Ctrl-C: 128 + SIGINT, the shell's convention
@@ -56,7 +57,7 @@ def unreadable(exc: ValueError | RecursionError, text: str | None = None) -> str
     return f"{where}a number of more than {digits:,} digits"
 
 
-def not_json(name: str) -> float:
+def not_json(name: str) -> NoReturn:
     """`parse_constant` for json.loads: `NaN`, `Infinity` and `-Infinity` are no JSON. Python reads
     them, Grafana refuses the document (Go's encoding/json: "invalid character 'N'"), so a file
     gac reads holds none: a ValueError, which the readers report as the file's."""

@@ -43,7 +43,7 @@ class RenderedResource(Resource):
 
     @classmethod
     def of(cls, resource: Resource) -> RenderedResource:
-        content = render_object(resource, resource.body)  # rendered where its source is known to errors
+        content = _render_object(resource, resource.body)  # rendered where its source is known to errors
         made = cls(resource.kind, resource.uid, {}, resource.folder_uid, resource.source, resource.extra)
         made.content = content
         return made
@@ -54,15 +54,15 @@ class RenderedResource(Resource):
 
     @body.setter
     def body(self, value: dict[str, Any]) -> None:
-        self.content = render_object(self, value)
+        self.content = _render_object(self, value)
 
 
 def rendered(resource: Resource) -> bytes:
     """The generated/ file of `resource`."""
-    return resource.content if isinstance(resource, RenderedResource) else render_object(resource, resource.body)
+    return resource.content if isinstance(resource, RenderedResource) else _render_object(resource, resource.body)
 
 
-def render_object(resource: Resource, body: Any) -> bytes:
+def _render_object(resource: Resource, body: Any) -> bytes:
     """`render(body)`, the body of `resource`; a number JSON cannot hold (NaN, an infinity: a
     grafanalib field, a JsonDashboard file) is a DefinitionError that says where it stands."""
     try:
