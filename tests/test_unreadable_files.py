@@ -159,3 +159,57 @@ def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_p
     code, output = gac("build", "--root", str(root))
     assert code == 2 and "dashboards/imported_nan.py:5: cannot read dashboard JSON imported/nan.json: -Infinity " \
         "is not JSON" in output
+
+
+WEIRD: list[object] = [None, 1, True, "s", [], {}, [1], [None], {"a": 1}, {"list": 1}, {"list": [1]}]
+
+
+def _confused_dashboards() -> list[dict[str, object]]:
+    """A dashboard with each value Grafana writes as a list, an object or a string replaced by
+    something else: what hand-edited JSON holds."""
+    base = {"uid": "w", "title": "t", "panels": [
+        {"id": 1, "type": "graph", "title": "p", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "datasource": {"type": "prometheus", "uid": "p"},
+         "targets": [{"refId": "A", "expr": "up", "legendFormat": "{{job}}", "datasource": {"type": "prometheus"}}],
+         "fieldConfig": {"defaults": {"unit": "s"}, "overrides": [{"properties": [{"id": "unit", "value": "s"}]}]},
+         "yaxes": [{"format": "s"}], "styles": [{"unit": "s"}]}],
+        "rows": [{"repeat": "job", "panels": [{"type": "graph", "title": "r"}]}],
+        "templating": {"list": [{"name": "job", "type": "query", "query": "label_values(up, job)",
+                                 "datasource": {"type": "prometheus", "uid": "p"}}]},
+        "annotations": {"list": [{"name": "a", "expr": "up", "datasource": {"type": "prometheus", "uid": "p"}}]},
+        "__inputs": [{"name": "DS", "pluginId": "prometheus"}]}
+    paths: list[tuple[object, ...]] = []
+
+    def walk(value: object, path: tuple[object, ...]) -> None:
+        paths.append(path)
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            walk(item, (*path, key))
+
+    walk(base, ())
+    out = []
+    for path in paths[1:]:
+        for weird in WEIRD:
+            doc = json.loads(json.dumps(base))
+            holder = doc
+            for key in path[:-1]:
+                holder = holder[key]
+            holder[path[-1]] = weird
+            out.append(doc)
+    return out
+
+
+def test_a_dashboard_with_values_of_the_wrong_type_is_linted_not_crashed_on(tmp_path: Path) -> None:
+    """Every such dashboard is linted: no exception, and no rule reports a failure of its own (a
+    number where `annotations.list`, `rows`, `__inputs`, `overrides`, `yaxes` or `styles`
+    belong raised a TypeError, in the engine or in a rule)."""
+    docs = _confused_dashboards()
+    assert len(docs) > 500
+    paths = []
+    for i, doc in enumerate(docs):
+        paths.append(tmp_path / f"d{i:04d}.json")
+        paths[-1].write_text(json.dumps(doc))
+    problems: list[str] = []
+    findings = lint_paths(paths, LintConfig(), problems=problems)
+    assert [f.message for f in findings if f.rule == "lint-internal-error"] == []
+    assert problems == []

@@ -87,7 +87,10 @@ class DashboardContext(_Located):
             key = ref
         else:
             return resolve(ref, self.env.index, self.ds_variables, self.inputs)
-        resolved = self._resolved.get(key, _UNSEEN)
+        try:
+            resolved = self._resolved.get(key, _UNSEEN)
+        except TypeError:  # a uid or type that is an object or a list: no key, and no reference
+            return resolve(ref, self.env.index, self.ds_variables, self.inputs)
         if resolved is _UNSEEN:
             resolved = self._resolved[key] = resolve(ref, self.env.index, self.ds_variables, self.inputs)
         return resolved

@@ -37,6 +37,12 @@ class PanelRef(NamedTuple):
     legacy_row: bool = False                 # inside a top-level legacy `rows` entry
 
 
+def listed(value: Any) -> list[Any] | tuple[()]:
+    """`value` where it is a list, else nothing to iterate: a dashboard edited by hand may hold a
+    number, a string or an object where Grafana writes a list, and is linted all the same."""
+    return value if isinstance(value, list) else ()
+
+
 def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Iterator[PanelRef]:
     """Every panel, depth first in document order: rows, their children, legacy rows."""
     current_row: Mapping[str, Any] | None = None
@@ -67,7 +73,7 @@ def iter_panels(dashboard: Mapping[str, Any], base: tuple[Any, ...] = ()) -> Ite
         for i, row in enumerate(rows):
             if not isinstance(row, dict):
                 continue
-            for j, panel in enumerate(row.get("panels") or []):
+            for j, panel in enumerate(listed(row.get("panels"))):
                 if isinstance(panel, dict):
                     yield PanelRef(panel, base + ("rows", i, "panels", j), row, legacy_row=True)
 

@@ -23,8 +23,8 @@ from .config import LintConfig
 from .contexts import (AlertGroupContext, AlertRuleContext, DashboardContext, DatasourceContext,
                        DatasourceSetContext, Env, PanelContext, PromRuleContext, QueryContext, TargetContext,
                        VariableContext)
-from .dashboard_model import (PanelRef, iter_panels, iter_targets, panel_id, panel_title, unwrap, variable_query_text,
-                              variables)
+from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
+                              variable_query_text, variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
 from .finding import Finding, Location, sort_findings
 from .grafana_values import dashboard_values
@@ -206,7 +206,7 @@ class Engine:
             if var.get("type") == "datasource":
                 plugin = var.get("query")
                 ctx.ds_variables[name] = str(plugin) if isinstance(plugin, str) and plugin else None
-        for item in dash.get("__inputs") or []:
+        for item in listed(dash.get("__inputs")):
             if isinstance(item, dict) and item.get("name"):
                 ctx.inputs[str(item["name"])] = str(item.get("pluginId") or "") or None  # type: ignore[assignment]
         ctx.interval_vars = frozenset(n for n, v in ctx.variables.items() if v.get("type") == "interval")
@@ -317,7 +317,7 @@ class Engine:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
         annotations = ctx.dashboard.get("annotations")
         items = annotations.get("list") if isinstance(annotations, dict) else None
-        for i, ann in enumerate(items or []):
+        for i, ann in enumerate(listed(items)):
             if not isinstance(ann, dict):
                 continue
             ds = ctx.resolve(ann.get("datasource")) or self.dash_default

@@ -11,7 +11,7 @@ from .. import logql
 from ..alert_model import is_expression
 from ..contexts import AlertRuleContext, DashboardContext, PanelContext, TargetContext, VariableContext
 from ...datasource_index import Resolved
-from ..dashboard_model import variables
+from ..dashboard_model import listed, variables
 from ..finding import Location
 from ..locate import JsonLocator
 from ..grafana_units import is_known_unit
@@ -127,7 +127,7 @@ def _references(ctx: DashboardContext) -> list[tuple[str, tuple[Any, ...], int |
             value = panel.panel.get(key)
             if isinstance(value, str) and value:
                 refs.append((value.lstrip("$").strip("{}"), (*panel.path, key), None, None))
-    for i, row in enumerate(ctx.dashboard.get("rows") or []):
+    for i, row in enumerate(listed(ctx.dashboard.get("rows"))):
         if isinstance(row, dict) and isinstance(row.get("repeat"), str) and row["repeat"]:
             refs.append((row["repeat"], (*ctx.path, "rows", i, "repeat"), None, None))
     ctx.references = refs
@@ -253,7 +253,7 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
             value = panel.panel.get(key)
             if isinstance(value, str) and value:
                 names.add(value.lstrip("$").strip("{}"))
-    for row in ctx.dashboard.get("rows") or []:
+    for row in listed(ctx.dashboard.get("rows")):
         if isinstance(row, dict) and isinstance(row.get("repeat"), str) and row["repeat"]:
             names.add(row["repeat"])
     per_variable: dict[str, set[str]] = {}
@@ -455,7 +455,7 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
                 kept.append((ref, resolved, partial(ctx.location.moved, path=(*ctx.variable_paths[name], "datasource"),
                                                     panel=f"variable {name}")))
     annotations = ctx.dashboard.get("annotations")
-    for i, ann in enumerate((annotations or {}).get("list") or [] if isinstance(annotations, dict) else []):
+    for i, ann in enumerate(listed(annotations.get("list")) if isinstance(annotations, dict) else ()):
         if isinstance(ann, dict) and "datasource" in ann:
             ref = ann.get("datasource")
             resolved = resolve(ref)
@@ -551,19 +551,20 @@ def _has_unit(panel: Mapping[str, Any]) -> bool:
         defaults = fc.get("defaults")
         if isinstance(defaults, dict) and defaults.get("unit"):
             return True
-        for override in fc.get("overrides") or []:
+        for override in listed(fc.get("overrides")):
             for prop in (override or {}).get("properties") or [] if isinstance(override, dict) else []:
                 if isinstance(prop, dict) and prop.get("id") == "unit" and prop.get("value"):
                     return True
     if panel.get("format"):
         return True  # singlestat
-    for axis in panel.get("yaxes") or []:
+    for axis in listed(panel.get("yaxes")):
         if isinstance(axis, dict) and axis.get("format"):
             return True
-    for style in panel.get("styles") or []:
+    for style in listed(panel.get("styles")):
         if isinstance(style, dict) and style.get("unit"):
             return True
     return False
+
 
 
 @rule("panel-unit-missing", "warning", "Panels that show numbers need a unit", "panel", example="panel")
@@ -624,7 +625,7 @@ def _unknown_units(panel: Mapping[str, Any]) -> list[tuple[str, tuple[Any, ...]]
         if isinstance(unit, str) and unit and not is_known_unit(unit):
             unknown.append((unit, ("fieldConfig", "defaults", "unit")))
         overrides = fc.get("overrides")
-        for i, override in enumerate(overrides) if overrides else ():
+        for i, override in enumerate(overrides) if overrides and isinstance(overrides, list) else ():
             props = override.get("properties") if isinstance(override, dict) else None
             for j, prop in enumerate(props if isinstance(props, list) else []):
                 if isinstance(prop, dict) and prop.get("id") == "unit":
@@ -632,7 +633,7 @@ def _unknown_units(panel: Mapping[str, Any]) -> list[tuple[str, tuple[Any, ...]]
                     if isinstance(unit, str) and unit and not is_known_unit(unit):
                         unknown.append((unit, ("fieldConfig", "overrides", i, "properties", j, "value")))
     axes = panel.get("yaxes")
-    for i, axis in enumerate(axes) if axes else ():
+    for i, axis in enumerate(axes) if axes and isinstance(axes, list) else ():
         unit = axis.get("format") if isinstance(axis, dict) else None
         if isinstance(unit, str) and unit and not is_known_unit(unit):
             unknown.append((unit, ("yaxes", i, "format")))
