@@ -10,6 +10,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -164,20 +165,43 @@ def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_p
 WEIRD: list[object] = [None, 1, True, "s", [], {}, [1], [None], {"a": 1}, {"list": 1}, {"list": [1]}]
 
 
-def _confused_dashboards() -> list[dict[str, object]]:
-    """A dashboard with each value Grafana writes as a list, an object or a string replaced by
-    something else: what hand-edited JSON holds."""
-    base = {"uid": "w", "title": "t", "panels": [
-        {"id": 1, "type": "graph", "title": "p", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
-         "datasource": {"type": "prometheus", "uid": "p"},
-         "targets": [{"refId": "A", "expr": "up", "legendFormat": "{{job}}", "datasource": {"type": "prometheus"}}],
-         "fieldConfig": {"defaults": {"unit": "s"}, "overrides": [{"properties": [{"id": "unit", "value": "s"}]}]},
-         "yaxes": [{"format": "s"}], "styles": [{"unit": "s"}]}],
+#: one document of each kind gac lints, with a value of every kind Grafana writes in it
+KINDS: dict[str, dict[str, object]] = {
+    "dashboard": {
+        "uid": "w", "title": "t", "panels": [
+            {"id": 1, "type": "graph", "title": "p", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+             "datasource": {"type": "prometheus", "uid": "p"},
+             "targets": [{"refId": "A", "expr": "up", "legendFormat": "{{job}}", "datasource": {"type": "prometheus"}}],
+             "fieldConfig": {"defaults": {"unit": "s"}, "overrides": [{"properties": [{"id": "unit", "value": "s"}]}]},
+             "yaxes": [{"format": "s"}], "styles": [{"unit": "s"}]}],
         "rows": [{"repeat": "job", "panels": [{"type": "graph", "title": "r"}]}],
         "templating": {"list": [{"name": "job", "type": "query", "query": "label_values(up, job)",
                                  "datasource": {"type": "prometheus", "uid": "p"}}]},
         "annotations": {"list": [{"name": "a", "expr": "up", "datasource": {"type": "prometheus", "uid": "p"}}]},
-        "__inputs": [{"name": "DS", "pluginId": "prometheus"}]}
+        "__inputs": [{"name": "DS", "pluginId": "prometheus"}]},
+    "prometheus-rules": {"groups": [{"name": "g", "interval": "1m", "rules": [
+        {"alert": "A", "expr": "up == 0", "for": "5m", "labels": {"severity": "page"}, "annotations": {"summary": "x"}},
+        {"record": "job:up:sum", "expr": "sum by (job) (up)"}]}]},
+    "alert-provisioning": {"apiVersion": 1, "groups": [{"orgId": 1, "name": "g", "folder": "f", "interval": "1m", "rules": [
+        {"uid": "r1", "title": "T", "condition": "C", "for": "5m", "labels": {"severity": "page"}, "annotations": {"summary": "s"},
+         "data": [{"refId": "A", "datasourceUid": "p", "relativeTimeRange": {"from": 600, "to": 0},
+                   "model": {"refId": "A", "expr": "up", "instant": True}},
+                  {"refId": "C", "datasourceUid": "__expr__", "model": {
+                      "refId": "C", "type": "threshold", "expression": "A",
+                      "conditions": [{"evaluator": {"type": "gt", "params": [1]}}]}}]}]}]},
+    "datasources": {"apiVersion": 1, "datasources": [
+        {"name": "Prom", "type": "prometheus", "uid": "p", "url": "http://prom:9090", "access": "proxy",
+         "jsonData": {"httpMethod": "POST", "exemplarTraceIdDestinations": [{"name": "trace_id", "datasourceUid": "tempo"}]}},
+        {"name": "Loki", "type": "loki", "uid": "loki", "url": "http://loki:3100", "jsonData": {"derivedFields": [
+            {"name": "t", "matcherRegex": "t=(\\w+)", "url": "$${__value.raw}", "datasourceUid": "tempo"}]}},
+        {"name": "Tempo", "type": "tempo", "uid": "tempo", "url": "http://tempo:3200",
+         "jsonData": {"tracesToLogsV2": {"datasourceUid": "loki"}}}]},
+}
+
+
+def _confused(base: dict[str, object]) -> list[dict[str, object]]:
+    """`base` with each of its values replaced, one at a time, by each of WEIRD: a number, string
+    or object where Grafana writes a list or an object, and so on: what hand-edited JSON holds."""
     paths: list[tuple[object, ...]] = []
 
     def walk(value: object, path: tuple[object, ...]) -> None:
@@ -190,7 +214,7 @@ def _confused_dashboards() -> list[dict[str, object]]:
     out = []
     for path in paths[1:]:
         for weird in WEIRD:
-            doc = json.loads(json.dumps(base))
+            doc: Any = json.loads(json.dumps(base))
             holder = doc
             for key in path[:-1]:
                 holder = holder[key]
@@ -199,12 +223,15 @@ def _confused_dashboards() -> list[dict[str, object]]:
     return out
 
 
-def test_a_dashboard_with_values_of_the_wrong_type_is_linted_not_crashed_on(tmp_path: Path) -> None:
-    """Every such dashboard is linted: no exception, and no rule reports a failure of its own (a
-    number where `annotations.list`, `rows`, `__inputs`, `overrides`, `yaxes` or `styles`
-    belong raised a TypeError, in the engine or in a rule)."""
-    docs = _confused_dashboards()
-    assert len(docs) > 500
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_values_of_the_wrong_type_are_linted_not_crashed_on(tmp_path: Path, kind: str) -> None:
+    """Every such document is linted: no exception, and no rule reports a failure of its own. A
+    number where `annotations.list`, `rows`, `__inputs`, `overrides`, `yaxes`, `styles`, an alert
+    rule's `data` or a group's `rules` belong raised a TypeError in the engine or in the loader;
+    one where `derivedFields` or `exemplarTraceIdDestinations` belong, a list as a data source's
+    type, or an object as a data source uid, made rules report failures of their own."""
+    docs = _confused(KINDS[kind])
+    assert len(docs) > 100
     paths = []
     for i, doc in enumerate(docs):
         paths.append(tmp_path / f"d{i:04d}.json")
@@ -212,4 +239,3 @@ def test_a_dashboard_with_values_of_the_wrong_type_is_linted_not_crashed_on(tmp_
     problems: list[str] = []
     findings = lint_paths(paths, LintConfig(), problems=problems)
     assert [f.message for f in findings if f.rule == "lint-internal-error"] == []
-    assert problems == []

@@ -353,7 +353,7 @@ class Engine:
         gctx = AlertGroupContext(self.env, group, location, int(interval) if interval is not None else None,
                                  raw, provisioning)
         self.run("alert-group", gctx)
-        for i, rule in enumerate(group.get("rules") or []):
+        for i, rule in enumerate(listed(group.get("rules"))):
             if isinstance(rule, dict):
                 self.alert_rule(rule, location.child("rules", i), group, gctx.interval_s, provisioning)
 
@@ -364,7 +364,7 @@ class Engine:
             alert=str(title) if title is not None else None,
             group=location.group or (str(rule["ruleGroup"]) if rule.get("ruleGroup") else None))
         ctx = AlertRuleContext(self.env, rule, location, group, interval_s, provisioning_file=provisioning)
-        for i, item in enumerate(rule.get("data") or []):
+        for i, item in enumerate(listed(rule.get("data"))):
             if not isinstance(item, dict):
                 continue
             ref = str(item.get("refId") or "")
@@ -396,11 +396,11 @@ class Engine:
 
     # -- Prometheus rule files ------------------------------------------------------------
     def prometheus_rules(self, doc: Mapping[str, Any], location: Location) -> None:
-        for gi, group in enumerate(doc.get("groups") or []):
+        for gi, group in enumerate(listed(doc.get("groups"))):
             if not isinstance(group, dict):
                 continue
             glocation = location.moved(group=str(group.get("name")) if group.get("name") is not None else None)
-            for ri, rule in enumerate(group.get("rules") or []):
+            for ri, rule in enumerate(listed(group.get("rules"))):
                 if not isinstance(rule, dict):
                     continue
                 name = rule.get("alert") or rule.get("record")
@@ -434,7 +434,7 @@ class Engine:
         t2m = data.get("tracesToMetrics") if isinstance(data, dict) else None
         if not isinstance(t2m, dict):
             return
-        for i, q in enumerate(t2m.get("queries") or []):
+        for i, q in enumerate(listed(t2m.get("queries"))):
             if isinstance(q, dict) and isinstance(q.get("query"), str) and q["query"].strip():
                 self.promql(q["query"], "datasource",
                             ctx.location.child("jsonData", "tracesToMetrics", "queries", i, "query"))
@@ -745,8 +745,8 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     infos = [i for d in early if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
     env = make_env(config, infos, authoritative=bool(infos), catalog=catalog)
     recorded = [rule["record"] for d in early if d.kind == "prometheus-rules"
-                for group in d.data.get("groups") or [] if isinstance(group, dict)
-                for rule in group.get("rules") or [] if isinstance(rule, dict) and isinstance(rule.get("record"), str)]
+                for group in listed(d.data.get("groups")) if isinstance(group, dict)
+                for rule in listed(group.get("rules")) if isinstance(rule, dict) and isinstance(rule.get("record"), str)]
     env.catalog.add_recorded(recorded)
     engine = Engine(env)
     out: list[Finding] = []
@@ -824,7 +824,7 @@ def _lint_document(engine: Engine, d: Document) -> list[Finding]:
     elif d.kind == "alert-rule":
         engine.alert_rule(d.data, location, {}, None)
     elif d.kind == "alert-provisioning":
-        for i, group in enumerate(d.data.get("groups") or []):
+        for i, group in enumerate(listed(d.data.get("groups"))):
             if isinstance(group, dict):
                 engine.alert_group(group, location.child("groups", i), provisioning=True)
     elif d.kind == "prometheus-rules":

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from ..errors import GacError, unreadable
-from .dashboard_model import is_dashboard
+from .dashboard_model import is_dashboard, listed
 from .locate import YamlLocator, decode_json
 
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -239,7 +239,7 @@ def _kind(data: Mapping[str, Any]) -> str | None:
         return "dashboard"
     groups = data.get("groups")
     if isinstance(groups, list):
-        rules = [r for g in groups if isinstance(g, dict) for r in (g.get("rules") or []) if isinstance(r, dict)]
+        rules = [r for g in groups if isinstance(g, dict) for r in listed(g.get("rules")) if isinstance(r, dict)]
         if any("data" in r or "condition" in r for r in rules) or any("folder" in g for g in groups
                                                                        if isinstance(g, dict)):
             return "alert-provisioning"

@@ -8,6 +8,7 @@ from typing import Iterable, Iterator
 from .. import gotemplate
 from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
 from ..contexts import AlertGroupContext, AlertRuleContext, PromRuleContext
+from ..dashboard_model import listed
 from ..durations import format_seconds, seconds
 from ..promql_analysis import MATRIX, Labels
 from ..registry import Issue, rule
@@ -89,7 +90,7 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
         "data": [{"refId": "A", ...}, {"refId": "B", ...}]
     """
     seen: set[str] = set()
-    for i, item in enumerate(ctx.rule.get("data") or []):
+    for i, item in enumerate(listed(ctx.rule.get("data"))):
         ref = str(item.get("refId") or "") if isinstance(item, dict) else ""
         if not ref:
             yield Issue(f"data item {i} has no refId", "give every query and expression a refId",

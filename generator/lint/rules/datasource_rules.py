@@ -13,6 +13,7 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ..contexts import DatasourceContext, DatasourceSetContext
+from ..dashboard_model import listed
 from ..registry import Issue, rule
 
 #: port → (data source type that belongs there or None for a non-query endpoint, description)
@@ -52,11 +53,11 @@ def _links(body: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...], str,
             node = node.get(k) if isinstance(node, dict) else None
         if isinstance(node, str) and node:
             yield node, types, what, ("jsonData", *keys)
-    for i, field in enumerate(data.get("derivedFields") or []):
+    for i, field in enumerate(listed(data.get("derivedFields"))):
         if isinstance(field, dict) and field.get("datasourceUid"):
             yield str(field["datasourceUid"]), _TRACE_TYPES, f"derived field {field.get('name') or i}", \
                 ("jsonData", "derivedFields", i, "datasourceUid")
-    for i, dest in enumerate(data.get("exemplarTraceIdDestinations") or []):
+    for i, dest in enumerate(listed(data.get("exemplarTraceIdDestinations"))):
         if isinstance(dest, dict) and dest.get("datasourceUid"):
             yield str(dest["datasourceUid"]), _TRACE_TYPES, f"exemplar link {dest.get('name') or i}", \
                 ("jsonData", "exemplarTraceIdDestinations", i, "datasourceUid")
@@ -106,6 +107,12 @@ def _where(env: str) -> str:
     return f" in environment {env}" if env else ""
 
 
+def _type(ctx: DatasourceContext) -> str | None:
+    """The data source's type where it is a string (a type of another kind is no type Grafana has)."""
+    ds_type = ctx.body.get("type")
+    return ds_type if isinstance(ds_type, str) else None
+
+
 @rule("datasource-url-invalid", "error", "Data source URLs must be absolute http(s) URLs", "datasource",
       example="datasource")
 def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
@@ -118,7 +125,7 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     Good:
         "url": "http://prometheus:9090"
     """
-    if ctx.body.get("type") not in CHECKED_TYPES and not ctx.body.get("url"):
+    if _type(ctx) not in CHECKED_TYPES and not ctx.body.get("url"):
         return
     for env in ctx.unresolved_envs:
         yield Issue(f"URL {ctx.body.get('url')} is not defined for environment {env} in grafana.yaml",
@@ -173,7 +180,7 @@ def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
     Good:
         {"uid": "tempo", "type": "tempo", "url": "http://tempo:3200"}
     """
-    ds_type = ctx.body.get("type")
+    ds_type = _type(ctx)
     if ds_type not in CHECKED_TYPES:
         return
     for env, url in sorted(ctx.urls.items()):
@@ -242,7 +249,7 @@ def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
          "jsonData": {"derivedFields": [{"name": "TraceID", "matcherRegex": "trace_id=([0-9a-f]+)"}]}}
     """
     data = ctx.body.get("jsonData")
-    for i, field in enumerate((data or {}).get("derivedFields") or [] if isinstance(data, dict) else []):
+    for i, field in enumerate(listed(data.get("derivedFields")) if isinstance(data, dict) else ()):
         regex = field.get("matcherRegex") if isinstance(field, dict) else None
         if isinstance(regex, str) and field.get("matcherType", "regex") == "regex":
             try:
