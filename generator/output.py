@@ -119,13 +119,21 @@ def load_resources(directory: Path) -> list[Resource]:
         handler = BY_DIRECTORY.get(relpath.parts[0])
         if handler is None or relpath.suffix != ".json":
             continue
-        try:
-            body = json.loads(content, parse_constant=not_json)
-        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, a number too long, too deep
-            raise GacError(f"{directory / relpath}: not valid JSON ({unreadable(exc)}); run `gac build` to rewrite "
-                           "it") from None
-        resources.append(handler.load(relpath, body))
+        resources.append(load_file(relpath, content, directory / relpath))
     return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
+
+
+def load_file(relpath: PurePosixPath, content: bytes, shown: object) -> Resource:
+    """The object in the generated/ file at `relpath` (under a kind's directory), read by that
+    directory's handler; a file that is no UTF-8 JSON (too long a number, too deep, NaN among the
+    ways) is an error naming it as `shown`."""
+    try:
+        body = json.loads(content.decode("utf-8"), parse_constant=not_json)
+    except UnicodeDecodeError:
+        raise GacError(f"{shown}: not UTF-8 text; run `gac build` to write it again") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError among them
+        raise GacError(f"{shown}: not valid JSON ({unreadable(exc)}); run `gac build` to write it again") from None
+    return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)
 
 
 @dataclass

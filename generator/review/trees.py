@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..compile import compile_project
-from ..errors import GacError, not_json, unreadable
+from ..errors import GacError
 from ..handlers import BY_DIRECTORY, HANDLERS
-from ..output import GENERATED, read_tree, render_tree
+from ..output import GENERATED, load_file, read_tree, render_tree
 from ..resource import Resource
 
 Files = dict[PurePosixPath, bytes]
@@ -31,7 +30,7 @@ class Entry:
 
     def resource(self) -> Resource:
         """The object, decoded anew from the file (`entries` let its first decoding go)."""
-        return _load(self.path, self.content)
+        return load_file(self.path, self.content, f"{GENERATED}/{self.path}")
 
 
 def read_generated(path: Path) -> Files:
@@ -63,17 +62,6 @@ def entries(files: Files) -> dict[Identity, Entry]:
         handler = BY_DIRECTORY.get(relpath.parts[0]) if relpath.parts else None
         if handler is None or relpath.suffix != ".json":
             continue
-        resource = _load(relpath, content)
+        resource = load_file(relpath, content, f"{GENERATED}/{relpath}")
         out[HANDLERS[resource.kind].identity(resource)] = Entry(relpath, content)
     return out
-
-
-def _load(relpath: PurePosixPath, content: bytes) -> Resource:
-    """The object in the file at `relpath` (under generated/), read by its directory's handler."""
-    try:
-        body = json.loads(content.decode("utf-8"), parse_constant=not_json)
-    except UnicodeDecodeError:
-        raise GacError(f"{GENERATED}/{relpath}: not UTF-8 text; run `gac build` to write it again") from None
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError among them
-        raise GacError(f"{GENERATED}/{relpath}: not valid JSON ({unreadable(exc)})") from None
-    return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)
