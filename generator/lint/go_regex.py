@@ -13,6 +13,7 @@ what promql-parser takes in (promql_parse.GO_REFUSED).
 from __future__ import annotations
 
 import re
+import warnings
 
 
 def go_regex_error(pattern: str) -> str | None:
@@ -20,11 +21,8 @@ def go_regex_error(pattern: str) -> str | None:
     error = re2_refusal(pattern)
     if error:
         return error
-    import warnings
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            re.compile(_python_equivalent(pattern))
+        _python_compiled(pattern)
     except re.error as exc:
         # RE2 allows flags anywhere; what repetitions repeat re2_refusal has judged by Go's rules
         if any(said in str(exc) for said in ("global flags not at the start", "nothing to repeat",
@@ -38,13 +36,18 @@ def matches_empty(pattern: str) -> bool | None:
     """Whether `pattern`, which Go's regexp takes (`go_regex_error` is None), matches the empty
     string as Prometheus anchors it (`^(?s:pattern)$`), by Python's re on the same pattern in
     its spellings; None where Python cannot compile it all the same."""
-    import warnings
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return re.fullmatch(_python_equivalent(pattern), "", re.DOTALL) is not None
+        return _python_compiled(pattern, re.DOTALL).fullmatch("") is not None
     except re.error:
         return None
+
+
+def _python_compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern` in Python's spellings (`_python_equivalent`), compiled by Python's re without
+    its warnings (a nested set, `[[`, is a FutureWarning there); raises re.error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return re.compile(_python_equivalent(pattern), flags)
 
 
 #: `{min}`, `{min,}`, `{min,max}`, each number without a leading zero (Go's parseInt); any other
@@ -169,10 +172,17 @@ def _past_escape(pattern: str, i: int) -> int:
     if kind == "Q":
         end = pattern.find("\\E", i + 2)
         return len(pattern) if end < 0 else end + 2
-    if kind in ("x", "p", "P") and pattern.startswith("{", i + 2):
-        end = pattern.find("}", i + 3)
-        return len(pattern) if end < 0 else end + 1
-    return i + 2
+    braced = _braced_end(pattern, i)
+    return i + 2 if braced is None else braced
+
+
+def _braced_end(pattern: str, i: int) -> int | None:
+    """Where the escape at `i` ends when it is `\\x{..}`, `\\p{..}` or `\\P{..}` (to the closing brace,
+    or the end of the pattern); None for any other escape."""
+    if pattern[i + 1:i + 2] not in ("x", "p", "P") or not pattern.startswith("{", i + 2):
+        return None
+    end = pattern.find("}", i + 3)
+    return len(pattern) if end < 0 else end + 1
 
 
 def _past_class(pattern: str, i: int) -> tuple[int, str | None]:
@@ -212,10 +222,10 @@ def _class_char(pattern: str, j: int) -> tuple[str | None, int]:
     (`\\d`, `\\pL`) or that gac does not read (it is then no range end judged here)."""
     if pattern[j] != "\\":
         return pattern[j], j + 1
+    braced = _braced_end(pattern, j)
+    if braced is not None:
+        return None, braced
     kind = pattern[j + 1:j + 2]
-    if kind in ("p", "P", "x") and pattern.startswith("{", j + 2):
-        end = pattern.find("}", j + 3)
-        return None, len(pattern) if end < 0 else end + 1
     if kind and not kind.isalnum():
         return kind, j + 2
     return _CHAR_ESCAPES.get(kind), j + 2
