@@ -125,12 +125,13 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     Good:
         "url": "http://prometheus:9090"
     """
-    if _type(ctx) not in CHECKED_TYPES and not ctx.body.get("url"):
+    checked = _type(ctx) in CHECKED_TYPES
+    if not checked and not ctx.body.get("url"):
         return
     for env in ctx.unresolved_envs:
         yield Issue(f"URL {ctx.body.get('url')} is not defined for environment {env} in grafana.yaml",
                     f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", at=ctx.location.child("url"))
-    if not ctx.body.get("url") and ctx.body.get("type") in CHECKED_TYPES and not ctx.body.get("access") == "direct":
+    if not ctx.body.get("url") and checked and not ctx.body.get("access") == "direct":
         yield Issue("data source has no URL", "set url")
     for env, url in sorted(ctx.urls.items()):
         if "${" in url or "$" in url and re.search(r"\$\w", url):
