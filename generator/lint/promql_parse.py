@@ -242,7 +242,7 @@ def _equality(op: str, literal: str) -> str:
         found = ' =""'
     else:
         found = ' ="x"'
-    refusal = re2_refusal(_decoded(literal))  # the regex, judged by Go's rules
+    refusal = re2_refusal(_decoded(op, literal))  # the regex, judged by Go's rules
     if refusal is not None:
         GO_REFUSED[op + literal] = f"error parsing regexp: {refusal}"
         return ""
@@ -253,16 +253,16 @@ def _rust_refusal_overruled(literal: str) -> str:
     """`_equality` of a regex Rust's regex refuses: its equality where Go's takes it (a `[`
     inside a class, which Rust reads as a nested class: `[0-9[]`; `\\Q..\\E`), as Prometheus
     does, else "" (refused)."""
-    pattern = _decoded(literal)
+    pattern = _decoded("=", literal)  # Rust refuses it as a regex: read as an equality
     empty = matches_empty(pattern) if go_regex_error(pattern) is None else None
     return "" if empty is None else ' =""' if empty else ' ="x"'
 
 
-def _decoded(literal: str) -> str:
+def _decoded(op: str, literal: str) -> str:
     """The string literal (valid: the parser took it in a matcher) as the parser decodes it, its
-    escapes read: a matcher's value, written beside a name so the selector is valid whatever the
-    value, as an equality, so no regex is compiled for it."""
-    probe: Any = pp.parse('{__gacv_probe__="x", __gacv_regex__=' + literal + "}")
+    escapes read: the value of a matcher `op literal`, written beside a name so the selector is
+    valid whatever the value."""
+    probe: Any = pp.parse('{__gacv_probe__="x", __gacv_regex__' + op + literal + "}")
     return str(probe.matchers.matchers[1].value)
 
 
