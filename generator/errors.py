@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import sys
 from typing import NoReturn
@@ -46,9 +48,13 @@ def unreadable(exc: ValueError | RecursionError, text: str | None = None) -> str
     says so naming a setting of its own: that is said with the line the number stands on, where
     `text` is given. A document nested deeper than Python's recursion limit (json's and PyYAML's
     readers recurse) is said as such. Any other error (a date with no such day, to PyYAML) is
-    said as it reads."""
+    said as it reads. A value Python reads and Grafana refuses (`NotJson`) is said with its line.
+    """
     if isinstance(exc, RecursionError):
         return f"nested too deeply (more than about {sys.getrecursionlimit():,} levels)"
+    if isinstance(exc, NotJson):
+        line = exc.line(text) if text is not None else None
+        return f"line {line}: {exc}" if line is not None else str(exc)
     if "integer string conversion" not in str(exc):
         return str(exc)
     digits = sys.get_int_max_str_digits()
@@ -57,8 +63,43 @@ def unreadable(exc: ValueError | RecursionError, text: str | None = None) -> str
     return f"{where}a number of more than {digits:,} digits"
 
 
+class NotJson(ValueError):
+    """A value Python's json reads and Grafana's refuses, with its text as written (`literal`):
+    the readers report it as the file's, with its line (`unreadable`)."""
+
+    def __init__(self, literal: str, message: str):
+        super().__init__(message)
+        self.literal = literal
+
+    def line(self, text: str) -> int | None:
+        """The line of the value's first occurrence in `text` outside strings (the value is a
+        JSON token: a string holding its text is passed over whole)."""
+        token = re.compile(r'"(?:[^"\\]|\\.)*+"|(?<![\w.+-])(' + re.escape(self.literal) + r")(?![\w.])")
+        for found in token.finditer(text):
+            if found.group(1) is not None:
+                return text.count("\n", 0, found.start()) + 1
+        return None
+
+
 def not_json(name: str) -> NoReturn:
     """`parse_constant` for json.loads: `NaN`, `Infinity` and `-Infinity` are no JSON. Python reads
     them, Grafana refuses the document (Go's encoding/json: "invalid character 'N'"), so a file
-    gac reads holds none: a ValueError, which the readers report as the file's."""
-    raise ValueError(f"{name} is not JSON (Grafana refuses it): write a number or null")
+    gac reads holds none."""
+    raise NotJson(name, f"{name} is not JSON (Grafana refuses it): write a number or null")
+
+
+def finite_float(literal: str) -> float:
+    """`parse_float` for json.loads: a number beyond float64 (`1E400`, or 400 digits) Python reads
+    as infinity, where Go's encoding/json refuses the document ("cannot unmarshal number 1E400
+    into Go value of type float64"). A float is rare in Grafana's JSON (its positions and sizes
+    are integers), so the call per float costs little."""
+    value = float(literal)
+    if math.isinf(value):
+        raise NotJson(literal, f"{literal if len(literal) <= 40 else literal[:37] + '...'} is beyond what "
+                      "a JSON number holds in Grafana (float64, up to about 1.8e308): write a smaller number")
+    return value
+
+
+#: JSON as Grafana reads it: what json.loads reads, less NaN, the infinities and numbers beyond
+#: float64. Every reader of JSON files decodes with it (`.decode(text)`, or its `scan_once`)
+GRAFANA_JSON = json.JSONDecoder(parse_constant=not_json, parse_float=finite_float)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from . import indented_json
-from .errors import DefinitionError, GacError, not_json, unreadable
+from .errors import GRAFANA_JSON, DefinitionError, GacError, unreadable
 from .handlers import BY_DIRECTORY, HANDLERS
 from .resource import Resource
 
@@ -127,12 +127,15 @@ def load_file(relpath: PurePosixPath, content: bytes, shown: object) -> Resource
     """The object in the generated/ file at `relpath` (under a kind's directory), read by that
     directory's handler; a file that is no UTF-8 JSON (too long a number, too deep, NaN among the
     ways) is an error naming it as `shown`."""
+    text = None
     try:
-        body = json.loads(content.decode("utf-8"), parse_constant=not_json)
+        text = content.decode("utf-8")
+        body = GRAFANA_JSON.decode(text)
     except UnicodeDecodeError:
         raise GacError(f"{shown}: not UTF-8 text; run `gac build` to write it again") from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError among them
-        raise GacError(f"{shown}: not valid JSON ({unreadable(exc)}); run `gac build` to write it again") from None
+        raise GacError(f"{shown}: not valid JSON ({unreadable(exc, text)}); run `gac build` to write it again") \
+            from None
     return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)
 
 

@@ -55,8 +55,8 @@ def test_generated_trees_name_the_file(tmp_path: Path) -> None:
     body = json.loads(broken.read_text())
     broken.write_text(json.dumps(body)[:-1] + ', "x": %s}' % HUGE)
     code, output = gac("diff", str(old), str(new))
-    assert code == 2 and f"generated/datasources/loki.json: not valid JSON ({SAYS})" in output
-    with pytest.raises(GacError, match="loki.json: not valid JSON \\(a number of more than 4,300 digits\\)"):
+    assert code == 2 and f"generated/datasources/loki.json: not valid JSON (line 1: {SAYS})" in output
+    with pytest.raises(GacError, match="loki.json: not valid JSON \\(line 1: a number of more than 4,300 digits\\)"):
         load_resources(new)
 
 
@@ -79,7 +79,7 @@ def test_build_names_grafana_yaml_and_the_imported_dashboard(tmp_path: Path) -> 
         """)
     code, output = gac("build", "--root", str(root))
     assert code == 2
-    assert f"dashboards/imported_huge.py:5: cannot read dashboard JSON imported/huge.json: {SAYS}" in output
+    assert f"dashboards/imported_huge.py:5: cannot read dashboard JSON imported/huge.json: line 1: {SAYS}" in output
 
 
 def test_a_date_with_no_such_day_is_said_too(tmp_path: Path) -> None:
@@ -117,9 +117,9 @@ def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_p
     one, naming the definition and where the value stands in it."""
     says = "NaN is not JSON (Grafana refuses it): write a number or null"
     path = tmp_path / "dash.json"
-    path.write_text('{"uid": "a", "title": "t", "panels": [{"type": "stat", "fieldConfig": {"min": NaN}}]}')
+    path.write_text('{"uid": "a", "title": "NaN",\n "panels": [{"type": "stat", "fieldConfig": {"min": NaN}}]}')
     code, output = gac("lint", str(path))
-    assert code == 2 and f"{path}: cannot read: {says}" in output
+    assert code == 2 and f"{path}: cannot read: line 2: {says}" in output  # not the title's NaN
 
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(REPO / "generated", old)
@@ -127,8 +127,9 @@ def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_p
     loki = new / "datasources" / "loki.json"
     loki.write_text(loki.read_text().replace('"maxLines": ', '"maxLines": NaN, "was": '))
     code, output = gac("diff", str(old), str(new))
-    assert code == 2 and f"generated/datasources/loki.json: not valid JSON ({says})" in output
-    with pytest.raises(GacError, match="loki.json: not valid JSON \\(NaN is not JSON"):
+    line = loki.read_text().count("\n", 0, loki.read_text().index("NaN")) + 1
+    assert code == 2 and f"generated/datasources/loki.json: not valid JSON (line {line}: {says})" in output
+    with pytest.raises(GacError, match=f"loki.json: not valid JSON \\(line {line}: NaN is not JSON"):
         load_resources(new)
 
     root = copy_project(tmp_path / "project")
@@ -158,8 +159,57 @@ def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_p
         imported = JsonDashboard("imported/nan.json", folder=platform)
         """)
     code, output = gac("build", "--root", str(root))
-    assert code == 2 and "dashboards/imported_nan.py:5: cannot read dashboard JSON imported/nan.json: -Infinity " \
-        "is not JSON" in output
+    assert code == 2 and "dashboards/imported_nan.py:5: cannot read dashboard JSON imported/nan.json: line 1: " \
+        "-Infinity is not JSON" in output
+
+
+BEYOND = "is beyond what a JSON number holds in Grafana (float64, up to about 1.8e308): write a smaller number"
+
+
+@pytest.mark.parametrize("number, shown", [
+    ("1E400", "1E400"), ("-1.5e+309", "-1.5e+309"), ("9" * 400 + ".5", "9" * 37 + "..."),
+])
+def test_a_number_beyond_float64_is_no_json_to_any_reader(tmp_path: Path, number: str, shown: str) -> None:
+    """Python reads `1E400` as infinity; Go's encoding/json refuses it ("cannot unmarshal number
+    1E400 into Go value of type float64"), so Grafana refuses the document. Every reader says so,
+    naming the file and the number's line (not the line of a string that spells it)."""
+    path = tmp_path / "dash.json"
+    path.write_text('{"uid": "a", "title": "%s",\n "panels": [{"type": "stat", "fieldConfig": {"max": %s}}]}'
+                    % (number, number))
+    code, output = gac("lint", str(path))
+    assert code == 2 and f"{path}: cannot read: line 2: {shown} {BEYOND}" in output
+
+    new = tmp_path / "new"
+    shutil.copytree(REPO / "generated", new)
+    loki = new / "datasources" / "loki.json"
+    loki.write_text(loki.read_text().replace('"maxLines": ', '"was": %s, "maxLines": ' % number))
+    with pytest.raises(GacError, match="loki.json: not valid JSON \\(line [0-9]+: .*is beyond what a JSON number"):
+        load_resources(new)
+
+    root = copy_project(tmp_path / "project")
+    (root / "dashboards" / "imported").mkdir()
+    (root / "dashboards" / "imported" / "big.json").write_text('{"uid": "n", "title": "N", "x": %s}' % number)
+    write(root, "dashboards/imported_big.py", """
+        from generator.builders import JsonDashboard
+
+        from dashboards.folders import platform
+
+        imported = JsonDashboard("imported/big.json", folder=platform)
+        """)
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and f"imported/big.json: line 1: {shown} {BEYOND}" in output
+    assert not (root / "generated").exists()
+
+
+def test_large_and_small_numbers_within_float64_still_read(tmp_path: Path) -> None:
+    """The largest float64, a number that rounds to it, and one that underflows to zero are numbers
+    to Go's encoding/json as to Python's: no error."""
+    path = tmp_path / "dash.json"
+    path.write_text('{"uid": "a", "title": "t", "version": 1, "panels": [{"type": "stat", "title": "s", "id": 1,'
+                    ' "gridPos": {"x": 0, "y": 0, "w": 4, "h": 4}, "fieldConfig": {"defaults": {"unit": "s",'
+                    ' "max": 1.7976931348623157e308, "min": -1e-400, "decimals": 1.0}}}]}')
+    code, output = gac("lint", str(path))
+    assert code in (0, 1) and "cannot read" not in output
 
 
 WEIRD: list[object] = [None, 1, True, "s", [], {}, [1], [None], {"a": 1}, {"list": 1}, {"list": [1]}]

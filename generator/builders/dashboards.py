@@ -5,7 +5,6 @@ imported dashboard and a written one compile to the same canonical form.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 from grafanalib import core as g
 
-from ..errors import DefinitionError, not_json, unreadable
+from ..errors import GRAFANA_JSON, DefinitionError, unreadable
 from ..datasource_index import DatasourceIndex
 from ..markers import MANAGED_TAG
 from ..normalize import UnknownDatasource, fix_grafanalib, normalize_dashboard
@@ -85,12 +84,15 @@ class JsonDashboard:
         return base / self.path
 
     def raw_json(self) -> dict[str, Any]:
+        text = None
         try:
-            data = json.loads(self.file().read_text(encoding="utf-8"), parse_constant=not_json)
+            text = self.file().read_text(encoding="utf-8")
+            data = GRAFANA_JSON.decode(text)
         except OSError as exc:
             raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {exc}") from None
         except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, a number too long, too deep
-            raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {unreadable(exc)}") from None
+            raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: "
+                                     f"{unreadable(exc, text)}") from None
         if not isinstance(data, dict):
             raise DefinitionError.at(self.source, f"{self.path}: expected a dashboard object, found "
                                      f"{type(data).__name__}")

@@ -10,14 +10,13 @@ values it does not need with the C scanner; the YAML locator keeps PyYAML's node
 from __future__ import annotations
 
 import functools
-import json
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 import yaml
 
-from ..errors import not_json
+from ..errors import GRAFANA_JSON
 
 _WS_RUN = re.compile(r"[ \t\r\n]*")
 #: a number or literal: in valid JSON it runs to a blank, comma or closing bracket
@@ -62,8 +61,8 @@ def _seeker(key: str) -> re.Pattern[str] | None:
     return re.compile(rf'{_WS}{_MEMBER}*?"{re.escape(key)}"{_WS}:{_WS}')
 
 
-#: the C scanner json.loads uses: (value, end) for the JSON value at a position
-_SCAN: Any = json.JSONDecoder(parse_constant=not_json).scan_once  # type: ignore[attr-defined]
+#: the C scanner of JSON as Grafana reads it: (value, end) for the JSON value at a position
+_SCAN: Any = GRAFANA_JSON.scan_once  # type: ignore[attr-defined]
 
 #: a key no member has: reading a container with it goes to the container's end
 _END: Any = object()
@@ -112,7 +111,7 @@ def decode_json(text: str) -> tuple[Any, JsonLocator]:
         if _WS_RUN.match(text, end).end() != len(text):  # type: ignore[union-attr]
             raise ValueError("extra data")
     except (_TooMany, ValueError, IndexError, StopIteration):
-        return json.loads(text, parse_constant=not_json), JsonLocator(text)
+        return GRAFANA_JSON.decode(text), JsonLocator(text)
     return data, locator
 
 
