@@ -34,10 +34,15 @@ YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(YAML_LOADER):
-    """SafeLoader that reads a bare `=` as the string Grafana's Go YAML reads.
+    """SafeLoader that reads what Grafana's and Prometheus's Go YAML (gopkg.in/yaml.v3) read as
+    strings as the same strings:
 
-    PyYAML resolves `=` to the YAML 1.1 "value" tag and has no constructor for it
-    (corpus/MANIFEST.md, alert_resources.yaml `object_matchers: [[monitor, =, testdata]]`).
+    - a bare `=`: PyYAML resolves it to the YAML 1.1 "value" tag and has no constructor for it
+      (corpus/MANIFEST.md, alert_resources.yaml `object_matchers: [[monitor, =, testdata]]`);
+    - a plain scalar shaped as a date that is none (`2023-02-30`): PyYAML resolves it to a
+      timestamp and fails to make it (a ValueError, "day is out of range for month"); yaml.v3's
+      `resolve` takes a plain scalar for a timestamp only where `parseTimestamp` succeeds, and
+      else, being no number either, for a string.
     """
 
 
@@ -45,7 +50,15 @@ def _value_scalar(loader: Any, node: yaml.Node) -> Any:
     return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
 
 
+def _timestamp(loader: Any, node: yaml.Node) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 @dataclass
