@@ -52,9 +52,11 @@ def _value_scalar(loader: Any, node: yaml.Node) -> Any:
 
 def _timestamp(loader: Any, node: yaml.Node) -> Any:
     try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        if isinstance(node, yaml.ScalarNode):  # else construct_scalar says what the tag needs
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:
-        return loader.construct_scalar(node)
+        pass
+    return loader.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
