@@ -56,8 +56,8 @@ from generator.lint import (LintConfig, engine as lint_engine, lint_paths, promq
                             promql_expand, promql_parse)
 from generator.lint.formats import format_findings  # noqa: E402
 from generator.lint.workers import available_cpus  # noqa: E402
-from generator.lint.promql_analysis import analyze  # noqa: E402
-from generator.lint.promql_expand import GRAFANA, _expand, expand  # noqa: E402
+from generator.lint.promql_analysis import analysis_of  # noqa: E402
+from generator.lint.promql_expand import GRAFANA, expand  # noqa: E402
 
 COUNTERS = [f"app{i}_{what}" for i in range(40) for what in ("requests", "errors", "bytes_sent", "retries")]
 COUNTERS += ["otelcol_receiver_accepted_spans", "otelcol_receiver_refused_spans", "otelcol_exporter_sent_spans",
@@ -153,10 +153,8 @@ def _cold() -> None:
     """Empty the caches a previous pass filled: every round lints as a first run would (the
     analyses and expansions, the regexes checked, the string literals and variable tokens
     expanded per dashboard)."""
-    analyze.cache_clear()
-    _expand.cache_clear()
+    lint_engine._forget_queries()
     promql_parse._EQUALITY.clear()
-    promql_expand._KNOWN.clear()
     gc.collect()
 
 
@@ -251,17 +249,15 @@ def per_expression(root: Path, floor_texts: list[str], rounds: int) -> dict[str,
     floor_texts = list(dict.fromkeys(floor_texts))
     _cold()
     expansions = [expand_fn(*args) for args in calls]
-    uncached = analyze.__wrapped__  # type: ignore[attr-defined]
 
     def expanding() -> None:
-        _expand.cache_clear()
-        promql_expand._KNOWN.clear()
+        promql_expand.forget_expansions()
         for args in calls:
             expand_fn(*args)
 
     def analysing() -> None:
         for e in expansions:
-            uncached(e.text, e.plain)
+            analysis_of(e.text, e.plain)
 
     def parsing(texts: list[str]) -> Callable[[], None]:
         def run() -> None:

@@ -14,7 +14,7 @@ import random
 import pytest
 
 from generator.lint import promql_analysis
-from generator.lint.promql_analysis import analyze
+from generator.lint.promql_analysis import analysis_of
 from generator.lint.promql_parse import limits_hint
 from tests.promtool_agreement import PROMTOOL, promtool_verdicts
 
@@ -45,7 +45,7 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "error", "offset"), CASES)
 def test_a_duration_is_judged_as_prometheus_judges_it(text: str, error: str | None, offset: int | None) -> None:
-    analysis = analyze.__wrapped__(text)   # not cached: each case parses
+    analysis = analysis_of(text)   # not cached: each case parses
     assert (analysis.error, analysis.error_offset) == (error, offset)
 
 
@@ -55,32 +55,32 @@ OCTAL_LOOKING_FLOATS = ["x > 01e3", "x > 0e0", "sum(x) > 0E1", "x > 007e-2", "x 
 
 @pytest.mark.parametrize("text", OCTAL_LOOKING_FLOATS)
 def test_a_number_led_by_zero_with_an_exponent_parses(text: str) -> None:
-    assert analyze.__wrapped__(text).error is None
+    assert analysis_of(text).error is None
 
 
 def test_a_query_with_such_a_number_gets_the_verdict_on_the_rest() -> None:
-    assert analyze.__wrapped__("x > 01e3 +").error is not None
-    assert analyze.__wrapped__("x offset 01e400").error == "error parsing number: 01e400... is out of range"
-    assert analyze.__wrapped__("rate(x[5m]) > 01e3").result_type == "vector"
+    assert analysis_of("x > 01e3 +").error is not None
+    assert analysis_of("x offset 01e400").error == "error parsing number: 01e400... is out of range"
+    assert analysis_of("rate(x[5m]) > 01e3").result_type == "vector"
 
 
 def test_a_query_with_a_long_duration_gets_the_verdict_on_the_rest() -> None:
     """Where promql-parser refused a valid long duration, the rest of the query is still judged."""
-    wrong_type = analyze.__wrapped__("sum(x[4294967296ms])")
+    wrong_type = analysis_of("sum(x[4294967296ms])")
     assert wrong_type.error == "expected type vector in aggregation expression, got matrix"
-    assert wrong_type.error_offset == analyze.__wrapped__("sum(x[5m])").error_offset
-    assert analyze.__wrapped__("rate(x[4294967296ms])").result_type == "vector"
-    assert analyze.__wrapped__("rate(x[4294967296ms]) +").error is not None
-    zero = analyze.__wrapped__("x[0s] + x[4294967296ms]")   # the zero window is an error all the same
+    assert wrong_type.error_offset == analysis_of("sum(x[5m])").error_offset
+    assert analysis_of("rate(x[4294967296ms])").result_type == "vector"
+    assert analysis_of("rate(x[4294967296ms]) +").error is not None
+    zero = analysis_of("x[0s] + x[4294967296ms]")   # the zero window is an error all the same
     assert (zero.error, zero.error_offset) == ("duration must be greater than 0", 2)
 
 
 def test_a_subquery_step_written_as_a_number_is_checked() -> None:
     """`x[5m:1e19]`: the lexer reads `:1e19` as a name (names may hold colons)."""
-    assert (analyze.__wrapped__("x[5m:1e19]").error, analyze.__wrapped__("x[5m:1e19]").error_offset) == \
+    assert (analysis_of("x[5m:1e19]").error, analysis_of("x[5m:1e19]").error_offset) == \
         ("duration out of range", 5)
-    assert analyze.__wrapped__("x[5m:9300000000]").error == "duration out of range"
-    assert analyze.__wrapped__("foo:bar:baz[5m:1m]").error is None
+    assert analysis_of("x[5m:9300000000]").error == "duration out of range"
+    assert analysis_of("foo:bar:baz[5m:1m]").error is None
 
 
 @pytest.mark.skipif(PROMTOOL is None, reason="promtool (Debian package prometheus) is not installed")
@@ -90,7 +90,7 @@ def test_the_verdicts_are_promtools() -> None:
     texts = [text for text, _, _ in CASES] + OCTAL_LOOKING_FLOATS
     verdicts = promtool_verdicts(texts)
     for text in texts:
-        assert (analyze.__wrapped__(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
+        assert (analysis_of(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
 
 
 def test_every_duration_out_of_range_has_the_hint_that_lets_it_be_checked() -> None:

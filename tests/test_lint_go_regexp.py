@@ -14,7 +14,7 @@ import promql_parser
 import pytest
 
 from generator.lint.go_regex import go_regex_error, re2_refusal
-from generator.lint.promql_analysis import analyze
+from generator.lint.promql_analysis import analysis_of
 from tests.lint_cases.builders import dashboard, lint_docs, panel, prom_target
 from tests.promtool_agreement import promtool_verdicts
 
@@ -60,12 +60,12 @@ def test_go_refuses_what_prometheus_refuses(pattern: str, message: str | None) -
 
 
 def test_the_query_gets_prometheus_message_at_the_label(tmp_path: Path) -> None:
-    analysis = analyze.__wrapped__('sum(rate(x{a="b", job =~ ".*api.**"}[5m]))')
+    analysis = analysis_of('sum(rate(x{a="b", job =~ ".*api.**"}[5m]))')
     assert analysis.error == "error parsing regexp: invalid nested repetition operator: `**`"
     assert analysis.error_offset == 18                      # `job`, where promtool says 1:19
     for text in ('{__name__=~"up.**"}', 'x{job=~`a**`}', 'x{job!~"(?x)a"}'):
-        assert analyze.__wrapped__(text).error is not None, text
-    assert analyze.__wrapped__('x{job=~"a\\\\**"}').error is None      # `\*` is a literal star
+        assert analysis_of(text).error is not None, text
+    assert analysis_of('x{job=~"a\\\\**"}').error is None      # `\*` is a literal star
     findings = lint_docs(tmp_path, dashboard(panel(prom_target('rate(x{job=~"$job.**"}[5m])'))))
     syntax = [f for f in findings if f.rule == "promql-syntax"]
     assert len(syntax) == 1 and "invalid nested repetition operator" in syntax[0].message
@@ -118,8 +118,8 @@ RUST_ONLY_REFUSALS = ['x{a!~"2[0-9{0x[0-9]"}', 'x{a=~"[[]"}', 'x{a=~"[a-z[]*"}',
 def test_a_regex_only_rust_refuses_is_judged_as_prometheus_judges_it() -> None:
     verdicts = promtool_verdicts(RUST_ONLY_REFUSALS)
     for text in RUST_ONLY_REFUSALS:
-        assert (analyze.__wrapped__(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
-    assert analyze.__wrapped__('x{a=~"[[]"}').error is None
+        assert (analysis_of(text).error is None) == (verdicts[text] is None), (text, verdicts[text])
+    assert analysis_of('x{a=~"[[]"}').error is None
 
 
 @needs_promtool
@@ -133,4 +133,4 @@ def test_the_lint_verdict_on_a_regex_matcher_is_promtools() -> None:
     queries = [f"x{{a=~{_literal(p)}}}" for p in patterns if "\\Q" not in p]
     verdicts = promtool_verdicts(queries)
     for query in queries:
-        assert (analyze.__wrapped__(query).error is None) == (verdicts[query] is None), (query, verdicts[query])
+        assert (analysis_of(query).error is None) == (verdicts[query] is None), (query, verdicts[query])

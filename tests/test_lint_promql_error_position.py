@@ -76,9 +76,9 @@ def _lint_recording(roots: list[Path]) -> tuple[list[tuple[str, str]], list[str]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(promql_analysis, "error_offset", record_offset)
         patch.setattr(promql_analysis, "parse", record_parse)
-        promql_analysis.analyze.cache_clear()   # texts analysed before are asked about again
+        promql_analysis.forget_analyses()   # texts analysed before are asked about again
         lint_paths(roots, LintConfig(), problems=[])
-    promql_analysis.analyze.cache_clear()
+    promql_analysis.forget_analyses()
     return list(failing), list(texts)
 
 

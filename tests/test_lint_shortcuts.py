@@ -21,7 +21,7 @@ import yaml
 from generator.lint import loaders, promql_analysis, promql_parse
 from generator.lint.grafana_values import dashboard_values
 from generator.lint.locate import JsonLocator
-from generator.lint.promql_analysis import analyze, nesting
+from generator.lint.promql_analysis import analysis_of, analyze, nesting
 from generator.lint.promql_errors import tokenize
 from generator.lint.promql_expand import GRAFANA, expand
 from generator.lint.rules.dashboard_rules import _find_names
@@ -130,7 +130,7 @@ def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return parse(text)
 
     monkeypatch.setattr(promql_analysis.pp, "parse", counting)
-    analyze.cache_clear()
+    promql_analysis.forget_analyses()
     return seen
 
 
@@ -250,7 +250,7 @@ def test_the_expander_writes_the_regex_matchers_plain_matchers_writes() -> None:
 def test_analyses_with_the_expanders_plain_text_are_those_without() -> None:
     for text in _regex_queries()[::7]:
         e = expand(text, GRAFANA)
-        assert analyze.__wrapped__(e.text, e.plain) == analyze.__wrapped__(e.text), (text, e.text)
+        assert analysis_of(e.text, e.plain) == analysis_of(e.text), (text, e.text)
 
 
 def test_expanded_queries_are_not_cut_at_their_quotes_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -440,14 +440,15 @@ def test_operators_written_in_capitals_are_read_as_in_lower_case() -> None:
     for op in ("and", "or", "unless", "atan2"):
         assert str(promql_parser.parse(f"a {op.upper()} b").op) == op
     for lower, upper in (("x - on (a) y unless z", "x - ON (a) y UNLESS z"), ("x and y or z", "x AND y OR z")):
-        assert analyze.__wrapped__(upper)[3:] == analyze.__wrapped__(lower)[3:]
+        assert analysis_of(upper)[3:] == analysis_of(lower)[3:]
     assert analyze("rate(a_total[5m]) UNLESS b_total").selectors[1].wrapped   # the filter's side
 
 
 def test_a_run_leaves_no_analyses_for_the_collector_to_traverse(tmp_path: Path) -> None:
     """Freed at the end of the run while the collector is paused, not traversed after it."""
-    from generator.lint.promql_expand import _KNOWN, _expand
+    from generator.lint.promql_analysis import _ANALYSES
+    from generator.lint.promql_expand import _EXPANSIONS, _KNOWN
 
     lint_docs(tmp_path, dashboard(panel(prom_target('sum(rate(x_total{job="$job"}[5m]))')),
                                   variables=[variable("job")]))
-    assert analyze.cache_info().currsize == 0 and _expand.cache_info().currsize == 0 and not _KNOWN
+    assert not _ANALYSES.entries and not _EXPANSIONS.entries and not _KNOWN

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from generator.lint.promql_analysis import analyze
+from generator.lint.promql_analysis import analysis_of
 from tests.promtool_agreement import promtool_verdicts
 
 # (query, whether Prometheus refuses it, the offset of the refused `+`, where known)
@@ -28,7 +28,7 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "refused", "offset"), CASES)
 def test_a_unary_plus_is_judged_as_a_unary_minus(text: str, refused: bool, offset: int | None) -> None:
-    analysis = analyze.__wrapped__(text)
+    analysis = analysis_of(text)
     assert (analysis.error is not None) == refused, analysis.error
     if offset is not None:
         assert analysis.error_offset == offset and str(analysis.error).startswith("unary expression only allowed")
@@ -38,4 +38,4 @@ def test_a_unary_plus_is_judged_as_a_unary_minus(text: str, refused: bool, offse
 def test_the_verdicts_are_promtools() -> None:
     verdicts = promtool_verdicts([text for text, _, _ in CASES])
     for text, _, _ in CASES:
-        assert (analyze.__wrapped__(text).error is not None) == (verdicts[text] is not None), (text, verdicts[text])
+        assert (analysis_of(text).error is not None) == (verdicts[text] is not None), (text, verdicts[text])

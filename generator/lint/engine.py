@@ -35,6 +35,7 @@ from .locate import JsonLocator
 from .promql_analysis import Analysis, analyze, forget_analyses
 from .promql_errors import forget_completions, line_col
 from .promql_expand import ALERT, GRAFANA, NONE, Expansion, expand, forget_expansions
+from .query_cache import QueryCache
 from .registry import LANGUAGES, RULES, SCOPES, Issue, Rule, rules_in_scope
 from .workers import chunked, map_chunks
 
@@ -65,7 +66,8 @@ class Engine:
         self.findings: list[Finding] = []
         #: query rules' issues by everything they depend on (dashboards repeat query shapes), with
         #: where the query they were found on sat (its string's location, its offset in that string)
-        self._query_issues: dict[tuple[Any, ...], tuple[Location, int, list[tuple[Rule, str, Issue]]]] = {}
+        self._query_issues: QueryCache[tuple[Any, ...], tuple[Location, int, list[tuple[Rule, str, Issue]]]] = \
+            QueryCache(20_000)
         self.active: dict[str, list[tuple[Rule, str]]] = {}
         for scope in SCOPES:
             active = []
@@ -155,9 +157,7 @@ class Engine:
             key = (q.text, expansion.text, q.mode, q.usage, q.range_query, q.legend)
             cached = known.get(key)
             if cached is None:
-                if len(known) > 20_000:
-                    known.clear()
-                cached = known[key] = (location, q.text_offset, check("query", q, calls))
+                cached = known.keep(key, (location, q.text_offset, check("query", q, calls)))
             found, found_offset, issues = cached
             for rule, severity, issue in issues:
                 # another occurrence (another file, dashboard or panel, which may sit at the same

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import promql_parser as pp
@@ -19,6 +18,7 @@ from .promql_errors import NUMBER_TOKEN, Token, error_offset, tokenize
 from .promql_parse import GO_REFUSED, PARSE_ERRORS, ParserPanic, go_refusal, limits_hint, parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
 from .promql_names import COUNTER_FUNCTIONS, COUNTER_NEUTRAL_FUNCTIONS, COUNTING_AGGREGATIONS
+from .query_cache import QueryCache
 
 
 def _register_removed_functions() -> None:
@@ -150,11 +150,20 @@ def _too_deep_analysis(text: str, depth: int | None = None) -> Analysis:
                     "into smaller queries or recording rules", error_offset=0)
 
 
-@lru_cache(maxsize=16384)
+#: analyses by text and `plain` (query_cache.py)
+_ANALYSES: QueryCache[tuple[str, str | None], Analysis] = QueryCache(16384)
+
+
 def analyze(text: str, plain: str | None = None) -> Analysis:
-    """Parse `text` (already expanded) and collect the facts; cached by text (and `plain`, which
-    is the same text with regex matchers as equalities, where the expander wrote it:
-    promql_parse.parse).
+    """`analysis_of(text, plain)`, cached by both."""
+    key = (text, plain)
+    found = _ANALYSES.get(key)
+    return found if found is not None else _ANALYSES.keep(key, analysis_of(text, plain))
+
+
+def analysis_of(text: str, plain: str | None = None) -> Analysis:
+    """Parse `text` (already expanded) and collect the facts (`plain`, where given, is the same
+    text with regex matchers as equalities, where the expander wrote it: promql_parse.parse).
 
     Where promql-parser and Prometheus differ, Prometheus's verdict is given:
     - backtick strings are raw in Prometheus (`` `/api/\\d+` ``) but promql-parser reads escapes
@@ -225,7 +234,7 @@ _COUNTER_RATES = frozenset({"rate", "irate", "increase"})
 
 def forget_analyses() -> None:
     """Empty the cache of analyses (engine._forget_queries)."""
-    analyze.cache_clear()
+    _ANALYSES.clear()
 
 
 _MAX_DURATION_S = 2 ** 63 / 1e9   # Go's time.Duration: int64 nanoseconds

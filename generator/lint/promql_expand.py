@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 from .grafana_values import VARIABLE_RE, Values
 from .promql_names import CALLABLE, GROUPING_KEYWORDS, SCALAR_ARGS
 from .promql_parse import regex_equality
+from .query_cache import QueryCache
 
 
 IDENT = "__gacv__"          # every identifier placeholder contains this ("__gacv__", "__gacv2__", ...)
@@ -238,18 +239,21 @@ def expand(text: str, mode: str = GRAFANA, interval_vars: frozenset[str] = froze
     if mode == NONE or ("$" not in text and "[[" not in text):
         return Expansion(text, text)
     expander = _KNOWN.get((mode, id(values), interval_vars))
-    return _expand(text, expander if expander is not None else _expander(mode, values, interval_vars))
+    if expander is None:
+        expander = _expander(mode, values, interval_vars)
+    key = (text, expander)
+    found = _EXPANSIONS.get(key)
+    return found if found is not None else _EXPANSIONS.keep(key, expander.expand(text))
 
 
 def forget_expansions() -> None:
     """Empty the caches of expansions and of the tokens met per dashboard (engine._forget_queries)."""
-    _expand.cache_clear()
+    _EXPANSIONS.clear()
     _KNOWN.clear()
 
 
-@lru_cache(maxsize=16384)
-def _expand(text: str, expander: "_Expander") -> Expansion:
-    return expander.expand(text)
+#: expansions by text and expander (query_cache.py)
+_EXPANSIONS: "QueryCache[tuple[str, _Expander], Expansion]" = QueryCache(16384)
 
 
 #: one substitution: start, end, placeholder, the use (name, role, format), and Grafana's value
