@@ -228,7 +228,7 @@ def per_expression(root: Path, floor_texts: list[str], rounds: int) -> dict[str,
     """The issue's own yardstick, phase by phase: what expanding and analysing a distinct expression
     cost beside parsing it, each timed alone over the tree's distinct queries (best of `rounds`, no
     wrapper in the loop). Expansion: `expand` as the lint calls it, every cache emptied first (the
-    tokens a dashboard repeats are learnt again, as in a first run). Analysis: `analyze` uncached,
+    tokens a dashboard repeats are learnt again, as in a first run). Analysis: `analysis_of` (uncached),
     less the promql-parser calls it makes, timed on the very texts it passed them. The parse: the
     floor's, `promql_parser.parse` of the expanded expressions."""
     calls: list[tuple[Any, ...]] = []
