@@ -10,10 +10,13 @@ from the specification (sections 3.13 sarifLog, 3.14 run, 3.18 tool, 3.19 toolCo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
 
+from generator.cli import main
 from generator.lint import RULES, Finding
 from generator.lint.formats import format_findings, to_sarif
 
@@ -45,6 +48,15 @@ SARIF_SUBSET = {
                             }}},
                     }}}},
                 "columnKind": {"enum": ["utf16CodeUnits", "unicodeCodePoints"]},
+                "invocations": {"type": "array", "items": {   # 3.20 invocation, 3.58 notification
+                    "type": "object", "required": ["executionSuccessful"],
+                    "properties": {
+                        "executionSuccessful": {"type": "boolean"},
+                        "toolExecutionNotifications": {"type": "array", "items": {
+                            "type": "object", "required": ["message"],
+                            "properties": {"message": {"$ref": "#/definitions/message"},
+                                           "level": {"enum": ["none", "note", "warning", "error"]}}}},
+                    }}},
                 "results": {"type": "array", "items": {
                     "type": "object", "required": ["message"],
                     "properties": {
@@ -158,3 +170,37 @@ def test_output_is_deterministic(fmt: str) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError):
         format_findings(FINDINGS, "xml")
+
+
+def test_files_that_could_not_be_read_are_said_where_a_reader_sees_only_the_output(tmp_path: Path) -> None:
+    """A job summary, a pull-request comment or a code-scanning upload is read without the
+    command's error lines: "no findings" there, with a file left unread, would say the tree is
+    clean. Each such format says which files were not linted; the JSON array keeps to findings
+    (DESIGN.md) and the errors go to stderr, exit 2, in every format."""
+    (tmp_path / "good.json").write_text(json.dumps({"uid": "g", "title": "G", "panels": [
+        {"id": 1, "type": "timeseries", "title": "p", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "targets": [{"refId": "A", "expr": "rate(x_total[5m])"}]}]}))
+    (tmp_path / "bad.json").write_text('{"uid": "b", "panels": [{"max": NaN}]}')
+    said = "bad.json: cannot read: line 1: NaN is not JSON"
+    outputs = {}
+    for fmt in ("text", "markdown", "github", "sarif", "json"):
+        result = CliRunner().invoke(main, ["lint", str(tmp_path), "--format", fmt])
+        assert result.exit_code == 2 and f"error: {tmp_path / said}" in result.stderr, result.output
+        outputs[fmt] = result.stdout
+    assert outputs["text"].splitlines()[-1].endswith("in 1 file; 1 file could not be read")
+    markdown = outputs["markdown"].splitlines()
+    assert markdown[0].startswith("**gac lint**: ") and markdown[0].endswith("; 1 file could not be read")
+    assert markdown[2] == "Not linted:" and said in markdown[3]
+    assert f"::error title=gac lint::{tmp_path / said}" in outputs["github"]
+    log = json.loads(outputs["sarif"])
+    jsonschema.validate(log, SARIF_SUBSET)
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert said in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    assert all(item["file"].endswith("good.json") for item in json.loads(outputs["json"]))
+    (tmp_path / "good.json").unlink()
+    result = CliRunner().invoke(main, ["lint", str(tmp_path), "--format", "markdown"])
+    assert result.stdout.splitlines()[0] == ("**gac lint**: no findings in the files that could be read; "
+                                             "1 file could not be read")
+    assert format_findings([], "markdown") == "**gac lint**: no findings"
+    assert "invocations" not in json.loads(format_findings([], "sarif"))["runs"][0]

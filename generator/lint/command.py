@@ -140,7 +140,7 @@ def _run(options: LintOptions) -> int:
     failing = {"error", "warning"} if options.strict else {"error"}
     shown = [f for f in findings if f.severity in failing] if options.quiet else findings
     if shown or not options.quiet:
-        output = format_findings(shown, options.fmt)
+        output = format_findings(shown, options.fmt, unread=problems)
         click.echo(output)
     for problem in problems:  # files that could not be linted: the others' findings came first
         click.echo(f"error: {problem}", err=True)

@@ -11,7 +11,7 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from .finding import SEVERITY_RANK, Finding, sort_findings
 from .registry import EXAMPLE_KINDS, RULES, Rule
@@ -22,29 +22,39 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def format_findings(findings: Iterable[Finding], fmt: str = "text", rules: Mapping[str, Rule] | None = None) -> str:
+def format_findings(findings: Iterable[Finding], fmt: str = "text", rules: Mapping[str, Rule] | None = None,
+                    unread: Sequence[str] = ()) -> str:
+    """`unread`: what kept files from being linted, one message per file (lint_paths' `problems`).
+    The formats a reader may see alone (a job summary, a pull-request comment, code scanning)
+    say them; the JSON array holds findings only (DESIGN.md), the command prints them apart."""
     findings = sort_findings(list(findings))
     if fmt == "text":
-        return to_text(findings)
+        return to_text(findings, unread)
     if fmt == "json":
         return to_json(findings)
     if fmt == "sarif":
-        return json.dumps(to_sarif(findings, rules or RULES), indent=2, ensure_ascii=False)
+        return json.dumps(to_sarif(findings, rules or RULES, unread), indent=2, ensure_ascii=False)
     if fmt == "github":
-        return to_github(findings)
+        return to_github(findings, unread)
     if fmt == "markdown":
-        return to_markdown(findings)
+        return to_markdown(findings, unread)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def summary(findings: list[Finding]) -> str:
+def summary(findings: list[Finding], unread: Sequence[str] = ()) -> str:
+    """"2 errors, 1 info in 3 files", or "no findings"; and how many files could not be read (no
+    findings then means none in the files that could)."""
     counts = Counter(f.severity for f in findings)
     if not findings:
-        return "no findings"
-    files = len({f.file for f in findings})
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
-             for s in ("error", "warning", "info") if counts[s]]
-    return f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
+        said = "no findings in the files that could be read" if unread else "no findings"
+    else:
+        files = len({f.file for f in findings})
+        parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+                 for s in ("error", "warning", "info") if counts[s]]
+        said = f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
+    if unread:
+        said += f"; {len(unread)} file{'s' if len(unread) != 1 else ''} could not be read"
+    return said
 
 
 def _object(f: Finding) -> str:
@@ -64,8 +74,9 @@ def _object(f: Finding) -> str:
     return " › ".join(parts) or "(document)"
 
 
-def to_text(findings: list[Finding]) -> str:
-    """Grouped by file, then by object (dashboard › panel, group › rule), then one line per finding."""
+def to_text(findings: list[Finding], unread: Sequence[str] = ()) -> str:
+    """Grouped by file, then by object (dashboard › panel, group › rule), then one line per finding;
+    the files that could not be read are counted in the summary (the command prints why apart)."""
     lines: list[str] = []
     current_file: object = object()
     current_obj: object = object()
@@ -86,7 +97,7 @@ def to_text(findings: list[Finding]) -> str:
             lines.append(f"    {'':<8} {'':<7} {'':<30} fix: {f.fix}")
     if lines:
         lines.append("")
-    lines.append(summary(findings))
+    lines.append(summary(findings, unread))
     return "\n".join(lines)
 
 
@@ -112,8 +123,9 @@ def _fingerprint(f: Finding) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def to_sarif(findings: list[Finding], rules: Mapping[str, Rule]) -> dict:
-    """A SARIF 2.1.0 log as GitHub code scanning reads it (rules in tool.driver.rules)."""
+def to_sarif(findings: list[Finding], rules: Mapping[str, Rule], unread: Sequence[str] = ()) -> dict:
+    """A SARIF 2.1.0 log as GitHub code scanning reads it (rules in tool.driver.rules); files
+    that could not be read are the invocation's error notifications, and make it unsuccessful."""
     from .. import __version__
 
     rule_ids = sorted(set(rules) | {f.rule for f in findings})
@@ -155,21 +167,21 @@ def to_sarif(findings: list[Finding], rules: Mapping[str, Rule]) -> dict:
             "locations": [location],
             "partialFingerprints": {"gacFinding/v1": _fingerprint(f)},
         })
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "gac lint",
-                "informationUri": "https://grafana.com/docs/grafana/latest/",
-                "semanticVersion": __version__,
-                "rules": driver_rules,
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    run: dict = {
+        "tool": {"driver": {
+            "name": "gac lint",
+            "informationUri": "https://grafana.com/docs/grafana/latest/",
+            "semanticVersion": __version__,
+            "rules": driver_rules,
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if unread:
+        run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": problem}} for problem in unread]}]
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def _rule_markdown(rid: str, r: Rule) -> str:
@@ -184,9 +196,10 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def to_github(findings: list[Finding]) -> str:
-    """GitHub Actions workflow commands: `::error file=...,line=...,col=...,title=...::message`."""
-    lines = []
+def to_github(findings: list[Finding], unread: Sequence[str] = ()) -> str:
+    """GitHub Actions workflow commands: `::error file=...,line=...,col=...,title=...::message`;
+    a file that could not be read is an `::error::` of its own."""
+    lines = [f"::error title=gac lint::{_escape_data(problem)}" for problem in unread]
     for f in findings:
         props = []
         if f.file:
@@ -199,7 +212,7 @@ def to_github(findings: list[Finding]) -> str:
         obj = _object(f)
         message = (f"{obj}: " if obj != "(document)" else "") + f.message + (f" Fix: {f.fix}" if f.fix else "")
         lines.append(f"::{_GITHUB_LEVEL.get(f.severity, 'warning')} {','.join(props)}::{_escape_data(message)}")
-    lines.append(summary(findings))
+    lines.append(summary(findings, unread))
     return "\n".join(lines)
 
 
@@ -207,12 +220,14 @@ def _md_cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(findings: list[Finding]) -> str:
-    """A table for pull-request comments and job summaries."""
+def to_markdown(findings: list[Finding], unread: Sequence[str] = ()) -> str:
+    """A table for pull-request comments and job summaries, after the files that could not be read."""
+    out = [f"**gac lint**: {summary(findings, unread)}"]
+    if unread:
+        out += ["", "Not linted:", *(f"- {_md_cell(problem)}" for problem in unread)]
     if not findings:
-        return "**gac lint**: no findings"
-    out = [f"**gac lint**: {summary(findings)}", "",
-           "| severity | rule | where | object | message | fix |", "|---|---|---|---|---|---|"]
+        return "\n".join(out)
+    out += ["", "| severity | rule | where | object | message | fix |", "|---|---|---|---|---|---|"]
     for f in sorted(findings, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.sort_key())):
         where = f"{f.file or ''}{':' + str(f.line) if f.line else ''}"
         out.append(f"| {f.severity} | `{f.rule}` | {_md_cell(where)} | {_md_cell(_object(f))} | "
