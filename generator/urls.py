@@ -74,14 +74,26 @@ def redact_userinfo(value: Any) -> Any:
     return value
 
 
-def is_http_url(url: str) -> bool:
-    """Whether `url` is `http(s)://host[:port][/path]`, what a Grafana or a Prometheus URL must
-    be; never raises (`urlsplit` refuses a broken IPv6 literal such as `http://[::1`)."""
+def url_problem(url: str) -> str | None:
+    """Why `url` is no `http(s)://host[:port][/path]`, what a Grafana or a Prometheus URL must be,
+    or None where it is one. Never raises (`urlsplit` refuses a broken IPv6 literal such as
+    `http://[::1`, and its `port` a port beyond 65535 or not a number), and never quotes the URL:
+    it may hold a password."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+        return "its host cannot be read (an IPv6 address goes in brackets: http://[::1]:3000)"
+    if parts.scheme not in ("http", "https"):
+        return "it must begin with http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "its port must be a number from 1 to 65535"
+    return None
 
 
 def has_credentials(url: str) -> bool:

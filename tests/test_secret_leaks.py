@@ -29,7 +29,7 @@ from generator.network_errors import describe_failure
 from generator.remote.secrets import SecretRef, check_secrets
 from generator.review.rawdiff import unified
 from generator.sync.errors import MissingSecrets
-from generator.urls import join_api_url, redact_url, redact_userinfo
+from generator.urls import join_api_url, redact_url, redact_userinfo, url_problem
 from tests.conftest import CONTACT_POINT_SECRETS
 from tests.grafana_emulator import EmulatorConfig, GrafanaEmulator
 from tests.project import copy_project
@@ -211,6 +211,30 @@ def test_a_url_without_scheme_is_never_printed(pasted: str) -> None:
     assert PASSWORD not in result.output
     plan = _gac("plan", "--root", ".", env={"GRAFANA_URL": pasted, "GRAFANA_TOKEN": "glsa_x"})
     assert plan.exit_code == 2 and PASSWORD not in plan.output, plan.output
+
+
+@pytest.mark.parametrize("url, problem", [
+    (f"user:{PASSWORD}@host:9090", "it must begin with http:// or https://"),
+    (f"http://user:{PASSWORD}@host:99999", "its port must be a number from 1 to 65535"),
+    (f"http://user:{PASSWORD}@host:9O90/x", "its port must be a number from 1 to 65535"),
+    (f"http://user:{PASSWORD}@host:0", "its port must be a number from 1 to 65535"),
+    (f"http://[::1:9090/?token={PASSWORD}", "its host cannot be read"),
+    (f"https://:{PASSWORD}@/x", "it names no host"),
+    ("http://host:9090/prometheus", None),
+    ("https://[::1]", None),
+])
+def test_what_is_wrong_with_a_url_is_said_without_it(url: str, problem: str | None) -> None:
+    """A port beyond 65535 or no number passed as a URL, then every request failed in the
+    client ("no answer: substring not found", five times over). What is wrong is said before
+    any request, and never quotes the URL."""
+    said = url_problem(url)
+    assert (said is None) == (problem is None) and (said is None or problem is None or said.startswith(problem))
+    if said is not None:
+        assert PASSWORD not in said
+        result = _gac("lint", "--prometheus-url", url)
+        _one_line_error(result, f"Prometheus URL is not http(s)://host[:port][/path] (the URL of a Prometheus or "
+                                f"Mimir query API): {problem}")
+        assert PASSWORD not in result.output
 
 
 # --- 6: a request that got no answer is a few words -------------------------------------------------

@@ -278,9 +278,16 @@ def test_malformed_rule_test_files(project: Path, content: bytes, needles: list[
     # a trailing space in the URL: "[unparsable URL] is not healthy", after 5 attempts
     ({"GRAFANA_URL": "http://127.0.0.1:9 "}, ["Grafana URL from GRAFANA_URL contains a space"]),
     ({"GRAFANA_ORG_ID": "0"}, ["GRAFANA_ORG_ID must be an organisation id (1 or more), got 0"]),
-    ({"GRAFANA_URL": "127.0.0.1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]"]),
+    ({"GRAFANA_URL": "127.0.0.1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]",
+                                         "it must begin with http:// or https://"]),
     # urlsplit raises on a broken IPv6 literal: it was a traceback
-    ({"GRAFANA_URL": "http://[::1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]"]),
+    ({"GRAFANA_URL": "http://[::1:3000"}, ["Grafana URL must be http(s)://host[:port][/path]",
+                                           "an IPv6 address goes in brackets"]),
+    # a port beyond 65535 or no number passed, then failed 5 times: "no answer: substring not found"
+    ({"GRAFANA_URL": "http://127.0.0.1:99999"}, ["its port must be a number from 1 to 65535"]),
+    ({"GRAFANA_URL": "http://admin:pw@127.0.0.1:30OO"}, ["its port must be a number from 1 to 65535",
+                                                         "the value is not shown"]),
+    ({"GRAFANA_URL": "https:///grafana"}, ["it names no host"]),
 ])
 def test_plan_with_a_mistyped_connection(built: Path, variables: dict[str, str], needles: list[str]) -> None:
     env = {"GRAFANA_URL": "http://127.0.0.1:9", "GRAFANA_TOKEN": "T0k", **variables}

@@ -31,7 +31,7 @@ import yaml
 
 from ..errors import GacError
 from ..network_errors import describe_failure
-from ..urls import is_http_url, join_api_url, redact_url
+from ..urls import join_api_url, redact_url, url_problem
 from .loaders import YAML_LOADER
 from .config import TRANSLATION_STRATEGIES, CollectorSettings, parse_version
 from .otel_naming import COUNTER, CUMULATIVE, GAUGE, INSTRUMENTS, UNKNOWN, Instrument, series
@@ -444,9 +444,10 @@ def load_prometheus(url: str, timeout: float = 15.0) -> dict[str, str]:
     import requests
 
     shown = redact_url(str(url))
-    if not is_http_url(str(url)):
-        raise GacError("the Prometheus URL is not http(s)://host[:port][/path] (the URL of a Prometheus or Mimir "
-                       "query API)")
+    problem = url_problem(str(url))
+    if problem is not None:
+        raise GacError(f"the Prometheus URL is not http(s)://host[:port][/path] (the URL of a Prometheus or Mimir "
+                       f"query API): {problem}")
     try:
         resp = requests.get(join_api_url(str(url), _NAMES_PATH), timeout=timeout)
     except requests.RequestException as exc:

@@ -30,7 +30,7 @@ from grafana_client.client import GrafanaException
 from ..handlers.live import ApiError
 from ..network_errors import describe_failure
 from ..sync.errors import AuthError, ConnectionFailed, SyncError
-from ..urls import UNPARSABLE, is_http_url, redact_url, redact_urls
+from ..urls import UNPARSABLE, redact_url, redact_urls, url_problem
 from .retry import RetryPolicy, RetryWait, WaitFn, parse_retry_after
 from .transport import KeepAliveSession
 
@@ -76,10 +76,11 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
     if any(c.isspace() for c in raw_url):
         raise SyncError(f"the Grafana URL from {url_source} contains a space or a line break (a copy-paste slip?): "
                         "remove it")
-    if not is_http_url(raw_url):
+    problem = url_problem(raw_url)
+    if problem is not None:
         shown = redact_url(raw_url)
         got = f", got {shown!r}" if shown != UNPARSABLE else " (the value is not shown: it may hold a password)"
-        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path] ({url_source}){got}")
+        raise SyncError(f"Grafana URL must be http(s)://host[:port][/path] ({url_source}): {problem}{got}")
     parts = urlsplit(raw_url)
     # a query string is never sent (requests go to host, port and path): kept out of messages too
     url = redact_url(raw_url)
