@@ -276,6 +276,9 @@ CASES = [
     Case("datasource-url-invalid",
          lambda: stack(prom_url="prometheus:9090"),
          lambda: stack(prom_url="http://prometheus:9090"), kind="project"),
+    Case("datasource-url-invalid",   # a port no socket has: Grafana's proxy fails every query
+         lambda: stack(prom_url="http://prometheus:90900"),
+         lambda: stack(prom_url="http://prometheus:9090"), kind="project"),
     Case("datasource-derived-field-regex",
          lambda: stack(loki=set_("jsonData.derivedFields", [{"datasourceUid": "tempo", "matcherRegex": "id=(\\w+"}])),
          lambda: stack(), kind="project"),

@@ -12,6 +12,7 @@ import re
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from ...urls import url_problem
 from ..contexts import DatasourceContext, DatasourceSetContext
 from ..dashboard_model import listed
 from ..registry import Issue, rule
@@ -91,16 +92,13 @@ def datasource_link_unresolved(ctx: DatasourceContext) -> Iterator[Issue]:
 
 
 def _parsed(url: str) -> tuple[str, str, int | None, str] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    """Scheme, host, port (the scheme's where none is written) and path of an http(s) URL, to
+    compare data sources by; None for what is none (`url_problem`)."""
+    if url_problem(url) is not None:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    if port is None:
-        port = 443 if parts.scheme == "https" else 80
-    return parts.scheme, parts.hostname.lower(), port, parts.path.rstrip("/")
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
 
 
 def _where(env: str) -> str:
@@ -136,8 +134,9 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     for env, url in sorted(ctx.urls.items()):
         if "${" in url or "$" in url and re.search(r"\$\w", url):
             continue  # an environment variable Grafana's provisioning expands
-        if _parsed(url) is None:
-            yield Issue(f"URL {url!r}{_where(env)} is not an absolute http(s) URL", "write http://host:port",
+        problem = url_problem(url)
+        if problem is not None:
+            yield Issue(f"URL {url!r}{_where(env)} is not an absolute http(s) URL: {problem}", "write http://host:port",
                         at=ctx.location.child("url"))
 
 
