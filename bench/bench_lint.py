@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_lint.py [--dashboards 1000] [--panels 20] [--targets 3] [--seed 7]
                                          [--tracemalloc] [--unique] [--repeat 3] [--scaling]
+                                         [--against CHECKOUT [--lints 2]]
 
 The tree is generated deterministically in a temporary directory: realistic PromQL with
 template variables and Grafana macros in every position (label values, regexes, rate windows,
@@ -25,7 +26,12 @@ template variables and Grafana macros in every position (label values, regexes, 
   parsing, analysis (the walk after the parse), rules, locating findings, sorting, and the
   rest (walking dashboards, building contexts), then formatting the findings as text and JSON;
 * with --scaling: 100, 1,000 and 5,000 dashboards (all queries distinct), each in a fresh
-  process, with lint time per target and peak memory: both must grow linearly.
+  process, with lint time per target and peak memory: both must grow linearly;
+* with --against CHECKOUT: this checkout's lint against another's (a `git worktree add` of an
+  earlier commit), in processes of the two alternated `--repeat` times on one tree, each timing
+  `--lints` lints after one to warm up: the CPU time of each, their medians and best runs. On a
+  machine whose speed swings (the lint's more than the floor's: it works on far more memory),
+  a change of a few percent shows only so, in many runs alternated.
 
 Not run by the test suite.
 """
@@ -402,6 +408,46 @@ def scaling(args: argparse.Namespace) -> None:
               f"{r['tracemalloc_mb']:14.0f} MB  {r['tracemalloc_mb'] / r['targets'] * 1000:17.2f} MB")
 
 
+#: one process of --against: `generator.lint` of the checkout in argv[1], the CPU seconds of
+#: argv[3] lints of the tree in argv[2], after one to warm up
+_AGAINST = """
+import gc, sys, time
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from generator.lint import LintConfig, lint_paths
+root = Path(sys.argv[2])
+lint_paths([root], LintConfig())
+for _ in range(int(sys.argv[3])):
+    gc.collect()
+    t = time.process_time()
+    lint_paths([root], LintConfig())
+    print(time.process_time() - t)
+"""
+
+
+def against(args: argparse.Namespace) -> None:
+    other = Path(args.against).resolve()
+    if not (other / "generator" / "lint").is_dir():
+        sys.exit(f"--against {other}: no generator/lint there; give a checkout, e.g. `git worktree add ../old HEAD~3`")
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="gac-bench-") as tmp:
+        exprs = generate(Path(tmp), args.dashboards, args.panels, args.targets, args.seed, args.unique)
+        print(f"tree: {args.dashboards} dashboards, {len(exprs)} targets ({len(set(exprs))} distinct); "
+              f"{args.repeat} series of {args.lints} lints per checkout, alternated")
+        times: dict[str, list[float]] = {"other": [], "this": []}
+        for _ in range(args.repeat):
+            for label, checkout in (("other", other), ("this", here)):
+                out = subprocess.run([sys.executable, "-c", _AGAINST, str(checkout), tmp, str(args.lints)],
+                                     check=True, capture_output=True, text=True).stdout
+                times[label] += [float(line) for line in out.split()]
+    for label, checkout in (("other", other), ("this", here)):
+        spent = times[label]
+        print(f"{label:<6} {checkout}: median {statistics.median(spent):.3f}s, best {min(spent):.3f}s CPU  "
+              f"({' '.join(f'{t:.2f}' for t in spent)})")
+    ratio = statistics.median(times["this"]) / statistics.median(times["other"])
+    print(f"this/other: median {ratio:.3f}, best {min(times['this']) / min(times['other']):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dashboards", type=int, default=1000)
@@ -416,10 +462,15 @@ def main() -> None:
                         help="make every expression distinct (worst case: no query is seen twice)")
     parser.add_argument("--scaling", action="store_true",
                         help="lint 100, 1,000 and 5,000 dashboards (distinct queries): time and peak memory")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="compare this checkout's lint with another's, in alternated processes")
+    parser.add_argument("--lints", type=int, default=2, help="lints timed per process with --against")
     parser.add_argument("--lint-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scaling:
         scaling(args)
+    elif args.against:
+        against(args)
     else:
         run_once(args)
 
