@@ -4,6 +4,7 @@ processes (`--jobs`) gives exactly what one process gives."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -172,7 +173,7 @@ def _sigint_state(_chunk: object) -> tuple[bool | None, bool, bool]:
 def test_workers_are_forked_with_ctrl_c_blocked_and_then_ignore_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C is blocked while the workers are forked, so none reaches a worker before it
     ignores it (a traceback from its start-up); a worker ignores it and no longer blocks it,
-    and the parent has its own handler and no blocked Ctrl-C again once they are started."""
+    and the parent has its own handler and no blocked Ctrl-C again once they are stopped."""
     import signal
 
     monkeypatch.setattr(workers, "_ignore_interrupts", _recording_initializer)
@@ -180,6 +181,42 @@ def test_workers_are_forked_with_ctrl_c_blocked_and_then_ignore_it(monkeypatch: 
     states = map_chunks(_sigint_state, [[1], [2], [3], [4]], 2)
     assert states == [(True, True, False)] * 4
     assert signal.getsignal(signal.SIGINT) is before
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+def _slow_chunk(chunk: list[int]) -> list[int]:
+    import time
+
+    time.sleep(0.4)
+    return chunk
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
+def test_ctrl_c_while_the_workers_run_is_raised_by_map_chunks_itself_once_they_are_stopped() -> None:
+    """A KeyboardInterrupt raised inside the pool's own waiting (a lock held, the pool's result
+    thread waiting for it) can leave `terminate` waiting for ever: Ctrl-C must be raised by
+    map_chunks itself, in no frame of multiprocessing or threading, after the workers are
+    stopped (as the mask is restored), and leave Ctrl-C unblocked."""
+    import multiprocessing
+    import signal
+    import threading
+    import traceback
+
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised:
+            map_chunks(_slow_chunk, [[i] for i in range(40)], 2)  # 8 s of work in two workers
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 4, "Ctrl-C did not stop the run"
+    frames = [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)]
+    assert workers.__file__ in frames
+    assert not any("multiprocessing" in f or "threading" in f for f in frames), frames
+    assert multiprocessing.active_children() == []
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 

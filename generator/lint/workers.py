@@ -64,32 +64,47 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
 
     Workers ignore Ctrl-C: the terminal sends it to the whole process group, and the parent
     alone turns it into "Interrupted" (exit 130), stopping the workers on its way out. Ctrl-C
-    is blocked while they are forked, so that none reaches a worker before it ignores it (a
-    traceback from the worker's start-up); the parent receives one pressed meanwhile as soon
-    as the workers are started.
+    is blocked in the parent for the pool's whole life, the workers' forking included (so
+    that none reaches a worker before it ignores it: a traceback from its start-up). The pool's
+    threads start with it blocked too, so one pressed meanwhile stays pending: the parent
+    looks for it between waits of _POLL seconds for the next result, and it is delivered once
+    the workers are stopped and the mask is restored. A KeyboardInterrupt raised inside the
+    wait itself, as Python raises it wherever the main thread is, could leave the lock of the
+    results' iterator held, and the pool's result thread, and with it `terminate`, waiting for
+    it for ever.
     """
     global _TASK, _CHUNKS
     if jobs <= 1 or len(chunks) <= 1 or not can_fork():
         return [task(chunk) for chunk in chunks]
     _TASK, _CHUNKS = task, chunks
     blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pool = None
     try:
         pool = multiprocessing.get_context("fork").Pool(min(jobs, len(chunks)), initializer=_ignore_interrupts)
-    except BaseException:
-        _TASK, _CHUNKS = None, ()
-        if not blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        raise
-    try:
-        if not blocked:  # a Ctrl-C pressed meanwhile arrives here, where the pool is stopped on the way out
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        results: list[R] = list(pool.imap(_run, range(len(chunks))))
-        pool.close()
-        return results
+        results: list[R] = []
+        pending = pool.imap(_run, range(len(chunks)))
+        while len(results) < len(chunks):
+            try:
+                results.append(pending.next(_POLL))
+            except multiprocessing.TimeoutError:
+                if not blocked and signal.SIGINT in signal.sigpending():
+                    break  # delivered below, once the workers are stopped
+        else:
+            pool.close()
     finally:
         _TASK, _CHUNKS = None, ()
-        pool.terminate()
-        pool.join()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        if not blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending Ctrl-C is raised here
+    if len(results) < len(chunks):  # Ctrl-C pressed, and its handler did not raise
+        raise KeyboardInterrupt
+    return results
+
+
+#: seconds between looks for a pending Ctrl-C while the workers run (map_chunks)
+_POLL = 0.05
 
 
 def _ignore_interrupts() -> None:
