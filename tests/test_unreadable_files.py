@@ -102,6 +102,28 @@ def test_a_date_with_no_such_day_is_read_as_go_yaml_reads_it(tmp_path: Path) -> 
     assert code == 2 and "grafana.yaml: cannot read: day is out of range for month" in output
 
 
+def test_yaml_scalars_are_read_as_go_yaml_reads_them(tmp_path: Path) -> None:
+    """Prometheus and Grafana read YAML with gopkg.in/yaml.v3, whose `resolve` is not YAML 1.1's:
+    `yes`, `no`, `on`, `off` are strings there (PyYAML made `off:` the key False and a label
+    `no` the value False), `1.0e+400` is the string it spells (PyYAML: infinity), `0o17` is 15
+    and `1:30` a string (PyYAML: a string and 90). A required label whose value is no string
+    (`priority: 0`) is present: Go reads it as its text."""
+    from generator.lint.loaders import load
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n"
+                    "    labels: {severity: no, priority: 0, page: yes, big: 1.0e+400, mode: 0o17, at: 1:30,\n"
+                    "             off: x, t: true, n: ~, f: 1.50, u: 1_000}\n    annotations: {summary: s}\n")
+    labels = load(path)[0].data["groups"][0]["rules"][0]["labels"]
+    assert labels == {"severity": "no", "priority": 0, "page": "yes", "big": "1.0e+400", "mode": 15, "at": "1:30",
+                      "off": "x", "t": True, "n": None, "f": 1.5, "u": 1000}
+    config = LintConfig(required_labels=("severity", "priority", "n"))
+    missing = [f.message for f in lint_paths([path], config) if f.rule == "alert-missing-label"]
+    assert missing == ["alert has no n label"]
+    if shutil.which("promtool"):  # the reference reader takes the file (CI installs it)
+        assert subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True).returncode == 0
+
+
 def test_a_document_nested_too_deeply_is_said_by_every_reader(tmp_path: Path) -> None:
     """json's and PyYAML's readers recurse: a document nested deeper than Python's recursion limit
     raised a RecursionError (a traceback); each reader names the file instead."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -42,7 +44,11 @@ class _Loader(YAML_LOADER):
     - a plain scalar shaped as a date that is none (`2023-02-30`): PyYAML resolves it to a
       timestamp and fails to make it (a ValueError, "day is out of range for month"); yaml.v3's
       `resolve` takes a plain scalar for a timestamp only where `parseTimestamp` succeeds, and
-      else, being no number either, for a string.
+      else, being no number either, for a string;
+    - booleans, nulls and numbers as yaml.v3's `resolve` reads them (`_go_scalar`), not as
+      YAML 1.1 does: `yes`, `no`, `on`, `off`, `y` and `n` are strings (PyYAML made `off:` a
+      key False and `severity: no` a label False), `1:30` and `0o17`... as `_go_scalar` says,
+      and a number beyond a float64 (`1.0e+400`) a string, where PyYAML made it infinity.
     """
 
 
@@ -59,6 +65,74 @@ def _timestamp(loader: Any, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)
 
 
+#: yaml.v3's resolveMap: the plain scalars read by name
+_GO_NAMED: dict[str, Any] = {
+    **dict.fromkeys(("true", "True", "TRUE"), True), **dict.fromkeys(("false", "False", "FALSE"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None), **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf)}
+#: strconv.ParseInt(s, 0, 64)'s syntax: a sign, then a base prefix (a bare leading 0 is octal)
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_GO_BASES = {"x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2}
+#: yaml.v3's yamlStyleFloat; after a leading point, strconv.ParseFloat's own decimal syntax
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_GO_POINT_FLOAT = re.compile(r"\.(?:[0-9]+(?:[eE][-+]?[0-9]+)?)")
+#: ParseInt's int64, then (for an unsigned number) ParseUint's uint64
+_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2 ** 63), 2 ** 63 - 1, 2 ** 64 - 1
+#: the plain scalars `_go_scalar` reads: what yaml.v3's resolve may read as other than a string
+_GO_SCALAR_TAG = "tag:gac,2026:go-scalar"
+
+
+def _go_scalar(loader: Any, node: yaml.Node) -> Any:
+    """A plain scalar as yaml.v3's `resolve` reads it (gopkg.in/yaml.v3 resolve.go): by name
+    (`_GO_NAMED`); after a point, a float where ParseFloat reads one; after a digit or sign, with
+    underscores dropped, an int64 or uint64 where ParseInt/ParseUint (base 0) read one (a bare
+    leading 0 is octal: `0777` is 511, `09` no int), else a float where the text has
+    yamlStyleFloat's shape and ParseFloat reads it within range; anything else a string. (Dates
+    are read first, by their own resolver.)"""
+    text = loader.construct_scalar(node)
+    if text in _GO_NAMED:
+        return _GO_NAMED[text]
+    if text[:1] == ".":
+        return _go_float(text) if _GO_POINT_FLOAT.fullmatch(text) else text
+    plain = text.replace("_", "")
+    if _GO_INT.fullmatch(plain):
+        digits = plain.lstrip("+-")
+        if len(digits) > 1 and digits[0] == "0":
+            value = int(digits[2:], _GO_BASES[digits[1]]) if digits[1] in _GO_BASES else int(digits[1:], 8)
+        else:
+            value = int(digits)
+        if plain[0] == "-":
+            value = -value
+        if _INT64_MIN <= value <= (_INT64_MAX if plain[0] in "+-" else _UINT64_MAX):
+            return value
+    if _GO_FLOAT.fullmatch(plain):
+        return _go_float(plain, text)
+    return text
+
+
+def _go_float(plain: str, text: str | None = None) -> Any:
+    """ParseFloat of `plain` as yaml.v3 takes it: beyond float64 (an error) the scalar stays its text."""
+    value = float(plain)
+    return (text if text is not None else plain) if math.isinf(value) else value
+
+
+def _go_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """PyYAML's implicit resolvers with its YAML 1.1 booleans, nulls, ints and floats replaced by
+    `_go_scalar` for whatever may start one (yaml.v3's resolveTable: signs, digits, a point and
+    the first letters of its names); dates (before it), merge keys and `=` stay PyYAML's."""
+    replaced = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:int",
+                "tag:yaml.org,2002:float"}
+    table = {first: [r for r in resolvers if r[0] not in replaced]
+             for first, resolvers in YAML_LOADER.yaml_implicit_resolvers.items()}
+    go = re.compile(r"[-+.0-9].*|true|True|TRUE|false|False|FALSE|~|null|Null|NULL|\Z", re.DOTALL)
+    for first in [*"+-.0123456789tTfFnN~", ""]:
+        table.setdefault(first, []).append((_GO_SCALAR_TAG, go))
+    return {first: resolvers for first, resolvers in table.items() if resolvers}
+
+
+_Loader.yaml_implicit_resolvers = _go_resolvers()
+_Loader.add_constructor(_GO_SCALAR_TAG, _go_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 

@@ -267,12 +267,15 @@ def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
 
 
 def _missing(ctx: AlertRuleContext | PromRuleContext, section: str, required: Iterable[str]) -> Iterator[Issue]:
-    """Required labels and annotations are checked alike: each present and not empty."""
+    """Required labels and annotations are checked alike: each present and not empty. A YAML
+    value that is no string (`priority: 0`, `page: false`) is present: Go reads it into the
+    rule's map of strings as the text it spells; a null is the empty string."""
     if not _required(ctx):
         return
     values = ctx.rule.get(section) or {}
     for name in required:
-        if not isinstance(values, dict) or not values.get(name):
+        value = values.get(name) if isinstance(values, dict) else None
+        if value is None or value == "" or value == {} or value == []:
             yield Issue(f"alert has no {name} {section[:-1]}", f"add {section}.{name}")
 
 
