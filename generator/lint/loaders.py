@@ -36,8 +36,9 @@ YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(YAML_LOADER):
-    """SafeLoader that reads what Grafana's and Prometheus's Go YAML (gopkg.in/yaml.v3) read as
-    strings as the same strings:
+    """SafeLoader that reads what Grafana's and Prometheus's Go YAML (gopkg.in/yaml.v3: Grafana's
+    pkg/services/provisioning/alerting/config_reader.go, Prometheus' rulefmt) read as strings as
+    the same strings:
 
     - a bare `=`: PyYAML resolves it to the YAML 1.1 "value" tag and has no constructor for it
       (corpus/MANIFEST.md, alert_resources.yaml `object_matchers: [[monitor, =, testdata]]`);
