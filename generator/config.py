@@ -29,14 +29,16 @@ def load_config(root: Path) -> dict[str, Any]:
 
 def load_config_file(path: Path) -> dict[str, Any]:
     """A grafana.yaml, parsed and checked against the schema (`gac lint --config` names any file)."""
+    text = None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}{yaml_problem(exc)}. Fix the syntax and run again.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except (ValueError, RecursionError) as exc:
-        raise ConfigError(f"{path}: cannot read: {unreadable(exc)}") from None
+        raise ConfigError(f"{path}: cannot read: {unreadable(exc, text)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")
     problems = schema_errors(data)

@@ -97,7 +97,7 @@ def _go_scalar(loader: Any, node: yaml.Node) -> Any:
     if text[:1] == ".":
         return _go_float(text) if _GO_POINT_FLOAT.fullmatch(text) else text
     plain = text.replace("_", "")
-    if _GO_INT.fullmatch(plain):
+    if _GO_INT.fullmatch(plain) and len(plain.lstrip("+-0")) <= 64:  # longer: beyond 64 bits in any base
         digits = plain.lstrip("+-")
         if len(digits) > 1 and digits[0] == "0":
             value = int(digits[2:], _GO_BASES[digits[1]]) if digits[1] in _GO_BASES else int(digits[1:], 8)
