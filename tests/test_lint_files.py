@@ -220,6 +220,64 @@ def test_ctrl_c_while_the_workers_run_is_raised_by_map_chunks_itself_once_they_a
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
+def _quick_chunk(chunk: list[int]) -> list[int]:
+    import time
+
+    time.sleep(0.03)
+    return chunk
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
+def test_ctrl_c_is_handled_promptly_while_results_keep_coming_and_from_any_thread() -> None:
+    """Results arriving faster than the wait's timeout must not keep a Ctrl-C waiting until the
+    end of the run; and one the system hands to another thread (a process-directed signal) is
+    handled the same way, never raised inside the pool's code."""
+    import os
+    import signal
+    import threading
+    import traceback
+
+    for send in (lambda: signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT),
+                 lambda: os.kill(os.getpid(), signal.SIGINT)):
+        timer = threading.Timer(0.3, send)
+        started = time.monotonic()
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt) as raised:
+                map_chunks(_quick_chunk, [[i] for i in range(200)], 2)  # 3 s of 30 ms chunks
+        finally:
+            timer.cancel()
+        assert time.monotonic() - started < 1.5, "Ctrl-C waited for the results"
+        frames = [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)]
+        assert not any("multiprocessing" in f or "threading" in f for f in frames), frames
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
+def test_a_ctrl_c_that_is_ignored_or_handled_lets_the_run_finish() -> None:
+    """`trap '' INT` (a background job) ignores Ctrl-C, and a program may handle it without
+    raising: either way the run goes on and returns every result; the handler is called once
+    per Ctrl-C, and is in place again afterwards."""
+    import signal
+    import threading
+
+    calls: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        calls.append(signum)
+
+    for installed in (signal.SIG_IGN, handler):
+        previous = signal.signal(signal.SIGINT, installed)
+        try:
+            timer = threading.Timer(0.3, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+            timer.start()
+            assert map_chunks(_slow_chunk, [[i] for i in range(6)], 2) == [[i] for i in range(6)]
+            timer.join()
+            assert signal.getsignal(signal.SIGINT) is installed
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    assert calls == [signal.SIGINT]
+
+
 def _processes() -> list[tuple[int, int, int]]:
     """(pid, parent pid, process group) of every process, from /proc."""
     out = []

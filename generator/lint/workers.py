@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from typing import Any, Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -64,47 +65,87 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
 
     Workers ignore Ctrl-C: the terminal sends it to the whole process group, and the parent
     alone turns it into "Interrupted" (exit 130), stopping the workers on its way out. Ctrl-C
-    is blocked in the parent for the pool's whole life, the workers' forking included (so
-    that none reaches a worker before it ignores it: a traceback from its start-up). The pool's
-    threads start with it blocked too, so one pressed meanwhile stays pending: the parent
-    looks for it between waits of _POLL seconds for the next result, and it is delivered once
-    the workers are stopped and the mask is restored. A KeyboardInterrupt raised inside the
-    wait itself, as Python raises it wherever the main thread is, could leave the lock of the
-    results' iterator held, and the pool's result thread, and with it `terminate`, waiting for
-    it for ever.
+    is blocked while they are forked, so that none reaches a worker before it ignores it (a
+    traceback from its start-up). While the parent waits for their results, a Ctrl-C is only
+    recorded (`_Interrupts`), whichever thread the system hands it to, and given to the
+    handler in place between two waits of at most _POLL seconds: a KeyboardInterrupt raised
+    inside the pool's own waiting, where Python raises it by default, could leave the lock of
+    the results' iterator held, and the pool's result thread, and with it `terminate`, waiting
+    for it for ever. A handler that does not raise (or Ctrl-C ignored) lets the run go on.
     """
     global _TASK, _CHUNKS
     if jobs <= 1 or len(chunks) <= 1 or not can_fork():
         return [task(chunk) for chunk in chunks]
     _TASK, _CHUNKS = task, chunks
     blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    interrupts = _Interrupts()
     pool = None
     try:
         pool = multiprocessing.get_context("fork").Pool(min(jobs, len(chunks)), initializer=_ignore_interrupts)
+        interrupts.record()
+        if not blocked:  # a Ctrl-C pressed meanwhile is recorded now
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         results: list[R] = []
         pending = pool.imap(_run, range(len(chunks)))
         while len(results) < len(chunks):
             try:
                 results.append(pending.next(_POLL))
             except multiprocessing.TimeoutError:
-                if not blocked and signal.SIGINT in signal.sigpending():
-                    break  # delivered below, once the workers are stopped
-        else:
-            pool.close()
+                pass
+            interrupts.handle()
+        pool.close()
     finally:
         _TASK, _CHUNKS = None, ()
         if pool is not None:
             pool.terminate()
             pool.join()
+        interrupts.restore()
         if not blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending Ctrl-C is raised here
-    if len(results) < len(chunks):  # Ctrl-C pressed, and its handler did not raise
-        raise KeyboardInterrupt
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    interrupts.handle()  # one pressed as the workers were stopped
     return results
 
 
-#: seconds between looks for a pending Ctrl-C while the workers run (map_chunks)
+#: seconds between looks for a recorded Ctrl-C while the workers run (map_chunks)
 _POLL = 0.05
+
+
+class _Interrupts:
+    """Ctrl-C recorded rather than handled, for the time the parent waits on its workers, then
+    given to the handler that was in place (Python's default raises KeyboardInterrupt). Python
+    runs signal handlers in the main thread only, and only the main thread may set one: called
+    from another thread, nothing is recorded, and a Ctrl-C is the main thread's business."""
+
+    def __init__(self) -> None:
+        self.pressed = 0
+        self.previous: Any = None
+        self.recording = False
+
+    def _record(self, signum: int, frame: Any) -> None:
+        self.pressed += 1
+
+    def record(self) -> None:
+        # (a handler set from outside Python, which getsignal gives as None, is left in place)
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not None:
+            self.previous = signal.signal(signal.SIGINT, self._record)
+            self.recording = True
+
+    def restore(self) -> None:
+        if self.recording:
+            signal.signal(signal.SIGINT, self.previous)
+            self.recording = False
+
+    def handle(self) -> None:
+        """Each Ctrl-C recorded, given to the handler in place before: a callable is called (here,
+        outside the pool's code: it may raise), one ignored is dropped, and the system's default
+        (the process ended) is taken as Python's own, KeyboardInterrupt."""
+        while self.pressed:
+            self.pressed -= 1
+            handler = self.previous
+            if handler == signal.SIG_DFL:
+                raise KeyboardInterrupt
+            if callable(handler):
+                handler(signal.SIGINT, None)
 
 
 def _ignore_interrupts() -> None:
