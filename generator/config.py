@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .config_schema import schema_errors
-from .errors import ConfigError, unreadable
+from .errors import ConfigError, checked_scalar_tags, unreadable
 
 CONFIG_FILE = "grafana.yaml"
 
@@ -27,12 +27,19 @@ def load_config(root: Path) -> dict[str, Any]:
     return load_config_file(path)
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """grafana.yaml's reader: PyYAML's safe loader, refusing a tagged value that is none of its tag."""
+
+
+checked_scalar_tags(_ConfigLoader)
+
+
 def load_config_file(path: Path) -> dict[str, Any]:
     """A grafana.yaml, parsed and checked against the schema (`gac lint --config` names any file)."""
     text = None
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_ConfigLoader) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}{yaml_problem(exc)}. Fix the syntax and run again.") from None
     except (OSError, UnicodeDecodeError) as exc:

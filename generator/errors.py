@@ -6,7 +6,9 @@ import json
 import math
 import re
 import sys
-from typing import NoReturn
+from typing import Any, Callable, NoReturn
+
+import yaml
 
 
 #: the exit code of a run stopped by Ctrl-C: 128 + SIGINT, the shell's convention
@@ -47,7 +49,7 @@ def unreadable(exc: ValueError | RecursionError, text: str | None = None) -> str
     user. Python refuses to convert an integer of more than 4,300 digits (CVE-2020-10735), and
     says so naming a setting of its own: that is said with the line the number stands on, where
     `text` is given. A document nested deeper than Python's recursion limit (json's and PyYAML's
-    readers recurse) is said as such. Any other error (a date with no such day, to PyYAML) is
+    readers recurse) is said as such. Any other error is
     said as it reads. A value Python reads and Grafana refuses (`NotJson`) is said with its line.
     """
     if isinstance(exc, RecursionError):
@@ -103,3 +105,28 @@ def finite_float(literal: str) -> float:
 #: JSON as Grafana reads it: what json.loads reads, less NaN, the infinities and numbers beyond
 #: float64. Every reader of JSON files decodes with it (`.decode(text)`, or its `scan_once`)
 GRAFANA_JSON = json.JSONDecoder(parse_constant=not_json, parse_float=finite_float)
+
+
+def checked_scalar_tags(loader: Any) -> None:
+    """Make the PyYAML loader class refuse a scalar tagged, or read as, a type it is no value of
+    (`!!int` with nothing after it, `!!bool maybe`, `!!timestamp x`, a date with no such day)
+    with a YAMLError at its place, which the readers report with the file and line: PyYAML's
+    safe constructors raised an IndexError, KeyError, AttributeError or ValueError there (a
+    traceback, or a message without a line). The value is not quoted (it may be a secret); a
+    number too long to read is left to `unreadable`."""
+    for name in ("int", "float", "bool", "timestamp"):
+        tag = f"tag:yaml.org,2002:{name}"
+        loader.add_constructor(tag, _checked(loader.yaml_constructors[tag], name))
+
+
+def _checked(construct: Callable[[Any, Any], Any], name: str) -> Callable[[Any, Any], Any]:
+    def checked(loader: Any, node: Any) -> Any:
+        try:
+            return construct(loader, node)
+        except (LookupError, AttributeError, TypeError, ValueError) as exc:
+            if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a valid {name}: write one, or make it a string (quoted, with no !!{name} tag)",
+                node.start_mark) from None
+    return checked

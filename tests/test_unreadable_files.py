@@ -100,7 +100,7 @@ def test_a_date_with_no_such_day_is_read_as_go_yaml_reads_it(tmp_path: Path) -> 
     """PyYAML takes `2023-02-30` for a date and fails to make it (a plain ValueError); the Go YAML
     Prometheus and Grafana read files with takes it for the string it spells (promtool passes
     the file). The linter reads it so, where it refused the file; grafana.yaml, gac's own, still
-    says it, naming the file."""
+    refuses it, naming the file and line."""
     path = tmp_path / "rules.yaml"
     path.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n"
                     "    labels: {severity: page, when: 2023-02-30}\n    annotations: {summary: s}\n")
@@ -110,9 +110,11 @@ def test_a_date_with_no_such_day_is_read_as_go_yaml_reads_it(tmp_path: Path) -> 
     if shutil.which("promtool"):  # the reference reader agrees (CI installs it)
         assert subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True).returncode == 0
     root = copy_project(tmp_path / "project")
+    line = (root / "grafana.yaml").read_text().count("\n") + 2
     (root / "grafana.yaml").write_text((root / "grafana.yaml").read_text() + "\nx_when: 2023-02-30\n")
     code, output = gac("build", "--root", str(root))
-    assert code == 2 and "grafana.yaml: cannot read: day is out of range for month" in output
+    assert code == 2 and f"grafana.yaml:{line}:9: not valid YAML: not a valid timestamp: write one, or make it a string" \
+        in output
 
 
 def test_yaml_scalars_are_read_as_go_yaml_reads_them(tmp_path: Path) -> None:
@@ -135,6 +137,38 @@ def test_yaml_scalars_are_read_as_go_yaml_reads_them(tmp_path: Path) -> None:
     assert missing == ["alert has no n label"]
     if shutil.which("promtool"):  # the reference reader takes the file (CI installs it)
         assert subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("value", ["!!int", "!!float", "!!bool", "!!timestamp x", "!!int not-a-number"])
+def test_a_tagged_value_that_is_none_of_its_tag_is_said_with_its_line(tmp_path: Path, value: str) -> None:
+    """PyYAML's safe constructors fail on `!!int` with nothing after it, `!!bool`, `!!timestamp x`
+    with an IndexError, KeyError or AttributeError: a traceback. The linter and grafana.yaml's
+    reader say it at the value's line, without quoting the value (it may be a secret)."""
+    name = value.split()[0][2:]
+    says = f"not valid YAML: not a valid {name}: write one, or make it a string (quoted, with no !!{name} tag)"
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels:\n      x: {value}\n")
+    code, output = gac("lint", str(path))
+    assert code == 2 and f"{path}:7:10: {says}" in output
+    root = copy_project(tmp_path / "project")
+    config = root / "grafana.yaml"
+    line = config.read_text().count("\n") + 2
+    config.write_text(config.read_text() + f"\nx_tagged: {value}\n")
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and f"grafana.yaml:{line}:11: {says}" in output
+    assert "not-a-number" not in output
+
+
+def test_a_merge_key_where_it_merges_nothing_is_a_string(tmp_path: Path) -> None:
+    """yaml.v3 reads a plain `<<` that is no key as the string it spells; PyYAML had no
+    constructor for it, and the linter refused the file as no YAML."""
+    from generator.lint.loaders import load
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("base: &b {severity: page}\ngroups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n"
+                    "    labels:\n      <<: *b\n      arrow: <<\n    annotations: {summary: [<<]}\n")
+    rule = load(path)[0].data["groups"][0]["rules"][0]
+    assert rule["labels"] == {"severity": "page", "arrow": "<<"} and rule["annotations"] == {"summary": ["<<"]}
 
 
 def test_a_document_nested_too_deeply_is_said_by_every_reader(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from ..errors import GacError, unreadable
+from ..errors import GacError, checked_scalar_tags, unreadable
 from .dashboard_model import is_dashboard, listed
 from .locate import YamlLocator, decode_json
 
@@ -77,7 +77,10 @@ _GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|
 _GO_BASES = {"x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2}
 #: yaml.v3's yamlStyleFloat; after a leading point, strconv.ParseFloat's own decimal syntax
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_GO_POINT_FLOAT = re.compile(r"\.(?:[0-9]+(?:[eE][-+]?[0-9]+)?)")
+#: ParseFloat's reading of a text starting with a point: underscores only between two digits
+_GO_POINT_FLOAT = re.compile(r"\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?")
+#: what ParseInt(s, 2 or 8, 64) reads, a sign included: yaml.v3's last try after `0b` or `0o`
+_GO_SIGNED_DIGITS = {"b": re.compile(r"[-+]?[01]+"), "o": re.compile(r"[-+]?[0-7]+")}
 #: ParseInt's int64, then (for an unsigned number) ParseUint's uint64
 _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2 ** 63), 2 ** 63 - 1, 2 ** 64 - 1
 #: the plain scalars `_go_scalar` reads: what yaml.v3's resolve may read as other than a string
@@ -85,37 +88,55 @@ _GO_SCALAR_TAG = "tag:gac,2026:go-scalar"
 
 
 def _go_scalar(loader: Any, node: yaml.Node) -> Any:
-    """A plain scalar as yaml.v3's `resolve` reads it (gopkg.in/yaml.v3 resolve.go): by name
-    (`_GO_NAMED`); after a point, a float where ParseFloat reads one; after a digit or sign, with
-    underscores dropped, an int64 or uint64 where ParseInt/ParseUint (base 0) read one (a bare
-    leading 0 is octal: `0777` is 511, `09` no int), else a float where the text has
-    yamlStyleFloat's shape and ParseFloat reads it within range; anything else a string. (Dates
-    are read first, by their own resolver.)"""
+    """A plain scalar as yaml.v3's `resolve` reads it (gopkg.in/yaml.v3 resolve.go), step by step:
+    by name (`_GO_NAMED`); after a point, a float where ParseFloat reads one; after a digit or
+    sign, with underscores dropped, an int64 or uint64 where ParseInt/ParseUint (base 0) read one
+    (`_go_int`), else a float where the text has yamlStyleFloat's shape and ParseFloat reads it
+    within range, else after a lower-case `0b` or `0o` what ParseInt reads in that base (`0b-101`
+    is -5); anything else a string. (Dates are read first, by their own resolver.)"""
     text = loader.construct_scalar(node)
     if text in _GO_NAMED:
         return _GO_NAMED[text]
     if text[:1] == ".":
-        return _go_float(text) if _GO_POINT_FLOAT.fullmatch(text) else text
+        return _go_float(text.replace("_", ""), text) if _GO_POINT_FLOAT.fullmatch(text) else text
     plain = text.replace("_", "")
-    if _GO_INT.fullmatch(plain) and len(plain.lstrip("+-0")) <= 64:  # longer: beyond 64 bits in any base
-        digits = plain.lstrip("+-")
-        if len(digits) > 1 and digits[0] == "0":
-            value = int(digits[2:], _GO_BASES[digits[1]]) if digits[1] in _GO_BASES else int(digits[1:], 8)
-        else:
-            value = int(digits)
-        if plain[0] == "-":
-            value = -value
-        if _INT64_MIN <= value <= (_INT64_MAX if plain[0] in "+-" else _UINT64_MAX):
-            return value
+    value = _go_int(plain)
+    if value is not None:
+        return value
     if _GO_FLOAT.fullmatch(plain):
-        return _go_float(plain, text)
+        number = _go_float(plain, text)
+        if number is not text:
+            return number
+    prefix = plain[:2]
+    if prefix in ("0b", "0o") and _GO_SIGNED_DIGITS[prefix[1]].fullmatch(plain, 2):
+        number = int(plain[2:], 2 if prefix == "0b" else 8)
+        if _INT64_MIN <= number <= (_INT64_MAX if plain[2] in "+-" else _UINT64_MAX):
+            return number
     return text
 
 
-def _go_float(plain: str, text: str | None = None) -> Any:
-    """ParseFloat of `plain` as yaml.v3 takes it: beyond float64 (an error) the scalar stays its text."""
+def _go_int(plain: str) -> int | None:
+    """strconv.ParseInt(plain, 0, 64), else ParseUint(plain, 0, 64): a sign (ParseInt's only), then
+    a base prefix or a bare leading 0 (octal); None where neither reads it."""
+    if not _GO_INT.fullmatch(plain):
+        return None
+    signed = plain[0] in "+-"
+    digits = plain[1:] if signed else plain
+    if len(digits) > 1 and digits[0] == "0":
+        base, body = (_GO_BASES[digits[1]], digits[2:]) if digits[1] in _GO_BASES else (8, digits[1:])
+    else:
+        base, body = 10, digits
+    if len(body.lstrip("0")) > 64:  # beyond 64 bits in any base (and Python's limit on digits)
+        return None
+    value = -int(body, base) if plain[0] == "-" else int(body, base)
+    return value if _INT64_MIN <= value <= (_INT64_MAX if signed else _UINT64_MAX) else None
+
+
+def _go_float(plain: str, text: str) -> Any:
+    """ParseFloat of `plain` as yaml.v3 takes it: beyond float64 (an error) the scalar stays its
+    `text`, that very object."""
     value = float(plain)
-    return (text if text is not None else plain) if math.isinf(value) else value
+    return text if math.isinf(value) else value
 
 
 def _go_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
@@ -133,9 +154,17 @@ def _go_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 
 
 _Loader.yaml_implicit_resolvers = _go_resolvers()
+def _merge_scalar(loader: Any, node: yaml.Node) -> Any:
+    """`<<` where it merges nothing (a value, an item: PyYAML merges keys before constructing
+    values) is the string it spells, as yaml.v3 reads it; PyYAML has no constructor for it."""
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
 _Loader.add_constructor(_GO_SCALAR_TAG, _go_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
+_Loader.add_constructor("tag:yaml.org,2002:merge", _merge_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+checked_scalar_tags(_Loader)
 
 
 @dataclass
