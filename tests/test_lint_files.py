@@ -4,8 +4,14 @@ processes (`--jobs`) gives exactly what one process gives."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
+import threading
 import time
+import traceback
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -116,11 +122,8 @@ def test_a_bad_jobs_value_is_a_usage_error(tmp_path, value):
 def test_ctrl_c_during_a_parallel_lint_is_130_without_tracebacks_or_leftover_workers(tmp_path):
     """Ctrl-C reaches every process of the terminal's group: the workers must leave the
     message to the parent (one line, exit 130) and be gone when it exits."""
-    import os
-    import signal
     import subprocess
     import sys
-    import time
 
     from tests.paths import REPO
 
@@ -154,8 +157,6 @@ _IGNORE_INTERRUPTS = workers._ignore_interrupts
 
 
 def _recording_initializer() -> None:
-    import signal
-
     global _BLOCKED_AT_START
     _BLOCKED_AT_START = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
     _IGNORE_INTERRUPTS()
@@ -163,8 +164,6 @@ def _recording_initializer() -> None:
 
 def _sigint_state(_chunk: object) -> tuple[bool | None, bool, bool]:
     """In a worker: whether Ctrl-C was blocked at its start, is ignored now, is blocked now."""
-    import signal
-
     return (_BLOCKED_AT_START, signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
             signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
 
@@ -174,8 +173,6 @@ def test_workers_are_forked_with_ctrl_c_blocked_and_then_ignore_it(monkeypatch: 
     """Ctrl-C is blocked while the workers are forked, so none reaches a worker before it
     ignores it (a traceback from its start-up); a worker ignores it and no longer blocks it,
     and the parent has its own handler and no blocked Ctrl-C again once they are stopped."""
-    import signal
-
     monkeypatch.setattr(workers, "_ignore_interrupts", _recording_initializer)
     before = signal.getsignal(signal.SIGINT)
     states = map_chunks(_sigint_state, [[1], [2], [3], [4]], 2)
@@ -184,35 +181,41 @@ def test_workers_are_forked_with_ctrl_c_blocked_and_then_ignore_it(monkeypatch: 
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
-def _slow_chunk(chunk: list[int]) -> list[int]:
-    import time
-
-    time.sleep(0.4)
+def _sleeping(chunk: list[float]) -> list[float]:
+    """A worker's task: sleep for the chunk's one number of seconds, and return it."""
+    time.sleep(chunk[0])
     return chunk
 
 
+def _to_main_thread() -> None:
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
+def _to_process() -> None:
+    """A process-directed SIGINT, which the system may hand to any thread not blocking it."""
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 @pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
-def test_ctrl_c_while_the_workers_run_is_raised_by_map_chunks_itself_once_they_are_stopped() -> None:
+@pytest.mark.parametrize("seconds, chunks, send", [(0.4, 40, _to_main_thread), (0.03, 200, _to_main_thread),
+                                                   (0.03, 200, _to_process)])
+def test_ctrl_c_while_the_workers_run_is_raised_by_map_chunks_itself_at_once(
+        seconds: float, chunks: int, send: Callable[[], None]) -> None:
     """A KeyboardInterrupt raised inside the pool's own waiting (a lock held, the pool's result
     thread waiting for it) can leave `terminate` waiting for ever: Ctrl-C must be raised by
     map_chunks itself, in no frame of multiprocessing or threading, after the workers are
-    stopped (as the mask is restored), and leave Ctrl-C unblocked."""
-    import multiprocessing
-    import signal
-    import threading
-    import traceback
-
-    main = threading.main_thread().ident
-    assert main is not None
-    timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+    stopped, leaving Ctrl-C unblocked; whether results are slow to come or keep coming faster
+    than the wait's timeout (it must not wait for the end of the run), and whichever thread
+    the system hands the signal to (the timer's, here, or the main one)."""
+    timer = threading.Timer(0.3, send)
     started = time.monotonic()
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt) as raised:
-            map_chunks(_slow_chunk, [[i] for i in range(40)], 2)  # 8 s of work in two workers
+            map_chunks(_sleeping, [[seconds]] * chunks, 2)  # 6 to 8 s of work in two workers
     finally:
         timer.cancel()
-    assert time.monotonic() - started < 4, "Ctrl-C did not stop the run"
+    assert time.monotonic() - started < 1.5, "Ctrl-C did not stop the run at once"
     frames = [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)]
     assert workers.__file__ in frames
     assert not any("multiprocessing" in f or "threading" in f for f in frames), frames
@@ -220,46 +223,11 @@ def test_ctrl_c_while_the_workers_run_is_raised_by_map_chunks_itself_once_they_a
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
-def _quick_chunk(chunk: list[int]) -> list[int]:
-    import time
-
-    time.sleep(0.03)
-    return chunk
-
-
-@pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
-def test_ctrl_c_is_handled_promptly_while_results_keep_coming_and_from_any_thread() -> None:
-    """Results arriving faster than the wait's timeout must not keep a Ctrl-C waiting until the
-    end of the run; and one the system hands to another thread (a process-directed signal) is
-    handled the same way, never raised inside the pool's code."""
-    import os
-    import signal
-    import threading
-    import traceback
-
-    for send in (lambda: signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT),
-                 lambda: os.kill(os.getpid(), signal.SIGINT)):
-        timer = threading.Timer(0.3, send)
-        started = time.monotonic()
-        timer.start()
-        try:
-            with pytest.raises(KeyboardInterrupt) as raised:
-                map_chunks(_quick_chunk, [[i] for i in range(200)], 2)  # 3 s of 30 ms chunks
-        finally:
-            timer.cancel()
-        assert time.monotonic() - started < 1.5, "Ctrl-C waited for the results"
-        frames = [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)]
-        assert not any("multiprocessing" in f or "threading" in f for f in frames), frames
-
-
 @pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
 def test_a_ctrl_c_that_is_ignored_or_handled_lets_the_run_finish() -> None:
     """`trap '' INT` (a background job) ignores Ctrl-C, and a program may handle it without
     raising: either way the run goes on and returns every result; the handler is called once
     per Ctrl-C, and is in place again afterwards."""
-    import signal
-    import threading
-
     calls: list[int] = []
 
     def handler(signum: int, frame: object) -> None:
@@ -268,9 +236,9 @@ def test_a_ctrl_c_that_is_ignored_or_handled_lets_the_run_finish() -> None:
     for installed in (signal.SIG_IGN, handler):
         previous = signal.signal(signal.SIGINT, installed)
         try:
-            timer = threading.Timer(0.3, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+            timer = threading.Timer(0.3, _to_main_thread)
             timer.start()
-            assert map_chunks(_slow_chunk, [[i] for i in range(6)], 2) == [[i] for i in range(6)]
+            assert map_chunks(_sleeping, [[0.4, i] for i in range(6)], 2) == [[0.4, i] for i in range(6)]
             timer.join()
             assert signal.getsignal(signal.SIGINT) is installed
         finally:
