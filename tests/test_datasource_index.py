@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from generator.datasource_index import (BUILTIN, BUILTINS, DEFAULT, EXPR_UID, NA
                                         DatasourceIndex, DatasourceInfo, builtin, is_templated, resolve,
                                         variable_name)
 from generator.discover import discover
+from generator.lint import LintConfig, lint_paths
 from generator.normalize import UnknownDatasource, reference
 from generator.pull.references import datasource_refs
 
@@ -119,3 +121,18 @@ def test_pull_counts_only_concrete_datasources() -> None:
         {"datasource": {"uid": "${ds}"}}, {"datasource": {"type": "loki", "uid": "logs-$env"}}]}],
         "annotations": {"list": [{"datasource": {"type": "grafana", "uid": "-- Grafana --"}}]}}
     assert datasource_refs(dash) == {"prom": "prometheus"}
+
+
+def test_a_data_source_is_the_default_only_where_is_default_is_true(tmp_path: Path) -> None:
+    """yaml.v3 reads `isDefault: no` as the string "no", which Grafana refuses for its bool and
+    Python takes for true: Loki was made the default, and a dashboard's PromQL target without a
+    data source of its own was linted as LogQL."""
+    (tmp_path / "datasources.yaml").write_text(
+        "apiVersion: 1\ndatasources:\n"
+        "  - {name: Logs, type: loki, uid: logs, url: 'http://loki:3100', access: proxy, isDefault: no}\n"
+        "  - {name: Metrics, type: prometheus, uid: prom, url: 'http://prom:9090', access: proxy}\n")
+    (tmp_path / "dash.json").write_text(json.dumps({"uid": "d", "title": "D", "panels": [
+        {"id": 1, "type": "stat", "title": "up", "gridPos": {"x": 0, "y": 0, "w": 6, "h": 4},
+         "fieldConfig": {"defaults": {"unit": "short"}}, "targets": [{"refId": "A", "expr": "sum(up)"}]}]}))
+    findings = lint_paths([tmp_path], LintConfig())
+    assert not [f for f in findings if f.rule.startswith("logql")], findings

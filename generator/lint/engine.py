@@ -584,12 +584,15 @@ def make_env(config: LintConfig, infos: Iterable[DatasourceInfo], authoritative:
 
 
 def _info(body: Mapping[str, Any], origin: str) -> DatasourceInfo | None:
+    """The data source a body or provisioning entry defines. It is the default only where
+    `isDefault` is the boolean true: Grafana decodes it into a Go bool, refusing anything else
+    (yaml.v3 reads `isDefault: no` as a string, which Python would take for true)."""
     uid = body.get("uid") or body.get("name")
     ds_type = body.get("type")
     if not uid or not ds_type:
         return None
     return DatasourceInfo(str(uid), str(ds_type), str(body["name"]) if body.get("name") else None,
-                          bool(body.get("isDefault")), origin)
+                          body.get("isDefault") is True, origin)
 
 
 def _finalize(findings: list[Finding], config: LintConfig) -> list[Finding]:
