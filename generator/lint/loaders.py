@@ -75,7 +75,7 @@ _GO_NAMED: dict[str, Any] = {
 #: strconv.ParseInt(s, 0, 64)'s syntax: a sign, then a base prefix (a bare leading 0 is octal)
 _GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
 _GO_BASES = {"x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2}
-#: yaml.v3's yamlStyleFloat; after a leading point, strconv.ParseFloat's own decimal syntax
+#: yaml.v3's yamlStyleFloat: the shape of a float it reads after a digit or sign
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 #: ParseFloat's reading of a text starting with a point: underscores only between two digits
 _GO_POINT_FLOAT = re.compile(r"\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?")
@@ -153,13 +153,13 @@ def _go_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
     return {first: resolvers for first, resolvers in table.items() if resolvers}
 
 
-_Loader.yaml_implicit_resolvers = _go_resolvers()
 def _merge_scalar(loader: Any, node: yaml.Node) -> Any:
     """`<<` where it merges nothing (a value, an item: PyYAML merges keys before constructing
     values) is the string it spells, as yaml.v3 reads it; PyYAML has no constructor for it."""
     return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
 
 
+_Loader.yaml_implicit_resolvers = _go_resolvers()
 _Loader.add_constructor(_GO_SCALAR_TAG, _go_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:merge", _merge_scalar)
