@@ -414,3 +414,24 @@ def test_a_hidden_version_is_read_where_grafana_still_shows_it(project: Path, gr
         assert result.output.startswith(f"Grafana {emu.config.version} at {emu.url}"), result.output
     finally:
         emu.stop()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown"])
+def test_lint_findings_on_data_source_urls_never_print_their_credentials(tmp_path: Path, fmt: str) -> None:
+    """People paste passwords and tokens into data source URLs; the findings about those URLs
+    (wrong port, a /metrics endpoint, a URL that is none) go to logs, pull-request comments and
+    code scanning, so they name the URL without userinfo, query or fragment."""
+    secrets = ["PromPw111", "QueryTok222", "TempoPw333", "LokiPw444", "LokiKey555", "frag666", "BadPw888",
+               "WeirdPw999"]
+    (tmp_path / "ds.yaml").write_text(
+        "apiVersion: 1\ndatasources:\n"
+        "  - {name: P, uid: prom, type: prometheus, url: 'http://scrape:PromPw111@collector:8889/metrics?token=QueryTok222'}\n"
+        "  - {name: T, uid: tempo, type: tempo, url: 'http://t:TempoPw333@tempo:3100'}\n"
+        "  - {name: L, uid: loki, type: loki, url: 'http://l:LokiPw444@loki:3200/?apikey=LokiKey555#frag666'}\n"
+        "  - {name: B, uid: bad, type: prometheus, url: 'ht!tp://u:BadPw888@@@:::/x'}\n"
+        "  - {name: W, uid: weird, type: prometheus, url: 'http://u:WeirdPw999@[::1:9090'}\n")
+    result = CliRunner().invoke(main, ["lint", "--format", fmt, str(tmp_path / "ds.yaml")])
+    assert result.exit_code == 1, result.output
+    for rule in ("datasource-exposition-endpoint", "datasource-wrong-port", "datasource-url-invalid"):
+        assert rule in result.output
+    assert not [s for s in secrets if s in result.output], result.output

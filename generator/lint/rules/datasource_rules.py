@@ -12,7 +12,7 @@ import re
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
-from ...urls import url_problem
+from ...urls import redact_url, redact_urls, redact_userinfo, url_problem
 from ..contexts import DatasourceContext, DatasourceSetContext
 from ..dashboard_model import listed
 from ..registry import Issue, rule
@@ -101,6 +101,12 @@ def _parsed(url: str) -> tuple[str, str, int | None, str] | None:
     return parts.scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
 
 
+def _shown(text: str) -> str:
+    """A URL as a finding may print it: people paste passwords and tokens into data source URLs
+    (`http://user:pw@host`, `?token=`), and findings go to logs, comments and code scanning."""
+    return redact_urls(redact_userinfo(text))
+
+
 def _where(env: str) -> str:
     return f" in environment {env}" if env else ""
 
@@ -127,7 +133,7 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     if not checked and not ctx.body.get("url"):
         return
     for env in ctx.unresolved_envs:
-        yield Issue(f"URL {ctx.body.get('url')} is not defined for environment {env} in grafana.yaml",
+        yield Issue(f"URL {_shown(str(ctx.body.get('url')))} is not defined for environment {env} in grafana.yaml",
                     f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", at=ctx.location.child("url"))
     if not ctx.body.get("url") and checked and not ctx.body.get("access") == "direct":
         yield Issue("data source has no URL", "set url")
@@ -136,7 +142,7 @@ def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
             continue  # an environment variable Grafana's provisioning expands
         problem = url_problem(url)
         if problem is not None:
-            yield Issue(f"URL {url!r}{_where(env)} is not an absolute http(s) URL: {problem}", "write http://host:port",
+            yield Issue(f"the URL{_where(env)} is not an absolute http(s) URL: {problem}", "write http://host:port",
                         at=ctx.location.child("url"))
 
 
@@ -160,10 +166,10 @@ def datasource_exposition_endpoint(ctx: DatasourceContext) -> Iterator[Issue]:
             continue
         _, _, port, path = parsed
         if path.endswith("/metrics"):
-            yield Issue(f"URL {url}{_where(env)} is a /metrics exposition endpoint, not a query API",
+            yield Issue(f"URL {redact_url(url)}{_where(env)} is a /metrics exposition endpoint, not a query API",
                         "use the Prometheus/Mimir base URL (e.g. http://prometheus:9090)", at=ctx.location.child("url"))
         elif port in (8888, 8889):
-            yield Issue(f"URL {url}{_where(env)} is {KNOWN_PORTS[port][1]}, which Prometheus scrapes; "
+            yield Issue(f"URL {redact_url(url)}{_where(env)} is {KNOWN_PORTS[port][1]}, which Prometheus scrapes; "
                         "it has no query API", "point the data source at Prometheus or Mimir",
                         at=ctx.location.child("url"))
 
@@ -191,7 +197,7 @@ def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
         if owner == ds_type or (ds_type == "prometheus" and parsed[2] in (8888, 8889)):
             continue
         right = next((p for p, (o, _) in KNOWN_PORTS.items() if o == ds_type), None)
-        yield Issue(f"a {ds_type} data source at {url}{_where(env)}: port {parsed[2]} is {desc}",
+        yield Issue(f"a {ds_type} data source at {redact_url(url)}{_where(env)}: port {parsed[2]} is {desc}",
                     f"use the {ds_type} port ({right})" if right else "use the service's query port",
                     at=ctx.location.child("url"))
 
