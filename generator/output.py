@@ -102,14 +102,37 @@ def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:
     return dict(sorted(files.items()))
 
 
-def read_tree(directory: Path) -> dict[PurePosixPath, bytes]:
-    """Every file under `directory` (relative paths), or {} when it does not exist."""
+def _tree_files(directory: Path) -> dict[PurePosixPath, Path]:
+    """Every file under `directory` by its relative path, in order ({} when there is no such
+    directory). A directory that cannot be listed is an error naming it: read as empty, its
+    objects would be missing, and a sync with --prune would delete them from Grafana."""
     if not directory.is_dir():
         return {}
-    return {
-        PurePosixPath(path.relative_to(directory).as_posix()): path.read_bytes()
-        for path in sorted(directory.rglob("*")) if path.is_file()
-    }
+
+    def refused(exc: OSError) -> None:
+        raise GacError(f"{exc.filename}: cannot read: {exc.strerror or exc}; give gac read access to everything "
+                       f"under {directory}")
+
+    files = {}
+    for root, dirs, names in os.walk(directory, onerror=refused):
+        dirs.sort()
+        for name in names:
+            path = Path(root) / name
+            if path.is_file():
+                files[PurePosixPath(path.relative_to(directory).as_posix())] = path
+    return dict(sorted(files.items()))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise GacError(f"{path}: cannot read: {exc.strerror or exc}; give gac read access to it") from None
+
+
+def read_tree(directory: Path) -> dict[PurePosixPath, bytes]:
+    """Every file under `directory` (relative paths), or {} when it does not exist."""
+    return {relpath: _read(path) for relpath, path in _tree_files(directory).items()}
 
 
 def load_resources(directory: Path) -> list[Resource]:
@@ -117,6 +140,9 @@ def load_resources(directory: Path) -> list[Resource]:
     resources = []
     for relpath, content in read_tree(directory).items():
         handler = BY_DIRECTORY.get(relpath.parts[0])
+        if handler is not None and len(relpath.parts) == 1:
+            raise GacError(f"{directory / relpath}: a file where gac writes a directory of {relpath} objects; "
+                           "remove it and run `gac build`")
         if handler is None or relpath.suffix != ".json":
             continue
         resources.append(load_file(relpath, content, directory / relpath))
@@ -169,14 +195,11 @@ def compare_tree(directory: Path, wanted: dict[PurePosixPath, bytes]) -> TreeDif
     time. For a large project the old tree is as big as the new one, and the build would
     otherwise keep both (twice, when writing) at its peak.
     """
-    if not directory.is_dir():
-        return compare({}, wanted)
-    current = {PurePosixPath(path.relative_to(directory).as_posix()): path
-               for path in sorted(directory.rglob("*")) if path.is_file()}
+    current = _tree_files(directory)
     changed = []
     for relpath, content in wanted.items():
         path = current.get(relpath)
-        if path is not None and (path.stat().st_size != len(content) or path.read_bytes() != content):
+        if path is not None and (path.stat().st_size != len(content) or _read(path) != content):
             changed.append(relpath)
     return TreeDiff(added=sorted(p for p in wanted if p not in current), changed=sorted(changed),
                     removed=sorted(p for p in current if p not in wanted))
