@@ -411,3 +411,26 @@ def test_a_generated_directory_or_file_that_cannot_be_read_is_an_error_never_an_
     (tree / "folders").write_text("{}")
     with pytest.raises(GacError, match="folders: a file where gac writes a directory"):
         load_resources(tree)
+
+
+@pytest.mark.parametrize("module, old, new, line", [
+    ("dashboards/apm.py", 'uid="otel-apm"', 'uid="../../../pwned"', 102),
+    ("dashboards/apm.py", 'uid="otel-apm"', 'uid="x/../otel-genai"', 102),
+    ("dashboards/apm.py", 'uid="otel-apm"', 'uid="' + "a" * 41 + '"', 102),
+    ("dashboards/folders.py", 'uid="otel-apps"', 'uid="../../x"', 7),
+    ("alerts/collector.py", 'uid="otelcol-down"', 'uid="svc error ratio!"', 10),
+])
+def test_a_uid_grafana_refuses_is_a_build_error_and_never_a_path(tmp_path: Path, module: str, old: str, new: str,
+                                                                 line: int) -> None:
+    """A uid is the file name of its object in generated/: `../../../pwned` was written outside
+    generated/, `x/../otel-genai` over another dashboard's file, and uids Grafana refuses (more
+    than 40 characters, spaces) failed only at sync, half-applied. The build refuses each,
+    naming the definition, and writes nothing."""
+    root = copy_project(tmp_path / "project")
+    path = root / module
+    path.write_text(path.read_text().replace(old, new, 1))
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and "must be 1-40 letters, digits, '-' or '_' (Grafana's rule)" in output, output
+    assert f"{module}:{line}: " in output
+    assert not (root / "generated").exists() and not (tmp_path / "pwned.json").exists()
+    assert not list(tmp_path.rglob("pwned*")) and not list(tmp_path.rglob("x.json"))

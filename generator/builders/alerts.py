@@ -118,7 +118,7 @@ class AlertRule:
 
     def __post_init__(self) -> None:
         check = Checks(f"alert rule {self.uid!r}" if isinstance(self.uid, str) else "AlertRule", self.source)
-        check.text("uid", self.uid, "give it a stable uid (letters, digits, - and _) so sync updates it in place")
+        check.uid(self.uid, "give it a stable uid (letters, digits, - and _) so sync updates it in place")
         check.text("title", self.title, "give it a title people can read in the alert list")
         check.items("data", self.data, (PromQuery, Expression), "PromQuery or Expression",
                     "pass queries and expressions such as PromQuery('A', 'up'), reduce('B', 'A')", empty=False)

@@ -9,6 +9,7 @@ definition's file and line, the object, and what to pass instead.
 from __future__ import annotations
 
 import math
+import re
 import reprlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from ..resource import Source
 
 #: what to do when a uid string is given where a Folder object is expected
 FOLDER_HINT = "pass the Folder object itself (e.g. `from dashboards.folders import platform`), not its uid"
+
+#: Grafana's rule for a uid it is given (pkg/util: IsValidShortUID, at most MaxUIDLength 40); a
+#: uid is also a file name in generated/, so `/` and `..` must never pass
+UID_RULE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 _SHORT = reprlib.Repr()
 _SHORT.maxstring = 60
@@ -54,6 +59,12 @@ class Checks:
         self.instance(name, value, str, "a string", hint)
         if not empty and not value.strip():
             self.fail(f"{name} is empty; {hint}")
+
+    def uid(self, value: Any, hint: str) -> None:
+        """`value` must be a uid Grafana accepts (UID_RULE)."""
+        self.text("uid", value, hint)
+        if not UID_RULE.fullmatch(value):
+            self.fail(f"uid {value!r} must be 1-40 letters, digits, '-' or '_' (Grafana's rule); {hint}")
 
     def items(self, name: str, values: Any, expected: type | tuple[type, ...], what: str, hint: str,
               empty: bool = True) -> None:

@@ -27,6 +27,7 @@ def _resource(raw: dict[str, Any], folder: Folder, source: Source | None, what: 
     """`raw` is the caller's own copy (the definition keeps nothing of it): normalized in place."""
     if not raw.get("uid"):
         raise DefinitionError.at(source, f"{what} has no uid: give it a stable uid so links and sync can find it")
+    Checks(what, source).uid(str(raw["uid"]), "give it a stable uid so links and sync can find it")
     try:
         body = normalize_dashboard(raw, datasources, owned=True)
     except UnknownDatasource as exc:

@@ -17,7 +17,7 @@ class Folder:
 
     def __post_init__(self) -> None:
         check = Checks(f"folder {self.uid!r}" if isinstance(self.uid, str) else "Folder", self.source)
-        check.text("uid", self.uid, "give it a stable uid so dashboards and sync can find it")
+        check.uid(self.uid, "give it a stable uid so dashboards and sync can find it")
         check.text("title", self.title, "give it a title people can read")
         check.instance("parent", self.parent, (Folder, type(None)), "a Folder",
                        "pass the parent Folder object itself, not its uid")

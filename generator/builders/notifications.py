@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,9 +64,7 @@ class ContactPoint:
 
     def __post_init__(self) -> None:
         check = Checks(f"contact point {self.uid!r}" if isinstance(self.uid, str) else "ContactPoint", self.source)
-        check.text("uid", self.uid, "give it a stable uid (letters, digits, - and _, at most 40) so sync updates it")
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", self.uid):
-            check.fail(f"uid {self.uid!r} must be 1-40 letters, digits, '-' or '_' (Grafana's rule)")
+        check.uid(self.uid, "give it a stable uid (letters, digits, - and _, at most 40) so sync updates it")
         check.text("name", self.name, _NAME_HINT)
         check.text("type", self.type, "use the integration's Grafana type, e.g. 'email', 'slack', 'opsgenie'")
         check.instance("settings", self.settings, dict, "a dict", "pass the integration's settings as a dict")
