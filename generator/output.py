@@ -92,7 +92,12 @@ def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:
     files: dict[PurePosixPath, bytes] = {}
     owners: dict[PurePosixPath, Resource] = {}
     for resource in resources:
-        path = HANDLERS[resource.kind].path(resource)
+        handler = HANDLERS[resource.kind]
+        path = handler.path(resource)
+        if path.parts[0] != handler.directory or any(part in ("", ".", "..") for part in path.parts) \
+                or "\x00" in str(path):
+            raise DefinitionError.at(resource.source, f"{resource.describe()}: its uid or name would be written as "
+                                     f"generated/{path}, outside its own file; drop '/' and '..' from it")
         if path in files:
             other = owners[path]
             raise GacError(f"{resource.describe()} ({resource.source}) and {other.describe()} ({other.source}) "

@@ -434,3 +434,14 @@ def test_a_uid_grafana_refuses_is_a_build_error_and_never_a_path(tmp_path: Path,
     assert f"{module}:{line}: " in output
     assert not (root / "generated").exists() and not (tmp_path / "pwned.json").exists()
     assert not list(tmp_path.rglob("pwned*")) and not list(tmp_path.rglob("x.json"))
+
+
+def test_no_object_is_rendered_outside_its_own_file_whatever_made_it() -> None:
+    """The build's last guard, behind the builders' uid checks: a uid with `..` never becomes a
+    path out of the object's directory."""
+    from generator.output import render_tree
+    from generator.resource import Resource
+
+    for kind, uid, folder in (("folder", "../x", None), ("dashboard", "../../x", "f"), ("datasource", "a/../../b", None)):
+        with pytest.raises(GacError, match="outside its own file; drop '/' and '..' from it"):
+            render_tree([Resource(kind, uid, {"uid": uid, "title": "t"}, folder, None)])

@@ -46,7 +46,7 @@ class DataSource:
 
     def check_arguments(self, check: Checks) -> None:
         """Wrong types fail here, naming the definition line, not later inside the compiler."""
-        check.text("uid", self.uid, "give it a stable uid: dashboards and alert rules refer to it")
+        check.uid(self.uid, "give it a stable uid: dashboards and alert rules refer to it")
         check.text("name", self.name, "give it the name people pick in Grafana's data source list")
         check.text("type", self.type, "use the plugin id, e.g. 'prometheus', 'loki', 'tempo'")
         check.instance("url", self.url, (str, type(None)), "a string",
