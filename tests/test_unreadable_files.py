@@ -445,3 +445,30 @@ def test_no_object_is_rendered_outside_its_own_file_whatever_made_it() -> None:
     for kind, uid, folder in (("folder", "../x", None), ("dashboard", "../../x", "f"), ("datasource", "a/../../b", None)):
         with pytest.raises(GacError, match="outside its own file; drop '/' and '..' from it"):
             render_tree([Resource(kind, uid, {"uid": uid, "title": "t"}, folder, None)])
+
+
+@pytest.mark.parametrize("duration", ["-1", "1e300", "inf", "nan"])
+def test_a_duration_promql_parser_panics_on_is_an_error_naming_its_place(tmp_path: Path, duration: str,
+                                                                           capfd: pytest.CaptureFixture[str]) -> None:
+    """promql-parser's parse_duration panics (a Rust panic, then a PanicException traceback) on
+    `-1`, `1e300`, `inf` and `nan` rather than refusing them: in a test file's `at:` and in a
+    definition's pending period, each is an error naming the file and line, with no panic
+    message on stderr."""
+    root = copy_project(tmp_path / "project")
+    write(root, "alerts/tests/otel-collector.yaml", f"""
+        tests:
+        - name: t
+          rule: otelcol-down
+          input_series:
+            up{{job="otel-collector", instance="a"}}: 1 1 0 0 0 0 1
+          expect:
+          - at: '{duration}'
+            alerts: []
+        """)
+    code, output = gac("test", "--root", str(root))
+    assert code == 2 and f"alerts/tests/otel-collector.yaml:7: test 't': at: '{duration}' is not a duration" in output
+    collector = root / "alerts" / "collector.py"
+    collector.write_text(collector.read_text().replace('pending="', f'pending="{duration}" or "', 1))
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and f"alert rule 'otelcol-down': pending: not a duration: '{duration}'" in output, output
+    assert "panicked" not in capfd.readouterr().err

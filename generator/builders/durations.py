@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from promql_parser import parse_duration
 
 #: zero in any unit: a valid `for` ("fire at once"), though the parser rejects it
 _ZERO = re.compile(r"0|(0+(ms|s|m|h|d|w|y))+")
@@ -28,6 +27,7 @@ def seconds(duration: str | int, allow_zero: bool = False) -> int:
     if allow_zero and _ZERO.fullmatch(duration.strip()):
         return 0
     try:
+        from ..lint.promql_parse import parse_duration  # here: the lint package imports the builders
         delta = parse_duration(duration.strip())
     except ValueError as exc:
         raise ValueError(f"not a duration: {duration!r} ({exc}; use e.g. '30s', '5m', '1h')") from None

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from promql_parser import display_duration, parse_duration
+from promql_parser import display_duration
 
 from ..datasource_index import EXPR_UID
 from ..markers import MANAGED_LABEL, STAMP_KEY
@@ -59,6 +59,7 @@ def duration(value: Any) -> Any:
         if _ZERO.fullmatch(text):
             return "0s"
         try:
+            from ..lint.promql_parse import parse_duration  # here: the lint package imports the handlers
             delta = parse_duration(text)
         except ValueError:
             return value

@@ -73,25 +73,39 @@ def limits_hint(text: str) -> bool:
             or "000u" in marks)
 
 
-def _parse_unprinted(text: str) -> Any:
-    """`pp.parse(text)` with file descriptor 2 on the null device: a Rust panic prints its message
-    there (and, where RUST_BACKTRACE is set, a backtrace of forty lines) before promql-parser
-    raises it, and gac reports the query as a finding of its own. Python's own writes to stderr
-    are flushed first; lint runs no threads that could write meanwhile."""
+def _parse_unprinted(text: str, call: Any = None) -> Any:
+    """`pp.parse(text)` (or `call(text)`, another promql-parser function) with file descriptor 2
+    on the null device: a Rust panic prints its message there (and, where RUST_BACKTRACE is set,
+    a backtrace of forty lines) before promql-parser raises it, and gac reports the query as a
+    finding of its own. Python's own writes to stderr are flushed first; lint runs no threads
+    that could write meanwhile."""
     global _NULL
+    call = pp.parse if call is None else call
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError, AttributeError):
-        return pp.parse(text)  # no standard error to keep, or none to write to
+        return call(text)  # no standard error to keep, or none to write to
     try:
         if _NULL is None:
             _NULL = os.open(os.devnull, os.O_WRONLY)
         os.dup2(_NULL, 2)
-        return pp.parse(text)
+        return call(text)
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def parse_duration(text: str) -> Any:
+    """`pp.parse_duration(text)` (a timedelta), refusing with a ValueError, its panic unprinted, a
+    text promql-parser panics on rather than refuses (`-1`, `1e300`, `inf`): every reader of a
+    duration a person wrote (definitions, rule groups, test files) parses it here."""
+    try:
+        return _parse_unprinted(text, pp.parse_duration)
+    except BaseException as exc:
+        if type(exc).__name__ == "PanicException":
+            raise ValueError(str(exc)) from None
+        raise
 
 
 #: the null device, opened for the first query that may panic

@@ -27,7 +27,7 @@ from .model import Probe, Refusal, Translation
 from .templates import NAME_LABEL, translate_template
 from ..datasource_index import EXPR_UID
 from ..lint.promql_analysis import MAX_NESTING, too_deep
-from ..lint.promql_parse import PARSE_ERRORS, parse_as_written
+from ..lint.promql_parse import PARSE_ERRORS, parse_as_written, parse_duration
 
 REDUCERS = ("last", "mean", "min", "max", "sum", "count")
 _THRESHOLD_OPS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
@@ -56,7 +56,7 @@ def seconds_of(text: str) -> int:
     """A Prometheus duration in whole seconds (ValueError on a bad one); `0`/`0s` are zero."""
     if text.strip() in ("0", "0s"):
         return 0
-    return int(promql_parser.parse_duration(text).total_seconds())
+    return int(parse_duration(text).total_seconds())
 
 
 def duration(secs: int) -> str:
