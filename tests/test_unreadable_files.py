@@ -472,3 +472,30 @@ def test_a_duration_promql_parser_panics_on_is_an_error_naming_its_place(tmp_pat
     code, output = gac("build", "--root", str(root))
     assert code == 2 and f"alert rule 'otelcol-down': pending: not a duration: '{duration}'" in output, output
     assert "panicked" not in capfd.readouterr().err
+
+
+def test_a_promtool_that_hangs_or_writes_no_utf8_is_a_failed_run_never_a_traceback(tmp_path: Path) -> None:
+    """A promtool past its timeout raised TimeoutExpired (a traceback) and left what it started
+    running; one writing bytes that are no UTF-8 raised UnicodeDecodeError. The first is a failed
+    run that says why, with its process group stopped; the second's output is read with
+    replacement characters."""
+    import time
+
+    from generator.ruletest.promtool import run_promtool
+
+    pidfile = tmp_path / "child.pid"
+    slow = tmp_path / "slow-promtool"
+    slow.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {pidfile}\nwait\n")
+    slow.chmod(0o755)
+    started = time.monotonic()
+    run = run_promtool(str(slow), {"groups": []}, {"tests": []}, timeout=1)
+    assert time.monotonic() - started < 10
+    assert not run.ok and "did not finish within 1 s" in run.output
+    stat = Path(f"/proc/{int(pidfile.read_text())}/stat")
+    time.sleep(0.2)  # the promtool's own child is gone too (or a zombie, where nothing reaps it)
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    binary = tmp_path / "binary-promtool"
+    binary.write_text("#!/bin/sh\nprintf 'FAILED:\\n\\377\\376 bad bytes\\n'\nexit 1\n")
+    binary.chmod(0o755)
+    run = run_promtool(str(binary), {"groups": []}, {"tests": []})
+    assert not run.ok and "bad bytes" in run.output and "\ufffd" in run.output

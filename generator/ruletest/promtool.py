@@ -9,8 +9,10 @@ parsing is kept here, in one place.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -89,9 +91,18 @@ def run_promtool(promtool: str, rules: dict[str, Any], test: dict[str, Any], tim
     with tempfile.TemporaryDirectory(prefix="gac-test-") as tmp:
         Path(tmp, "rules.yaml").write_text(yaml_text(rules), encoding="utf-8")
         Path(tmp, "test.yaml").write_text(yaml_text(test), encoding="utf-8")
-        proc = subprocess.run([promtool, "test", "rules", "test.yaml"], cwd=tmp, capture_output=True,
-                              text=True, timeout=timeout, check=False)
-    output = (proc.stdout + proc.stderr).strip()
+        # its own process group, so that a promtool that outlives the timeout is stopped with
+        # whatever it started; its output read as UTF-8 whatever it writes
+        proc = subprocess.Popen([promtool, "test", "rules", "test.yaml"], cwd=tmp, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, encoding="utf-8", errors="replace", start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return PromtoolRun(False, [], [], f"promtool did not finish within {timeout:g} s; "
+                                              "shorten the test's series or its `at:` times")
+    output = (stdout + stderr).strip()
     errors = [PromtoolError(m["rule"], m["time"].strip(), m["err"].strip())
               for m in map(_ERROR.match, output.splitlines()) if m]
     return PromtoolRun(proc.returncode == 0, parse_failures(output), errors, output)
