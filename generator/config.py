@@ -6,6 +6,7 @@ reads the variables at sync time.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ def load_config_file(path: Path) -> dict[str, Any]:
     """A grafana.yaml, parsed and checked against the schema (`gac lint --config` names any file)."""
     text = None
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a directory, or a FIFO that would be waited on for ever
+            raise ConfigError(f"{path}: not a regular file; give the path of a grafana.yaml")
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text, Loader=_ConfigLoader) or {}
     except yaml.YAMLError as exc:

@@ -499,3 +499,27 @@ def test_a_promtool_that_hangs_or_writes_no_utf8_is_a_failed_run_never_a_traceba
     binary.chmod(0o755)
     run = run_promtool(str(binary), {"groups": []}, {"tests": []})
     assert not run.ok and "bad bytes" in run.output and "\ufffd" in run.output
+
+
+def test_fifos_loops_and_undecodable_metrics_files_are_errors_naming_them(tmp_path: Path) -> None:
+    """A FIFO given as a file to lint, a --metrics-file or a --config was waited on for ever; a
+    symbolic link in a loop was "no such file"; a metrics file that is no UTF-8 was a traceback."""
+    import os
+
+    dash = tmp_path / "d.json"
+    dash.write_text('{"uid": "d", "title": "D", "panels": []}')
+    fifo = tmp_path / "f.json"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    metrics = tmp_path / "m.prom"
+    metrics.write_bytes(b"# TYPE up gauge\nup{job=\"\xff\"} 1\n")
+    cases = [(["lint", str(fifo)], f"{fifo}: not a regular file"),
+             (["lint", str(loop)], f"{loop}: cannot read: Too many levels of symbolic links"),
+             (["lint", "--metrics-file", str(fifo), str(dash)], f"{fifo}: not a regular file"),
+             (["lint", "--metrics-file", str(metrics), str(dash)], f"{metrics}: not UTF-8 text"),
+             (["lint", "--config", str(fifo), str(dash)], f"{fifo}: not a regular file"),
+             (["lint", "--config", str(tmp_path), str(dash)], f"{tmp_path}: no grafana.yaml in this directory")]
+    for args, says in cases:
+        code, output = gac(*args)
+        assert code == 2 and says in output, (args, output)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -421,9 +422,14 @@ def _kind_from_types(name: str, types: dict[str, str]) -> str:
 
 def load_metrics_file(path: Path) -> dict[str, str]:
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would be waited on for ever
+            raise GacError(f"{path}: not a regular file; give --metrics-file a file saved from the /metrics endpoint")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise GacError(f"{path}: cannot read metrics file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise GacError(f"{path}: not UTF-8 text; the exposition format is UTF-8 (save the /metrics output as it "
+                       "comes)") from None
     names = parse_exposition(text)
     if not names:
         raise GacError(f"{path}: no samples found; expected the Prometheus exposition format "

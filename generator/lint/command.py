@@ -26,6 +26,9 @@ def _read_config(path: Path) -> dict[str, Any]:
     from ..config import load_config, load_config_file
 
     if path.is_dir():
+        if not (path / "grafana.yaml").exists():
+            raise ConfigError(f"{path}: no grafana.yaml in this directory (--config takes the file or the directory "
+                              "holding it)")
         return load_config(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file (--config)")

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -181,10 +182,14 @@ def discover(paths: list[Path]) -> list[Path]:
     twice (overlapping arguments, a symbolic link) is linted once, at its first mention."""
     found: list[tuple[Path, str]] = []  # (file, its real path)
     for path in paths:
-        if not path.exists():
-            raise GacError(f"{path}: no such file or directory")
-        if path.is_dir():
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:  # missing, a symbolic link in a loop, a directory on the way not searchable
+            raise GacError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if stat.S_ISDIR(mode):
             found.extend(_files_under(path))
+        elif not stat.S_ISREG(mode):  # a FIFO would be waited on for ever
+            raise GacError(f"{path}: not a regular file; give gac JSON or YAML files or directories")
         elif path.suffix.lower() not in SUFFIXES:
             raise GacError(f"{path}: not a JSON or YAML file (expected {', '.join(SUFFIXES)}); "
                            "exposition files go to --metrics-file")
