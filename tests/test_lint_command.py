@@ -240,3 +240,22 @@ def test_a_named_file_with_nothing_to_lint_says_so(tmp_path: Path, content: str)
     code, _, err = run(str(path))
     assert code == 2
     assert f"{path}: not a Grafana dashboard" in err and "nothing in it to lint" in err
+
+
+def test_contact_points_declared_in_lint_notifications_count_as_defined(tmp_path: Path) -> None:
+    """`lint.notifications` (README, the schema) was refused as an unknown key of `lint`: a
+    policy routing to a contact point managed elsewhere could not be declared."""
+
+    from generator.cli import main
+    from tests.project import copy_project
+
+    root = copy_project(tmp_path / "project")
+    policies = root / "alerts" / "notifications.py"
+    policies.write_text(policies.read_text().replace('receiver=oncall, repeat_interval="1h"',
+                                                     'receiver="external-oncall", repeat_interval="1h"'))
+    result = CliRunner().invoke(main, ["lint", "--root", str(root)])
+    assert result.exit_code == 1 and "contact point 'external-oncall', which is not defined" in result.output
+    config = root / "grafana.yaml"
+    config.write_text(config.read_text().replace("lint:\n", "lint:\n  notifications: {contact_points: [external-oncall]}\n", 1))
+    result = CliRunner().invoke(main, ["lint", "--root", str(root)])
+    assert result.exit_code == 0 and "external-oncall" not in result.output, result.output

@@ -50,7 +50,7 @@ DEFAULT_STRATEGY = TRANSLATION_STRATEGIES[0]
 DEFAULT_COLLECTOR_VERSION = (0, 146)
 
 _OFF = {"off", "disable", "disabled", "false", "no", "none"}
-_TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore"}
+_TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore", "notifications"}
 
 
 @dataclass(frozen=True)
