@@ -435,3 +435,22 @@ def test_lint_findings_on_data_source_urls_never_print_their_credentials(tmp_pat
     for rule in ("datasource-exposition-endpoint", "datasource-wrong-port", "datasource-url-invalid"):
         assert rule in result.output
     assert not [s for s in secrets if s in result.output], result.output
+
+
+@pytest.mark.parametrize("token, says", [("tok_secret_中文", "contains a character that is not ASCII"),
+                                         ("tok secret", "contains a space, a line break")])
+def test_a_token_no_http_header_can_carry_is_refused_without_being_echoed(project: Path, token: str,
+                                                                          says: str) -> None:
+    """A token with a character beyond Latin-1 raised UnicodeEncodeError deep in the HTTP client
+    (a traceback); only spaces and control characters were checked."""
+    result = _gac("plan", "--root", str(project), "--env", "local",
+                  env={"GRAFANA_URL": "http://127.0.0.1:1", "GRAFANA_TOKEN": token})
+    assert result.exit_code == 2 and says in result.output and token not in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("timeout", ["-1", "0", "nan", "inf", "soon"])
+def test_a_timeout_that_is_no_positive_number_is_a_usage_error(project: Path, timeout: str) -> None:
+    result = _gac("plan", "--root", str(project), "--env", "local", "--timeout", timeout,
+                  env={"GRAFANA_URL": "http://127.0.0.1:1", "GRAFANA_TOKEN": "glsa_x"})
+    assert result.exit_code == 2 and "Invalid value for '--timeout'" in result.output, result.output

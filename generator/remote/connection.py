@@ -93,6 +93,9 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
         # an HTTP header cannot hold it: the error would come from deep inside the client, quoting it
         raise SyncError(f"{token_env} contains a space, a line break or a control character (a copy-paste slip?): "
                         "set it to the token alone")
+    if token and not token.isascii():  # no token Grafana issues has one, and a header would not carry it
+        raise SyncError(f"{token_env} contains a character that is not ASCII (a copy-paste slip?): set it to the "
+                        "token alone")
     if token:
         source, user, password = token_env, None, None
     elif user and password:
