@@ -167,7 +167,15 @@ def load_file(relpath: PurePosixPath, content: bytes, shown: object) -> Resource
     except (ValueError, RecursionError) as exc:  # JSONDecodeError among them
         raise GacError(f"{shown}: not valid JSON ({unreadable(exc, text)}); run `gac build` to write it again") \
             from None
-    return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)
+    rebuild = f"{shown}: not a file `gac build` writes ({{}}); run `gac build` to write it again"
+    if not isinstance(body, dict):
+        raise GacError(rebuild.format(f"a JSON {type(body).__name__ if body is not None else 'null'}, not an object"))
+    try:
+        return BY_DIRECTORY[relpath.parts[0]].load(relpath, body)
+    except KeyError as exc:
+        raise GacError(rebuild.format(f"it has no {exc.args[0]!r}")) from None
+    except (TypeError, AttributeError, ValueError):
+        raise GacError(rebuild.format("its fields are not of the types gac writes")) from None
 
 
 @dataclass

@@ -523,3 +523,19 @@ def test_fifos_loops_and_undecodable_metrics_files_are_errors_naming_them(tmp_pa
     for args, says in cases:
         code, output = gac(*args)
         assert code == 2 and says in output, (args, output)
+
+
+@pytest.mark.parametrize("content, says", [("[]", "a JSON list, not an object"), ("null", "a JSON null, not an object"),
+                                           ('{"title": "x"}', "it has no 'uid'")])
+def test_a_generated_file_of_the_wrong_shape_is_an_error_naming_it(tmp_path: Path, content: str, says: str) -> None:
+    """Valid JSON that is no object gac writes (edited by hand, a merge gone wrong) was a
+    TypeError or KeyError traceback in plan and diff."""
+    tree = tmp_path / "generated"
+    shutil.copytree(REPO / "generated", tree)
+    broken = next((tree / "dashboards").rglob("*.json"))
+    broken.write_text(content)
+    with pytest.raises(GacError, match="not a file `gac build` writes"):
+        load_resources(tree)
+    code, output = gac("diff", str(REPO / "generated"), str(tree))
+    shown = broken.relative_to(tmp_path)  # the diff names the file within its generated/ tree
+    assert code == 2 and f"{shown}: not a file `gac build` writes ({says}); run `gac build`" in output, output
