@@ -67,6 +67,15 @@ def _check_folders(defs: Definitions) -> None:
         if folder is not None and folder.uid not in folder_uids:
             raise DefinitionError.at(item.source, f"folder {folder.uid!r} is not defined at module level in "
                                      "dashboards/ or alerts/: expose the Folder object so it is created")
+    for folder in defs.folders:  # a parent chain that comes back (set after the Folder was made): Grafana refuses it
+        seen = [folder.uid]
+        parent = folder.parent
+        while parent is not None:
+            if parent.uid in seen:
+                raise DefinitionError.at(folder.source, f"folder {folder.uid!r} is its own ancestor "
+                                         f"({' → '.join([*seen, parent.uid])}): give the folders a tree of parents")
+            seen.append(parent.uid)
+            parent = parent.parent
 
 
 def _as_is(resource: Resource) -> Resource:

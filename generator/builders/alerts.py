@@ -186,7 +186,8 @@ class RuleGroup:
         check.instance("folder", self.folder, Folder, "a Folder", FOLDER_HINT)
         check.instance("interval", self.interval, (str, int), "a duration", "use e.g. '1m'")
         check.parses("interval", self.interval, seconds, "")
-        check.items("rules", self.rules, AlertRule, "AlertRule", "pass a list of AlertRule objects")
+        # empty: Grafana keeps no group without rules, so every sync would create it again
+        check.items("rules", self.rules, AlertRule, "AlertRule", "pass a list of AlertRule objects", empty=False)
 
     def to_resource(self) -> Resource:
         body = {

@@ -27,7 +27,10 @@ def _resource(raw: dict[str, Any], folder: Folder, source: Source | None, what: 
     """`raw` is the caller's own copy (the definition keeps nothing of it): normalized in place."""
     if not raw.get("uid"):
         raise DefinitionError.at(source, f"{what} has no uid: give it a stable uid so links and sync can find it")
-    Checks(what, source).uid(str(raw["uid"]), "give it a stable uid so links and sync can find it")
+    check = Checks(what, source)
+    check.uid(str(raw["uid"]), "give it a stable uid so links and sync can find it")
+    # Grafana refuses a dashboard without a title ("Dashboard title cannot be empty"): at sync, half-applied
+    check.text("title", raw.get("title"), "give it a title people can read")
     try:
         body = normalize_dashboard(raw, datasources, owned=True)
     except UnknownDatasource as exc:
