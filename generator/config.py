@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .config_schema import schema_errors
-from .errors import ConfigError, checked_scalar_tags, unreadable
+from .errors import ConfigError, checked_scalar_tags, refuse_duplicate_keys, unreadable
 
 CONFIG_FILE = "grafana.yaml"
 
@@ -33,6 +33,7 @@ class _ConfigLoader(yaml.SafeLoader):
 
 
 checked_scalar_tags(_ConfigLoader)
+refuse_duplicate_keys(_ConfigLoader)
 
 
 def load_config_file(path: Path) -> dict[str, Any]:

@@ -130,3 +130,27 @@ def _checked(construct: Callable[[Any, Any], Any], name: str) -> Callable[[Any, 
                 None, None, f"not a valid {name}: write one, or make it a string (quoted, with no !!{name} tag)",
                 node.start_mark) from None
     return checked
+
+
+def refuse_duplicate_keys(loader: Any) -> None:
+    """Make the PyYAML loader class refuse a mapping that gives a key twice, at the second one, as
+    Go's yaml.v3 does ("mapping key already defined"): PyYAML keeps the last silently, so two
+    `environments:` blocks lost the first, and a rule file promtool refuses passed. Keys merged in
+    with `<<` may be overridden, as in yaml.v3."""
+    construct = loader.construct_mapping
+
+    def construct_mapping(self: Any, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[str, str], int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key_node.value!r} is given twice (also line {seen[key] + 1}): YAML keeps "
+                        "only the last one; merge them", key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+        return construct(self, node, deep)
+
+    loader.construct_mapping = construct_mapping

@@ -505,3 +505,30 @@ def test_a_generated_file_of_the_wrong_shape_is_an_error_naming_it(tmp_path: Pat
     code, output = gac("diff", str(REPO / "generated"), str(tree))
     shown = broken.relative_to(tmp_path)  # the diff names the file within its generated/ tree
     assert code == 2 and f"{shown}: not a file `gac build` writes ({says}); run `gac build`" in output, output
+
+
+def test_a_key_given_twice_is_refused_as_go_yaml_refuses_it(tmp_path: Path) -> None:
+    """PyYAML keeps the last of two equal keys silently: a second `environments:` block in
+    grafana.yaml dropped the first, and a rule file promtool refuses ("mapping key already
+    defined") was linted. Both say the key and both lines; keys merged in with `<<` may still be
+    overridden."""
+    from generator.lint.loaders import load
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    expr: up == 1\n")
+    code, output = gac("lint", str(path))
+    assert code == 2 and f"{path}:6:5: not valid YAML: key 'expr' is given twice (also line 5)" in output, output
+    if shutil.which("promtool"):  # the reference reader refuses it too (CI installs it)
+        checked = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True)
+        assert checked.returncode != 0 and 'mapping key "expr" already defined' in checked.stdout + checked.stderr
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("base: &b {severity: page, team: a}\ngroups:\n- name: g\n  rules:\n  - alert: A\n"
+                      "    expr: up\n    labels: {<<: *b, team: b}\n")
+    assert load(merged)[0].data["groups"][0]["rules"][0]["labels"] == {"severity": "page", "team": "b"}
+    root = copy_project(tmp_path / "project")
+    config = root / "grafana.yaml"
+    lines = config.read_text().count("\n")
+    config.write_text(config.read_text() + "\nenvironments: {}\n")
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and f"grafana.yaml:{lines + 2}:1: not valid YAML: key 'environments' is given twice" in output, \
+        output

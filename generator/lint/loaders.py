@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from ..errors import GacError, checked_scalar_tags, unreadable
+from ..errors import GacError, checked_scalar_tags, refuse_duplicate_keys, unreadable
 from .dashboard_model import is_dashboard, listed
 from .locate import YamlLocator, decode_json
 
@@ -166,6 +166,7 @@ _Loader.add_constructor("tag:yaml.org,2002:value", _value_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:merge", _merge_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 checked_scalar_tags(_Loader)
+refuse_duplicate_keys(_Loader)
 
 
 @dataclass
