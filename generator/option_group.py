@@ -40,5 +40,5 @@ def option_group(name: str, build: Callable[..., Any], options: Sequence[Callabl
 
 def root_option(help: str = "Repository root holding the definition folders.") -> Decorator:
     """`--root DIR`, the repository root every command takes; `help` says what it reads there."""
-    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
+    return click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
                         show_default=True, help=help)

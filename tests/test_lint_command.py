@@ -259,3 +259,12 @@ def test_contact_points_declared_in_lint_notifications_count_as_defined(tmp_path
     config.write_text(config.read_text().replace("lint:\n", "lint:\n  notifications: {contact_points: [external-oncall]}\n", 1))
     result = CliRunner().invoke(main, ["lint", "--root", str(root)])
     assert result.exit_code == 0 and "external-oncall" not in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["lint", "test", "build", "check"])
+def test_a_root_that_does_not_exist_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    """`gac lint --root nodir` said "no findings" and `gac test --root nodir` passed 0 of 0 tests."""
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, [command, "--root", str(tmp_path / "nodir")])
+    assert result.exit_code == 2 and "does not exist" in result.output, result.output
