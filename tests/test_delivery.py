@@ -118,7 +118,10 @@ def test_cronjob_runs_the_image_non_root_on_a_read_only_root_filesystem():
     assert container["command"][:2] == ["gac", "drift"]
     command = _command("drift")
     assert command is not None
-    ctx = command.make_context("drift", container["command"][2:])
+    # the options as gac reads them; the repository the job mounts at --root is this one here
+    args = container["command"][2:]
+    root = args.index("--root") + 1
+    ctx = command.make_context("drift", [*args[:root], str(REPO), *args[root + 1:]])
     ctx.close()
 
 

@@ -247,8 +247,9 @@ def add_corpus_datasources(root: Path, dashboards: list[dict[str, Any]]) -> None
             lines.append(f"ds_{number} = DataSource(uid={uid!r}, name={('Corpus ' + uid)!r}, "
                          f"type={kind or 'prometheus'!r}, url='http://{uid.lower()}.example:9090')")
     write(root, "datasources/corpus.py", "\n".join(lines) + "\n")
-    with (root / "grafana.yaml").open("a") as config:
-        config.write(LINT_OFF)
+    config = root / "grafana.yaml"
+    assert "\nlint:\n  rules: {}\n" in config.read_text()  # replaced: a second `lint:` key is refused
+    config.write_text(config.read_text().replace("\nlint:\n  rules: {}\n", "\n" + LINT_OFF, 1))
 
 
 def build_unlinted(root: Path) -> None:
