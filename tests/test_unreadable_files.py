@@ -371,6 +371,16 @@ def test_values_of_the_wrong_type_are_linted_not_crashed_on(tmp_path: Path, kind
     assert [f.message for f in findings if f.rule == "lint-internal-error"] == []
 
 
+def _denied(original: Any, refused: Path) -> Any:
+    """`original` (os.scandir, Path.read_bytes) refusing `refused` as a file mode would, which
+    root, as the tests may run, is not refused by."""
+    def call(target: Any = ".") -> Any:
+        if Path(target) == refused:
+            raise PermissionError(13, "Permission denied", str(target))
+        return original(target)
+    return call
+
+
 def test_a_generated_directory_or_file_that_cannot_be_read_is_an_error_never_an_empty_kind(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Read as empty, an unreadable generated/dashboards made every dashboard "missing", and a
@@ -381,30 +391,16 @@ def test_a_generated_directory_or_file_that_cannot_be_read_is_an_error_never_an_
     tree = tmp_path / "generated"
     shutil.copytree(REPO / "generated", tree)
     assert any(r.kind == "dashboard" for r in load_resources(tree))
-    scandir = os.scandir
     dashboards = tree / "dashboards"
-
-    def refusing(path: Any = ".") -> Any:
-        if Path(path) == dashboards:
-            raise PermissionError(13, "Permission denied", str(path))
-        return scandir(path)
-
     with monkeypatch.context() as patched:
-        patched.setattr(os, "scandir", refusing)
+        patched.setattr(os, "scandir", _denied(os.scandir, dashboards))
         with pytest.raises(GacError, match=f"^{dashboards}: cannot read: Permission denied"):
             load_resources(tree)
         code, output = gac("diff", str(REPO / "generated"), str(tree))
         assert code == 2 and f"{dashboards}: cannot read: Permission denied" in output
     one = next(dashboards.rglob("*.json"))
-    read_bytes = Path.read_bytes
-
-    def refused_file(self: Path) -> bytes:
-        if self == one:
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
-
     with monkeypatch.context() as patched:
-        patched.setattr(Path, "read_bytes", refused_file)
+        patched.setattr(Path, "read_bytes", _denied(Path.read_bytes, one))
         with pytest.raises(GacError, match=f"^{one}: cannot read: Permission denied"):
             load_resources(tree)
     shutil.rmtree(tree / "folders")
