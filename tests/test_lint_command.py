@@ -268,3 +268,14 @@ def test_a_root_that_does_not_exist_is_a_usage_error(tmp_path: Path, command: st
 
     result = CliRunner().invoke(main, [command, "--root", str(tmp_path / "nodir")])
     assert result.exit_code == 2 and "does not exist" in result.output, result.output
+
+
+@pytest.mark.parametrize("args, says", [(["lint", "--prometheus-url", ""], "Invalid value for '--prometheus-url': is empty"),
+                                        (["test", "--min-coverage", "nan"], "Invalid value for '--min-coverage': is not a number")])
+def test_an_option_given_nothing_or_nan_is_a_usage_error(args: list[str], says: str) -> None:
+    """`--prometheus-url ''` ran without the check it asks for, and `--min-coverage nan` was a floor
+    no coverage is below."""
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and says in result.output, result.output
