@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -42,3 +43,15 @@ def root_option(help: str = "Repository root holding the definition folders.") -
     """`--root DIR`, the repository root every command takes; `help` says what it reads there."""
     return click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".",
                         show_default=True, help=help)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange, refusing NaN and the infinities as well: no comparison holds for NaN,
+    so FloatRange lets it through any bound (`--min-coverage nan`, a floor nothing is below), and
+    float() reads `inf` (a `--timeout` the HTTP client refused with a traceback)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"is not a number: {value!r} is not finite", param, ctx)
+        return number

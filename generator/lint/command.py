@@ -20,7 +20,7 @@ from ..option_group import option_group, root_option
 from .formats import FORMATS, format_findings, rules_json, rules_markdown, rules_text
 
 
-def _not_empty(value: str | None, param: click.Parameter) -> str | None:
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """An option given an empty value (`--prometheus-url ''`, an unset variable in a script) is
     refused: taken for "not given", the check it asks for would silently not run."""
     if value is not None and not value.strip():
@@ -86,7 +86,7 @@ lint_options = option_group("options", LintOptions, [
                  help="Output format (sarif for GitHub code scanning, github for workflow annotations)."),
     click.option("--strict", is_flag=True, help="Exit 1 on warnings too."),
     click.option("--list-rules", is_flag=True, help="Print the rules with their documentation and exit."),
-    click.option("--prometheus-url", metavar="URL", callback=lambda ctx, param, value: _not_empty(value, param),
+    click.option("--prometheus-url", metavar="URL", callback=_not_empty,
                  help="Check metric names against a live Prometheus/Mimir."),
     click.option("--metrics-file", "metrics_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
                  help="Check metric names against an exposition file (curl collector:8889/metrics). Repeatable."),

@@ -7,12 +7,11 @@ them as one `Options` value (`options`).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
 
-from ..option_group import Decorator, option_group, root_option
+from ..option_group import Decorator, FiniteFloatRange, option_group, root_option
 from ..sync.progress import note
 from .connection import DEFAULT_TIMEOUT
 from .options import Options
@@ -21,24 +20,6 @@ from .retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy, RetryWait
 #: waits shorter than this pass without a word (a jittered backoff of a fraction of a second)
 ANNOUNCE_WAITS_FROM = 1.0
 
-
-class _Seconds(click.ParamType):
-    """A finite number of seconds greater than zero (`--timeout`): float() reads -1, nan and inf,
-    which the HTTP client refused with a traceback, and 0, which it took for "fail at once"."""
-
-    name = "seconds"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            seconds = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
-        if not math.isfinite(seconds) or seconds <= 0:
-            self.fail(f"{value!r} is not a number of seconds greater than 0", param, ctx)
-        return seconds
-
-
-_SECONDS = _Seconds()
 
 #: the opt-out of the build check, for deployments that carry generated/ without the definitions
 SKIP_BUILD_CHECK = click.option(
@@ -64,8 +45,8 @@ def connection_options(*, writes: bool, build_check: bool = True) -> Decorator:
         click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="CA bundle to verify Grafana's TLS certificate with."),
         click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
-        click.option("--timeout", type=_SECONDS, default=DEFAULT_TIMEOUT, show_default=True,
-                     help="Seconds per request."),
+        click.option("--timeout", type=FiniteFloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+                     show_default=True, help="Seconds per request."),
         click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
                      help=WORKERS_WHEN_WRITING if writes else WORKERS_WHEN_READING),
         click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
@@ -11,22 +10,14 @@ import click
 from .project import project_rules, require_rules
 from .report import FORMATS, render
 from .runner import load_project_cases, run_tests
-from ..option_group import root_option
-
-
-def _a_number(value: float | None, param: click.Parameter) -> float | None:
-    """FloatRange lets NaN through (no comparison holds for it): a coverage floor nothing is below."""
-    if value is not None and math.isnan(value):
-        raise click.BadParameter("is not a number: give a percentage from 0 to 100", param=param)
-    return value
+from ..option_group import FiniteFloatRange, root_option
 
 
 @click.command("test")
 @root_option("Repository root holding alerts/ and alerts/tests/.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--coverage", is_flag=True, help="List rules without tests and rules not testable offline.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
-              callback=lambda ctx, param, value: _a_number(value, param),
+@click.option("--min-coverage", type=FiniteFloatRange(0, 100), default=None,
               help="Fail (exit 1) when fewer than N% of the rules have a passing test.")
 @click.option("--rule", "rules", multiple=True, metavar="UID", help="Run only the tests of these rules.")
 def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | None, rules: tuple[str, ...]) -> None:
