@@ -251,6 +251,7 @@ CASES = [
     # -- Prometheus rule files ------------------------------------------------------------
     Case("prom-rule-invalid", lambda: rule_file(record="job:http errors:rate5m", alert=None),
          lambda: rule_file(), kind="yaml"),
+    Case("prom-rule-file-invalid", lambda: rule_file(**{"for": 5}), lambda: rule_file(), kind="yaml"),
     Case("alert-template-label-dropped",
          lambda: rule_file(annotations={"summary": "{{ $labels.instance }} fails"}),
          lambda: rule_file(annotations={"summary": "{{ $labels.job }} fails"}), kind="yaml"),

@@ -205,6 +205,13 @@ class AlertGroupContext(_Located):
 
 
 @dataclass
+class PromRuleFileContext(_Located):
+    env: Env
+    doc: Mapping[str, Any]
+    location: Location
+
+
+@dataclass
 class PromRuleContext(_Located):
     env: Env
     rule: Mapping[str, Any]

@@ -21,7 +21,7 @@ from .alert_model import group_interval, group_title, is_expression, is_range_qu
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
 from .contexts import (AlertGroupContext, AlertRuleContext, DashboardContext, DatasourceContext,
-                       DatasourceSetContext, Env, PanelContext, PromRuleContext, QueryContext, TargetContext,
+                       DatasourceSetContext, Env, PanelContext, PromRuleContext, PromRuleFileContext, QueryContext, TargetContext,
                        VariableContext)
 from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
                               variable_query_text, variables)
@@ -395,7 +395,11 @@ class Engine:
         return None
 
     # -- Prometheus rule files ------------------------------------------------------------
-    def prometheus_rules(self, doc: Mapping[str, Any], location: Location) -> None:
+    def prometheus_rules(self, doc: Mapping[str, Any], location: Location, crd: bool = False) -> None:
+        """A Prometheus rule file (`crd`: the spec of a PrometheusRule object, whose shape the
+        Kubernetes API server judges: rulefmt)."""
+        if not crd:
+            self.run("prom-rule-file", PromRuleFileContext(self.env, doc, location))
         for gi, group in enumerate(listed(doc.get("groups"))):
             if not isinstance(group, dict):
                 continue
@@ -831,7 +835,7 @@ def _lint_document(engine: Engine, d: Document) -> list[Finding]:
             if isinstance(group, dict):
                 engine.alert_group(group, location.child("groups", i), provisioning=True)
     elif d.kind == "prometheus-rules":
-        engine.prometheus_rules(d.data, location)
+        engine.prometheus_rules(d.data, location, crd=d.path[-1:] == ("spec",))  # loaders.classify
     found = _locate(engine.findings[start:], d.locator)
     del engine.findings[start:]
     return found

@@ -370,6 +370,8 @@ def _kind(data: Mapping[str, Any]) -> str | None:
             return "alert-provisioning"
         if any("expr" in r or "alert" in r or "record" in r for r in rules) or not rules:
             return "prometheus-rules"
+    elif "groups" in data and len(data) == 1:
+        return "prometheus-rules"  # groups that are no list: the rule file's shape is wrong (rulefmt)
     if isinstance(data.get("datasources"), list) and "apiVersion" in data:
         return "datasource-provisioning"
     group_rules = data.get("rules")

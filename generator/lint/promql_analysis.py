@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import promql_parser as pp
 
+from .durations import PROMETHEUS_DURATION, duration_size_error
 from .promql_errors import NUMBER_TOKEN, Token, error_offset, tokenize
 from .promql_parse import GO_REFUSED, PARSE_ERRORS, ParserPanic, go_refusal, limits_hint, parse
 from .promql_expand import IDENT_MARK, INTERVAL_SENTINEL_MS, STRING
@@ -296,40 +297,7 @@ def _number(token: str) -> float | None:
     try:
         return float(int(token, 16)) if token.lower().startswith("0x") else float(token)
     except ValueError:
-        return None  # a duration (5m): _duration_error
-
-
-#: prometheus/common model.ParseDuration (the parser's parseDuration): each unit's nanoseconds,
-#: in the order units must go in
-_UNIT_NS = {"y": 365 * 86_400 * 10**9, "w": 7 * 86_400 * 10**9, "d": 86_400 * 10**9, "h": 3_600 * 10**9,
-            "m": 60 * 10**9, "s": 10**9, "ms": 10**6}
-_UNIT_ORDER = {unit: i for i, unit in enumerate(_UNIT_NS)}
-_DURATION = re.compile(r"(?:[0-9]+(?:ms|[smhdwy]))+")
-_DURATION_PART = re.compile(r"([0-9]+)(ms|[smhdwy])")
-
-
-def _duration_error(token: str) -> str | None:
-    """What Prometheus refuses the duration `token` (`5m`, `1h30m`) with for its size, as
-    model.ParseDuration does, part by part: a number beyond 64 bits, or a part or the sum
-    beyond 2**63 - 1 ns (about 292 years). promql-parser wraps such a duration around, or takes
-    it in. Other tokens, and durations whose syntax is wrong, are the parser's to judge: None."""
-    if _DURATION.fullmatch(token) is None:
-        return None
-    total = 0
-    last = -1
-    for digits, unit in _DURATION_PART.findall(token):
-        value = int(digits)
-        if value >= 2**64:
-            return f'not a valid duration string: "{token}"'
-        if _UNIT_ORDER[unit] <= last:
-            return None  # units out of order: the parser refuses the token
-        last = _UNIT_ORDER[unit]
-        if value > 2**63 // _UNIT_NS[unit]:
-            return "duration out of range"
-        total += value * _UNIT_NS[unit]
-        if total > 2**63 - 1:
-            return "duration out of range"
-    return None
+        return None  # a duration (5m): durations.duration_size_error
 
 
 #: what a number of 2**63 ns (the least of the limits, about 9.2e9 s) or more is written with: an
@@ -353,7 +321,7 @@ def _out_of_range(tokens: list[Token]) -> tuple[str, int] | None:
             continue
         value = _number(tok.text)
         if value is None:
-            problem = _duration_error(tok.text)
+            problem = duration_size_error(tok.text)
             if problem is not None:
                 return problem, tok.start
             continue
@@ -413,7 +381,7 @@ def _misread_rewritten(text: str) -> str | None:
             continue
         if _OCTAL_LOOKING_FLOAT.fullmatch(tok.text):
             readable = "1"
-        elif _DURATION.fullmatch(tok.text) and _LONG_DURATION_PART.search(tok.text):
+        elif PROMETHEUS_DURATION.fullmatch(tok.text) and _LONG_DURATION_PART.search(tok.text):
             readable = "1s"
         else:
             continue

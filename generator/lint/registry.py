@@ -30,6 +30,7 @@ SCOPES = (
     "query",          # QueryContext: one PromQL expression (panels, variables, alerts, rule files)
     "alert-group",    # AlertGroupContext: a Grafana-managed rule group
     "alert-rule",     # AlertRuleContext: a Grafana-managed alert rule
+    "prom-rule-file", # PromRuleFileContext: a Prometheus rule file, as Prometheus decodes it
     "prom-rule",      # PromRuleContext: a Prometheus alerting or recording rule
     "datasource",     # DatasourceContext: one data source definition
     "datasources",    # DatasourceSetContext: all data sources together (cross references, ports)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from .. import gotemplate
+from .. import gotemplate, rulefmt
 from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
-from ..contexts import AlertGroupContext, AlertRuleContext, PromRuleContext
+from ..contexts import AlertGroupContext, AlertRuleContext, PromRuleContext, PromRuleFileContext
 from ..dashboard_model import listed
 from ..durations import format_seconds, seconds
 from ..promql_analysis import MATRIX, Labels
@@ -406,12 +406,35 @@ def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Ite
                         at=ctx.location.child(section, key, offset=offset))
 
 
-@rule("prom-rule-invalid", "error", "Prometheus rules need a valid name, an expr and valid durations",
+@rule("prom-rule-file-invalid", "error", "Prometheus must be able to load the rule file", "prom-rule-file",
+      example="prom-rule")
+def prom_rule_file_invalid(ctx: PromRuleFileContext) -> Iterator[Issue]:
+    """Prometheus decodes a rule file strictly (rulefmt): a field it does not know, a value of
+    the wrong type (labels as a list, a group that is a string), a `for` without a unit, a
+    group without a name or with another group's name, or an alerting field in a recording
+    rule makes it refuse the whole file. Every group in it then stops being evaluated, and a
+    running Prometheus keeps its old rules, logging the error on reload.
+
+    Bad:
+        alert: CollectorDown
+        expr: up{job="otel-collector"} == 0
+        for: 5
+    Good:
+        alert: CollectorDown
+        expr: up{job="otel-collector"} == 0
+        for: 5m
+    """
+    for problem in rulefmt.problems(ctx.doc):
+        at = ctx.location.moved(group=problem.group, alert=problem.rule) if problem.group is not None else ctx.location
+        yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
+
+
+@rule("prom-rule-invalid", "error", "Prometheus rules need a valid name and an expr",
       "prom-rule", example="prom-rules")
 def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
     """Prometheus refuses to load a rule file with a rule that is both or neither alerting and
-    recording, has no expression, records into an invalid metric name, or has a `for` that
-    is not a duration; the whole group is then not evaluated.
+    recording, has no expression, or records into an invalid metric name; the whole group is
+    then not evaluated. (How the file decodes, durations included, is prom-rule-file-invalid's.)
 
     Bad:
         - record: job:http errors:rate5m
@@ -421,16 +444,17 @@ def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
           expr: sum by (job) (rate(http_errors_total[5m]))
     """
     rule_ = ctx.rule
-    if ("alert" in rule_) == ("record" in rule_):
+    # validateRuleNode reads the text of each node: a map or list has none, a scalar its own
+    record, alert, expr = (rulefmt.node_text(rule_.get(key)) for key in ("record", "alert", "expr"))
+    if record and alert:
         yield Issue("a rule must have exactly one of alert and record", "keep one of them")
-    record = rule_.get("record")
-    if record is not None and not (isinstance(record, str) and _METRIC_NAME.match(record)):
-        yield Issue(f"record {record!r} is not a valid metric name", "use letters, digits, _ and :",
-                    at=ctx.location.child("record"))
-    if "alert" in rule_ and not rule_.get("alert"):
-        yield Issue("alert name is empty", "name the alert", at=ctx.location.child("alert"))
-    if not str(rule_.get("expr") or "").strip():
+    elif not record and not alert:
+        if "alert" in rule_:
+            yield Issue("alert name is empty", "name the alert", at=ctx.location.child("alert"))
+        else:
+            yield Issue("a rule must have exactly one of alert and record", "add alert: or record:")
+    if record and not _METRIC_NAME.match(record):
+        yield Issue(f"record {rulefmt.shown(rule_.get('record'))} is not a valid metric name",
+                    "use letters, digits, _ and :", at=ctx.location.child("record"))
+    if not expr.strip():
         yield Issue("rule has no expr", "add the PromQL expression")
-    for key in ("for", "keep_firing_for"):
-        if key in rule_ and seconds(rule_[key]) is None:
-            yield Issue(f"{key} {rule_[key]!r} is not a duration", "use e.g. 5m", at=ctx.location.child(key))
