@@ -185,14 +185,26 @@ def test_deep_promql_in_a_dashboard_definition_is_a_located_finding(project: Pat
         from generator.panels import layout, prom, timeseries
         from dashboards.folders import applications
         deep = DashboardDef(g.Dashboard(title="Deep", uid="deep", panels=layout(
-            [timeseries("Nested", [prom("(" * 1000 + "up" + ")" * 1000)], "short")])), folder=applications)
+            [timeseries("Nested", [prom("(" * 1001 + "up" + ")" * 1001)], "short")])), folder=applications)
     """)
     result = gac("lint", "--root", str(project), "--format", "json")
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     deep = [f for f in json.loads(result.output) if f["dashboard"] == "deep"]
     assert [(Path(f["file"]).parts[-2:], f["panel"], f["severity"]) for f in deep] == [
         (("dashboards", "deep.py"), "Nested", "error")]
-    assert "nests 1000 levels deep" in deep[0]["message"] and "split it" in deep[0]["message"]
+    assert "nests 1001 levels deep" in deep[0]["message"] and "split it" in deep[0]["message"]
+
+
+@pytest.mark.parametrize("expr", [" + ".join(["up"] * 250), " or ".join(f'up{{job="j{i}"}}' for i in range(999)),
+                                  "(" * 999 + "up" + ")" * 999, "sum(" * 600 + "rate(x_total[5m])" + ")" * 600],
+                         ids=["250-operands", "999-alternatives", "999-parentheses", "600-aggregations"])
+def test_promql_deeper_than_python_recursion_but_within_the_limit_is_analysed(expr: str) -> None:
+    """Deeper than the walk's default room (about 450 levels), as generated queries are;
+    Prometheus parses them, and so must the lint."""
+    from generator.lint.promql_analysis import analysis_of
+    analysis = analysis_of(expr)
+    assert analysis.error is None, analysis.error
+    assert "up" in analysis.metric_names or "x_total" in analysis.metric_names
 
 
 @pytest.mark.parametrize("expr", ["(" * 10000 + "up" + ")" * 10000, " + ".join(["up"] * 5000)],

@@ -9,8 +9,10 @@ linting close to the cost of parsing alone: dashboards repeat the same query sha
 from __future__ import annotations
 
 import re
+import sys
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 import promql_parser as pp
 
@@ -95,9 +97,14 @@ class Analysis(NamedTuple):
 
 
 #: deeper than this, promql-parser (Rust) can overflow its stack and kill the process (from
-#: about 4,000 chained operators or 6,000 nested calls), and the walker below exceeds Python's
-#: recursion limit (about 450 levels); no query written by hand comes near 200
-MAX_NESTING = 200
+#: about 2,500 nested subqueries, 4,000 chained operators or 6,000 nested calls); Prometheus
+#: itself parses deeper. Queries that nest deeper than the walker below can within Python's
+#: recursion limit (about 450 levels: a chain of generated `or`s) are walked with room made
+#: for them (`_recursion_room`)
+MAX_NESTING = 1000
+#: Python frames the walk takes per level of nesting, at most (a node's visit and its kind's
+#: method, with room to spare)
+_FRAMES_PER_LEVEL = 4
 _BINARY_WORDS = frozenset({"and", "or", "unless", "atan2"})
 
 
@@ -143,6 +150,18 @@ def too_deep(text: str) -> int | None:
     if len(text) > MAX_NESTING and _nesting_bound(text) > MAX_NESTING and (depth := nesting(text)) > MAX_NESTING:
         return depth
     return None
+
+
+@contextmanager
+def _recursion_room(frames: int) -> Iterator[None]:
+    """Python's recursion limit raised by `frames` for a while. The walk's recursion is of
+    Python functions only, which Python 3.11 runs without growing the C stack."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _too_deep_analysis(text: str, depth: int | None = None) -> Analysis:
@@ -210,8 +229,13 @@ def analysis_of(text: str, plain: str | None = None) -> Analysis:
     walker = _Walker()
     try:
         rtype, labels = walker.visit(expr, False)
-    except RecursionError:
-        return _too_deep_analysis(text)
+    except RecursionError:  # rare: the common case pays nothing for the room made here
+        walker = _Walker()
+        with _recursion_room(nesting(text) * _FRAMES_PER_LEVEL):
+            try:
+                rtype, labels = walker.visit(expr, False)
+            except RecursionError:
+                return _too_deep_analysis(text)
     if walker.invalid is not None:
         return Analysis(text, error=walker.invalid, error_offset=None)
     return tuple.__new__(Analysis, (text, None, None, rtype, tuple(walker.selectors), walker.no_le,
