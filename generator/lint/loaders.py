@@ -354,6 +354,12 @@ def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Itera
         yield Document(kind, data, name, path, locator)
 
 
+#: the sections of Grafana's alerting provisioning file besides `groups` (provisioning/alerting
+#: AlertingFileV1: contact points, policies, mute timings, templates, and what to delete)
+_ALERTING_PROVISIONING_KEYS = ("contactPoints", "policies", "muteTimes", "templates", "deleteRules",
+                               "deleteContactPoints", "resetPolicies", "deleteMuteTimes", "deleteTemplates")
+
+
 def _kind(data: Mapping[str, Any]) -> str | None:
     if data.get("kind") == "PrometheusRule":
         return "prometheus-rule-crd"
@@ -374,6 +380,8 @@ def _kind(data: Mapping[str, Any]) -> str | None:
         return "prometheus-rules"  # groups that are no list: the rule file's shape is wrong (rulefmt)
     if isinstance(data.get("datasources"), list) and "apiVersion" in data:
         return "datasource-provisioning"
+    if "apiVersion" in data and any(key in data for key in _ALERTING_PROVISIONING_KEYS):
+        return "alert-provisioning"  # notification objects only: their rule groups (none) are linted
     group_rules = data.get("rules")
     if isinstance(group_rules, list) and (("folderUid" in data) or ("title" in data) or ("name" in data)):
         if all(isinstance(r, dict) and ("data" in r or "condition" in r) for r in group_rules):
