@@ -21,7 +21,7 @@ import copy
 import re
 from datetime import timedelta
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import quote
 
 from promql_parser import display_duration
@@ -129,12 +129,13 @@ class AlertRuleGroupHandler(Handler):
         """Group titles are unique per folder only."""
         return (self.kind, resource.folder_uid or "", resource.uid)
 
-    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
         """Its folder, and the data sources its queries use (Grafana validates them)."""
         uids = sorted({str(q.get("datasourceUid")) for rule in resource.body.get("rules") or []
                        for q in rule.get("data") or [] if isinstance(q, dict) and q.get("datasourceUid")}
                       - {EXPR_UID})
-        return super().dependencies(resource) + [("datasource", uid) for uid in uids]
+        return super().dependencies(resource, desired) + [("datasource", uid) for uid in uids]
 
     # --- desired ---------------------------------------------------------------------------
 

@@ -6,9 +6,11 @@ deletes in reverse (rule groups, dashboards, data sources, folders deepest first
 so every dependency has been written (or has failed) before its dependents are tried.
 
 A write that fails marks its dependents "not attempted" (a failed folder → its
-dashboards and rule groups are not sent); everything else proceeds, and the result says
-exactly what was applied and what was not. A re-run converges: applied objects are
-unchanged then, and the rest is planned again.
+dashboards and rule groups are not sent; a failed contact point or mute timing → the
+policy tree naming it, which would otherwise route to a missing or stale receiver);
+everything else proceeds, and the result says exactly what was applied and what was
+not. A re-run converges: applied objects are unchanged then, and the rest is planned
+again.
 
 Writes carry the live concurrency token; a 409/412 is a conflict (someone saved while we
 ran), never retried with `overwrite`. When an earlier attempt of the same write may have
@@ -37,6 +39,7 @@ from typing import Callable
 from ..errors import GacError
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, same_json
+from ..resource import Resource
 from .backup import Backups
 from .desired import Identity
 from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
@@ -118,6 +121,7 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
 
     writes = [c for c in plan.changes if c.action in (CREATE, UPDATE)]
     deletes = [c for c in plan.changes if c.action == DELETE]
+    desired = {c.identity: c.desired for c in plan.changes if c.desired is not None}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-write") as pool:
         for batch in _waves(writes) + _waves(deletes):
             runnable = []
@@ -128,7 +132,7 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                 if stop.is_set():
                     record(Outcome(change, SKIPPED, INTERRUPTED))
                     continue
-                blocker = _blocked_by(change, status, plan)
+                blocker = _blocked_by(change, status, plan, desired)
                 if blocker:
                     record(Outcome(change, SKIPPED, blocker))
                 else:
@@ -148,7 +152,7 @@ def _waves(changes: list[Change]) -> list[list[Change]]:
     return [list(group) for _key, group in groupby(ordered, key=lambda c: c.order)]
 
 
-def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
+def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired: dict[Identity, Resource]) -> str:
     """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
     if change.action == DELETE:
         if change.kind == "folder":
@@ -158,7 +162,7 @@ def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
                     return f"{other.kind} {other.uid!r} in it was not deleted"
         return ""
     assert change.desired is not None
-    for dep in HANDLERS[change.kind].dependencies(change.desired):
+    for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
         if status.get(dep) in (FAILED, SKIPPED):
             return f"it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
     return ""

@@ -1,0 +1,113 @@
+"""What `gac sync` writes in what order, and what it holds back when something it depends on failed.
+
+- The notification policy tree names contact points and mute timings: when one of those
+  failed to be written, the tree is not written (Grafana would route to a receiver that
+  is missing, or that still holds its old settings); the report says so, exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.build import build
+from tests.grafana_emulator import GrafanaEmulator
+from tests.grafana_emulator.testing import emulator_only
+from tests.test_sync import Gac, project  # noqa: F401 - `project` is a fixture used below
+
+pytestmark = emulator_only
+
+PROVISIONING = "/api/v1/provisioning"
+
+
+@pytest.fixture
+def gac_any(project: Path, grafana_any_version: GrafanaEmulator) -> Gac:  # noqa: F811 - the imported fixture
+    return Gac(project, grafana_any_version)
+
+
+def _tree(emu: GrafanaEmulator) -> dict[str, Any]:
+    tree = emu.store.snapshot()[1].policy_tree
+    assert isinstance(tree, dict)
+    return tree
+
+
+def _tree_writes(emu: GrafanaEmulator) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in emu.writes if r.path == f"{PROVISIONING}/policies"]
+
+
+def _edit(root: Path, relpath: str, old: str, new: str) -> None:
+    path = root / relpath
+    text = path.read_text()
+    assert old in text, f"{relpath} no longer holds {old!r}"
+    path.write_text(text.replace(old, new, 1))
+    result = build(root)
+    assert result.written, [str(f) for f in result.lint_errors]
+
+
+@pytest.mark.parametrize("failing, named", [
+    ("contact-points", "contact-point"),
+    ("mute-timings", "mute-timing weekly-maintenance"),
+], ids=["contact-point", "mute-timing"])
+def test_tree_is_not_written_when_a_create_it_names_failed(gac_any: Gac, failing: str, named: str) -> None:
+    emu = gac_any.emu
+    before = _tree(emu)
+    emu.fail("POST", f"^{PROVISIONING}/{failing}$", status=400, count=1)
+    result = gac_any("sync")
+    out = result.output
+    assert result.exit_code == 1, out  # DESIGN.md: 1 on a partial failure
+    assert f"x {named}" in out and "failed" in out, out
+    assert "· notification-policy-tree policies: not attempted: it needs " in out, out
+    assert "1 failed, 1 not attempted" in out, out
+    assert not _tree_writes(emu)  # not even sent: Grafana's default tree stays in place
+    assert _tree(emu) == before
+    # what does not route anywhere went on: the template, the dashboards
+    assert "+ notification-template gac-chat: created" in out and "+ dashboard otel-apm" in out, out
+
+    emu.clear_faults()
+    rerun = gac_any("sync")
+    assert rerun.exit_code == 0, rerun.output
+    assert "notification-policy-tree policies: updated" in rerun.output, rerun.output
+    assert [r["receiver"] for r in _tree(emu)["routes"]] == ["oncall", "platform-team"]
+    assert not gac_any.plan_json()["pending"]
+
+
+def test_tree_is_not_written_when_an_update_of_its_contact_point_failed(gac_any: Gac, project: Path) -> None:  # noqa: F811
+    """The stale case: Grafana would take the tree (the receiver exists) and route the new
+    policies to a contact point that still has its old settings."""
+    emu = gac_any.emu
+    assert gac_any("sync").exit_code == 0
+    _edit(project, "alerts/notifications.py", 'severity="critical",', 'severity="error",')  # the PagerDuty payload
+    _edit(project, "alerts/notifications.py", 'receiver=oncall, repeat_interval="1h"',
+          'receiver=oncall, repeat_interval="30m"')
+    pending = {(c["kind"], c["action"]) for c in gac_any.plan_json()["changes"] if c["action"] != "unchanged"}
+    assert pending == {("contact-point", "update"), ("notification-policy-tree", "update")}, pending
+    live_before = json.loads(json.dumps(_tree(emu)))
+
+    emu.clear_log()
+    emu.fail("PUT", f"^{PROVISIONING}/contact-points/oncall-pagerduty$", status=500, count=None)  # 500: not retried
+    result = gac_any("sync")
+    out = result.output
+    assert result.exit_code == 1, out
+    assert "x contact-point oncall-pagerduty 'oncall': failed" in out, out
+    assert ("· notification-policy-tree policies: not attempted: it needs contact-point 'oncall-pagerduty', "
+            "which was not written") in out, out
+    assert "Sync: 0 created, 0 updated, 0 deleted" in out and "1 failed, 1 not attempted" in out, out
+    assert not _tree_writes(emu)
+    assert _tree(emu) == live_before
+    critical = next(r for r in _tree(emu)["routes"] if r["receiver"] == "oncall")
+    assert critical["repeat_interval"] == "1h"
+
+    doc = json.loads(gac_any("sync", "--format", "json").stdout)  # the JSON report says it too
+    tree = next(o for o in doc["outcomes"] if o["kind"] == "notification-policy-tree")
+    assert tree["status"] == "not attempted" and "oncall-pagerduty" in tree["message"], tree
+    assert doc["ok"] is False
+
+    emu.clear_faults()
+    rerun = gac_any("sync")
+    assert rerun.exit_code == 0, rerun.output
+    critical = next(r for r in _tree(emu)["routes"] if r["receiver"] == "oncall")
+    assert critical["repeat_interval"] == "30m"
+    assert not gac_any.plan_json()["pending"]
