@@ -3,6 +3,9 @@
 - The notification policy tree names contact points and mute timings: when one of those
   failed to be written, the tree is not written (Grafana would route to a receiver that
   is missing, or that still holds its old settings); the report says so, exit 1.
+- A folder whose contents move elsewhere in the same definitions change is deleted by the
+  same `--prune` run: the moves are written first, then the emptied folder is deleted; a
+  move that fails keeps the folder (Grafana 12+ deletes a folder's dashboards with it).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pytest
 from generator.build import build
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
-from tests.test_sync import Gac, project  # noqa: F401 - `project` is a fixture used below
+from tests.test_sync import Gac, gac12, project  # noqa: F401 - fixtures used below
 
 pytestmark = emulator_only
 
@@ -43,6 +46,9 @@ def _edit(root: Path, relpath: str, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{relpath} no longer holds {old!r}"
     path.write_text(text.replace(old, new, 1))
+
+
+def _build(root: Path) -> None:
     result = build(root)
     assert result.written, [str(f) for f in result.lint_errors]
 
@@ -82,6 +88,7 @@ def test_tree_is_not_written_when_an_update_of_its_contact_point_failed(gac_any:
     _edit(project, "alerts/notifications.py", 'severity="critical",', 'severity="error",')  # the PagerDuty payload
     _edit(project, "alerts/notifications.py", 'receiver=oncall, repeat_interval="1h"',
           'receiver=oncall, repeat_interval="30m"')
+    _build(project)
     pending = {(c["kind"], c["action"]) for c in gac_any.plan_json()["changes"] if c["action"] != "unchanged"}
     assert pending == {("contact-point", "update"), ("notification-policy-tree", "update")}, pending
     live_before = json.loads(json.dumps(_tree(emu)))
@@ -111,3 +118,73 @@ def test_tree_is_not_written_when_an_update_of_its_contact_point_failed(gac_any:
     critical = next(r for r in _tree(emu)["routes"] if r["receiver"] == "oncall")
     assert critical["repeat_interval"] == "30m"
     assert not gac_any.plan_json()["pending"]
+
+
+# --- a folder emptied by moves is deleted in the same run ------------------------------------------
+
+DASHBOARD_PUT = r"/apis/dashboard\.grafana\.app/[^/]+/namespaces/default/dashboards/otel-collector$"
+
+
+def _merge_platform_into_applications(root: Path) -> None:
+    """The otel-platform folder goes; its dashboard and rule group move to otel-apps."""
+    _edit(root, "dashboards/folders.py",
+          'platform = Folder(uid="otel-platform", title="OpenTelemetry platform", parent=observability)\n', "")
+    for relpath in ("alerts/collector.py", "dashboards/otel_collector.py"):
+        _edit(root, relpath, "from dashboards.folders import platform\n",
+              "from dashboards.folders import applications as platform\n")
+    _build(root)
+
+
+def test_prune_deletes_a_folder_emptied_by_moves_in_one_run(gac12: Gac, project: Path) -> None:  # noqa: F811
+    gac = gac12
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    _merge_platform_into_applications(project)
+
+    plan = gac.plan_json("--prune")
+    pending = {(c["kind"], c["uid"], c["action"]) for c in plan["changes"] if c["action"] != "unchanged"}
+    assert pending == {("dashboard", "otel-collector", "update"), ("alert-rule-group", "otel-collector", "create"),
+                       ("alert-rule-group", "otel-collector", "delete"), ("folder", "otel-platform", "delete")}, pending
+    assert not any("is kept" in note for note in plan["notes"]), plan["notes"]
+
+    emu.clear_log()
+    synced = gac("sync", "--prune")
+    assert synced.exit_code == 0, synced.output
+    assert "- folder otel-platform 'OpenTelemetry platform' in observability: deleted" in synced.output
+    writes = [(r.method, r.path) for r in emu.writes]
+    moved = next(i for i, (m, path) in enumerate(writes) if m == "PUT" and path.endswith("/dashboards/otel-collector"))
+    deleted = next(i for i, (m, path) in enumerate(writes) if m == "DELETE" and path.endswith("/folders/otel-platform"))
+    assert moved < deleted, writes
+    org = emu.store.org(1)
+    assert "otel-platform" not in org.folders
+    assert org.dashboards["otel-collector"].folder_uid == "otel-apps"  # moved, not deleted with the folder
+    assert org.group_rules("otel-apps", "otel-collector") and not org.group_rules("otel-platform", "otel-collector")
+
+    again = gac("plan", "--prune", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.output, again.output
+
+
+def test_a_failed_move_keeps_the_folder_and_its_dashboard(gac12: Gac, project: Path) -> None:  # noqa: F811
+    gac = gac12
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    _merge_platform_into_applications(project)
+    emu.fail("PUT", DASHBOARD_PUT, status=500, count=None)
+    failed = gac("sync", "--prune")
+    out = failed.output
+    assert failed.exit_code == 1, out
+    assert "x dashboard otel-collector" in out, out
+    assert ("· folder otel-platform 'OpenTelemetry platform' in observability: not attempted: dashboard "
+            "'otel-collector' in it was not moved out of it") in out, out
+    assert not emu.requests_matching("DELETE", "/folders/otel-platform$")
+    org = emu.store.org(1)
+    assert "otel-platform" in org.folders  # deleting it would have deleted the dashboard with it
+    assert org.dashboards["otel-collector"].folder_uid == "otel-platform"
+
+    emu.clear_faults()
+    rerun = gac("sync", "--prune")
+    assert rerun.exit_code == 0, rerun.output
+    org = emu.store.org(1)
+    assert "otel-platform" not in org.folders and org.dashboards["otel-collector"].folder_uid == "otel-apps"
+    assert not gac.plan_json("--prune")["pending"]

@@ -42,7 +42,7 @@ from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict
 from ..resource import Resource
 from .backup import Backups
 from .desired import Identity
-from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
+from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan, moves_out
 
 APPLIED, UNCHANGED_STATUS, CONFLICTED, FAILED, SKIPPED = "applied", "unchanged", "conflict", "failed", "not attempted"
 #: another run of gac wrote exactly what this one wanted, in the meantime
@@ -156,10 +156,15 @@ def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired
     """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
     if change.action == DELETE:
         if change.kind == "folder":
+            # Grafana deletes what a folder still holds with it (dashboards, subfolders): what
+            # was to leave it -- deleted, or moved elsewhere -- and did not, keeps it
             for other in plan.changes:
-                if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid and \
-                        status.get(other.identity) in (FAILED, SKIPPED, CONFLICTED):
+                if status.get(other.identity) not in (FAILED, SKIPPED, CONFLICTED):
+                    continue
+                if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid:
                     return f"{other.kind} {other.uid!r} in it was not deleted"
+                if moves_out(other) and other.live is not None and other.live.resource.folder_uid == change.uid:
+                    return f"{other.kind} {other.uid!r} in it was not moved out of it"
         return ""
     assert change.desired is not None
     for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
