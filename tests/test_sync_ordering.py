@@ -6,6 +6,8 @@
 - A folder whose contents move elsewhere in the same definitions change is deleted by the
   same `--prune` run: the moves are written first, then the emptied folder is deleted; a
   move that fails keeps the folder (Grafana 12+ deletes a folder's dashboards with it).
+- Grafana refuses a folder move that makes a cycle (the emulator models it, 12.x/13.x);
+  sync moves folders shallowest first, so swapping a parent and its child takes one run.
 """
 
 from __future__ import annotations
@@ -188,3 +190,69 @@ def test_a_failed_move_keeps_the_folder_and_its_dashboard(gac12: Gac, project: P
     org = emu.store.org(1)
     assert "otel-platform" not in org.folders and org.dashboards["otel-collector"].folder_uid == "otel-apps"
     assert not gac.plan_json("--prune")["pending"]
+
+
+# --- folder moves: Grafana refuses a cycle; sync orders moves so that none is ever asked for ------
+
+def _folders_api(emu: GrafanaEmulator) -> str:
+    return f"/apis/folder.grafana.app/{emu.profile.apis['folder.grafana.app'][0]}/namespaces/default/folders"
+
+
+def test_emulator_refuses_a_folder_move_that_makes_a_cycle(grafana_12_plus: GrafanaEmulator) -> None:
+    """Grafana's folder admission (validate.go validateOnUpdate): a folder may not go under itself
+    or under one of its descendants -- 400 Status "Circular reference detected"."""
+    emu = grafana_12_plus
+    api, base = emu.client(), _folders_api(emu)
+    assert api.post(base, json={"metadata": {"name": "a"}, "spec": {"title": "A"}}).status_code == 201
+    assert api.post(base, json={"metadata": {"name": "b", "annotations": {"grafana.app/folder": "a"}},
+                                "spec": {"title": "B"}}).status_code == 201
+    assert api.post(base, json={"metadata": {"name": "c", "annotations": {"grafana.app/folder": "b"}},
+                                "spec": {"title": "C"}}).status_code == 201
+    for parent in ("b", "c", "a"):  # child, grandchild, itself
+        obj = api.get(f"{base}/a").json()
+        obj["metadata"]["annotations"]["grafana.app/folder"] = parent
+        r = api.put(f"{base}/a", json=obj)
+        assert r.status_code == 400, (parent, r.text)
+        body = r.json()
+        assert (body["kind"], body["status"], body["reason"], body["code"]) == ("Status", "Failure", "BadRequest", 400)
+        assert body["message"] == "Circular reference detected"
+        assert body["details"]["uid"] == "folder.circular-reference"
+    org = emu.store.org(1)
+    assert (org.folders["a"].parent_uid, org.folders["b"].parent_uid, org.folders["c"].parent_uid) == ("", "a", "b")
+    assert api.get(f"{base}/a").json()["metadata"]["generation"] == 1  # nothing was written
+    # a stale resourceVersion is still the conflict it was (checked before the move is judged)
+    stale = api.get(f"{base}/a").json()
+    stale["metadata"]["resourceVersion"] = "1"
+    stale["metadata"]["annotations"]["grafana.app/folder"] = "b"
+    assert api.put(f"{base}/a", json=stale).status_code == 409
+    # moves that make no cycle are taken: C to the root, then A under C
+    obj = api.get(f"{base}/c").json()
+    del obj["metadata"]["annotations"]["grafana.app/folder"]
+    assert api.put(f"{base}/c", json=obj).status_code == 200
+    obj = api.get(f"{base}/a").json()
+    obj["metadata"]["annotations"]["grafana.app/folder"] = "c"
+    assert api.put(f"{base}/a", json=obj).status_code == 200
+    assert emu.store.org(1).folders["a"].parent_uid == "c"
+
+
+def test_swapping_a_parent_and_its_child_folder_takes_one_sync(gac12: Gac, project: Path) -> None:  # noqa: F811
+    """observability ⊃ otel-apps becomes otel-apps ⊃ observability: otel-apps is moved to the
+    root first (a shallower wave), then observability under it -- never a cycle."""
+    gac = gac12
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    _edit(project, "dashboards/folders.py", 'observability = Folder(uid="observability", title="Observability")\n',
+          'applications = Folder(uid="otel-apps", title="Applications")\n'
+          'observability = Folder(uid="observability", title="Observability", parent=applications)\n')
+    _edit(project, "dashboards/folders.py",
+          'applications = Folder(uid="otel-apps", title="Applications", parent=observability)\n', "")
+    _build(project)
+    emu.clear_log()
+    synced = gac("sync")
+    assert synced.exit_code == 0, synced.output
+    moves = [r.path.rsplit("/", 1)[1] for r in emu.writes if r.method == "PUT" and "/folders/" in r.path]
+    assert moves == ["otel-apps", "observability"], moves
+    org = emu.store.org(1)
+    assert (org.folders["otel-apps"].parent_uid, org.folders["observability"].parent_uid) == ("", "otel-apps")
+    assert org.folders["otel-platform"].parent_uid == "observability"
+    assert not gac.plan_json()["pending"]

@@ -30,6 +30,17 @@ From Grafana's source (ids in versions.py, VERSIONS.md):
 * List: ``limit`` + ``continue`` (opaque token), ``labelSelector`` with ``k=v`` terms.
 * Folder delete when it still holds alert rules: refused with 400 like the
   legacy endpoint (the exact /apis error was not settled from source).
+* Folder update that moves it under itself or one of its descendants (A's parent
+  B while B's parent is A): refused by the folder admission's ``validateOnUpdate``
+  (pkg/registry/apis/folders/validate.go, ids 58983589112, 54513707453): the new
+  parent's ancestors include the folder -> ``folder.ErrCircularReference``
+  (pkg/services/folder/model.go, id 18591041: errutil BadRequest
+  ``folder.circular-reference``, public message "Circular reference detected"),
+  rendered by ``errutil.Error.Status`` (id 278899567) as a 400 Status, reason
+  ``BadRequest``, ``details.uid`` the message id.  Checked after the
+  resourceVersion, as the apiserver runs update admission after its precondition.
+  An earlier build (id 10266968550) returned a plain error there (the apiserver
+  answers those 500); both eras are modelled with the newest answer.
 """
 
 from __future__ import annotations
@@ -261,6 +272,9 @@ def folders_update(ctx: Ctx) -> Response:
     _check_rv(FOLDER_GROUP, name, meta, f.resource_version)
     title, desc = _folder_spec(body)
     parent = _parent(ctx, annotations)
+    if parent and parent != f.parent_uid and (parent == name or name in {a.uid for a in ctx.org.ancestors(parent)}):
+        raise errors.k8s_status(400, "BadRequest", "Circular reference detected",
+                                {"uid": "folder.circular-reference"})
     for key in dashboard_store.SERVER_ANNOTATIONS:
         annotations.pop(key, None)
     changed = (title, desc if desc is not None else f.description, parent) != (f.title, f.description, f.parent_uid)
