@@ -5,7 +5,9 @@
   is missing, or that still holds its old settings); the report says so, exit 1.
 - A folder whose contents move elsewhere in the same definitions change is deleted by the
   same `--prune` run: the moves are written first, then the emptied folder is deleted; a
-  move that fails keeps the folder (Grafana 12+ deletes a folder's dashboards with it).
+  move that fails keeps the folder (its delete is not sent: Grafana 12+ refuses to delete
+  a folder that is not empty, which the emulator models, and Grafana 11 would delete the
+  dashboard with it).
 - Grafana refuses a folder move that makes a cycle (the emulator models it, 12.x/13.x);
   sync moves folders shallowest first, so swapping a parent and its child takes one run.
 """
@@ -181,7 +183,7 @@ def test_a_failed_move_keeps_the_folder_and_its_dashboard(gac12: Gac, project: P
             "'otel-collector' in it was not moved out of it") in out, out
     assert not emu.requests_matching("DELETE", "/folders/otel-platform$")
     org = emu.store.org(1)
-    assert "otel-platform" in org.folders  # deleting it would have deleted the dashboard with it
+    assert "otel-platform" in org.folders
     assert org.dashboards["otel-collector"].folder_uid == "otel-platform"
 
     emu.clear_faults()
@@ -190,6 +192,37 @@ def test_a_failed_move_keeps_the_folder_and_its_dashboard(gac12: Gac, project: P
     org = emu.store.org(1)
     assert "otel-platform" not in org.folders and org.dashboards["otel-collector"].folder_uid == "otel-apps"
     assert not gac.plan_json("--prune")["pending"]
+
+
+def test_emulator_refuses_to_delete_a_folder_that_is_not_empty(grafana_12_plus: GrafanaEmulator) -> None:
+    """Grafana's folder admission (validate.go validateOnDelete): a folder that holds dashboards,
+    subfolders or alert rules is not deleted -- 400 Status "Folder cannot be deleted: folder is
+    not empty" -- and nothing in it is touched. Empty, it goes."""
+    emu = grafana_12_plus
+    api, base = emu.client(), _folders_api(emu)
+    for name in ("with-dash", "with-child", "with-rules"):
+        assert api.post(base, json={"metadata": {"name": name}, "spec": {"title": name}}).status_code == 201
+    assert api.post(base, json={"metadata": {"name": "child", "annotations": {"grafana.app/folder": "with-child"}},
+                                "spec": {"title": "Child"}}).status_code == 201
+    assert api.post("/api/dashboards/db", json={"dashboard": {"uid": "d", "title": "D"},
+                                                "folderUid": "with-dash"}).status_code == 200
+    group = {"title": "g", "interval": 60, "rules": [{
+        "title": "r", "condition": "A", "for": "0s", "noDataState": "NoData", "execErrState": "Error",
+        "data": [{"refId": "A", "datasourceUid": "__expr__", "relativeTimeRange": {"from": 600, "to": 0},
+                  "model": {"refId": "A", "type": "math", "expression": "1"}}]}]}
+    assert api.put(f"{PROVISIONING}/folder/with-rules/rule-groups/g", json=group).status_code == 200
+    for name in ("with-dash", "with-child", "with-rules"):
+        r = api.delete(f"{base}/{name}")
+        assert r.status_code == 400, (name, r.text)
+        body = r.json()
+        assert (body["kind"], body["reason"], body["message"], body["details"]["uid"]) == (
+            "Status", "BadRequest", "Folder cannot be deleted: folder is not empty", "folder.not-empty")
+    org = emu.store.org(1)
+    assert {"with-dash", "with-child", "with-rules", "child"} <= set(org.folders)
+    assert org.dashboards["d"].folder_uid == "with-dash" and org.group_rules("with-rules", "g")
+    assert api.delete(f"{base}/child").json()["status"] == "Success"
+    assert api.delete(f"{base}/with-child").json()["status"] == "Success"
+    assert "with-child" not in emu.store.org(1).folders
 
 
 # --- folder moves: Grafana refuses a cycle; sync orders moves so that none is ever asked for ------

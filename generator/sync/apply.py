@@ -156,8 +156,9 @@ def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired
     """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
     if change.action == DELETE:
         if change.kind == "folder":
-            # Grafana deletes what a folder still holds with it (dashboards, subfolders): what
-            # was to leave it -- deleted, or moved elsewhere -- and did not, keeps it
+            # what was to leave the folder -- deleted, or moved elsewhere -- and did not keeps
+            # it: Grafana 12+ (/apis) refuses to delete a folder that is not empty, and the
+            # legacy folder delete (11.x) would take the contents with it
             for other in plan.changes:
                 if status.get(other.identity) not in (FAILED, SKIPPED, CONFLICTED):
                     continue
