@@ -8,6 +8,8 @@
   move that fails keeps the folder (its delete is not sent: Grafana 12+ refuses to delete
   a folder that is not empty, which the emulator models, and Grafana 11 would delete the
   dashboard with it).
+- A rule group moved to another folder (write the new group, delete the old): when the write
+  fails, the old group is not deleted -- that would delete the rules it was to move.
 - Grafana refuses a folder move that makes a cycle (the emulator models it, 12.x/13.x);
   sync moves folders shallowest first, so swapping a parent and its child takes one run.
 """
@@ -223,6 +225,39 @@ def test_emulator_refuses_to_delete_a_folder_that_is_not_empty(grafana_12_plus: 
     assert api.delete(f"{base}/child").json()["status"] == "Success"
     assert api.delete(f"{base}/with-child").json()["status"] == "Success"
     assert "with-child" not in emu.store.org(1).folders
+
+
+def test_a_rule_group_whose_move_failed_is_not_deleted(gac_any: Gac, project: Path) -> None:  # noqa: F811
+    """A rule group moved to another folder is a write of the new group (Grafana moves its rules
+    there by uid) and a delete of the old one. When the write fails, deleting the old group would
+    delete the rules themselves: it waits, and the folder holding it stays."""
+    gac = gac_any
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    _merge_platform_into_applications(project)
+    before = sorted(uid for uid, rule in emu.store.org(1).rules.items() if rule.folder_uid == "otel-platform")
+    assert before
+    emu.fail("PUT", f"^{PROVISIONING}/folder/otel-apps/rule-groups/otel-collector$", status=500, count=None)
+    failed = gac("sync", "--prune")
+    out = failed.output
+    assert failed.exit_code == 1, out
+    assert "x alert-rule-group otel-collector in otel-apps: failed" in out, out
+    assert ("· alert-rule-group otel-collector in otel-platform: not attempted: what it holds moves to "
+            "alert-rule-group 'otel-apps/otel-collector', which was not written") in out, out
+    assert not emu.requests_matching("DELETE", "/rule-groups/")
+    org = emu.store.org(1)
+    assert sorted(uid for uid, rule in org.rules.items() if rule.folder_uid == "otel-platform") == before
+    assert "otel-platform" in org.folders
+
+    emu.clear_faults()
+    rerun = gac("sync", "--prune")
+    assert rerun.exit_code == 0, rerun.output
+    assert "confirmed by reading it back after an interrupted request" not in rerun.output  # nothing was
+    org = emu.store.org(1)
+    assert sorted(uid for uid, rule in org.rules.items() if rule.folder_uid == "otel-apps"
+                  and rule.rule_group == "otel-collector") == before  # the same rules, moved
+    assert "otel-platform" not in org.folders or not emu.profile.apis  # 11.x: folders are never pruned
+    assert not gac.plan_json("--prune")["pending"]
 
 
 # --- folder moves: Grafana refuses a cycle; sync orders moves so that none is ever asked for ------

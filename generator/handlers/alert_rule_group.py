@@ -89,6 +89,10 @@ def _normalize_rule(rule: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _rule_uids(body: dict[str, Any]) -> set[str]:
+    return {str(rule["uid"]) for rule in body.get("rules") or [] if isinstance(rule, dict) and rule.get("uid")}
+
+
 def _path_segment(text: str) -> str:
     return quote(text, safe="")
 
@@ -136,6 +140,12 @@ class AlertRuleGroupHandler(Handler):
                        for q in rule.get("data") or [] if isinstance(q, dict) and q.get("datasourceUid")}
                       - {EXPR_UID})
         return super().dependencies(resource, desired) + [("datasource", uid) for uid in uids]
+
+    def takes_over(self, desired: Resource, live: LiveObject) -> bool:
+        """A group written with rule uids another group holds moves those rules into it (Grafana's
+        store.CalculateChanges): the old group, once no longer defined, is deleted only after the
+        write succeeded -- deleting it first, or after the write failed, deletes the rules."""
+        return bool(_rule_uids(desired.body) & _rule_uids(live.resource.body))
 
     # --- desired ---------------------------------------------------------------------------
 

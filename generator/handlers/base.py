@@ -75,6 +75,11 @@ class Handler:
         them was not written, this object is not attempted."""
         return [("folder", resource.folder_uid)] if resource.folder_uid else []
 
+    def takes_over(self, desired: Resource, live: LiveObject) -> bool:
+        """Does writing `desired` carry over content `live` holds now (rules Grafana moves from
+        one group to another by uid)? Then `live`'s delete waits for that write to succeed."""
+        return False
+
     # --- desired state for one environment ----------------------------------------------------
 
     def resolve(self, resource: Resource, environment: dict[str, Any]) -> Resource:

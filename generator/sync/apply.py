@@ -7,10 +7,11 @@ so every dependency has been written (or has failed) before its dependents are t
 
 A write that fails marks its dependents "not attempted" (a failed folder → its
 dashboards and rule groups are not sent; a failed contact point or mute timing → the
-policy tree naming it, which would otherwise route to a missing or stale receiver);
-everything else proceeds, and the result says exactly what was applied and what was
-not. A re-run converges: applied objects are unchanged then, and the rest is planned
-again.
+policy tree naming it, which would otherwise route to a missing or stale receiver;
+a failed write of a rule group that rules move into → the delete of the group they
+leave, which would delete them); everything else proceeds, and the result says exactly
+what was applied and what was not. A re-run converges: applied objects are unchanged
+then, and the rest is planned again.
 
 Writes carry the live concurrency token; a 409/412 is a conflict (someone saved while we
 ran), never retried with `overwrite`. When an earlier attempt of the same write may have
@@ -166,12 +167,23 @@ def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired
                     return f"{other.kind} {other.uid!r} in it was not deleted"
                 if moves_out(other) and other.live is not None and other.live.resource.folder_uid == change.uid:
                     return f"{other.kind} {other.uid!r} in it was not moved out of it"
+        assert change.live is not None
+        handler = HANDLERS[change.kind]
+        for other in plan.changes:
+            if other.kind == change.kind and other.action in (CREATE, UPDATE) and other.desired is not None \
+                    and status.get(other.identity) in (FAILED, SKIPPED, CONFLICTED) \
+                    and handler.takes_over(other.desired, change.live):
+                return f"what it holds moves to {_show(other)}, which was not written"
         return ""
     assert change.desired is not None
     for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
         if status.get(dep) in (FAILED, SKIPPED):
             return f"it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
     return ""
+
+
+def _show(change: Change) -> str:
+    return f"{change.kind} {'/'.join(change.identity[1:])!r}"
 
 
 def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Outcome:
@@ -194,7 +206,9 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
         return Outcome(change, FAILED, f"could not back up the live object ({exc}); not written", backup=backup)
     except ApiError as exc:
         if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
-            return Outcome(change, APPLIED, "confirmed by reading it back after an interrupted request", backup=backup)
+            how = ("already gone (an earlier attempt, or a write that moved its content, removed it)"
+                   if exc.not_found else "confirmed by reading it back after an interrupted request")
+            return Outcome(change, APPLIED, how, backup=backup)
         # a create refused because the object now exists: Grafana says 409 for some kinds and
         # 400 ("already exists") for others (contact points, mute timings); the read-back decides
         conflict = exc.conflict or isinstance(exc, WriteConflict)
