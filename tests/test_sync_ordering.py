@@ -2,7 +2,9 @@
 
 - The notification policy tree names contact points and mute timings: when one of those
   failed to be written, the tree is not written (Grafana would route to a receiver that
-  is missing, or that still holds its old settings); the report says so, exit 1.
+  is missing, or that still holds its old settings); the report says so, exit 1. The other
+  way round, a contact point the live tree still routes to is not deleted when the tree's
+  rewrite failed.
 - A folder whose contents move elsewhere in the same definitions change is deleted by the
   same `--prune` run: the moves are written first, then the emptied folder is deleted; a
   move that fails keeps the folder (its delete is not sent: Grafana 12+ refuses to delete
@@ -124,6 +126,38 @@ def test_tree_is_not_written_when_an_update_of_its_contact_point_failed(gac_any:
     critical = next(r for r in _tree(emu)["routes"] if r["receiver"] == "oncall")
     assert critical["repeat_interval"] == "30m"
     assert not gac_any.plan_json()["pending"]
+
+
+def test_a_contact_point_the_live_tree_routes_to_is_not_deleted_before_the_tree_is_rewritten(
+        gac_any: Gac, project: Path) -> None:  # noqa: F811
+    """The reverse order: a contact point removed from code is deleted after the tree stops routing
+    to it. When the tree's write failed, Grafana would refuse the delete (409, "referenced"), which
+    must not read as someone's edit ("conflict ... --force"): the delete is not attempted."""
+    gac = gac_any
+    emu = gac.emu
+    assert gac("sync").exit_code == 0
+    relpath = "alerts/notifications.py"
+    _edit(project, relpath, "    receiver=platform_team,\n    group_by", "    receiver=oncall,\n    group_by")
+    _edit(project, relpath, "receiver=platform_team, mute_timings", "receiver=oncall, mute_timings")
+    _edit(project, relpath, "platform_team = teams(", "_unused_team = teams(")
+    _build(project)
+    emu.fail("PUT", f"^{PROVISIONING}/policies$", status=500, count=None)
+    failed = gac("sync", "--prune")
+    out = failed.output
+    assert failed.exit_code == 1, out
+    assert "x notification-policy-tree policies: failed" in out, out
+    assert ("· contact-point platform-teams 'platform-team': not attempted: notification-policy-tree 'policies' "
+            "still refers to it and was not rewritten") in out, out
+    assert "conflict" not in out.split("Sync:")[0].lower(), out
+    assert not emu.requests_matching("DELETE", "/contact-points/")
+    assert "platform-teams" in {cp.uid for cp in emu.store.snapshot()[1].contact_points.values()}
+
+    emu.clear_faults()
+    rerun = gac("sync", "--prune")
+    assert rerun.exit_code == 0, rerun.output
+    assert "platform-teams" not in {cp.uid for cp in emu.store.snapshot()[1].contact_points.values()}
+    assert {r["receiver"] for r in _tree(emu)["routes"]} == {"oncall"}
+    assert not gac.plan_json("--prune")["pending"]
 
 
 # --- a folder emptied by moves is deleted in the same run ------------------------------------------

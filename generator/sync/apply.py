@@ -9,9 +9,10 @@ A write that fails marks its dependents "not attempted" (a failed folder → its
 dashboards and rule groups are not sent; a failed contact point or mute timing → the
 policy tree naming it, which would otherwise route to a missing or stale receiver;
 a failed write of a rule group that rules move into → the delete of the group they
-leave, which would delete them); everything else proceeds, and the result says exactly
-what was applied and what was not. A re-run converges: applied objects are unchanged
-then, and the rest is planned again.
+leave, which would delete them; a failed rewrite of an object that still names another
+→ that other's delete, e.g. of a contact point the live tree routes to); everything else
+proceeds, and the result says exactly what was applied and what was not. A re-run
+converges: applied objects are unchanged then, and the rest is planned again.
 
 Writes carry the live concurrency token; a 409/412 is a conflict (someone saved while we
 ran), never retried with `overwrite`. When an earlier attempt of the same write may have
@@ -169,11 +170,18 @@ def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired
                     return f"{other.kind} {other.uid!r} in it was not moved out of it"
         assert change.live is not None
         handler = HANDLERS[change.kind]
+        gone = {change.identity: change.live.resource}
         for other in plan.changes:
+            if status.get(other.identity) not in (FAILED, SKIPPED, CONFLICTED):
+                continue
             if other.kind == change.kind and other.action in (CREATE, UPDATE) and other.desired is not None \
-                    and status.get(other.identity) in (FAILED, SKIPPED, CONFLICTED) \
                     and handler.takes_over(other.desired, change.live):
                 return f"what it holds moves to {_show(other)}, which was not written"
+            # the live object still names it (a policy tree its contact point): Grafana refuses the
+            # delete, or the other object would be left referring to nothing
+            if other.action in (UPDATE, CONFLICT) and other.live is not None and other is not change \
+                    and change.identity in HANDLERS[other.kind].dependencies(other.live.resource, gone):
+                return f"{_show(other)} still refers to it and was not rewritten"
         return ""
     assert change.desired is not None
     for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
