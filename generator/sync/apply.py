@@ -154,39 +154,45 @@ def _waves(changes: list[Change]) -> list[list[Change]]:
     return [list(group) for _key, group in groupby(ordered, key=lambda c: c.order)]
 
 
+#: statuses of a change that did not leave Grafana as planned
+_NOT_DONE = (FAILED, SKIPPED, CONFLICTED)
+
+
 def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired: dict[Identity, Resource]) -> str:
     """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
     if change.action == DELETE:
-        if change.kind == "folder":
-            # what was to leave the folder -- deleted, or moved elsewhere -- and did not keeps
-            # it: Grafana 12+ (/apis) refuses to delete a folder that is not empty, and the
-            # legacy folder delete (11.x) would take the contents with it
-            for other in plan.changes:
-                if status.get(other.identity) not in (FAILED, SKIPPED, CONFLICTED):
-                    continue
-                if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid:
-                    return f"{other.kind} {other.uid!r} in it was not deleted"
-                if moves_out(other) and other.live is not None and other.live.resource.folder_uid == change.uid:
-                    return f"{other.kind} {other.uid!r} in it was not moved out of it"
-        assert change.live is not None
-        handler = HANDLERS[change.kind]
-        gone = {change.identity: change.live.resource}
-        for other in plan.changes:
-            if status.get(other.identity) not in (FAILED, SKIPPED, CONFLICTED):
-                continue
-            if other.kind == change.kind and other.action in (CREATE, UPDATE) and other.desired is not None \
-                    and handler.takes_over(other.desired, change.live):
-                return f"what it holds moves to {_show(other)}, which was not written"
-            # the live object still names it (a policy tree its contact point): Grafana refuses the
-            # delete, or the other object would be left referring to nothing
-            if other.action in (UPDATE, CONFLICT) and other.live is not None and other is not change \
-                    and change.identity in HANDLERS[other.kind].dependencies(other.live.resource, gone):
-                return f"{_show(other)} still refers to it and was not rewritten"
-        return ""
+        return _delete_blocked_by(change, status, plan)
     assert change.desired is not None
     for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
         if status.get(dep) in (FAILED, SKIPPED):
             return f"it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
+    return ""
+
+
+def _delete_blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
+    """A delete waits for every change that was to take something out of the object's way:
+    content leaving a folder, rules moving to another group, a reference being rewritten."""
+    assert change.live is not None
+    handler = HANDLERS[change.kind]
+    gone = {change.identity: change.live.resource}
+    for other in plan.changes:
+        if other is change or status.get(other.identity) not in _NOT_DONE:
+            continue
+        if change.kind == "folder":
+            # Grafana 12+ (/apis) refuses to delete a folder that is not empty, and the legacy
+            # folder delete (11.x) would take the contents with it
+            if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid:
+                return f"{other.kind} {other.uid!r} in it was not deleted"
+            if moves_out(other) and other.live is not None and other.live.resource.folder_uid == change.uid:
+                return f"{other.kind} {other.uid!r} in it was not moved out of it"
+        if other.kind == change.kind and other.desired is not None and other.action in (CREATE, UPDATE, CONFLICT) \
+                and handler.takes_over(other.desired, change.live):
+            return f"what it holds moves to {_show(other)}, which was not written"
+        # its live form still names this object (the policy tree a contact point): Grafana refuses
+        # the delete, or would leave the other referring to nothing
+        if other.action in (UPDATE, CONFLICT) and other.live is not None \
+                and change.identity in HANDLERS[other.kind].dependencies(other.live.resource, gone):
+            return f"{_show(other)} still refers to it and was not rewritten"
     return ""
 
 
