@@ -21,7 +21,7 @@ import copy
 import re
 from datetime import timedelta
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import quote
 
 from promql_parser import display_duration
@@ -89,6 +89,10 @@ def _normalize_rule(rule: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _rule_uids(body: dict[str, Any]) -> set[str]:
+    return {str(rule["uid"]) for rule in body.get("rules") or [] if isinstance(rule, dict) and rule.get("uid")}
+
+
 def _path_segment(text: str) -> str:
     return quote(text, safe="")
 
@@ -129,12 +133,19 @@ class AlertRuleGroupHandler(Handler):
         """Group titles are unique per folder only."""
         return (self.kind, resource.folder_uid or "", resource.uid)
 
-    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
         """Its folder, and the data sources its queries use (Grafana validates them)."""
         uids = sorted({str(q.get("datasourceUid")) for rule in resource.body.get("rules") or []
                        for q in rule.get("data") or [] if isinstance(q, dict) and q.get("datasourceUid")}
                       - {EXPR_UID})
-        return super().dependencies(resource) + [("datasource", uid) for uid in uids]
+        return super().dependencies(resource, desired) + [("datasource", uid) for uid in uids]
+
+    def takes_over(self, desired: Resource, live: LiveObject) -> bool:
+        """A group written with rule uids another group holds moves those rules into it (Grafana's
+        store.CalculateChanges): the old group, once no longer defined, is deleted only after the
+        write succeeded -- deleting it first, or after the write failed, deletes the rules."""
+        return bool(_rule_uids(desired.body) & _rule_uids(live.resource.body))
 
     # --- desired ---------------------------------------------------------------------------
 

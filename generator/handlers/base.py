@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import PurePosixPath
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from ..diff.parts import Part, Parts
 from ..resource import Resource, Source
@@ -68,9 +68,17 @@ class Handler:
         """Order within the level: writes of one wave run in parallel (folders: their depth)."""
         return 0
 
-    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
-        """Identities that must exist before this object can be written (its folder)."""
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
+        """Identities that must be written before this object can be (its folder); `desired`
+        is every object of the sync, for kinds that refer to others by name. When one of
+        them was not written, this object is not attempted."""
         return [("folder", resource.folder_uid)] if resource.folder_uid else []
+
+    def takes_over(self, desired: Resource, live: LiveObject) -> bool:
+        """Does writing `desired` carry over content `live` holds now (rules Grafana moves from
+        one group to another by uid)? Then `live`'s delete waits for that write to succeed."""
+        return False
 
     # --- desired state for one environment ----------------------------------------------------
 

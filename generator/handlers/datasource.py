@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from ..errors import ConfigError
 from ..resource import Resource
@@ -105,7 +105,8 @@ class DatasourceHandler(Handler):
     server_fields = frozenset({"id", "orgId", "version", "readOnly", "typeLogoUrl", "secureJsonFields",
                                "secureJsonData", "typeName", "accessControl", "apiVersion"})
 
-    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
         return []
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:

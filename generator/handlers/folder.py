@@ -16,7 +16,7 @@ definition is a conflict (`--force` backs it up, then writes).
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Mapping
 
 from ..resource import Resource, Source
 from . import k8s
@@ -57,7 +57,8 @@ class FolderHandler(Handler):
             parent = desired[(self.kind, parent)].body.get("parentUid")
         return depth
 
-    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
         parent = resource.body.get("parentUid")
         return [(self.kind, parent)] if parent else []
 

@@ -17,7 +17,7 @@ policy is written; rule groups (a higher level) come after; deletes run in rever
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import quote
 
 from ..resource import Resource, Source
@@ -35,7 +35,8 @@ class NotificationHandler(Handler):
     def wave(self, resource: Resource, desired: dict[tuple[str, ...], Resource]) -> int:
         return self.order_in_level
 
-    def dependencies(self, resource: Resource) -> list[tuple[str, ...]]:
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
         return []
 
     def expected_provenance(self, ctx: SyncContext) -> str:

@@ -8,7 +8,10 @@ silently wipes policies made in the UI. gac compares it whole and writes it whol
 - a tree changed since gac's last write (stamp in gac-sync-stamps, stamp_store.py) is a
   conflict; `--force` backs the live tree up first (sync's backups) and then writes;
 - the PUT takes no version, so the tree is re-read just before it and a change since the
-  plan read it is a conflict (the token is its content).
+  plan read it is a conflict (the token is its content);
+- it names contact points and mute timings: when a write of one of those fails, the tree
+  is not written (`dependencies`), or Grafana would route to a receiver that is missing
+  or still holds its old settings.
 
 Comparison form: the tree flattened to one entry per policy, named by its matchers from
 the root (`root › {severity="critical"}`), with its position, so plan's diff reads route
@@ -19,12 +22,13 @@ from __future__ import annotations
 
 import copy
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Mapping
 
 from ..builders.notifications import POLICY_TREE_UID
 from ..diff.parts import ITEM, Part, Parts
-from ..resource import NOTIFICATION_POLICY_TREE, Resource, Source
+from ..resource import CONTACT_POINT, MUTE_TIMING, NOTIFICATION_POLICY_TREE, Resource, Source
 from ..routing import matchers as m
+from ..routing.tree import referenced
 from .alert_rule_group import duration
 from .live import (ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult,
                    content_hash, same_json)
@@ -91,6 +95,15 @@ class PolicyTreeHandler(NotificationHandler):
 
     def load(self, relpath: PurePosixPath, body: dict[str, Any]) -> Resource:
         return Resource(self.kind, POLICY_TREE_UID, body, None, Source(f"generated/{relpath}"))
+
+    def dependencies(self, resource: Resource,
+                     desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
+        """The contact points (every integration of a named receiver) and mute timings the
+        tree names, where the sync writes them; Grafana's own (`grafana-default-email`) are not."""
+        names = referenced(resource.body)
+        return sorted(identity for identity, other in desired.items()
+                      if (other.kind == CONTACT_POINT and other.body.get("name") in names["receivers"])
+                      or (other.kind == MUTE_TIMING and other.uid in names["time_intervals"]))
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"policies": flatten({k: v for k, v in body.items() if k != "provenance"})}

@@ -6,9 +6,13 @@ deletes in reverse (rule groups, dashboards, data sources, folders deepest first
 so every dependency has been written (or has failed) before its dependents are tried.
 
 A write that fails marks its dependents "not attempted" (a failed folder → its
-dashboards and rule groups are not sent); everything else proceeds, and the result says
-exactly what was applied and what was not. A re-run converges: applied objects are
-unchanged then, and the rest is planned again.
+dashboards and rule groups are not sent; a failed contact point or mute timing → the
+policy tree naming it, which would otherwise route to a missing or stale receiver;
+a failed write of a rule group that rules move into → the delete of the group they
+leave, which would delete them; a failed rewrite of an object that still names another
+→ that other's delete, e.g. of a contact point the live tree routes to); everything else
+proceeds, and the result says exactly what was applied and what was not. A re-run
+converges: applied objects are unchanged then, and the rest is planned again.
 
 Writes carry the live concurrency token; a 409/412 is a conflict (someone saved while we
 ran), never retried with `overwrite`. When an earlier attempt of the same write may have
@@ -37,9 +41,10 @@ from typing import Callable
 from ..errors import GacError
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, same_json
+from ..resource import Resource
 from .backup import Backups
 from .desired import Identity
-from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
+from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan, moves_out
 
 APPLIED, UNCHANGED_STATUS, CONFLICTED, FAILED, SKIPPED = "applied", "unchanged", "conflict", "failed", "not attempted"
 #: another run of gac wrote exactly what this one wanted, in the meantime
@@ -118,6 +123,7 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
 
     writes = [c for c in plan.changes if c.action in (CREATE, UPDATE)]
     deletes = [c for c in plan.changes if c.action == DELETE]
+    desired = {c.identity: c.desired for c in plan.changes if c.desired is not None}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-write") as pool:
         for batch in _waves(writes) + _waves(deletes):
             runnable = []
@@ -128,7 +134,7 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                 if stop.is_set():
                     record(Outcome(change, SKIPPED, INTERRUPTED))
                     continue
-                blocker = _blocked_by(change, status, plan)
+                blocker = _blocked_by(change, status, plan, desired)
                 if blocker:
                     record(Outcome(change, SKIPPED, blocker))
                 else:
@@ -148,20 +154,50 @@ def _waves(changes: list[Change]) -> list[list[Change]]:
     return [list(group) for _key, group in groupby(ordered, key=lambda c: c.order)]
 
 
-def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
+#: statuses of a change that did not leave Grafana as planned
+_NOT_DONE = (FAILED, SKIPPED, CONFLICTED)
+
+
+def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired: dict[Identity, Resource]) -> str:
     """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
     if change.action == DELETE:
-        if change.kind == "folder":
-            for other in plan.changes:
-                if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid and \
-                        status.get(other.identity) in (FAILED, SKIPPED, CONFLICTED):
-                    return f"{other.kind} {other.uid!r} in it was not deleted"
-        return ""
+        return _delete_blocked_by(change, status, plan)
     assert change.desired is not None
-    for dep in HANDLERS[change.kind].dependencies(change.desired):
+    for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
         if status.get(dep) in (FAILED, SKIPPED):
             return f"it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
     return ""
+
+
+def _delete_blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
+    """A delete waits for every change that was to take something out of the object's way:
+    content leaving a folder, rules moving to another group, a reference being rewritten."""
+    assert change.live is not None
+    handler = HANDLERS[change.kind]
+    gone = {change.identity: change.live.resource}
+    for other in plan.changes:
+        if other is change or status.get(other.identity) not in _NOT_DONE:
+            continue
+        if change.kind == "folder":
+            # Grafana 12+ (/apis) refuses to delete a folder that is not empty, and the legacy
+            # folder delete (11.x) would take the contents with it
+            if other.action in (DELETE, CONFLICT) and other.folder_uid == change.uid:
+                return f"{other.kind} {other.uid!r} in it was not deleted"
+            if moves_out(other) and other.live is not None and other.live.resource.folder_uid == change.uid:
+                return f"{other.kind} {other.uid!r} in it was not moved out of it"
+        if other.kind == change.kind and other.desired is not None and other.action in (CREATE, UPDATE, CONFLICT) \
+                and handler.takes_over(other.desired, change.live):
+            return f"what it holds moves to {_show(other)}, which was not written"
+        # its live form still names this object (the policy tree a contact point): Grafana refuses
+        # the delete, or would leave the other referring to nothing
+        if other.action in (UPDATE, CONFLICT) and other.live is not None \
+                and change.identity in HANDLERS[other.kind].dependencies(other.live.resource, gone):
+            return f"{_show(other)} still refers to it and was not rewritten"
+    return ""
+
+
+def _show(change: Change) -> str:
+    return f"{change.kind} {'/'.join(change.identity[1:])!r}"
 
 
 def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Outcome:
@@ -184,7 +220,9 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
         return Outcome(change, FAILED, f"could not back up the live object ({exc}); not written", backup=backup)
     except ApiError as exc:
         if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
-            return Outcome(change, APPLIED, "confirmed by reading it back after an interrupted request", backup=backup)
+            how = ("already gone (an earlier attempt, or a write that moved its content, removed it)"
+                   if exc.not_found else "confirmed by reading it back after an interrupted request")
+            return Outcome(change, APPLIED, how, backup=backup)
         # a create refused because the object now exists: Grafana says 409 for some kinds and
         # 400 ("already exists") for others (contact points, mute timings); the read-back decides
         conflict = exc.conflict or isinstance(exc, WriteConflict)

@@ -13,6 +13,9 @@ The decision for an object defined in code and present in Grafana:
 
 Deletes (only with `prune`) follow the same rule, and only ever touch objects carrying
 the sync's managed marker; a folder is deleted only when nothing unmanaged remains in it.
+What the same sync moves out of a folder (its definition names another folder) does not
+keep the folder: the move is a write, writes run before deletes, and a move that fails
+holds the folder's delete back (apply).
 """
 
 from __future__ import annotations
@@ -202,6 +205,9 @@ def _deletes(desired: Desired, state: LiveState, ctx: SyncContext, force: bool, 
     candidates.sort(key=lambda l: (l.resource.kind == "folder", -_depth(l.resource.uid, state)
                                    if l.resource.kind == "folder" else 0, HANDLERS[l.resource.kind].identity(l.resource)))
     deleting = {HANDLERS[l.resource.kind].identity(l.resource) for l in candidates}
+    # objects the writes move out of their folder (a dashboard or subfolder whose definition
+    # names another one): writes run before deletes, so by then they are out of it
+    leaving = {c.identity for c in plan.changes if moves_out(c)}
     out: list[Change] = []
     for live in candidates:
         handler = HANDLERS[live.resource.kind]
@@ -209,7 +215,8 @@ def _deletes(desired: Desired, state: LiveState, ctx: SyncContext, force: bool, 
         # reverse of the write order, waves too: a contact point goes after the policies naming it
         order = (-handler.level, -handler.wave(live.resource, desired.resources))
         if live.resource.kind == "folder":
-            kept = [i for i, ref in state.refs.items() if ref.folder_uid == live.resource.uid and i not in deleting]
+            kept = [i for i, ref in state.refs.items()
+                    if ref.folder_uid == live.resource.uid and i not in deleting and i not in leaving]
             if kept:
                 plan.notes.append(f"folder {live.resource.uid!r} is no longer defined but is kept: it still holds "
                                   f"{', '.join(_show(i) for i in sorted(kept)[:3])}"
@@ -231,6 +238,12 @@ def _deletes(desired: Desired, state: LiveState, ctx: SyncContext, force: bool, 
             out.append(Change(CONFLICT, live.resource.kind, identity, None, live, order=order, intent=DELETE,
                               reason=_conflict_reason(handler, live) + "; it is no longer defined in code"))
     return sorted(out, key=lambda c: (c.order, c.identity))
+
+
+def moves_out(change: Change) -> bool:
+    """An update that takes the object out of the folder it is in now."""
+    return (change.action == UPDATE and change.live is not None and change.desired is not None
+            and change.live.resource.folder_uid != change.desired.folder_uid)
 
 
 def _unprunable(desired: Desired, state: LiveState, ctx: SyncContext) -> list[str]:

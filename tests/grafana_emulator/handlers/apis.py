@@ -28,8 +28,27 @@ From Grafana's source (ids in versions.py, VERSIONS.md):
   the shape of a failed conversion was not settled from source.  13.x converts lossily.
 * Errors are ``metav1.Status`` bodies; RBAC uses the same actions as ``/api``.
 * List: ``limit`` + ``continue`` (opaque token), ``labelSelector`` with ``k=v`` terms.
-* Folder delete when it still holds alert rules: refused with 400 like the
-  legacy endpoint (the exact /apis error was not settled from source).
+* Folder delete when it still holds anything -- alert rules, dashboards, subfolders
+  (library elements are not modelled): refused by the folder admission's
+  ``validateOnDelete`` (validate.go; 12.x-era id 10266968550, newest id 58983589112;
+  wired in ``FolderAPIBuilder.Validate``, ids 173460610, 54500883757), which counts
+  what the folder holds and answers ``folder.ErrFolderNotEmpty`` (model.go, id
+  18591041: errutil BadRequest ``folder.not-empty``, "Folder cannot be deleted: folder
+  is not empty") as a 400 Status.  Unlike the legacy ``DELETE /api/folders/:uid``, the
+  /apis delete does not take the contents with it; the newest source cascades only
+  with the ``kubernetesFolderCascadeDelete`` feature *and* ``gracePeriodSeconds=0`` in
+  the delete options, which is not modelled.
+* Folder update that moves it under itself or one of its descendants (A's parent
+  B while B's parent is A): refused by the folder admission's ``validateOnUpdate``
+  (pkg/registry/apis/folders/validate.go, ids 58983589112, 54513707453): the new
+  parent's ancestors include the folder -> ``folder.ErrCircularReference``
+  (pkg/services/folder/model.go, id 18591041: errutil BadRequest
+  ``folder.circular-reference``, public message "Circular reference detected"),
+  rendered by ``errutil.Error.Status`` (id 278899567) as a 400 Status, reason
+  ``BadRequest``, ``details.uid`` the message id.  Checked after the
+  resourceVersion, as the apiserver runs update admission after its precondition.
+  An earlier build (id 10266968550) returned a plain error there (the apiserver
+  answers those 500); both eras are modelled with the newest answer.
 """
 
 from __future__ import annotations
@@ -261,6 +280,9 @@ def folders_update(ctx: Ctx) -> Response:
     _check_rv(FOLDER_GROUP, name, meta, f.resource_version)
     title, desc = _folder_spec(body)
     parent = _parent(ctx, annotations)
+    if parent and parent != f.parent_uid and (parent == name or name in {a.uid for a in ctx.org.ancestors(parent)}):
+        raise errors.k8s_status(400, "BadRequest", "Circular reference detected",
+                                {"uid": "folder.circular-reference"})
     for key in dashboard_store.SERVER_ANNOTATIONS:
         annotations.pop(key, None)
     changed = (title, desc if desc is not None else f.description, parent) != (f.title, f.description, f.parent_uid)
@@ -288,13 +310,12 @@ def folders_delete(ctx: Ctx) -> Response:
     if f is None:
         raise _not_found(FOLDER_GROUP, name)
     managers.check_delete(f.annotations, ctx.emulator.profile.manager_kinds)
-    tree = {name} | {d.uid for d in org.descendants(name)}
-    if any(r.folder_uid in tree for r in org.rules.values()):
-        raise errors.k8s_status(400, "BadRequest", "folder is not empty: it contains alert rules")
-    for uid in [d.uid for d in org.dashboards.values() if d.folder_uid in tree]:
-        del org.dashboards[uid]
-    for uid in tree:
-        org.folders.pop(uid, None)
+    if any(r.folder_uid == name for r in org.rules.values()) or \
+            any(d.folder_uid == name for d in org.dashboards.values()) or \
+            any(c.parent_uid == name for c in org.folders.values()):
+        raise errors.k8s_status(400, "BadRequest", "Folder cannot be deleted: folder is not empty",
+                                {"uid": "folder.not-empty"})
+    del org.folders[name]
     return Response(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                           "details": {"name": name, "group": FOLDER_GROUP, "kind": "folders", "uid": f.k8s_uid}})
 
