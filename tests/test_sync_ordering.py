@@ -358,3 +358,25 @@ def test_swapping_a_parent_and_its_child_folder_takes_one_sync(gac12: Gac, proje
     assert (org.folders["otel-apps"].parent_uid, org.folders["observability"].parent_uid) == ("", "otel-apps")
     assert org.folders["otel-platform"].parent_uid == "observability"
     assert not gac.plan_json()["pending"]
+
+
+def test_a_rule_group_depends_on_the_contact_points_and_timings_its_rules_name() -> None:
+    """A rule's notification_settings name a receiver and mute timings (simplified routing,
+    bypassing the tree): the group waits for their writes, as the tree does, and is not
+    attempted when one failed (apply's dependencies)."""
+    from generator.handlers import HANDLERS
+    from generator.resource import ALERT_RULE_GROUP, CONTACT_POINT, MUTE_TIMING, Resource
+
+    oncall = Resource(CONTACT_POINT, "oncall-pagerduty", {"name": "oncall", "type": "pagerduty"})
+    other = Resource(CONTACT_POINT, "chat", {"name": "chat", "type": "slack"})
+    weekly = Resource(MUTE_TIMING, "weekly-maintenance", {"name": "weekly-maintenance"})
+    group = Resource(ALERT_RULE_GROUP, "collector", {"title": "collector", "rules": [
+        {"uid": "a", "data": [{"datasourceUid": "prom"}],
+         "notification_settings": {"receiver": "oncall", "mute_time_intervals": ["weekly-maintenance"]}},
+        {"uid": "b", "data": [{"datasourceUid": "prom"}]}]}, folder_uid="alerts")
+    desired = {HANDLERS[r.kind].identity(r): r for r in (oncall, other, weekly, group)}
+    deps = HANDLERS[ALERT_RULE_GROUP].dependencies(group, desired)
+    assert set(deps) == {("folder", "alerts"), ("datasource", "prom"), HANDLERS[CONTACT_POINT].identity(oncall),
+                         HANDLERS[MUTE_TIMING].identity(weekly)}
+    plain = Resource(ALERT_RULE_GROUP, "plain", {"title": "plain", "rules": [{"uid": "c", "data": []}]})
+    assert HANDLERS[ALERT_RULE_GROUP].dependencies(plain, desired) == []

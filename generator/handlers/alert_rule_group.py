@@ -28,7 +28,7 @@ from promql_parser import display_duration
 
 from ..datasource_index import EXPR_UID
 from ..markers import MANAGED_LABEL, STAMP_KEY
-from ..resource import Resource, Source
+from ..resource import CONTACT_POINT, MUTE_TIMING, Resource, Source
 from ..diff.parts import Parts
 from .rule_group_diff import RULE_GROUP_PARTS
 from .base import Handler, copied, slug
@@ -135,11 +135,22 @@ class AlertRuleGroupHandler(Handler):
 
     def dependencies(self, resource: Resource,
                      desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
-        """Its folder, and the data sources its queries use (Grafana validates them)."""
-        uids = sorted({str(q.get("datasourceUid")) for rule in resource.body.get("rules") or []
+        """Its folder, the data sources its queries use, and the contact points and mute timings
+        its rules' `notification_settings` name, where the sync writes them (Grafana validates
+        all of them: a rule naming a receiver whose write failed would be refused or route to
+        its old settings)."""
+        rules = [rule for rule in resource.body.get("rules") or [] if isinstance(rule, dict)]
+        uids = sorted({str(q.get("datasourceUid")) for rule in rules
                        for q in rule.get("data") or [] if isinstance(q, dict) and q.get("datasourceUid")}
                       - {EXPR_UID})
-        return super().dependencies(resource, desired) + [("datasource", uid) for uid in uids]
+        settings = [s for s in (rule.get("notification_settings") for rule in rules) if isinstance(s, dict)]
+        receivers = {s.get("receiver") for s in settings}
+        timings = {name for s in settings for key in ("mute_time_intervals", "active_time_intervals")
+                   for name in s.get(key) or []}
+        named = sorted(identity for identity, other in desired.items()
+                       if (other.kind == CONTACT_POINT and other.body.get("name") in receivers)
+                       or (other.kind == MUTE_TIMING and other.uid in timings)) if settings else []
+        return super().dependencies(resource, desired) + [("datasource", uid) for uid in uids] + named
 
     def takes_over(self, desired: Resource, live: LiveObject) -> bool:
         """A group written with rule uids another group holds moves those rules into it (Grafana's
