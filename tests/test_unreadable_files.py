@@ -68,7 +68,7 @@ def test_generated_trees_name_the_file(tmp_path: Path) -> None:
     body = json.loads(broken.read_text())
     broken.write_text(json.dumps(body)[:-1] + ', "x": %s}' % HUGE)
     code, output = gac("diff", str(old), str(new))
-    assert code == 2 and f"generated/datasources/loki.json: not valid JSON (line 1: {SAYS})" in output
+    assert code == 2 and f"{new}/datasources/loki.json: not valid JSON (line 1: {SAYS})" in output
     with pytest.raises(GacError, match="loki.json: not valid JSON \\(line 1: a number of more than 4,300 digits\\)"):
         load_resources(new)
 
@@ -208,7 +208,7 @@ def test_nan_and_the_infinities_are_no_json_to_any_reader_nor_to_the_build(tmp_p
     loki.write_text(loki.read_text().replace('"maxLines": ', '"maxLines": NaN, "was": '))
     code, output = gac("diff", str(old), str(new))
     line = loki.read_text().count("\n", 0, loki.read_text().index("NaN")) + 1
-    assert code == 2 and f"generated/datasources/loki.json: not valid JSON (line {line}: {says})" in output
+    assert code == 2 and f"{new}/datasources/loki.json: not valid JSON (line {line}: {says})" in output
     with pytest.raises(GacError, match=f"loki.json: not valid JSON \\(line {line}: NaN is not JSON"):
         load_resources(new)
 

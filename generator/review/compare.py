@@ -10,7 +10,7 @@ from ..handlers import HANDLERS
 from ..handlers.live import SyncContext
 from ..output import GENERATED
 from .rawdiff import unified
-from .trees import Entry, Files, Identity, entries
+from .trees import Entry, Identity, Tree, entries
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 SYMBOLS = {ADDED: "+", CHANGED: "~", REMOVED: "-"}
@@ -41,7 +41,7 @@ class Comparison:
         return not self.changes
 
 
-def compare_trees(old: Files, new: Files) -> Comparison:
+def compare_trees(old: Tree, new: Tree) -> Comparison:
     before, after = entries(old), entries(new)
     changes: list[ObjectChange] = []
     unchanged = 0

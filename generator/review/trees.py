@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from ..compile import compile_project
 from ..errors import GacError
@@ -15,6 +16,13 @@ Files = dict[PurePosixPath, bytes]
 Identity = tuple[str, ...]
 
 
+class Tree(NamedTuple):
+    """A side of a review: its files, and where they are, as errors name them (the directory
+    given, or what was built)."""
+    files: Files
+    where: str
+
+
 @dataclass(frozen=True)
 class Entry:
     """One object of a tree: the file it was read from. Its body is decoded to tell which object
@@ -23,6 +31,7 @@ class Entry:
 
     path: PurePosixPath
     content: bytes
+    where: str
 
     @property
     def text(self) -> str:
@@ -30,10 +39,10 @@ class Entry:
 
     def resource(self) -> Resource:
         """The object, decoded anew from the file (`entries` let its first decoding go)."""
-        return load_file(self.path, self.content, f"{GENERATED}/{self.path}")
+        return load_file(self.path, self.content, f"{self.where}/{self.path}")
 
 
-def read_generated(path: Path) -> Files:
+def read_generated(path: Path) -> Tree:
     """A `generated/` tree: `path` itself, or `path/generated` when `path` is a repository root."""
     if not path.is_dir():
         raise GacError(f"{path} is not a directory: give two generated/ trees (or repository roots holding one)")
@@ -44,24 +53,24 @@ def read_generated(path: Path) -> Files:
         # e.g. a definitions folder: read as a tree it would show every object as added or removed
         raise GacError(f"{path} holds files but none of gac's objects (no {', '.join(sorted(BY_DIRECTORY))}/ "
                        "directories): give two generated/ trees, or repository roots holding one")
-    return files
+    return Tree(files, str(path))
 
 
-def build_generated(root: Path, label: str = "") -> Files:
+def build_generated(root: Path, label: str = "") -> Tree:
     """What `gac build` would write for the definitions under `root` (compiled, not linted)."""
     try:
-        return render_tree(compile_project(root))
+        return Tree(render_tree(compile_project(root)), f"{GENERATED} (built from {label or root})")
     except GacError as exc:
         raise type(exc)(f"building {label or root}: {exc}") from None
 
 
-def entries(files: Files) -> dict[Identity, Entry]:
+def entries(tree: Tree) -> dict[Identity, Entry]:
     """Objects by identity, through each kind's handler; other files are not objects and are skipped."""
     out: dict[Identity, Entry] = {}
-    for relpath, content in sorted(files.items()):
+    for relpath, content in sorted(tree.files.items()):
         handler = BY_DIRECTORY.get(relpath.parts[0]) if relpath.parts else None
         if handler is None or relpath.suffix != ".json":
             continue
-        resource = load_file(relpath, content, f"{GENERATED}/{relpath}")
-        out[HANDLERS[resource.kind].identity(resource)] = Entry(relpath, content)
+        resource = load_file(relpath, content, f"{tree.where}/{relpath}")
+        out[HANDLERS[resource.kind].identity(resource)] = Entry(relpath, content, tree.where)
     return out
