@@ -56,13 +56,28 @@ def variable_text(ref: SecretRef) -> str:
     return ref.variable if is_env_name(ref.variable) else f"(the variable named for {ref.uid!r} {ref.key}: not a NAME)"
 
 
+def padded_secrets(refs: list[SecretRef], environ: Mapping[str, str]) -> list[SecretRef]:
+    """Secrets whose value starts or ends with whitespace: a newline from a secret file or a
+    `kubectl get secret` output, a space from a copy. Grafana stores and sends the value as it
+    is, and the integration's or data source's authentication then fails where nothing shows it."""
+    return [ref for ref in refs if (value := environ.get(ref.variable)) and value != value.strip()]
+
+
 def check_secrets(refs: list[SecretRef], environ: Mapping[str, str], env_name: str) -> None:
-    """Raise MissingSecrets naming every unset variable (never a value)."""
+    """Raise MissingSecrets naming every unset variable, or every value padded with whitespace
+    (never a value)."""
     missing = missing_secrets(refs, environ)
     if missing:
         names = ", ".join(f"{variable_text(ref)} ({ref.uid!r}, {ref.key})" for ref in missing)
         raise MissingSecrets(f"environment {env_name!r} needs secrets that are not set: {names}. Export them "
                              "before syncing; nothing was written")
+    padded = padded_secrets(refs, environ)
+    if padded:
+        names = ", ".join(f"{variable_text(ref)} ({ref.uid!r}, {ref.key})" for ref in padded)
+        raise MissingSecrets(f"environment {env_name!r}: the value of {names} starts or ends with whitespace (a "
+                             "newline from a file, a space from a copy), which Grafana would store and send as it "
+                             "is. Export it without the whitespace; "
+                             "nothing was written")
 
 
 class SecretSource:

@@ -21,7 +21,7 @@ from .connection import Connection, Redactor
 from .options import Options
 from .preflight import Target, check_lint
 from ..secret_fingerprint import PEPPER_ENV, fingerprinter_from
-from .secrets import SecretSource, check_secrets, missing_secrets, required_secrets, variable_text
+from .secrets import SecretSource, check_secrets, missing_secrets, padded_secrets, required_secrets, variable_text
 
 
 @dataclass
@@ -67,6 +67,10 @@ def open_session(options: Options, environ: Mapping[str, str], *, for_write: boo
         missing = missing_secrets(refs, environ)
         if missing:
             notes.append("secrets not set (sync needs them): " + ", ".join(sorted({variable_text(r) for r in missing})))
+        padded = padded_secrets(refs, environ)
+        if padded:
+            notes.append("secrets that start or end with whitespace (sync refuses them): "
+                         + ", ".join(sorted({variable_text(r) for r in padded})))
     editable = bool(env.settings.get("alerts_editable", False))
     desired = resolve(raw, env.settings, SyncContext(alerts_editable=editable))
     fingerprinter = fingerprinter_from(environ)  # a bad pepper stops the run before any request
