@@ -1,0 +1,89 @@
+"""Bad input to `gac build` -- grafana.yaml's lint section of the wrong type, definitions Python can
+make and JSON cannot hold, definition modules that end the interpreter -- is one error line naming
+the file (and the object), exit 2, and generated/ as it was: each case here ended in a traceback,
+a silent exit or a silently wrong setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.project import copy_project, write
+from tests.test_user_trials import assert_usage_error, gac
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "repo")
+
+
+def with_lint_section(root: Path, section: Any) -> None:
+    """grafana.yaml's `lint:` replaced by `section` (the rest of the file kept)."""
+    config = yaml.safe_load((root / "grafana.yaml").read_text())
+    config["lint"] = section
+    (root / "grafana.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+# -- grafana.yaml's lint section --------------------------------------------------------------
+
+@pytest.mark.parametrize("section, says", [
+    # a TypeError from Path(42)
+    ({"catalog": {"metrics_files": [42]}}, "lint.catalog.metrics_files[0]: expected a string"),
+    ({"catalog": {"metrics_files": [["collector.prom"]]}}, "lint.catalog.metrics_files[0]: expected a string"),
+    # a mapping's keys were taken for file names
+    ({"catalog": {"metrics_files": {"collector.prom": 1}}}, "lint.catalog.metrics_files: expected a list"),
+    # a URL that is no string was said to be no URL, naming neither file nor key
+    ({"catalog": {"prometheus_url": 9090}}, "lint.catalog.prometheus_url: expected a string"),
+    ({"catalog": {"prometheus_url": "prometheus:9090"}},
+     "lint.catalog.prometheus_url: not http(s)://host[:port][/path]"),
+    # "no" is a non-empty string: read as true
+    ({"catalog": {"shipped": "no"}}, "lint.catalog.shipped: expected true or false, found a string"),
+    ({"rules": {"promql-counter-raw": {"enabled": "no"}}},
+     "lint.rules.promql-counter-raw.enabled: expected true or false"),
+    # a string where a list belongs was read letter by letter: labels s, e, v, e, r, i, t, y were required
+    ({"alerts": {"required_labels": "severity"}},
+     "lint.alerts.required_labels: expected a list (label names, e.g. [severity, team]), found a string"),
+    ({"alerts": {"required_labels": [["severity"]]}}, "lint.alerts.required_labels[0]: expected a string"),
+    ({"alerts": {"required_annotations": [42]}}, "lint.alerts.required_annotations[0]: expected a string"),
+    ({"alerts": {"required_label": ["team"]}}, "lint.alerts: unknown key(s) required_label"),
+    ({"ignore": [{"rule": ["panel-unit-missing"]}]}, "lint.ignore[0].rule: expected a string, found a list"),
+    ({"datasources": {"loki-ops": ["loki"]}}, "lint.datasources.loki-ops: expected a string"),
+    ({"datasources": [{"uid": ["loki-ops"], "type": "loki"}]}, "lint.datasources[0].uid: expected a string"),
+    ({"datasources": [["loki-ops", "loki"]]}, "lint.datasources[0]: each entry needs uid and type"),
+    # a TypeError from iterating 42
+    ({"notifications": {"contact_points": 42}}, "lint.notifications.contact_points: expected a list"),
+    ({"notifications": {"contact_points": [["oncall"]]}}, "lint.notifications.contact_points[0]: expected a string"),
+    ({"notifications": {"contact_point": ["oncall"]}}, "lint.notifications: unknown key(s) contact_point"),
+    # refused by the engine, which has the rule registry: said without the file
+    ({"rules": {42: "off"}}, "lint.rules: unknown rule '42'"),
+])
+def test_a_lint_section_of_the_wrong_shape_names_grafana_yaml_and_the_key(project: Path, section: Any,
+                                                                          says: str) -> None:
+    with_lint_section(project, section)
+    result = gac("build", "--root", str(project))
+    assert_usage_error(result, f"{project / 'grafana.yaml'}: {says}")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert not (project / "generated").exists()
+
+
+def test_gac_lint_says_the_same_about_the_lint_section(project: Path) -> None:
+    with_lint_section(project, {"catalog": {"metrics_files": [42]}})
+    assert_usage_error(gac("lint", "--root", str(project)),
+                       f"{project / 'grafana.yaml'}: lint.catalog.metrics_files[0]: expected a string")
+
+
+def test_a_lint_section_of_the_right_shape_still_builds(project: Path) -> None:
+    with_lint_section(project, {
+        "rules": {"promql-counter-raw": {"enabled": True, "severity": "error"}},
+        "datasources": {"loki-ops": "loki", "mimir-ops": {"type": "prometheus", "name": "Mimir"}},
+        "catalog": {"shipped": False, "metrics_files": []},
+        "alerts": {"required_labels": ["severity"], "required_annotations": ["summary"]},
+        "ignore": [{"rule": "panel-unit-missing", "dashboard": "otel-apm"}],
+        "notifications": {"contact_points": ["external-oncall"]},
+    })
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert (project / "generated/dashboards/otel-apps/otel-apm.json").is_file()
