@@ -87,3 +87,110 @@ def test_a_lint_section_of_the_right_shape_still_builds(project: Path) -> None:
     result = gac("build", "--root", str(project))
     assert result.exit_code == 0, result.output
     assert (project / "generated/dashboards/otel-apps/otel-apm.json").is_file()
+
+
+# -- definitions Python makes and JSON cannot hold, modules that end the interpreter -----------
+
+def built(root: Path) -> dict[str, bytes]:
+    """generated/ after a clean build: what a failed build must leave exactly as it is."""
+    result = gac("build", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    return tree(root / "generated")
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+DASHBOARD = """
+    from grafanalib import core as g
+
+    from generator.builders import DashboardDef
+    from dashboards.folders import applications
+
+    {setup}
+    bad = DashboardDef(g.Dashboard(title="Bad", uid="bad", panels={panels}), folder=applications)
+"""
+
+
+@pytest.mark.parametrize("setup, panels, says", [
+    # an AttributeError deep in the normalizer
+    ("", "[None]", "dashboard 'Bad': panels[0] is None, not a panel"),
+    ("", "[g.RowPanel(title='r', panels=[None])]", "dashboard 'Bad': panels[0].panels[0] is None, not a panel"),
+    ("", "[g.TimeSeries(title='t', targets=[None])]", "dashboard 'Bad': panels[0].targets[0] is None, not a query"),
+    # json's "Circular reference detected", from a dict inside itself
+    ("d = {}\nd['x'] = d", "[g.TimeSeries(title='t', targets=[d])]",
+     "dashboard 'Bad': panels[0].targets[0].x holds itself (a dict or list inside itself)"),
+    ("p = g.TimeSeries(title='t')\np.targets = [p]", "[p]", "dashboard 'Bad': panels[0].targets[0] holds itself"),
+    ("", "[g.TimeSeries(title='t', targets=[{'expr': {'up'}}])]",
+     "dashboard 'Bad': panels[0].targets[0].expr is a set, which JSON has no form for"),
+])
+def test_a_dashboard_json_cannot_hold_is_an_error_naming_it_and_generated_is_untouched(
+        project: Path, setup: str, panels: str, says: str) -> None:
+    before = built(project)
+    write(project, "dashboards/bad.py", DASHBOARD.format(setup=setup.replace("\n", "\n    "), panels=panels))
+    line = 7 + setup.count("\n")
+    result = gac("build", "--root", str(project))
+    assert_usage_error(result, f"dashboards/bad.py:{line}: {says}")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("source, says", [
+    # a RecursionError: the search for a NaN in the body went round the loop for ever
+    ("d = {}\nd['x'] = d\nextra = DataSource(uid='d2', name='D2', type='prometheus', json_data=d)",
+     "datasources/extra.py:5: datasource 'd2': jsonData.x.x holds itself (a dict or list inside itself)"),
+    ("extra = DataSource(uid='d2', name='D2', type='prometheus', json_data={'tags': {'a'}})",
+     "datasources/extra.py:3: datasource 'd2': jsonData.tags is a set, which JSON has no form for"),
+])
+def test_a_data_source_json_cannot_hold_is_an_error_naming_it(project: Path, source: str, says: str) -> None:
+    before = built(project)
+    write(project, "datasources/extra.py", f"from generator.builders import *\n\n{source}\n")
+    assert_usage_error(gac("build", "--root", str(project)), says)
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("panels, says", [
+    ("[null]", "panels[0] is None, not a panel"),
+    ('"panels"', "panels is the string 'panels', not a list (of panels)"),
+    ('[{"type": "timeseries", "targets": [7]}]', "panels[0].targets[0] is int 7, not a query"),
+    ('[{"type": "timeseries", "fieldConfig": [1]}]', "panels[0].fieldConfig is list [1], not an object"),
+])
+def test_a_json_dashboard_of_the_wrong_shape_is_an_error_naming_the_file(project: Path, panels: str,
+                                                                         says: str) -> None:
+    before = built(project)
+    write(project, "dashboards/imported/j.json", f'{{"uid": "j", "title": "J", "panels": {panels}}}')
+    write(project, "dashboards/j.py", """
+        from generator.builders import JsonDashboard
+        from dashboards.folders import applications
+
+        j = JsonDashboard("imported/j.json", folder=applications)
+    """)
+    assert_usage_error(gac("build", "--root", str(project)), f"dashboards/j.py:4: dashboard JSON imported/j.json: {says}")
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("source, says", [
+    # a traceback: only Exception was caught
+    ('raise BaseException("x")', "dashboards.bad raised BaseException: x; raise an Exception"),
+    ("raise GeneratorExit", "dashboards.bad raised GeneratorExit: (no message)"),
+    # gac ended with the module's exit code, saying nothing
+    ("raise SystemExit(3)", "dashboards.bad called sys.exit(3) while being imported"),
+    ("import sys\n\nsys.exit()", "dashboards.bad called sys.exit(None) while being imported"),
+    ('raise ValueError("first line\\nsecond line")', "dashboards.bad raised ValueError: first line second line"),
+])
+def test_a_module_that_ends_the_run_at_import_is_an_error_naming_it(project: Path, source: str, says: str) -> None:
+    before = built(project)
+    write(project, "dashboards/bad.py", source + "\n")
+    line = source.count("\n") + 1
+    result = gac("build", "--root", str(project))
+    assert_usage_error(result, f"dashboards/bad.py:{line}: {says}")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert tree(project / "generated") == before
+
+
+def test_ctrl_c_while_a_module_is_imported_is_still_an_interruption(project: Path) -> None:
+    write(project, "dashboards/bad.py", "raise KeyboardInterrupt\n")
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 130 and "Interrupted" in result.output, result.output
+    assert not (project / "generated").exists()
