@@ -5,12 +5,16 @@ a silent exit or a silently wrong setting."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.paths import REPO
 from tests.project import copy_project, write
 from tests.test_user_trials import assert_usage_error, gac
 
@@ -193,4 +197,18 @@ def test_ctrl_c_while_a_module_is_imported_is_still_an_interruption(project: Pat
     write(project, "dashboards/bad.py", "raise KeyboardInterrupt\n")
     result = gac("build", "--root", str(project))
     assert result.exit_code == 130 and "Interrupted" in result.output, result.output
+    assert not (project / "generated").exists()
+
+
+def test_a_working_directory_that_no_longer_exists_is_one_error(project: Path, tmp_path: Path) -> None:
+    """A checkout replaced under a shell left it in a removed directory: the import of the first
+    definition failed resolving a path against it, and the error handler failed the same way."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f'cd "{gone}" && rmdir "{gone}" && exec "{sys.executable}" -m generator build --root "{project}"'
+    ran = subprocess.run(["sh", "-c", script], env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                         text=True, timeout=120)
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert ran.stderr == ("error: the current directory no longer exists (removed, or replaced by a new checkout): "
+                          "cd into the repository again and rerun\n")
     assert not (project / "generated").exists()
