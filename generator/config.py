@@ -123,8 +123,8 @@ def declared_datasources(value: Any) -> dict[str, DeclaredDatasource]:
     if isinstance(value, list):
         for i, item in enumerate(value):
             if not isinstance(item, Mapping) or "uid" not in item or "type" not in item:
-                raise ConfigError(f"lint.datasources[{i}]: each entry needs uid and type ({{uid: loki-ops, type: loki}}), "
-                                  f"found {yaml_kind(item)}")
+                raise ConfigError(f"lint.datasources[{i}]: each entry needs uid and type "
+                                  f"({{uid: loki-ops, type: loki}}), found {yaml_kind(item)}")
             out[str(item["uid"])] = _declared(f"lint.datasources[{i}]", item, ("uid", "type", "name"))
         return out
     raise ConfigError(f"lint.datasources: expected a mapping uid → type or a list of {{uid, type, name}}, "

@@ -170,7 +170,8 @@ def test_a_json_dashboard_of_the_wrong_shape_is_an_error_naming_the_file(project
 
         j = JsonDashboard("imported/j.json", folder=applications)
     """)
-    assert_usage_error(gac("build", "--root", str(project)), f"dashboards/j.py:4: dashboard JSON imported/j.json: {says}")
+    assert_usage_error(gac("build", "--root", str(project)),
+                       f"dashboards/j.py:4: dashboard JSON imported/j.json: {says}")
     assert tree(project / "generated") == before
 
 

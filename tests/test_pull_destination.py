@@ -50,8 +50,9 @@ def test_a_file_where_dashboards_imported_belongs_stops_the_pull_before_anything
     before = gac.files()
     result = gac("pull", "--folder", "team")
     assert result.exit_code == 2, result.output
-    assert result.output == (f"error: {gac.root / 'dashboards/imported'}: a file is in the way of the directory gac "
-                             "pull writes into: move it away or remove it, then pull again; nothing was written\n")
+    assert result.output == (f"error: {gac.root / 'dashboards/imported'}: a file (or a broken link) is in the way "
+                             "of the directory gac pull writes into: move it away or remove it, then pull again; "
+                             "nothing was written\n")
     assert gac.files() == before and not strays(gac.root)
     (gac.root / "dashboards/imported").unlink()
     assert gac("pull", "--folder", "team").exit_code == 0
@@ -73,7 +74,8 @@ def test_a_read_only_dashboards_imported_stops_the_pull_with_nothing_written(
         imported.chmod(0o755)
     assert result.exit_code == 2, result.output
     assert result.output == (f"error: {imported}: cannot write there (Permission denied): make it writable "
-                             "(chmod u+w) or pull into a checkout you can write, then pull again; nothing was written\n")
+                             "(chmod u+w) or pull into a checkout you can write, then pull again; "
+                             "nothing was written\n")
     # the folder module sorts first: it was written before the dashboard's JSON failed
     assert gac.files() == before and not strays(gac.root)
 
@@ -92,13 +94,16 @@ def test_write_files_writes_every_file_or_none(tmp_path: Path, monkeypatch: pyte
 
 
 @pytest.mark.parametrize("obstacle, says", [
-    ("a", "a file is in the way of the directory gac pull writes into"),
+    ("a", r"a file \(or a broken link\) is in the way of the directory gac pull writes into"),
+    ("a/b", r"a file \(or a broken link\) is in the way of the directory gac pull writes into"),
     ("a/b/x.json", "a directory is in the way of the file gac pull writes"),
 ])
 def test_what_is_in_the_way_is_named_before_any_file_is_written(tmp_path: Path, obstacle: str, says: str) -> None:
     (tmp_path / obstacle).parent.mkdir(parents=True, exist_ok=True)
     if obstacle.endswith(".json"):
         (tmp_path / obstacle).mkdir()
+    elif obstacle == "a/b":
+        (tmp_path / obstacle).symlink_to(tmp_path / "nowhere")
     else:
         (tmp_path / obstacle).write_text("")
     first = tmp_path / "0.py"

@@ -268,12 +268,14 @@ def _ignore(value: Any) -> list[IgnoreEntry]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ConfigError(f"lint.ignore: expected a list of {{rule, file, dashboard, panel, alert}}, found {yaml_kind(value)}")
+        raise ConfigError("lint.ignore: expected a list of {rule, file, dashboard, panel, alert}, "
+                          f"found {yaml_kind(value)}")
     entries = []
     for i, item in enumerate(value):
         where = f"lint.ignore[{i}]"
         if not isinstance(item, Mapping):
-            raise ConfigError(f"{where}: expected a mapping {{rule, file, dashboard, panel, alert}}, found {yaml_kind(item)}")
+            raise ConfigError(f"{where}: expected a mapping {{rule, file, dashboard, panel, alert}}, "
+                              f"found {yaml_kind(item)}")
         _known_keys(item, where, ("rule", "file", "dashboard", "panel", "alert"))
         fields = {}
         for key, v in item.items():

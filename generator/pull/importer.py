@@ -157,8 +157,8 @@ def _cannot_write(exc: OSError) -> str:
     """One line: the path, why it cannot be written, what to do; and that nothing was written."""
     where = exc.filename or "the destination"
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        return (f"{where}: a file is in the way of the directory gac pull writes into: move it away or remove "
-                "it, then pull again; nothing was written")
+        return (f"{where}: a file (or a broken link) is in the way of the directory gac pull writes into: move it "
+                "away or remove it, then pull again; nothing was written")
     if exc.errno == errno.EISDIR:
         return f"{where}: a directory is in the way of the file gac pull writes: move it away, then pull again; " \
                "nothing was written"
