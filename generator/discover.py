@@ -160,8 +160,8 @@ def _import(module_name: str, path: Path, root: Path) -> Any:
 
 
 def _said(exc: BaseException) -> str:
-    """An exception's message on one line (a message of several lines would read as several errors), or its
-    type's name where it has none, or its `str()` itself raises."""
+    """An exception's message on one line (a message of several lines would read as several errors);
+    "(no message)" where it has none, or its `str()` itself raises."""
     try:
         text = " ".join(str(exc).split())
     except Exception:  # noqa: BLE001 - a user-defined __str__ that fails
