@@ -25,6 +25,9 @@ def load_config(root: Path) -> dict[str, Any]:
     """The parsed grafana.yaml at `root` ({} when absent: build and lint need none)."""
     path = root / CONFIG_FILE
     if not path.exists():
+        if path.is_symlink():  # taken for "no grafana.yaml": built without its declared data sources and settings
+            raise ConfigError(f"{path}: a broken link (or a loop of links): point it at the project's grafana.yaml, "
+                              "or remove it")
         return {}
     return load_config_file(path)
 

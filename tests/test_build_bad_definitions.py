@@ -213,3 +213,17 @@ def test_a_working_directory_that_no_longer_exists_is_one_error(project: Path, t
     assert ran.stderr == ("error: the current directory no longer exists (removed, or replaced by a new checkout): "
                           "cd into the repository again and rerun\n")
     assert not (project / "generated").exists()
+
+
+@pytest.mark.parametrize("target", ["moved-away.yaml", "grafana.yaml"])
+@pytest.mark.parametrize("command", ["build", "lint"])
+def test_a_grafana_yaml_that_is_a_broken_link_is_an_error_not_an_absent_file(project: Path, target: str,
+                                                                            command: str) -> None:
+    """Taken for "no grafana.yaml", the build went ahead without the data sources it declares, and
+    lint without its rule settings."""
+    (project / "grafana.yaml").unlink()
+    (project / "grafana.yaml").symlink_to(target)
+    assert_usage_error(gac(command, "--root", str(project)),
+                       f"{project / 'grafana.yaml'}: a broken link (or a loop of links): point it at the project's "
+                       "grafana.yaml, or remove it")
+    assert not (project / "generated").exists()

@@ -118,7 +118,7 @@ def lint_command(ctx: click.Context, options: LintOptions) -> None:
 
 def _run(options: LintOptions) -> int:
     from . import RULES, LintConfig, lint_paths, lint_resources
-    from ..config import naming_file
+    from ..config import load_config, naming_file
     from .workers import available_cpus
 
     if options.list_rules:
@@ -127,8 +127,7 @@ def _run(options: LintOptions) -> int:
         click.echo(text)
         return 0
     config_file = options.config_path if options.config_path is not None else options.root / "grafana.yaml"
-    read = options.config_path is not None or config_file.exists()
-    config: dict[str, Any] = _read_config(config_file) if read else {}
+    config: dict[str, Any] = _read_config(config_file) if options.config_path is not None else load_config(options.root)
     lint_section = config.get("lint") or {}
     if not isinstance(lint_section, dict):
         raise ConfigError(f"{config_file}: 'lint' must be a mapping")
