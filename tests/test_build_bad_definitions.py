@@ -140,6 +140,17 @@ def test_a_dashboard_json_cannot_hold_is_an_error_naming_it_and_generated_is_unt
     assert tree(project / "generated") == before
 
 
+@pytest.mark.parametrize("tags, says", [
+    ('"http"', "dashboard 'Bad': tags is the string 'http', not a list of strings"),  # tags h, t, p
+    ('[["http"]]', "dashboard 'Bad': tags[0] is list ['http'], not a string"),  # a TypeError
+])
+def test_dashboard_tags_of_the_wrong_shape_are_an_error_naming_the_dashboard(project: Path, tags: str,
+                                                                             says: str) -> None:
+    write(project, "dashboards/bad.py", DASHBOARD.format(setup="", panels=f"[], tags={tags}"))
+    assert_usage_error(gac("build", "--root", str(project)), f"dashboards/bad.py:7: {says}")
+    assert not (project / "generated").exists()
+
+
 @pytest.mark.parametrize("source, says", [
     # a RecursionError: the search for a NaN in the body went round the loop for ever
     ("d = {}\nd['x'] = d\nextra = DataSource(uid='d2', name='D2', type='prometheus', json_data=d)",

@@ -71,6 +71,12 @@ def _check_shape(dash: dict[str, Any], check: Checks) -> None:
         if value is not None:
             check.instance(section, value, dict, "an object", 'write {"list": [...]}')
             _objects(check, f"{section}.list", value.get("list"), what)
+    tags = dash.get("tags")
+    if tags is not None:  # a string was taken letter by letter, a list in the list raised a TypeError
+        hint = "give the tags as a list of strings, e.g. ['team', 'http']"
+        check.instance("tags", tags, (list, tuple), "a list of strings", hint)
+        for i, tag in enumerate(tags):
+            check.instance(f"tags[{i}]", tag, str, "a string", hint)
     for i, variable in enumerate((dash.get("templating") or {}).get("list") or ()):
         if variable.get("name") is not None:
             check.text(f"templating.list[{i}].name", variable["name"], "name the variable", empty=True)
