@@ -14,7 +14,7 @@ from typing import Any
 
 from .collector import collector_paused
 from .compile import compile_project
-from .config import CONFIG_FILE, load_config
+from .config import CONFIG_FILE, load_config, naming_file
 from .discover import DEFINITION_DIRS
 from .errors import ConfigError, GacError
 from .handlers.datasource import environment_problems
@@ -49,9 +49,11 @@ def _require_definitions(resources: list[Resource], root: Path) -> list[Resource
 
 def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = None) -> list[Any]:
     """Lint findings for compiled resources, with grafana.yaml's `lint:` settings."""
-    from .lint import LintConfig, lint_resources
+    from .lint import RULES, LintConfig, lint_resources
 
-    settings = LintConfig.for_project(config, base_dir=root)
+    with naming_file((root or Path(".")) / CONFIG_FILE):
+        settings = LintConfig.for_project(config, base_dir=root)
+        settings.check_rule_ids(RULES)
     return lint_resources(resources, settings, config.get("environments") or {})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,12 @@ class GacGroup(click.Group):
 @click.version_option(__version__, prog_name="gac")
 def main() -> None:
     """grafana-as-code: Grafana data sources, dashboards and alert rules as code."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        # every path a definition or an error names is relative to it: it failed deep in an import, a traceback
+        raise GacError("the current directory no longer exists (removed, or replaced by a new checkout): cd into "
+                       "the repository again and rerun") from None
 
 
 @main.command()

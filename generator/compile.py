@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .builders import RuleGroup
-from .config import DeclaredDatasource, declared_datasources, load_config
+from .config import DeclaredDatasource, project_declared_datasources
 from .discover import Definitions, discover
 from .errors import DefinitionError
 from .datasource_index import EXPR_UID, DatasourceIndex, DatasourceInfo
@@ -29,7 +29,7 @@ def compile_project(root: Path, rendered: bool = False) -> list[Resource]:
     generated/ file (`RenderedResource`), rendered as soon as it is compiled: what build and
     check need, in about half the memory of the bodies.
     """
-    declared = declared_datasources((load_config(root).get("lint") or {}).get("datasources"))
+    declared = project_declared_datasources(root)
     return compile_definitions(discover(root), declared, RenderedResource.of if rendered else None)
 
 

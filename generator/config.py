@@ -7,7 +7,8 @@ reads the variables at sync time.
 from __future__ import annotations
 
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ def load_config(root: Path) -> dict[str, Any]:
     """The parsed grafana.yaml at `root` ({} when absent: build and lint need none)."""
     path = root / CONFIG_FILE
     if not path.exists():
+        if path.is_symlink():  # taken for "no grafana.yaml": built without its declared data sources and settings
+            raise ConfigError(f"{path}: a broken link (or a loop of links): point it at the project's grafana.yaml, "
+                              "or remove it")
         return {}
     return load_config_file(path)
 
@@ -59,6 +63,17 @@ def load_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+@contextmanager
+def naming_file(path: Path) -> Iterator[None]:
+    """ConfigErrors raised while a section of the grafana.yaml at `path` is read (`lint.catalog.metrics_files[0]:
+    expected ...`) said with the file, as `load_config_file` says its own: the sections are read where they are
+    used, from the parsed mapping, which knows no file."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
 def yaml_problem(exc: yaml.YAMLError) -> str:
     """`:LINE:COLUMN: not valid YAML: what`, without the excerpt of the line PyYAML quotes:
     that line may be a secret pasted where a variable's name belongs."""
@@ -87,22 +102,60 @@ class DeclaredDatasource:
     name: str | None = None
 
 
+def project_declared_datasources(root: Path) -> dict[str, DeclaredDatasource]:
+    """`lint.datasources` of the grafana.yaml at `root` ({} without one), errors naming the file."""
+    lint = load_config(root).get("lint")
+    with naming_file(root / CONFIG_FILE):
+        return declared_datasources(lint.get("datasources") if isinstance(lint, Mapping) else None)
+
+
 def declared_datasources(value: Any) -> dict[str, DeclaredDatasource]:
-    """`lint.datasources` of grafana.yaml: data sources managed elsewhere that definitions may use."""
+    """`lint.datasources` of grafana.yaml: data sources managed elsewhere that definitions may use,
+    as `uid: type`, `uid: {type, name}` or a list of `{uid, type, name}`."""
     out: dict[str, DeclaredDatasource] = {}
     if value is None:
         return out
     if isinstance(value, Mapping):
         for uid, ds_type in value.items():
+            where = f"lint.datasources.{uid}"
             if isinstance(ds_type, Mapping):
-                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type.get("type", "")), ds_type.get("name"))
+                out[str(uid)] = _declared(where, {**ds_type, "uid": uid}, ("type", "name"))
             else:
-                out[str(uid)] = DeclaredDatasource(str(uid), str(ds_type))
+                out[str(uid)] = DeclaredDatasource(str(uid), setting_text(ds_type, where, "its type, e.g. prometheus"))
         return out
     if isinstance(value, list):
-        for item in value:
+        for i, item in enumerate(value):
             if not isinstance(item, Mapping) or "uid" not in item or "type" not in item:
-                raise ConfigError(f"lint.datasources: each entry needs uid and type, found {item!r}")
-            out[str(item["uid"])] = DeclaredDatasource(str(item["uid"]), str(item["type"]), item.get("name"))
+                raise ConfigError(f"lint.datasources[{i}]: each entry needs uid and type "
+                                  f"({{uid: loki-ops, type: loki}}), found {yaml_kind(item)}")
+            out[str(item["uid"])] = _declared(f"lint.datasources[{i}]", item, ("uid", "type", "name"))
         return out
-    raise ConfigError("lint.datasources: expected a mapping uid → type or a list of {uid, type, name}")
+    raise ConfigError(f"lint.datasources: expected a mapping uid → type or a list of {{uid, type, name}}, "
+                      f"found {yaml_kind(value)}")
+
+
+def _declared(where: str, entry: Mapping[Any, Any], keys: tuple[str, ...]) -> DeclaredDatasource:
+    unknown = sorted(str(k) for k in entry if k not in keys and k != "uid")
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(keys)})")
+    uid = entry["uid"] if isinstance(entry["uid"], int) and not isinstance(entry["uid"], bool) else \
+        setting_text(entry["uid"], f"{where}.uid", "the data source's uid")
+    name = entry.get("name")
+    return DeclaredDatasource(str(uid), setting_text(entry.get("type"), f"{where}.type", "its type, e.g. prometheus"),
+                              None if name is None else setting_text(name, f"{where}.name", "its name in Grafana"))
+
+
+def setting_text(value: Any, where: str, what: str) -> str:
+    """A non-empty string of grafana.yaml, or a ConfigError saying what belongs there (the value is not
+    quoted: a secret pasted into the wrong place must not reach a log)."""
+    if not isinstance(value, str) or not value.strip():
+        found = "an empty string" if isinstance(value, str) else yaml_kind(value)
+        raise ConfigError(f"{where}: expected a string ({what}), found {found}")
+    return value
+
+
+def yaml_kind(value: Any) -> str:
+    """What a value of grafana.yaml is, in a message: its YAML type, never its content."""
+    names = {type(None): "null", bool: "true/false", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "a mapping"}
+    return names.get(type(value), type(value).__name__)

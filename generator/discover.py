@@ -147,10 +147,26 @@ def _import(module_name: str, path: Path, root: Path) -> Any:
         raise DefinitionError(f"{module_name} called sys.exit({exc.code!r}) while being imported: a definition "
                               "module must only define objects; raise an exception to report a problem",
                               file, line) from None
-    except Exception as exc:  # noqa: BLE001 - any error in user code becomes a located message
+    except KeyboardInterrupt:  # Ctrl-C while a module is imported: the run is interrupted, as anywhere
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any error in user code becomes a located message
+        # BaseException too: `raise BaseException("x")` (or GeneratorExit) went past every handler up to the
+        # interpreter, a traceback
         file, line = _user_frame(exc, path, root)
         hint = _CIRCULAR_HINT if isinstance(exc, ImportError) and "circular import" in str(exc) else ""
-        raise DefinitionError(f"{module_name} raised {type(exc).__name__}: {exc}{hint}", file, line) from None
+        if not isinstance(exc, Exception):
+            hint += "; raise an Exception (ValueError, RuntimeError...) to report a problem"
+        raise DefinitionError(f"{module_name} raised {type(exc).__name__}: {_said(exc)}{hint}", file, line) from None
+
+
+def _said(exc: BaseException) -> str:
+    """An exception's message on one line (a message of several lines would read as several errors);
+    "(no message)" where it has none, or its `str()` itself raises."""
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:  # noqa: BLE001 - a user-defined __str__ that fails
+        text = ""
+    return text or "(no message)"
 
 
 _CIRCULAR_HINT = ("; two definition modules import each other: move what both need into a module that imports "

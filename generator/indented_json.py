@@ -137,3 +137,55 @@ def _list(value: list[Any] | tuple[Any, ...], level: int, out: list[str]) -> Non
             _encode(item, deeper, out)
         separator = "," + inner
     out.append(_NEWLINES[level] + "]")
+
+
+def unwritable(value: Any, convert: Callable[[Any], Any] | None = None) -> tuple[str, str] | None:
+    """Where in `value` (`panels[0].targets[1].x`; "" for `value` itself) and why JSON cannot hold
+    it: a dict or list inside itself (json says "Circular reference detected", or recurses until
+    Python stops it), NaN or an infinity, a value or key of a type JSON has no form for. `convert`
+    turns any other object into what stands for it (grafanalib's `to_json_data`), or gives None
+    where nothing does. None when nothing is found: the failure was another.
+
+    For error messages only, after `dumps` (or a conversion) has failed: it remembers the
+    containers above each value, which the encoders do not spend time on.
+    """
+    return _unwritable(value, "", set(), convert)
+
+
+#: how deep `unwritable` looks: far below Python's recursion limit, far above any dashboard
+_DEEPEST = 200
+
+
+def _unwritable(value: Any, path: str, above: set[int], convert: Callable[[Any], Any] | None) -> tuple[str, str] | None:
+    if isinstance(value, float):
+        return None if isfinite(value) else (path, f"is {value}, which JSON cannot hold (Grafana refuses the file); "
+                                                   "use a finite number or null")
+    if value is None or isinstance(value, (str, int)):
+        return None
+    if id(value) in above:
+        return path, ("holds itself (a dict or list inside itself), which JSON cannot write: give it a copy, or "
+                      "build the value without the loop")
+    if len(above) >= _DEEPEST:
+        return path, f"is nested more than {_DEEPEST} levels deep, which is no dashboard or setting gac can write"
+    items: Any
+    if isinstance(value, dict):
+        for key in value:
+            if key is not None and not isinstance(key, (str, int, float)):
+                return path, f"has a key of type {type(key).__name__}; JSON keys are strings"
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
+    else:
+        converted = convert(value) if convert is not None else None
+        if converted is None:
+            return path, f"is a {type(value).__name__}, which JSON has no form for: use a string, number, list or dict"
+        items = ((path, converted),)
+    above.add(id(value))
+    try:
+        for where, item in items:
+            found = _unwritable(item, where, above, convert)
+            if found is not None:
+                return found if len(found[0]) <= 120 else (f"{found[0][:60]}...{found[0][-50:]}", found[1])
+    finally:
+        above.discard(id(value))
+    return None

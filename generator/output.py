@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import secrets
 import shutil
@@ -63,28 +62,18 @@ def rendered(resource: Resource) -> bytes:
 
 
 def _render_object(resource: Resource, body: Any) -> bytes:
-    """`render(body)`, the body of `resource`; a number JSON cannot hold (NaN, an infinity: a
-    grafanalib field, a JsonDashboard file) is a DefinitionError that says where it stands."""
+    """`render(body)`, the body of `resource`; a value JSON cannot hold (NaN, an infinity: a grafanalib
+    field, a JsonDashboard file; a dict inside itself; a set) is a DefinitionError that says where it
+    stands."""
     try:
         return render(body)
-    except ValueError as exc:
-        path, value = _non_finite(body)
-        if value is None:  # a circular reference
-            raise DefinitionError.at(resource.source, f"{resource.describe()}: cannot be written as JSON: {exc}") from None
-        raise DefinitionError.at(resource.source, f"{resource.describe()}: {path or 'the body'} is {value}, which "
-                                 "JSON cannot hold (Grafana refuses the file); use a finite number or null") from None
-
-
-def _non_finite(value: Any, path: str = "") -> tuple[str, float | None]:
-    """The first NaN or infinity in `value` and where it stands (`panels[2].fieldConfig.max`)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path, value
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
-    for key, item in items:
-        found = _non_finite(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key))
-        if found[1] is not None:
-            return found
-    return "", None
+    except (TypeError, ValueError, RecursionError) as exc:
+        found = indented_json.unwritable(body)
+        if found is None:
+            raise DefinitionError.at(resource.source, f"{resource.describe()}: cannot be written as JSON: "
+                                     f"{type(exc).__name__}: {exc}") from None
+        path, problem = found
+        raise DefinitionError.at(resource.source, f"{resource.describe()}: {path or 'the body'} {problem}") from None
 
 
 def render_tree(resources: Iterable[Resource]) -> dict[PurePosixPath, bytes]:

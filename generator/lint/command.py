@@ -118,6 +118,7 @@ def lint_command(ctx: click.Context, options: LintOptions) -> None:
 
 def _run(options: LintOptions) -> int:
     from . import RULES, LintConfig, lint_paths, lint_resources
+    from ..config import load_config, naming_file
     from .workers import available_cpus
 
     if options.list_rules:
@@ -126,16 +127,14 @@ def _run(options: LintOptions) -> int:
         click.echo(text)
         return 0
     config_file = options.config_path if options.config_path is not None else options.root / "grafana.yaml"
-    read = options.config_path is not None or config_file.exists()
-    config: dict[str, Any] = _read_config(config_file) if read else {}
+    config: dict[str, Any] = _read_config(config_file) if options.config_path is not None else load_config(options.root)
     lint_section = config.get("lint") or {}
     if not isinstance(lint_section, dict):
         raise ConfigError(f"{config_file}: 'lint' must be a mapping")
     base_dir = config_file.parent if config_file.is_file() else config_file
-    try:
+    with naming_file(config_file):
         project_config = LintConfig.for_project(config, base_dir=base_dir, env=options.env)
-    except ConfigError as exc:
-        raise ConfigError(f"{config_file}: {exc}") from None
+        project_config.check_rule_ids(RULES)
     lint_config = project_config.with_options(
         datasources=_declared(options.datasources), metrics_files=tuple(options.metrics_files),
         prometheus_url=options.prometheus_url)

@@ -38,8 +38,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..config import DeclaredDatasource, declared_datasources
+from ..config import DeclaredDatasource, declared_datasources, setting_text, yaml_kind
 from ..errors import ConfigError
+from ..urls import url_problem
 from .finding import SEVERITIES, Finding
 
 #: the Prometheus exporter's `translation_strategy` values, the default first
@@ -173,32 +174,33 @@ class LintConfig:
         severities: dict[str, str] = {}
         rules = _mapping(data.get("rules"), "lint.rules")
         for rule_id, setting in rules.items():
-            enabled, severity = _rule_setting(rule_id, setting)
+            enabled, severity = _rule_setting(str(rule_id), setting)
             if not enabled:
-                disabled.add(rule_id)
+                disabled.add(str(rule_id))
             if severity:
-                severities[rule_id] = severity
+                severities[str(rule_id)] = severity
         catalog = _mapping(data.get("catalog"), "lint.catalog")
-        unknown = set(catalog) - {"shipped", "metrics_files", "prometheus_url"}
-        if unknown:
-            raise ConfigError(f"lint.catalog: unknown key(s) {', '.join(sorted(unknown))}")
-        files = catalog.get("metrics_files") or []
-        if isinstance(files, str):
-            files = [files]
+        _known_keys(catalog, "lint.catalog", ("shipped", "metrics_files", "prometheus_url"))
+        files = catalog.get("metrics_files")
+        files = [files] if isinstance(files, str) else files  # one file may be given without a list
         base = base_dir or Path(".")
         alerts = _mapping(data.get("alerts"), "lint.alerts")
+        _known_keys(alerts, "lint.alerts", ("required_labels", "required_annotations"))
         return cls(
             disabled=frozenset(disabled),
             severities=severities,
             datasources=declared_datasources(data.get("datasources")),
-            notifications=_mapping(data.get("notifications"), "lint.notifications"),
-            catalog_shipped=bool(catalog.get("shipped", True)),
-            metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, files)),
-            prometheus_url=catalog.get("prometheus_url") or None,
-            required_labels=tuple(alerts.get("required_labels", ("severity",)) or ()),
-            required_annotations=tuple(alerts.get("required_annotations", ("summary",)) or ()),
+            notifications=_notifications(data.get("notifications")),
+            catalog_shipped=_boolean(catalog, "shipped", "lint.catalog", True),
+            metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, _strings(
+                files, "lint.catalog.metrics_files", "exposition files, e.g. [ops/collector-metrics.prom]"))),
+            prometheus_url=_url(catalog.get("prometheus_url"), "lint.catalog.prometheus_url"),
+            required_labels=_strings(alerts.get("required_labels", ("severity",)), "lint.alerts.required_labels",
+                                     "label names, e.g. [severity, team]"),
+            required_annotations=_strings(alerts.get("required_annotations", ("summary",)),
+                                          "lint.alerts.required_annotations", "annotation names, e.g. [summary]"),
             ignore=tuple(_ignore(data.get("ignore"))),
-            rule_ids=frozenset(rules),
+            rule_ids=frozenset(str(rule_id) for rule_id in rules),
         )
 
     def check_rule_ids(self, known: Iterable[str]) -> None:
@@ -233,7 +235,7 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a mapping, found {type(value).__name__}")
+        raise ConfigError(f"{where}: expected a mapping, found {yaml_kind(value)}")
     return dict(value)
 
 
@@ -256,23 +258,81 @@ def _rule_setting(rule_id: str, setting: Any) -> tuple[bool, str | None]:
         if unknown:
             raise ConfigError(f"lint.rules.{rule_id}: unknown key(s) {', '.join(sorted(unknown))}")
         severity = setting.get("severity")
-        if severity is not None and severity not in SEVERITIES:
+        if severity is not None and (not isinstance(severity, str) or severity not in SEVERITIES):
             raise ConfigError(f"lint.rules.{rule_id}.severity: {severity!r} is not one of {', '.join(SEVERITIES)}")
-        return bool(setting.get("enabled", True)), severity
-    raise ConfigError(f"lint.rules.{rule_id}: expected off, a severity or a mapping, found {setting!r}")
+        return _boolean(setting, "enabled", f"lint.rules.{rule_id}", True), severity
+    raise ConfigError(f"lint.rules.{rule_id}: expected off, a severity or a mapping, found {yaml_kind(setting)}")
 
 
 def _ignore(value: Any) -> list[IgnoreEntry]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ConfigError("lint.ignore: expected a list of {rule, file, dashboard, panel, alert}")
+        raise ConfigError("lint.ignore: expected a list of {rule, file, dashboard, panel, alert}, "
+                          f"found {yaml_kind(value)}")
     entries = []
-    for item in value:
+    for i, item in enumerate(value):
+        where = f"lint.ignore[{i}]"
         if not isinstance(item, Mapping):
-            raise ConfigError(f"lint.ignore: expected a mapping, found {item!r}")
-        unknown = set(item) - {"rule", "file", "dashboard", "panel", "alert"}
-        if unknown:
-            raise ConfigError(f"lint.ignore: unknown key(s) {', '.join(sorted(unknown))}")
-        entries.append(IgnoreEntry(**{k: (str(v) if v is not None else None) for k, v in item.items()}))
+            raise ConfigError(f"{where}: expected a mapping {{rule, file, dashboard, panel, alert}}, "
+                              f"found {yaml_kind(item)}")
+        _known_keys(item, where, ("rule", "file", "dashboard", "panel", "alert"))
+        fields = {}
+        for key, v in item.items():
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (str, int))):
+                raise ConfigError(f"{where}.{key}: expected a string, found {yaml_kind(v)}")
+            fields[str(key)] = None if v is None else str(v)
+        entries.append(IgnoreEntry(**fields))
     return entries
+
+
+def _known_keys(section: Mapping[Any, Any], where: str, known: tuple[str, ...]) -> None:
+    unknown = sorted(str(k) for k in section if k not in known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+
+
+def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
+    """A list of names or paths (null: none). A bare string is refused: read as a list, it was
+    taken letter by letter (`required_labels: severity` required labels s, e, v...)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        raise ConfigError(f"{where}: expected a list ({what}), found a string: put it in brackets, [like-this]")
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where}: expected a list ({what}), found {yaml_kind(value)}")
+    return tuple(setting_text(item, f"{where}[{i}]", what) for i, item in enumerate(value))
+
+
+def _boolean(section: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+    """`true` or `false` (absent: `default`); `"no"` was read as true, being a non-empty string."""
+    if key not in section:
+        return default
+    value = section[key]
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}: expected true or false, found {yaml_kind(value)}")
+    return value
+
+
+def _url(value: Any, where: str) -> str | None:
+    """The catalog's Prometheus URL, checked where it is written rather than when it is fetched (the
+    message then named neither grafana.yaml nor the key); never quoted: it may hold a password."""
+    if value is None:
+        return None
+    text = setting_text(value, where, "the URL of a Prometheus or Mimir query API, http(s)://host[:port][/path]")
+    problem = url_problem(text)
+    if problem is not None:
+        raise ConfigError(f"{where}: not http(s)://host[:port][/path] (the URL of a Prometheus or Mimir query API): "
+                          f"{problem}")
+    return text
+
+
+#: `lint.notifications`: names managed outside the repository, by kind
+_NOTIFICATION_KINDS = ("contact_points", "mute_timings", "templates")
+
+
+def _notifications(value: Any) -> dict[str, tuple[str, ...]]:
+    section = _mapping(value, "lint.notifications")
+    _known_keys(section, "lint.notifications", _NOTIFICATION_KINDS)
+    return {key: _strings(section.get(key), f"lint.notifications.{key}", "names, e.g. [external-oncall]")
+            for key in _NOTIFICATION_KINDS if key in section}

@@ -15,6 +15,7 @@ code: it returns data and never prints.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -97,24 +98,96 @@ def plan_pull(calls: Calls, ctx: SyncContext, root: Path, selection: Selection, 
 
 
 def write_files(writes: dict[Path, bytes]) -> None:
-    """Each file replaced atomically (written beside it, then renamed).
+    """Every file, or none (a PullError naming the path that cannot be written, and what to do).
 
-    mkstemp creates its file 0600; a pulled definition is an ordinary file of the checkout,
-    so it gets the mode the umask gives any new file.
+    The destinations are checked first (a file where a directory is needed, a directory that
+    cannot be written); then each file is written beside its destination and, only when all are
+    written, renamed into place: a pull that failed half-way left a folder module written and its
+    dashboard not, and the next build failing on it. mkstemp creates its file 0600; a pulled
+    definition is an ordinary file of the checkout, so it gets the mode the umask gives any new file.
     """
     mask = os.umask(0)
     os.umask(mask)
-    for path, content in sorted(writes.items()):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
+    ordered = sorted(writes.items())
+    try:
+        for path, _ in ordered:
+            _check_destination(path)
+    except OSError as exc:
+        raise PullError(_cannot_write(exc)) from None
+    created: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, content in ordered:
+            _make_directories(path.parent, created)
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            staged.append((Path(name), path))
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
-            os.chmod(temp, 0o666 & ~mask)
+            os.chmod(name, 0o666 & ~mask)
+    except BaseException as exc:
+        _discard([temp for temp, _ in staged], created)
+        if isinstance(exc, OSError):
+            raise PullError(_cannot_write(exc)) from None
+        raise
+    for done, (temp, path) in enumerate(staged):
+        try:
             os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        except OSError as exc:  # beside its destination, a rename fails only if the directory changed meanwhile
+            _discard([t for t, _ in staged[done:]], [])
+            written = ", ".join(str(p) for _, p in staged[:done]) or "nothing"
+            raise PullError(f"{_cannot_write(exc)}, after writing {written}") from None
+
+
+def _check_destination(path: Path) -> None:
+    """Raise the OSError writing `path` would meet: a file where one of its directories belongs, a
+    directory where it belongs, or a directory that cannot be written into (checked here, where the
+    process's access is known; as root the staging finds it, with nothing renamed yet)."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a directory is in the way of the file", str(path))
+    existing = path.parent
+    while not existing.is_dir():
+        if existing.exists() or existing.is_symlink():
+            raise NotADirectoryError(errno.ENOTDIR, "a file is in the way of the directory", str(existing))
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(existing))
+
+
+def _cannot_write(exc: OSError) -> str:
+    """One line: the path, why it cannot be written, what to do; and that nothing was written."""
+    where = exc.filename or "the destination"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return (f"{where}: a file (or a broken link) is in the way of the directory gac pull writes into: move it "
+                "away or remove it, then pull again; nothing was written")
+    if exc.errno == errno.EISDIR:
+        return f"{where}: a directory is in the way of the file gac pull writes: move it away, then pull again; " \
+               "nothing was written"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"{where}: cannot write there ({exc.strerror}): make it writable (chmod u+w) or pull into a "
+                "checkout you can write, then pull again; nothing was written")
+    return f"{where}: cannot write: {exc.strerror or exc}; nothing was written"
+
+
+def _make_directories(directory: Path, created: list[Path]) -> None:
+    """Create `directory` and its missing parents, each added to `created` once made (outermost first)."""
+    missing = []
+    while not directory.is_dir():
+        missing.append(directory)
+        directory = directory.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        created.append(folder)
+
+
+def _discard(temps: list[Path], directories: list[Path]) -> None:
+    """Undo staging: the temporary files, then the directories made for them (innermost first)."""
+    for temp in temps:
+        temp.unlink(missing_ok=True)
+    for folder in reversed(directories):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 # --- selecting and reading ---------------------------------------------------------------------

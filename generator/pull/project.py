@@ -8,13 +8,12 @@ never disagree about what is defined.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..builders import DashboardDef, Folder, JsonDashboard
 from ..compile import project_datasources
-from ..config import DeclaredDatasource, load_config
+from ..config import project_declared_datasources
 from ..datasource_index import DatasourceIndex
 from ..discover import DEFINITION_DIRS, discover
 from ..errors import DefinitionError
@@ -78,14 +77,8 @@ def read_project(root: Path) -> Project:
             uid, style = str(unwrap(item.raw_json()).get("uid") or ""), "json"
         if uid:
             dashboards[uid] = DashboardDefinition(uid, item.folder.uid, style, _where(item.source, root), json_file, item)
-    index = project_datasources(defs, _declared(root), authoritative=False)
+    index = project_datasources(defs, project_declared_datasources(root), authoritative=False)
     return Project(root, folders, unnamed, dashboards, index)
-
-
-def _declared(root: Path) -> Mapping[str, DeclaredDatasource]:
-    from ..lint.config import LintConfig
-
-    return LintConfig.from_mapping(load_config(root).get("lint") or {}).datasources
 
 
 def _where(source: object, root: Path) -> str:

@@ -1,0 +1,240 @@
+"""Bad input to `gac build` -- grafana.yaml's lint section of the wrong type, definitions Python can
+make and JSON cannot hold, definition modules that end the interpreter -- is one error line naming
+the file (and the object), exit 2, and generated/ as it was: each case here ended in a traceback,
+a silent exit or a silently wrong setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.paths import REPO
+from tests.project import copy_project, write
+from tests.test_user_trials import assert_usage_error, gac
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "repo")
+
+
+def with_lint_section(root: Path, section: Any) -> None:
+    """grafana.yaml's `lint:` replaced by `section` (the rest of the file kept)."""
+    config = yaml.safe_load((root / "grafana.yaml").read_text())
+    config["lint"] = section
+    (root / "grafana.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+# -- grafana.yaml's lint section --------------------------------------------------------------
+
+@pytest.mark.parametrize("section, says", [
+    # a TypeError from Path(42)
+    ({"catalog": {"metrics_files": [42]}}, "lint.catalog.metrics_files[0]: expected a string"),
+    ({"catalog": {"metrics_files": [["collector.prom"]]}}, "lint.catalog.metrics_files[0]: expected a string"),
+    # a mapping's keys were taken for file names
+    ({"catalog": {"metrics_files": {"collector.prom": 1}}}, "lint.catalog.metrics_files: expected a list"),
+    # a URL that is no string was said to be no URL, naming neither file nor key
+    ({"catalog": {"prometheus_url": 9090}}, "lint.catalog.prometheus_url: expected a string"),
+    ({"catalog": {"prometheus_url": "prometheus:9090"}},
+     "lint.catalog.prometheus_url: not http(s)://host[:port][/path]"),
+    # "no" is a non-empty string: read as true
+    ({"catalog": {"shipped": "no"}}, "lint.catalog.shipped: expected true or false, found a string"),
+    ({"rules": {"promql-counter-raw": {"enabled": "no"}}},
+     "lint.rules.promql-counter-raw.enabled: expected true or false"),
+    # a string where a list belongs was read letter by letter: labels s, e, v, e, r, i, t, y were required
+    ({"alerts": {"required_labels": "severity"}},
+     "lint.alerts.required_labels: expected a list (label names, e.g. [severity, team]), found a string"),
+    ({"alerts": {"required_labels": [["severity"]]}}, "lint.alerts.required_labels[0]: expected a string"),
+    ({"alerts": {"required_annotations": [42]}}, "lint.alerts.required_annotations[0]: expected a string"),
+    ({"alerts": {"required_label": ["team"]}}, "lint.alerts: unknown key(s) required_label"),
+    ({"ignore": [{"rule": ["panel-unit-missing"]}]}, "lint.ignore[0].rule: expected a string, found a list"),
+    ({"datasources": {"loki-ops": ["loki"]}}, "lint.datasources.loki-ops: expected a string"),
+    ({"datasources": [{"uid": ["loki-ops"], "type": "loki"}]}, "lint.datasources[0].uid: expected a string"),
+    ({"datasources": [["loki-ops", "loki"]]}, "lint.datasources[0]: each entry needs uid and type"),
+    # a TypeError from iterating 42
+    ({"notifications": {"contact_points": 42}}, "lint.notifications.contact_points: expected a list"),
+    ({"notifications": {"contact_points": [["oncall"]]}}, "lint.notifications.contact_points[0]: expected a string"),
+    ({"notifications": {"contact_point": ["oncall"]}}, "lint.notifications: unknown key(s) contact_point"),
+    # refused by the engine, which has the rule registry: said without the file
+    ({"rules": {42: "off"}}, "lint.rules: unknown rule '42'"),
+])
+def test_a_lint_section_of_the_wrong_shape_names_grafana_yaml_and_the_key(project: Path, section: Any,
+                                                                          says: str) -> None:
+    with_lint_section(project, section)
+    result = gac("build", "--root", str(project))
+    assert_usage_error(result, f"{project / 'grafana.yaml'}: {says}")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert not (project / "generated").exists()
+
+
+def test_gac_lint_says_the_same_about_the_lint_section(project: Path) -> None:
+    with_lint_section(project, {"catalog": {"metrics_files": [42]}})
+    assert_usage_error(gac("lint", "--root", str(project)),
+                       f"{project / 'grafana.yaml'}: lint.catalog.metrics_files[0]: expected a string")
+
+
+def test_a_lint_section_of_the_right_shape_still_builds(project: Path) -> None:
+    with_lint_section(project, {
+        "rules": {"promql-counter-raw": {"enabled": True, "severity": "error"}},
+        "datasources": {"loki-ops": "loki", "mimir-ops": {"type": "prometheus", "name": "Mimir"}},
+        "catalog": {"shipped": False, "metrics_files": []},
+        "alerts": {"required_labels": ["severity"], "required_annotations": ["summary"]},
+        "ignore": [{"rule": "panel-unit-missing", "dashboard": "otel-apm"}],
+        "notifications": {"contact_points": ["external-oncall"]},
+    })
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    assert (project / "generated/dashboards/otel-apps/otel-apm.json").is_file()
+
+
+# -- definitions Python makes and JSON cannot hold, modules that end the interpreter -----------
+
+def built(root: Path) -> dict[str, bytes]:
+    """generated/ after a clean build: what a failed build must leave exactly as it is."""
+    result = gac("build", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    return tree(root / "generated")
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+DASHBOARD = """
+    from grafanalib import core as g
+
+    from generator.builders import DashboardDef
+    from dashboards.folders import applications
+
+    {setup}
+    bad = DashboardDef(g.Dashboard(title="Bad", uid="bad", panels={panels}), folder=applications)
+"""
+
+
+@pytest.mark.parametrize("setup, panels, says", [
+    # an AttributeError deep in the normalizer
+    ("", "[None]", "dashboard 'Bad': panels[0] is None, not a panel"),
+    ("", "[g.RowPanel(title='r', panels=[None])]", "dashboard 'Bad': panels[0].panels[0] is None, not a panel"),
+    ("", "[g.TimeSeries(title='t', targets=[None])]", "dashboard 'Bad': panels[0].targets[0] is None, not a query"),
+    # json's "Circular reference detected", from a dict inside itself
+    ("d = {}\nd['x'] = d", "[g.TimeSeries(title='t', targets=[d])]",
+     "dashboard 'Bad': panels[0].targets[0].x holds itself (a dict or list inside itself)"),
+    ("p = g.TimeSeries(title='t')\np.targets = [p]", "[p]", "dashboard 'Bad': panels[0].targets[0] holds itself"),
+    ("", "[g.TimeSeries(title='t', targets=[{'expr': {'up'}}])]",
+     "dashboard 'Bad': panels[0].targets[0].expr is a set, which JSON has no form for"),
+])
+def test_a_dashboard_json_cannot_hold_is_an_error_naming_it_and_generated_is_untouched(
+        project: Path, setup: str, panels: str, says: str) -> None:
+    before = built(project)
+    write(project, "dashboards/bad.py", DASHBOARD.format(setup=setup.replace("\n", "\n    "), panels=panels))
+    line = 7 + setup.count("\n")
+    result = gac("build", "--root", str(project))
+    assert_usage_error(result, f"dashboards/bad.py:{line}: {says}")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("tags, says", [
+    ('"http"', "dashboard 'Bad': tags is the string 'http', not a list of strings"),  # tags h, t, p
+    ('[["http"]]', "dashboard 'Bad': tags[0] is list ['http'], not a string"),  # a TypeError
+])
+def test_dashboard_tags_of_the_wrong_shape_are_an_error_naming_the_dashboard(project: Path, tags: str,
+                                                                             says: str) -> None:
+    write(project, "dashboards/bad.py", DASHBOARD.format(setup="", panels=f"[], tags={tags}"))
+    assert_usage_error(gac("build", "--root", str(project)), f"dashboards/bad.py:7: {says}")
+    assert not (project / "generated").exists()
+
+
+@pytest.mark.parametrize("source, says", [
+    # a RecursionError: the search for a NaN in the body went round the loop for ever
+    ("d = {}\nd['x'] = d\nextra = DataSource(uid='d2', name='D2', type='prometheus', json_data=d)",
+     "datasources/extra.py:5: datasource 'd2': jsonData.x.x holds itself (a dict or list inside itself)"),
+    ("extra = DataSource(uid='d2', name='D2', type='prometheus', json_data={'tags': {'a'}})",
+     "datasources/extra.py:3: datasource 'd2': jsonData.tags is a set, which JSON has no form for"),
+])
+def test_a_data_source_json_cannot_hold_is_an_error_naming_it(project: Path, source: str, says: str) -> None:
+    before = built(project)
+    write(project, "datasources/extra.py", f"from generator.builders import *\n\n{source}\n")
+    assert_usage_error(gac("build", "--root", str(project)), says)
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("panels, says", [
+    ("[null]", "panels[0] is None, not a panel"),
+    ('"panels"', "panels is the string 'panels', not a list (of panels)"),
+    ('[{"type": "timeseries", "targets": [7]}]', "panels[0].targets[0] is int 7, not a query"),
+    ('[{"type": "timeseries", "fieldConfig": [1]}]', "panels[0].fieldConfig is list [1], not an object"),
+])
+def test_a_json_dashboard_of_the_wrong_shape_is_an_error_naming_the_file(project: Path, panels: str,
+                                                                         says: str) -> None:
+    before = built(project)
+    write(project, "dashboards/imported/j.json", f'{{"uid": "j", "title": "J", "panels": {panels}}}')
+    write(project, "dashboards/j.py", """
+        from generator.builders import JsonDashboard
+        from dashboards.folders import applications
+
+        j = JsonDashboard("imported/j.json", folder=applications)
+    """)
+    assert_usage_error(gac("build", "--root", str(project)),
+                       f"dashboards/j.py:4: dashboard JSON imported/j.json: {says}")
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("source, says", [
+    # a traceback: only Exception was caught
+    ('raise BaseException("x")', "dashboards.bad raised BaseException: x; raise an Exception"),
+    ("raise GeneratorExit", "dashboards.bad raised GeneratorExit: (no message)"),
+    # gac ended with the module's exit code, saying nothing
+    ("raise SystemExit(3)", "dashboards.bad called sys.exit(3) while being imported"),
+    ("import sys\n\nsys.exit()", "dashboards.bad called sys.exit(None) while being imported"),
+    ('raise ValueError("first line\\nsecond line")', "dashboards.bad raised ValueError: first line second line"),
+])
+def test_a_module_that_ends_the_run_at_import_is_an_error_naming_it(project: Path, source: str, says: str) -> None:
+    before = built(project)
+    write(project, "dashboards/bad.py", source + "\n")
+    line = source.count("\n") + 1
+    result = gac("build", "--root", str(project))
+    assert_usage_error(result, f"dashboards/bad.py:{line}: {says}")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert tree(project / "generated") == before
+
+
+def test_ctrl_c_while_a_module_is_imported_is_still_an_interruption(project: Path) -> None:
+    write(project, "dashboards/bad.py", "raise KeyboardInterrupt\n")
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 130 and "Interrupted" in result.output, result.output
+    assert not (project / "generated").exists()
+
+
+def test_a_working_directory_that_no_longer_exists_is_one_error(project: Path, tmp_path: Path) -> None:
+    """A checkout replaced under a shell left it in a removed directory: the import of the first
+    definition failed resolving a path against it, and the error handler failed the same way."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f'cd "{gone}" && rmdir "{gone}" && exec "{sys.executable}" -m generator build --root "{project}"'
+    ran = subprocess.run(["sh", "-c", script], env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                         text=True, timeout=120)
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert ran.stderr == ("error: the current directory no longer exists (removed, or replaced by a new checkout): "
+                          "cd into the repository again and rerun\n")
+    assert not (project / "generated").exists()
+
+
+@pytest.mark.parametrize("target", ["moved-away.yaml", "grafana.yaml"])
+@pytest.mark.parametrize("command", ["build", "lint"])
+def test_a_grafana_yaml_that_is_a_broken_link_is_an_error_not_an_absent_file(project: Path, target: str,
+                                                                            command: str) -> None:
+    """Taken for "no grafana.yaml", the build went ahead without the data sources it declares, and
+    lint without its rule settings."""
+    (project / "grafana.yaml").unlink()
+    (project / "grafana.yaml").symlink_to(target)
+    assert_usage_error(gac(command, "--root", str(project)),
+                       f"{project / 'grafana.yaml'}: a broken link (or a loop of links): point it at the project's "
+                       "grafana.yaml, or remove it")
+    assert not (project / "generated").exists()
