@@ -1,5 +1,5 @@
 """`python -m generator` is `gac`."""
 
-from .cli import main
+from .entry import main
 
 main()

@@ -76,3 +76,34 @@ def test_every_builder_name_is_exported_and_resolves():
     assert sorted(builders.__all__) == sorted(builders._MODULES)
     for name in builders.__all__:
         assert getattr(builders, name).__name__ == name
+
+
+#: Ctrl-C while the command line is still being imported: a hook raises KeyboardInterrupt
+#: when click is imported, where the signal most often lands in the first tenth of a second
+INTERRUPTED_IMPORT = """
+import sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["gac", "build", "--help"]
+from generator.entry import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_130_without_a_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_IMPORT], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "Interrupted (Ctrl-C).\n" and done.stdout == ""
+
+
+def test_the_console_script_runs_the_command_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "generator", "--version"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("gac, version "), (done.stdout, done.stderr)
