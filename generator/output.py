@@ -13,7 +13,7 @@ import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from . import indented_json
 from .errors import GRAFANA_JSON, DefinitionError, GacError, unreadable
@@ -129,17 +129,23 @@ def read_tree(directory: Path) -> dict[PurePosixPath, bytes]:
     return {relpath: _read(path) for relpath, path in _tree_files(directory).items()}
 
 
+def object_files(files: Mapping[PurePosixPath, bytes], where: object) -> Iterator[tuple[PurePosixPath, bytes]]:
+    """The files of a tree (`where`: its directory, as errors name it) that hold objects: the
+    JSON files under a kind's directory; other files are not objects. A file where a kind's
+    directory belongs is an error: read past, it would stand for every object of the kind gone."""
+    for relpath, content in sorted(files.items()):
+        handler = BY_DIRECTORY.get(relpath.parts[0]) if relpath.parts else None
+        if handler is not None and len(relpath.parts) == 1:
+            raise GacError(f"{where}/{relpath}: a file where gac writes a directory of {relpath} objects; "
+                           "remove it and run `gac build`")
+        if handler is not None and relpath.suffix == ".json":
+            yield relpath, content
+
+
 def load_resources(directory: Path) -> list[Resource]:
     """Resources from a written tree, through each kind's handler (for plan, sync, diff)."""
-    resources = []
-    for relpath, content in read_tree(directory).items():
-        handler = BY_DIRECTORY.get(relpath.parts[0])
-        if handler is not None and len(relpath.parts) == 1:
-            raise GacError(f"{directory / relpath}: a file where gac writes a directory of {relpath} objects; "
-                           "remove it and run `gac build`")
-        if handler is None or relpath.suffix != ".json":
-            continue
-        resources.append(load_file(relpath, content, directory / relpath))
+    resources = [load_file(relpath, content, directory / relpath)
+                 for relpath, content in object_files(read_tree(directory), directory)]
     return sorted(resources, key=lambda r: (HANDLERS[r.kind].level, r.key))
 
 

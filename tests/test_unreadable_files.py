@@ -407,6 +407,9 @@ def test_a_generated_directory_or_file_that_cannot_be_read_is_an_error_never_an_
     (tree / "folders").write_text("{}")
     with pytest.raises(GacError, match="folders: a file where gac writes a directory"):
         load_resources(tree)
+    # gac diff reads the tree alike: not every folder gone, but the same error
+    code, output = gac("diff", str(REPO / "generated"), str(tree))
+    assert code == 2 and f"{tree}/folders: a file where gac writes a directory of folders objects" in output
 
 
 @pytest.mark.parametrize("duration", ["-1", "1e300", "inf", "nan"])

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from ..compile import compile_project
 from ..errors import GacError
 from ..handlers import BY_DIRECTORY, HANDLERS
-from ..output import GENERATED, load_file, read_tree, render_tree
+from ..output import GENERATED, load_file, object_files, read_tree, render_tree
 from ..resource import Resource
 
 Files = dict[PurePosixPath, bytes]
@@ -67,10 +67,7 @@ def build_generated(root: Path, label: str = "") -> Tree:
 def entries(tree: Tree) -> dict[Identity, Entry]:
     """Objects by identity, through each kind's handler; other files are not objects and are skipped."""
     out: dict[Identity, Entry] = {}
-    for relpath, content in sorted(tree.files.items()):
-        handler = BY_DIRECTORY.get(relpath.parts[0]) if relpath.parts else None
-        if handler is None or relpath.suffix != ".json":
-            continue
+    for relpath, content in object_files(tree.files, tree.where):
         resource = load_file(relpath, content, f"{tree.where}/{relpath}")
         out[HANDLERS[resource.kind].identity(resource)] = Entry(relpath, content, tree.where)
     return out
