@@ -216,10 +216,37 @@ def _explain_value(error: ValidationError) -> str:
     if error.validator == "pattern":
         return f"{path}: does not match {error.validator_value} ({_schema_of(error).get('description') or 'see README'})"
     if error.validator == "type":
-        return f"{path}: expected {_type_name(error.validator_value)}, found {type(error.instance).__name__}"
+        return f"{path}: expected {_type_name(error.validator_value)}, found {_found(error.instance)}"
     if error.validator == "minLength":
         return f"{path}: must not be empty"
+    if error.validator == "minimum":
+        return f"{path}: must be at least {error.validator_value}"
+    if error.validator == "anyOf":
+        return f"{path}: expected {' or '.join(_expected(branch) for branch in error.validator_value)}"
     return f"{path}: invalid value ({error.validator} {error.validator_value!r} not satisfied)"
+
+
+def _found(value: Any) -> str:
+    """What a YAML value is, in YAML's words (never Python's type names, never the value)."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), "a value of another kind")
+
+
+def _expected(schema: dict[str, Any]) -> str:
+    """One branch of an `anyOf`, as `_type_name` says it, with its bound and what it stands for."""
+    said = _type_name(schema.get("type", "value"))
+    if "minimum" in schema:
+        said += f" of at least {schema['minimum']}"
+    if "pattern" in schema:
+        said += f" matching {schema['pattern']}"
+    if "description" in schema:
+        said += f" ({schema['description']})"
+    return said
 
 
 def _join(path: str, key: str) -> str:

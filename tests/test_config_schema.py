@@ -98,11 +98,20 @@ def test_wrong_types_and_values_are_named():
                                              "dev": ["not", "a", "mapping"]},
                             "collector": {"translation_strategy": "UnderscoreEscapingWithSuffix"}})
     text = "\n".join(errors)
-    assert "environments.prod.alerts_editable: expected true or false, found str" in text
+    assert "environments.prod.alerts_editable: expected true or false, found a string" in text
     assert "environments.prod.url: does not match" in text and "grafana.example.com" not in text
-    assert "environments.dev: expected a mapping, found list" in text
+    assert "environments.dev: expected a mapping, found a list" in text
     assert "did you mean 'UnderscoreEscapingWithSuffixes'?" in text
-    assert "environments.prod.org_id" in text
+    # each way org_id may be written, in words: not the schema's `anyOf` (Python type names neither)
+    assert ("environments.prod.org_id: expected a whole number of at least 1 or a string matching ^[0-9]+$ "
+            "(an organisation id)") in text
+    assert "anyOf" not in text and "NoneType" not in text
+
+
+def test_an_empty_value_is_said_in_yaml_words():
+    text = "\n".join(schema_errors({"environments": {"prod": {"url": None, "alerts_editable": 1}}}))
+    assert "environments.prod.url: expected a string, found nothing (an empty value)" in text
+    assert "environments.prod.alerts_editable: expected true or false, found a number" in text
 
 
 def test_load_config_raises_a_config_error_listing_every_problem(tmp_path):
