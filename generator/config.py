@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .config_schema import schema_errors
+from .config_schema import schema_errors, yaml_kind
 from .errors import ConfigError, checked_scalar_tags, refuse_duplicate_keys, unreadable
 
 CONFIG_FILE = "grafana.yaml"
@@ -55,7 +55,7 @@ def load_config_file(path: Path) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         raise ConfigError(f"{path}: cannot read: {unreadable(exc, text)}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}.")
+        raise ConfigError(f"{path}: expected a mapping at the top level, found {yaml_kind(data)}.")
     problems = schema_errors(data)
     if problems:
         listed = "\n  ".join(problems)
@@ -154,8 +154,3 @@ def setting_text(value: Any, where: str, what: str) -> str:
     return value
 
 
-def yaml_kind(value: Any) -> str:
-    """What a value of grafana.yaml is, in a message: its YAML type, never its content."""
-    names = {type(None): "null", bool: "true/false", int: "a number", float: "a number", str: "a string",
-             list: "a list", dict: "a mapping"}
-    return names.get(type(value), type(value).__name__)

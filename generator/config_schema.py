@@ -216,25 +216,23 @@ def _explain_value(error: ValidationError) -> str:
     if error.validator == "pattern":
         return f"{path}: does not match {error.validator_value} ({_schema_of(error).get('description') or 'see README'})"
     if error.validator == "type":
-        return f"{path}: expected {_type_name(error.validator_value)}, found {_found(error.instance)}"
+        return f"{path}: expected {_type_name(error.validator_value)}, found {yaml_kind(error.instance)}"
     if error.validator == "minLength":
         return f"{path}: must not be empty"
     if error.validator == "minimum":
         return f"{path}: must be at least {error.validator_value}"
     if error.validator == "anyOf":
-        return f"{path}: expected {' or '.join(_expected(branch) for branch in error.validator_value)}"
+        branches: list[dict[str, Any]] = list(error.validator_value)  # type: ignore[arg-type]
+        return f"{path}: expected {' or '.join(_expected(branch) for branch in branches)}"
     return f"{path}: invalid value ({error.validator} {error.validator_value!r} not satisfied)"
 
 
-def _found(value: Any) -> str:
-    """What a YAML value is, in YAML's words (never Python's type names, never the value)."""
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), "a value of another kind")
+def yaml_kind(value: Any) -> str:
+    """What a value of grafana.yaml is, in a message: its YAML type, never its content (nor
+    Python's type names)."""
+    names: dict[type, str] = {type(None): "null (an empty value)", bool: "true/false", int: "a number",
+                              float: "a number", str: "a string", list: "a list", dict: "a mapping"}
+    return names.get(type(value), "a value of another kind")
 
 
 def _expected(schema: dict[str, Any]) -> str:

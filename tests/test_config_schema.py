@@ -110,7 +110,7 @@ def test_wrong_types_and_values_are_named():
 
 def test_an_empty_value_is_said_in_yaml_words():
     text = "\n".join(schema_errors({"environments": {"prod": {"url": None, "alerts_editable": 1}}}))
-    assert "environments.prod.url: expected a string, found nothing (an empty value)" in text
+    assert "environments.prod.url: expected a string, found null (an empty value)" in text
     assert "environments.prod.alerts_editable: expected true or false, found a number" in text
 
 
