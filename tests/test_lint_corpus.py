@@ -44,7 +44,7 @@ def test_every_file_is_read() -> None:
     kinds = Counter(d.kind for p in discover([CORPUS]) for d in load(p))
     assert kinds["dashboard"] == 36
     assert kinds["prometheus-rules"] == 10  # 8 rule files + 2 PrometheusRule resources
-    assert kinds["alert-provisioning"] == 3
+    assert kinds["alert-provisioning"] == 5  # 3 with rule groups + 2 of contact points and policies only
 
 
 def test_real_queries_are_not_reported_as_syntax_errors(findings: list[Finding]) -> None:
