@@ -252,6 +252,11 @@ CASES = [
     Case("prom-rule-invalid", lambda: rule_file(record="job:http errors:rate5m", alert=None),
          lambda: rule_file(), kind="yaml"),
     Case("prom-rule-file-invalid", lambda: rule_file(**{"for": 5}), lambda: rule_file(), kind="yaml"),
+    Case("alert-provisioning-file-invalid",
+         lambda: [{"apiVersion": 1, "contactPoints": [{"name": "team", "receivers": [
+             {"type": "email", "settings": {"addresses": "team@example.com"}}]}]}],
+         lambda: [{"apiVersion": 1, "contactPoints": [{"name": "team", "receivers": [
+             {"uid": "team-email", "type": "email", "settings": {"addresses": "team@example.com"}}]}]}], kind="yaml"),
     Case("alert-template-label-dropped",
          lambda: rule_file(annotations={"summary": "{{ $labels.instance }} fails"}),
          lambda: rule_file(annotations={"summary": "{{ $labels.job }} fails"}), kind="yaml"),

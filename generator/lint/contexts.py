@@ -212,6 +212,13 @@ class PromRuleFileContext(_Located):
 
 
 @dataclass
+class AlertProvisioningFileContext(_Located):
+    env: Env
+    doc: Mapping[str, Any]
+    location: Location
+
+
+@dataclass
 class PromRuleContext(_Located):
     env: Env
     rule: Mapping[str, Any]

@@ -20,7 +20,7 @@ from . import rules as _rules  # noqa: F401  (registers every rule: the registry
 from .alert_model import group_interval, group_title, is_expression, is_range_query
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
-from .contexts import (AlertGroupContext, AlertRuleContext, DashboardContext, DatasourceContext,
+from .contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, DashboardContext, DatasourceContext,
                        DatasourceSetContext, Env, PanelContext, PromRuleContext, PromRuleFileContext, QueryContext, TargetContext,
                        VariableContext)
 from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
@@ -356,6 +356,14 @@ class Engine:
         for i, rule in enumerate(listed(group.get("rules"))):
             if isinstance(rule, dict):
                 self.alert_rule(rule, location.child("rules", i), group, gctx.interval_s, provisioning)
+
+    def alert_provisioning(self, doc: Mapping[str, Any], location: Location) -> None:
+        """An alerting provisioning file: its shape as Grafana reads it (alerting_provisioning),
+        then each of its rule groups."""
+        self.run("alert-provisioning-file", AlertProvisioningFileContext(self.env, doc, location))
+        for i, group in enumerate(listed(doc.get("groups"))):
+            if isinstance(group, dict):
+                self.alert_group(group, location.child("groups", i), provisioning=True)
 
     def alert_rule(self, rule: Mapping[str, Any], location: Location, group: Mapping[str, Any],
                    interval_s: int | None, provisioning: bool = False) -> None:
@@ -831,9 +839,7 @@ def _lint_document(engine: Engine, d: Document) -> list[Finding]:
     elif d.kind == "alert-rule":
         engine.alert_rule(d.data, location, {}, None)
     elif d.kind == "alert-provisioning":
-        for i, group in enumerate(listed(d.data.get("groups"))):
-            if isinstance(group, dict):
-                engine.alert_group(group, location.child("groups", i), provisioning=True)
+        engine.alert_provisioning(d.data, location)
     elif d.kind == "prometheus-rules":
         engine.prometheus_rules(d.data, location, crd=d.path[-1:] == ("spec",))  # loaders.classify
     found = _locate(engine.findings[start:], d.locator)

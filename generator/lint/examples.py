@@ -107,6 +107,8 @@ def documents(kind: str, text: str) -> tuple[list[tuple[str, dict[str, Any]]], l
         return [("prometheus-rules", {"groups": [{"name": "collector", "rules": fragment}]})], datasources
     if kind == "notifications":
         return [("notifications", fragment)], datasources
+    if kind == "alert-provisioning":
+        return [("alert-provisioning", fragment)], datasources
     if kind == "datasource":
         body = _over(STACK["prometheus"], fragment)
         return [], [body] + [ds for ds in datasources if ds["uid"] != body.get("uid")]
@@ -135,6 +137,8 @@ def lint_example(rule: Rule, text: str) -> list[Finding]:
             engine.alert_group(doc, location)
         elif what == "notifications":
             engine.run("notifications", notification_example(doc, location))
+        elif what == "alert-provisioning":
+            engine.alert_provisioning(doc, location)
         else:
             engine.prometheus_rules(doc, location)
     engine.datasources([(ds, Location(f"example of {rule.id}")) for ds in datasources], {})

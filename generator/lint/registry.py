@@ -30,6 +30,7 @@ SCOPES = (
     "query",          # QueryContext: one PromQL expression (panels, variables, alerts, rule files)
     "alert-group",    # AlertGroupContext: a Grafana-managed rule group
     "alert-rule",     # AlertRuleContext: a Grafana-managed alert rule
+    "alert-provisioning-file",  # AlertProvisioningFileContext: an alerting provisioning file, as Grafana reads it
     "prom-rule-file", # PromRuleFileContext: a Prometheus rule file, as Prometheus decodes it
     "prom-rule",      # PromRuleContext: a Prometheus alerting or recording rule
     "datasource",     # DatasourceContext: one data source definition
@@ -67,6 +68,7 @@ EXAMPLE_KINDS = {
     "alert-group": "rule group fields, over a group with that rule",
     "prom-rule": "Prometheus rule fields, over an alerting rule",
     "prom-rules": "a Prometheus rule group's rules",
+    "alert-provisioning": "a whole alerting provisioning file (apiVersion: 1, groups, contactPoints, policies, ...)",
     "datasource": "data source fields, over the Prometheus of the stack (Prometheus, Loki, Tempo)",
     "datasources": "data sources, each over the stack's data source with its uid",
     "notifications": "a notification set: tree, contact_points, templates, mute_timings, rules (uid, labels)",

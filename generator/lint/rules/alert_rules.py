@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from .. import gotemplate, rulefmt
+from .. import alerting_provisioning, gotemplate, rulefmt
 from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
-from ..contexts import AlertGroupContext, AlertRuleContext, PromRuleContext, PromRuleFileContext
+from ..contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, PromRuleContext,
+                        PromRuleFileContext)
 from ..dashboard_model import listed
 from ..durations import format_seconds, seconds
 from ..promql_analysis import MATRIX, Labels
@@ -426,6 +427,39 @@ def prom_rule_file_invalid(ctx: PromRuleFileContext) -> Iterator[Issue]:
     """
     for problem in rulefmt.problems(ctx.doc):
         at = ctx.location.moved(group=problem.group, alert=problem.rule) if problem.group is not None else ctx.location
+        yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
+
+
+@rule("alert-provisioning-file-invalid", "error", "Grafana must be able to read the alerting provisioning file",
+      "alert-provisioning-file", example="alert-provisioning")
+def alert_provisioning_file_invalid(ctx: AlertProvisioningFileContext) -> Iterator[Issue]:
+    """Grafana reads provisioning/alerting files into its provisioning types and refuses the
+    whole file, and with it alerting provisioning at startup, for a value of the wrong type (a
+    map where a list belongs), a rule group without a name or folder, a rule without a title,
+    uid or data, a contact point without a name, a receiver without a uid, type or settings, a
+    policy without a receiver. A key it does not know (`contactpoint:`, `keep_firing_for:`) it
+    ignores without a word, and provisions nothing of it. (What the rule checks of groups and
+    rules report, a group's interval or a rule's `for` and condition, is left to them.)
+
+    Bad:
+        apiVersion: 1
+        contactPoints:
+          - name: team
+            receivers:
+              - type: email
+                settings: {addresses: team@example.com}
+    Good:
+        apiVersion: 1
+        contactPoints:
+          - name: team
+            receivers:
+              - uid: team-email
+                type: email
+                settings: {addresses: team@example.com}
+    """
+    for problem in alerting_provisioning.problems(ctx.doc):
+        at = ctx.location.moved(group=problem.group, alert=problem.rule) \
+            if problem.group is not None or problem.rule is not None else ctx.location
         yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
 
 
