@@ -68,8 +68,8 @@ def check_evaluations(case: TestCase, interval_s: int) -> None:
     count = evaluations(case, interval_s)
     if count <= MAX_EVALUATIONS:
         return
-    last = max(seconds_of(c.eval_time) for c in case.checks)
-    raise LimitExceeded(f"{case.file}:{case.line}: test {case.name!r}: its last `at:` ({duration(last)}) needs "
+    last = max(case.checks, key=lambda c: seconds_of(c.eval_time)).eval_time
+    raise LimitExceeded(f"{case.file}:{case.line}: test {case.name!r}: its last `at:` ({last}) needs "
                         f"{count:,} evaluations of the rule group (one every {duration(interval_s)}); gac test "
                         f"allows {MAX_EVALUATIONS:,} per test: check at {duration((MAX_EVALUATIONS - 1) * interval_s)} "
                         "at the latest, or split the test into several over shorter spans")
