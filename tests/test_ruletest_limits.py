@@ -261,3 +261,13 @@ def test_junit_of_a_test_named_with_control_characters_parses(tmp_path: Path,
     case_ = suite.find("testcase")
     assert case_ is not None and case_.get("name") == "down\\x01 \\x1b[31mred\\x0c"
     assert "alerts at 3m differ" in (case_.findtext("failure") or "")
+
+
+@needs_promtool
+@pytest.mark.parametrize("fmt", ["text", "junit", "json"])
+def test_a_lone_surrogate_in_a_test_name_is_written_escaped_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    code, output = gac_test(tmp_path, one_test("1 1 1", name='"a\\ud800b"'), monkeypatch, None, "--format", fmt)
+    assert code == 0, output
+    assert "a\\ud800b" in output
+    output.encode("utf-8")  # what a terminal or file receives
