@@ -30,7 +30,9 @@ def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | Non
     require_rules(rules, infos)
     cases = [c for c in load_project_cases(root) if not rules or c.rule_uid in rules]
     report = run_tests(infos, cases)
-    click.echo(render(report, fmt, coverage or min_coverage is not None))
+    # a lone surrogate (YAML's "\ud800" in a name or label) has no UTF-8: written as its escape
+    click.echo(render(report, fmt, coverage or min_coverage is not None).encode("utf-8", "backslashreplace")
+               .decode("utf-8"))
     if report.failed:
         sys.exit(1)
     if min_coverage is not None and report.coverage < min_coverage:

@@ -7,12 +7,16 @@ that breaks a test points at both places.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from .model import CaseResult, Report
 
 FORMATS = ("text", "json", "junit")
+#: characters XML 1.0 cannot hold, even escaped (`&#0;` is ill-formed too): C0 controls but tab,
+#: line feed and carriage return; lone surrogates; U+FFFE and U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render(report: Report, fmt: str, coverage: bool = False) -> str:
@@ -73,18 +77,26 @@ def as_data(report: Report) -> dict[str, Any]:
     }
 
 
+def xml_text(text: str) -> str:
+    """`text` with the characters XML 1.0 forbids written as `\\x00`-style escapes: a test name
+    or a label value may hold one (YAML's "\\x01"), and one such character makes the whole file
+    unreadable to the CI system that reads it. ElementTree escapes `<`, `&` and quotes itself."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                        text)
+
+
 def junit(report: Report) -> str:
     suite = ET.Element("testsuite", name="gac test", tests=str(len(report.results)),
                        failures=str(len(report.failed)),
                        errors="0", skipped="0")
     for r in report.results:
-        case = ET.SubElement(suite, "testcase", classname=r.case.file, name=r.case.name,
-                             file=r.case.file, line=str(r.case.line))
+        case = ET.SubElement(suite, "testcase", classname=xml_text(r.case.file), name=xml_text(r.case.name),
+                             file=xml_text(r.case.file), line=str(r.case.line))
         if r.status == "passed":
             continue
         body = "\n".join(f"{f.message}\nexpected: {f.expected}\ngot: {f.got}" if f.expected or f.got else f.message
                          for f in r.failures)
         # a refused case fails the run too (nothing unevaluated passes); JUnit has no better element
         tag = "failure"
-        ET.SubElement(case, tag, message=f"{r.status}: {_rule_where(r)}").text = body
+        ET.SubElement(case, tag, message=xml_text(f"{r.status}: {_rule_where(r)}")).text = xml_text(body)
     return ET.tostring(suite, encoding="unicode")

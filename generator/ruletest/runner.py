@@ -14,8 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .limits import check_evaluations
 from .model import CaseResult, Failure, Refusal, Report, RuleInfo, TestCase, Translation
-from .promtool import PromtoolFailure, find_promtool, run_promtool
+from .promtool import PromtoolFailure, PromtoolUnexpected, find_promtool, run_promtool
 from .series import parse_values
 from .templates import NAME_LABEL
 from .testfile import TestFileError, load_cases, test_files
@@ -41,6 +42,9 @@ def run_tests(rules: list[RuleInfo], cases: list[TestCase], promtool: str | None
         if case.rule_uid not in by_uid:
             raise TestFileError(f"{case.file}:{case.line}: test {case.name!r} names rule {case.rule_uid!r}, which is "
                                 f"not defined (rules: {', '.join(sorted(by_uid))})")
+        outcome = by_uid[case.rule_uid].outcome
+        if isinstance(outcome, Translation):  # before the first promtool run, not halfway through
+            check_evaluations(case, outcome.interval_s)
     results = []
     binary = promtool
     for case in cases:
@@ -59,6 +63,10 @@ def run_case(promtool: str, case: TestCase, rule: RuleInfo, tr: Translation) -> 
         return CaseResult(case, rule, "failed", misnamed)
     rules_doc, test_doc = promtool_files(case, rule, tr)
     run = run_promtool(promtool, rules_doc, test_doc)
+    if not run.report:
+        raise PromtoolUnexpected(f"{case.file}:{case.line}: test {case.name!r}: promtool ({promtool}) failed "
+                                 f"unexpectedly ({run.status}): {run.first_line or 'it printed nothing'}; this is "
+                                 "not a test result: check that `promtool --version` runs, then run gac test again")
     if run.ok:
         return CaseResult(case, rule, "passed")
     if run.errors:

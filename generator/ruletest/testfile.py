@@ -21,6 +21,7 @@ import yaml
 from ..errors import GacError, unreadable
 from ..lint.promql_parse import PARSE_ERRORS, parse_as_written
 from . import yamltext
+from .limits import check_samples, counting_loader
 from .model import Check, ExpectedAlert, TestCase
 from .series import NOTATION, NotationError, parse_values
 from .translate import seconds_of
@@ -59,7 +60,7 @@ def test_files(root: Path) -> list[Path]:
 def load_cases(path: Path, shown: str) -> list[TestCase]:
     """The cases of one file; `shown` is how reports name the file."""
     try:
-        data = yamltext.load(path.read_text(encoding="utf-8"))
+        data = yamltext.load(path.read_text(encoding="utf-8"), counting_loader(shown))
     except UnicodeDecodeError:
         raise TestFileError(f"{shown}: not a UTF-8 text file; save it as UTF-8 YAML") from None
     except (OSError, yaml.YAMLError) as exc:
@@ -75,7 +76,11 @@ def load_cases(path: Path, shown: str) -> list[TestCase]:
         raise TestFileError(f"{shown}:{line_of(data, 1)}: expected a mapping with a `tests:` list, e.g.\n{EXAMPLE}")
     _closed(data, FILE_KEYS, lambda line: f"{shown}:{line}", "the file")
     tests: Sequence = data["tests"]
-    return [_case(item, shown, line_of(item, tests.line), i) for i, item in enumerate(tests)]
+    cases = []
+    for i, item in enumerate(tests):
+        cases.append(_case(item, shown, line_of(item, tests.line), i))
+        check_samples(cases[-1])
+    return cases
 
 
 def _closed(mapping: Mapping, keys: tuple[str, ...], where: Where, what: str) -> None:

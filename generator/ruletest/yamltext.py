@@ -40,12 +40,13 @@ class ShapeError(ValueError):
         self.line = line
 
 
-def load(text: str) -> Any:
+def load(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """The document as `Mapping` / `Sequence` / `Text` (None for a plain null or an empty file).
 
-    Raises yaml.YAMLError for bad YAML and ShapeError for data a test file cannot mean.
+    Raises yaml.YAMLError for bad YAML and ShapeError for data a test file cannot mean; `loader`
+    (a SafeLoader) may refuse more, as limits.py's does a document too large.
     """
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=loader)
     return None if node is None else _value(node, ())
 
 
