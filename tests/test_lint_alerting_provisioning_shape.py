@@ -72,11 +72,11 @@ def test_a_file_grafana_loads_gives_no_finding(tmp_path: Path) -> None:
 
 
 #: (name, change to GOOD: (old, new), the line of the finding, words its message must hold). A
-#: finding is where the locator puts the key's value, as for prom-rule-file-invalid: the key's
-#: line for a scalar or a flow value, the line after it for a block (the unknown `policy:` below,
-#: `contactPoints:` as a map); a missing key's is the line of the object that lacks it
+#: finding about a key is on the key's line, whether its value is a scalar, a flow or a block (the
+#: unknown `policy:` below, `contactPoints:` as a map); a missing key's is the line of the object
+#: that lacks it
 REFUSALS: list[tuple[str, tuple[str, str], int, tuple[str, ...]]] = [
-    ("unknown top-level key", ("policies:\n", "policy:\n"), 31,
+    ("unknown top-level key", ("policies:\n", "policy:\n"), 30,
      ('"policy" is not a key of the file', "Grafana expects one of", "policies", "Grafana ignores it")),
     ("apiVersion 2", ("apiVersion: 1\n", "apiVersion: 2\n"), 1, ("apiVersion: 2", "Grafana expects 1")),
     ("apiVersion not a number", ("apiVersion: 1\n", "apiVersion: one\n"), 1,
@@ -99,7 +99,7 @@ REFUSALS: list[tuple[str, tuple[str, str], int, tuple[str, ...]]] = [
     ("contact point without receivers", ("    receivers:\n      - uid: team-email\n        type: email\n"
                                          "        settings: {addresses: team@example.com}\n", ""), 24,
      ("receivers: missing from the contact point", "Grafana expects a list of receivers")),
-    ("contact points a map", ("contactPoints:\n  - orgId: 1", "contactPoints:\n    orgId: 1"), 24,
+    ("contact points a map", ("contactPoints:\n  - orgId: 1", "contactPoints:\n    orgId: 1"), 23,
      ("contactPoints: a map", "Grafana expects a list of contact points")),
     ("receiver without uid", ("      - uid: team-email\n        type", "      - type"), 27,
      ("uid: missing from the receiver", "Grafana expects a uid")),

@@ -448,12 +448,16 @@ class YamlLocator:
         self.lines = text.splitlines()
 
     def _find(self, path: tuple[Any, ...]) -> yaml.Node:
-        node = self.node
+        """The node at `path` (as far as it goes); a block map or list that is a key's value is
+        placed at its key: it starts on the line below, where a finding about it reads as one
+        about its first entry."""
+        node, key_node = self.node, None
         for key in path:
+            key_node = None
             if isinstance(node, yaml.MappingNode):
                 for k, v in node.value:
                     if getattr(k, "value", None) == key:
-                        node = v
+                        node, key_node = v, k
                         break
                 else:
                     return node
@@ -461,6 +465,8 @@ class YamlLocator:
                 node = node.value[key]
             else:
                 return node
+        if key_node is not None and isinstance(node, yaml.CollectionNode) and not node.flow_style:
+            return key_node
         return node
 
     def locate_many(self, wanted: list[tuple[tuple[Any, ...], int | None]]) -> list[tuple[int, int] | None]:
