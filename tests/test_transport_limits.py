@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import http.server
 import re
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -137,6 +140,37 @@ def test_a_trickled_answer_ends_at_the_timeout_naming_method_and_path(url: str) 
     assert slow.value.status == 0
     assert "GET /api/trickle" in text and "took longer than --timeout 0.5 s" in text
     assert TOKEN not in text
+
+
+def test_a_trickled_answer_over_tls_ends_at_the_timeout(tmp_path: Path) -> None:
+    """The TLS socket counts down the same deadline (the context makes it a deadline socket)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate to test TLS with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", str(key), "-out", str(cert)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"openssl could not make a test certificate: {made.stderr.strip()[:200]}")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = settings_from({}, {"GRAFANA_URL": f"https://127.0.0.1:{server.server_port}", "GRAFANA_TOKEN": TOKEN},
+                             ca_cert=str(cert), timeout=0.5)
+    conn = Connection(settings, policy=RetryPolicy(attempts=1))
+    started = time.monotonic()
+    try:
+        assert _get(conn, "/fine") == {"ok": True}
+        with pytest.raises(ApiError) as slow:
+            _get(conn, "/trickle")
+    finally:
+        conn.close()
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 1.5
+    assert "GET /api/trickle timed out: it took longer than --timeout 0.5 s" in str(slow.value)
 
 
 def test_the_timeout_is_exit_2_naming_the_request(tmp_path: Path, url: str,

@@ -12,7 +12,9 @@ as the HTTP client's chain of wrappers quoting the URL and object addresses.
 
 Grafana's API answers JSON; an answer that is not JSON means the URL points at something
 else (a web server, a login proxy, the wrong port), and is said so in one line instead of
-echoing the page.
+echoing the page; so is a JSON answer that cannot be decoded (cut short, or nested deeper
+than the decoder's stack), naming the request, and a redirect to another origin, naming only
+that origin (`transport.RedirectRefused`).
 """
 
 from __future__ import annotations

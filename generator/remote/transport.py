@@ -163,7 +163,8 @@ class KeepAliveSession:
         self._direct: dict[tuple[str, str, int], bool] = {}
         self._auth_headers: dict[int, tuple[Any, dict[str, str]]] = {}
         # the redirects niquests follows (its own, through a proxy or after ours) stay within the origin too
-        follow = fallback.get_redirect_target
+        session: Any = fallback
+        follow = session.get_redirect_target
 
         def checked_target(response: Any) -> str | None:
             location = follow(response)
@@ -172,7 +173,7 @@ class KeepAliveSession:
                                 location, int(response.status_code or 0))
             return location
 
-        fallback.get_redirect_target = checked_target
+        session.get_redirect_target = checked_target
 
     # --- the Session interface grafana-client uses ----------------------------------------------
 
@@ -221,7 +222,7 @@ class KeepAliveSession:
         deadline = None if timeout is None else time.monotonic() + timeout
         conn = self._acquire(key, timeout)
         conn.deadline = deadline
-        if conn.sock is not None:
+        if isinstance(conn.sock, _Deadline):
             conn.sock.deadline = deadline
         try:
             conn.request(method, target, body=body, headers=headers)
@@ -269,7 +270,7 @@ class KeepAliveSession:
         with self._lock:
             if self._context is None:
                 self._context = ssl_context(self._verify)
-                self._context.sslsocket_class = _DeadlineSSLSocket  # type: ignore[assignment]
+                self._context.sslsocket_class = _DeadlineSSLSocket
             return self._context
 
     # --- what is sent -------------------------------------------------------------------------
@@ -326,19 +327,19 @@ class _Deadline:
 
     def recv_into(self, *args: Any) -> int:
         self._arm()
-        return super().recv_into(*args)  # type: ignore[misc, no-any-return]
+        return super().recv_into(*args)  # type: ignore[misc]
 
     def recv(self, *args: Any) -> bytes:
         self._arm()
-        return super().recv(*args)  # type: ignore[misc, no-any-return]
+        return super().recv(*args)  # type: ignore[misc]
 
     def send(self, *args: Any) -> int:
         self._arm()
-        return super().send(*args)  # type: ignore[misc, no-any-return]
+        return super().send(*args)  # type: ignore[misc]
 
     def sendall(self, *args: Any) -> None:
         self._arm()
-        return super().sendall(*args)  # type: ignore[misc, no-any-return]
+        return super().sendall(*args)  # type: ignore[misc]
 
 
 class _DeadlineSocket(_Deadline, socket.socket):
@@ -380,7 +381,8 @@ class _HTTP(http.client.HTTPConnection):
     def connect(self) -> None:
         super().connect()
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.deadline = self.deadline
+        if isinstance(self.sock, _Deadline):
+            self.sock.deadline = self.deadline
 
 
 class _HTTPS(http.client.HTTPSConnection):
@@ -393,7 +395,8 @@ class _HTTPS(http.client.HTTPSConnection):
     def connect(self) -> None:
         super().connect()  # the context makes the TLS socket a `_DeadlineSSLSocket` (tls_context)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.deadline = self.deadline
+        if isinstance(self.sock, _Deadline):
+            self.sock.deadline = self.deadline
 
 
 def _check_redirect(method: str, url: str, location: str, status: int) -> None:
