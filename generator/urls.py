@@ -41,6 +41,27 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) + hidden
 
 
+def url_origin(url: str) -> str:
+    """`url`'s origin, `scheme://host:port` (the port always, the scheme's default when none is given),
+    or `UNPARSABLE`: what a message may say of a URL that came from a server, such as a redirect's
+    Location, whose path and query may carry a token or a login state."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return UNPARSABLE
+    scheme = parts.scheme.lower()
+    if not parts.hostname or scheme not in _DEFAULT_PORTS and port is None:
+        return UNPARSABLE
+    host = parts.hostname
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port or _DEFAULT_PORTS[scheme]}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 _URL = re.compile(r"https?://[^\s'\"<>()]+")
 _TRAILING = ".,:;!?"
 

@@ -12,7 +12,9 @@ as the HTTP client's chain of wrappers quoting the URL and object addresses.
 
 Grafana's API answers JSON; an answer that is not JSON means the URL points at something
 else (a web server, a login proxy, the wrong port), and is said so in one line instead of
-echoing the page.
+echoing the page; so is a JSON answer that cannot be decoded (cut short, or nested deeper
+than the decoder's stack), naming the request, and a redirect to another origin, naming only
+that origin (`transport.RedirectRefused`).
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from grafana_client.client import GrafanaException
 
 from ..handlers.live import ApiError
 from ..network_errors import describe_failure
-from ..sync.errors import AuthError, ConnectionFailed, SyncError
+from ..sync.errors import AuthError, ConnectionFailed, SyncError, Throttled
 from ..urls import UNPARSABLE, redact_url, redact_urls, url_problem
 from .retry import RetryPolicy, RetryWait, WaitFn, parse_retry_after
-from .transport import KeepAliveSession
+from .transport import NESTED_TOO_DEEPLY, DeadlineExceeded, KeepAliveSession, RedirectRefused
 
 T = TypeVar("T")
 
@@ -228,11 +230,19 @@ class Connection:
             self.stats.count(write=write, retry=attempt > 1)
             try:
                 result = fn(self.api if api is None else api)
+            except RedirectRefused as exc:
+                raise ConnectionFailed(
+                    f"Grafana at {self.settings.url} answered {what} ({exc.method} {self._shown(exc.path)}) with "
+                    f"HTTP {exc.status}, a redirect to {exc.origin}: not followed, since the request's credentials "
+                    f"would go to another origin; if Grafana is served there, point {self.settings.url_source} at "
+                    "it") from None
+            except (niquests.exceptions.JSONDecodeError, RecursionError) as exc:
+                self._unreadable(what, exc)
             except GrafanaException as exc:
                 status: int | None = exc.status_code or None
-                message = _message(exc.response) if status else describe_failure(exc)
+                message = _message(exc.response) if status else _no_answer(exc)
             except niquests.exceptions.RequestException as exc:
-                status, message = None, describe_failure(exc)
+                status, message = None, _no_answer(exc)
             else:
                 self._check_json(what)
                 return result
@@ -251,7 +261,7 @@ class Connection:
                     ambiguous = True  # the write may have been applied before the failure
                 retry_after = parse_retry_after(answer.retry_after) if status == 429 and answer else None
                 if self.policy.exceeds_cap(retry_after):
-                    raise ConnectionFailed(
+                    raise Throttled(
                         f"Grafana at {self.settings.url} asked to wait {retry_after:.0f} s before retrying {what} "
                         f"(HTTP 429, Retry-After), longer than the {self.policy.max_retry_after:g} s gac waits at "
                         "most: stopped rather than hang; try again later, or allow a longer wait with "
@@ -268,15 +278,36 @@ class Connection:
             raise ApiError(status or 0, message, what, ambiguous=ambiguous) from None
 
 
+    def _shown(self, path: str) -> str:
+        """An answer's path below the URL's own path (the sub-path Grafana is served under)."""
+        prefix = urlsplit(self.settings.url).path.rstrip("/")
+        return path[len(prefix):] if prefix and path.startswith(prefix + "/") else path
+
+    def _unreadable(self, what: str, exc: BaseException) -> None:
+        """Stop with one line when the last answer said JSON but its body cannot be decoded (cut short,
+        or nested deeper than a decoder's stack): a broken answer, not worth retrying. Raises; re-raises
+        `exc` when no answer came (a RecursionError of the caller's own)."""
+        answer: _Answer | None = self._local.answer
+        if answer is None:
+            raise exc
+        if not answer.is_json:
+            self._check_json(what)
+        if isinstance(exc, RecursionError) or NESTED_TOO_DEEPLY in str(exc):
+            why, hint = NESTED_TOO_DEEPLY, ""
+        else:
+            why, hint = f"cut short or malformed: {getattr(exc, 'msg', None) or exc}", ", or a proxy cutting answers short"
+        raise ConnectionFailed(
+            f"{self.settings.url} answered {answer.method} {self._shown(answer.path)} ({what}) with HTTP "
+            f"{answer.status} JSON that cannot be read ({why}); is {self.settings.url_source} the Grafana server{hint}?"
+        ) from None
+
     def _check_json(self, what: str) -> None:
         """Stop with one clear line when the last answer was a body that is not JSON: not Grafana's API."""
         answer: _Answer | None = self._local.answer
         if answer is None or answer.is_json:
             return
-        prefix = urlsplit(self.settings.url).path.rstrip("/")
-        path = answer.path[len(prefix):] if prefix and answer.path.startswith(prefix + "/") else answer.path
         raise ConnectionFailed(
-            f"{self.settings.url} answered {answer.method} {path} with HTTP {answer.status} "
+            f"{self.settings.url} answered {answer.method} {self._shown(answer.path)} with HTTP {answer.status} "
             f"{answer.content_type or 'without a Content-Type'}, not Grafana's JSON ({what}): is "
             f"{self.settings.url_source} the Grafana server (scheme, port and sub-path included)?")
 
@@ -305,6 +336,16 @@ class _Answer:
     def is_json(self) -> bool:
         """Grafana's API answers `application/json` (or `+json`), or nothing at all (204, some deletes)."""
         return self.empty or self.status == 204 or self.content_type.endswith("json")
+
+
+def _no_answer(exc: BaseException) -> str:
+    """Why a request got no answer: the deadline's own words (method, path, --timeout), else the cause."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DeadlineExceeded):
+            return str(cause)
+        cause = cause.__cause__
+    return describe_failure(exc)
 
 
 def _message(response: Any) -> str:

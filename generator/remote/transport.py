@@ -16,6 +16,16 @@ system's store (wassima), REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when set, or `--ca
 `--insecure` turns verification off. Failures raise niquests' exceptions, so `Connection`
 retries, counts and words them as before; nothing is retried here (a retry is the
 policy's, counted and announced).
+
+The timeout is a deadline for the whole exchange (connect, TLS, send, the full answer):
+a socket timeout alone restarts with every byte, so a server trickling one byte every few
+seconds would hold a request for ever. Each socket operation waits only for what is left
+until the deadline (`_DeadlineSocket`). What niquests sends (proxies, redirects) has its
+per-operation timeouts only.
+
+A redirect is followed only within the origin (scheme, host and port) the request went to:
+another origin gets the request's headers, and a login proxy's page is no API answer.
+`RedirectRefused` names that origin alone; the Location's path and query may carry a token.
 """
 
 from __future__ import annotations
@@ -27,14 +37,17 @@ import select
 import socket
 import ssl
 import threading
+import time
 import zlib
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any, Callable, Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import niquests
 from niquests.utils import get_environ_proxies, requote_uri
+
+from ..urls import url_origin
 
 #: what this module can decode (niquests would also offer br/zstd where their packages are installed)
 ACCEPT_ENCODING = "gzip, deflate"
@@ -46,6 +59,22 @@ class SentRequest:
 
     method: str
     url: str
+
+
+#: why an answer's JSON could not be decoded when it is nested deeper than the decoder's stack
+NESTED_TOO_DEEPLY = "arrays or objects nested too deeply to read"
+
+
+class DeadlineExceeded(niquests.exceptions.Timeout):
+    """A request that did not complete (connected, sent, answered in full) within its timeout."""
+
+
+class RedirectRefused(niquests.exceptions.RequestException):
+    """An answer redirected to another origin; `origin` is all of the target a message may show."""
+
+    def __init__(self, method: str, path: str, status: int, origin: str) -> None:
+        self.method, self.path, self.status, self.origin = method, path, status, origin
+        super().__init__(f"{method} {path} was redirected (HTTP {status}) to {origin}, another origin: not followed")
 
 
 class Answer:
@@ -78,6 +107,8 @@ class Answer:
             return jsonlib.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise niquests.exceptions.JSONDecodeError(str(exc), self.text, 0) from None
+        except RecursionError:  # `[[[[...` deeper than the decoder's stack
+            raise niquests.exceptions.JSONDecodeError(NESTED_TOO_DEEPLY, "", 0) from None
 
 
 class _Headers:
@@ -127,10 +158,22 @@ class KeepAliveSession:
         self.hooks: Any = fallback.hooks
         self._verify = verify
         self._context: ssl.SSLContext | None = None
-        self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
+        self._idle: dict[tuple[str, str, int], list[_HTTP | _HTTPS]] = {}
         self._lock = threading.Lock()
         self._direct: dict[tuple[str, str, int], bool] = {}
         self._auth_headers: dict[int, tuple[Any, dict[str, str]]] = {}
+        # the redirects niquests follows (its own, through a proxy or after ours) stay within the origin too
+        session: Any = fallback
+        follow = session.get_redirect_target
+
+        def checked_target(response: Any) -> str | None:
+            location = follow(response)
+            if location:
+                _check_redirect(str(getattr(response.request, "method", "") or "GET"), str(response.url or ""),
+                                location, int(response.status_code or 0))
+            return location
+
+        session.get_redirect_target = checked_target
 
     # --- the Session interface grafana-client uses ----------------------------------------------
 
@@ -140,7 +183,8 @@ class KeepAliveSession:
         split = urlsplit(url)
         query = _query(params)
         if (data is not None or more or query is None or split.scheme not in ("http", "https")
-                or (verify is not None and verify != self._verify) or not self._is_direct(split)):
+                or (verify is not None and verify != self._verify) or not isinstance(timeout, (int, float, type(None)))
+                or not self._is_direct(split)):
             return self.fallback.request(method, url, params=params, data=data, json=json, headers=headers,
                                          auth=auth, verify=verify, timeout=timeout, **more)
         method = method.upper()
@@ -152,7 +196,9 @@ class KeepAliveSession:
         target = requote_uri(target)  # as niquests sends it: a uid with a space becomes %20
         sent = SentRequest(method, f"{split.scheme}://{split.netloc}{target}")
         answer = self._exchange(split, method, target, body, sent_headers, timeout, sent)
-        if 300 <= answer.status_code < 400 and answer.headers.get("Location"):
+        location = answer.headers.get("Location") if 300 <= answer.status_code < 400 else None
+        if location:
+            _check_redirect(method, sent.url, location, answer.status_code)
             # redirects are followed as niquests follows them (method changes, auth across hosts)
             return self.fallback.request(method, url, params=params, json=json, headers=headers, auth=auth,
                                          verify=verify, timeout=timeout)
@@ -173,7 +219,11 @@ class KeepAliveSession:
     def _exchange(self, split: Any, method: str, target: str, body: bytes | None, headers: dict[str, str],
                   timeout: float | None, sent: SentRequest) -> Answer:
         key = (split.scheme, split.hostname or "", split.port or (443 if split.scheme == "https" else 80))
+        deadline = None if timeout is None else time.monotonic() + timeout
         conn = self._acquire(key, timeout)
+        conn.deadline = deadline
+        if isinstance(conn.sock, _Deadline):
+            conn.sock.deadline = deadline
         try:
             conn.request(method, target, body=body, headers=headers)
             response = conn.getresponse()
@@ -181,7 +231,11 @@ class KeepAliveSession:
         except BaseException as exc:
             connecting = conn.sock is None
             conn.close()
-            raise _failure(exc, key, connecting) from None
+            if isinstance(exc, TimeoutError) and timeout is not None:  # socket.timeout too
+                where = f" (connecting to {key[1]}:{key[2]})" if connecting else ""
+                raise DeadlineExceeded(f"{method} {target.split('?', 1)[0]} timed out: it took longer than --timeout "
+                                       f"{timeout:g} s{where}") from None
+            raise _failure(exc, key) from None
         if response.will_close:
             conn.close()
         else:
@@ -189,7 +243,7 @@ class KeepAliveSession:
         return Answer(sent, response.status, response.reason, response.msg,
                       _decoded(content, response.msg.get("Content-Encoding")))
 
-    def _acquire(self, key: tuple[str, str, int], timeout: float | None) -> http.client.HTTPConnection:
+    def _acquire(self, key: tuple[str, str, int], timeout: float | None) -> _HTTP | _HTTPS:
         """An idle connection the server has not closed meanwhile, else a new one (connected on first use)."""
         while True:
             with self._lock:
@@ -207,7 +261,7 @@ class KeepAliveSession:
             return _HTTPS(host, port, timeout=timeout, context=self.tls_context())
         return _HTTP(host, port, timeout=timeout)
 
-    def _release(self, key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
+    def _release(self, key: tuple[str, str, int], conn: _HTTP | _HTTPS) -> None:
         with self._lock:
             self._idle.setdefault(key, []).append(conn)
 
@@ -216,6 +270,7 @@ class KeepAliveSession:
         with self._lock:
             if self._context is None:
                 self._context = ssl_context(self._verify)
+                self._context.sslsocket_class = _DeadlineSSLSocket
             return self._context
 
     # --- what is sent -------------------------------------------------------------------------
@@ -252,19 +307,103 @@ class KeepAliveSession:
         return direct
 
 
+class _Deadline:
+    """Socket operations that wait only for what is left until `deadline` (`time.monotonic()`), so the
+    timeout bounds the whole exchange: a socket's own timeout restarts with every byte that arrives.
+
+    http.client sends with `sendall` (the TLS socket's `sendall` calls `send`) and reads through
+    `makefile`, whose reads call `recv_into`; a plain `sendall` and a TLS handshake or read each
+    count their timeout across the whole call (CPython's socket and ssl modules)."""
+
+    deadline: float | None = None
+
+    def _arm(self) -> None:
+        if self.deadline is None:
+            return
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("deadline passed")
+        self.settimeout(left)  # type: ignore[attr-defined]
+
+    def recv_into(self, *args: Any) -> int:
+        self._arm()
+        return super().recv_into(*args)  # type: ignore[misc]
+
+    def recv(self, *args: Any) -> bytes:
+        self._arm()
+        return super().recv(*args)  # type: ignore[misc]
+
+    def send(self, *args: Any) -> int:
+        self._arm()
+        return super().send(*args)  # type: ignore[misc]
+
+    def sendall(self, *args: Any) -> None:
+        self._arm()
+        return super().sendall(*args)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_Deadline, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_Deadline, ssl.SSLSocket):
+    pass
+
+
+def _connect_by(deadline: float | None, address: tuple[str, int], timeout: Any,
+                source_address: Any = None) -> _DeadlineSocket:
+    """`socket.create_connection` within what is left until `deadline`, as a `_DeadlineSocket`
+    (the TLS handshake that follows gets the time then left)."""
+    if deadline is not None:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise TimeoutError("deadline passed")
+    plain = socket.create_connection(address, timeout, source_address)
+    sock = _DeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+    if deadline is not None:
+        sock.settimeout(max(deadline - time.monotonic(), 1e-3))
+    else:
+        sock.settimeout(timeout)
+    return sock
+
+
 class _HTTP(http.client.HTTPConnection):
     """No Nagle delay: http.client sends the headers and a small body in one write, but a large body
-    goes in several, and the last one must not wait for the server's delayed ACK."""
+    goes in several, and the last one must not wait for the server's delayed ACK. Every socket
+    operation ends by `deadline` (`_Deadline`), which `KeepAliveSession` sets per request."""
+
+    deadline: float | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = lambda *a: _connect_by(self.deadline, *a)
 
     def connect(self) -> None:
         super().connect()
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if isinstance(self.sock, _Deadline):
+            self.sock.deadline = self.deadline
 
 
 class _HTTPS(http.client.HTTPSConnection):
+    deadline: float | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = lambda *a: _connect_by(self.deadline, *a)
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # the context makes the TLS socket a `_DeadlineSSLSocket` (tls_context)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if isinstance(self.sock, _Deadline):
+            self.sock.deadline = self.deadline
+
+
+def _check_redirect(method: str, url: str, location: str, status: int) -> None:
+    """RedirectRefused when `location` (relative to `url`) leaves `url`'s origin."""
+    target = urljoin(url, location)
+    if url_origin(target) != url_origin(url):
+        raise RedirectRefused(method.upper(), urlsplit(url).path or "/", status, url_origin(target))
 
 
 def _query(params: Any) -> str | None:
@@ -310,16 +449,12 @@ def _decoded(content: bytes, encoding: str | None) -> bytes:
     return content
 
 
-def _failure(exc: BaseException, key: tuple[str, str, int], connecting: bool) -> BaseException:
+def _failure(exc: BaseException, key: tuple[str, str, int]) -> BaseException:
     """niquests' exception for a failed exchange (what grafana-client and `Connection` handle)."""
     if not isinstance(exc, (OSError, http.client.HTTPException)):
         return exc
     where = f"{key[1]}:{key[2]}"
     if isinstance(exc, ssl.SSLError):
         return niquests.exceptions.SSLError(f"TLS with {where} failed: {exc}")
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        if connecting:
-            return niquests.exceptions.ConnectTimeout(f"connecting to {where} timed out")
-        return niquests.exceptions.ReadTimeout(f"{where} did not answer in time (read timed out)")
     reason = str(exc) or type(exc).__name__
     return niquests.exceptions.ConnectionError(f"connection to {where} failed: {reason}")

@@ -39,6 +39,7 @@ from itertools import groupby
 from typing import Callable
 
 from ..errors import GacError
+from .errors import Throttled
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, same_json
 from ..resource import Resource
@@ -60,6 +61,8 @@ class Outcome:
     backup: str | None = None
     #: the failure ends the run (credentials refused mid-run): nothing further is sent
     fatal: bool = False
+    #: the run ended because Grafana asked to wait longer than --max-retry-after (`Throttled`)
+    throttled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,9 @@ class ApplyResult:
     fatal: str | None = None
     #: a stop was requested (Ctrl-C): changes not started by then were not attempted
     interrupted: bool = False
+    #: the stop (`fatal`) was Grafana asking to wait longer than --max-retry-after: nothing is wrong
+    #: with what was written, and a re-run continues from there
+    throttled: bool = False
 
     def counts(self) -> dict[str, int]:
         out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONVERGED: 0, CONFLICTED: 0, FAILED: 0,
@@ -89,6 +95,18 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return self.fatal is None and not self.interrupted and all(o.ok for o in self.outcomes)
+
+    @property
+    def written(self) -> int:
+        """Creates, updates and deletes this run applied."""
+        c = self.counts()
+        return c["created"] + c["updated"] + c["deleted"]
+
+    @property
+    def stopped_part_way(self) -> bool:
+        """Stopped by throttling after writing something: a partial application (exit 1), not a
+        connection error (exit 2, as when nothing was written)."""
+        return self.fatal is not None and self.throttled and self.written > 0
 
 
 OutcomeFn = Callable[[Outcome], None]
@@ -140,8 +158,8 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                 else:
                     runnable.append(change)
             for outcome in pool.map(run, runnable):
-                if outcome.fatal:
-                    result.fatal = outcome.message
+                if outcome.fatal and result.fatal is None:
+                    result.fatal, result.throttled = outcome.message, outcome.throttled
                 record(outcome)
     result.interrupted = stop.is_set()
     order = {id(c): i for i, c in enumerate(plan.changes)}
@@ -233,8 +251,8 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
             return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
                            backup=backup)
         return Outcome(change, FAILED, str(exc), backup=backup)
-    except GacError as exc:  # credentials refused mid-run
-        return Outcome(change, FAILED, str(exc), backup=backup, fatal=True)
+    except GacError as exc:  # credentials refused mid-run, or a Retry-After longer than allowed
+        return Outcome(change, FAILED, str(exc), backup=backup, fatal=True, throttled=isinstance(exc, Throttled))
 
 
 def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = False) -> bool:

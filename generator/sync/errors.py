@@ -23,6 +23,12 @@ class ConnectionFailed(SyncError):
     """Grafana could not be reached (after retries) or is unhealthy."""
 
 
+class Throttled(ConnectionFailed):
+    """Grafana asked (429, Retry-After) for a longer wait than --max-retry-after allows. Nothing is
+    wrong with what was written before it: a sync that wrote something reports a partial
+    application (exit 1) that a later re-run continues."""
+
+
 class MissingSecrets(SyncError):
     """A data-source secret's environment variable is unset: found before any write."""
 

@@ -171,7 +171,9 @@ def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = 
             if (outcome.status == UNCHANGED_STATUS and not verbose) or (quiet and outcome.ok):
                 continue
             lines.append(outcome_line(outcome))
-    if result.fatal:
+    if result.stopped_part_way:
+        lines.append(stopped_text(result))
+    elif result.fatal:
         lines.append(f"Stopped: {result.fatal}")
     if result.interrupted:
         lines.append(interrupted_text(result))
@@ -191,9 +193,16 @@ def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = 
 def interrupted_text(result: ApplyResult) -> str:
     """What a Ctrl-C left behind, and that a re-run picks up from there."""
     c = result.counts()
-    written = c["created"] + c["updated"] + c["deleted"]
-    return (f"Interrupted: {written} write(s) were applied, {c[SKIPPED]} object(s) not attempted; requests in "
+    return (f"Interrupted: {result.written} write(s) were applied, {c[SKIPPED]} object(s) not attempted; requests in "
             "flight were allowed to finish. Run `gac sync` again to converge: what was written shows as unchanged.")
+
+
+def stopped_text(result: ApplyResult) -> str:
+    """What a run stopped part-way (`ApplyResult.stopped_part_way`) left behind, and that a re-run continues."""
+    c = result.counts()
+    return (f"Stopped after {result.written} write(s) ({c['created']} created, {c['updated']} updated, "
+            f"{c['deleted']} deleted; {c[SKIPPED]} object(s) not attempted): {(result.fatal or '').rstrip('.')}. Run `gac sync` again "
+            "to continue: what was written shows as unchanged.")
 
 
 def sync_json(result: ApplyResult, target: Target, env_name: str, requests: dict[str, int],
