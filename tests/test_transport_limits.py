@@ -327,3 +327,44 @@ def test_max_retry_after_must_be_finite(tmp_path: Path, value: str) -> None:
     assert ("not finite" if value != "-inf" else "not in the range") in result.output
     assert "Traceback" not in result.output
 
+
+
+@emulator_only
+def test_a_read_back_stopped_by_a_long_retry_after_is_reported_not_a_traceback(
+        grafana_emulator: GrafanaEmulator, tmp_path: Path) -> None:
+    """The answer to a folder's create is lost, and reading the folder back to see whether it
+    landed is answered 429 with a Retry-After of an hour: the run stops with its report (what was
+    written, what not), as when a write itself is throttled."""
+    emu = grafana_emulator
+    root = copy_project(tmp_path / "repo")
+    assert build(root).written
+    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
+           "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+    emu.drop("POST", "/api/folders$", count=None, after_apply=True)
+    emu.rate_limit("GET", "/api/folders/[^/?]+$", retry_after=3600, count=None)
+    result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local", "--retries", "2",
+                                       "--max-retry-after", "60"], env=env)
+    out = result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), out
+    assert "Traceback" not in out
+    assert emu.requests_matching("GET", "/api/folders/[^/?]+$"), "the read-back was not attempted"
+    assert result.exit_code == 2, out  # nothing confirmed written: as when the first write is throttled
+    assert "x folder observability 'Observability': failed: Grafana at" in out and "asked to wait 3600 s" in out
+    assert "Stopped: Grafana at" in out and "Not applied:" in out and "run `gac sync` again" in out
+
+
+@emulator_only
+def test_a_write_whose_only_attempt_lost_its_answer_is_read_back(grafana_emulator: GrafanaEmulator,
+                                                                tmp_path: Path) -> None:
+    """With --retries 1 there is no second attempt, but the first may have landed all the same:
+    it is read back and counted as written, and what depends on it goes ahead."""
+    emu = grafana_emulator
+    root = copy_project(tmp_path / "repo")
+    assert build(root).written
+    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
+           "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+    emu.drop("POST", "/api/folders$", count=1, after_apply=True)
+    result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local", "--retries", "1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "folder observability 'Observability': created" in result.output
+    assert "confirmed by reading it back" in result.output and ", 0 failed, 0 not attempted." in result.output

@@ -33,7 +33,7 @@ from ..handlers.live import ApiError
 from ..network_errors import describe_failure
 from ..sync.errors import AuthError, ConnectionFailed, SyncError, Throttled
 from ..urls import UNPARSABLE, redact_url, redact_urls, url_problem
-from .retry import RetryPolicy, RetryWait, WaitFn, parse_retry_after
+from .retry import RETRY_STATUSES, RetryPolicy, RetryWait, WaitFn, parse_retry_after
 from .transport import NESTED_TOO_DEEPLY, DeadlineExceeded, KeepAliveSession, RedirectRefused
 
 T = TypeVar("T")
@@ -256,9 +256,9 @@ class Connection:
                 raise AuthError(f"Grafana refused the credentials from {self.settings.credential_source} "
                                 f"({what}: HTTP 401: {message}); check that the token or password is valid "
                                 "for this Grafana and organisation") from None
+            if write and (status is None or (status in RETRY_STATUSES and status != 429)):
+                ambiguous = True  # the write may have been applied before the failure, the last attempt's too
             if self.policy.should_retry(status, attempt):
-                if write and status != 429:
-                    ambiguous = True  # the write may have been applied before the failure
                 retry_after = parse_retry_after(answer.retry_after) if status == 429 and answer else None
                 if self.policy.exceeds_cap(retry_after):
                     raise Throttled(

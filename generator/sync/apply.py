@@ -237,22 +237,37 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
     except OSError as exc:
         return Outcome(change, FAILED, f"could not back up the live object ({exc}); not written", backup=backup)
     except ApiError as exc:
-        if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
-            how = ("already gone (an earlier attempt, or a write that moved its content, removed it)"
-                   if exc.not_found else "confirmed by reading it back after an interrupted request")
-            return Outcome(change, APPLIED, how, backup=backup)
-        # a create refused because the object now exists: Grafana says 409 for some kinds and
-        # 400 ("already exists") for others (contact points, mute timings); the read-back decides
-        conflict = exc.conflict or isinstance(exc, WriteConflict)
-        if (conflict or (change.action == CREATE and exc.status == 400)) and change.action != DELETE \
-                and _landed(change, calls, ctx, by_gac=True):
-            return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile", backup=backup)
-        if conflict:
-            return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
-                           backup=backup)
-        return Outcome(change, FAILED, str(exc), backup=backup)
-    except GacError as exc:  # credentials refused mid-run, or a Retry-After longer than allowed
-        return Outcome(change, FAILED, str(exc), backup=backup, fatal=True, throttled=isinstance(exc, Throttled))
+        try:
+            return _refused(change, exc, calls, ctx, backup)
+        except GacError as fatal:  # the read-back: as below
+            return _fatal(change, fatal, backup)
+    except GacError as exc:
+        return _fatal(change, exc, backup)
+
+
+def _fatal(change: Change, exc: GacError, backup: str | None) -> Outcome:
+    """A failure that ends the run (credentials refused mid-run, a Retry-After longer than allowed):
+    the change failed, the rest is not attempted, and the report says what was written."""
+    return Outcome(change, FAILED, str(exc), backup=backup, fatal=True, throttled=isinstance(exc, Throttled))
+
+
+def _refused(change: Change, exc: ApiError, calls: Calls, ctx: SyncContext, backup: str | None) -> Outcome:
+    """What a write Grafana refused, or whose answer was lost, comes to: reading the object back
+    tells a write that landed, or one another run of gac made, from a failure or a conflict."""
+    if (exc.ambiguous or (change.action == DELETE and exc.not_found)) and _landed(change, calls, ctx):
+        how = ("already gone (an earlier attempt, or a write that moved its content, removed it)"
+               if exc.not_found else "confirmed by reading it back after an interrupted request")
+        return Outcome(change, APPLIED, how, backup=backup)
+    # a create refused because the object now exists: Grafana says 409 for some kinds and
+    # 400 ("already exists") for others (contact points, mute timings); the read-back decides
+    conflict = exc.conflict or isinstance(exc, WriteConflict)
+    if (conflict or (change.action == CREATE and exc.status == 400)) and change.action != DELETE \
+            and _landed(change, calls, ctx, by_gac=True):
+        return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile", backup=backup)
+    if conflict:
+        return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
+                       backup=backup)
+    return Outcome(change, FAILED, str(exc), backup=backup)
 
 
 def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = False) -> bool:
