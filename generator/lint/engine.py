@@ -20,9 +20,9 @@ from . import rules as _rules  # noqa: F401  (registers every rule: the registry
 from .alert_model import group_interval, group_title, is_expression, is_range_query
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
-from .contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, DashboardContext, DatasourceContext,
-                       DatasourceSetContext, Env, PanelContext, PromRuleContext, PromRuleFileContext, QueryContext, TargetContext,
-                       VariableContext)
+from .contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, DashboardContext,
+                       DatasourceContext, DatasourceSetContext, Env, PanelContext, PromRuleContext,
+                       PromRuleFileContext, QueryContext, TargetContext, VariableContext)
 from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
                               variable_query_text, variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved

@@ -39,7 +39,7 @@ def alert_group_interval(ctx: AlertGroupContext) -> Iterator[Issue]:
         yield Issue("rule group has no interval", "set interval (seconds in the API, e.g. 1m in files)")
         return
     if ctx.interval_s is None:
-        yield Issue(f"rule group interval {ctx.interval_raw!r} is not a duration", "use e.g. 60 or 1m",
+        yield Issue(f"rule group interval {rulefmt.shown(ctx.interval_raw)} is not a duration", "use e.g. 60 or 1m",
                     at=ctx.location.child("interval"))
         return
     if ctx.interval_s <= 0 or ctx.interval_s % BASE_INTERVAL_S:
@@ -74,7 +74,7 @@ def alert_condition_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
     if not condition:
         yield Issue("alert rule has no condition", "set condition to the refId of the threshold expression")
     elif str(condition) not in _refs(ctx):
-        yield Issue(f"condition {condition!r} is not a refId of this rule (refIds: "
+        yield Issue(f"condition {rulefmt.shown(condition)} is not a refId of this rule (refIds: "
                     f"{', '.join(sorted(_refs(ctx))) or 'none'})", "name an existing refId",
                     at=ctx.location.child("condition"))
 
@@ -234,7 +234,7 @@ def alert_duration_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
     for key in ("for", "keep_firing_for"):
         raw = ctx.rule.get(key)
         if raw not in (None, "") and seconds(raw) is None:
-            yield Issue(f"{key} {raw!r} is not a duration", "use a number and a unit, e.g. 5m or 1h30m",
+            yield Issue(f"{key} {rulefmt.shown(raw)} is not a duration", "use a number and a unit, e.g. 5m or 1h30m",
                         at=ctx.location.child(key))
 
 
@@ -257,7 +257,7 @@ def alert_state_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
             if not ctx.provisioning_file:
                 yield Issue(f"{key} is not set", f"set it to one of {', '.join(allowed)}")
         elif value not in allowed:
-            yield Issue(f"{key} {value!r} is not one of {', '.join(allowed)}", f"use one of {', '.join(allowed)}",
+            yield Issue(f"{key} {rulefmt.shown(value)} is not one of {', '.join(allowed)}", f"use one of {', '.join(allowed)}",
                         at=ctx.location.child(key))
 
 
