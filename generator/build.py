@@ -15,7 +15,7 @@ from typing import Any
 from .collector import collector_paused
 from .compile import compile_project
 from .config import CONFIG_FILE, load_config, naming_file
-from .discover import DEFINITION_DIRS
+from .discover import DEFINITION_DIRS, UnreadModule, discover
 from .errors import ConfigError, GacError
 from .handlers.datasource import environment_problems
 from .output import GENERATED, TreeDiff, compare_tree, render_tree, write_tree
@@ -31,6 +31,8 @@ class BuildResult:
     written: bool = False
     #: CPU seconds per phase (compile+render, lint, compare+write): the build's account of where its time goes
     timings: dict[str, float] = field(default_factory=dict)
+    #: Python files that look like definitions and were not read (discover.unread_modules)
+    unread: list[UnreadModule] = field(default_factory=list)
 
     @property
     def lint_errors(self) -> list[Any]:
@@ -68,13 +70,15 @@ def _build(root: Path, write: bool) -> BuildResult:
     config = load_config(root)
     # each resource is rendered as soon as it is compiled and kept as its file, not its body
     # (RenderedResource): lint decodes each body when it reads it, the files are written as kept
-    resources = _require_definitions(compile_project(root, rendered=True), root)
+    definitions = discover(root)
+    unread = definitions.unread  # compiling consumes the definitions
+    resources = _require_definitions(compile_project(root, rendered=True, definitions=definitions), root)
     check_environments(resources, config)
     clock.lap("compile+render")
     findings = lint(resources, config, root)
     clock.lap("lint")
     files = render_tree(resources)
-    result = BuildResult(resources, files, compare_tree(root / GENERATED, files), findings)
+    result = BuildResult(resources, files, compare_tree(root / GENERATED, files), findings, unread=unread)
     if write and not result.lint_errors:
         write_tree(root / GENERATED, files, result.diff)
         result.written = True

@@ -85,6 +85,9 @@ def build(root: Path, quiet: bool) -> None:
     from .lint.formats import format_findings
 
     result = run_build(root)
+    if not quiet:
+        for unread in result.unread:
+            click.echo(f"warning: {unread.message()}", err=True)
     if result.findings and (result.lint_errors or not quiet):
         click.echo(format_findings(result.findings, "text"), err=bool(result.lint_errors))
     if result.lint_errors:

@@ -21,16 +21,18 @@ from .output import RenderedResource
 from .resource import NOTIFICATION_POLICY_TREE, Resource, Source
 
 
-def compile_project(root: Path, rendered: bool = False) -> list[Resource]:
+def compile_project(root: Path, rendered: bool = False, definitions: Definitions | None = None) -> list[Resource]:
     """All resources defined under `root`, in apply order (folders first), deterministic.
 
     References may also name the data sources grafana.yaml declares under `lint.datasources`
     (those managed outside this repository). `rendered`: each resource is kept as its
     generated/ file (`RenderedResource`), rendered as soon as it is compiled: what build and
-    check need, in about half the memory of the bodies.
+    check need, in about half the memory of the bodies. `definitions`: what `discover(root)`
+    found, where the caller has it already.
     """
     declared = project_declared_datasources(root)
-    return compile_definitions(discover(root), declared, RenderedResource.of if rendered else None)
+    return compile_definitions(definitions if definitions is not None else discover(root), declared,
+                               RenderedResource.of if rendered else None)
 
 
 def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDatasource] | None = None,

@@ -34,6 +34,20 @@ class Definitions:
     dashboards: list[DashboardDef | JsonDashboard]
     rule_groups: list[RuleGroup]
     notifications: list[NotificationTemplate | ContactPoint | MuteTiming | PolicyTree] = field(default_factory=list)
+    #: Python files that look like definitions but that nothing read (`unread_modules`)
+    unread: list[UnreadModule] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnreadModule:
+    """A Python file where definitions are looked for, or in a folder named like one of those,
+    that discovery did not import and no definition module imported: its objects are in neither
+    generated/ nor Grafana, without a word. `hint` says where it belongs."""
+    path: str
+    hint: str
+
+    def message(self) -> str:
+        return f"{self.path} is not read: {self.hint}"
 
 
 def discover(root: Path) -> Definitions:
@@ -58,6 +72,7 @@ def discover(root: Path) -> Definitions:
                     continue
                 if isinstance(value, DEFINITION_TYPES) and _defined_in(value, here, root, resolved):
                     found.setdefault(id(value), value)
+        unread = unread_modules(root, resolved)
     objects = list(found.values())
     _check_rules_grouped(rules.values(), [o for o in objects if isinstance(o, RuleGroup)])
     return Definitions(
@@ -66,7 +81,64 @@ def discover(root: Path) -> Definitions:
         dashboards=[o for o in objects if isinstance(o, (DashboardDef, JsonDashboard))],
         rule_groups=[o for o in objects if isinstance(o, RuleGroup)],
         notifications=[o for o in objects if isinstance(o, NOTIFICATION_TYPES)],
+        unread=unread,
     )
+
+
+#: folders named like a definition folder, and the one their modules belong in
+_LOOKALIKES = {
+    "dashboard": "dashboards", "boards": "dashboards",
+    "datasource": "datasources", "data_sources": "datasources", "data-sources": "datasources",
+    "alert": "alerts", "alerting": "alerts", "alert_rules": "alerts", "alert-rules": "alerts", "rules": "alerts",
+    "notifications": "alerts", "notification": "alerts", "contact_points": "alerts", "contact-points": "alerts",
+    "contactpoints": "alerts", "policies": "alerts", "mute_timings": "alerts", "receivers": "alerts",
+}
+_FOLDERS = ", ".join(f"{d}/" for d in DEFINITION_DIRS[:-1]) + f" and {DEFINITION_DIRS[-1]}/"
+#: how many Python files `unread_modules` looks at, at most: a virtualenv inside a definition folder is no project
+_MOST_FILES = 5000
+
+
+def unread_modules(root: Path, resolved: _Resolver | None = None) -> list[UnreadModule]:
+    """Python files under the definition folders (in subfolders: discovery reads only the modules
+    directly inside), and in folders named like one (`notifications/`, `dashboard/`), that no
+    import read. Called while the project's modules are imported (`discover`): a helper module a
+    definition imports (`dashboards/lib/panels.py`) is read. Files named `_*.py` are private by
+    the same convention as discovery's."""
+    resolved = resolved or _Resolver()
+    inside = str(root)  # the project's modules are imported from `root`, first on sys.path
+    imported = {resolved(Path(file)) for module in list(sys.modules.values())
+                if isinstance(file := getattr(module, "__file__", None), str) and file.startswith(inside)}
+    found: list[UnreadModule] = []
+    folders = [(folder, folder) for folder in DEFINITION_DIRS] + sorted(_LOOKALIKES.items())
+    seen = 0
+    for folder, home in folders:
+        directory = root / folder
+        if not directory.is_dir() or directory.is_symlink() and folder != home:
+            continue
+        for path in sorted(_python_files(directory)):
+            seen += 1
+            if seen > _MOST_FILES:
+                return found
+            if path.name.startswith("_") or resolved(path) in imported:
+                continue
+            if folder != home:
+                hint = (f"gac reads definitions from {_FOLDERS} only: move it "
+                        f"into {home}/" + (" (contact points, policies, mute timings and templates are defined "
+                                           "there too)" if home == "alerts" else ""))
+            else:
+                hint = (f"gac reads the modules directly in {folder}/ (and what they import): move it into "
+                        f"{folder}/, or import it from a module there")
+            found.append(UnreadModule(_rel(path, root), hint))
+    return found
+
+
+def _python_files(directory: Path) -> Iterator[Path]:
+    """The .py files below `directory`, outside hidden folders and __pycache__."""
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+        for name in filenames:
+            if name.endswith(".py"):
+                yield Path(dirpath) / name
 
 
 def _check_rules_grouped(rules: Iterable[AlertRule], groups: list[RuleGroup]) -> None:
