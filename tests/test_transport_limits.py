@@ -262,6 +262,14 @@ def test_a_redirect_niquests_follows_is_refused_too(url: str) -> None:
     assert "https://sso.example.com:8443" in str(refused.value) and SECRET_QUERY not in str(refused.value)
 
 
+def _built_project(emu: GrafanaEmulator, tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
+    """The example project, built, and the environment that points `gac sync` at the emulator."""
+    root = copy_project(tmp_path / "repo")
+    assert build(root).written
+    return root, {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
+                  "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+
+
 # --- 3. a Retry-After past the cap after some writes --------------------------------------------
 
 @emulator_only
@@ -271,10 +279,7 @@ def test_sync_stopped_by_a_long_retry_after_reports_what_was_written(grafana_emu
     save is answered 429 with a Retry-After of an hour: exit 1, "Stopped after N write(s)", and a
     re-run (the limit lifted) writes the rest and nothing twice."""
     emu = grafana_emulator
-    root = copy_project(tmp_path / "repo")
-    assert build(root).written
-    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
-           "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+    root, env = _built_project(emu, tmp_path)
     args = ["sync", "--root", str(root), "--env", "local", "--retries", "3", "--max-retry-after", "60"]
     emu.rate_limit("POST", "/api/dashboards/db", retry_after=3600, count=None)
     started = time.monotonic()
@@ -305,10 +310,7 @@ def test_a_long_retry_after_before_any_write_is_a_connection_error(grafana_emula
                                                                   tmp_path: Path) -> None:
     """Nothing written yet: no partial application to report, exit 2 as before."""
     emu = grafana_emulator
-    root = copy_project(tmp_path / "repo")
-    assert build(root).written
-    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
-           "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+    root, env = _built_project(emu, tmp_path)
     emu.rate_limit("POST|PUT|PATCH|DELETE", ".", retry_after=3600, count=None)
     result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local"], env=env)
     assert result.exit_code == 2, result.output
@@ -336,10 +338,7 @@ def test_a_read_back_stopped_by_a_long_retry_after_is_reported_not_a_traceback(
     landed is answered 429 with a Retry-After of an hour: the run stops with its report (what was
     written, what not), as when a write itself is throttled."""
     emu = grafana_emulator
-    root = copy_project(tmp_path / "repo")
-    assert build(root).written
-    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
-           "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+    root, env = _built_project(emu, tmp_path)
     emu.drop("POST", "/api/folders$", count=None, after_apply=True)
     emu.rate_limit("GET", "/api/folders/[^/?]+$", retry_after=3600, count=None)
     result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local", "--retries", "2",
@@ -359,10 +358,7 @@ def test_a_write_whose_only_attempt_lost_its_answer_is_read_back(grafana_emulato
     """With --retries 1 there is no second attempt, but the first may have landed all the same:
     it is read back and counted as written, and what depends on it goes ahead."""
     emu = grafana_emulator
-    root = copy_project(tmp_path / "repo")
-    assert build(root).written
-    env = {"GRAFANA_URL": emu.url, "GRAFANA_TOKEN": emu.token, "GRAFANA_USER": None, "GRAFANA_PASSWORD": None,
-           "GAC_ENV": None, "GRAFANA_ORG_ID": None, "GAC_SKIP_BUILD_CHECK": None}
+    root, env = _built_project(emu, tmp_path)
     emu.drop("POST", "/api/folders$", count=1, after_apply=True)
     result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local", "--retries", "1"], env=env)
     assert result.exit_code == 0, result.output

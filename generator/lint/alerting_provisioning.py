@@ -32,17 +32,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, NamedTuple
 
 from .durations import prometheus_duration_error, seconds
-from .rulefmt import shown, text_of
-
-
-class Problem(NamedTuple):
-    """What Grafana does not take in the file: where in the document, what, and what to do; the
-    name of the rule group and of the rule it is in, where it is in one."""
-    path: tuple[Any, ...]
-    message: str
-    fix: str
-    group: str | None = None
-    rule: str | None = None
+from .rulefmt import Problem, shown, text_of
 
 
 #: how each problem's message ends: Grafana refuses the file, or reads it without the value

@@ -31,8 +31,9 @@ from .durations import prometheus_duration_error, prometheus_duration_is_zero
 
 
 class Problem(NamedTuple):
-    """Why Prometheus refuses the file: where in the document, what, and what to do; the name
-    of the group and of the rule it is in, where it is in one."""
+    """What the program that loads a file refuses (Prometheus here; Grafana, alerting_provisioning)
+    or ignores in it: where in the document, what, and what to do; the name of the group and of
+    the rule it is in, where it is in one."""
     path: tuple[Any, ...]
     message: str
     fix: str
