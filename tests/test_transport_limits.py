@@ -14,6 +14,7 @@ from __future__ import annotations
 import http.server
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -171,6 +172,28 @@ def test_a_trickled_answer_over_tls_ends_at_the_timeout(tmp_path: Path) -> None:
         server.server_close()
     assert time.monotonic() - started < 1.5
     assert "GET /api/trickle timed out: it took longer than --timeout 0.5 s" in str(slow.value)
+
+
+def test_a_tls_handshake_that_never_ends_is_a_timeout_connecting_to_the_host() -> None:
+    """A server that takes the TCP connection and never answers the TLS handshake (a plain port
+    behind https://): the deadline ends it, said as the connection's, with the host and port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(listener.accept()[0]), daemon=True).start()
+    settings = settings_from({}, {"GRAFANA_URL": f"https://127.0.0.1:{port}", "GRAFANA_TOKEN": TOKEN}, timeout=0.5)
+    conn = Connection(settings, policy=RetryPolicy(attempts=1))
+    started = time.monotonic()
+    try:
+        with pytest.raises(ApiError) as slow:
+            _get(conn, "/fine")
+    finally:
+        conn.close()
+        for sock in held:
+            sock.close()
+        listener.close()
+    assert time.monotonic() - started < 1.5
+    assert f"timed out: it took longer than --timeout 0.5 s (connecting to 127.0.0.1:{port})" in str(slow.value)
 
 
 def test_the_timeout_is_exit_2_naming_the_request(tmp_path: Path, url: str,

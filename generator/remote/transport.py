@@ -229,7 +229,7 @@ class KeepAliveSession:
             response = conn.getresponse()
             content = response.read()
         except BaseException as exc:
-            connecting = conn.sock is None
+            connecting = not conn.connected
             conn.close()
             if isinstance(exc, TimeoutError) and timeout is not None:  # socket.timeout too
                 where = f" (connecting to {key[1]}:{key[2]})" if connecting else ""
@@ -367,36 +367,34 @@ def _connect_by(deadline: float | None, address: tuple[str, int], timeout: Any,
     return sock
 
 
-class _HTTP(http.client.HTTPConnection):
+class _Connection(http.client.HTTPConnection):
     """No Nagle delay: http.client sends the headers and a small body in one write, but a large body
     goes in several, and the last one must not wait for the server's delayed ACK. Every socket
-    operation ends by `deadline` (`_Deadline`), which `KeepAliveSession` sets per request."""
+    operation ends by `deadline` (`_Deadline`), which `KeepAliveSession` sets per request.
+    `connected` once connected (the TLS handshake done, for HTTPS): a timeout before is the
+    connection's, said with the host."""
 
     deadline: float | None = None
+    connected = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = lambda *a: _connect_by(self.deadline, *a)
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # for HTTPS, the context makes the TLS socket a `_DeadlineSSLSocket` (tls_context)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if isinstance(self.sock, _Deadline):
             self.sock.deadline = self.deadline
+        self.connected = True
 
 
-class _HTTPS(http.client.HTTPSConnection):
-    deadline: float | None = None
+class _HTTP(_Connection):
+    pass
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = lambda *a: _connect_by(self.deadline, *a)
 
-    def connect(self) -> None:
-        super().connect()  # the context makes the TLS socket a `_DeadlineSSLSocket` (tls_context)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if isinstance(self.sock, _Deadline):
-            self.sock.deadline = self.deadline
+class _HTTPS(_Connection, http.client.HTTPSConnection):
+    pass
 
 
 def _check_redirect(method: str, url: str, location: str, status: int) -> None:
