@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 import traceback
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -110,15 +111,14 @@ def unread_modules(root: Path, resolved: _Resolver | None = None) -> list[Unread
                 if isinstance(file := getattr(module, "__file__", None), str) and file.startswith(inside)}
     found: list[UnreadModule] = []
     folders = [(folder, folder) for folder in DEFINITION_DIRS] + sorted(_LOOKALIKES.items())
-    seen = 0
+    left = _MOST_FILES
     for folder, home in folders:
         directory = root / folder
         if not directory.is_dir() or directory.is_symlink() and folder != home:
             continue
-        for path in sorted(_python_files(directory)):
-            seen += 1
-            if seen > _MOST_FILES:
-                return found
+        paths = sorted(islice(_python_files(directory), left))
+        left -= len(paths)
+        for path in paths:
             if path.name.startswith("_") or resolved(path) in imported:
                 continue
             if folder != home:
@@ -129,6 +129,8 @@ def unread_modules(root: Path, resolved: _Resolver | None = None) -> list[Unread
                 hint = (f"gac reads the modules directly in {folder}/ (and what they import): move it into "
                         f"{folder}/, or import it from a module there")
             found.append(UnreadModule(_rel(path, root), hint))
+        if not left:
+            break
     return found
 
 

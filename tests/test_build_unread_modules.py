@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.build import build
@@ -77,3 +78,18 @@ def test_quiet_says_nothing_but_errors(tmp_path: Path) -> None:
     write(root, "alerting/rules.py", "X = 1\n")
     result = CliRunner().invoke(main, ["build", "--root", str(root), "--quiet"])
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_the_look_stops_after_so_many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A virtualenv left inside a definition folder is not walked to its end: the look stops at
+    `_MOST_FILES` Python files, the project's own modules counted."""
+    import generator.discover as discover
+
+    root = copy_project(tmp_path / "repo")
+    for i in range(6):
+        write(root, f"dashboards/venv/lib/m{i}.py", "X = 1\n")
+    everything = [u.path for u in build(root).unread]
+    assert len(everything) == 6
+    before = [*(root / "datasources").glob("*.py"), *(root / "dashboards").glob("*.py")]  # looked at first
+    monkeypatch.setattr(discover, "_MOST_FILES", len(before) + 2)
+    assert [u.path for u in build(root).unread] == everything[:2]
