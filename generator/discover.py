@@ -135,10 +135,11 @@ def unread_modules(root: Path, resolved: _Resolver | None = None) -> list[Unread
 
 
 def _python_files(directory: Path) -> Iterator[Path]:
-    """The .py files below `directory`, outside hidden folders and __pycache__."""
+    """The .py files below `directory`, outside hidden folders and __pycache__, in a stable order
+    (each folder's files, then its subfolders, by name): a capped look sees the same files each time."""
     for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
-        for name in filenames:
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(filenames):
             if name.endswith(".py"):
                 yield Path(dirpath) / name
 
