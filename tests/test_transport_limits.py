@@ -70,7 +70,35 @@ def _trickle(h: http.server.BaseHTTPRequestHandler) -> None:
     h.close_connection = True
 
 
+#: an answer larger than any socket buffer, sent steadily over about a second
+_LARGE = b'{"items": ["' + b"x" * 1_500_000 + b'"]}'
+
+
+def _steady(h: http.server.BaseHTTPRequestHandler) -> None:
+    """A large answer arriving steadily (100 KB every 0.07 s, ~1.4 MB/s): longer than a timeout of
+    0.5 s in all, far faster than a trickle; as a list page of 500 dashboards over a slow link."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(_LARGE)))
+    h.end_headers()
+    for start in range(0, len(_LARGE), 100_000):
+        h.wfile.write(_LARGE[start:start + 100_000])
+        h.wfile.flush()
+        time.sleep(0.07)
+
+
+def _slow_reader(h: http.server.BaseHTTPRequestHandler) -> None:
+    """Reads a large body 100 KB every 0.07 s, then answers: the upload takes longer than 0.5 s."""
+    left = int(h.headers.get("Content-Length") or 0)
+    while left > 0:
+        left -= len(h.rfile.read(min(left, 100_000)))
+        time.sleep(0.07)
+    _json(200, b'{"ok": true}')(h)
+
+
 ROUTES: dict[str, Reply] = {
+    "/api/steady": _steady,
+    "/api/slow-reader": _slow_reader,
     "/api/trickle": _trickle,
     "/api/deep": _json(200, b"[" * 100_000),
     "/api/truncated": _json(200, b'{"uid": "a", "title": "cut sh'),
@@ -95,6 +123,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         ROUTES.get(self.path.split("?", 1)[0], _json(404, b'{"message": "not found"}'))(self)
+
+    do_POST = do_GET
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -141,6 +171,33 @@ def test_a_trickled_answer_ends_at_the_timeout_naming_method_and_path(url: str) 
     assert slow.value.status == 0
     assert "GET /api/trickle" in text and "took longer than --timeout 0.5 s" in text
     assert TOKEN not in text
+
+
+def test_a_large_answer_that_keeps_arriving_may_take_longer_than_the_timeout(url: str) -> None:
+    """Each byte moves the deadline on at the steady rate (64 KiB/s): 1.5 MB arriving over a
+    second is read whole with --timeout 0.5, where the trickle above is cut off."""
+    conn = _connection(url, timeout=0.5)
+    started = time.monotonic()
+    try:
+        answer = _get(conn, "/steady")
+    finally:
+        conn.close()
+    assert time.monotonic() - started > 0.5  # it did outlast the timeout
+    assert answer == {"items": ["x" * 1_500_000]}
+
+
+def test_a_large_body_sent_to_a_slow_reader_may_take_longer_than_the_timeout(url: str) -> None:
+    """What is sent moves the deadline on too (sendall goes in chunks): a 1.5 MB body that the
+    server takes in over a second, with --timeout 0.5."""
+    conn = _connection(url, timeout=0.5)
+    started = time.monotonic()
+    try:
+        answer = conn.write("write /slow-reader",
+                            lambda g: g.client.POST("/slow-reader", json={"body": "y" * 1_500_000}))
+    finally:
+        conn.close()
+    assert time.monotonic() - started > 0.5
+    assert answer == {"ok": True}
 
 
 def test_a_trickled_answer_over_tls_ends_at_the_timeout(tmp_path: Path) -> None:

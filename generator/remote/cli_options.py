@@ -47,7 +47,8 @@ def connection_options(*, writes: bool, build_check: bool = True) -> Decorator:
         click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
         click.option("--timeout", type=FiniteFloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
                      show_default=True,
-                     help="Seconds a request may take in all: connecting, sending and reading the whole answer."),
+                     help="Seconds a request may take in all: connecting, sending and reading the whole answer "
+                          "(longer while a large one keeps moving at 64 KiB/s or more)."),
         click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
                      help=WORKERS_WHEN_WRITING if writes else WORKERS_WHEN_READING),
         click.option("--retries", type=click.IntRange(1, 20), default=5, show_default=True,

@@ -307,13 +307,23 @@ class KeepAliveSession:
         return direct
 
 
+#: bytes per second at which an exchange may run past its timeout: each byte sent or received moves
+#: the deadline on by 1/_STEADY_RATE s. A list page of 500 dashboards (tens of MB) over a slow link
+#: keeps arriving at this pace or faster; a server trickling its answer a byte at a time does not
+_STEADY_RATE = 64 * 1024
+#: what one `send` of `sendall` hands the socket at most, so a large body moves its deadline as it goes
+_SEND_CHUNK = 64 * 1024
+
+
 class _Deadline:
     """Socket operations that wait only for what is left until `deadline` (`time.monotonic()`), so the
     timeout bounds the whole exchange: a socket's own timeout restarts with every byte that arrives.
+    What is sent and received moves the deadline on at `_STEADY_RATE`, so a large answer that keeps
+    arriving is not cut off, and a trickle is.
 
-    http.client sends with `sendall` (the TLS socket's `sendall` calls `send`) and reads through
-    `makefile`, whose reads call `recv_into`; a plain `sendall` and a TLS handshake or read each
-    count their timeout across the whole call (CPython's socket and ssl modules)."""
+    http.client sends with `sendall` and reads through `makefile`, whose reads call `recv_into`;
+    `sendall` is done here in `send`s of `_SEND_CHUNK`, each given what is then left (CPython's
+    own counts one timeout across the whole call)."""
 
     deadline: float | None = None
 
@@ -325,21 +335,29 @@ class _Deadline:
             raise TimeoutError("deadline passed")
         self.settimeout(left)  # type: ignore[attr-defined]
 
+    def _moved(self, count: int) -> int:
+        if self.deadline is not None:
+            self.deadline += count / _STEADY_RATE
+        return count
+
     def recv_into(self, *args: Any) -> int:
         self._arm()
-        return super().recv_into(*args)  # type: ignore[misc]
+        return self._moved(super().recv_into(*args))  # type: ignore[misc]
 
     def recv(self, *args: Any) -> bytes:
         self._arm()
-        return super().recv(*args)  # type: ignore[misc]
+        data: bytes = super().recv(*args)  # type: ignore[misc]
+        self._moved(len(data))
+        return data
 
     def send(self, *args: Any) -> int:
         self._arm()
-        return super().send(*args)  # type: ignore[misc]
+        return self._moved(super().send(*args))  # type: ignore[misc]
 
-    def sendall(self, *args: Any) -> None:
-        self._arm()
-        return super().sendall(*args)  # type: ignore[misc]
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        view = memoryview(data).cast("B")
+        while view:
+            view = view[self.send(view[:_SEND_CHUNK], flags):]
 
 
 class _DeadlineSocket(_Deadline, socket.socket):
