@@ -11,6 +11,7 @@ chosen per path.
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import re
 import shutil
@@ -104,8 +105,23 @@ ROUTES: dict[str, Reply] = {
     "/api/truncated": _json(200, b'{"uid": "a", "title": "cut sh'),
     "/api/elsewhere": lambda h: _redirect(h, f"https://sso.example.com:8443/login/oauth?{SECRET_QUERY}"),
     "/api/same-origin": lambda h: _redirect(h, "/api/fine"),
+    "/api/malformed-location": lambda h: _redirect(h, f"http://[::1/login?{SECRET_QUERY}"),
+    "/api/hop": lambda h: _redirect(h, "/api/sso/secret-path-token"),
+    "/api/sso/secret-path-token": lambda h: _redirect(h, "https://sso.example.com/x"),
+    "/api/gzip-cut": lambda h: _gzip_cut(h),
     "/api/fine": _json(200, b'{"ok": true}'),
 }
+
+
+def _gzip_cut(h: http.server.BaseHTTPRequestHandler) -> None:
+    """A gzip answer cut in half (a proxy's doing): its Content-Length matches what is sent."""
+    body = gzip.compress(b'{"uid": "a", "title": "' + b"t" * 2000 + b'"}')[:40]
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Encoding", "gzip")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body)
 
 
 def _redirect(h: http.server.BaseHTTPRequestHandler, location: str) -> None:
@@ -275,7 +291,8 @@ def test_the_timeout_is_exit_2_naming_the_request(tmp_path: Path, url: str,
 
 # --- 2. an answer whose JSON cannot be read ------------------------------------------------------
 
-@pytest.mark.parametrize(("path", "why"), [("/deep", "nested too deeply"), ("/truncated", "cut short or malformed")])
+@pytest.mark.parametrize(("path", "why"), [("/deep", "nested too deeply"), ("/truncated", "cut short or malformed"),
+                                           ("/gzip-cut", "its gzip encoding cannot be undone")])
 def test_unreadable_json_is_one_line_naming_the_request(url: str, path: str, why: str) -> None:
     conn = _connection(url)
     try:
@@ -340,6 +357,32 @@ def test_a_redirect_niquests_follows_is_refused_too(url: str) -> None:
         conn.close()
     assert type(refused.value).__name__ == "RedirectRefused"
     assert "https://sso.example.com:8443" in str(refused.value) and SECRET_QUERY not in str(refused.value)
+
+
+def test_a_location_that_is_no_url_is_refused_not_a_traceback(url: str) -> None:
+    conn = _connection(url)
+    try:
+        with pytest.raises(ConnectionFailed) as refused:
+            _get(conn, "/malformed-location")
+    finally:
+        conn.close()
+    text = str(refused.value)
+    assert "GET /api/malformed-location" in text and "[unparsable URL]" in text
+    assert SECRET_QUERY not in text and "login" not in text
+
+
+def test_a_refusal_after_a_same_origin_hop_names_the_request_not_the_hop(url: str) -> None:
+    """The same-origin hop is followed by niquests, whose next hop leaves the origin: the message
+    names the path gac asked for, never the one a server's Location gave."""
+    conn = _connection(url)
+    try:
+        with pytest.raises(ConnectionFailed) as refused:
+            _get(conn, "/hop")
+    finally:
+        conn.close()
+    text = str(refused.value)
+    assert "GET /api/hop" in text and "https://sso.example.com:443" in text
+    assert "secret-path-token" not in text
 
 
 def _built_project(emu: GrafanaEmulator, tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
@@ -444,3 +487,33 @@ def test_a_write_whose_only_attempt_lost_its_answer_is_read_back(grafana_emulato
     assert result.exit_code == 0, result.output
     assert "folder observability 'Observability': created" in result.output
     assert "confirmed by reading it back" in result.output and ", 0 failed, 0 not attempted." in result.output
+
+
+@emulator_only
+def test_a_write_whose_answer_is_cut_short_is_read_back(grafana_emulator: GrafanaEmulator, tmp_path: Path) -> None:
+    """The folder is created, its answer's JSON arrives cut in half: the write may have landed, so
+    it is read back and confirmed, not a stop of the whole run (exit 2, 'nothing written')."""
+    emu = grafana_emulator
+    root, env = _built_project(emu, tmp_path)
+    emu.cut("POST", "/api/folders$", count=1)
+    result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "confirmed by reading it back" in result.output and ", 0 failed, 0 not attempted." in result.output
+    emu.clear_log()
+    assert CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local"], env=env).exit_code == 0
+    assert emu.writes == []
+
+
+@emulator_only
+def test_credentials_refused_after_some_writes_is_a_partial_application(grafana_emulator: GrafanaEmulator,
+                                                                        tmp_path: Path) -> None:
+    """Any stop after something was written (here the token is refused from the dashboards on) is
+    reported as what it is, exit 1 and 'Stopped after N write(s)', as a throttled one is."""
+    emu = grafana_emulator
+    root, env = _built_project(emu, tmp_path)
+    emu.fail("POST", "/api/dashboards/db", status=401, count=None)
+    result = CliRunner().invoke(main, ["sync", "--root", str(root), "--env", "local"], env=env)
+    out = result.output
+    assert result.exit_code == 1, out
+    assert re.search(r"Stopped after [1-9]\d* write\(s\)", out), out
+    assert "Grafana refused the credentials" in out and "Traceback" not in out and emu.token not in out

@@ -237,7 +237,7 @@ class Connection:
                     f"would go to another origin; if Grafana is served there, point {self.settings.url_source} at "
                     "it") from None
             except (niquests.exceptions.JSONDecodeError, RecursionError) as exc:
-                self._unreadable(what, exc)
+                self._unreadable(what, exc, write=write)
             except GrafanaException as exc:
                 status: int | None = exc.status_code or None
                 message = _message(exc.response) if status else _no_answer(exc)
@@ -283,10 +283,11 @@ class Connection:
         prefix = urlsplit(self.settings.url).path.rstrip("/")
         return path[len(prefix):] if prefix and path.startswith(prefix + "/") else path
 
-    def _unreadable(self, what: str, exc: BaseException) -> None:
+    def _unreadable(self, what: str, exc: BaseException, *, write: bool) -> None:
         """Stop with one line when the last answer said JSON but its body cannot be decoded (cut short,
-        or nested deeper than a decoder's stack): a broken answer, not worth retrying. Raises; re-raises
-        `exc` when no answer came (a RecursionError of the caller's own)."""
+        or nested deeper than a decoder's stack): a broken answer, not worth retrying. A write's is an
+        ApiError marked ambiguous instead: the write may have landed, and the caller reads it back.
+        Raises; re-raises `exc` when no answer came (a RecursionError of the caller's own)."""
         answer: _Answer | None = self._local.answer
         if answer is None:
             raise exc
@@ -296,10 +297,12 @@ class Connection:
             why, hint = NESTED_TOO_DEEPLY, ""
         else:
             why, hint = f"cut short or malformed: {getattr(exc, 'msg', None) or exc}", ", or a proxy cutting answers short"
-        raise ConnectionFailed(
-            f"{self.settings.url} answered {answer.method} {self._shown(answer.path)} ({what}) with HTTP "
-            f"{answer.status} JSON that cannot be read ({why}); is {self.settings.url_source} the Grafana server{hint}?"
-        ) from None
+        said = (f"{self.settings.url} answered {answer.method} {self._shown(answer.path)} ({what}) with HTTP "
+                f"{answer.status} JSON that cannot be read ({why}); is {self.settings.url_source} the Grafana "
+                f"server{hint}?")
+        if write:
+            raise ApiError(answer.status, said, what, ambiguous=True) from None
+        raise ConnectionFailed(said) from None
 
     def _check_json(self, what: str) -> None:
         """Stop with one clear line when the last answer was a body that is not JSON: not Grafana's API."""

@@ -47,7 +47,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import niquests
 from niquests.utils import get_environ_proxies, requote_uri
 
-from ..urls import url_origin
+from ..urls import UNPARSABLE, url_origin
 
 #: what this module can decode (niquests would also offer br/zstd where their packages are installed)
 ACCEPT_ENCODING = "gzip, deflate"
@@ -80,8 +80,11 @@ class RedirectRefused(niquests.exceptions.RequestException):
 class Answer:
     """One HTTP answer, read in full: the part of `niquests.Response` that grafana-client and `Connection` use."""
 
-    def __init__(self, request: SentRequest, status: int, reason: str, headers: Message, content: bytes) -> None:
+    def __init__(self, request: SentRequest, status: int, reason: str, headers: Message, content: bytes,
+                 unreadable: str | None = None) -> None:
         self.request = request
+        #: why the body cannot be read whatever its type says (a compressed body cut short): `json` raises it
+        self.unreadable = unreadable
         self.url = request.url
         self.status_code = status
         self.reason = reason
@@ -103,6 +106,8 @@ class Answer:
 
     def json(self) -> Any:
         """The body as JSON; niquests' JSONDecodeError otherwise (what grafana-client catches)."""
+        if self.unreadable is not None:
+            raise niquests.exceptions.JSONDecodeError(self.unreadable, "", 0)
         try:
             return jsonlib.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -162,6 +167,8 @@ class KeepAliveSession:
         self._lock = threading.Lock()
         self._direct: dict[tuple[str, str, int], bool] = {}
         self._auth_headers: dict[int, tuple[Any, dict[str, str]]] = {}
+        #: the path of the request this thread sent (a refusal names it: a later hop's came from a Location)
+        self._sending = threading.local()
         # the redirects niquests follows (its own, through a proxy or after ours) stay within the origin too
         session: Any = fallback
         follow = session.get_redirect_target
@@ -170,7 +177,7 @@ class KeepAliveSession:
             location = follow(response)
             if location:
                 _check_redirect(str(getattr(response.request, "method", "") or "GET"), str(response.url or ""),
-                                location, int(response.status_code or 0))
+                                location, int(response.status_code or 0), getattr(self._sending, "path", "/"))
             return location
 
         session.get_redirect_target = checked_target
@@ -181,6 +188,7 @@ class KeepAliveSession:
                 headers: Mapping[str, str | None] | None = None, auth: Any = None, verify: Any = None,
                 timeout: float | None = None, **more: Any) -> Any:
         split = urlsplit(url)
+        self._sending.path = split.path or "/"
         query = _query(params)
         if (data is not None or more or query is None or split.scheme not in ("http", "https")
                 or (verify is not None and verify != self._verify) or not isinstance(timeout, (int, float, type(None)))
@@ -198,7 +206,7 @@ class KeepAliveSession:
         answer = self._exchange(split, method, target, body, sent_headers, timeout, sent)
         location = answer.headers.get("Location") if 300 <= answer.status_code < 400 else None
         if location:
-            _check_redirect(method, sent.url, location, answer.status_code)
+            _check_redirect(method, sent.url, location, answer.status_code, split.path or "/")
             # redirects are followed as niquests follows them (method changes, auth across hosts)
             return self.fallback.request(method, url, params=params, json=json, headers=headers, auth=auth,
                                          verify=verify, timeout=timeout)
@@ -240,8 +248,12 @@ class KeepAliveSession:
             conn.close()
         else:
             self._release(key, conn)
-        return Answer(sent, response.status, response.reason, response.msg,
-                      _decoded(content, response.msg.get("Content-Encoding")))
+        coding = response.msg.get("Content-Encoding")
+        try:
+            return Answer(sent, response.status, response.reason, response.msg, _decoded(content, coding))
+        except zlib.error as exc:  # cut short or corrupt: said as an answer that cannot be read
+            return Answer(sent, response.status, response.reason, response.msg, content,
+                          f"its {coding} encoding cannot be undone: {exc}")
 
     def _acquire(self, key: tuple[str, str, int], timeout: float | None) -> _HTTP | _HTTPS:
         """An idle connection the server has not closed meanwhile, else a new one (connected on first use)."""
@@ -415,11 +427,16 @@ class _HTTPS(_Connection, http.client.HTTPSConnection):
     pass
 
 
-def _check_redirect(method: str, url: str, location: str, status: int) -> None:
-    """RedirectRefused when `location` (relative to `url`) leaves `url`'s origin."""
-    target = urljoin(url, location)
-    if url_origin(target) != url_origin(url):
-        raise RedirectRefused(method.upper(), urlsplit(url).path or "/", status, url_origin(target))
+def _check_redirect(method: str, url: str, location: str, status: int, path: str) -> None:
+    """RedirectRefused when `location` (relative to `url`) leaves `url`'s origin, or cannot be read
+    (`http://[::1/x`: urljoin's ValueError). `path` is the request's own, all of it a message shows:
+    `url` may be an earlier hop's, from a server's Location."""
+    try:
+        target = url_origin(urljoin(url, location))
+    except ValueError:
+        target = UNPARSABLE
+    if target == UNPARSABLE or target != url_origin(url):
+        raise RedirectRefused(method.upper(), path, status, target)
 
 
 def _query(params: Any) -> str | None:

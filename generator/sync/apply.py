@@ -39,7 +39,6 @@ from itertools import groupby
 from typing import Callable
 
 from ..errors import GacError
-from .errors import Throttled
 from ..handlers import HANDLERS
 from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, same_json
 from ..resource import Resource
@@ -61,8 +60,6 @@ class Outcome:
     backup: str | None = None
     #: the failure ends the run (credentials refused mid-run): nothing further is sent
     fatal: bool = False
-    #: the run ended because Grafana asked to wait longer than --max-retry-after (`Throttled`)
-    throttled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -72,13 +69,11 @@ class Outcome:
 @dataclass
 class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
-    #: set when the run stopped early (authentication lost): the message, for exit code 2
+    #: set when the run stopped early (credentials refused, a Retry-After past the cap, an answer
+    #: that cannot be read): the message; exit 2, or 1 when something was written (`stopped_part_way`)
     fatal: str | None = None
     #: a stop was requested (Ctrl-C): changes not started by then were not attempted
     interrupted: bool = False
-    #: the stop (`fatal`) was Grafana asking to wait longer than --max-retry-after: nothing is wrong
-    #: with what was written, and a re-run continues from there
-    throttled: bool = False
 
     def counts(self) -> dict[str, int]:
         out = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, CONVERGED: 0, CONFLICTED: 0, FAILED: 0,
@@ -104,9 +99,10 @@ class ApplyResult:
 
     @property
     def stopped_part_way(self) -> bool:
-        """Stopped by throttling after writing something: a partial application (exit 1), not a
+        """Stopped (a Retry-After past the cap, credentials refused, an answer that cannot be read)
+        after writing something: a partial application (exit 1) that a re-run continues, not a
         connection error (exit 2, as when nothing was written)."""
-        return self.fatal is not None and self.throttled and self.written > 0
+        return self.fatal is not None and self.written > 0
 
 
 OutcomeFn = Callable[[Outcome], None]
@@ -159,7 +155,7 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                     runnable.append(change)
             for outcome in pool.map(run, runnable):
                 if outcome.fatal and result.fatal is None:
-                    result.fatal, result.throttled = outcome.message, outcome.throttled
+                    result.fatal = outcome.message
                 record(outcome)
     result.interrupted = stop.is_set()
     order = {id(c): i for i, c in enumerate(plan.changes)}
@@ -248,7 +244,7 @@ def _run(change: Change, calls: Calls, ctx: SyncContext, backups: Backups) -> Ou
 def _fatal(change: Change, exc: GacError, backup: str | None) -> Outcome:
     """A failure that ends the run (credentials refused mid-run, a Retry-After longer than allowed):
     the change failed, the rest is not attempted, and the report says what was written."""
-    return Outcome(change, FAILED, str(exc), backup=backup, fatal=True, throttled=isinstance(exc, Throttled))
+    return Outcome(change, FAILED, str(exc), backup=backup, fatal=True)
 
 
 def _refused(change: Change, exc: ApiError, calls: Calls, ctx: SyncContext, backup: str | None) -> Outcome:

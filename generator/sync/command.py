@@ -89,8 +89,8 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
     """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
 
     Exit 0 when everything was applied; 1 on conflicts or failed writes (the report says
-    what was and was not applied; re-running converges), when Grafana asked to wait longer
-    than --max-retry-after after something was written, and on lint errors (nothing
+    what was and was not applied; re-running converges), when the run stopped after something
+    was written (a Retry-After past --max-retry-after, credentials refused), and on lint errors (nothing
     written); 2 on usage, authentication or connection errors and missing secrets
     (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
     new starts, the report says what was applied).

@@ -25,8 +25,10 @@ class Fault:
     """One injected fault.
 
     kind: ``"status"`` (answer ``status`` with a shape-1 body, optional
-    ``retry_after`` header), ``"drop"`` (close the socket without an answer)
-    or ``"delay"`` (sleep ``delay`` seconds, then answer normally).
+    ``retry_after`` header), ``"drop"`` (close the socket without an answer),
+    ``"delay"`` (sleep ``delay`` seconds, then answer normally) or ``"cut"``
+    (the real answer's JSON cut in half, its status kept: a proxy cutting
+    answers short; with ``after_apply`` only).
     count: how many matching requests it affects (None = all).
     after_apply: for status/drop, let the request take effect first and only
     then fail the answer (a write that happened although the client saw an
@@ -48,8 +50,10 @@ class Fault:
     _path_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("status", "drop", "delay"):
+        if self.kind not in ("status", "drop", "delay", "cut"):
             raise ValueError(f"unknown fault kind {self.kind!r}")
+        if self.kind == "cut" and not self.after_apply:
+            raise ValueError("a cut answer is the real one cut short: give after_apply=True")
         self._method_re = re.compile(self.method, re.IGNORECASE)
         self._path_re = re.compile(self.path)
 

@@ -201,6 +201,10 @@ class GrafanaEmulator:
     def rate_limit(self, method: str, path: str, retry_after: str | int = 1, count: int | None = 1) -> Fault:
         return self.add_fault(method, path, kind="status", status=429, count=count, retry_after=retry_after)
 
+    def cut(self, method: str, path: str, count: int | None = 1) -> Fault:
+        """The request takes effect; its answer's JSON arrives cut in half."""
+        return self.add_fault(method, path, kind="cut", count=count, after_apply=True)
+
     def drop(self, method: str, path: str, count: int | None = 1, after_apply: bool = False) -> Fault:
         return self.add_fault(method, path, kind="drop", count=count, after_apply=after_apply)
 
@@ -378,7 +382,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._record(method, path, split.query, None, identity, final, started)
             self._drop()
             return
-        if final is not None:
+        if final is not None and final.kind == "cut":
+            whole = json.dumps(response.body).encode("utf-8") if response.body is not None else b""
+            response = Response(response.status, whole[:len(whole) // 2], headers=response.headers)
+        elif final is not None:
             response = _fault_response(final)
         # Record before answering, so a test that has its answer also sees it in the log.
         self._record(method, path, split.query, response.status, identity, fault_used, started)
