@@ -11,9 +11,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
-import shutil
 import ssl
-import subprocess
 import sys
 import threading
 import time
@@ -29,6 +27,7 @@ import pytest
 from generator.handlers.live import ApiError
 from generator.remote.connection import Connection, settings_from
 from generator.remote.retry import RetryPolicy
+from tests.tls import server_context
 
 TOKEN = "glsa_transport_test_0123456789"
 
@@ -269,16 +268,7 @@ class socket_closed:
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: no certificate to test TLS with")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                           "-keyout", str(key), "-out", str(cert)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"openssl could not make a test certificate: {made.stderr.strip()[:200]}")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context, cert = server_context(tmp_path)
     for server in _serve(context):
         yield server, cert
 

@@ -14,10 +14,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import re
-import shutil
 import socket
-import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +34,7 @@ from generator.urls import url_origin
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
 from tests.project import copy_project
+from tests.tls import server_context
 
 TOKEN = "glsa_limits_test_0123456789abcdef"
 SECRET_QUERY = "state=sso-secret-4242"
@@ -218,16 +216,7 @@ def test_a_large_body_sent_to_a_slow_reader_may_take_longer_than_the_timeout(url
 
 def test_a_trickled_answer_over_tls_ends_at_the_timeout(tmp_path: Path) -> None:
     """The TLS socket counts down the same deadline (the context makes it a deadline socket)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: no certificate to test TLS with")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                           "-keyout", str(key), "-out", str(cert)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"openssl could not make a test certificate: {made.stderr.strip()[:200]}")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context, cert = server_context(tmp_path)
     server = _Server(("127.0.0.1", 0), _Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -359,30 +348,24 @@ def test_a_redirect_niquests_follows_is_refused_too(url: str) -> None:
     assert "https://sso.example.com:8443" in str(refused.value) and SECRET_QUERY not in str(refused.value)
 
 
-def test_a_location_that_is_no_url_is_refused_not_a_traceback(url: str) -> None:
+@pytest.mark.parametrize(("path", "origin", "hidden"), [
+    # a Location that is no URL: refused, not urljoin's ValueError as a traceback
+    ("/malformed-location", "[unparsable URL]", "login"),
+    # a same-origin hop niquests follows, then another origin: the refusal names the path gac asked
+    # for, never the one a server's Location gave
+    ("/hop", "https://sso.example.com:443", "secret-path-token"),
+])
+def test_a_refused_redirect_names_the_request_and_the_origin_only(url: str, path: str, origin: str,
+                                                                   hidden: str) -> None:
     conn = _connection(url)
     try:
         with pytest.raises(ConnectionFailed) as refused:
-            _get(conn, "/malformed-location")
+            _get(conn, path)
     finally:
         conn.close()
     text = str(refused.value)
-    assert "GET /api/malformed-location" in text and "[unparsable URL]" in text
-    assert SECRET_QUERY not in text and "login" not in text
-
-
-def test_a_refusal_after_a_same_origin_hop_names_the_request_not_the_hop(url: str) -> None:
-    """The same-origin hop is followed by niquests, whose next hop leaves the origin: the message
-    names the path gac asked for, never the one a server's Location gave."""
-    conn = _connection(url)
-    try:
-        with pytest.raises(ConnectionFailed) as refused:
-            _get(conn, "/hop")
-    finally:
-        conn.close()
-    text = str(refused.value)
-    assert "GET /api/hop" in text and "https://sso.example.com:443" in text
-    assert "secret-path-token" not in text
+    assert f"GET /api{path}" in text and origin in text
+    assert hidden not in text and SECRET_QUERY not in text
 
 
 def _built_project(emu: GrafanaEmulator, tmp_path: Path) -> tuple[Path, dict[str, str | None]]:
