@@ -79,6 +79,12 @@ REFUSALS: list[tuple[str, tuple[str, str], int, tuple[str, ...]]] = [
     ("unknown top-level key", ("policies:\n", "policy:\n"), 30,
      ('"policy" is not a key of the file', "Grafana expects one of", "policies", "Grafana ignores it")),
     ("apiVersion 2", ("apiVersion: 1\n", "apiVersion: 2\n"), 1, ("apiVersion: 2", "Grafana expects 1")),
+    # Int64Value and BoolValue parse the text (base 10, strconv.ParseBool), not the number YAML reads
+    ("orgId in hex", ("  - orgId: 1\n    name: collector", "  - orgId: 0x1\n    name: collector"), 3,
+     ("orgId: 0x1", "Grafana expects a whole number")),
+    ("orgId with an underscore", ("  - orgId: 1\n    name: collector", "  - orgId: 1_0\n    name: collector"), 3,
+     ("orgId: 1_0", "Grafana expects a whole number")),
+    ("isPaused a number", ("isPaused: false", "isPaused: 1_0"), 20, ("isPaused: 1_0", "Grafana expects true or false")),
     ("apiVersion not a number", ("apiVersion: 1\n", "apiVersion: one\n"), 1,
      ('apiVersion: "one"', "Grafana expects a whole number", "Grafana refuses the file")),
     ("group without name", ("    name: collector\n", ""), 3, ("name: missing from the rule group", "Grafana expects")),

@@ -99,21 +99,42 @@ def _go_scalar(loader: Any, node: yaml.Node) -> Any:
     if text in _GO_NAMED:
         return _GO_NAMED[text]
     if text[:1] == ".":
-        return _go_float(text.replace("_", ""), text) if _GO_POINT_FLOAT.fullmatch(text) else text
+        return _spelt(_go_float(text.replace("_", ""), text), text) if _GO_POINT_FLOAT.fullmatch(text) else text
     plain = text.replace("_", "")
     value = _go_int(plain)
     if value is not None:
-        return value
+        return _spelt(value, text)
     if _GO_FLOAT.fullmatch(plain):
         number = _go_float(plain, text)
         if number is not text:
-            return number
+            return _spelt(number, text)
     prefix = plain[:2]
     if prefix in ("0b", "0o") and _GO_SIGNED_DIGITS[prefix[1]].fullmatch(plain, 2):
         number = int(plain[2:], 2 if prefix == "0b" else 8)
         if _INT64_MIN <= number <= (_INT64_MAX if plain[2] in "+-" else _UINT64_MAX):
-            return number
+            return _spelt(number, text)
     return text
+
+
+class SpeltInt(int):
+    """An integer written otherwise than in its decimal form (`0x10`, `1_000`, `+5`, `010`): its
+    text is kept (`text`), as yaml.v3 hands a scalar to a string field and as Grafana's provisioning
+    values parse it (Int64Value: base 10 only, so `0x10` is refused where the number is 16)."""
+    text: str
+
+
+class SpeltFloat(float):
+    """A float whose text is not Python's form of it (`1e3`, `.5`, `1_0.5`): its text kept (`text`)."""
+    text: str
+
+
+def _spelt(value: Any, text: str) -> Any:
+    """`value`, or where `text` spells it otherwise than `str(value)`, the same number carrying `text`."""
+    if isinstance(value, str) or str(value) == text:
+        return value
+    spelt = SpeltInt(value) if isinstance(value, int) else SpeltFloat(value)
+    spelt.text = text
+    return spelt
 
 
 def _go_int(plain: str) -> int | None:

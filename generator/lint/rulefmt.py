@@ -61,13 +61,13 @@ _WRITE = {_STRING: "write it as a plain string", _DURATION: "write a number with
 
 
 def text_of(value: Any) -> str:
-    """A decoded scalar's text as yaml.v3 gives it to a string field (`true`, `5`, `` for null).
-    (The loader resolved the scalar; a number's spelling, `0x10` against `16`, is not kept.)"""
+    """A decoded scalar's text as yaml.v3 gives it to a string field (`true`, `5`, `` for null,
+    `0x10` as written: the loader keeps a number's spelling, loaders.SpeltInt)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
+    return value if isinstance(value, str) else getattr(value, "text", None) or str(value)
 
 
 def node_text(value: Any) -> str:
