@@ -7,7 +7,6 @@ with `?token=...` was echoed whole; a 429 asking for a minute was waited out in 
 from __future__ import annotations
 
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from generator.remote.retry import RetryPolicy, RetryWait
 from generator.sync.errors import ConnectionFailed
 from generator.sync.progress import ProgressBar, note
 from tests.grafana_emulator import GrafanaEmulator
+from tests.loopback import serving
 from tests.project import copy_project
 
 SECRET = "q-secret-4711"
@@ -44,14 +44,8 @@ class _Page(http.server.BaseHTTPRequestHandler):
 
 def _web_server(status: int) -> Iterator[str]:
     handler = type("Page", (_Page,), {"status": status})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as base:
+        yield base
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 from generator.handlers.live import ApiError
 from generator.remote.connection import Connection, settings_from
 from generator.remote.retry import RetryPolicy
-from tests.tls import server_context
+from tests.loopback import server_context, serving
 
 TOKEN = "glsa_transport_test_0123456789"
 
@@ -108,14 +108,8 @@ def _serve(context: ssl.SSLContext | None = None) -> Iterator[Server]:
     server = _Server(("127.0.0.1", 0), handler)
     if context is not None:
         server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    scheme = "https" if context else "http"
-    try:
-        yield Server(f"{scheme}://127.0.0.1:{server.server_port}", seen)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as base:
+        yield Server(base, seen)
 
 
 @pytest.fixture

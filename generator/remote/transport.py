@@ -163,7 +163,7 @@ class KeepAliveSession:
         self.hooks: Any = fallback.hooks
         self._verify = verify
         self._context: ssl.SSLContext | None = None
-        self._idle: dict[tuple[str, str, int], list[_HTTP | _HTTPS]] = {}
+        self._idle: dict[tuple[str, str, int], list[_HTTP]] = {}
         self._lock = threading.Lock()
         self._direct: dict[tuple[str, str, int], bool] = {}
         self._auth_headers: dict[int, tuple[Any, dict[str, str]]] = {}
@@ -255,7 +255,7 @@ class KeepAliveSession:
             return Answer(sent, response.status, response.reason, response.msg, content,
                           f"its {coding} encoding cannot be undone: {exc}")
 
-    def _acquire(self, key: tuple[str, str, int], timeout: float | None) -> _HTTP | _HTTPS:
+    def _acquire(self, key: tuple[str, str, int], timeout: float | None) -> _HTTP:
         """An idle connection the server has not closed meanwhile, else a new one (connected on first use)."""
         while True:
             with self._lock:
@@ -273,7 +273,7 @@ class KeepAliveSession:
             return _HTTPS(host, port, timeout=timeout, context=self.tls_context())
         return _HTTP(host, port, timeout=timeout)
 
-    def _release(self, key: tuple[str, str, int], conn: _HTTP | _HTTPS) -> None:
+    def _release(self, key: tuple[str, str, int], conn: _HTTP) -> None:
         with self._lock:
             self._idle.setdefault(key, []).append(conn)
 
@@ -397,7 +397,7 @@ def _connect_by(deadline: float | None, address: tuple[str, int], timeout: Any,
     return sock
 
 
-class _Connection(http.client.HTTPConnection):
+class _HTTP(http.client.HTTPConnection):
     """No Nagle delay: http.client sends the headers and a small body in one write, but a large body
     goes in several, and the last one must not wait for the server's delayed ACK. Every socket
     operation ends by `deadline` (`_Deadline`), which `KeepAliveSession` sets per request.
@@ -419,11 +419,7 @@ class _Connection(http.client.HTTPConnection):
         self.connected = True
 
 
-class _HTTP(_Connection):
-    pass
-
-
-class _HTTPS(_Connection, http.client.HTTPSConnection):
+class _HTTPS(_HTTP, http.client.HTTPSConnection):
     pass
 
 

@@ -1,13 +1,31 @@
-"""A self-signed certificate for 127.0.0.1, for tests of gac's TLS client against a loopback server."""
+"""Loopback HTTP(S) servers for tests of gac's HTTP client: one served in a thread of its own, and
+a self-signed certificate for 127.0.0.1."""
 
 from __future__ import annotations
 
 import shutil
+import socketserver
 import ssl
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+
+@contextmanager
+def serving(server: socketserver.TCPServer) -> Iterator[str]:
+    """`server` answering in a thread of its own, as its base URL (https where its socket is TLS);
+    shut down and closed on the way out."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    scheme = "https" if isinstance(server.socket, ssl.SSLSocket) else "http"
+    try:
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def server_context(directory: Path) -> tuple[ssl.SSLContext, Path]:
