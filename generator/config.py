@@ -77,11 +77,18 @@ def naming_file(path: Path) -> Iterator[None]:
 def yaml_problem(exc: yaml.YAMLError) -> str:
     """`:LINE:COLUMN: not valid YAML: what`, without the excerpt of the line PyYAML quotes:
     that line may be a secret pasted where a variable's name belongs."""
+    where, what = yaml_error_parts(exc)
+    return f"{where}: not valid YAML: {what}"
+
+
+def yaml_error_parts(exc: yaml.YAMLError) -> tuple[str, str]:
+    """(`:LINE:COLUMN` or "", what is wrong) of a YAML error, on one line and without the excerpt
+    of the line (`yaml_problem`), for messages that put other words between the two."""
     mark = getattr(exc, "problem_mark", None)
     where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
     problem = getattr(exc, "problem", None) or "syntax error"
     context = getattr(exc, "context", None)
-    return f"{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
+    return where, problem + (f" ({context})" if context else "")
 
 
 def environment(config: dict[str, Any], name: str) -> dict[str, Any]:

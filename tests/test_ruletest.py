@@ -104,6 +104,21 @@ def test_bad_test_files_exit_2_with_the_place(tmp_path: Path, content: str, mess
     assert "Traceback" not in result.output
 
 
+def test_a_test_file_that_is_not_yaml_is_one_line_with_its_place(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML's own message spans five lines and quotes the line (which may hold anything pasted)."""
+    root = copy_project(tmp_path)
+    shutil.rmtree(root / "alerts" / "tests", ignore_errors=True)
+    write(root, "alerts/tests/bad.yaml", "tests: [1, 2\n# pasted-token-0123\n")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["test"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: alerts/tests/bad.yaml:3:1: cannot read test file: not valid YAML: expected ")
+    assert "pasted-token" not in result.output and "^" not in result.output
+
+
 def test_missing_promtool_exits_2_with_the_install_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.chdir(REPO)

@@ -18,6 +18,7 @@ from typing import Any
 import promql_parser
 import yaml
 
+from ..config import yaml_error_parts
 from ..errors import GacError, unreadable
 from ..lint.promql_parse import PARSE_ERRORS, parse_as_written
 from . import yamltext
@@ -63,8 +64,11 @@ def load_cases(path: Path, shown: str) -> list[TestCase]:
         data = yamltext.load(path.read_text(encoding="utf-8"), counting_loader(shown))
     except UnicodeDecodeError:
         raise TestFileError(f"{shown}: not a UTF-8 text file; save it as UTF-8 YAML") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise TestFileError(f"{shown}: cannot read test file: {exc}") from None
+    except OSError as exc:
+        raise TestFileError(f"{shown}: cannot read test file: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:  # one line, without PyYAML's excerpt of the file
+        where, what = yaml_error_parts(exc)
+        raise TestFileError(f"{shown}{where}: cannot read test file: not valid YAML: {what}") from None
     except yamltext.ShapeError as exc:
         raise TestFileError(f"{shown}:{exc.line}: {exc}") from None
     except (ValueError, RecursionError) as exc:  # a number too long, a document too deep
