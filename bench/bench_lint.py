@@ -341,7 +341,8 @@ def run_once(args: argparse.Namespace) -> None:
         print(f"floor (promql_parser.parse only): {fw:.2f}s / {fc:.2f}s  {n / fc:,.0f} expressions/s (CPU)")
         print(f"lint (lint_paths end to end):     {lw:.2f}s / {lc:.2f}s  {n / lc:,.0f} targets/s (CPU)")
         print(f"ratio lint/floor: wall {lw / fw:.2f}, CPU {lc / fc:.2f}  (target ≤ 2.0)")
-        print("  rounds: " + ", ".join(f"wall {l[0] / f[0]:.2f} CPU {l[1] / f[1]:.2f}" for f, l in zip(floors, lints)))
+        print("  rounds (CPU, lint/floor): " + ", ".join(f"{l[1]:.2f}/{f[1]:.2f}s = {l[1] / f[1]:.2f}"
+                                                     for f, l in zip(floors, lints)))
         if parallel:
             pw, pc = (statistics.median(x[i] for x in parallel) for i in (0, 1))
             print(f"lint --jobs {args.jobs} (forked workers): {pw:.2f}s wall, {pc:.2f}s CPU in all processes; "
