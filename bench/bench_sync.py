@@ -32,9 +32,10 @@ no-op plan in every thread (CPU time) and prints where the client's CPU goes.
 
 `--scaling`: a no-op plan at each size (100 → 1,000 → 5,000 dashboards by default) on each of
 `--versions` (the legacy /api emulator and 12.x's /apis), each in a fresh emulator and measured
-in its own process (peak memory is per process), `--runs` times: wall and CPU seconds, peak
-resident memory, requests, and what each 1,000 more dashboards add, to tell whether they grow
-linearly.
+in its own process (peak memory is per process), `--runs` times: wall and CPU seconds (with the
+kernel's share of the client's, mostly first touches of a growing heap's pages, which on a
+virtual machine cost more as it grows), peak resident memory, requests, and what each 1,000
+more dashboards add, to tell whether they grow linearly.
 """
 
 from __future__ import annotations
