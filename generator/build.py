@@ -13,10 +13,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .collector import collector_paused
-from .compile import compile_project
+from .compile import compile_project, require_definitions
 from .config import CONFIG_FILE, load_config, naming_file
-from .discover import DEFINITION_DIRS, UnreadModule, discover
-from .errors import ConfigError, GacError
+from .discover import UnreadModule, discover
+from .errors import ConfigError
 from .handlers.datasource import environment_problems
 from .output import GENERATED, TreeDiff, compare_tree, render_tree, write_tree
 from .resource import Resource
@@ -37,16 +37,6 @@ class BuildResult:
     @property
     def lint_errors(self) -> list[Any]:
         return [f for f in self.findings if f.severity == "error"]
-
-
-def _require_definitions(resources: list[Resource], root: Path) -> list[Resource]:
-    """`resources`, unless there are none: then a wrong --root or working directory is likelier
-    than an empty project, and writing an empty generated/ would hide it until `gac plan`."""
-    if not resources:
-        folders = ", ".join(f"{name}/" for name in DEFINITION_DIRS)
-        raise GacError(f"no definitions found in {folders} under {root.resolve()}: run gac from the repository root "
-                       "or pass --root, or add a definition module (e.g. datasources/prometheus.py)")
-    return resources
 
 
 def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = None) -> list[Any]:
@@ -72,7 +62,7 @@ def _build(root: Path, write: bool) -> BuildResult:
     # (RenderedResource): lint decodes each body when it reads it, the files are written as kept
     definitions = discover(root)
     unread = definitions.unread  # compiling consumes the definitions
-    resources = _require_definitions(compile_project(root, rendered=True, definitions=definitions), root)
+    resources = require_definitions(compile_project(root, rendered=True, definitions=definitions), root)
     check_environments(resources, config)
     clock.lap("compile+render")
     findings = lint(resources, config, root)
@@ -110,5 +100,5 @@ def check_environments(resources: list[Resource], config: dict[str, Any]) -> Non
 def check(root: Path) -> TreeDiff:
     """How `generated/` differs from what `build` would write (clean when up to date)."""
     with collector_paused():
-        files = render_tree(_require_definitions(compile_project(root, rendered=True), root))
+        files = render_tree(require_definitions(compile_project(root, rendered=True), root))
         return compare_tree(root / GENERATED, files)

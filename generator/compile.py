@@ -13,8 +13,8 @@ from pathlib import Path
 
 from .builders import RuleGroup
 from .config import DeclaredDatasource, project_declared_datasources
-from .discover import Definitions, discover
-from .errors import DefinitionError
+from .discover import DEFINITION_DIRS, Definitions, discover
+from .errors import DefinitionError, GacError
 from .datasource_index import EXPR_UID, DatasourceIndex, DatasourceInfo
 from .handlers import HANDLERS
 from .output import RenderedResource
@@ -33,6 +33,17 @@ def compile_project(root: Path, rendered: bool = False, definitions: Definitions
     declared = project_declared_datasources(root)
     return compile_definitions(definitions if definitions is not None else discover(root), declared,
                                RenderedResource.of if rendered else None)
+
+
+def require_definitions(resources: list[Resource], root: Path) -> list[Resource]:
+    """`resources`, unless there are none: then a wrong --root or working directory is likelier
+    than an empty project. Building would write an empty generated/ that hides it until `gac
+    plan`; lint and test would check nothing and pass."""
+    if not resources:
+        folders = ", ".join(f"{name}/" for name in DEFINITION_DIRS)
+        raise GacError(f"no definitions found in {folders} under {root.resolve()}: run gac from the repository root "
+                       "or pass --root, or add a definition module (e.g. datasources/prometheus.py)")
+    return resources
 
 
 def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDatasource] | None = None,

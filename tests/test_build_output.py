@@ -178,7 +178,9 @@ def test_temporary_directories_are_ignored_by_git():
 
 
 def test_no_definitions_is_an_error_that_says_where_it_looked(tmp_path):
-    for command in ("build", "check"):
+    # lint and test too: run from the wrong directory (a CI step's working directory), they
+    # would check nothing and pass
+    for command in ("build", "check", "lint", "test"):
         code, output = gac(command, "--root", str(tmp_path))
         assert code == 2, output
         assert "no definitions found in datasources/, dashboards/, alerts/" in output and str(tmp_path) in output

@@ -145,9 +145,10 @@ def _run(options: LintOptions) -> int:
         findings = lint_paths(list(options.paths), lint_config, environments=environments, problems=problems,
                               jobs=jobs)
     else:
-        from ..compile import compile_project
+        from ..compile import compile_project, require_definitions
 
-        findings = lint_resources(compile_project(options.root), lint_config, environments)
+        findings = lint_resources(require_definitions(compile_project(options.root), options.root), lint_config,
+                                  environments)
     failing = {"error", "warning"} if options.strict else {"error"}
     shown = [f for f in findings if f.severity in failing] if options.quiet else findings
     if shown or not options.quiet:

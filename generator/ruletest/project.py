@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..compile import compile_project
+from ..compile import compile_project, require_definitions
 from ..errors import GacError
 from ..resource import ALERT_RULE_GROUP, DATASOURCE, FOLDER, Resource
 from .model import RuleInfo
@@ -18,7 +18,7 @@ from .translate import DEFAULT_SCRAPE_S, RuleContext, seconds_of, translate_rule
 
 
 def project_rules(root: Path) -> list[RuleInfo]:
-    return rules_of(compile_project(root))
+    return rules_of(require_definitions(compile_project(root), root))
 
 
 def require_rules(uids: tuple[str, ...], rules: list[RuleInfo]) -> None:
