@@ -61,11 +61,12 @@ def discover(root: Path) -> Definitions:
         for module_name, path in _modules(root):
             module = _import(module_name, path, root)
             here = resolved(path)
-            for value in _exposed(module):
+            exposed = list(_exposed(module))
+            for value in exposed:
                 if isinstance(value, AlertRule) and _defined_in(value, here, root, resolved):
                     rules.setdefault(id(value), value)
                 if isinstance(value, g.Dashboard):
-                    if not any(isinstance(v, DashboardDef) and v.dashboard is value for v in _exposed(module)):
+                    if not any(isinstance(v, DashboardDef) and v.dashboard is value for v in exposed):
                         raise DefinitionError(
                             f"module-level grafanalib Dashboard {value.title!r} is not placed in a folder: wrap it "
                             "as DashboardDef(dashboard, folder=...) so the compiler knows where it goes",
@@ -170,15 +171,27 @@ def _modules(root: Path) -> Iterator[tuple[str, Path]]:
                 yield f"{folder}.{path.stem}", path
 
 
+#: how deep `_exposed` looks into containers: a list of dicts of lists (`{service: [boards]}`) and
+#: no further (a module-level table of data is not searched for definitions to its leaves)
+_CONTAINER_DEPTH = 3
+
+
 def _exposed(module: Any) -> Iterator[Any]:
-    """Module-level names, and the items of module-level lists and tuples."""
+    """Module-level names, and the items of module-level lists, tuples and dicts (their values, in
+    their order), nested up to `_CONTAINER_DEPTH` levels: `ALL = {s: DashboardDef(...) for s in
+    services}` defines those dashboards as a list of them would. (No set can hold a definition:
+    none is hashable.)"""
     for name, value in sorted(vars(module).items()):
-        if name.startswith("_"):
-            continue
-        if isinstance(value, (list, tuple)):
-            yield from value
-        else:
-            yield value
+        if not name.startswith("_"):
+            yield from _items(value, _CONTAINER_DEPTH)
+
+
+def _items(value: Any, depth: int) -> Iterator[Any]:
+    if isinstance(value, (list, tuple, dict)) and depth > 0:
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _items(item, depth - 1)
+    else:
+        yield value
 
 
 class _Resolver:
