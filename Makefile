@@ -39,7 +39,8 @@ clean:
 
 .PHONY: plan sync demo
 # Grafana connection: GRAFANA_URL, GRAFANA_TOKEN (or GRAFANA_USER/GRAFANA_PASSWORD), GRAFANA_ORG_ID.
-ENV ?= local
+# the environment: ENV=..., else GAC_ENV (as gac itself reads it), else local
+ENV ?= $(or $(GAC_ENV),local)
 SYNC_ARGS ?=
 
 ## plan: show what `make sync` would change in Grafana (ENV=local; SYNC_ARGS="--prune -v")

@@ -53,6 +53,15 @@ def _state(emu: GrafanaEmulator) -> Any:
     return emu.store.snapshot()[1]
 
 
+def test_the_first_plan_says_it_replaces_the_default_tree(gac: Gac) -> None:
+    """Grafana's untouched default tree differs from the definition: the plan says it replaces
+    it, not that it "matches its definition" (which only an imported tree does)."""
+    plan = gac("plan")
+    assert plan.exit_code == 0, plan.output
+    line = next((l for l in plan.output.splitlines() if "notification-policy-tree policies" in l), plan.output)
+    assert "replaces Grafana's untouched default tree" in line and "matches its definition" not in line
+
+
 def test_create_noop_conflicts_force_prune_drift(gac: Gac, tmp_path: Path) -> None:
     emu = gac.emu
     first = gac("sync")

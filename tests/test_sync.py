@@ -366,9 +366,15 @@ def test_lint_error_blocks_the_sync(gac: Gac, project: Path, monkeypatch: pytest
     body["url"] = "http://otel-collector:8889"  # the collector's exposition endpoint is no query API
     path.write_text(json.dumps(body))
     result = gac("sync")
-    assert result.exit_code == 1, result.output
-    assert "lint found" in result.output and "nothing was written" in result.output
+    assert result.exit_code == 2, result.output  # a stop before the first write, as a missing secret is
+    assert "lint found 1 error(s) in generated/" in result.output and "nothing was written" in result.output
     assert gac.emu.requests == []
+    # the plan of that tree says sync would refuse it, rather than show a write that will not happen
+    planned = gac("plan")
+    assert planned.exit_code == 0, planned.output
+    assert "lint found 1 error(s) in generated/" in planned.output
+    assert "sync refuses to write anything until they are fixed" in planned.output
+    assert gac.emu.writes == []
 
 
 def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac12: Gac, project: Path) -> None:

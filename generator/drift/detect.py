@@ -82,7 +82,7 @@ def _compare(desired: Desired, identity: tuple[str, ...], live: LiveObject, ctx:
     item = _item(CHANGED, resource, handler.describe_live(live))
     item.code_form, item.live_form = code_form, live_form
     item.changes = semantic_diff(handler, code_form, live_form)
-    if handler.adoptable(live_form, code_form, live):
+    if handler.adoption(live_form, code_form, live) is not None:
         item.status = UNADOPTED
         return item
     if live.read_only:

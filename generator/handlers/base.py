@@ -148,14 +148,14 @@ class Handler:
         """A comparison form without the managed marker (kinds that carry one in the body override)."""
         return copy.deepcopy(form)
 
-    def adoptable(self, live_form: dict[str, Any], desired_form: dict[str, Any], live: LiveObject) -> bool:
-        """An object gac never wrote that matches its definition but for gac's marker.
-
-        What `gac pull` imports looks like this until the first sync: writing it loses
-        nothing, so it is an adoption, not a conflict.
-        """
-        return (live.stamp is None and not live.managed
-                and same_json(self.without_marker(live_form), self.without_marker(desired_form)))
+    def adoption(self, live_form: dict[str, Any], desired_form: dict[str, Any], live: LiveObject) -> str | None:
+        """Why writing an object gac never wrote loses nothing (an adoption, not a conflict), as
+        the plan says it; None where it would. Here: it matches its definition but for gac's
+        marker, as what `gac pull` imports does until the first sync."""
+        if (live.stamp is None and not live.managed
+                and same_json(self.without_marker(live_form), self.without_marker(desired_form))):
+            return "adopted: matches its definition, gac's marker is added"
+        return None
 
     def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
         """True when nobody but the sync changed the object since the sync last wrote it.

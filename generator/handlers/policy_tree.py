@@ -113,12 +113,15 @@ class PolicyTreeHandler(NotificationHandler):
                 ("body", "policies"): Part(label="", keys=("policy",), name=lambda p: f"policy {p.get('policy')}"),
                 ("body", "policies", ITEM, "position"): Part(label="position in the tree")}
 
-    def adoptable(self, live_form: dict[str, Any], desired_form: dict[str, Any], live: LiveObject) -> bool:
+    def adoption(self, live_form: dict[str, Any], desired_form: dict[str, Any], live: LiveObject) -> str | None:
         """Grafana's untouched default tree is replaced without --force: nobody made it."""
         if live.stamp is not None:
-            return False
-        return (is_default(live.resource.body) and not live.resource.extra.get("provenance")) or \
-            same_json(self.without_marker(live_form), self.without_marker(desired_form))
+            return None
+        if is_default(live.resource.body) and not live.resource.extra.get("provenance"):
+            return "replaces Grafana's untouched default tree"
+        if same_json(self.without_marker(live_form), self.without_marker(desired_form)):
+            return "adopted: matches its definition, gac's marker is added"
+        return None
 
     def describe_live(self, live: LiveObject) -> str:
         policies = len(flatten(live.resource.body)) - 1

@@ -46,7 +46,7 @@ def connection_options(*, writes: bool, build_check: bool = True) -> Decorator:
                      help="CA bundle to verify Grafana's TLS certificate with."),
         click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (prints a warning)."),
         click.option("--timeout", type=FiniteFloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
-                     show_default=True,
+                     metavar="SECONDS", show_default=True,
                      help="Seconds a request may take in all: connecting, sending and reading the whole answer "
                           "(longer while a large one keeps moving at 64 KiB/s or more)."),
         click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,

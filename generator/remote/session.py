@@ -19,7 +19,7 @@ from .build_check import check_build
 from .connect import connect, load_environment
 from .connection import Connection, Redactor
 from .options import Options
-from .preflight import Target, check_lint
+from .preflight import Target, check_lint, lint_problem
 from ..secret_fingerprint import PEPPER_ENV, fingerprinter_from
 from .secrets import SecretSource, check_secrets, missing_secrets, padded_secrets, required_secrets, variable_text
 
@@ -63,7 +63,12 @@ def open_session(options: Options, environ: Mapping[str, str], *, for_write: boo
         check_lint(raw, env.config)
         check_secrets(refs, environ, env.name)
     else:
-        # plan does not lint (sync does, before writing): a plan of a thousand dashboards stays fast
+        # plan lints only a generated/ the build check did not vouch for (the build writes none
+        # with lint errors): a plan of a thousand dashboards stays fast, and one that sync would
+        # refuse says so
+        problem = lint_problem(raw, env.config) if options.skip_build_check else None
+        if problem:
+            notes.append(f"{problem}: sync refuses to write anything until they are fixed")
         missing = missing_secrets(refs, environ)
         if missing:
             notes.append("secrets not set (sync needs them): " + ", ".join(sorted({variable_text(r) for r in missing})))

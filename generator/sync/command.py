@@ -83,16 +83,15 @@ def plan_command(options: Options, fmt: str, prune: bool, verbose: bool, quiet: 
               help="Re-send the configured secrets of the data sources and contact points named by UID (all with "
                    "secrets when none): "
                    f"after changing one, when {PEPPER_ENV} is not set to detect it.")
-@click.argument("uids", nargs=-1, metavar="[UID...]")
+@click.argument("uids", nargs=-1, metavar="[ROTATE_UID...]")
 def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: bool, quiet: bool,
                  dry_run: bool, rotate_secrets: bool, uids: tuple[str, ...]) -> None:
     """Push generated/ to Grafana: only what changed, in dependency order, never losing a UI edit.
 
     Exit 0 when everything was applied; 1 on conflicts or failed writes (the report says
     what was and was not applied; re-running converges), when the run stopped after something
-    was written (a Retry-After past --max-retry-after, credentials refused), and on lint errors (nothing
-    written); 2 on usage, authentication or connection errors and missing secrets
-    (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
+    was written (a Retry-After past --max-retry-after, credentials refused); 2 on usage,
+    authentication or connection errors, missing secrets and lint errors (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
     new starts, the report says what was applied).
     """
     if uids and not rotate_secrets:

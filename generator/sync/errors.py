@@ -34,6 +34,6 @@ class MissingSecrets(SyncError):
 
 
 class LintBlocked(GacError):
-    """generated/ has lint errors: nothing is written."""
+    """generated/ has lint errors: nothing is written (exit 2, as every stop before the first write)."""
 
-    exit_code = 1
+    exit_code = 2

@@ -164,9 +164,9 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
                       reason=f"{live.read_only}: Grafana refuses API writes to it; change it where it is provisioned")
     if handler.untouched(live, ctx):
         return Change(UPDATE, resource.kind, identity, resource, live, diff, order=order)
-    if handler.adoptable(before, after, live):
-        return Change(UPDATE, resource.kind, identity, resource, live, diff, order=order,
-                      reason="adopted: matches its definition, gac's marker is added")
+    adoption = handler.adoption(before, after, live)
+    if adoption is not None:
+        return Change(UPDATE, resource.kind, identity, resource, live, diff, order=order, reason=adoption)
     reason = _conflict_reason(handler, live)
     if force:
         return Change(UPDATE, resource.kind, identity, resource, live, diff, reason=reason, forced=True,
