@@ -377,6 +377,32 @@ def test_lint_error_blocks_the_sync(gac: Gac, project: Path, monkeypatch: pytest
     assert gac.emu.writes == []
 
 
+def test_grafana_url_in_place_of_the_environments_is_said_in_plan_and_drift(gac: Gac) -> None:
+    """The project's `local` environment names http://localhost:3000; GRAFANA_URL names the
+    emulator: its data-source URLs and secrets go to another Grafana, which the run says."""
+    for command in ("plan", "drift"):
+        result = gac(command)
+        assert result.exit_code in (0, 1), result.output
+        assert (f"GRAFANA_URL ({gac.emu.url}) is used in place of the `url` of environment 'local' in grafana.yaml "
+                "(http://localhost:3000)") in result.output
+
+
+def test_an_environment_that_cannot_be_read_is_said_with_why(gac: Gac, project: Path) -> None:
+    result = gac("plan", env={"GAC_ENV": "nope"})  # --env local given: GAC_ENV is not read
+    assert result.exit_code == 0, result.output
+    gac.emu.clear_log()
+    result = CliRunner().invoke(main, ["plan", "--root", str(project)], env={**gac.env, "GAC_ENV": "nope"})
+    assert result.exit_code == 2 and "GAC_ENV is 'nope', but grafana.yaml defines no such environment" in result.output
+    assert "(defined: local, prod)" in result.output and "Traceback" not in result.output
+    (project / "grafana.yaml").unlink()
+    result = gac("plan")
+    assert result.exit_code == 2 and "grafana.yaml does not exist, so environment 'local' (--env)" in result.output
+    result = CliRunner().invoke(main, ["plan", "--root", str(project)], env=gac.env)
+    assert result.exit_code == 2, result.output
+    assert "grafana.yaml does not exist, and the definitions need one" in result.output, result.output
+    assert gac.emu.requests == []
+
+
 def test_prune_removes_a_folder_only_when_nothing_unmanaged_is_left(gac12: Gac, project: Path) -> None:
     """Definitions of the otel-platform folder, its dashboard and its rule group removed:
     --prune deletes the contents first, then the folder -- unless a person's dashboard is in it."""

@@ -177,6 +177,30 @@ def test_settings_precedence_and_messages() -> None:
         settings_from({}, {"GRAFANA_URL": "http://x", "GRAFANA_TOKEN": "abc", "GRAFANA_ORG_ID": "main"})
 
 
+def test_credentials_are_named_where_they_came_from() -> None:
+    """A refusal names the credentials' source: not GRAFANA_USER/GRAFANA_PASSWORD when neither is set."""
+    url = {"GRAFANA_URL": "http://u:pw-secret@localhost:3000"}
+    assert settings_from({}, url).credential_source == "the user:password in GRAFANA_URL"
+    assert settings_from({"url": "http://u:pw@h:3000"}, {}, env_name="prod").credential_source == \
+        "the user:password in `url` of environment 'prod' in grafana.yaml"
+    assert settings_from({}, {**url, "GRAFANA_PASSWORD": "other"}).credential_source == \
+        "the user in GRAFANA_URL and GRAFANA_PASSWORD"
+    assert settings_from({}, {**url, "GRAFANA_USER": "a", "GRAFANA_PASSWORD": "b"}).credential_source == \
+        "GRAFANA_USER/GRAFANA_PASSWORD"
+
+
+def test_grafana_url_in_place_of_the_environments_is_told() -> None:
+    env = {"url": "https://grafana.example.com/", "token_env": "PROD_TOKEN"}
+    token = {"PROD_TOKEN": "t0ken-value"}
+    assert settings_from(env, token).replaced_url is None
+    assert settings_from(env, {**token, "GRAFANA_URL": "https://grafana.example.com"}).replaced_url is None
+    moved = settings_from(env, {**token, "GRAFANA_URL": "http://localhost:3000"})
+    assert (moved.url, moved.replaced_url) == ("http://localhost:3000", "https://grafana.example.com")
+    with_password = settings_from({"url": "https://u:pw-secret@grafana.example.com"},
+                                  {**token, "GRAFANA_URL": "http://localhost:3000", "GRAFANA_TOKEN": "t"})
+    assert with_password.replaced_url is not None and "pw-secret" not in with_password.replaced_url
+
+
 def test_redactor_hides_every_known_value() -> None:
     redact = Redactor(["glsa_abcdef", None, ""])
     redact.add("hunter2")

@@ -32,7 +32,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     items, unadopted = judge(session.desired, state, session.ctx)
-    notes = []
+    notes = list(session.notes)  # what the run was told first (generated/ unchecked, another Grafana's URL)
     if unadopted:
         names = ", ".join(f"{i.kind} {i.uid}" for i in unadopted[:5]) + (" …" if len(unadopted) > 5 else "")
         notes.append(f"{len(unadopted)} object(s) match their definition but were never written by gac ({names}): "

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..config import CONFIG_FILE, load_config
 from ..config import environment as select_environment
-from ..config import load_config
 from ..errors import ConfigError
 from ..handlers.live import SyncContext
 from .connection import Connection, Redactor, settings_from
@@ -45,8 +45,12 @@ class LiveConnection:
 def choose_environment(config: dict[str, Any], name: str | None,
                        environ: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     """`--env`, else GAC_ENV, else the only environment grafana.yaml defines."""
+    from_variable = not name and bool(environ.get("GAC_ENV"))
     name = name or environ.get("GAC_ENV") or None
     envs = config.get("environments") or {}
+    if from_variable and name not in envs:
+        raise ConfigError(f"GAC_ENV is {name!r}, but {CONFIG_FILE} defines no such environment (defined: "
+                          f"{', '.join(sorted(envs)) or 'none'}): set GAC_ENV to one of them, or pass --env NAME")
     if name is None:
         if len(envs) == 1:
             name = next(iter(envs))
@@ -61,6 +65,11 @@ def choose_environment(config: dict[str, Any], name: str | None,
 def load_environment(options: Options, environ: Mapping[str, str]) -> Environment:
     """grafana.yaml under the root, and the environment the options (or GAC_ENV) choose."""
     config = load_config(options.root)
+    named = options.env or environ.get("GAC_ENV")
+    if named and not config and not (options.root / CONFIG_FILE).exists():
+        raise ConfigError(f"{(options.root / CONFIG_FILE).resolve()} does not exist, so environment {named!r} "
+                          f"({'--env' if options.env else 'GAC_ENV'}) cannot be read from it: run gac from the "
+                          "repository root or pass --root")
     name, settings = choose_environment(config, options.env, environ)
     return Environment(name, settings, config)
 

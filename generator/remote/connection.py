@@ -56,6 +56,8 @@ class Settings:
     credential_source: str = ""
     #: where the URL came from, for messages ("GRAFANA_URL", or the environment's `url` in grafana.yaml)
     url_source: str = "GRAFANA_URL"
+    #: the environment's `url` (redacted) where GRAFANA_URL names another Grafana in its place
+    replaced_url: str | None = None
 
     @property
     def basic_login(self) -> str | None:
@@ -101,7 +103,15 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
     if token:
         source, user, password = token_env, None, None
     elif user and password:
-        source = "GRAFANA_USER/GRAFANA_PASSWORD"
+        # said as given: a refusal must not send the user to variables that are not set
+        by_variable = bool(environ.get("GRAFANA_USER")), bool(environ.get("GRAFANA_PASSWORD"))
+        if all(by_variable):
+            source = "GRAFANA_USER/GRAFANA_PASSWORD"
+        elif not any(by_variable):
+            source = f"the user:password in {url_source}"
+        else:
+            source = ("GRAFANA_USER" if by_variable[0] else f"the user in {url_source}") + " and " + \
+                ("GRAFANA_PASSWORD" if by_variable[1] else f"the password in {url_source}")
     else:
         raise SyncError(f"no Grafana credentials: set {token_env} (a service-account token) or GRAFANA_USER and "
                         "GRAFANA_PASSWORD")
@@ -116,7 +126,10 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
         if org_id < 1:
             raise SyncError(f"GRAFANA_ORG_ID must be an organisation id (1 or more), got {org_id}")
     verify: bool | str = False if insecure else (ca_cert or True)
-    return Settings(url, token, user, password, org_id, verify, timeout, source, url_source)
+    configured = environment.get("url")
+    replaced = redact_url(configured) if environ.get("GRAFANA_URL") and isinstance(configured, str) and \
+        redact_url(configured).rstrip("/") != url.rstrip("/") else None
+    return Settings(url, token, user, password, org_id, verify, timeout, source, url_source, replaced)
 
 
 class Redactor:

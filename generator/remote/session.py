@@ -8,15 +8,18 @@ come after.
 from __future__ import annotations
 
 import dataclasses
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from ..collector import release_kept
+from ..config import CONFIG_FILE
+from ..errors import ConfigError
 from ..handlers.live import SyncContext
 from ..sync.desired import Desired, load_generated, resolve
 from ..sync.state import LiveState
 from .build_check import check_build
-from .connect import connect, load_environment
+from .connect import Environment, connect, load_environment
 from .connection import Connection, Redactor
 from .options import Options
 from .preflight import Target, check_lint, lint_problem
@@ -58,7 +61,8 @@ def open_session(options: Options, environ: Mapping[str, str], *, for_write: boo
     else:
         check_build(options.root)
     raw = load_generated(options.root)
-    refs = required_secrets(raw, env.settings)
+    with _environment_needed(env, options):
+        refs = required_secrets(raw, env.settings)
     if for_write:
         check_lint(raw, env.config)
         check_secrets(refs, environ, env.name)
@@ -77,12 +81,32 @@ def open_session(options: Options, environ: Mapping[str, str], *, for_write: boo
             notes.append("secrets that start or end with whitespace (sync refuses them): "
                          + ", ".join(sorted({variable_text(r) for r in padded})))
     editable = bool(env.settings.get("alerts_editable", False))
-    desired = resolve(raw, env.settings, SyncContext(alerts_editable=editable))
+    with _environment_needed(env, options):
+        desired = resolve(raw, env.settings, SyncContext(alerts_editable=editable))
     fingerprinter = fingerprinter_from(environ)  # a bad pepper stops the run before any request
     redactor = Redactor()
     redactor.add(environ.get(PEPPER_ENV))
     secrets = SecretSource(refs, environ, redactor)  # known to the redactor before the first request
     live = connect(options, environ, env, redactor=redactor)
+    replaced = live.conn.settings.replaced_url
+    if replaced is not None:  # the environment's data-source URLs and secrets go to another Grafana than its own
+        notes.append(f"GRAFANA_URL ({live.conn.settings.url}) is used in place of the `url` of environment "
+                     f"{env.name!r} in grafana.yaml ({replaced})")
     ctx = dataclasses.replace(live.ctx, alerts_editable=editable, secure_json_data=secrets.values,
                               secret_keys=secrets.keys, fingerprinter=fingerprinter)
     return Session(options, env.name, env.settings, desired, live.conn, live.target, ctx, notes)
+
+
+@contextmanager
+def _environment_needed(env: Environment, options: Options) -> Iterator[None]:
+    """What a definition needs of the environment (a data-source URL, a secret's variable), said
+    with why there is none, where grafana.yaml has no environment to choose."""
+    try:
+        yield
+    except ConfigError as exc:
+        if env.name:
+            raise
+        path = options.root / CONFIG_FILE
+        why = f"{path} does not exist" if not path.exists() else f"{path} defines no environments"
+        raise ConfigError(f"{why}, and the definitions need one ({exc}): add an environment there (see the "
+                          "README's grafana.yaml example), or run from the repository root or with --root") from None
