@@ -2,9 +2,10 @@
 
 A rule whose chain gac can mirror exactly (one Prometheus query → reduce → threshold or math
 comparison) is translated into a Prometheus alerting rule; test files beside the rules
-(`alerts/tests/<group>.yaml`) become promtool test files; `promtool test rules` runs them and
-its failures are mapped back to the test file and the rule's definition line. Rules that use
-Grafana-only behaviour are refused with the reason, never reported as passing.
+(`alerts/tests/<group>.yaml`, or in subfolders of alerts/tests/) become promtool test files;
+`promtool test rules` runs them and its failures are mapped back to the test file and the rule's
+definition line. Rules that use Grafana-only behaviour are refused with the reason, never
+reported as passing.
 
 * `translate_rule(rule, context)`: a `Translation` or a `Refusal` (see `translate.py`).
 * `run_tests(root, ...)`: the project's rules, test files and promtool → a `Report`.

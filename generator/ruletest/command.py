@@ -21,7 +21,7 @@ from ..option_group import FiniteFloatRange, root_option
               help="Fail (exit 1) when fewer than N% of the rules have a passing test.")
 @click.option("--rule", "rules", multiple=True, metavar="UID", help="Run only the tests of these rules.")
 def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | None, rules: tuple[str, ...]) -> None:
-    """Run the alert rules' unit tests (alerts/tests/*.yaml) with Prometheus's promtool.
+    """Run the alert rules' unit tests (alerts/tests/, subfolders included) with Prometheus's promtool.
 
     Exit 0 when all pass, 1 on a failure, a test of a rule not testable offline, or coverage
     below --min-coverage; 2 on a bad test file or definition, or without promtool.

@@ -1,4 +1,4 @@
-"""Test files (`alerts/tests/*.yaml`) → `TestCase`s, with the line of each case for reports.
+"""Test files (`alerts/tests/**/*.yaml`) → `TestCase`s, with the line of each case for reports.
 
 The format follows promtool's (input series notation, eval times) but names a Grafana rule by
 uid and asserts alerts as Grafana shows them: labels (with `__name__` when the query's series
@@ -11,6 +11,7 @@ checking nothing.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from .translate import seconds_of
 from .yamltext import Mapping, Sequence, Text, line_of
 
 TESTS_DIR = Path("alerts") / "tests"
+#: test file extensions, compared in lower case (as `gac lint` compares its own)
+SUFFIXES = (".yaml", ".yml")
 EXAMPLE = ("tests:\n  - name: fires after 2m\n    rule: <rule uid>\n    input_series:\n"
            "      'up{job=\"x\"}': '1 0 0 0'\n    expect:\n      - at: 3m\n        alerts:\n"
            "          - labels: {job: x}\n            annotations: {summary: ...}")
@@ -54,8 +57,30 @@ class TestFileError(GacError):
 
 
 def test_files(root: Path) -> list[Path]:
+    """The YAML files below alerts/tests/, subfolders included (teams file tests by service), in
+    the order of their paths; hidden files and folders are passed over (editors' and tools'
+    leftovers), and so are symbolic links to folders, as os.walk does. No alerts/tests/ means
+    no tests; anything that would skip test files silently (a file where the folder should be,
+    a folder that cannot be read) is an error instead: the run would pass on fewer tests."""
     folder = root / TESTS_DIR
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    if not folder.is_dir():
+        if folder.exists() or folder.is_symlink():
+            shown = os.path.relpath(folder)
+            raise TestFileError(f"{shown}: not a directory (a file or a broken link is in the way): gac test reads "
+                                f"test files from the folder {shown}/ and its subfolders; make it a folder and "
+                                f"move the tests into it, e.g. {shown}/<group>.yaml")
+        return []
+
+    def refused(exc: OSError) -> None:
+        raise TestFileError(f"{os.path.relpath(exc.filename)}: cannot read this folder of tests "
+                            f"({exc.strerror or exc}): give gac read access to it, or move the tests out")
+
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=refused):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath) / name for name in filenames
+                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
+    return sorted(found)
 
 
 def load_cases(path: Path, shown: str) -> list[TestCase]:
