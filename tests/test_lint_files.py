@@ -306,7 +306,8 @@ def test_a_directory_gives_its_json_and_yaml_files_in_path_order_each_file_once(
     """The directory search: files by suffix (any case; a name that is only a suffix has none),
     none below .git or node_modules, links to directories not followed, a file reached twice
     (a link, overlapping arguments) linted once at its first mention, in the order of the
-    paths' parts (`a/b/z.yml` before `a/b.json`)."""
+    paths' parts (`a/b/z.yml` before `a/b.json`); a link named as such a file that cannot be
+    followed (a loop, a missing target) is a problem, in the same order."""
     from generator.lint.loaders import discover
     (tmp_path / "a" / "b").mkdir(parents=True)
     for name in ("a/x.json", "a/b/y.YAML", "a/b/z.yml", "a/b.json", "a/readme.md", ".json", "..json",
@@ -318,7 +319,13 @@ def test_a_directory_gives_its_json_and_yaml_files_in_path_order_each_file_once(
     (tmp_path / "loop.json").symlink_to(tmp_path / "loop.json")
     (tmp_path / "broken.yaml").symlink_to(tmp_path / "missing.yaml")
     below = ["..json", "a/b/y.YAML", "a/b/z.yml", "a/b.json", "a/x.json", "c-d.json"]
-    assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path])] == below
+    problems: list[str] = []
+    assert [str(p.relative_to(tmp_path)) for p in discover([tmp_path], problems)] == below
+    assert [p.split(": ")[0] for p in problems] == [str(tmp_path / "broken.yaml"), str(tmp_path / "loop.json")]
+    with pytest.raises(GacError, match="broken.yaml: cannot read"):
+        discover([tmp_path])
+    (tmp_path / "broken.yaml").unlink()
+    (tmp_path / "loop.json").unlink()
     first = [tmp_path / "zlink.json", tmp_path / "a" / "b", tmp_path]
     assert [str(p.relative_to(tmp_path)) for p in discover(first)] == [
         "zlink.json", "a/b/y.YAML", "a/b/z.yml", "..json", "a/b.json", "c-d.json"]

@@ -697,11 +697,12 @@ def lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None = 
                jobs: int = 1) -> list[Finding]:
     """Lint files and directories; raises GacError (exit 2) for a missing or unreadable file.
 
-    With a `problems` list, a file that cannot be read or parsed, and a file named on its
-    own that holds nothing lintable, are described there instead and the other files are
-    still linted: one broken export must not hide the findings of a whole directory. (A
-    file met while walking a directory that holds nothing lintable, a package.json say, is
-    skipped.)
+    With a `problems` list, a file that cannot be read or parsed, a file named on its own
+    that holds nothing lintable, a directory given that holds no JSON or YAML file and a
+    symbolic link in one that cannot be followed (loaders.discover) are described there
+    instead and the other files are still linted: one broken export must not hide the
+    findings of a whole directory. (A file met while walking a directory that holds nothing
+    lintable, a package.json say, is skipped.)
 
     Data sources found among the files (API bodies, provisioning files, generated/datasources)
     and those declared in the config are the known set; `environments` resolves URL
@@ -722,8 +723,8 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
                 environments: Mapping[str, Any] | None, problems: list[str] | None, jobs: int,
                 defining: frozenset[Path] = frozenset()) -> list[Finding]:
     """`lint_paths`; `defining`: files to read in the first pass whatever may_define_context says."""
-    files = discover([Path(p) for p in paths])
-    problems_before = len(problems) if problems is not None else 0
+    problems_before = len(problems) if problems is not None else 0  # linting again describes them again
+    files = discover([Path(p) for p in paths], problems)
     named = {Path(p) for p in paths if Path(p).is_file()}
 
     def unreadable(exc: GacError, described: list[str]) -> None:

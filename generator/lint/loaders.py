@@ -4,8 +4,9 @@ Accepted: Grafana dashboard JSON (plain, wrapped in {"dashboard": ...}, legacy `
 alert rule groups as the provisioning API takes or returns them (a group, a single rule, or
 a list), alerting file-provisioning YAML (`apiVersion: 1`, `groups:`), Prometheus rule
 files and PrometheusRule custom resources, data source bodies and data-source provisioning
-files. Directories are searched recursively. A missing path or a file that is not valid
-JSON/YAML is a usage error (exit 2) naming the file, never a traceback.
+files. Directories are searched recursively. A missing path, a file that is not valid
+JSON/YAML, a directory given that holds no JSON or YAML file and a broken symbolic link in
+one are usage errors (exit 2) naming the path, never a traceback.
 """
 
 from __future__ import annotations
@@ -199,9 +200,15 @@ class Document:
     locator: Any
 
 
-def discover(paths: list[Path]) -> list[Path]:
+def discover(paths: list[Path], problems: list[str] | None = None) -> list[Path]:
     """Files to lint, in a stable order; directories are searched recursively. A file reached
-    twice (overlapping arguments, a symbolic link) is linted once, at its first mention."""
+    twice (overlapping arguments, a symbolic link) is linted once, at its first mention.
+
+    A directory given that holds no JSON or YAML file (searched as `_files_under` searches), or
+    that holds a symbolic link named as one that cannot be followed (broken, a loop), is a
+    problem: described in `problems` when given (the files found are still linted), else the
+    first of them ends the run. Pointed at the wrong folder, a CI step linted nothing and passed,
+    and a broken link was skipped where the same missing file named on its own is an error."""
     found: list[tuple[Path, str]] = []  # (file, its real path)
     for path in paths:
         try:
@@ -209,7 +216,13 @@ def discover(paths: list[Path]) -> list[Path]:
         except OSError as exc:  # missing, a symbolic link in a loop, a directory on the way not searchable
             raise GacError(f"{path}: cannot read: {exc.strerror or exc}") from None
         if stat.S_ISDIR(mode):
-            found.extend(_files_under(path))
+            below, unfollowed = _files_under(path)
+            found.extend(below)
+            described = unfollowed if below or unfollowed else [_no_files(path)]
+            if described and problems is None:
+                raise GacError(described[0])
+            if problems is not None:
+                problems.extend(described)
         elif not stat.S_ISREG(mode):  # a FIFO would be waited on for ever
             raise GacError(f"{path}: not a regular file; give gac JSON or YAML files or directories")
         elif path.suffix.lower() not in SUFFIXES:
@@ -226,17 +239,24 @@ def discover(paths: list[Path]) -> list[Path]:
     return unique
 
 
-def _files_under(top: Path) -> list[tuple[Path, str]]:
+def _no_files(directory: Path) -> str:
+    return (f"{directory}: no JSON or YAML files found (dashboards, alert rule files, provisioning files, data "
+            f"sources: {', '.join('*' + s for s in SUFFIXES)}): check the path")
+
+
+def _files_under(top: Path) -> tuple[list[tuple[Path, str]], list[str]]:
     """The JSON and YAML files below `top` outside _SKIP_DIRS, in the order of their paths, each
-    with its real path. Walked as `os.walk` walks (symbolic links to directories not followed),
-    by directory entries, which know without a system call of their own whether they are files
-    and links: the real path of a file that is not a link, below directories that are not, is
-    the real path of `top` and its path below it (`Path.resolve` of each file asked the system
-    about each of its ancestors, most of the directory search's time). A directory that cannot
-    be read stops the run: skipped (as `rglob` does), its files would go unlinted and the run
-    would pass."""
+    with its real path; and, in the same order, why each symbolic link named as such a file
+    cannot be followed (`_unfollowed`). Walked as `os.walk` walks (symbolic links to directories
+    not followed), by directory entries, which know without a system call of their own whether
+    they are files and links: the real path of a file that is not a link, below directories that
+    are not, is the real path of `top` and its path below it (`Path.resolve` of each file asked
+    the system about each of its ancestors, most of the directory search's time). A directory
+    that cannot be read stops the run: skipped (as `rglob` does), its files would go unlinted and
+    the run would pass."""
     real_top = os.path.realpath(top)
     found: list[tuple[list[str], Path, str]] = []  # (path below `top`, as parts, to sort by)
+    unfollowed: list[tuple[list[str], str]] = []
     pending: list[tuple[str, list[str]]] = [(str(top), [])]
     while pending:
         folder, below = pending.pop()
@@ -259,14 +279,35 @@ def _files_under(top: Path) -> list[tuple[Path, str]]:
                 continue
             name = entry.name.lower()
             # Path.suffix: from the last dot, unless the name starts there
-            if skipped or not name.endswith(SUFFIXES) or name.rfind(".") == 0 or not _is_file(entry):
+            if skipped or not name.endswith(SUFFIXES) or name.rfind(".") == 0:
                 continue
             parts = [*below, entry.name]
+            if not _is_file(entry):  # a FIFO, a socket, or a link to nothing that can be read
+                why = _unfollowed(entry, top.joinpath(*parts)) if entry.is_symlink() else None
+                if why is not None:
+                    unfollowed.append((parts, why))
+                continue
             real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_top, *parts)
             found.append((parts, top.joinpath(*parts), real))
         pending.extend(reversed(subfolders))  # os.walk's order: the first unreadable one is the one named
     found.sort(key=lambda item: item[0])
-    return [(path, real) for _parts, path, real in found]
+    unfollowed.sort(key=lambda item: item[0])
+    return [(path, real) for _parts, path, real in found], [why for _parts, why in unfollowed]
+
+
+def _unfollowed(link: os.DirEntry[str], path: Path) -> str | None:
+    """Why a symbolic link cannot be followed (its target missing, a loop, a directory on the
+    way not searchable), as a missing file named on its own is told; None where it can (a link
+    to a FIFO, skipped as the FIFO itself is)."""
+    try:
+        os.stat(link.path)
+    except OSError as exc:
+        try:
+            target = os.readlink(link.path)
+        except OSError:
+            target = "?"
+        return f"{path}: cannot read: {exc.strerror or exc} (a symbolic link to {target}): fix or remove the link"
+    return None
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
