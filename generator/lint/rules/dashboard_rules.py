@@ -664,6 +664,94 @@ def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
                   f"custom suffix say so: suffix:{unit}", at=ctx.location.child(*path)) for unit, path in unknown]
 
 
+#: what Grafana's dashboard schema (grafana/grafana kinds/dashboard/dashboard_kind.cue) types
+#: a member as, where it types it plainly: (JSON types accepted, what to say it should be)
+_SHAPE_OBJECT = ((dict,), "an object")
+_SHAPE_ARRAY = ((list,), "an array")
+_SHAPE_STRING = ((str,), "a string")
+_SHAPE_NUMBER = ((int, float), "a number")
+_DASHBOARD_SHAPE = {"title": _SHAPE_STRING, "panels": _SHAPE_ARRAY, "rows": _SHAPE_ARRAY,
+                    "templating": _SHAPE_OBJECT, "annotations": _SHAPE_OBJECT, "tags": _SHAPE_ARRAY}
+_PANEL_SHAPE = {"type": _SHAPE_STRING, "title": _SHAPE_STRING, "id": _SHAPE_NUMBER, "gridPos": _SHAPE_OBJECT,
+                "targets": _SHAPE_ARRAY, "panels": _SHAPE_ARRAY}
+_GRID_SHAPE = {key: _SHAPE_NUMBER for key in ("x", "y", "w", "h")}
+_TARGET_SHAPE = {"refId": _SHAPE_STRING, "expr": _SHAPE_STRING}
+_VARIABLE_SHAPE = {"name": _SHAPE_STRING, "type": _SHAPE_STRING}
+
+
+def _json_kind(value: Any) -> str:
+    """A value's type in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), "number")
+
+
+def _misshapen(value: Mapping[str, Any], shape: Mapping[str, tuple[tuple[type, ...], str]],
+               at: Callable[[str], Location], what: str) -> list[Issue]:
+    """An issue for each member of `value` that `shape` types otherwise (absent or null: not judged);
+    `what`: the path the message gives before the member's key. Exact types: JSON's true is no number."""
+    issues = []
+    for key, (types, wanted) in shape.items():
+        member = value.get(key)
+        if member is not None and type(member) not in types:
+            issues.append(Issue(f"`{what}{key}` is a JSON {_json_kind(member)}, not {wanted} as Grafana's dashboard "
+                                f"schema has it", f"write it as {wanted}", at=at(key)))
+    return issues
+
+
+def _items_not_objects(items: Any, at: Callable[[int], Location], what: str) -> Iterator[Issue]:
+    for i, item in enumerate(listed(items)):
+        if not isinstance(item, dict):
+            yield Issue(f"{what} {i} is a JSON {_json_kind(item)}, not an object", "make it an object, or remove it",
+                        at=at(i))
+
+
+@rule("dashboard-json-invalid", "error", "Dashboard JSON must have the types Grafana's dashboard schema gives it",
+      "dashboard", example="dashboard")
+def dashboard_json_invalid(ctx: DashboardContext) -> Iterator[Issue]:
+    """Grafana's dashboard schema (kinds/dashboard in grafana/grafana) types what it reads: an
+    array of panels, each an object whose `gridPos` holds four numbers, targets whose `refId`
+    and `expr` are strings. A dashboard edited by hand that holds an object where an array
+    goes, or a number where a string goes, is saved as it is, and then loads with panels out
+    of place or missing and queries that do not run. gac reads such a dashboard as far as it
+    can, so the rest of it is linted too.
+
+    Bad:
+        "panels": [{"id": 1, "type": "timeseries", "title": "Rate", "gridPos": {"x": "0", "y": 0, "w": 12, "h": 8}}]
+    Good:
+        "panels": [{"id": 1, "type": "timeseries", "title": "Rate", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}]
+    """
+    dash, location = ctx.dashboard, ctx.location
+    yield from _misshapen(dash, _DASHBOARD_SHAPE, location.child, "")
+    for key in ("templating", "annotations"):
+        section = dash.get(key)
+        if isinstance(section, dict):
+            yield from _misshapen(section, {"list": _SHAPE_ARRAY}, partial(location.child, key), f"{key}.")
+            yield from _items_not_objects(section.get("list"), partial(location.child, key, "list"),
+                                          f"{key}.list item")
+    yield from _items_not_objects(dash.get("panels"), partial(location.child, "panels"), "panel")
+    for i, row in enumerate(listed(dash.get("rows"))):
+        if isinstance(row, dict):
+            yield from _items_not_objects(row.get("panels"), partial(location.child, "rows", i, "panels"), "panel")
+    for pctx in ctx.panels:
+        panel, at = pctx.panel, pctx.location.child
+        yield from _misshapen(panel, _PANEL_SHAPE, at, "")
+        grid = panel.get("gridPos")
+        if isinstance(grid, dict):
+            yield from _misshapen(grid, _GRID_SHAPE, partial(at, "gridPos"), "gridPos.")
+        yield from _items_not_objects(panel.get("targets"), partial(at, "targets"), "target")
+        yield from _items_not_objects(panel.get("panels"), partial(at, "panels"), "panel")
+        for tctx in pctx.targets:  # the most numerous: both members read in place
+            target = tctx.target
+            if type(target.get("expr", "")) is not str or type(target.get("refId", "")) is not str:
+                yield from _misshapen(target, _TARGET_SHAPE, tctx.location.child, "")
+    for var, i in variables(dash):
+        yield from _misshapen(var, _VARIABLE_SHAPE, partial(location.child, "templating", "list", i),
+                              f"templating.list[{i}].")
+
+
 @rule("panel-title-missing", "warning", "Panels need a title", "panel", example="panel")
 def panel_title_missing(ctx: PanelContext) -> Sequence[Issue]:
     """A panel without a title cannot be told apart in the dashboard, in a shared link, in
