@@ -701,6 +701,23 @@ def _misshapen(value: Mapping[str, Any], shape: Mapping[str, tuple[tuple[type, .
     return issues
 
 
+_NUMBERS = (int, float)
+_NO_GRID: dict[str, Any] = {}
+
+
+def _panel_fits(panel: Mapping[str, Any], pctx: PanelContext) -> bool:
+    """Whether the panel's members are all of the types `_PANEL_SHAPE` and `_GRID_SHAPE` give
+    them, or absent, and its targets all objects (each one met is a context): the common case,
+    told in one expression where the checks that name what is wrong take a call per member."""
+    grid = panel.get("gridPos", _NO_GRID)
+    targets = panel.get("targets", ())
+    return (type(panel.get("type", "")) is str and type(panel.get("title", "")) is str
+            and type(panel.get("id", 0)) in _NUMBERS and type(grid) is dict
+            and type(grid.get("x", 0)) in _NUMBERS and type(grid.get("y", 0)) in _NUMBERS
+            and type(grid.get("w", 0)) in _NUMBERS and type(grid.get("h", 0)) in _NUMBERS
+            and type(targets) in (list, tuple) and len(targets) == len(pctx.targets) and "panels" not in panel)
+
+
 def _items_not_objects(items: Any, at: Callable[[int], Location], what: str) -> Iterator[Issue]:
     for i, item in enumerate(listed(items)):
         if not isinstance(item, dict):
@@ -736,13 +753,15 @@ def dashboard_json_invalid(ctx: DashboardContext) -> Iterator[Issue]:
         if isinstance(row, dict):
             yield from _items_not_objects(row.get("panels"), partial(location.child, "rows", i, "panels"), "panel")
     for pctx in ctx.panels:
-        panel, at = pctx.panel, pctx.location.child
-        yield from _misshapen(panel, _PANEL_SHAPE, at, "")
-        grid = panel.get("gridPos")
-        if isinstance(grid, dict):
-            yield from _misshapen(grid, _GRID_SHAPE, partial(at, "gridPos"), "gridPos.")
-        yield from _items_not_objects(panel.get("targets"), partial(at, "targets"), "target")
-        yield from _items_not_objects(panel.get("panels"), partial(at, "panels"), "panel")
+        panel = pctx.panel
+        if not _panel_fits(panel, pctx):
+            at = pctx.location.child
+            yield from _misshapen(panel, _PANEL_SHAPE, at, "")
+            grid = panel.get("gridPos")
+            if isinstance(grid, dict):
+                yield from _misshapen(grid, _GRID_SHAPE, partial(at, "gridPos"), "gridPos.")
+            yield from _items_not_objects(panel.get("targets"), partial(at, "targets"), "target")
+            yield from _items_not_objects(panel.get("panels"), partial(at, "panels"), "panel")
         for tctx in pctx.targets:  # the most numerous: both members read in place
             target = tctx.target
             if type(target.get("expr", "")) is not str or type(target.get("refId", "")) is not str:
