@@ -16,7 +16,7 @@ Shape (every key optional):
       alerts:
         required_labels: [severity]
         required_annotations: [summary]
-      ignore:                     # known, accepted findings
+      ignore:                     # known, accepted findings: a rule, narrowed by file/dashboard/panel/alert
         - {rule: panel-unit-missing, dashboard: legacy-overview}
 
 The collector the metrics come from is declared outside `lint:`, at the top level of
@@ -25,9 +25,10 @@ it decides how metric names are spelled (see generator/catalog/otel.yaml), and a
 inherits what it does not say from the top level. `LintConfig.for_project` reads both.
 
 Unknown keys and unknown rule ids are configuration errors (exit 2): a typo must not
-silently switch a rule back on in CI. Keys are checked here; rule ids are checked by the
-engine (`LintConfig.check_rule_ids`), the one place where the registry is known to be complete, so this
-module does not depend on the rules.
+silently switch a rule back on in CI, nor make an `ignore` entry silence nothing. Keys are checked
+here; rule ids are checked by the engine (`LintConfig.check_rule_ids`), the one place where the
+registry is known to be complete, so this module does not depend on the rules. An ignore entry must
+name its rule: without one it matched every finding, a query that does not parse included.
 """
 
 from __future__ import annotations
@@ -56,16 +57,16 @@ _TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore", "notificatio
 
 @dataclass(frozen=True)
 class IgnoreEntry:
-    """Suppresses findings that match every field given (file is a glob)."""
+    """Suppresses findings of `rule` that match every other field given (file is a glob)."""
 
-    rule: str | None = None
+    rule: str
     file: str | None = None
     dashboard: str | None = None
     panel: str | None = None
     alert: str | None = None
 
     def matches(self, f: Finding) -> bool:
-        if self.rule and self.rule != f.rule:
+        if self.rule != f.rule:
             return False
         if self.file and not (f.file and fnmatch.fnmatch(f.file, self.file)):
             return False
@@ -207,10 +208,13 @@ class LintConfig:
         """Raise ConfigError for a rule id that is not in `known` (the complete registry),
         suggesting the closest known id: a typo must not leave a rule switched on."""
         ids = sorted(known)
-        for rule_id in sorted(self.rule_ids - set(ids)):
-            close = difflib.get_close_matches(rule_id, ids, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
-            raise ConfigError(f"lint.rules: unknown rule {rule_id!r}{hint}")
+        named = [("lint.rules", rule_id) for rule_id in sorted(self.rule_ids)]
+        named += [(f"lint.ignore[{i}].rule", entry.rule) for i, entry in enumerate(self.ignore)]
+        for where, rule_id in named:
+            if rule_id not in ids:
+                close = difflib.get_close_matches(rule_id, ids, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
+                raise ConfigError(f"{where}: unknown rule {rule_id!r}{hint}")
 
     def severity_of(self, rule_id: str, default: str) -> str | None:
         """The effective severity, or None when the rule is disabled."""
@@ -282,8 +286,19 @@ def _ignore(value: Any) -> list[IgnoreEntry]:
             if v is not None and (isinstance(v, bool) or not isinstance(v, (str, int))):
                 raise ConfigError(f"{where}.{key}: expected a string, found {yaml_kind(v)}")
             fields[str(key)] = None if v is None else str(v)
-        entries.append(IgnoreEntry(**fields))
+        rule = fields.pop("rule", None)
+        if rule is None or not rule.strip():
+            raise ConfigError(f"{where}: names no rule, so it would hide the findings of every rule, errors "
+                              f"included; say which rule it silences, e.g. {_ignore_example(fields)} "
+                              "(gac lint --list-rules lists the rules)")
+        entries.append(IgnoreEntry(rule, **fields))
     return entries
+
+
+def _ignore_example(fields: Mapping[str, str | None]) -> str:
+    """The entry as it should be written: a rule first, then what it already narrows by."""
+    narrowed = [f"{k}: {fields[k]}" for k in ("file", "dashboard", "panel", "alert") if fields.get(k) is not None]
+    return "{" + ", ".join(["rule: RULE-ID"] + narrowed) + "}"
 
 
 def _known_keys(section: Mapping[Any, Any], where: str, known: tuple[str, ...]) -> None:
