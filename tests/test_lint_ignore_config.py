@@ -1,6 +1,8 @@
-"""grafana.yaml's `lint.ignore`, through the real command: an ignore entry without a rule hid every
-finding (a query that does not parse was built and synced), an unknown rule in one silenced nothing
-without a word. Each refusal is one line naming grafana.yaml and the key, exit 2, and nothing written."""
+"""grafana.yaml's `lint.ignore` and `lint.catalog.metrics_files`, through the real command: an ignore
+entry without a rule hid every finding (a query that does not parse was built and synced), an
+unknown rule in one silenced nothing without a word, and a metrics file that could not be read was
+named without its key. Each refusal is one line naming grafana.yaml and the key, exit 2, and nothing
+written."""
 
 from __future__ import annotations
 
@@ -95,3 +97,32 @@ def test_an_entry_hides_nothing_it_does_not_match(project: Path, entry: str) -> 
     with_lint(project, f"  ignore:\n    - {entry}\n")
     code, findings = lint_json(project)
     assert code == 1 and "promql-syntax" in {f["rule"] for f in findings}
+
+
+@pytest.mark.parametrize("setting, key", [("[ops/nope.prom]", "lint.catalog.metrics_files[0]"),
+                                          ("ops/nope.prom", "lint.catalog.metrics_files")])
+@pytest.mark.parametrize("command", ["lint", "build"])
+def test_a_metrics_file_that_cannot_be_read_is_named_with_its_key_and_resolved_path(
+        project: Path, command: str, setting: str, key: str) -> None:
+    with_lint(project, f"  catalog:\n    metrics_files: {setting}\n")
+    result = gac(command, "--root", str(project))
+    assert_usage_error(result, f"error: {project / 'grafana.yaml'}: {key}: cannot read metrics file "
+                               f"{project / 'ops/nope.prom'}: No such file or directory",
+                       "a relative path is taken from grafana.yaml's directory", "fix the path")
+    assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_a_metrics_file_that_is_a_directory_is_named_with_its_key(project: Path) -> None:
+    (project / "ops.prom").mkdir()
+    with_lint(project, "  catalog:\n    metrics_files: [ops.prom]\n")
+    assert_usage_error(gac("lint", "--root", str(project)),
+                       f"{project / 'grafana.yaml'}: lint.catalog.metrics_files[0]: {project / 'ops.prom'} "
+                       "is not a regular file")
+
+
+def test_a_metrics_file_relative_to_grafana_yaml_is_read(project: Path) -> None:
+    (project / "ops").mkdir()
+    (project / "ops/collector.prom").write_text("# TYPE up gauge\nup 1\n")
+    with_lint(project, "  catalog:\n    metrics_files: [ops/collector.prom]\n")
+    code, _ = lint_json(project)
+    assert code == 1  # the broken query, and no error about the file

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -143,6 +144,8 @@ class LintConfig:
     notifications: Mapping[str, Any] = field(default_factory=dict)
     catalog_shipped: bool = True
     metrics_files: tuple[Path, ...] = ()
+    #: (grafana.yaml key, resolved path) of each file `lint.catalog.metrics_files` names, for its errors
+    declared_metrics_files: tuple[tuple[str, Path], ...] = ()
     prometheus_url: str | None = None
     required_labels: tuple[str, ...] = ("severity",)
     required_annotations: tuple[str, ...] = ("summary",)
@@ -183,8 +186,11 @@ class LintConfig:
         catalog = _mapping(data.get("catalog"), "lint.catalog")
         _known_keys(catalog, "lint.catalog", ("shipped", "metrics_files", "prometheus_url"))
         files = catalog.get("metrics_files")
-        files = [files] if isinstance(files, str) else files  # one file may be given without a list
+        bare = isinstance(files, str)
+        files = [files] if bare else files  # one file may be given without a list
         base = base_dir or Path(".")
+        paths = tuple(p if p.is_absolute() else base / p for p in map(Path, _strings(
+            files, "lint.catalog.metrics_files", "exposition files, e.g. [ops/collector-metrics.prom]")))
         alerts = _mapping(data.get("alerts"), "lint.alerts")
         _known_keys(alerts, "lint.alerts", ("required_labels", "required_annotations"))
         return cls(
@@ -193,8 +199,9 @@ class LintConfig:
             datasources=declared_datasources(data.get("datasources")),
             notifications=_notifications(data.get("notifications")),
             catalog_shipped=_boolean(catalog, "shipped", "lint.catalog", True),
-            metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, _strings(
-                files, "lint.catalog.metrics_files", "exposition files, e.g. [ops/collector-metrics.prom]"))),
+            metrics_files=paths,
+            declared_metrics_files=tuple(("lint.catalog.metrics_files" + ("" if bare else f"[{i}]"), path)
+                                         for i, path in enumerate(paths)),
             prometheus_url=_url(catalog.get("prometheus_url"), "lint.catalog.prometheus_url"),
             required_labels=_strings(alerts.get("required_labels", ("severity",)), "lint.alerts.required_labels",
                                      "label names, e.g. [severity, team]"),
@@ -215,6 +222,23 @@ class LintConfig:
                 close = difflib.get_close_matches(rule_id, ids, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
                 raise ConfigError(f"{where}: unknown rule {rule_id!r}{hint}")
+
+    def check_metrics_files(self) -> None:
+        """Raise ConfigError for a file of `lint.catalog.metrics_files` that cannot be read, naming its key
+        and where its path led: read later, by the catalog, the error named only the path, and a relative
+        path did not say it was taken from grafana.yaml's directory. (What is in the file is the catalog's
+        to judge.)"""
+        for where, path in self.declared_metrics_files:
+            try:
+                if not stat.S_ISREG(path.stat().st_mode):  # not opened: a FIFO would be waited on for ever
+                    raise ConfigError(f"{where}: {path} is not a regular file; give the path of a file saved "
+                                      "from the collector (curl http://collector:8889/metrics), relative to "
+                                      "grafana.yaml's directory, or remove the entry")
+                path.open("rb").close()
+            except OSError as exc:
+                raise ConfigError(f"{where}: cannot read metrics file {path}: {exc.strerror or exc} (a relative "
+                                  "path is taken from grafana.yaml's directory); fix the path, save the collector's "
+                                  "metrics there (curl http://collector:8889/metrics), or remove the entry") from None
 
     def severity_of(self, rule_id: str, default: str) -> str | None:
         """The effective severity, or None when the rule is disabled."""
