@@ -1,8 +1,8 @@
-"""grafana.yaml's `lint.ignore` and `lint.catalog.metrics_files`, through the real command: an ignore
-entry without a rule hid every finding (a query that does not parse was built and synced), an
-unknown rule in one silenced nothing without a word, and a metrics file that could not be read was
-named without its key. Each refusal is one line naming grafana.yaml and the key, exit 2, and nothing
-written."""
+"""grafana.yaml's `lint.ignore`, `lint.catalog.metrics_files` and `collector.version`, through the real
+command: an ignore entry without a rule hid every finding (a query that does not parse was built and
+synced), an unknown rule in one silenced nothing without a word, a metrics file that could not be
+read was named without its key, and an unquoted version was refused without saying to quote it.
+Each refusal names grafana.yaml and the key, exits 2 and writes nothing."""
 
 from __future__ import annotations
 
@@ -126,3 +126,20 @@ def test_a_metrics_file_relative_to_grafana_yaml_is_read(project: Path) -> None:
     with_lint(project, "  catalog:\n    metrics_files: [ops/collector.prom]\n")
     code, _ = lint_json(project)
     assert code == 1  # the broken query, and no error about the file
+
+
+@pytest.mark.parametrize("where, yaml_text", [
+    ("collector.version", 'collector:\n  version: 0.146\n'),
+    ("environments.prod.collector.version", '  prod:\n    collector:\n      version: 0.153\n'),
+], ids=["top-level", "environment"])
+def test_an_unquoted_collector_version_says_to_quote_it(project: Path, where: str, yaml_text: str) -> None:
+    text = (project / "grafana.yaml").read_text()
+    if where == "collector.version":
+        text = text.replace('collector:\n  version: "0.146"\n', yaml_text)
+    else:
+        text = text.replace("  prod:\n", yaml_text, 1)
+    (project / "grafana.yaml").write_text(text)
+    for command in ("lint", "build"):
+        assert_usage_error(gac(command, "--root", str(project)), f"{project / 'grafana.yaml'}: 1 problem(s)",
+                           f'{where}: expected a string, found a number: quote it (version: "0.146"), '
+                           "as YAML reads an unquoted 0.10 as the number 0.1")
