@@ -46,6 +46,7 @@ def lint(resources: list[Resource], config: dict[str, Any], root: Path | None = 
     with naming_file((root or Path(".")) / CONFIG_FILE):
         settings = LintConfig.for_project(config, base_dir=root)
         settings.check_rule_ids(RULES)
+        settings.check_metrics_files()
     return lint_resources(resources, settings, config.get("environments") or {})
 
 

@@ -79,7 +79,7 @@ _COLLECTOR: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "version": {"type": "string", "pattern": r"^v?[0-9]+\.[0-9]+(\.[0-9]+)?$",
-                    "description": "the collector's version, e.g. 0.146 or 0.146.0"},
+                    "description": "the collector's version, e.g. 0.146 or 0.146.0", "examples": ["0.146"]},
         "translation_strategy": {
             "enum": ["UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes",
                      "NoUTF8EscapingWithSuffixes", "NoTranslation"],
@@ -216,7 +216,8 @@ def _explain_value(error: ValidationError) -> str:
     if error.validator == "pattern":
         return f"{path}: does not match {error.validator_value} ({_schema_of(error).get('description') or 'see README'})"
     if error.validator == "type":
-        return f"{path}: expected {_type_name(error.validator_value)}, found {yaml_kind(error.instance)}"
+        found = yaml_kind(error.instance)
+        return f"{path}: expected {_type_name(error.validator_value)}, found {found}{_quote_hint(error)}"
     if error.validator == "minLength":
         return f"{path}: must not be empty"
     if error.validator == "minimum":
@@ -225,6 +226,16 @@ def _explain_value(error: ValidationError) -> str:
         branches: list[dict[str, Any]] = list(error.validator_value)  # type: ignore[arg-type]
         return f"{path}: expected {' or '.join(_expected(branch) for branch in branches)}"
     return f"{path}: invalid value ({error.validator} {error.validator_value!r} not satisfied)"
+
+
+def _quote_hint(error: ValidationError) -> str:
+    """For a number where a string with `examples` belongs (a version), how to write it: YAML took
+    the unquoted text for a number, and a decimal one may have lost digits (0.10 is read as 0.1)."""
+    value, examples = error.instance, _schema_of(error).get("examples")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not examples:
+        return ""
+    said = f": quote it ({error.absolute_path[-1]}: \"{examples[0]}\")"
+    return said + (", as YAML reads an unquoted 0.10 as the number 0.1" if isinstance(value, float) else "")
 
 
 def yaml_kind(value: Any) -> str:

@@ -135,6 +135,7 @@ def _run(options: LintOptions) -> int:
     with naming_file(config_file):
         project_config = LintConfig.for_project(config, base_dir=base_dir, env=options.env)
         project_config.check_rule_ids(RULES)
+        project_config.check_metrics_files()
     lint_config = project_config.with_options(
         datasources=_declared(options.datasources), metrics_files=tuple(options.metrics_files),
         prometheus_url=options.prometheus_url)

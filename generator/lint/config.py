@@ -16,7 +16,7 @@ Shape (every key optional):
       alerts:
         required_labels: [severity]
         required_annotations: [summary]
-      ignore:                     # known, accepted findings
+      ignore:                     # known, accepted findings: a rule, narrowed by file/dashboard/panel/alert
         - {rule: panel-unit-missing, dashboard: legacy-overview}
 
 The collector the metrics come from is declared outside `lint:`, at the top level of
@@ -25,15 +25,17 @@ it decides how metric names are spelled (see generator/catalog/otel.yaml), and a
 inherits what it does not say from the top level. `LintConfig.for_project` reads both.
 
 Unknown keys and unknown rule ids are configuration errors (exit 2): a typo must not
-silently switch a rule back on in CI. Keys are checked here; rule ids are checked by the
-engine (`LintConfig.check_rule_ids`), the one place where the registry is known to be complete, so this
-module does not depend on the rules.
+silently switch a rule back on in CI, nor make an `ignore` entry silence nothing. Keys are checked
+here; rule ids are checked by the engine (`LintConfig.check_rule_ids`), the one place where the
+registry is known to be complete, so this module does not depend on the rules. An ignore entry must
+name its rule: without one it matched every finding, a query that does not parse included.
 """
 
 from __future__ import annotations
 
 import difflib
 import fnmatch
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -56,16 +58,16 @@ _TOP_KEYS = {"rules", "datasources", "catalog", "alerts", "ignore", "notificatio
 
 @dataclass(frozen=True)
 class IgnoreEntry:
-    """Suppresses findings that match every field given (file is a glob)."""
+    """Suppresses findings of `rule` that match every other field given (file is a glob)."""
 
-    rule: str | None = None
+    rule: str
     file: str | None = None
     dashboard: str | None = None
     panel: str | None = None
     alert: str | None = None
 
     def matches(self, f: Finding) -> bool:
-        if self.rule and self.rule != f.rule:
+        if self.rule != f.rule:
             return False
         if self.file and not (f.file and fnmatch.fnmatch(f.file, self.file)):
             return False
@@ -142,6 +144,8 @@ class LintConfig:
     notifications: Mapping[str, Any] = field(default_factory=dict)
     catalog_shipped: bool = True
     metrics_files: tuple[Path, ...] = ()
+    #: (grafana.yaml key, resolved path) of each file `lint.catalog.metrics_files` names, for its errors
+    declared_metrics_files: tuple[tuple[str, Path], ...] = ()
     prometheus_url: str | None = None
     required_labels: tuple[str, ...] = ("severity",)
     required_annotations: tuple[str, ...] = ("summary",)
@@ -182,8 +186,11 @@ class LintConfig:
         catalog = _mapping(data.get("catalog"), "lint.catalog")
         _known_keys(catalog, "lint.catalog", ("shipped", "metrics_files", "prometheus_url"))
         files = catalog.get("metrics_files")
-        files = [files] if isinstance(files, str) else files  # one file may be given without a list
+        bare = isinstance(files, str)
+        files = [files] if bare else files  # one file may be given without a list
         base = base_dir or Path(".")
+        paths = tuple(p if p.is_absolute() else base / p for p in map(Path, _strings(
+            files, "lint.catalog.metrics_files", "exposition files, e.g. [ops/collector-metrics.prom]")))
         alerts = _mapping(data.get("alerts"), "lint.alerts")
         _known_keys(alerts, "lint.alerts", ("required_labels", "required_annotations"))
         return cls(
@@ -192,8 +199,9 @@ class LintConfig:
             datasources=declared_datasources(data.get("datasources")),
             notifications=_notifications(data.get("notifications")),
             catalog_shipped=_boolean(catalog, "shipped", "lint.catalog", True),
-            metrics_files=tuple(p if p.is_absolute() else base / p for p in map(Path, _strings(
-                files, "lint.catalog.metrics_files", "exposition files, e.g. [ops/collector-metrics.prom]"))),
+            metrics_files=paths,
+            declared_metrics_files=tuple(("lint.catalog.metrics_files" + ("" if bare else f"[{i}]"), path)
+                                         for i, path in enumerate(paths)),
             prometheus_url=_url(catalog.get("prometheus_url"), "lint.catalog.prometheus_url"),
             required_labels=_strings(alerts.get("required_labels", ("severity",)), "lint.alerts.required_labels",
                                      "label names, e.g. [severity, team]"),
@@ -207,10 +215,30 @@ class LintConfig:
         """Raise ConfigError for a rule id that is not in `known` (the complete registry),
         suggesting the closest known id: a typo must not leave a rule switched on."""
         ids = sorted(known)
-        for rule_id in sorted(self.rule_ids - set(ids)):
-            close = difflib.get_close_matches(rule_id, ids, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
-            raise ConfigError(f"lint.rules: unknown rule {rule_id!r}{hint}")
+        named = [("lint.rules", rule_id) for rule_id in sorted(self.rule_ids)]
+        named += [(f"lint.ignore[{i}].rule", entry.rule) for i, entry in enumerate(self.ignore)]
+        for where, rule_id in named:
+            if rule_id not in ids:
+                close = difflib.get_close_matches(rule_id, ids, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else " (gac lint --list-rules lists them)"
+                raise ConfigError(f"{where}: unknown rule {rule_id!r}{hint}")
+
+    def check_metrics_files(self) -> None:
+        """Raise ConfigError for a file of `lint.catalog.metrics_files` that cannot be read, naming its key
+        and where its path led: read later, by the catalog, the error named only the path, and a relative
+        path did not say it was taken from grafana.yaml's directory. (What is in the file is the catalog's
+        to judge.)"""
+        for where, path in self.declared_metrics_files:
+            try:
+                if not stat.S_ISREG(path.stat().st_mode):  # not opened: a FIFO would be waited on for ever
+                    raise ConfigError(f"{where}: {path} is not a regular file; give the path of a file saved "
+                                      "from the collector (curl http://collector:8889/metrics), relative to "
+                                      "grafana.yaml's directory, or remove the entry")
+                path.open("rb").close()
+            except OSError as exc:
+                raise ConfigError(f"{where}: cannot read metrics file {path}: {exc.strerror or exc} (a relative "
+                                  "path is taken from grafana.yaml's directory); fix the path, save the collector's "
+                                  "metrics there (curl http://collector:8889/metrics), or remove the entry") from None
 
     def severity_of(self, rule_id: str, default: str) -> str | None:
         """The effective severity, or None when the rule is disabled."""
@@ -282,8 +310,19 @@ def _ignore(value: Any) -> list[IgnoreEntry]:
             if v is not None and (isinstance(v, bool) or not isinstance(v, (str, int))):
                 raise ConfigError(f"{where}.{key}: expected a string, found {yaml_kind(v)}")
             fields[str(key)] = None if v is None else str(v)
-        entries.append(IgnoreEntry(**fields))
+        rule = fields.pop("rule", None)
+        if rule is None or not rule.strip():
+            raise ConfigError(f"{where}: names no rule, so it would hide the findings of every rule, errors "
+                              f"included; say which rule it silences, e.g. {_ignore_example(fields)} "
+                              "(gac lint --list-rules lists the rules)")
+        entries.append(IgnoreEntry(rule, **fields))
     return entries
+
+
+def _ignore_example(fields: Mapping[str, str | None]) -> str:
+    """The entry as it should be written: a rule first, then what it already narrows by."""
+    narrowed = [f"{k}: {fields[k]}" for k in ("file", "dashboard", "panel", "alert") if fields.get(k) is not None]
+    return "{" + ", ".join(["rule: RULE-ID"] + narrowed) + "}"
 
 
 def _known_keys(section: Mapping[Any, Any], where: str, known: tuple[str, ...]) -> None:
