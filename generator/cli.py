@@ -78,7 +78,7 @@ def main() -> None:
 
 @main.command()
 @ROOT_OPTION
-@click.option("--quiet", is_flag=True, help="Print only errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 def build(root: Path, quiet: bool) -> None:
     """Compile and lint the definitions into generated/ (atomic; stale files removed)."""
     from .build import build as run_build

@@ -18,7 +18,7 @@ from .render import json_report, markdown_report, text_report
 @click.command("drift")
 @connection_options(writes=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--quiet", is_flag=True, help="Print only the summary line (text format); no progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format); no progress bar.")
 def drift_command(options: Options, fmt: str, quiet: bool) -> None:
     """Compare the live Grafana with generated/: changed, missing, no longer defined, unmanaged.
 

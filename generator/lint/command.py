@@ -94,7 +94,7 @@ lint_options = option_group("options", LintOptions, [
     click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="GRAFANA_YAML",
                  help="grafana.yaml to read the lint: section and environments from (default: ROOT/grafana.yaml)."),
     root_option("Repository root holding the definitions (used when no PATH is given)."),
-    click.option("--quiet", is_flag=True, help="Print only findings that fail the run, and nothing when clean."),
+    click.option("--quiet", "-q", is_flag=True, help="Print only findings that fail the run, and nothing when clean."),
     click.option("--datasource", "datasources", multiple=True, metavar="UID=TYPE",
                  help="Declare a data source that exists outside this repository. Repeatable."),
     click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",

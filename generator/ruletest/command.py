@@ -19,7 +19,7 @@ from ..option_group import FiniteFloatRange, root_option
 @click.option("--coverage", is_flag=True, help="List rules without tests and rules not testable offline.")
 @click.option("--min-coverage", type=FiniteFloatRange(0, 100), default=None,
               help="Fail (exit 1) when fewer than N% of the rules have a passing test.")
-@click.option("--rule", "rules", multiple=True, metavar="UID", help="Run only the tests of these rules.")
+@click.option("--rule", "rules", multiple=True, metavar="UID", help="Run only the tests of this rule. Repeatable.")
 def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | None, rules: tuple[str, ...]) -> None:
     """Run the alert rules' unit tests (alerts/tests/, subfolders included) with Prometheus's promtool.
 

@@ -33,7 +33,7 @@ def _common(*, force: bool) -> Decorator:
                          help="Also delete managed objects no longer defined (never anything else)."),
             *([_FORCE] if force else []),
             click.option("-v", "--verbose", is_flag=True, help="Also list unchanged objects."),
-            click.option("--quiet", is_flag=True, help="Only problems and the summary; no progress bar."),
+            click.option("--quiet", "-q", is_flag=True, help="Only problems and the summary; no progress bar."),
         ]
         for option in reversed(options):
             fn = option(fn)
