@@ -266,10 +266,6 @@ def _referenced_names(ctx: DashboardContext) -> tuple[set[str], dict[str, set[st
     return ctx.referenced_names
 
 
-#: what a decoded JSON value is called in JSON's own words
-_JSON_TYPE: dict[type, str] = {int: "number", float: "number", bool: "boolean"}
-
-
 @rule("dashboard-uid-missing", "error", "Dashboards need a stable uid", "dashboard", example="dashboard")
 def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
     """Without a uid Grafana invents one on import: links and bookmarks break on every
@@ -292,7 +288,7 @@ def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
             fix = f'write it as a string: "uid": "{int(raw)}"'
         else:
             fix = "set a short, stable uid string (letters, digits, - and _)"
-        yield Issue(f"dashboard uid {json.dumps(raw)} is a JSON {_JSON_TYPE.get(type(raw), 'value')}, not a string: "
+        yield Issue(f"dashboard uid {json.dumps(raw)} is a JSON {_json_kind(raw)}, not a string: "
                     "Grafana ignores it and gives the dashboard a new uid on every import", fix,
                     at=ctx.location.child("uid"))
 
@@ -679,13 +675,16 @@ _TARGET_SHAPE = {"refId": _SHAPE_STRING, "expr": _SHAPE_STRING}
 _VARIABLE_SHAPE = {"name": _SHAPE_STRING, "type": _SHAPE_STRING}
 
 
+_JSON_KINDS: dict[type, str] = {dict: "object", list: "array", str: "string"}
+
+
 def _json_kind(value: Any) -> str:
     """A value's type in JSON's words."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), "number")
+    return _JSON_KINDS.get(type(value), "number")
 
 
 def _misshapen(value: Mapping[str, Any], shape: Mapping[str, tuple[tuple[type, ...], str]],
