@@ -28,6 +28,10 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
 
 
+#: the plan's reason for writing an object gac never wrote that matches its definition
+ADOPTED = "adopted: matches its definition, gac's marker is added"
+
+
 class Handler:
     """Base class for one resource kind."""
 
@@ -154,7 +158,7 @@ class Handler:
         marker, as what `gac pull` imports does until the first sync."""
         if (live.stamp is None and not live.managed
                 and same_json(self.without_marker(live_form), self.without_marker(desired_form))):
-            return "adopted: matches its definition, gac's marker is added"
+            return ADOPTED
         return None
 
     def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:

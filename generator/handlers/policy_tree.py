@@ -30,6 +30,7 @@ from ..resource import CONTACT_POINT, MUTE_TIMING, NOTIFICATION_POLICY_TREE, Res
 from ..routing import matchers as m
 from ..routing.tree import referenced
 from .alert_rule_group import duration
+from .base import ADOPTED
 from .live import (ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteConflict, WriteResult,
                    content_hash, same_json)
 from .notification_base import PROVISIONING, NotificationHandler, provenance_of
@@ -120,7 +121,7 @@ class PolicyTreeHandler(NotificationHandler):
         if is_default(live.resource.body) and not live.resource.extra.get("provenance"):
             return "replaces Grafana's untouched default tree"
         if same_json(self.without_marker(live_form), self.without_marker(desired_form)):
-            return "adopted: matches its definition, gac's marker is added"
+            return ADOPTED
         return None
 
     def describe_live(self, live: LiveObject) -> str:
