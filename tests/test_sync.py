@@ -369,11 +369,10 @@ def test_lint_error_blocks_the_sync(gac: Gac, project: Path, monkeypatch: pytest
     assert result.exit_code == 2, result.output  # a stop before the first write, as a missing secret is
     assert "lint found 1 error(s) in generated/" in result.output and "nothing was written" in result.output
     assert gac.emu.requests == []
-    # the plan of that tree says sync would refuse it, rather than show a write that will not happen
+    # the plan of that tree does not lint it (a plan stays fast), but says that sync will
     planned = gac("plan")
     assert planned.exit_code == 0, planned.output
-    assert "lint found 1 error(s) in generated/" in planned.output
-    assert "sync refuses to write anything until they are fixed" in planned.output
+    assert "sync lints it before writing, and writes nothing if it finds errors" in planned.output
     assert gac.emu.writes == []
 
 

@@ -45,22 +45,12 @@ def lint_errors(raw: list[Resource], config: dict[str, Any]) -> list[Any]:
 
 
 def check_lint(raw: list[Resource], config: dict[str, Any]) -> None:
-    problem = lint_problem(raw, config)
-    if problem:
-        raise LintBlocked(f"{problem}, so nothing was written: {_FIX}")
-
-
-def lint_problem(raw: list[Resource], config: dict[str, Any]) -> str | None:
-    """What the lint errors of generated/ are, said in one line; None where there are none."""
     errors = lint_errors(raw, config)
-    if not errors:
-        return None
-    shown = "; ".join(_finding(f) for f in errors[:5]) + (" …" if len(errors) > 5 else "")
-    return f"lint found {len(errors)} error(s) in generated/ ({shown})"
-
-
-_FIX = ("fix the definitions and run `gac build` (generated/ deployed without its definitions: rebuild it where they "
-        "are), then sync")
+    if errors:
+        shown = "; ".join(_finding(f) for f in errors[:5]) + (" …" if len(errors) > 5 else "")
+        raise LintBlocked(f"lint found {len(errors)} error(s) in generated/ ({shown}), so nothing was written: fix "
+                          "the definitions and run `gac build` (generated/ deployed without its definitions: rebuild "
+                          "it where they are), then sync")
 
 
 def _finding(finding: Any) -> str:
