@@ -97,7 +97,7 @@ def test_a_broken_link_or_a_link_loop_in_a_directory_exits_2_naming_it_and_the_r
         "to loop.YML): fix or remove the link"]
     # the text summary counts them, and a second run says the same
     code, text, err_text = run(tmp_path)
-    assert code == 2 and text.splitlines()[-1].endswith("2 files could not be read")
+    assert code == 2 and text.splitlines()[-1].endswith("2 paths could not be linted")
     assert run(tmp_path) == (code, text, err_text)
 
 

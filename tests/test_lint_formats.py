@@ -187,9 +187,9 @@ def test_files_that_could_not_be_read_are_said_where_a_reader_sees_only_the_outp
         result = CliRunner().invoke(main, ["lint", str(tmp_path), "--format", fmt])
         assert result.exit_code == 2 and f"error: {tmp_path / said}" in result.stderr, result.output
         outputs[fmt] = result.stdout
-    assert outputs["text"].splitlines()[-1].endswith("in 1 file; 1 file could not be read")
+    assert outputs["text"].splitlines()[-1].endswith("in 1 file; 1 path could not be linted")
     markdown = outputs["markdown"].splitlines()
-    assert markdown[0].startswith("**gac lint**: ") and markdown[0].endswith("; 1 file could not be read")
+    assert markdown[0].startswith("**gac lint**: ") and markdown[0].endswith("; 1 path could not be linted")
     assert markdown[2] == "Not linted:" and said in markdown[3]
     assert f"::error title=gac lint::{tmp_path / said}" in outputs["github"]
     log = json.loads(outputs["sarif"])
@@ -201,6 +201,6 @@ def test_files_that_could_not_be_read_are_said_where_a_reader_sees_only_the_outp
     (tmp_path / "good.json").unlink()
     result = CliRunner().invoke(main, ["lint", str(tmp_path), "--format", "markdown"])
     assert result.stdout.splitlines()[0] == ("**gac lint**: no findings in the files that could be read; "
-                                             "1 file could not be read")
+                                             "1 path could not be linted")
     assert format_findings([], "markdown") == "**gac lint**: no findings"
     assert "invocations" not in json.loads(format_findings([], "sarif"))["runs"][0]

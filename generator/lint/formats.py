@@ -42,8 +42,8 @@ def format_findings(findings: Iterable[Finding], fmt: str = "text", rules: Mappi
 
 
 def summary(findings: list[Finding], unread: Sequence[str] = ()) -> str:
-    """"2 errors, 1 info in 3 files", or "no findings"; and how many files could not be read (no
-    findings then means none in the files that could)."""
+    """"2 errors, 1 info in 3 files", or "no findings"; and how many paths could not be linted (no
+    findings then means none in the files that could be read)."""
     counts = Counter(f.severity for f in findings)
     if not findings:
         said = "no findings in the files that could be read" if unread else "no findings"
@@ -53,7 +53,8 @@ def summary(findings: list[Finding], unread: Sequence[str] = ()) -> str:
                  for s in ("error", "warning", "info") if counts[s]]
         said = f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
     if unread:
-        said += f"; {len(unread)} file{'s' if len(unread) != 1 else ''} could not be read"
+        # a file that cannot be read, a directory holding none to lint, a link that leads nowhere
+        said += f"; {len(unread)} path{'s' if len(unread) != 1 else ''} could not be linted"
     return said
 
 
