@@ -49,6 +49,20 @@ def test_tests_in_subfolders_are_run_and_counted(tmp_path: Path) -> None:
 
 
 @needs_promtool
+def test_a_linked_folder_of_tests_is_read_once_and_a_loop_ends(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    shared = tmp_path / "shared-tests"
+    write(shared, "down.yaml", CASE.format(name="shared"))
+    write(root, "alerts/tests/top.yaml", CASE.format(name="top"))
+    (root / "alerts" / "tests" / "linked").symlink_to(shared, target_is_directory=True)
+    (shared / "back").symlink_to(root / "alerts" / "tests", target_is_directory=True)  # a loop
+    proc = gac(root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok   alerts/tests/linked/down.yaml:2: shared" in proc.stdout
+    assert "2 test(s): 2 passed" in proc.stdout
+
+
+@needs_promtool
 def test_files_are_read_in_the_order_of_their_paths_hidden_ones_passed_over(tmp_path: Path) -> None:
     root = project(tmp_path)
     # written out of order; the hidden ones would stop the run (exit 2) if they were read

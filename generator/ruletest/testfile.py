@@ -59,9 +59,11 @@ class TestFileError(GacError):
 def test_files(root: Path) -> list[Path]:
     """The YAML files below alerts/tests/, subfolders included (teams file tests by service), in
     the order of their paths; hidden files and folders are passed over (editors' and tools'
-    leftovers), and so are symbolic links to folders, as os.walk does. No alerts/tests/ means
-    no tests; anything that would skip test files silently (a file where the folder should be,
-    a folder that cannot be read) is an error instead: the run would pass on fewer tests."""
+    leftovers). A symbolic link to a folder is followed (tests shared between repositories),
+    once: a folder already read, met again through a link (a loop), is not read again. No
+    alerts/tests/ means no tests; anything that would skip test files silently (a file where the
+    folder should be, a folder that cannot be read) is an error instead: the run would pass on
+    fewer tests."""
     folder = root / TESTS_DIR
     if not folder.is_dir():
         if folder.exists() or folder.is_symlink():
@@ -76,7 +78,13 @@ def test_files(root: Path) -> list[Path]:
                             f"({exc.strerror or exc}): give gac read access to it, or move the tests out")
 
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=refused):
+    read: set[str] = set()  # the real paths of the folders read
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=refused, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in read:
+            dirnames[:] = []
+            continue
+        read.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         found.extend(Path(dirpath) / name for name in filenames
                      if not name.startswith(".") and name.lower().endswith(SUFFIXES))
