@@ -103,13 +103,15 @@ def build(root: Path, quiet: bool) -> None:
 
 @main.command()
 @ROOT_OPTION
-def check(root: Path) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when generated/ is up to date.")
+def check(root: Path, quiet: bool) -> None:
     """Exit 1 when generated/ is not what `gac build` would write, naming the files."""
     from .build import check as run_check
 
     diff = run_check(root)
     if diff.clean:
-        click.echo("generated/ is up to date")
+        if not quiet:
+            click.echo("generated/ is up to date")
         return
     for line in diff.lines():
         click.echo(line)

@@ -73,11 +73,13 @@ def test_removed_definition_removes_its_file(project):
 def test_check_names_stale_files_and_exits_1(project):
     assert gac("build", "--root", str(project)).exit_code == 0
     assert gac("check", "--root", str(project)).exit_code == 0
+    quiet = gac("check", "--root", str(project), "-q")
+    assert (quiet.exit_code, quiet.output) == (0, "")
     stale = project / "generated/datasources/loki.json"
     stale.write_text(stale.read_text().replace('"Loki"', '"Loki (edited)"'))
     (project / "generated/folders/orphan.json").write_text("{}\n")
     (project / "dashboards/genai.py").unlink()
-    result = gac("check", "--root", str(project))
+    result = gac("check", "--root", str(project), "--quiet")  # quiet when clean only: the stale files are named
     assert result.exit_code == 1
     assert "~ generated/datasources/loki.json" in result.output
     assert "- generated/folders/orphan.json" in result.output
