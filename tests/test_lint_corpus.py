@@ -43,7 +43,8 @@ def test_every_file_is_read() -> None:
 
     kinds = Counter(d.kind for p in discover([CORPUS]) for d in load(p))
     assert kinds["dashboard"] == 36
-    assert kinds["prometheus-rules"] == 10  # 8 rule files + 2 PrometheusRule resources
+    assert kinds["prometheus-rules"] == 8  # rule files
+    assert kinds["prometheus-rule-crd"] == 2  # PrometheusRule resources (their spec a rule file)
     assert kinds["alert-provisioning"] == 5  # 3 with rule groups + 2 of contact points and policies only
 
 

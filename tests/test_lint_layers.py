@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
                 "grafana_values", "grafana_units", "catalog", "otel_naming", "traceql", "tokens", "go_regex",
                 "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "json_origin", "loaders",
                 "workers", "query_cache", "rulefmt",
-                "alerting_provisioning"}),
+                "alerting_provisioning", "prometheusrule_schema"}),
     ("contexts", {"contexts", "notifications"}),
     ("rules", {"rules", "rules.alert_rules", "rules.dashboard_rules", "rules.datasource_rules",
                "rules.promql_rules", "rules.notification_rules", "rules.traceql_rules"}),

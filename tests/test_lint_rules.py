@@ -70,6 +70,12 @@ def rule_file(**rule: Any) -> list[dict[str, Any]]:
     return [prom_rules(base)]
 
 
+def prometheus_rule(**rule: Any) -> list[dict[str, Any]]:
+    """rule_file's rule in a Prometheus Operator PrometheusRule object."""
+    return [{"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule", "metadata": {"name": "errors"},
+             "spec": rule_file(**rule)[0]}]
+
+
 def set_(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def change(body: dict[str, Any]) -> None:
         node = body
@@ -260,6 +266,7 @@ CASES = [
              {"type": "email", "settings": {"addresses": "team@example.com"}}]}]}],
          lambda: [{"apiVersion": 1, "contactPoints": [{"name": "team", "receivers": [
              {"uid": "team-email", "type": "email", "settings": {"addresses": "team@example.com"}}]}]}], kind="yaml"),
+    Case("prometheusrule-invalid", lambda: prometheus_rule(**{"for": 5}), lambda: prometheus_rule(), kind="yaml"),
     Case("alert-template-label-dropped",
          lambda: rule_file(annotations={"summary": "{{ $labels.instance }} fails"}),
          lambda: rule_file(annotations={"summary": "{{ $labels.job }} fails"}), kind="yaml"),

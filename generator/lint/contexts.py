@@ -212,6 +212,14 @@ class PromRuleFileContext(_Located):
 
 
 @dataclass
+class PrometheusRuleContext(_Located):
+    """A Prometheus Operator PrometheusRule object: the whole of it, spec and all."""
+    env: Env
+    doc: Mapping[str, Any]
+    location: Location
+
+
+@dataclass
 class AlertProvisioningFileContext(_Located):
     env: Env
     doc: Mapping[str, Any]

@@ -21,8 +21,8 @@ from .alert_model import group_interval, group_title, is_expression, is_range_qu
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
 from .contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, DashboardContext,
-                       DatasourceContext, DatasourceSetContext, Env, PanelContext, PromRuleContext,
-                       PromRuleFileContext, QueryContext, TargetContext, VariableContext)
+                       DatasourceContext, DatasourceSetContext, Env, PanelContext, PrometheusRuleContext,
+                       PromRuleContext, PromRuleFileContext, QueryContext, TargetContext, VariableContext)
 from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
                               variable_query_text, variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
@@ -403,9 +403,17 @@ class Engine:
         return None
 
     # -- Prometheus rule files ------------------------------------------------------------
+    def prometheus_rule_object(self, doc: Mapping[str, Any], location: Location) -> None:
+        """A PrometheusRule object: its shape as the Kubernetes API server judges it
+        (prometheusrule_schema), then the rules of its spec."""
+        self.run("prometheusrule", PrometheusRuleContext(self.env, doc, location))
+        spec = doc.get("spec")
+        if isinstance(spec, dict):
+            self.prometheus_rules(spec, location.child("spec"), crd=True)
+
     def prometheus_rules(self, doc: Mapping[str, Any], location: Location, crd: bool = False) -> None:
         """A Prometheus rule file (`crd`: the spec of a PrometheusRule object, whose shape the
-        Kubernetes API server judges: rulefmt)."""
+        Kubernetes API server judges, not rulefmt: prometheus_rule_object)."""
         if not crd:
             self.run("prom-rule-file", PromRuleFileContext(self.env, doc, location))
         for gi, group in enumerate(listed(doc.get("groups"))):
@@ -760,8 +768,8 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
             late_sizes.append(len(text))
     infos = [i for d in early if d.kind == "datasource" for i in [_info(d.data, "file")] if i]
     env = make_env(config, infos, authoritative=bool(infos), catalog=catalog)
-    recorded = [rule["record"] for d in early if d.kind == "prometheus-rules"
-                for group in listed(d.data.get("groups")) if isinstance(group, dict)
+    recorded = [rule["record"] for d in early for rules in [_rule_file(d)] if rules is not None
+                for group in listed(rules.get("groups")) if isinstance(group, dict)
                 for rule in listed(group.get("rules")) if isinstance(rule, dict) and isinstance(rule.get("record"), str)]
     env.catalog.add_recorded(recorded)
     engine = Engine(env)
@@ -812,6 +820,14 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
     return _finalize(out, config)
 
 
+def _rule_file(d: Document) -> Mapping[str, Any] | None:
+    """The Prometheus rule file a document holds: a rule file's own map, a PrometheusRule's spec."""
+    if d.kind == "prometheus-rules":
+        return d.data
+    spec = d.data.get("spec") if d.kind == "prometheus-rule-crd" else None
+    return spec if isinstance(spec, dict) else None
+
+
 def _nothing_to_lint(path: Path) -> str:
     return (f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or Prometheus rule "
             "file: nothing in it to lint")
@@ -842,7 +858,9 @@ def _lint_document(engine: Engine, d: Document) -> list[Finding]:
     elif d.kind == "alert-provisioning":
         engine.alert_provisioning(d.data, location)
     elif d.kind == "prometheus-rules":
-        engine.prometheus_rules(d.data, location, crd=d.path[-1:] == ("spec",))  # loaders.classify
+        engine.prometheus_rules(d.data, location)
+    elif d.kind == "prometheus-rule-crd":
+        engine.prometheus_rule_object(d.data, location)
     found = _locate(engine.findings[start:], d.locator)
     del engine.findings[start:]
     return found

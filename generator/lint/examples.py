@@ -109,6 +109,8 @@ def documents(kind: str, text: str) -> tuple[list[tuple[str, dict[str, Any]]], l
         return [("notifications", fragment)], datasources
     if kind == "alert-provisioning":
         return [("alert-provisioning", fragment)], datasources
+    if kind == "prometheusrule":
+        return [("prometheus-rule-crd", fragment)], datasources
     if kind == "datasource":
         body = _over(STACK["prometheus"], fragment)
         return [], [body] + [ds for ds in datasources if ds["uid"] != body.get("uid")]
@@ -139,6 +141,8 @@ def lint_example(rule: Rule, text: str) -> list[Finding]:
             engine.run("notifications", notification_example(doc, location))
         elif what == "alert-provisioning":
             engine.alert_provisioning(doc, location)
+        elif what == "prometheus-rule-crd":
+            engine.prometheus_rule_object(doc, location)
         else:
             engine.prometheus_rules(doc, location)
     engine.datasources([(ds, Location(f"example of {rule.id}")) for ds in datasources], {})

@@ -193,7 +193,8 @@ refuse_duplicate_keys(_Loader)
 
 @dataclass
 class Document:
-    kind: str            # dashboard | alert-group | alert-rule | alert-provisioning | prometheus-rules | datasource
+    kind: str            # dashboard | alert-group | alert-rule | alert-provisioning | prometheus-rules |
+    #                      prometheus-rule-crd (a PrometheusRule object, its spec a rule file) | datasource
     data: Any
     file: str
     path: tuple[Any, ...]
@@ -402,11 +403,6 @@ def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Itera
     if not isinstance(data, dict):
         return
     kind = _kind(data)
-    if kind == "prometheus-rule-crd":
-        spec = data.get("spec")
-        if isinstance(spec, dict):
-            yield Document("prometheus-rules", spec, name, (*path, "spec"), locator)
-        return
     if kind == "datasource-provisioning":
         for i, ds in enumerate(data.get("datasources") or []):
             if isinstance(ds, dict):

@@ -32,6 +32,7 @@ SCOPES = (
     "alert-rule",     # AlertRuleContext: a Grafana-managed alert rule
     "alert-provisioning-file",  # AlertProvisioningFileContext: an alerting provisioning file, as Grafana reads it
     "prom-rule-file", # PromRuleFileContext: a Prometheus rule file, as Prometheus decodes it
+    "prometheusrule", # PrometheusRuleContext: a PrometheusRule object, as the Kubernetes API server judges it
     "prom-rule",      # PromRuleContext: a Prometheus alerting or recording rule
     "datasource",     # DatasourceContext: one data source definition
     "datasources",    # DatasourceSetContext: all data sources together (cross references, ports)
@@ -68,6 +69,7 @@ EXAMPLE_KINDS = {
     "alert-group": "rule group fields, over a group with that rule",
     "prom-rule": "Prometheus rule fields, over an alerting rule",
     "prom-rules": "a Prometheus rule group's rules",
+    "prometheusrule": "a whole PrometheusRule object (apiVersion, kind, metadata, spec.groups)",
     "alert-provisioning": "a whole alerting provisioning file (apiVersion: 1, groups, contactPoints, policies, ...)",
     "datasource": "data source fields, over the Prometheus of the stack (Prometheus, Loki, Tempo)",
     "datasources": "data sources, each over the stack's data source with its uid",

@@ -19,7 +19,7 @@ yaml.v3's decoding, as it applies to these structs (decode.go):
 The fields are those of Prometheus 2.x and 3.x together (3.x added a group's `labels`, 2.53
 `query_offset`): a field one of them knows is not reported, the version question is left to
 the query rules. Prometheus Operator's PrometheusRule objects are checked by the Kubernetes API
-server against their own schema, not by this decoder, and are not judged here.
+server against their own schema, not by this decoder: prometheusrule_schema judges them.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from .durations import prometheus_duration_error, prometheus_duration_is_zero
 
 
 class Problem(NamedTuple):
-    """What the program that loads a file refuses (Prometheus here; Grafana, alerting_provisioning)
-    or ignores in it: where in the document, what, and what to do; the name of the group and of
+    """What the program that loads a file refuses (Prometheus here; Grafana, alerting_provisioning;
+    the Kubernetes API server, prometheusrule_schema) or ignores in it: where in the document, what, and what to do; the name of the group and of
     the rule it is in, where it is in one."""
     path: tuple[Any, ...]
     message: str

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from .. import alerting_provisioning, gotemplate, rulefmt
+from .. import alerting_provisioning, gotemplate, prometheusrule_schema, rulefmt
 from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
-from ..contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, PromRuleContext,
-                        PromRuleFileContext)
+from ..contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, PrometheusRuleContext,
+                        PromRuleContext, PromRuleFileContext)
 from ..dashboard_model import listed
 from ..durations import format_seconds, seconds
 from ..promql_analysis import MATRIX, Labels
@@ -458,6 +458,48 @@ def alert_provisioning_file_invalid(ctx: AlertProvisioningFileContext) -> Iterat
                 settings: {addresses: team@example.com}
     """
     for problem in alerting_provisioning.problems(ctx.doc):
+        at = ctx.location.moved(group=problem.group, alert=problem.rule) \
+            if problem.group is not None or problem.rule is not None else ctx.location
+        yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
+
+
+@rule("prometheusrule-invalid", "error", "The Kubernetes API server must accept the PrometheusRule",
+      "prometheusrule", example="prometheusrule")
+def prometheusrule_invalid(ctx: PrometheusRuleContext) -> Iterator[Issue]:
+    """The API server judges a PrometheusRule against the operator's schema of it before any
+    Prometheus sees a rule: a value of the wrong type (`for: 5`, a label `severity: 1`, groups
+    that are no list), a duration the schema's pattern does not match, a group without a name or
+    with another group's name, and the whole object is refused: none of its rules is applied.
+    A field the schema does not know (a misspelt `anotations:`) is dropped without a word, and
+    kubectl refuses the object for it. (A rule without an expr, or with both or neither of alert
+    and record, is prom-rule-invalid's.)
+
+    Bad:
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata: {name: collector}
+        spec:
+          groups:
+            - name: collector
+              rules:
+                - alert: CollectorDown
+                  expr: up{job="otel-collector"} == 0
+                  for: 5
+                  anotations: {summary: "{{ $labels.instance }} is down"}
+    Good:
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata: {name: collector}
+        spec:
+          groups:
+            - name: collector
+              rules:
+                - alert: CollectorDown
+                  expr: up{job="otel-collector"} == 0
+                  for: 5m
+                  annotations: {summary: "{{ $labels.instance }} is down"}
+    """
+    for problem in prometheusrule_schema.problems(ctx.doc):
         at = ctx.location.moved(group=problem.group, alert=problem.rule) \
             if problem.group is not None or problem.rule is not None else ctx.location
         yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
