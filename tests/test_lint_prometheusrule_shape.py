@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from generator.lint import LintConfig, lint_paths
+from tests.paths import SHARED, needs_shared
 
 RULE = "prometheusrule-invalid"
-CORPUS_CRDS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "rules" / "prometheus-operator-crd"
+CORPUS_CRDS = SHARED / "corpus" / "rules" / "prometheus-operator-crd"
 
 #: an object the API server accepts, with every field of the schema (line numbers on the right
 #: are what the tests below expect)
@@ -200,7 +201,7 @@ def test_an_object_without_spec_is_still_judged(tmp_path: Path) -> None:
     assert "spec: missing" in found[0][1] and "groups: not a field of a PrometheusRule" in found[1][1]
 
 
-@pytest.mark.skipif(not CORPUS_CRDS.is_dir(), reason=f"{CORPUS_CRDS} is absent")
+@needs_shared
 def test_the_real_prometheusrule_objects_of_the_corpus_give_no_finding() -> None:
     """kube-prometheus's generated PrometheusRule objects, which clusters apply as they are."""
     assert [f for f in lint_paths([CORPUS_CRDS], LintConfig()) if f.rule == RULE] == []
