@@ -12,6 +12,7 @@ from ..contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRu
 from ..dashboard_model import listed
 from ..durations import format_seconds, seconds
 from ..promql_analysis import MATRIX, Labels
+from ..finding import Location
 from ..registry import Issue, rule
 
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
@@ -425,9 +426,7 @@ def prom_rule_file_invalid(ctx: PromRuleFileContext) -> Iterator[Issue]:
         expr: up{job="otel-collector"} == 0
         for: 5m
     """
-    for problem in rulefmt.problems(ctx.doc):
-        at = ctx.location.moved(group=problem.group, alert=problem.rule) if problem.group is not None else ctx.location
-        yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
+    return _problem_issues(rulefmt.problems(ctx.doc), ctx.location)
 
 
 @rule("alert-provisioning-file-invalid", "error", "Grafana must be able to read the alerting provisioning file",
@@ -457,10 +456,7 @@ def alert_provisioning_file_invalid(ctx: AlertProvisioningFileContext) -> Iterat
                 type: email
                 settings: {addresses: team@example.com}
     """
-    for problem in alerting_provisioning.problems(ctx.doc):
-        at = ctx.location.moved(group=problem.group, alert=problem.rule) \
-            if problem.group is not None or problem.rule is not None else ctx.location
-        yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
+    return _problem_issues(alerting_provisioning.problems(ctx.doc), ctx.location)
 
 
 @rule("prometheusrule-invalid", "error", "The Kubernetes API server must accept the PrometheusRule",
@@ -499,9 +495,15 @@ def prometheusrule_invalid(ctx: PrometheusRuleContext) -> Iterator[Issue]:
                   for: 5m
                   annotations: {summary: "{{ $labels.instance }} is down"}
     """
-    for problem in prometheusrule_schema.problems(ctx.doc):
-        at = ctx.location.moved(group=problem.group, alert=problem.rule) \
-            if problem.group is not None or problem.rule is not None else ctx.location
+    return _problem_issues(prometheusrule_schema.problems(ctx.doc), ctx.location)
+
+
+def _problem_issues(problems: Iterable[rulefmt.Problem], location: Location) -> Iterator[Issue]:
+    """What a file's loader refuses or ignores in it (rulefmt.Problem), each at its path, with the
+    group and rule it is in."""
+    for problem in problems:
+        at = location.moved(group=problem.group, alert=problem.rule) \
+            if problem.group is not None or problem.rule is not None else location
         yield Issue(problem.message, problem.fix, at=at.child(*problem.path))
 
 
