@@ -41,6 +41,16 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")) + hidden
 
 
+def same_place(a: str, b: str) -> bool:
+    """Whether two URLs name the same base: the same origin (`url_origin`: the host in any case,
+    the scheme's port written or not) and path (a trailing slash or not)."""
+    try:
+        paths = urlsplit(a).path.rstrip("/"), urlsplit(b).path.rstrip("/")
+    except ValueError:
+        return False
+    return url_origin(a) == url_origin(b) != UNPARSABLE and paths[0] == paths[1]
+
+
 def url_origin(url: str) -> str:
     """`url`'s origin, `scheme://host:port` (the port always, the scheme's default when none is given),
     or `UNPARSABLE`: what a message may say of a URL that came from a server, such as a redirect's

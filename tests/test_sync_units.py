@@ -193,7 +193,10 @@ def test_grafana_url_in_place_of_the_environments_is_told() -> None:
     env = {"url": "https://grafana.example.com/", "token_env": "PROD_TOKEN"}
     token = {"PROD_TOKEN": "t0ken-value"}
     assert settings_from(env, token).replaced_url is None
-    assert settings_from(env, {**token, "GRAFANA_URL": "https://grafana.example.com"}).replaced_url is None
+    for same in ("https://grafana.example.com", "https://GRAFANA.example.com:443/", "https://u:p@grafana.example.com"):
+        assert settings_from(env, {**token, "GRAFANA_URL": same}).replaced_url is None, same
+    for other in ("http://grafana.example.com", "https://grafana.example.com:3000", "https://grafana.example.com/g"):
+        assert settings_from(env, {**token, "GRAFANA_URL": other}).replaced_url == "https://grafana.example.com"
     moved = settings_from(env, {**token, "GRAFANA_URL": "http://localhost:3000"})
     assert (moved.url, moved.replaced_url) == ("http://localhost:3000", "https://grafana.example.com")
     with_password = settings_from({"url": "https://u:pw-secret@grafana.example.com"},

@@ -32,7 +32,7 @@ from grafana_client.client import GrafanaException
 from ..handlers.live import ApiError
 from ..network_errors import describe_failure
 from ..sync.errors import AuthError, ConnectionFailed, SyncError, Throttled
-from ..urls import UNPARSABLE, redact_url, redact_urls, url_problem
+from ..urls import UNPARSABLE, redact_url, redact_urls, same_place, url_problem
 from .retry import RETRY_STATUSES, RetryPolicy, RetryWait, WaitFn, parse_retry_after
 from .transport import NESTED_TOO_DEEPLY, DeadlineExceeded, KeepAliveSession, RedirectRefused
 
@@ -128,7 +128,7 @@ def settings_from(environment: dict[str, Any], environ: Mapping[str, str], *, ca
     verify: bool | str = False if insecure else (ca_cert or True)
     configured = environment.get("url")
     replaced = redact_url(configured) if environ.get("GRAFANA_URL") and isinstance(configured, str) and \
-        redact_url(configured).rstrip("/") != url.rstrip("/") else None
+        not same_place(configured, raw_url) else None
     return Settings(url, token, user, password, org_id, verify, timeout, source, url_source, replaced)
 
 
