@@ -62,14 +62,15 @@ def discover(root: Path) -> Definitions:
             module = _import(module_name, path, root)
             here = resolved(path)
             exposed = list(_exposed(module))
-            for value in exposed:
+            for value, direct in exposed:
                 if isinstance(value, AlertRule) and _defined_in(value, here, root, resolved):
                     rules.setdefault(id(value), value)
                 if isinstance(value, g.Dashboard):
-                    if not any(isinstance(v, DashboardDef) and v.dashboard is value for v in exposed):
+                    if direct and not any(isinstance(v, DashboardDef) and v.dashboard is value for v, _ in exposed):
                         raise DefinitionError(
                             f"module-level grafanalib Dashboard {value.title!r} is not placed in a folder: wrap it "
-                            "as DashboardDef(dashboard, folder=...) so the compiler knows where it goes",
+                            "as DashboardDef(dashboard, folder=...) so the compiler knows where it goes (a template "
+                            "kept at module level: give its name a leading `_`)",
                             _rel(path, root))
                     continue
                 if isinstance(value, DEFINITION_TYPES) and _defined_in(value, here, root, resolved):
@@ -171,27 +172,30 @@ def _modules(root: Path) -> Iterator[tuple[str, Path]]:
                 yield f"{folder}.{path.stem}", path
 
 
-#: how deep `_exposed` looks into containers: a list of dicts of lists (`{service: [boards]}`) and
-#: no further (a module-level table of data is not searched for definitions to its leaves)
-_CONTAINER_DEPTH = 3
-
-
-def _exposed(module: Any) -> Iterator[Any]:
+def _exposed(module: Any) -> Iterator[tuple[Any, bool]]:
     """Module-level names, and the items of module-level lists, tuples and dicts (their values, in
-    their order), nested up to `_CONTAINER_DEPTH` levels: `ALL = {s: DashboardDef(...) for s in
-    services}` defines those dashboards as a list of them would. (No set can hold a definition:
-    none is hashable.)"""
+    their order), however deeply nested: `ALL = {s: DashboardDef(...) for s in services}` defines
+    those dashboards as a list of them would. Each with whether it is exposed directly (a name,
+    or an item of a module-level list or tuple: what discovery read before dicts) -- a bare
+    grafanalib Dashboard deeper is a template, not a definition missing its folder. A container
+    met again (a cycle) is not read again. (No set can hold a definition: none is hashable.)"""
+    seen: set[int] = set()
     for name, value in sorted(vars(module).items()):
         if not name.startswith("_"):
-            yield from _items(value, _CONTAINER_DEPTH)
+            yield from _items(value, True, seen)
 
 
-def _items(value: Any, depth: int) -> Iterator[Any]:
-    if isinstance(value, (list, tuple, dict)) and depth > 0:
-        for item in value.values() if isinstance(value, dict) else value:
-            yield from _items(item, depth - 1)
+def _items(value: Any, direct: bool, seen: set[int]) -> Iterator[tuple[Any, bool]]:
+    if isinstance(value, (list, tuple, dict)):
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            yield from _items(item, direct and not isinstance(value, dict) and not isinstance(item, (list, tuple, dict)),
+                              seen)
     else:
-        yield value
+        yield value, direct
 
 
 class _Resolver:

@@ -42,10 +42,11 @@ def test_dashboards_in_a_dict_and_in_nested_lists_are_built(tmp_path: Path) -> N
 BY_SERVICE = {s: board(f"svc-{s}") for s in ("checkout", "cart")}
 NESTED = [[board("nested-a")], (board("nested-b"),)]
 BY_TEAM = [{"team": [board("team-deep")]}]
+FOUR_DEEP = {"pay": {"api": {"prod": [board("pay-api-prod")]}}}
 """)
     code, output = _build(root)
     assert code == 0, output
-    assert {"svc-checkout", "svc-cart", "nested-a", "nested-b", "team-deep"} <= _built(root)
+    assert {"svc-checkout", "svc-cart", "nested-a", "nested-b", "team-deep", "pay-api-prod"} <= _built(root)
 
 
 def test_the_same_definitions_build_the_same_files_whatever_container_holds_them(tmp_path: Path) -> None:
@@ -57,3 +58,40 @@ def test_the_same_definitions_build_the_same_files_whatever_container_holds_them
     files = {p.relative_to(listed / "generated"): p.read_bytes() for p in (listed / "generated").rglob("*.json")}
     assert files == {p.relative_to(keyed / "generated"): p.read_bytes()
                      for p in (keyed / "generated").rglob("*.json")}
+
+
+def test_a_dict_of_template_dashboards_is_no_definition(tmp_path: Path) -> None:
+    """Bare grafanalib dashboards in a dict are templates the definitions copy, as before dicts
+    were read: not refused as dashboards missing their folder, and not built."""
+    root = copy_project(tmp_path / "repo")
+    write(root, "dashboards/many.py", _HEAD + """\
+import copy
+from grafanalib import core as g
+
+TEMPLATES = {"base": g.Dashboard(title="Base template", uid="base-tpl", panels=[])}
+
+
+def made(uid):
+    d = copy.deepcopy(TEMPLATES["base"])
+    d.uid, d.title = uid, f"Made {uid}"
+    return DashboardDef(d, folder=applications)
+
+
+svc_a = made("svc-a")
+""")
+    code, output = _build(root)
+    assert code == 0, output
+    assert "svc-a" in _built(root) and "base-tpl" not in _built(root)
+
+
+def test_a_bare_dashboard_at_module_level_is_still_refused_with_the_way_out(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "repo")
+    write(root, "dashboards/many.py", _HEAD + """\
+from grafanalib import core as g
+
+BASE = g.Dashboard(title="Base template", uid="base-tpl", panels=[])
+""")
+    code, output = _build(root)
+    assert code == 2, output
+    assert "module-level grafanalib Dashboard 'Base template' is not placed in a folder" in output
+    assert "give its name a leading `_`" in output

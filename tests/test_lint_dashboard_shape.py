@@ -81,3 +81,27 @@ def test_a_well_typed_dashboard_and_absent_or_null_members_are_not_judged(tmp_pa
          "targets": [{"refId": "A", "expr": "sum(rate(up[5m]))", "datasource": PROM}, {"refId": "B", "expr": None}]},
         {"type": "row", "title": "More", "gridPos": {"x": 0, "y": 8, "w": 24, "h": 1}, "panels": []}]})
     assert _shape(findings) == []
+
+
+def test_legacy_rows_are_judged_too(tmp_path: Path) -> None:
+    code, findings = _lint(tmp_path, {"uid": "rows1", "title": "Old rows", "schemaVersion": 14, "rows": [
+        {"title": "r1", "panels": {"a": {"id": 1, "type": "graph", "title": "x"}}},
+        "oops",
+        {"title": "r3", "panels": [{"id": "2", "type": "graph", "title": "y", "targets": [{"refId": "A", "expr": 5}]}]}]})
+    assert code == 1
+    assert _shape(findings) == sorted([
+        ("", "`rows[0].panels` is a JSON object, not an array"),
+        ("", "row 1 is a JSON string, not an object"),
+        ("y", "`id` is a JSON string, not a number"),
+        ("y", "`expr` is a JSON number, not a string"),
+    ])
+
+
+def test_a_yaml_date_is_a_string_as_json_has_it(tmp_path: Path) -> None:
+    """A dashboard kept as YAML: `title: 2024-01-01` is a date to YAML, a string once converted to JSON."""
+    path = tmp_path / "d.yaml"
+    path.write_text("uid: d\ntitle: 2024-01-01\npanels:\n  - {id: 1, type: text, title: 2024-01-02T10:00:00Z,"
+                    " gridPos: {x: 2024-01-03, y: 0, w: 12, h: 8}}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", "--format", "json", str(path)])
+    assert "Traceback" not in result.output, result.output
+    assert _shape(json.loads(result.stdout)) == [("2024-01-02 10:00:00+00:00", "`gridPos.x` is a JSON string, not a number")]

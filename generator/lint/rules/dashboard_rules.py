@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from functools import partial
@@ -664,7 +665,8 @@ def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
 #: a member as, where it types it plainly: (JSON types accepted, what to say it should be)
 _SHAPE_OBJECT = ((dict,), "an object")
 _SHAPE_ARRAY = ((list,), "an array")
-_SHAPE_STRING = ((str,), "a string")
+#: a YAML date or timestamp is a string to every YAML-to-JSON conversion (a dashboard kept as YAML)
+_SHAPE_STRING = ((str, datetime.date, datetime.datetime), "a string")
 _SHAPE_NUMBER = ((int, float), "a number")
 _DASHBOARD_SHAPE = {"title": _SHAPE_STRING, "panels": _SHAPE_ARRAY, "rows": _SHAPE_ARRAY,
                     "templating": _SHAPE_OBJECT, "annotations": _SHAPE_OBJECT, "tags": _SHAPE_ARRAY}
@@ -675,7 +677,8 @@ _TARGET_SHAPE = {"refId": _SHAPE_STRING, "expr": _SHAPE_STRING}
 _VARIABLE_SHAPE = {"name": _SHAPE_STRING, "type": _SHAPE_STRING}
 
 
-_JSON_KINDS: dict[type, str] = {dict: "object", list: "array", str: "string"}
+_JSON_KINDS: dict[type, str] = {dict: "object", list: "array", str: "string", datetime.date: "string",
+                                 datetime.datetime: "string"}
 
 
 def _json_kind(value: Any) -> str:
@@ -748,8 +751,10 @@ def dashboard_json_invalid(ctx: DashboardContext) -> Iterator[Issue]:
             yield from _items_not_objects(section.get("list"), partial(location.child, key, "list"),
                                           f"{key}.list item")
     yield from _items_not_objects(dash.get("panels"), partial(location.child, "panels"), "panel")
+    yield from _items_not_objects(dash.get("rows"), partial(location.child, "rows"), "row")
     for i, row in enumerate(listed(dash.get("rows"))):
         if isinstance(row, dict):
+            yield from _misshapen(row, {"panels": _SHAPE_ARRAY}, partial(location.child, "rows", i), f"rows[{i}].")
             yield from _items_not_objects(row.get("panels"), partial(location.child, "rows", i, "panels"), "panel")
     for pctx in ctx.panels:
         panel = pctx.panel
