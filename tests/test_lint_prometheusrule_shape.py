@@ -205,3 +205,36 @@ def test_an_object_without_spec_is_still_judged(tmp_path: Path) -> None:
 def test_the_real_prometheusrule_objects_of_the_corpus_give_no_finding() -> None:
     """kube-prometheus's generated PrometheusRule objects, which clusters apply as they are."""
     assert [f for f in lint_paths([CORPUS_CRDS], LintConfig()) if f.rule == RULE] == []
+
+
+def test_a_kubernetes_list_of_prometheusrules_is_linted_item_by_item(tmp_path: Path) -> None:
+    """`kubectl get prometheusrules -o yaml` prints a `kind: List` of the objects: each is judged,
+    at its own lines (it was "nothing in it to lint", and passed over inside a directory)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text("""\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: monitoring.coreos.com/v1
+    kind: PrometheusRule
+    metadata: {name: good}
+    spec:
+      groups:
+        - name: good
+          rules:
+            - alert: Up
+              expr: up == 0
+              for: 5m
+  - apiVersion: monitoring.coreos.com/v1
+    kind: PrometheusRule
+    metadata: {name: bad}
+    spec:
+      groups:
+        - name: bad
+          rules:
+            - alert: Down
+              expr: up == 0
+              for: 5
+""", encoding="utf-8")
+    found = [(f.line, f.message) for f in lint_paths([path], LintConfig()) if f.rule == RULE]
+    assert len(found) == 1 and found[0][0] == 23 and "spec.groups[0].rules[0].for" in found[0][1], found

@@ -402,6 +402,10 @@ def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Itera
         return
     if not isinstance(data, dict):
         return
+    if _is_kubernetes_list(data):  # `kubectl get prometheusrules -o yaml`: the objects under `items`
+        for i, item in enumerate(data["items"]):
+            yield from classify(item, name, (*path, "items", i), locator)
+        return
     kind = _kind(data)
     if kind == "datasource-provisioning":
         for i, ds in enumerate(data.get("datasources") or []):
@@ -416,6 +420,14 @@ def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Itera
 #: AlertingFileV1: contact points, policies, mute timings, templates, and what to delete)
 _ALERTING_PROVISIONING_KEYS = ("contactPoints", "policies", "muteTimes", "templates", "deleteRules",
                                "deleteContactPoints", "resetPolicies", "deleteMuteTimes", "deleteTemplates")
+
+
+def _is_kubernetes_list(data: Mapping[str, Any]) -> bool:
+    """A Kubernetes list of objects (`kind: List`, or `PrometheusRuleList` and its like), as kubectl
+    prints more than one object."""
+    kind = data.get("kind")
+    return (isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list)
+            and "apiVersion" in data)
 
 
 def _kind(data: Mapping[str, Any]) -> str | None:
