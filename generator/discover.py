@@ -185,17 +185,21 @@ def _exposed(module: Any) -> Iterator[tuple[Any, bool]]:
             yield from _items(value, True, seen)
 
 
-def _items(value: Any, direct: bool, seen: set[int]) -> Iterator[tuple[Any, bool]]:
-    if isinstance(value, (list, tuple, dict)):
-        if id(value) in seen:
-            return
-        seen.add(id(value))
-        items = value.values() if isinstance(value, dict) else value
-        for item in items:
-            yield from _items(item, direct and not isinstance(value, dict) and not isinstance(item, (list, tuple, dict)),
-                              seen)
-    else:
-        yield value, direct
+def _items(value: Any, top: bool, seen: set[int]) -> Iterator[tuple[Any, bool]]:
+    """`value` (a module-level name's when `top`), or what it holds: each with whether it is
+    exposed directly (a module-level name, or an item of a module-level list or tuple)."""
+    if not isinstance(value, (list, tuple, dict)):
+        yield value, top
+        return
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    listed = top and not isinstance(value, dict)
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, (list, tuple, dict)):
+            yield from _items(item, False, seen)
+        else:
+            yield item, listed
 
 
 class _Resolver:

@@ -32,8 +32,8 @@ from .durations import prometheus_duration_error, prometheus_duration_is_zero
 
 class Problem(NamedTuple):
     """What the program that loads a file refuses (Prometheus here; Grafana, alerting_provisioning;
-    the Kubernetes API server, prometheusrule_schema) or ignores in it: where in the document, what, and what to do; the name of the group and of
-    the rule it is in, where it is in one."""
+    the Kubernetes API server, prometheusrule_schema) or ignores in it: where in the document,
+    what, and what to do; the name of the group and of the rule it is in, where it is in one."""
     path: tuple[Any, ...]
     message: str
     fix: str

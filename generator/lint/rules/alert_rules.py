@@ -258,8 +258,8 @@ def alert_state_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
             if not ctx.provisioning_file:
                 yield Issue(f"{key} is not set", f"set it to one of {', '.join(allowed)}")
         elif value not in allowed:
-            yield Issue(f"{key} {rulefmt.shown(value)} is not one of {', '.join(allowed)}", f"use one of {', '.join(allowed)}",
-                        at=ctx.location.child(key))
+            yield Issue(f"{key} {rulefmt.shown(value)} is not one of {', '.join(allowed)}",
+                        f"use one of {', '.join(allowed)}", at=ctx.location.child(key))
 
 
 def _required(ctx: AlertRuleContext | PromRuleContext) -> bool:
