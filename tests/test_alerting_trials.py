@@ -330,6 +330,16 @@ def test_routes_at_a_given_time_speaks_of_that_time(built: Path) -> None:
     assert "not active at 2026-03-04T07:00:00Z" in out and " now" not in out
 
 
+def test_routes_quiet_prints_only_the_contact_points_reached(built: Path) -> None:
+    full = _routes(built, "--at", "2026-03-03T07:00:00Z")
+    quiet = _routes(built, "--at", "2026-03-03T07:00:00Z", "--quiet").splitlines()
+    # one line per delivery, its contact point as the full explanation numbers it, mute state kept
+    reached = [line.split("contact point ", 1)[1] for line in full.splitlines() if ". contact point " in line]
+    assert reached and [line.replace("'", "") for line in quiet] == [r.replace("'", "") for r in reached]
+    assert any("(muted at 2026-03-03T07:00:00Z)" in line for line in quiet)
+    assert not any(line.startswith(("labels:", "at:", "   ")) for line in quiet)
+
+
 def test_routes_without_at_speaks_of_now(built: Path) -> None:
     out = _routes(built)
     assert "active now" in out

@@ -155,6 +155,10 @@ def test_a_grafanalib_dashboard_is_written_to_reconcile_not_redefined(gac: Gac) 
     assert build(gac.root).written  # no second definition of the uid
     bulk = gac("pull", "--folder", "otel-platform")
     assert "  = dashboard otel-collector" in bulk.output and "imported/otel-collector.json" not in bulk.output
+    quiet = gac("pull", "--folder", "otel-platform", "--uid", "otel-apm", "--dry-run", "--quiet").output.splitlines()
+    # only what a person must look at (the dashboard to reconcile, its changes) and the summary
+    assert quiet[0].startswith("  ! dashboard otel-apm") and quiet[-1].startswith("Pull: ")
+    assert not any("dashboard otel-collector" in line or line.startswith("Grafana ") for line in quiet)
 
 
 def test_a_folder_the_repository_lacks_is_defined_with_its_parents(gac: Gac) -> None:

@@ -125,6 +125,15 @@ def test_identical_trees_and_repository_roots(tmp_path: Path) -> None:
     assert gac("diff", str(REPO)).exit_code == 2
 
 
+def test_quiet_prints_nothing_for_identical_trees_and_the_diff_otherwise(trees: tuple[Path, Path]) -> None:
+    old, new = trees
+    for fmt in ("markdown", "text", "json"):
+        same = gac("diff", str(REPO / "generated"), str(old), "--format", fmt, "-q")
+        assert same.exit_code == 0 and same.output == ""
+        changed = gac("diff", str(old), str(new), "--format", fmt, "--quiet")
+        assert changed.exit_code == 0 and changed.output == gac("diff", str(old), str(new), "--format", fmt).output
+
+
 def test_a_comment_too_large_for_github_drops_raw_diffs_first() -> None:
     changes = [ObjectChange(ADDED, ("dashboard", f"d{i}"), "dashboard", f"d{i}", f"D{i}", "f", None,
                             f"generated/dashboards/f/d{i}.json", [], "+" + "x" * 9000) for i in range(12)]

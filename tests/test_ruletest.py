@@ -57,6 +57,9 @@ def test_a_rule_change_that_breaks_a_test_fails_with_the_definition_line(tmp_pat
     assert "alerts at 3m differ" in proc.stdout and "expected: []" in proc.stdout
     junit = gac(root, "--format", "junit")
     assert junit.returncode == 1 and "<failure" in junit.stdout and "alerts/collector.py" in junit.stdout
+    quiet = gac(root, "--quiet")  # the failure and the summary, not the tests that passed
+    assert quiet.returncode == 1 and "ok  " in proc.stdout and "ok  " not in quiet.stdout
+    assert quiet.stdout.splitlines() == [l for l in proc.stdout.splitlines() if not l.startswith("ok  ")]
 
 
 @needs_promtool

@@ -24,8 +24,10 @@ from .render import json_report, text_report
                    "alerts/pulled_notifications.py.")
 @click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print only the dashboards to reconcile or skipped, the notes and the summary (text format).")
 def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ...], everything: bool,
-                 notifications: bool, dry_run: bool, fmt: str) -> None:
+                 notifications: bool, dry_run: bool, fmt: str, quiet: bool) -> None:
     """Write live dashboards into the repository as normalized JSON plus a JsonDashboard module.
 
     New dashboards go to dashboards/imported/<uid>.json with a module dashboards/imported_<uid>.py
@@ -36,7 +38,7 @@ def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ..
     """
     if notifications:
         from .notification_command import pull_notifications
-        pull_notifications(options, dry_run)
+        pull_notifications(options, dry_run)  # already a summary and what to do: --quiet keeps all of it
         return
     if not (uids or folders or everything):
         raise click.UsageError("choose what to pull: --uid UID, --folder UID, --all or --notifications")
@@ -49,4 +51,4 @@ def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ..
     if not dry_run:
         write_files(result.writes)
     click.echo(json_report(result, dry_run=dry_run) if fmt == "json" else
-               text_report(result, live.target, dry_run=dry_run))
+               text_report(result, live.target, dry_run=dry_run, quiet=quiet))

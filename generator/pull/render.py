@@ -23,9 +23,13 @@ def summary_line(result: PullResult, dry_run: bool) -> str:
     return text
 
 
-def text_report(result: PullResult, target: Target, *, dry_run: bool = False) -> str:
-    lines = [f"Grafana {target.version} at {target.url}, org {target.org_id}", ""]
+def text_report(result: PullResult, target: Target, *, dry_run: bool = False, quiet: bool = False) -> str:
+    """`quiet`: only the dashboards a person must look at (to reconcile, skipped), the notes and
+    the summary line."""
+    lines = [] if quiet else [f"Grafana {target.version} at {target.url}, org {target.org_id}", ""]
     for item in result.items:
+        if quiet and item.action not in (RECONCILE, SKIPPED):
+            continue
         folder = item.folder_uid if item.kind == "dashboard" else None
         line = f"  {SYMBOLS[item.action]} {display_name(item.kind, item.uid, item.title, folder)}"
         if item.files:
@@ -38,7 +42,7 @@ def text_report(result: PullResult, target: Target, *, dry_run: bool = False) ->
             if len(item.changes) > MAX_CHANGES:
                 lines.append(f"      … and {len(item.changes) - MAX_CHANGES} more change(s)")
     lines += [""] + [f"Note: {note}" for note in result.notes] if result.notes else []
-    lines += ["", summary_line(result, dry_run)]
+    lines += ["", summary_line(result, dry_run)] if lines else [summary_line(result, dry_run)]
     return "\n".join(lines)
 
 

@@ -22,7 +22,10 @@ from ..option_group import root_option
 @click.option("--format", "fmt", type=click.Choice(["markdown", "text", "json"]), default="markdown",
               show_default=True)
 @click.option("--title", default="Grafana changes", show_default=True, help="Heading of the Markdown comment.")
-def diff_command(old: Path | None, new: Path | None, base: str | None, root: Path, fmt: str, title: str) -> None:
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print nothing when the trees do not differ (no comment to post), in any format.")
+def diff_command(old: Path | None, new: Path | None, base: str | None, root: Path, fmt: str, title: str,
+                 quiet: bool) -> None:
     """Semantic diff of two generated/ trees (OLD NEW), or of --base REV against the working tree.
 
     Markdown (the default) is a pull-request comment: a summary table, per-object changes
@@ -41,6 +44,8 @@ def diff_command(old: Path | None, new: Path | None, base: str | None, root: Pat
         old_files, new_files = read_generated(old), read_generated(new)
         old_label, new_label = str(old), str(new)
     comparison = compare_trees(old_files, new_files)
+    if quiet and comparison.clean:
+        return
     if fmt == "json":
         click.echo(as_json(comparison, old_label, new_label))
     elif fmt == "text":

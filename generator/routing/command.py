@@ -53,8 +53,10 @@ def _moment(text: str | None) -> dt.datetime:
 @click.option("--rule", "rule_uid", help="Route this alert rule (by uid): its labels, alertname, grafana_folder.")
 @click.option("--at", "at", help="Evaluate mute timings at this time (ISO 8601; default now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the contact points reached, one per line (text format).")
 @click.argument("labels", nargs=-1)
-def routes_command(root: Path, rule_uid: str | None, at: str | None, fmt: str, labels: tuple[str, ...]) -> None:
+def routes_command(root: Path, rule_uid: str | None, at: str | None, fmt: str, quiet: bool,
+                   labels: tuple[str, ...]) -> None:
     """Which policies and contact points an alert with LABELS (name=value ...) reaches."""
     project = load(root)
     given = _labels(labels)
@@ -78,7 +80,7 @@ def routes_command(root: Path, rule_uid: str | None, at: str | None, fmt: str, l
             else "Grafana's default (none defined)"
         click.echo(json.dumps(out, indent=2, sort_keys=True))
     else:
-        if not project.tree_defined:
+        if not project.tree_defined and not quiet:
             click.echo("no policy tree is defined: Grafana's default tree applies")
-        click.echo(render_text(result, asked_at=bool(at)))
+        click.echo(render_text(result, asked_at=bool(at), quiet=quiet))
     sys.stdout.flush()

@@ -111,10 +111,13 @@ def _delivery(chain: list[Route], mute_timings: Mapping[str, list[ti.Interval]],
                     + _timings(end.active, "active", mute_timings, at))
 
 
-def render_text(explanation: Explanation, asked_at: bool = False) -> str:
+def render_text(explanation: Explanation, asked_at: bool = False, quiet: bool = False) -> str:
     """The explanation for people; with `asked_at` (a moment given with --at, not the clock's)
-    mute states read "muted at <moment>", since "now" would claim something about the present."""
+    mute states read "muted at <moment>", since "now" would claim something about the present.
+    `quiet`: only the contact points reached, one per line, in delivery order (for scripts)."""
     when = f"at {explanation.at}" if asked_at else "now"
+    if quiet:
+        return "\n".join(d.receiver + (f"  (muted {when})" if d.muted_now else "") for d in explanation.deliveries)
     labels = ", ".join(f"{k}={v}" for k, v in sorted(explanation.labels.items()))
     lines = [f"labels: {labels or '(none)'}", f"at: {explanation.at}"]
     if explanation.simplified:

@@ -20,7 +20,9 @@ from ..option_group import FiniteFloatRange, root_option
 @click.option("--min-coverage", type=FiniteFloatRange(0, 100), default=None,
               help="Fail (exit 1) when fewer than N% of the rules have a passing test.")
 @click.option("--rule", "rules", multiple=True, metavar="UID", help="Run only the tests of this rule. Repeatable.")
-def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | None, rules: tuple[str, ...]) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Print only the tests that did not pass, and the summary line.")
+def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | None, rules: tuple[str, ...],
+                 quiet: bool) -> None:
     """Run the alert rules' unit tests (alerts/tests/, subfolders included) with Prometheus's promtool.
 
     Exit 0 when all pass, 1 on a failure, a test of a rule not testable offline, or coverage
@@ -31,7 +33,7 @@ def test_command(root: Path, fmt: str, coverage: bool, min_coverage: float | Non
     cases = [c for c in load_project_cases(root) if not rules or c.rule_uid in rules]
     report = run_tests(infos, cases)
     # a lone surrogate (YAML's "\ud800" in a name or label) has no UTF-8: written as its escape
-    click.echo(render(report, fmt, coverage or min_coverage is not None).encode("utf-8", "backslashreplace")
+    click.echo(render(report, fmt, coverage or min_coverage is not None, quiet).encode("utf-8", "backslashreplace")
                .decode("utf-8"))
     if report.failed:
         sys.exit(1)

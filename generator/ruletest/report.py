@@ -19,21 +19,24 @@ FORMATS = ("text", "json", "junit")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def render(report: Report, fmt: str, coverage: bool = False) -> str:
+def render(report: Report, fmt: str, coverage: bool = False, quiet: bool = False) -> str:
+    """`quiet`: the text without the tests that passed (JSON and JUnit are for machines, and whole)."""
     if fmt == "json":
         return json.dumps(as_data(report), indent=2, sort_keys=True)
     if fmt == "junit":
         return junit(report)
-    return text(report, coverage)
+    return text(report, coverage, quiet)
 
 
 def _rule_where(result: CaseResult) -> str:
     return f"rule {result.case.rule_uid} ({result.rule.where})" if result.rule else f"rule {result.case.rule_uid}"
 
 
-def text(report: Report, coverage: bool = False) -> str:
+def text(report: Report, coverage: bool = False, quiet: bool = False) -> str:
     lines = []
     for r in report.results:
+        if quiet and r.status == "passed":
+            continue
         mark = {"passed": "ok  ", "failed": "FAIL", "not-testable": "SKIP"}[r.status]
         lines.append(f"{mark} {r.case.file}:{r.case.line}: {r.case.name} [{_rule_where(r)}]")
         for f in r.failures:
