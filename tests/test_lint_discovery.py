@@ -111,7 +111,7 @@ def test_a_directory_of_broken_links_only_names_the_links_not_an_empty_directory
 def test_links_discovery_skips_on_purpose_stay_skipped(tmp_path):
     """Only a link named as a JSON or YAML file the search would lint is a problem: not one with
     another suffix, nor a name that is only a suffix, nor one below node_modules or .git; a
-    link to a directory is not followed."""
+    link into node_modules is not followed."""
     legacy(tmp_path / "d.json")
     (tmp_path / "notes.txt").symlink_to("/nonexistent")
     (tmp_path / ".json").symlink_to("/nonexistent")
@@ -121,6 +121,27 @@ def test_links_discovery_skips_on_purpose_stay_skipped(tmp_path):
     (tmp_path / "elsewhere.json").symlink_to(tmp_path / "node_modules")
     code, out, err = run(tmp_path, "--format", "json")
     assert (code, errors(err), linted(out)) == (1, [], {"d.json"})
+
+
+def test_a_link_to_a_folder_is_followed_once_and_a_loop_ends(tmp_path):
+    """Dashboards shared between repositories by a link to their folder are linted (as gac test
+    follows a linked folder of tests); a link back up the tree, or a second link to a folder read
+    already, reads nothing again."""
+    shared = tmp_path / "shared"
+    legacy(shared / "team" / "d.json")
+    repo = tmp_path / "repo"
+    legacy(repo / "own.json")
+    (repo / "shared").symlink_to(shared)
+    (repo / "again").symlink_to(shared / "team")
+    (shared / "team" / "up").symlink_to(tmp_path)  # a loop through the repository and back
+    code, out, err = run(repo, "--format", "json")
+    assert code == 1 and errors(err) == []
+    files = sorted(f["file"] for f in json.loads(out))
+    assert set(files) == {str(repo / "own.json"), str(repo / "again" / "d.json")}
+    # the link given as the path: its files, and the loop's way back to the repository, each once
+    code, out, err = run(repo / "shared", "--format", "json")
+    assert code == 1 and NO_FILES not in err and sorted({f["file"] for f in json.loads(out)}) == [
+        str(repo / "shared" / "team" / "d.json"), str(repo / "shared" / "team" / "up" / "repo" / "own.json")]
 
 
 def test_a_broken_link_is_named_once_when_a_data_source_found_late_lints_the_tree_again(tmp_path):

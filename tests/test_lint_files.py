@@ -304,7 +304,7 @@ def test_a_located_finding_is_the_same_finding_at_its_line_and_the_original_is_u
 
 def test_a_directory_gives_its_json_and_yaml_files_in_path_order_each_file_once(tmp_path):
     """The directory search: files by suffix (any case; a name that is only a suffix has none),
-    none below .git or node_modules, links to directories not followed, a file reached twice
+    none below .git or node_modules, a link to a directory followed once, a file reached twice
     (a link, overlapping arguments) linted once at its first mention, in the order of the
     paths' parts (`a/b/z.yml` before `a/b.json`); a link named as such a file that cannot be
     followed (a loop, a missing target) is a problem, in the same order."""

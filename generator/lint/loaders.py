@@ -248,19 +248,22 @@ def _no_files(directory: Path) -> str:
 def _files_under(top: Path) -> tuple[list[tuple[Path, str]], list[str]]:
     """The JSON and YAML files below `top` outside _SKIP_DIRS, in the order of their paths, each
     with its real path; and, in the same order, why each symbolic link named as such a file
-    cannot be followed (`_unfollowed`). Walked as `os.walk` walks (symbolic links to directories
-    not followed), by directory entries, which know without a system call of their own whether
-    they are files and links: the real path of a file that is not a link, below directories that
-    are not, is the real path of `top` and its path below it (`Path.resolve` of each file asked
-    the system about each of its ancestors, most of the directory search's time). A directory
-    that cannot be read stops the run: skipped (as `rglob` does), its files would go unlinted and
-    the run would pass."""
-    real_top = os.path.realpath(top)
+    cannot be followed (`_unfollowed`). Walked by directory entries, which know without a system
+    call of their own whether they are files and links: the real path of a file that is not a
+    link is the real path of its folder and its name (`Path.resolve` of each file asked the
+    system about each of its ancestors, most of the directory search's time). A symbolic link to
+    a folder is followed (dashboards shared between repositories, as `gac test` follows a linked
+    folder of tests), once: a folder already read, met again through a link (a loop, a second
+    link), is not read again, nor is one whose real path lies in _SKIP_DIRS. A directory that
+    cannot be read stops the run: skipped (as `rglob` does), its files would go unlinted and the
+    run would pass."""
     found: list[tuple[list[str], Path, str]] = []  # (path below `top`, as parts, to sort by)
     unfollowed: list[tuple[list[str], str]] = []
-    pending: list[tuple[str, list[str]]] = [(str(top), [])]
+    real_top = os.path.realpath(top)
+    read = {real_top}  # the real paths of the folders read or to be read
+    pending: list[tuple[str, list[str], str]] = [(str(top), [], real_top)]
     while pending:
-        folder, below = pending.pop()
+        folder, below, real_folder = pending.pop()
         try:
             with os.scandir(folder) as entries:
                 listed = list(entries)
@@ -276,7 +279,14 @@ def _files_under(top: Path) -> tuple[list[tuple[Path, str]], list[str]]:
                 is_dir = False
             if is_dir:
                 if not entry.is_symlink():
-                    subfolders.append((entry.path, [*below, entry.name]))
+                    real = os.path.join(real_folder, entry.name)
+                    read.add(real)
+                    subfolders.append((entry.path, [*below, entry.name], real))
+                else:
+                    real = os.path.realpath(entry.path)
+                    if real not in read and _SKIP_DIRS.isdisjoint(Path(real).parts):
+                        read.add(real)
+                        subfolders.append((entry.path, [*below, entry.name], real))
                 continue
             name = entry.name.lower()
             # Path.suffix: from the last dot, unless the name starts there
@@ -288,7 +298,7 @@ def _files_under(top: Path) -> tuple[list[tuple[Path, str]], list[str]]:
                 if why is not None:
                     unfollowed.append((parts, why))
                 continue
-            real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_top, *parts)
+            real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_folder, entry.name)
             found.append((parts, top.joinpath(*parts), real))
         pending.extend(reversed(subfolders))  # os.walk's order: the first unreadable one is the one named
     found.sort(key=lambda item: item[0])
