@@ -154,3 +154,25 @@ def test_a_broken_link_is_named_once_when_a_data_source_found_late_lints_the_tre
     code, _, err = run(tmp_path)
     assert code == 2
     assert [e.split(": ")[1] for e in errors(err)] == [str(tmp_path / "c.json")]
+
+
+def test_a_directory_whose_files_hold_nothing_to_lint_is_named_and_exits_2(tmp_path):
+    """Pointed at a folder of package.json and tool settings, a CI step linted nothing and passed;
+    a folder holding one dashboard among such files is linted as before, and so is the other
+    directory given beside the wrong one."""
+    wrong = tmp_path / "config"
+    wrong.mkdir()
+    (wrong / "package.json").write_text('{"name": "site", "version": "1.0.0"}')
+    (wrong / "settings.yaml").write_text("a: 1\n")
+    code, out, err = run(wrong, "--format", "json")
+    assert code == 2 and json.loads(out) == []
+    assert errors(err) == [f"error: {wrong}: none of its 2 JSON or YAML file(s) is a Grafana dashboard, alert rule "
+                           "group, provisioning file, data source or Prometheus rule file: nothing to lint; check "
+                           "the path"]
+    right = tmp_path / "dashboards"
+    legacy(right / "d.json")
+    (right / "package.json").write_text('{"name": "site"}')
+    code, out, err = run(right, "--format", "json")
+    assert (code, errors(err), linted(out)) == (1, [], {"d.json"})
+    code, out, err = run(right, wrong, "--format", "json")
+    assert code == 2 and linted(out) == {"d.json"} and [e.split(": ")[1] for e in errors(err)] == [str(wrong)]

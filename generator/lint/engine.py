@@ -742,17 +742,21 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
             raise exc
         described.append(str(exc))
 
-    def documents(path: Path, text: str | None, described: list[str]) -> list[Document]:
+    def documents(path: Path, text: str | None, described: list[str], empty: list[Path]) -> list[Document]:
+        """The file's documents; a file read that holds none is added to `empty`."""
         try:
             docs = load(path, read_text(path) if text is None else text)
         except GacError as exc:
             unreadable(exc, described)
             return []
-        if not docs and path in named and problems is not None:
-            described.append(_nothing_to_lint(path))
+        if not docs:
+            empty.append(path)
+            if path in named and problems is not None:
+                described.append(_nothing_to_lint(path))
         return docs
 
     early: list[Document] = []
+    empty: list[Path] = []  # files read that hold nothing to lint (a package.json)
     late: list[Path] = []
     late_sizes: list[int] = []  # characters: what sharing them out among workers goes by
     for path in files:
@@ -762,7 +766,7 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
             unreadable(exc, problems if problems is not None else [])
             continue
         if path in defining or may_define_context(text):
-            early.extend(documents(path, text, problems if problems is not None else []))
+            early.extend(documents(path, text, problems if problems is not None else [], empty))
         else:
             late.append(path)  # without `problems`, a broken file raises before anything is returned
             late_sizes.append(len(text))
@@ -779,29 +783,32 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         if d.kind != "datasource":
             out.extend(_lint_document(engine, d))
 
-    def lint_late(chunk: Sequence[Path]) -> tuple[list[Finding], list[str], GacError | None, list[Path]]:
+    def lint_late(chunk: Sequence[Path]) -> tuple[list[Finding], list[str], GacError | None, list[Path], list[Path]]:
         """The findings and problems of files read one at a time, the error that ends the run,
-        and the files that turned out to hold a data source: returned, not raised, so that a
-        worker can send them back."""
+        the files that turned out to hold a data source, and those that hold nothing to lint:
+        returned, not raised, so that a worker can send them back."""
         found: list[Finding] = []
         described: list[str] = []
         holding: list[Path] = []
+        nothing: list[Path] = []
         try:
             for path in chunk:
-                for d in documents(path, None, described):
+                for d in documents(path, None, described, nothing):
                     if d.kind == "datasource":
                         holding.append(path)
                     found.extend(_lint_document(engine, d))
         except GacError as exc:
-            return found, described, exc, holding
-        return found, described, None, holding
+            return found, described, exc, holding, nothing
+        return found, described, None, holding, nothing
 
     found_late: list[Path] = []
-    for found, described, error, holding in map_chunks(lint_late, _late_chunks(late, late_sizes, jobs), jobs):
+    for found, described, error, holding, nothing in map_chunks(lint_late, _late_chunks(late, late_sizes, jobs),
+                                                                jobs):
         if error is not None:
             raise error
         out.extend(found)
         found_late.extend(holding)
+        empty.extend(nothing)
         if problems is not None:
             problems.extend(described)
     if found_late:
@@ -812,6 +819,12 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         if problems is not None:
             del problems[problems_before:]
         return _lint_paths(paths, config, catalog, environments, problems, jobs, defining | set(found_late))
+    if empty:
+        nothing_below = _nothing_below(paths, files, set(empty))
+        if nothing_below and problems is None:
+            raise GacError(nothing_below[0])
+        if problems is not None:
+            problems.extend(nothing_below)
     start = len(engine.findings)
     engine.datasources([(d.data, Location(d.file, d.path)) for d in datasource_docs], environments or {})
     for f in engine.findings[start:]:
@@ -831,6 +844,22 @@ def _rule_file(d: Document) -> Mapping[str, Any] | None:
 def _nothing_to_lint(path: Path) -> str:
     return (f"{path}: not a Grafana dashboard, alert rule group, provisioning file, data source or Prometheus rule "
             "file: nothing in it to lint")
+
+
+def _nothing_below(paths: list[Path], files: list[Path], empty: set[Path]) -> list[str]:
+    """The directories given whose JSON and YAML files (of `files`, the ones linted) all hold
+    nothing to lint (`empty`): pointed at the wrong folder (one of package.json and tool
+    settings), a CI step would lint nothing and pass, as it would on a folder of no JSON at all
+    (loaders.discover)."""
+    out = []
+    for given in map(Path, paths):
+        if not given.is_dir():
+            continue
+        below = [f for f in files if f.is_relative_to(given)]
+        if below and empty.issuperset(below):
+            out.append(f"{given}: none of its {len(below)} JSON or YAML file(s) is a Grafana dashboard, alert rule "
+                       "group, provisioning file, data source or Prometheus rule file: nothing to lint; check the path")
+    return out
 
 
 #: below this many characters of files to read one at a time, starting workers costs more than it saves
