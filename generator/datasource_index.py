@@ -134,6 +134,11 @@ class DatasourceIndex:
         if info.name:
             self.by_name.setdefault(info.name, info)
 
+    def type_named(self, value: str) -> str | None:
+        """The type of the data source `value` names, by uid or else by name; None if none."""
+        info = self.by_uid.get(value) or self.by_name.get(value)
+        return info.type if info is not None else None
+
     def extended(self, infos: Iterable[DatasourceInfo]) -> "DatasourceIndex":
         """A copy with `infos` added after what is already known (which keeps precedence)."""
         index = DatasourceIndex(dict(self.by_uid), dict(self.by_name), self.authoritative)
@@ -182,8 +187,9 @@ def resolve(ref: Any, index: DatasourceIndex, ds_variables: Mapping[str, str | N
             inputs: Mapping[str, str]) -> Resolved | None:
     """Resolve one `datasource` value; None means "not set here, inherit".
 
-    `ds_variables` maps the dashboard's data-source variables to their plugin type,
-    `inputs` an export's `__inputs` (`${DS_PROMETHEUS}`) likewise.
+    `ds_variables` maps the dashboard's variables to the plugin type of the data source each
+    names (a data-source variable's plugin; another variable's, through its value, where known;
+    None where not), `inputs` an export's `__inputs` (`${DS_PROMETHEUS}`) likewise.
     """
     if ref is None or ref == "" or ref == {}:
         return None

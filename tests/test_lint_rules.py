@@ -76,6 +76,18 @@ def prometheus_rule(**rule: Any) -> list[dict[str, Any]]:
              "spec": rule_file(**rule)[0]}]
 
 
+def provisioning(trace_url: str) -> dict[str, Any]:
+    """The stack as a data-source provisioning file writes it (each macro of Grafana's escaped,
+    `$$`), but for its derived field's URL: `trace_url`."""
+    urls = ENVS["local"]["datasources"]
+    bodies = stack(
+        loki=set_("jsonData.derivedFields", [{"datasourceUid": "tempo", "matcherRegex": "id=(\\w+)",
+                                              "url": trace_url}]),
+        tempo=set_("jsonData.tracesToMetrics.queries", [
+            {"name": "rate", "query": "sum(rate(traces_span_metrics_calls_total{$$__tags}[5m]))"}]))
+    return {"apiVersion": 1, "datasources": [{**b, "url": urls[b["uid"]]["url"]} for b in bodies]}
+
+
 def set_(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def change(body: dict[str, Any]) -> None:
         node = body
@@ -295,6 +307,8 @@ CASES = [
     Case("datasource-url-invalid",   # a port no socket has: Grafana's proxy fails every query
          lambda: stack(prom_url="http://prometheus:90900"),
          lambda: stack(prom_url="http://prometheus:9090"), kind="project"),
+    Case("datasource-macro-unescaped",   # a provisioning file: Grafana expands ${...} from the environment
+         lambda: [provisioning("${__value.raw}")], lambda: [provisioning("$${__value.raw}")], kind="yaml"),
     Case("datasource-derived-field-regex",
          lambda: stack(loki=set_("jsonData.derivedFields", [{"datasourceUid": "tempo", "matcherRegex": "id=(\\w+"}])),
          lambda: stack(), kind="project"),

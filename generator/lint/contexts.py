@@ -244,6 +244,9 @@ class DatasourceContext(_Located):
     urls: dict[str, str] = field(default_factory=dict)
     #: environments in which the URL placeholder cannot be resolved
     unresolved_envs: list[str] = field(default_factory=list)
+    #: the data source as a provisioning file writes it, where one does: `body` is then what
+    #: Grafana's provisioning makes of it (loaders.as_provisioned); None for a body taken as is
+    written: Mapping[str, Any] | None = None
 
 
 @dataclass

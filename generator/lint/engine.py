@@ -30,7 +30,7 @@ from .finding import Finding, Location, sort_findings
 from .grafana_values import dashboard_values
 from .json_origin import at_json_file
 from .logql import forget_checks
-from .loaders import Document, discover, load, may_define_context, read_text
+from .loaders import Document, as_provisioned, discover, load, may_define_context, read_text
 from .locate import JsonLocator
 from .promql_analysis import Analysis, analyze, forget_analyses
 from .promql_errors import forget_completions, line_col
@@ -211,6 +211,13 @@ class Engine:
                 ctx.inputs[str(item["name"])] = str(item.get("pluginId") or "") or None  # type: ignore[assignment]
         ctx.interval_vars = frozenset(n for n, v in ctx.variables.items() if v.get("type") == "interval")
         ctx.values = dashboard_values(ctx.variables, ctx.inputs)
+        for name in ctx.variables.keys() - ctx.ds_variables.keys():
+            # any variable may stand for a data source's uid (a reference's uid is interpolated with
+            # every variable: DatasourceSrv.get → templateSrv.replace); its type is that of the
+            # data source its one known value names
+            value = ctx.values.known.get(name)
+            ctx.ds_variables[name] = self.env.index.type_named(value.values[0]) \
+                if value is not None and len(value.values) == 1 else None
         return ctx
 
     def panel(self, ctx: DashboardContext, ref: PanelRef, queries: list[QueryContext]) -> None:
@@ -435,13 +442,16 @@ class Engine:
                 self.run("prom-rule", ctx)
 
     # -- data sources ---------------------------------------------------------------------
-    def datasources(self, items: Sequence[tuple[Mapping[str, Any], Location]],
+    def datasources(self, items: Sequence[tuple[Mapping[str, Any], Location, bool]],
                     environments: Mapping[str, Any]) -> None:
+        """Each (body, location, whether a provisioning file holds it) in turn, then the set."""
         contexts = []
-        for body, location in items:
+        for written, location, provisioned in items:
+            body = as_provisioned(written) if provisioned else written
             uid = body.get("uid")
             ctx = DatasourceContext(self.env, body,
-                                    location.moved(dashboard=None, panel=f"data source {uid or body.get('name')}"))
+                                    location.moved(dashboard=None, panel=f"data source {uid or body.get('name')}"),
+                                    written=written if provisioned else None)
             _resolve_urls(ctx, environments)
             contexts.append(ctx)
             self.run("datasource", ctx)
@@ -657,7 +667,7 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
         elif r.kind == "alert-rule-group":
             engine.alert_group(r.body, location)
         elif r.kind == "datasource":
-            ds_items.append((r.body, location))
+            ds_items.append((r.body, location, False))
         out.extend(_at_sources(engine.findings[start:], r))
     start = len(engine.findings)
     engine.datasources(ds_items, environments or {})
@@ -826,7 +836,8 @@ def _lint_paths(paths: list[Path], config: LintConfig, catalog: Catalog | None,
         if problems is not None:
             problems.extend(nothing_below)
     start = len(engine.findings)
-    engine.datasources([(d.data, Location(d.file, d.path)) for d in datasource_docs], environments or {})
+    engine.datasources([(d.data, Location(d.file, d.path), d.provisioned) for d in datasource_docs],
+                       environments or {})
     for f in engine.findings[start:]:
         owner = next((d for d in datasource_docs if d.file == f.file and f.path[:len(d.path)] == d.path), None)
         out.extend(_locate([f], owner.locator) if owner is not None else [f])

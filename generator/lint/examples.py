@@ -111,7 +111,7 @@ def documents(kind: str, text: str) -> tuple[list[tuple[str, dict[str, Any]]], l
         return [("alert-provisioning", fragment)], datasources
     if kind == "prometheusrule":
         return [("prometheus-rule-crd", fragment)], datasources
-    if kind == "datasource":
+    if kind in ("datasource", "provisioned-datasource"):
         body = _over(STACK["prometheus"], fragment)
         return [], [body] + [ds for ds in datasources if ds["uid"] != body.get("uid")]
     if kind == "datasources":
@@ -145,5 +145,7 @@ def lint_example(rule: Rule, text: str) -> list[Finding]:
             engine.prometheus_rule_object(doc, location)
         else:
             engine.prometheus_rules(doc, location)
-    engine.datasources([(ds, Location(f"example of {rule.id}")) for ds in datasources], {})
+    # the example's own data source comes first (`documents`)
+    engine.datasources([(ds, Location(f"example of {rule.id}"), i == 0 and rule.example == "provisioned-datasource")
+                        for i, ds in enumerate(datasources)], {})
     return sort_findings(engine.findings)

@@ -199,6 +199,46 @@ class Document:
     file: str
     path: tuple[Any, ...]
     locator: Any
+    #: a data source of a provisioning file: its strings are templates of the environment
+    #: (`as_provisioned`), where a body for the API is taken as written
+    provisioned: bool = False
+
+
+# -- what Grafana's provisioning makes of a data source's strings ---------------------------
+# pkg/services/provisioning/values/values.go interpolateValue, applied to every string of a
+# data source, `jsonData` and `secureJsonData` to any depth: the text is split at `$$`, each
+# part expanded (setting.ExpandVar's `$__env{…}`, `$__file{…}`, `$__vault{…}`, then
+# os.ExpandEnv's `$NAME` and `${NAME}`), and the parts joined with a literal `$`
+
+#: what os.ExpandEnv takes for a variable: `${…}` (any text), or `$` and a name; and the
+#: expanders setting.ExpandVar reads first, which are no variable
+_ENV_REFERENCE = re.compile(r"\$(?:\{([^}]*)\}|(\w+))")
+_EXPANDERS = ("__env{", "__file{", "__vault{")
+
+
+def as_provisioned(value: Any) -> Any:
+    """A provisioning file's data source as Grafana stores it, as far as the file tells: each
+    `$$` a `$`; an environment variable (unknown here) left as written."""
+    if isinstance(value, str):
+        return value.replace("$$", "$")
+    if isinstance(value, dict):
+        return {k: as_provisioned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_provisioned(v) for v in value]
+    return value
+
+
+def expanded_macros(text: str) -> list[str]:
+    """Grafana's own macros (`${__value.raw}`, `$__tags`: a name that begins with `__`) that a
+    provisioning file's `text` leaves unescaped: its provisioning replaces each with the
+    environment variable of that name, which no environment has, so with nothing."""
+    found = []
+    for part in text.split("$$"):
+        for m in _ENV_REFERENCE.finditer(part):
+            name = m.group(1) if m.group(1) is not None else m.group(2)
+            if name.startswith("__") and not part.startswith(_EXPANDERS, m.start() + 1):
+                found.append(m.group(0))
+    return found
 
 
 def discover(paths: list[Path], problems: list[str] | None = None) -> list[Path]:
@@ -420,7 +460,7 @@ def classify(data: Any, name: str, path: tuple[Any, ...], locator: Any) -> Itera
     if kind == "datasource-provisioning":
         for i, ds in enumerate(data.get("datasources") or []):
             if isinstance(ds, dict):
-                yield Document("datasource", ds, name, (*path, "datasources", i), locator)
+                yield Document("datasource", ds, name, (*path, "datasources", i), locator, provisioned=True)
         return
     if kind is not None:
         yield Document(kind, data, name, path, locator)

@@ -72,6 +72,7 @@ EXAMPLE_KINDS = {
     "prometheusrule": "a whole PrometheusRule object (apiVersion, kind, metadata, spec.groups)",
     "alert-provisioning": "a whole alerting provisioning file (apiVersion: 1, groups, contactPoints, policies, ...)",
     "datasource": "data source fields, over the Prometheus of the stack (Prometheus, Loki, Tempo)",
+    "provisioned-datasource": "data source fields of a provisioning file, over the Prometheus of the stack",
     "datasources": "data sources, each over the stack's data source with its uid",
     "notifications": "a notification set: tree, contact_points, templates, mute_timings, rules (uid, labels)",
 }

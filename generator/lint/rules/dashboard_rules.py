@@ -67,6 +67,32 @@ _INTERPOLATED_TARGET_KEYS = {
     "logql": frozenset({"expr", "legendFormat", "interval", "step", "datasource"}),
 }
 
+#: names a data source's backend replaces in its own targets, where Grafana's interpolation leaves
+#: them alone (it keeps an undefined `$name` as written): per type, the names it replaces in any
+#: member of a target, and those it replaces in one member. InfluxQL: `$interval` beside its
+#: `$timeFilter` (a built-in everywhere; pkg/tsdb/influxdb/influxql Query.Build), and the alias
+#: patterns `$m`, `$measurement`, `$col`, `$tag_<key>` (influxql/util FormatFrameName)
+_BACKEND_NAMES: dict[str, tuple[re.Pattern[str], Mapping[str, re.Pattern[str]]]] = {
+    "influxdb": (re.compile(r"interval\Z"),
+                 {"alias": re.compile(r"(?:m|measurement|col|tag_\w+)\Z")}),
+}
+
+
+def _replaced_by_backend(ctx: DashboardContext, name: str, path: tuple[Any, ...]) -> bool:
+    """Is `$name` at `path` one that the data source of the target holding it replaces itself?"""
+    for panel in ctx.panels:
+        for target in panel.targets:
+            n = len(target.path)
+            if path[:n] != target.path or len(path) == n:
+                continue
+            names = _BACKEND_NAMES.get(target.ds.type or "") if target.ds is not None else None
+            if names is None:
+                return False
+            anywhere, in_member = names
+            member = in_member.get(str(path[n]))
+            return bool(anywhere.match(name) or member is not None and member.match(name))
+    return False
+
 
 def is_builtin_variable(name: str) -> bool:
     return name.startswith("__") or name in BUILTIN_VARIABLES
@@ -382,8 +408,9 @@ def panel_grid_overlap(ctx: DashboardContext) -> Iterator[Issue]:
 def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
     """Grafana leaves an undefined `$name` in the query as it is, so Prometheus or Loki gets a
     literal `$name` and fails, or a regex silently matches nothing. Built-ins (`$__interval`,
-    `$__range`, `$__rate_interval`, `$__from`, `$__dashboard`, `$__user`, `$timeFilter`, ...)
-    and `__inputs` placeholders of exported dashboards are defined.
+    `$__range`, `$__rate_interval`, `$__from`, `$__dashboard`, `$__user`, `$timeFilter`, ...),
+    `__inputs` placeholders of exported dashboards, and what a data source replaces in its own
+    targets (InfluxDB's `$interval`, and `$tag_host` or `$col` in its alias) are defined.
 
     Bad:
         panels:
@@ -400,7 +427,8 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
         return
     reported: set[tuple[str, tuple[Any, ...]]] = set()
     for name, path, offset, _owner in _references(ctx):
-        if name in defined or is_builtin_variable(name) or (name, path) in reported:
+        if name in defined or is_builtin_variable(name) or (name, path) in reported \
+                or _replaced_by_backend(ctx, name, path):
             continue
         reported.add((name, path))
         yield Issue(f"variable ${name} is used but not defined", f"add a template variable named {name} "

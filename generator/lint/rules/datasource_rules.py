@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from ...urls import redact_url, redact_urls, redact_userinfo, url_problem
 from ..contexts import DatasourceContext, DatasourceSetContext
 from ..dashboard_model import listed
+from ..loaders import expanded_macros
 from ..registry import Issue, rule
 
 #: port → (data source type that belongs there or None for a non-query endpoint, description)
@@ -28,6 +29,13 @@ KNOWN_PORTS: dict[int, tuple[str | None, str]] = {
     8889: (None, "the collector's Prometheus exporter (/metrics)"),
 }
 CHECKED_TYPES = frozenset({"prometheus", "loki", "tempo"})
+#: data source types whose `url` is the base of an HTTP API (their backends send requests under
+#: it, pkg/tsdb/*). The SQL data sources take `host:port` (Grafana's provisioning examples:
+#: `url: localhost:5432`; pkg/tsdb/grafana-postgresql-datasource, mysql, mssql), and plugins
+#: such as Redis' their own scheme (`redis://`): their URL is theirs to judge, not an http one
+HTTP_TYPES = CHECKED_TYPES | {"alertmanager", "elasticsearch", "graphite", "influxdb", "jaeger", "opentsdb",
+                              "zipkin", "grafana-opensearch-datasource", "grafana-pyroscope-datasource",
+                              "parca"}
 
 #: jsonData location → expected types of the linked data source
 _LINKS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
@@ -122,19 +130,22 @@ def _type(ctx: DatasourceContext) -> str | None:
 def datasource_url_invalid(ctx: DatasourceContext) -> Iterator[Issue]:
     """Grafana's proxy needs a scheme and a host; `prometheus:9090` or a bare path fails every
     query with a "bad gateway" that says nothing about the cause. A placeholder that an
-    environment of grafana.yaml does not define fails the sync for that environment.
+    environment of grafana.yaml does not define fails the sync for that environment. Only data
+    sources that speak HTTP are judged: a PostgreSQL or MySQL data source's `localhost:5432` is
+    right.
 
     Bad:
         "url": "prometheus:9090"
     Good:
         "url": "http://prometheus:9090"
     """
-    checked = _type(ctx) in CHECKED_TYPES
-    if not checked and not ctx.body.get("url"):
-        return
     for env in ctx.unresolved_envs:
         yield Issue(f"URL {_shown(str(ctx.body.get('url')))} is not defined for environment {env} in grafana.yaml",
                     f"add environments.{env}.datasources.{ctx.body.get('uid')}.url", at=ctx.location.child("url"))
+    ds_type = _type(ctx)
+    if ds_type not in HTTP_TYPES:
+        return
+    checked = ds_type in CHECKED_TYPES
     if not ctx.body.get("url") and checked and not ctx.body.get("access") == "direct":
         yield Issue("data source has no URL", "set url")
     for env, url in sorted(ctx.urls.items()):
@@ -206,8 +217,9 @@ def datasource_wrong_port(ctx: DatasourceContext) -> Iterator[Issue]:
       "datasources", example="datasources")
 def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
     """One host:port serves one API. A Loki and a Tempo data source on the same address mean
-    one of them is misconfigured (typically a copy-pasted URL). Different path prefixes
-    behind one gateway (`/loki`, `/prometheus`) are fine.
+    one of them is misconfigured (typically a copy-pasted URL). Different paths behind one
+    address are fine: a gateway's `/loki` and `/prometheus`, or Mimir's single port, whose
+    Prometheus API is under `/prometheus` and whose Alertmanager data source takes the root.
 
     Bad:
         - {"uid": "loki", "url": "http://lgtm:3100"}
@@ -230,7 +242,7 @@ def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
         for (host, port), users in sorted(seen.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
             for i, (item, ds_type, path) in enumerate(users):
                 for other, other_type, other_path in users[:i]:
-                    if ds_type == other_type or (path and other_path and path != other_path):
+                    if ds_type == other_type or path != other_path:
                         continue
                     key = (str(item.body.get("uid")), str(other.body.get("uid")))
                     if key in reported:
@@ -264,3 +276,42 @@ def datasource_derived_field_regex(ctx: DatasourceContext) -> Iterator[Issue]:
                 yield Issue(f"derived field {field.get('name') or i}: regex {regex!r} does not compile: {exc}",
                             "fix the regular expression",
                             at=ctx.location.child("jsonData", "derivedFields", i, "matcherRegex"))
+
+
+def _texts(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Every string of a JSON value holding a `$`, with its path."""
+    if isinstance(value, str):
+        if "$" in value:
+            yield value, path
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _texts(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _texts(v, (*path, i))
+
+
+@rule("datasource-macro-unescaped", "error", "A provisioning file must write Grafana's own `$__` macros "
+      "as `$$__`", "datasource", example="provisioned-datasource")
+def datasource_macro_unescaped(ctx: DatasourceContext) -> Iterator[Issue]:
+    """Grafana's provisioning reads every string of a data source as a template of environment
+    variables (pkg/services/provisioning/values/values.go): `${__value.raw}` in a derived field's
+    URL, `$__tags` in a trace-to-metrics query or `${__span.traceId}` in a trace-to-logs query
+    become the value of an environment variable of that name, which there is none of: the link
+    is saved empty, or the query without its filter. `$$` is a literal `$`. (A body gac sends to
+    the API is stored as written, and needs no escape.)
+
+    Bad:
+        jsonData:
+          derivedFields: [{name: TraceID, matcherRegex: 'trace_id=(\\w+)', url: '${__value.raw}'}]
+    Good:
+        jsonData:
+          derivedFields: [{name: TraceID, matcherRegex: 'trace_id=(\\w+)', url: '$${__value.raw}'}]
+    """
+    if ctx.written is None:
+        return
+    for text, path in _texts(ctx.written):
+        for macro in dict.fromkeys(expanded_macros(text)):
+            yield Issue(f"Grafana's provisioning replaces {macro} with the environment variable of that name, "
+                        f"which is unset: the value is saved without it",
+                        f"write ${macro} (a $$ is a literal $ in a provisioning file)", at=ctx.location.child(*path))
