@@ -113,3 +113,14 @@ def test_influxdb_replaces_its_own_interval_and_alias_names(tmp_path: Path) -> N
     target["alias"] += " $host"
     names = sorted(f.message for f in only(lint_docs(tmp_path, dash), "template-variable-undefined"))
     assert names == ["variable $host is used but not defined", "variable $tag_host is used but not defined"]
+
+
+def test_group_by_and_ad_hoc_variables_apply_without_being_named(tmp_path: Path) -> None:
+    """Grafana sends a group-by variable's keys, as an ad hoc variable's filters, with every query
+    of its data source: neither is named in a query; a custom variable that is not is unused."""
+    target = prom_target("sum(rate(http_server_request_duration_seconds_count[$__rate_interval]))")
+    dash = dashboard(panel(target), variables=[variable("by", type="groupby", query=""),
+                                               variable("filters", type="adhoc", query=""),
+                                               variable("job")])
+    unused = only(lint_docs(tmp_path, dash), "template-variable-unused")
+    assert [f.message for f in unused] == ["variable $job is defined but never used"]

@@ -439,7 +439,9 @@ def template_variable_undefined(ctx: DashboardContext) -> Iterator[Issue]:
 def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     """A variable nothing refers to still runs its query on every load and shows a drop-down
     that changes nothing, which misleads readers. A use in a query, another variable, a
-    title, a link or a panel repeat counts; ad hoc filters apply implicitly and always count.
+    title, a link or a panel repeat counts; ad hoc filters and group-by variables apply
+    implicitly (scenes' SceneQueryRunner sends them with every query of their data source) and
+    always count.
 
     Bad:
         templating: {list: [{name: job, type: custom, query: otelcol}, {name: instance, type: custom, query: a}]}
@@ -455,7 +457,7 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     for owner, names in per_variable.items():
         used.update(n for n in names if n != owner)
     for name, var in ctx.variables.items():
-        if var.get("type") == "adhoc" or name in used:
+        if var.get("type") in ("adhoc", "groupby") or name in used:
             continue
         yield Issue(f"variable ${name} is defined but never used", "use it or remove it",
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
