@@ -216,3 +216,114 @@ def test_policies(api: UserClient) -> None:
     assert api.put(f"{BASE}/policies", json=bad).status_code == 400
     r = api.delete(f"{BASE}/policies")
     assert r.status_code == 202 and "routes" not in api.get(f"{BASE}/policies").json()
+
+
+# --- titles: unique per folder on 11.x, free from 12.0 ------------------------------------------
+
+UNIQUE_TITLE = "a conflicting alert rule is found: rule title under the same organisation and folder should be unique"
+
+
+@pytest.fixture
+def released(grafana_any_version: GrafanaEmulator) -> tuple[GrafanaEmulator, UserClient]:
+    """Each modelled release with folders f1 and f2."""
+    c = grafana_any_version.client()
+    for uid in ("f1", "f2"):
+        assert c.post("/api/folders", json={"uid": uid, "title": uid.upper()}).status_code == 200
+    return grafana_any_version, c
+
+
+def _conflict(new_uid: str, title: str, existing_uid: str, folder: str = "f1") -> str:
+    return (f"[alerting.alert-rule.conflict] alert rule [rule_uid: '{new_uid}', title: '{title}', namespace_uid: "
+            f"'{folder}'] conflicts with existing [rule_uid: '{existing_uid}', title: '{title}', namespace_uid: "
+            f"'{folder}']: {UNIQUE_TITLE}")
+
+
+def _rules(emu: GrafanaEmulator) -> dict[str, tuple[str, str, str, str]]:
+    return {uid: (r.folder_uid, r.rule_group, r.body["title"], r.updated) for uid, r in emu.store.org(1).rules.items()}
+
+
+def test_single_rule_title_unique_per_folder_on_11_only(released: tuple[GrafanaEmulator, UserClient]) -> None:
+    emu, api = released
+    assert api.post(f"{BASE}/alert-rules", json=rule(uid="r1")).status_code == 201
+    assert api.post(f"{BASE}/alert-rules", json=rule(uid="other-folder", folderUID="f2")).status_code == 201
+    r = api.post(f"{BASE}/alert-rules", json=rule(uid="r2", ruleGroup="g2"))  # another group of the same folder
+    if emu.profile.key == "11.6":
+        assert r.status_code == 400 and r.json() == {"message": _conflict("r2", "High CPU", "r1"), "traceID": ""}
+        assert api.get(f"{BASE}/alert-rules/r2").status_code == 404
+    else:
+        assert r.status_code == 201 and r.json()["title"] == "High CPU"
+    assert api.post(f"{BASE}/alert-rules", json=rule(uid="r3", title="Low CPU")).status_code == 201
+    r = api.put(f"{BASE}/alert-rules/r3", json=rule(title="high cpu"))  # differs only in case (MySQL collation)
+    if emu.profile.key == "11.6":
+        assert r.status_code == 400 and r.json()["message"] == _conflict("r3", "high cpu", "r1")
+        assert api.get(f"{BASE}/alert-rules/r3").json()["title"] == "Low CPU"
+    else:
+        assert r.status_code == 200
+
+
+def test_group_put_title_clash_is_refused_whole_on_11(released: tuple[GrafanaEmulator, UserClient]) -> None:
+    emu, api = released
+    assert api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("A", uid="a"), rule("B", uid="b"))).status_code == 200
+    before = _rules(emu)
+    # g2 of the same folder: one new rule with a free title, one with g1's "A"
+    g2 = {**group(rule("C", uid="c"), rule("A", uid="a2")), "title": "g2"}
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g2", json=g2)
+    if emu.profile.key == "11.6":
+        assert r.status_code == 400
+        assert r.json() == {"message": "failed to insert alert rules: " + _conflict("a2", "A", "a"), "traceID": ""}
+        assert _rules(emu) == before  # nothing of the group stored, not even "C"
+        assert api.get(f"{BASE}/folder/f1/rule-groups/g2").status_code == 404
+    else:
+        assert r.status_code == 200 and sorted(x["title"] for x in api.get(f"{BASE}/alert-rules").json()) == \
+            ["A", "A", "B", "C"]
+    # the same group in another folder is fine everywhere
+    assert api.put(f"{BASE}/folder/f2/rule-groups/g2", json={**g2, "folderUid": "f2"}).status_code == 200
+
+
+def test_group_put_same_title_twice_in_one_group(released: tuple[GrafanaEmulator, UserClient]) -> None:
+    emu, api = released
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("Latency", uid="warn"), rule("Latency", uid="crit")))
+    if emu.profile.key == "11.6":
+        assert r.status_code == 400 and r.json()["message"] == "failed to insert alert rules: " + \
+            _conflict("crit", "Latency", "warn")
+        assert emu.store.org(1).rules == {}
+    else:
+        assert r.status_code == 200 and len(api.get(f"{BASE}/folder/f1/rule-groups/g1").json()["rules"]) == 2
+
+
+def test_group_put_rename_into_a_taken_title_rolls_back(released: tuple[GrafanaEmulator, UserClient]) -> None:
+    emu, api = released
+    api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("A", uid="a")))
+    api.put(f"{BASE}/folder/f1/rule-groups/g2", json={**group(rule("B", uid="b"), rule("X", uid="x")), "title": "g2"})
+    before = _rules(emu)
+    # drops x and renames b to g1's "A": the delete runs first, then the update is refused
+    r = api.put(f"{BASE}/folder/f1/rule-groups/g2", json={**group(rule("A", uid="b")), "title": "g2"})
+    if emu.profile.key == "11.6":
+        assert r.status_code == 400 and r.json()["message"] == "failed to update alert rules: " + _conflict("b", "A", "a")
+        assert _rules(emu) == before  # x not deleted, b not renamed
+    else:
+        assert r.status_code == 200 and "x" not in emu.store.org(1).rules
+
+
+def test_group_put_final_state_counts_within_one_save(released: tuple[GrafanaEmulator, UserClient]) -> None:
+    """Inside one save only its end state meets the index: a swap of titles (temporary titles,
+    preventIntermediateUniqueConstraintViolations) and a delete before an insert both pass on 11."""
+    emu, api = released
+    assert api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("A", uid="a"), rule("B", uid="b"))).status_code == 200
+    assert api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("B", uid="a"), rule("A", uid="b"))).status_code == 200
+    assert {u: t for u, (_f, _g, t, _d) in _rules(emu).items()} == {"a": "B", "b": "A"}
+    assert api.put(f"{BASE}/folder/f1/rule-groups/g1", json=group(rule("B", uid="a"), rule("A", uid="new"))).status_code == 200
+    assert set(emu.store.org(1).rules) == {"a", "new"}
+
+
+def test_ui_title_edit_meets_the_same_index(released: tuple[GrafanaEmulator, UserClient]) -> None:
+    emu, api = released
+    api.post(f"{BASE}/alert-rules", json=rule(uid="a", title="A"), headers=NO_PROV)
+    api.post(f"{BASE}/alert-rules", json=rule(uid="b", title="B", ruleGroup="g2"), headers=NO_PROV)
+    if emu.profile.key == "11.6":
+        with pytest.raises(ValueError, match=r"conflicts with existing \[rule_uid: 'a'"):
+            emu.ui_edit_alert_rule("b", {"title": "A"})
+        assert emu.store.org(1).rules["b"].body["title"] == "B"
+    else:
+        emu.ui_edit_alert_rule("b", {"title": "A"})
+        assert emu.store.org(1).rules["b"].body["title"] == "A"

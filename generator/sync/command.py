@@ -91,7 +91,8 @@ def sync_command(options: Options, fmt: str, prune: bool, force: bool, verbose: 
     Exit 0 when everything was applied; 1 on conflicts or failed writes (the report says
     what was and was not applied; re-running converges), when the run stopped after something
     was written (a Retry-After past --max-retry-after, credentials refused); 2 on usage,
-    authentication or connection errors, missing secrets and lint errors (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
+    authentication or connection errors, missing secrets, lint errors and alert rule titles Grafana 11
+    would refuse (nothing written); 130 when interrupted (Ctrl-C: requests in flight finish, nothing
     new starts, the report says what was applied).
     """
     if uids and not rotate_secrets:

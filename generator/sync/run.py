@@ -20,12 +20,14 @@ from .apply import ApplyResult, OutcomeFn, apply_plan
 from .backup import Backups
 from .errors import ConnectionFailed, SyncError
 from .plan import UNCHANGED, UPDATE, Plan, build_plan, read_actions, required_actions
+from .rule_titles import check_rule_titles
 from .state import ProgressFn, read_state
 
 
 def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressFn | None = None,
               rotate: list[str] | None = None) -> Plan:
-    """Read the live state (a token that may not read a kind is stopped first: exit 2), then judge.
+    """Read the live state (a token that may not read a kind is stopped first: exit 2), then judge;
+    a plan Grafana 11 would refuse part way for alert rule titles stops here (rule_titles.py, exit 2).
     `rotate`: objects carrying secrets -- data sources, contact points -- (by uid; empty: all
     with secrets) whose configured secrets are re-sent although nothing else changed."""
     targets = rotation_targets(session, rotate) if rotate is not None else set()
@@ -37,6 +39,8 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
     except ApiError as exc:
         raise ConnectionFailed(f"could not read the live state from {session.target.url}: {exc}") from None
     plan = build_plan(session.desired, session.state, session.ctx, prune=prune, force=force)
+    # Grafana 11 would refuse a group part way through the writes: say so now, before any write
+    check_rule_titles(plan, session.state, session.desired, session.target.version)
     if targets:
         rotate_secrets(plan, targets)
     with_secrets = secret_holders(session)

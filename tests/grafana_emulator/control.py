@@ -239,15 +239,23 @@ class ControlApi:
         this raises ``PermissionError`` then; otherwise the changes (rule
         fields such as ``title``, ``labels``, ``for``) are applied with
         ``updated`` bumped.  Not a Grafana endpoint: the real UI path is the
-        ruler API, which this emulator does not implement.
+        ruler API, which this emulator does not implement.  On 11.x a new title another rule of
+        the folder has is refused by the same unique index as the provisioning API's saves
+        (rule_titles.py): ``ValueError`` with Grafana's message, nothing changed.
         """
         from .handlers.alerting import prom_format, prom_seconds
+        from .rule_titles import TitleIndex
 
         with self.emu.store.lock:
-            rule = self.emu.store.org(org_id).rules[uid]
+            org = self.emu.store.org(org_id)
+            rule = org.rules[uid]
             if rule.provenance:
                 raise PermissionError(f"rule {uid} is provisioned (provenance {rule.provenance!r}); "
                                       "the UI cannot edit it")
+            if "title" in changes and self.emu.profile.unique_rule_titles:
+                clash = TitleIndex(org).update_all([(rule, rule.folder_uid, str(changes["title"]))])
+                if clash is not None:
+                    raise ValueError(clash)
             for key, value in changes.items():
                 if key in ("for", "keep_firing_for"):
                     value = prom_format(prom_seconds(value))

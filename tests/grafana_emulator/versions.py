@@ -79,6 +79,11 @@ class VersionProfile:
     apis: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: The v2 version Grafana's editor writes with dashboardNewLayouts on.
     v2_editor_version: str = ""
+    #: 11.x: alert rule titles are unique per org and folder (the ``alert_rule`` unique index
+    #: ``titleUniqueIndex``, tables.go id 338449342); ``DropTitleUniqueIndexMigration`` (registered in
+    #: migrations.go, id 165894016; PR grafana#102067, in the 12.0.0 release notes, id 55218199402) drops
+    #: it. Saves that would break it answer 400 (rule_titles.py).
+    unique_rule_titles: bool = False
     #: Manager kinds ``ParseManagerKindString`` knows (utils/manager.go: ids 1044681822 [12.x], 54674999211
     #: [13.x adds grafana + classic-* shims]); any other value parses as "unknown" = not managed.
     manager_kinds: tuple[str, ...] = ()
@@ -94,14 +99,14 @@ FOLDER_GROUP = "folder.grafana.app"
 LEGACY = VersionProfile(
     key="legacy", build="11.3.0", sa_names={DASHBOARD: LOGIN, VERSION: LOGIN, FOLDER: LOGIN},
     real_sa_login=False, generation=False, no_updater_on_create=False, atomic_legacy_save=True,
-    versions_list_object=False, v2_legacy_get="", k8s_legacy_post=False,
+    versions_list_object=False, v2_legacy_get="", k8s_legacy_post=False, unique_rule_titles=True,
 )
 
 PROFILES: dict[str, VersionProfile] = {
     "11.6": VersionProfile(
         key="11.6", build="11.6.0", sa_names={DASHBOARD: ANONYMOUS, VERSION: ANONYMOUS, FOLDER: ANONYMOUS},
         real_sa_login=True, generation=False, no_updater_on_create=False, atomic_legacy_save=True,
-        versions_list_object=False, v2_legacy_get="", k8s_legacy_post=False,
+        versions_list_object=False, v2_legacy_get="", k8s_legacy_post=False, unique_rule_titles=True,
     ),
     "12.x": VersionProfile(
         key="12.x", build="12.3.0", sa_names={DASHBOARD: NAME, VERSION: ANONYMOUS, FOLDER: NAME},

@@ -16,6 +16,11 @@ stored, non-empty provenance different from the request's is refused with
 PUT is looser (API.md section 10): only a rule provisioned some other way
 (``"file"``) is refused; ``api`` rules can be taken over with the header.
 
+Titles: on 11.x (``profile.unique_rule_titles``) two rules of one org and folder cannot share a
+title (the ``alert_rule`` unique index, dropped in 12.0): single-rule POST/PUT and the group PUT
+are refused with 400 and Grafana's message, the group PUT as a whole (rule_titles.py has the
+sources).
+
 Wording after the ``invalid alert rule: `` prefix for uid, folder and group
 checks is the emulator's own (only the interval, "no queries or expressions
 are found", "title is empty" and the state-option texts were read in source).
@@ -31,6 +36,7 @@ from typing import Any
 
 from .. import errors
 from ..routing import Ctx, Response, Router
+from ..rule_titles import TitleIndex, refused
 from ..state import MAX_UID_LENGTH, UID_PATTERN, AlertRule, OrgState, generate_uid, now_rfc3339
 
 BASE_INTERVAL = 10
@@ -196,6 +202,10 @@ def group_interval(org: OrgState, folder_uid: str, group: str) -> int:
     return rules[0].interval_seconds if rules else DEFAULT_INTERVAL
 
 
+#: The id a row gets in the title index before the rule is stored (above every stored id).
+_UNSAVED_ID = 1 << 62
+
+
 def provenance_refused_update(stored: str, requested: str) -> errors.ApiError:
     # 11.x: plain service error -> ErrOrFallback(500) -> generic message in production mode.
     return errors.plain(500, "")
@@ -235,6 +245,10 @@ def post_rule(ctx: Ctx) -> Response:
     if uid in org.rules:
         raise errors.plain(400, f"failed to save alert rule '{uid}': a conflicting alert rule is found: "
                                 "rule UID under the same organisation should be unique")
+    if ctx.emulator.profile.unique_rule_titles:
+        clash = TitleIndex(org).write(uid, uid, _UNSAVED_ID, folder_uid, body["title"])
+        if clash is not None:
+            raise refused(clash)
     existing = org.group_rules(folder_uid, group)
     rule = AlertRule(id=ctx.emulator.store.next_id("alert_rule"), uid=uid, folder_uid=folder_uid,
                      rule_group=group, body=body, interval_seconds=interval,
@@ -257,6 +271,10 @@ def put_rule(ctx: Ctx) -> Response:
     body = validate_rule(org, raw, folder_uid=folder_uid, group=group, interval=interval)
     requested = request_provenance(ctx)
     _strict_check(rule, requested)
+    if ctx.emulator.profile.unique_rule_titles:
+        clash = TitleIndex(org).update_all([(rule, folder_uid, body["title"])])
+        if clash is not None:
+            raise refused(clash)
     rule.body = body
     rule.folder_uid, rule.rule_group, rule.interval_seconds = folder_uid, group, interval
     rule.provenance = requested
@@ -351,26 +369,57 @@ def put_group(ctx: Ctx) -> Response:
     for rule in affected + deleted:
         if rule.provenance and requested and rule.provenance != requested:
             raise provenance_refused_update(rule.provenance, requested)
+    # a uid for every new rule now: a refusal's message names the rules the save already inserted
+    uids = [uid or generate_uid() for uid, _body in planned]
+    target = (folder_uid, group, interval, requested)
+    if ctx.emulator.profile.unique_rule_titles:
+        clash = _group_title_clash(org, planned, uids, deleted, target)
+        if clash is not None:
+            raise refused(clash)
 
     for rule in deleted:
         del org.rules[rule.uid]
-    for index, (uid, body) in enumerate(planned, start=1):
+    for index, ((uid, body), new_uid) in enumerate(zip(planned, uids), start=1):
         rule = org.rules.get(uid) if uid else None
         if rule is None:
-            new = AlertRule(id=ctx.emulator.store.next_id("alert_rule"), uid=uid or generate_uid(),
+            new = AlertRule(id=ctx.emulator.store.next_id("alert_rule"), uid=new_uid,
                             folder_uid=folder_uid, rule_group=group, body=body, interval_seconds=interval,
                             provenance=requested, group_index=index)
             org.rules[new.uid] = new
             continue
-        unchanged = (rule.body == body and rule.folder_uid == folder_uid and rule.rule_group == group
-                     and rule.interval_seconds == interval and rule.group_index == index
-                     and rule.provenance == requested)
-        if unchanged:
+        if _unchanged(rule, body, index, target):
             continue
         rule.body, rule.folder_uid, rule.rule_group = body, folder_uid, group
         rule.interval_seconds, rule.group_index, rule.provenance = interval, index, requested
         rule.updated = now_rfc3339()
     return Response(200, echo)
+
+
+def _unchanged(rule: AlertRule, body: dict[str, Any], index: int, target: tuple[str, str, int, str]) -> bool:
+    """Nothing of the rule changes (store.CalculateChanges leaves it out of the delta)."""
+    return (rule.body, rule.folder_uid, rule.rule_group, rule.interval_seconds, rule.group_index,
+            rule.provenance) == (body, target[0], target[1], target[2], index, target[3])
+
+
+def _group_title_clash(org: OrgState, planned: list[tuple[str, dict[str, Any]]], uids: list[str],
+                       deleted: list[AlertRule], target: tuple[str, str, int, str]) -> str | None:
+    """11.x ``persistDelta`` against the title index: deletes, then updates, then inserts, in one
+    transaction (rule_titles.py); the message of the first refusal, None when the save passes."""
+    index = TitleIndex(org)
+    for rule in deleted:
+        index.delete(rule.uid)
+    updates = [(org.rules[uid], target[0], str(body["title"])) for i, (uid, body) in enumerate(planned, start=1)
+               if uid in org.rules and not _unchanged(org.rules[uid], body, i, target)]
+    clash = index.update_all(updates)
+    if clash is not None:
+        return f"failed to update alert rules: {clash}"
+    for n, ((uid, body), new_uid) in enumerate(zip(planned, uids)):
+        if uid in org.rules:
+            continue
+        clash = index.write(new_uid, uid, _UNSAVED_ID + n, target[0], str(body["title"]))
+        if clash is not None:
+            return f"failed to insert alert rules: {clash}"
+    return None
 
 
 def delete_group(ctx: Ctx) -> Response:
