@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .. import alerting_provisioning, gotemplate, prometheusrule_schema, rulefmt
 from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
@@ -101,6 +101,64 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
             yield Issue(f"refId {ref} is used twice", "rename one of them",
                         at=ctx.location.child("data", i, "refId").moved(ref_id=ref))
         seen.add(ref)
+
+
+@rule("alert-title-duplicate", "warning", "Alert rules of one folder should not share a title",
+      ("alert-group", "alert-provisioning-file"), example="alert-group")
+def alert_title_duplicate(ctx: AlertGroupContext | AlertProvisioningFileContext) -> Iterator[Issue]:
+    """Grafana 11 keeps alert rule titles unique per folder: it refuses a rule group that gives
+    two rules of one folder the same title, in one group or in two ("rule title under the same
+    organisation and folder should be unique"). Grafana 12 dropped that limit, but its default
+    notification policy still groups alerts by alertname (the title) and folder, so the two
+    rules' alerts arrive as one notification. A repository synced to several Grafanas meets the
+    oldest one, so this is said in every build, whatever Grafana is the target: for the rules of
+    one group, and for the groups of one folder in a provisioning file. Across the groups of a
+    project, `gac sync` checks it against Grafana 11 before it writes anything. Titles that
+    differ only in case count as one (Grafana 11 on MySQL compares them so).
+
+    Bad:
+        rules:
+          - {uid: latency-warning, title: Checkout latency high, labels: {severity: warning}}
+          - {uid: latency-critical, title: Checkout latency high, labels: {severity: critical}}
+    Good:
+        rules:
+          - {uid: latency-warning, title: Checkout latency high, labels: {severity: warning}}
+          - {uid: latency-critical, title: Checkout latency very high, labels: {severity: critical}}
+    """
+    if isinstance(ctx, AlertGroupContext):
+        seen: set[str] = set()
+        for i, rule in enumerate(listed(ctx.group.get("rules"))):
+            title = _title_key(rule)
+            if title is None:
+                continue
+            if title in seen:
+                yield _title_issue(rule["title"], "twice in this group", ctx.location.child("rules", i, "title"))
+            seen.add(title)
+        return
+    first_group: dict[tuple[str, str], int] = {}  # (folder title, title) -> the first group using it
+    for g, group in enumerate(listed(ctx.doc.get("groups"))):
+        folder = group.get("folder") if isinstance(group, dict) else None
+        if not isinstance(folder, str):
+            continue
+        for i, rule in enumerate(listed(group.get("rules"))):
+            title = _title_key(rule)
+            # a repeat inside one group is that group's finding
+            if title is not None and first_group.setdefault((folder, title), g) != g:
+                yield _title_issue(rule["title"], f"by another group of folder {folder!r} too",
+                                   ctx.location.child("groups", g, "rules", i, "title"))
+
+
+def _title_key(rule: Any) -> str | None:
+    """A rule's title as Grafana 11's index compares it on MySQL (without case); None when it has none."""
+    title = rule.get("title") if isinstance(rule, dict) else None
+    return title.lower() if isinstance(title, str) and title else None
+
+
+def _title_issue(title: str, where: str, at: Location) -> Issue:
+    return Issue(f"alert rule title {title!r} is used {where} (Grafana 11 refuses two rules with one title in a "
+                 "folder; later versions send their alerts as one notification)",
+                 "rename one of the rules, e.g. after the severity or the threshold it alerts on",
+                 at=at.moved(alert=title))
 
 
 @rule("alert-expression-ref-unknown", "error", "Expressions must refer to existing refIds", "alert-rule",

@@ -1,0 +1,58 @@
+"""Lint rule alert-title-duplicate: alert rules of one folder should not share a title (Grafana 11
+refuses it; later versions group their alerts into one notification). Within a rule group, and
+across the groups of one folder in an alerting provisioning file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.lint_cases.builders import alert_group, alert_rule, group_resource, lint_docs, lint_project, only
+
+RULE = "alert-title-duplicate"
+
+
+def _provisioning(*groups: tuple[str, str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {"apiVersion": 1, "groups": [{"orgId": 1, "name": name, "folder": folder, "interval": "1m",
+                                         "rules": rules} for name, folder, rules in groups]}
+
+
+def test_a_title_twice_in_one_group_is_a_warning(tmp_path: Path) -> None:
+    group = alert_group(alert_rule(uid="warn", title="Checkout latency high"),
+                        alert_rule(uid="crit", title="Checkout Latency High"),  # only the case differs
+                        alert_rule(uid="other", title="Checkout errors"))
+    found = only(lint_docs(tmp_path, group), RULE)
+    assert [(f.severity, f.path, f.alert) for f in found] == [("warning", ("rules", 1, "title"),
+                                                                "Checkout Latency High")]
+    assert "'Checkout Latency High' is used twice in this group" in found[0].message
+    assert "Grafana 11 refuses" in found[0].message
+
+
+def test_distinct_titles_are_clean(tmp_path: Path) -> None:
+    group = alert_group(alert_rule(uid="warn", title="Checkout latency high"),
+                        alert_rule(uid="crit", title="Checkout latency very high"))
+    assert only(lint_docs(tmp_path, group), RULE) == []
+
+
+def test_project_groups_are_linted_in_every_build() -> None:
+    body = {**alert_group(alert_rule(uid="a", title="Queue full"), alert_rule(uid="b", title="Queue full")),
+            "title": "exporters"}
+    found = only(lint_project(group_resource(body)), RULE)
+    assert len(found) == 1 and found[0].group == "exporters" and found[0].alert == "Queue full"
+
+
+def test_provisioning_file_groups_of_one_folder(tmp_path: Path) -> None:
+    doc = _provisioning(("collector", "Platform", [alert_rule(uid="a", title="Queue full")]),
+                        ("exporters", "Platform", [alert_rule(uid="b", title="queue full"),
+                                                   alert_rule(uid="c", title="Exporter failing")]),
+                        ("apps", "Applications", [alert_rule(uid="d", title="Queue full")]))
+    found = only(lint_docs(tmp_path, doc, yaml_docs=True), RULE)
+    assert [(f.path, f.alert) for f in found] == [(("groups", 1, "rules", 0, "title"), "queue full")]
+    assert "used by another group of folder 'Platform' too" in found[0].message
+
+
+def test_provisioning_file_repeat_inside_a_group_is_reported_once(tmp_path: Path) -> None:
+    doc = _provisioning(("collector", "Platform", [alert_rule(uid="a", title="Queue full"),
+                                                   alert_rule(uid="b", title="Queue full")]))
+    found = only(lint_docs(tmp_path, doc, yaml_docs=True), RULE)
+    assert [f.path for f in found] == [("groups", 0, "rules", 1, "title")]
