@@ -63,6 +63,13 @@ def grafana_12_plus(request: pytest.FixtureRequest) -> Iterator[GrafanaEmulator]
     yield from _run(EmulatorConfig(grafana_version=request.param))
 
 
+@pytest.fixture
+def grafana_folder_marks() -> Iterator[GrafanaEmulator]:
+    """A release whose folders keep the annotations a client writes (13.x, unified storage; 12.x
+    keeps folders in legacy SQL, which drops them: versions.py `folders_in_legacy_sql`)."""
+    yield from _run(EmulatorConfig(grafana_version="13.x"))
+
+
 #: the project's contact-point secrets (grafana.yaml names these variables); test values only
 CONTACT_POINT_SECRETS = {"PAGERDUTY_INTEGRATION_KEY": "test-pagerduty-key-0000",
                          "TEAMS_WEBHOOK_URL": "https://example.invalid/teams/test-webhook"}

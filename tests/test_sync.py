@@ -68,9 +68,10 @@ def gac(project: Path, grafana_emulator: GrafanaEmulator) -> Gac:
 
 
 @pytest.fixture
-def gac12(project: Path, grafana_12_plus: GrafanaEmulator) -> Gac:
-    """Grafana 12/13, where folders carry gac's marks (/apis): folder renames and prunes are decided."""
-    return Gac(project, grafana_12_plus)
+def gac12(project: Path, grafana_folder_marks: GrafanaEmulator) -> Gac:
+    """A Grafana whose folders carry gac's marks (13's /apis, unified storage): folder renames and
+    prunes are decided. (12's folders in legacy SQL keep none: tests/test_versions_e2e.py.)"""
+    return Gac(project, grafana_folder_marks)
 
 
 def actions(doc: dict[str, Any]) -> dict[str, list[str]]:

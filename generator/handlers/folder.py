@@ -3,7 +3,12 @@
 Grafana 12+ (`/apis`): gac writes its manager annotations (ownership) and a stamp
 annotation (the hash of what it wrote) on each folder, and every update carries the
 `resourceVersion` it read (k8s.py). A folder is managed when it carries gac's manager
-annotations, and untouched when it still hashes to the stamp.
+annotations, and untouched when it still hashes to the stamp. Where Grafana keeps them:
+a Grafana 12 that serves folders from its legacy database (dual-writer mode 0 to 2, the
+default before 12.4; pkg/registry/apis/folders/legacy_storage.go creates and updates from
+title, description and parent alone) drops every annotation a client writes, so a folder
+without gac's marks is judged as on Grafana 11 (below), never adopted by writing marks that
+would not stay.
 
 Grafana 11 (legacy `/api/folders`): a folder keeps nothing gac can write and read back
 (no description is echoed, no annotations), and `createdBy`/`updatedBy` are display
@@ -29,6 +34,11 @@ PLURAL = "folders"
 def _no_marker(ctx: SyncContext) -> str:
     return ("Grafana serves no folder.grafana.app API here (Grafana 11), and its legacy folder API keeps no mark "
             "gac can read back: who created or last changed a folder cannot be told")
+
+
+#: an unmarked folder on /apis: gac's marks may never have been written, or have been dropped
+_UNMARKED = ("it carries no manager annotation, and a Grafana 12 that keeps folders in its legacy database drops "
+             "the ones gac writes: who created or last changed it cannot be told")
 
 
 class FolderHandler(Handler):
@@ -77,24 +87,8 @@ class FolderHandler(Handler):
         """Why objects of the kind can never be pruned on this Grafana (None: they can)."""
         return None if ctx.apis.folder else _no_marker(ctx)
 
-    def compare_forms(self, desired: Resource, live: LiveObject, ctx: SyncContext) -> tuple[dict[str, Any], dict[str, Any]]:
-        """On /apis the manager mark is compared too: a folder gac never marked (written by an older
-        gac, or before an upgrade to Grafana 12) is adopted by writing the mark."""
-        live_form, desired_form = super().compare_forms(desired, live, ctx)
-        if ctx.apis.folder:
-            live_form["managed"], desired_form["managed"] = live.managed, True
-        return live_form, desired_form
-
-    #: on /apis the forms add gac's manager mark, which `unchanged_by_stamp` checks itself
+    #: the stamp hashes the comparable form (title and parent); only a marked folder has one
     stamp_covers_forms = True
-
-    def unchanged_by_stamp(self, desired: Resource, live: LiveObject, ctx: SyncContext,
-                           desired_hash: str | None = None) -> bool:
-        return ((live.managed or not ctx.apis.folder)
-                and super().unchanged_by_stamp(desired, live, ctx, desired_hash))
-
-    def without_marker(self, form: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in super().without_marker(form).items() if k != "managed"}
 
     def untouched(self, live: LiveObject, ctx: SyncContext) -> bool:
         if live.unknown_owner:
@@ -148,12 +142,13 @@ class FolderHandler(Handler):
         parent = notes.get(k8s.ANNO_FOLDER) or None
         if parent:
             body["parentUid"] = parent
-        other = k8s.managed_by_other(notes)
+        other, managed = k8s.managed_by_other(notes), k8s.managed_by_gac(notes)
         return LiveObject(Resource(self.kind, uid, body, parent), token=str(meta.get("resourceVersion") or ""),
-                          managed=k8s.managed_by_gac(notes), stamp=k8s.stamp_of(notes), version=k8s.generation(obj),
-                          last_writer=notes.get(k8s.ANNO_UPDATED_BY) or None,
+                          managed=managed, stamp=k8s.stamp_of(notes) if managed else None,
+                          version=k8s.generation(obj), last_writer=notes.get(k8s.ANNO_UPDATED_BY) or None,
                           updated=notes.get(k8s.ANNO_UPDATED_TS) or None, raw=obj,
-                          read_only=f"managed by {other}" if other else None)
+                          read_only=f"managed by {other}" if other else None,
+                          unknown_owner=None if managed or other else _UNMARKED)
 
     def _object(self, desired: Resource, ctx: SyncContext, live: LiveObject | None) -> dict[str, Any]:
         stamp = Stamp(self.stamp_hash(desired, ctx))

@@ -30,8 +30,10 @@ write made with a service-account token; users always show their login):
 
 12.x storage: VERSIONS.md notes that 12 may still serve dashboards from
 legacy SQL (dual-write mode; generation = SQL version, bumped on every save).
-The brief and the harsher case for a client are unified storage (generation
-semantics, no updater on create), which is what "12.x" models.
+For dashboards the harsher case for a client is unified storage (generation
+semantics, no updater on create), which is what "12.x" models; its folders are
+served from legacy SQL, as a default 12.0-12.3 serves them (``folders_in_legacy_sql``),
+where the annotations a client writes are dropped.
 """
 
 from __future__ import annotations
@@ -84,6 +86,16 @@ class VersionProfile:
     #: migrations.go, id 165894016; PR grafana#102067, in the 12.0.0 release notes, id 55218199402) drops
     #: it. Saves that would break it answer 400 (rule_titles.py).
     unique_rule_titles: bool = False
+    #: Folders served from Grafana's legacy SQL tables through ``/apis`` (the default of 12.0-12.3:
+    #: ``[unified_storage.folders.folder.grafana.app] dualWriterMode`` defaults to 0,
+    #: setting_unified_storage.go id 4776424022, and mode 0 is the legacy store, static.go id
+    #: 22759134859; 12.4 migrates only instances of at most 10 folders and dashboards, id 14069058127;
+    #: 13 forces unified storage, id 51866367614). The legacy store creates and updates a folder from
+    #: its title, description and parent alone (pkg/registry/apis/folders/legacy_storage.go, ids
+    #: 3519953246, 29962479): client annotations and labels are dropped, an update compares no
+    #: ``resourceVersion`` (Overwrite), and ``resourceVersion`` is the update time in ms (conversions.go,
+    #: id 389369637). Dashboards are still modelled in unified storage (the module docstring).
+    folders_in_legacy_sql: bool = False
     #: Manager kinds ``ParseManagerKindString`` knows (utils/manager.go: ids 1044681822 [12.x], 54674999211
     #: [13.x adds grafana + classic-* shims]); any other value parses as "unknown" = not managed.
     manager_kinds: tuple[str, ...] = ()
@@ -113,7 +125,7 @@ PROFILES: dict[str, VersionProfile] = {
         real_sa_login=True, generation=True, no_updater_on_create=True, atomic_legacy_save=False,
         versions_list_object=True, v2_legacy_get="406", k8s_legacy_post=False,
         apis={DASHBOARD_GROUP: ("v1beta1", "v0alpha1", "v2beta1", "v2alpha1"), FOLDER_GROUP: ("v1beta1",)},
-        v2_editor_version="v2beta1",
+        v2_editor_version="v2beta1", folders_in_legacy_sql=True,
         manager_kinds=("repo", "terraform", "kubectl", "plugin", "classic-file-provisioning"),
     ),
     "13.x": VersionProfile(

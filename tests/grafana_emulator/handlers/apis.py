@@ -260,10 +260,14 @@ def folders_create(ctx: Ctx) -> Response:
         annotations.pop(key, None)
     managers.check_create(annotations, ctx.emulator.profile.manager_kinds)
     ref = ctx.identity.ref if ctx.identity else ""
+    legacy_sql = ctx.emulator.profile.folders_in_legacy_sql
+    if legacy_sql:  # CreateLegacy(CreateFolderCommand{UID, Title, Description, ParentUID}): nothing else is kept
+        annotations, labels = {}, {}
+    updated_ms = now_ms()
     f = Folder(id=ctx.emulator.store.next_id("dashboard"), uid=name, title=title, parent_uid=parent,
                description=desc or "", created_by=ctx.login, updated_by=ctx.login, created_by_ref=ref,
-               updated_by_ref=ref, resource_version=ctx.emulator.store.next_rv(), annotations=annotations,
-               labels=labels, updated_ms=now_ms())
+               updated_by_ref=ref, resource_version=updated_ms if legacy_sql else ctx.emulator.store.next_rv(),
+               annotations=annotations, labels=labels, updated_ms=updated_ms)
     org.folders[name] = f
     return Response(201, _folder_obj(ctx, version, f))
 
@@ -277,7 +281,9 @@ def folders_update(ctx: Ctx) -> Response:
         raise _not_found(FOLDER_GROUP, name)
     body = body_object(ctx.body)
     meta, annotations, labels = _client_meta(body)
-    _check_rv(FOLDER_GROUP, name, meta, f.resource_version)
+    legacy_sql = ctx.emulator.profile.folders_in_legacy_sql
+    if not legacy_sql:  # the legacy store updates with Overwrite: true, whatever resourceVersion says
+        _check_rv(FOLDER_GROUP, name, meta, f.resource_version)
     title, desc = _folder_spec(body)
     parent = _parent(ctx, annotations)
     if parent and parent != f.parent_uid and (parent == name or name in {a.uid for a in ctx.org.ancestors(parent)}):
@@ -296,8 +302,11 @@ def folders_update(ctx: Ctx) -> Response:
     f.title, f.parent_uid = title, parent
     if desc is not None:
         f.description = desc
-    f.annotations, f.labels = annotations, labels
-    f.resource_version = ctx.emulator.store.next_rv()
+    if legacy_sql:  # only title, description and parent reach the table; resourceVersion is Updated in ms
+        f.resource_version = f.updated_ms
+    else:
+        f.annotations, f.labels = annotations, labels
+        f.resource_version = ctx.emulator.store.next_rv()
     return Response(200, _folder_obj(ctx, version, f))
 
 

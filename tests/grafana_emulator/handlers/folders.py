@@ -96,7 +96,12 @@ def touch(ctx: Ctx, folder: Folder, *, changed: bool) -> None:
         folder.updated_ms = now_ms()
         folder.updated_by = ctx.login
         folder.updated_by_ref = ctx.identity.ref if ctx.identity else ""
-    folder.resource_version = ctx.emulator.store.next_rv()
+    folder.resource_version = _resource_version(ctx, folder)
+
+
+def _resource_version(ctx: Ctx, folder: Folder) -> int:
+    """The update time in ms where folders stay in legacy SQL (VersionProfile.folders_in_legacy_sql)."""
+    return folder.updated_ms if ctx.emulator.profile.folders_in_legacy_sql else ctx.emulator.store.next_rv()
 
 
 def _get(org: OrgState, uid: str) -> Folder:
@@ -162,9 +167,9 @@ def create_folder(ctx: Ctx) -> Response:
         updated_by=ctx.login,
         created_by_ref=ctx.identity.ref if ctx.identity else "",
         updated_by_ref=ctx.identity.ref if ctx.identity else "",
-        resource_version=ctx.emulator.store.next_rv(),
         updated_ms=now_ms(),
     )
+    folder.resource_version = _resource_version(ctx, folder)
     org.folders[folder.uid] = folder
     return Response(200, folder_dto(ctx, folder))
 
