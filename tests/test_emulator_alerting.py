@@ -218,6 +218,30 @@ def test_policies(api: UserClient) -> None:
     assert r.status_code == 202 and "routes" not in api.get(f"{BASE}/policies").json()
 
 
+def test_templates_and_mute_timings_refuse_only_a_change_to_none(grafana_emulator: GrafanaEmulator,
+                                                                  api: UserClient) -> None:
+    """ValidateProvenanceRelaxed: a template or mute timing with a provenance may not lose it
+    (403 invalidProvenance, nothing changed); `file` and `api` pass into each other; none may
+    become anything."""
+    mute = {"name": "nights", "time_intervals": [{"times": [{"start_time": "00:00", "end_time": "06:00"}]}]}
+    assert api.put(f"{BASE}/templates/t", json={"template": '{{ define "t" }}x{{ end }}'}).status_code == 202
+    assert api.post(f"{BASE}/mute-timings", json=mute).status_code == 201
+    for path, body in ((f"{BASE}/templates/t", {"template": '{{ define "t" }}y{{ end }}'}),
+                       (f"{BASE}/mute-timings/nights", mute)):
+        refused = api.put(path, json=body, headers=NO_PROV)
+        assert refused.status_code == 403 and refused.json()["messageId"] == "alerting.notifications.invalidProvenance"
+        assert api.delete(path, headers=NO_PROV).status_code == 403
+    assert api.get(f"{BASE}/templates/t").json()["template"] == '{{ define "t" }}x{{ end }}'
+    grafana_emulator.set_provenance("template", "t", "file")
+    grafana_emulator.set_provenance("mute-timing", "nights", "file")
+    taken = api.put(f"{BASE}/templates/t", json={"template": '{{ define "t" }}z{{ end }}'})
+    assert taken.status_code == 202 and taken.json()["provenance"] == "api"
+    assert api.put(f"{BASE}/mute-timings/nights", json=mute).json()["provenance"] == "api"
+    assert api.put(f"{BASE}/templates/u", json={"template": '{{ define "u" }}x{{ end }}'}, headers=NO_PROV) \
+        .status_code == 202
+    assert api.put(f"{BASE}/templates/u", json={"template": '{{ define "u" }}x{{ end }}'}).json()["provenance"] == "api"
+
+
 # --- titles: unique per folder on 11.x, free from 12.0 ------------------------------------------
 
 UNIQUE_TITLE = "a conflicting alert rule is found: rule title under the same organisation and folder should be unique"

@@ -220,13 +220,18 @@ class ControlApi:
             return {"uid": uid, "version": saved.version, "apiVersion": f"dashboard.grafana.app/{saved.api_version}"}
 
     def set_provenance(self, kind: str, uid: str, provenance: str, org_id: int = 1) -> None:
-        """Force the stored provenance of an alert rule / contact point (``kind``: rule|contact-point|policies)."""
+        """Force the stored provenance of an object (``kind``: rule|contact-point|template|mute-timing|policies;
+        a template or mute timing by name)."""
         with self.emu.store.lock:
             org = self.emu.store.org(org_id)
             if kind == "rule":
                 org.rules[uid].provenance = provenance
             elif kind == "contact-point":
                 org.contact_points[uid].provenance = provenance
+            elif kind == "template":
+                org.templates[uid].provenance = provenance
+            elif kind == "mute-timing":
+                org.mute_timings[uid].provenance = provenance
             elif kind == "policies":
                 org.policy_provenance = provenance
             else:

@@ -22,9 +22,9 @@ POST 201 / PUT 202 / DELETE 204, policies PUT/DELETE 202 (API.md section 7).
   PUT/DELETE with a version that is not the current one is 409 `alerting.notifications.conflict`,
   a PUT with a version for a missing name 404. A mute timing still used by a policy or rule
   cannot be deleted (409 `alerting.notifications.time-intervals.used`).
-- Provenance: a stored provenance may only be rewritten with the same one (contact points:
-  500 with the error text; templates/mute timings: 409 errutil, the relaxed validator
-  allows `api` → none); the tree refuses set → none with 403 (API.md section 10).
+- Provenance: contact points keep a stored provenance (500 with the error text); templates and
+  mute timings follow the relaxed validator (set → none refused with 403 errutil, `file` ↔ `api`
+  allowed: `_provenance_change`); the tree refuses set → none with 403 (API.md section 10).
 - The tree: receivers and mute timings it names must exist (400 `invalid object
   specification`); GET answers it with its provenance; DELETE resets it to the default.
 
@@ -218,10 +218,16 @@ def get_template(ctx: Ctx) -> Response:
 
 
 def _provenance_change(stored: str, requested: str) -> None:
-    """`validation.ValidateProvenanceRelaxed`: anything may become anything except out of `file`."""
-    if stored == "file" and requested != "file":
-        raise errors.public(409, "alerting.notifications.invalidProvenance",
-                            f"cannot change provenance from '{stored}' to '{requested}'")
+    """`validation.ValidateProvenanceRelaxed` (pkg/services/ngalert/provisioning/validation, ids
+    2807941054, 51786181101), which templates and mute timings are written and deleted under:
+    from none anything goes, to none from any other is refused, `file` and `api` pass into each
+    other. Refused: 403 errutil Forbidden `alerting.notifications.invalidProvenance` (errors.go,
+    id 1621036879)."""
+    if stored and not requested:
+        raise errors.public(403, "alerting.notifications.invalidProvenance",
+                            f"Resource with provenance status '{stored}' cannot be managed via API that handles "
+                            "resources with provenance status 'none'. You must use appropriate API to manage "
+                            "this resource")
 
 
 def _check_version(current: str, given: Any, what: str) -> None:
