@@ -120,11 +120,11 @@ def test_full_flow_on_every_release(gac: Gac, project: Path) -> None:
     assert "otel-collector" not in org.dashboards and "hand-made" in org.dashboards
     assert not org.group_rules("otel-platform", "otel-collector")
     if _folder_marks_kept(emu):
-        assert "otel-platform" not in org.folders
-    else:  # a folder gac cannot tell as its own is never deleted
+        assert "otel-platform" not in org.folders and "--prune deletes no folder" not in pruned.output
+    else:  # a folder gac cannot tell as its own is never deleted, and the plan says why
         assert "otel-platform" in org.folders
-    if not _apis(emu):
         assert "--prune deletes no folder here" in pruned.output and "folder otel-platform" in pruned.output
+        assert ("keeps no mark" if not _apis(emu) else "carries gac's manager annotations") in pruned.output
 
     # drift: what gac cannot own is reported, then none, then a person's edit is drift (exit 1)
     emu.as_user("alice").delete("/api/dashboards/uid/hand-made")

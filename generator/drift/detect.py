@@ -38,7 +38,7 @@ def detect_drift(session: Session, *, progress: ProgressFn | None = None) -> Dri
         notes.append(f"{len(unadopted)} object(s) match their definition but were never written by gac ({names}): "
                      "`gac sync --force` adopts them (it backs each one up first)")
     for kind, handler in sorted(HANDLERS.items()):
-        why = handler.ownership_note(session.ctx)
+        why = handler.ownership_note(session.ctx, state.objects.values())
         if why and any(i[0] == kind and i not in session.desired.resources for i in state.refs):
             notes.append(f"{kind}s not defined in code are not reported as no longer defined: {why}")
     return DriftReport(session.target, session.env_name, items, len(session.desired), notes, unadopted)

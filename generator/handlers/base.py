@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import PurePosixPath
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..diff.parts import Part, Parts
 from ..resource import Resource, Source
@@ -196,8 +196,9 @@ class Handler:
         """Which Grafana API the kind goes through on this Grafana (for the plan header)."""
         return "/api"
 
-    def ownership_note(self, ctx: SyncContext) -> str | None:
-        """Why objects of the kind can never be pruned on this Grafana (None: they can)."""
+    def ownership_note(self, ctx: SyncContext, live: Iterable[LiveObject] = ()) -> str | None:
+        """Why objects of the kind can never be pruned on this Grafana (None: they can), judged
+        from the target and from `live`, the objects the run read in full (those defined in code)."""
         return None
 
     # --- live operations -------------------------------------------------------------------

@@ -21,7 +21,7 @@ definition is a conflict (`--force` backs it up, then writes).
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..resource import Resource, Source
 from . import k8s
@@ -83,9 +83,16 @@ class FolderHandler(Handler):
         """Which API the folders go through (for the plan header)."""
         return f"/apis/{k8s.FOLDER_GROUP}/{ctx.apis.folder}" if ctx.apis.folder else "/api/folders"
 
-    def ownership_note(self, ctx: SyncContext) -> str | None:
-        """Why objects of the kind can never be pruned on this Grafana (None: they can)."""
-        return None if ctx.apis.folder else _no_marker(ctx)
+    def ownership_note(self, ctx: SyncContext, live: Iterable[LiveObject] = ()) -> str | None:
+        """Grafana 11: never. /apis: where none of the folders defined in code carries gac's marks
+        (they were never written, or a legacy folder store dropped them), gac cannot tell its own."""
+        if not ctx.apis.folder:
+            return _no_marker(ctx)
+        read = [obj for obj in live if obj.resource.kind == self.kind]
+        if read and all(obj.unknown_owner for obj in read):
+            return ("none of the folders defined in code carries gac's manager annotations (a Grafana 12 that keeps "
+                    "folders in its legacy database drops them)")
+        return None
 
     #: the stamp hashes the comparable form (title and parent); only a marked folder has one
     stamp_covers_forms = True

@@ -250,7 +250,7 @@ def _unprunable(desired: Desired, state: LiveState, ctx: SyncContext) -> list[st
     """Kinds whose ownership this Grafana cannot tell: nothing of them is deleted, and the plan says so."""
     notes = []
     for kind, handler in sorted(HANDLERS.items()):
-        why = handler.ownership_note(ctx)
+        why = handler.ownership_note(ctx, state.objects.values())
         left = sorted(i for i, ref in state.refs.items() if ref.kind == kind and i not in desired.resources)
         if why and left:
             shown = ", ".join(_show(i) for i in left[:3]) + (" …" if len(left) > 3 else "")
