@@ -175,7 +175,8 @@ def test_an_unmarked_folder_is_never_adopted_through_apis(project: Path, grafana
     and one gac wrote carries none where Grafana 12 keeps folders in legacy SQL: gac cannot tell
     the two apart, so it judges such a folder as on Grafana 11. Equal to its definition it is no
     change (adopting it would be a write the legacy store forgets, every sync again); different,
-    a conflict that says why; --force writes it, and where the marks stay (13) it is gac's."""
+    a conflict that says why. --force writes an equal one with gac's marks, and where the marks
+    stay (13) it is gac's from then on; where they are dropped (12.x) it stays as it was judged."""
     emu = grafana_12_plus
     gac = Gac(project, emu)
     alice = emu.as_user("alice")
@@ -184,21 +185,33 @@ def test_an_unmarked_folder_is_never_adopted_through_apis(project: Path, grafana
     assert "folder:observability" not in planned.get("update", []) + planned.get("conflict", []), planned
     assert "folder:otel-apps" in planned["create"]
     assert gac("sync").exit_code == 0
-    assert not emu.requests_matching("PUT", "/apis/folder.grafana.app/v1beta1/namespaces/default/folders/observability")
-    assert not emu.requests_matching("PUT", "/apis/folder.grafana.app/v1/namespaces/default/folders/observability")
+    puts = f"/apis/folder.grafana.app/{emu.profile.apis['folder.grafana.app'][0]}/namespaces/default/folders/observability"
+    assert not emu.requests_matching("PUT", puts)
+    # --force takes the equal folder over: written with gac's marks, which stay where Grafana keeps them
+    emu.clear_log()
+    forced = gac("sync", "--force")
+    assert forced.exit_code == 0 and "~ folder observability" in forced.output, forced.output
+    # 12.x: every folder is unmarked (gac's own too: the store dropped their marks), so each is written
+    unified = not emu.profile.folders_in_legacy_sql
+    assert sorted((r.method, r.path.rsplit("/", 1)[1]) for r in emu.writes) == \
+        [("PUT", uid) for uid in (["observability"] if unified else ["observability", "otel-apps", "otel-platform"])]
+    assert puts in {r.path for r in emu.writes}
+    marked = emu.store.org(1).folders["observability"].annotations.get("grafana.app/managerId") == "gac"
+    assert marked == unified
+    emu.clear_log()
+    assert gac("sync").exit_code == 0 and emu.writes == []
 
     gac.env["GAC_SKIP_BUILD_CHECK"] = "1"  # generated/ edited by hand below: sync what it holds
     folder = project / "generated/folders/observability.json"
     folder.write_text(folder.read_text().replace('"Observability"', '"Observability (all teams)"'))
     renamed = gac("plan")
-    assert "! folder observability" in renamed.output and "carries no manager annotation" in renamed.output
-    assert gac("sync").exit_code == 1 and emu.store.org(1).folders["observability"].title == "Observability"
+    if marked:  # gac's folder now: a change in code is an update
+        assert "~ folder observability" in renamed.output, renamed.output
+    else:  # the marks were dropped again: a change cannot be told from a person's
+        assert "! folder observability" in renamed.output and "carries no manager annotation" in renamed.output
+        assert gac("sync").exit_code == 1 and emu.store.org(1).folders["observability"].title == "Observability"
     assert gac("sync", "--force").exit_code == 0
     assert emu.store.org(1).folders["observability"].title == "Observability (all teams)"
-    emu.clear_log()
-    assert gac("sync").exit_code == 0 and emu.writes == []
-    marked = emu.store.org(1).folders["observability"].annotations.get("grafana.app/managerId") == "gac"
-    assert marked == (not emu.profile.folders_in_legacy_sql)
 
 
 # --- 12/13: the race is a conflict ------------------------------------------------------------

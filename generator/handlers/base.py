@@ -196,6 +196,11 @@ class Handler:
         """Which Grafana API the kind goes through on this Grafana (for the plan header)."""
         return "/api"
 
+    def takeover(self, live: LiveObject, ctx: SyncContext) -> str | None:
+        """Why `--force` writes an object that equals its definition (to mark it gac's), as the
+        plan says it; None where it leaves it alone (here: always)."""
+        return None
+
     def ownership_note(self, ctx: SyncContext, live: Iterable[LiveObject] = ()) -> str | None:
         """Why objects of the kind can never be pruned on this Grafana (None: they can), judged
         from the target and from `live`, the objects the run read in full (those defined in code)."""

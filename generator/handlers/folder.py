@@ -37,8 +37,9 @@ def _no_marker(ctx: SyncContext) -> str:
 
 
 #: an unmarked folder on /apis: gac's marks may never have been written, or have been dropped
-_UNMARKED = ("it carries no manager annotation, and a Grafana 12 that keeps folders in its legacy database drops "
-             "the ones gac writes: who created or last changed it cannot be told")
+_UNMARKED = ("it carries no manager annotation of gac's (never written, as on a folder from before Grafana 12 or "
+             "made by a person, or dropped, as a Grafana 12 keeping folders in its legacy database drops them): who "
+             "created or last changed it cannot be told")
 
 
 class FolderHandler(Handler):
@@ -90,8 +91,16 @@ class FolderHandler(Handler):
             return _no_marker(ctx)
         read = [obj for obj in live if obj.resource.kind == self.kind]
         if read and all(obj.unknown_owner for obj in read):
-            return ("none of the folders defined in code carries gac's manager annotations (a Grafana 12 that keeps "
-                    "folders in its legacy database drops them)")
+            return ("none of the folders defined in code carries gac's manager annotations (`sync --force` writes "
+                    "them, and a Grafana 12 that keeps folders in its legacy database drops them)")
+        return None
+
+    def takeover(self, live: LiveObject, ctx: SyncContext) -> str | None:
+        """/apis: an unmarked folder equal to its definition is written with gac's marks; where
+        Grafana keeps them (13, unified storage) it is gac's from then on."""
+        if ctx.apis.folder and live.unknown_owner and live.read_only is None:
+            return ("--force: it matches its definition but carries no manager annotation of gac's; written with "
+                    "them (a Grafana 12 that keeps folders in its legacy database drops them again)")
         return None
 
     #: the stamp hashes the comparable form (title and parent); only a marked folder has one

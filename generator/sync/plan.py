@@ -157,6 +157,10 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
     resource = desired.for_comparing(identity)
     before, after = handler.compare_forms(resource, live, ctx)
     if same_json(before, after):
+        takeover = handler.takeover(live, ctx) if force else None
+        if takeover is not None:  # equal, but gac's marks are missing: --force writes them
+            return Change(UPDATE, resource.kind, identity, resource, live, order=order, reason=takeover,
+                          forced=True, intent=UPDATE)
         return Change(UNCHANGED, resource.kind, identity, resource, live, order=order)
     diff = semantic_diff(handler, before, after)
     if live.read_only:
