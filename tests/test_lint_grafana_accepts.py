@@ -31,9 +31,10 @@ def test_sql_and_redis_data_sources_take_their_own_url_form(tmp_path: Path) -> N
         {"name": "MSSQL", "type": "mssql", "uid": "ms", "url": "mssql:1433"},
         {"name": "Redis", "type": "redis-datasource", "uid": "redis", "url": "redis://redis:6379"},
         {"name": "Prometheus", "type": "prometheus", "uid": "prom", "url": "prometheus:9090"},
-        {"name": "Loki", "type": "loki", "uid": "loki", "url": "loki:3100"})
+        {"name": "Loki", "type": "loki", "uid": "loki", "url": "loki:3100"},
+        {"name": "VM", "type": "victoriametrics-metrics-datasource", "uid": "vm", "url": "victoria:8428"})
     assert sorted(f.panel for f in only(found, "datasource-url-invalid")) == ["data source loki",
-                                                                             "data source prom"]
+                                                                             "data source prom", "data source vm"]
 
 
 def test_mimir_alertmanager_shares_the_port_of_its_prometheus_api(tmp_path: Path) -> None:
@@ -47,6 +48,13 @@ def test_mimir_alertmanager_shares_the_port_of_its_prometheus_api(tmp_path: Path
               {"name": "Tempo", "type": "tempo", "uid": "tempo", "url": "http://lgtm:3100/"}]
     conflict = only(lint_provisioning(tmp_path, *copied), "datasource-port-conflict")
     assert [f.panel for f in conflict] == ["data source tempo"]
+    # a provisioning file may name data sources by name alone: each pair is told apart by it
+    nameless = [{"name": n, "type": t, "url": "http://lgtm:3100"} for n, t in
+                (("Prom", "prometheus"), ("Loki", "loki"), ("Tempo", "tempo"))]
+    messages = sorted(f.message for f in only(lint_provisioning(tmp_path, *nameless), "datasource-port-conflict"))
+    assert messages == ["loki data source 'Loki' and prometheus data source 'Prom' both point at lgtm:3100",
+                        "tempo data source 'Tempo' and loki data source 'Loki' both point at lgtm:3100",
+                        "tempo data source 'Tempo' and prometheus data source 'Prom' both point at lgtm:3100"]
 
 
 def _loki_and_tempo(trace_url: str) -> list[dict[str, Any]]:
@@ -80,6 +88,12 @@ def test_a_macro_a_provisioning_file_leaves_unescaped_is_reported_where_it_is(tm
     assert [(f.panel, f.line) for f in found] == [("data source loki", at[0]), ("data source tempo", at[1])]
     assert "${__value.raw}" in found[0].message and found[0].fix.startswith("write $${__value.raw}")
     assert "$__tags" in found[1].message
+    # a secret is named by its key, never quoted, not even in part
+    secret = {"name": "S", "type": "tempo", "uid": "s", "url": "http://tempo:3200",
+              "secureJsonData": {"basicAuthPassword": "$$hunter2$__x"}}
+    said = only(lint_provisioning(tmp_path, secret), "datasource-macro-unescaped")
+    assert len(said) == 1 and "secureJsonData.basicAuthPassword" in said[0].message
+    assert not any("hunter2" in text or "__x" in text for text in (said[0].message, said[0].fix or ""))
     # the same body sent to the API (a JSON data source body) is stored as written
     body = tmp_path / "api" / "loki.json"
     body.parent.mkdir()

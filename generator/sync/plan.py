@@ -165,7 +165,8 @@ def _judge(identity: Identity, resource: Resource, live: LiveObject | None, desi
     diff = semantic_diff(handler, before, after)
     if live.read_only:
         return Change(CONFLICT, resource.kind, identity, resource, live, diff, order=order, intent=UPDATE,
-                      reason=f"{live.read_only}: Grafana refuses API writes to it; change it where it is provisioned")
+                      reason=f"{live.read_only}: change it where it is provisioned (Grafana refuses API writes "
+                             "to it, or its provisioning undoes them)")
     if handler.untouched(live, ctx):
         return Change(UPDATE, resource.kind, identity, resource, live, diff, order=order)
     adoption = handler.adoption(before, after, live)

@@ -113,8 +113,8 @@ def alert_title_duplicate(ctx: AlertGroupContext | AlertProvisioningFileContext)
     rules' alerts arrive as one notification. A repository synced to several Grafanas meets the
     oldest one, so this is said in every build, whatever Grafana is the target: for the rules of
     one group, and for the groups of one folder in a provisioning file. Across the groups of a
-    project, `gac sync` checks it against Grafana 11 before it writes anything. Titles that
-    differ only in case count as one (Grafana 11 on MySQL compares them so).
+    project, `gac sync` checks it against Grafana 11 before it writes anything (titles apart in
+    case alone included: Grafana 11 on MySQL counts them as one).
 
     Bad:
         rules:
@@ -135,23 +135,28 @@ def alert_title_duplicate(ctx: AlertGroupContext | AlertProvisioningFileContext)
                 yield _title_issue(rule["title"], "twice in this group", ctx.location.child("rules", i, "title"))
             seen.add(title)
         return
-    first_group: dict[tuple[str, str], int] = {}  # (folder title, title) -> the first group using it
+    # (organisation, folder title, title) -> the first group using it: the index is per organisation
+    first_group: dict[tuple[str, str, str], int] = {}
     for g, group in enumerate(listed(ctx.doc.get("groups"))):
         folder = group.get("folder") if isinstance(group, dict) else None
         if not isinstance(folder, str):
             continue
+        org = str(group.get("orgId") or 1)
         for i, rule in enumerate(listed(group.get("rules"))):
             title = _title_key(rule)
             # a repeat inside one group is that group's finding
-            if title is not None and first_group.setdefault((folder, title), g) != g:
+            if title is not None and first_group.setdefault((org, folder, title), g) != g:
                 yield _title_issue(rule["title"], f"by another group of folder {folder!r} too",
-                                   ctx.location.child("groups", g, "rules", i, "title"))
+                                   ctx.location.child("groups", g, "rules", i, "title").moved(
+                                       group=str(group.get("name") or g)))
 
 
 def _title_key(rule: Any) -> str | None:
-    """A rule's title as Grafana 11's index compares it on MySQL (without case); None when it has none."""
+    """A rule's title, None when it has none. Compared as written: Grafana 12+ groups alerts by
+    their exact alertname, and only Grafana 11 on MySQL also counts titles apart in case alone as
+    one (`gac sync` checks that against the Grafana it writes to)."""
     title = rule.get("title") if isinstance(rule, dict) else None
-    return title.lower() if isinstance(title, str) and title else None
+    return title if isinstance(title, str) and title else None
 
 
 def _title_issue(title: str, where: str, at: Location) -> Issue:

@@ -35,7 +35,9 @@ CHECKED_TYPES = frozenset({"prometheus", "loki", "tempo"})
 #: such as Redis' their own scheme (`redis://`): their URL is theirs to judge, not an http one
 HTTP_TYPES = CHECKED_TYPES | {"alertmanager", "elasticsearch", "graphite", "influxdb", "jaeger", "opentsdb",
                               "zipkin", "grafana-opensearch-datasource", "grafana-pyroscope-datasource",
-                              "parca"}
+                              "parca", "grafana-amazonprometheus-datasource", "grafana-azureprometheus-datasource",
+                              "victoriametrics-metrics-datasource", "victoriametrics-logs-datasource",
+                              "marcusolsson-json-datasource"}
 
 #: jsonData location → expected types of the linked data source
 _LINKS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
@@ -244,13 +246,18 @@ def datasource_port_conflict(ctx: DatasourceSetContext) -> Iterator[Issue]:
                 for other, other_type, other_path in users[:i]:
                     if ds_type == other_type or path != other_path:
                         continue
-                    key = (str(item.body.get("uid")), str(other.body.get("uid")))
+                    key = (_name(item), _name(other))
                     if key in reported:
                         continue
                     reported.add(key)
-                    yield Issue(f"{ds_type} data source {item.body.get('uid')!r} and {other_type} data source "
-                                f"{other.body.get('uid')!r} both point at {host}:{port}{_where(env)}",
+                    yield Issue(f"{ds_type} data source {key[0]!r} and {other_type} data source {key[1]!r} both "
+                                f"point at {host}:{port}{_where(env)}",
                                 "give each service its own address", at=item.location.child("url"))
+
+
+def _name(ctx: DatasourceContext) -> str:
+    """How a finding names a data source: its uid, else its name (a provisioning file may give none)."""
+    return str(ctx.body.get("uid") or ctx.body.get("name") or "")
 
 
 @rule("datasource-derived-field-regex", "warning", "Loki derived-field regexes must compile", "datasource",
@@ -311,7 +318,13 @@ def datasource_macro_unescaped(ctx: DatasourceContext) -> Iterator[Issue]:
     if ctx.written is None:
         return
     for text, path in _texts(ctx.written):
-        for macro in dict.fromkeys(expanded_macros(text)):
+        macros = list(dict.fromkeys(expanded_macros(text)))
+        if macros and path[0] == "secureJsonData":  # a secret: named by its key, never quoted
+            yield Issue(f"Grafana's provisioning expands a $__ in secureJsonData.{path[-1]} from the environment, "
+                        "where nothing is set: the secret is saved without it",
+                        "write each literal $ of the secret as $$", at=ctx.location.child(*path))
+            continue
+        for macro in macros:
             yield Issue(f"Grafana's provisioning replaces {macro} with the environment variable of that name, "
                         f"which is unset: the value is saved without it",
                         f"write ${macro} (a $$ is a literal $ in a provisioning file)", at=ctx.location.child(*path))
