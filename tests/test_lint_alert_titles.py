@@ -62,3 +62,15 @@ def test_provisioning_file_repeat_inside_a_group_is_reported_once(tmp_path: Path
                                                    alert_rule(uid="b", title="Queue full")]))
     found = only(lint_docs(tmp_path, doc, yaml_docs=True), RULE)
     assert [f.path for f in found] == [("groups", 0, "rules", 1, "title")]
+
+
+def test_project_groups_of_one_folder_are_judged_together() -> None:
+    """The build sees every group of the project: a title another group of the same folder uses
+    is reported on the later group (in the build's order), one of another folder is not."""
+    collector = {**alert_group(alert_rule(uid="a", title="Queue full")), "title": "collector"}
+    exporters = {**alert_group(alert_rule(uid="b", title="Exporter failing"), alert_rule(uid="c", title="Queue full")),
+                 "title": "exporters"}
+    apps = {**alert_group(alert_rule(uid="d", title="Queue full")), "title": "apps", "folderUid": "apps"}
+    found = only(lint_project(*(group_resource(g) for g in (collector, exporters, apps))), RULE)
+    assert [(f.group, f.alert, f.file) for f in found] == [("exporters", "Queue full", "alerts/test.py")]
+    assert "used by group 'collector' of this folder too" in found[0].message

@@ -205,6 +205,15 @@ class AlertGroupContext(_Located):
 
 
 @dataclass
+class AlertGroupSetContext(_Located):
+    """The project's rule groups, each as its own scope saw it, in the order they were linted."""
+
+    env: Env
+    groups: list[AlertGroupContext]
+    location: Location = Location()
+
+
+@dataclass
 class PromRuleFileContext(_Located):
     env: Env
     doc: Mapping[str, Any]

@@ -20,9 +20,10 @@ from . import rules as _rules  # noqa: F401  (registers every rule: the registry
 from .alert_model import group_interval, group_title, is_expression, is_range_query
 from .catalog import Catalog, build_catalog
 from .config import LintConfig
-from .contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, DashboardContext,
-                       DatasourceContext, DatasourceSetContext, Env, PanelContext, PrometheusRuleContext,
-                       PromRuleContext, PromRuleFileContext, QueryContext, TargetContext, VariableContext)
+from .contexts import (AlertGroupContext, AlertGroupSetContext, AlertProvisioningFileContext, AlertRuleContext,
+                       DashboardContext, DatasourceContext, DatasourceSetContext, Env, PanelContext,
+                       PrometheusRuleContext, PromRuleContext, PromRuleFileContext, QueryContext, TargetContext,
+                       VariableContext)
 from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
                               variable_query_text, variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
@@ -354,7 +355,8 @@ class Engine:
                                         False, None, ctx))
 
     # -- Grafana-managed alerting ---------------------------------------------------------
-    def alert_group(self, group: Mapping[str, Any], location: Location, provisioning: bool = False) -> None:
+    def alert_group(self, group: Mapping[str, Any], location: Location,
+                    provisioning: bool = False) -> AlertGroupContext:
         interval, raw = group_interval(group)
         location = location.moved(group=group_title(group))
         gctx = AlertGroupContext(self.env, group, location, int(interval) if interval is not None else None,
@@ -363,6 +365,7 @@ class Engine:
         for i, rule in enumerate(listed(group.get("rules"))):
             if isinstance(rule, dict):
                 self.alert_rule(rule, location.child("rules", i), group, gctx.interval_s, provisioning)
+        return gctx
 
     def alert_provisioning(self, doc: Mapping[str, Any], location: Location) -> None:
         """An alerting provisioning file: its shape as Grafana reads it (alerting_provisioning),
@@ -658,6 +661,7 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
     env = make_env(config, infos, authoritative=True, catalog=catalog)
     engine = Engine(env)
     ds_items = []
+    groups: list[AlertGroupContext] = []
     out: list[Finding] = []
     for r in sorted(resources, key=lambda r: (r.kind, r.key)):
         location = Location(r.source.file, line=r.source.line) if r.source else Location()
@@ -665,11 +669,12 @@ def _lint_resources(resources: list[Resource], config: LintConfig, environments:
         if r.kind == "dashboard":
             engine.dashboard(r.body, location)
         elif r.kind == "alert-rule-group":
-            engine.alert_group(r.body, location)
+            groups.append(engine.alert_group(r.body, location))
         elif r.kind == "datasource":
             ds_items.append((r.body, location, False))
         out.extend(_at_sources(engine.findings[start:], r))
     start = len(engine.findings)
+    engine.run("alert-groups", AlertGroupSetContext(env, groups))
     engine.datasources(ds_items, environments or {})
     notifications = notification_context(resources, declared_notifications(config.notifications), environments)
     if notifications is not None:

@@ -29,6 +29,7 @@ SCOPES = (
     "variable",       # VariableContext: one templating variable
     "query",          # QueryContext: one PromQL expression (panels, variables, alerts, rule files)
     "alert-group",    # AlertGroupContext: a Grafana-managed rule group
+    "alert-groups",   # AlertGroupSetContext: the project's rule groups together (across the groups of a folder)
     "alert-rule",     # AlertRuleContext: a Grafana-managed alert rule
     "alert-provisioning-file",  # AlertProvisioningFileContext: an alerting provisioning file, as Grafana reads it
     "prom-rule-file", # PromRuleFileContext: a Prometheus rule file, as Prometheus decodes it

@@ -6,9 +6,9 @@ import re
 from typing import Any, Iterable, Iterator
 
 from .. import alerting_provisioning, gotemplate, prometheusrule_schema, rulefmt
-from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, is_expression
-from ..contexts import (AlertGroupContext, AlertProvisioningFileContext, AlertRuleContext, PrometheusRuleContext,
-                        PromRuleContext, PromRuleFileContext)
+from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, group_title, is_expression
+from ..contexts import (AlertGroupContext, AlertGroupSetContext, AlertProvisioningFileContext, AlertRuleContext,
+                        PrometheusRuleContext, PromRuleContext, PromRuleFileContext)
 from ..dashboard_model import listed
 from ..durations import format_seconds, seconds
 from ..promql_analysis import MATRIX, Labels
@@ -104,17 +104,18 @@ def alert_refid_duplicate(ctx: AlertRuleContext) -> Iterator[Issue]:
 
 
 @rule("alert-title-duplicate", "warning", "Alert rules of one folder should not share a title",
-      ("alert-group", "alert-provisioning-file"), example="alert-group")
-def alert_title_duplicate(ctx: AlertGroupContext | AlertProvisioningFileContext) -> Iterator[Issue]:
+      ("alert-group", "alert-groups", "alert-provisioning-file"), example="alert-group")
+def alert_title_duplicate(ctx: AlertGroupContext | AlertGroupSetContext | AlertProvisioningFileContext
+                          ) -> Iterator[Issue]:
     """Grafana 11 keeps alert rule titles unique per folder: it refuses a rule group that gives
     two rules of one folder the same title, in one group or in two ("rule title under the same
     organisation and folder should be unique"). Grafana 12 dropped that limit, but its default
     notification policy still groups alerts by alertname (the title) and folder, so the two
     rules' alerts arrive as one notification. A repository synced to several Grafanas meets the
     oldest one, so this is said in every build, whatever Grafana is the target: for the rules of
-    one group, and for the groups of one folder in a provisioning file. Across the groups of a
-    project, `gac sync` checks it against Grafana 11 before it writes anything (titles apart in
-    case alone included: Grafana 11 on MySQL counts them as one).
+    one group, across the groups of one folder in the project, and in a provisioning file. `gac
+    sync` also checks it against a Grafana 11 before it writes anything (titles apart in case
+    alone included: Grafana 11 on MySQL counts them as one).
 
     Bad:
         rules:
@@ -134,6 +135,18 @@ def alert_title_duplicate(ctx: AlertGroupContext | AlertProvisioningFileContext)
             if title in seen:
                 yield _title_issue(rule["title"], "twice in this group", ctx.location.child("rules", i, "title"))
             seen.add(title)
+        return
+    if isinstance(ctx, AlertGroupSetContext):
+        owners: dict[tuple[str, str], str] = {}  # (folder uid, title) -> the first group using it
+        for gctx in ctx.groups:
+            name, folder_uid = group_title(gctx.group) or "", str(gctx.group.get("folderUid") or "")
+            for i, rule in enumerate(listed(gctx.group.get("rules"))):
+                title = _title_key(rule)
+                # a repeat inside one group is that group's finding
+                owner = owners.setdefault((folder_uid, title), name) if title is not None else name
+                if owner != name:
+                    yield _title_issue(rule["title"], f"by group {owner!r} of this folder too",
+                                       gctx.location.child("rules", i, "title"))
         return
     # (organisation, folder title, title) -> the first group using it: the index is per organisation
     first_group: dict[tuple[str, str, str], int] = {}
