@@ -17,7 +17,7 @@ from generator.build import build
 from generator.handlers.live import LiveRef
 from generator.resource import Resource, Source
 from generator.sync.desired import Desired
-from generator.sync.plan import CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
+from generator.sync.plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan
 from generator.sync.rule_titles import limited, title_clashes
 from generator.sync.state import LiveState
 from tests.grafana_emulator import GrafanaEmulator
@@ -258,6 +258,21 @@ def test_swaps_within_a_group_and_titles_of_deleted_groups() -> None:
     plan, wanted = _plan({"a": UNCHANGED}, desired, live)
     plan.changes.append(Change(CREATE, GROUP, (GROUP, "g", "new"), desired[1]))
     assert title_clashes(plan, live, wanted) == []
+
+
+def test_a_title_held_by_a_group_the_sync_leaves_is_named_with_its_definition() -> None:
+    """The holder's group is defined in code but not written this time (in conflict: a person
+    renamed the rule in Grafana): the message says where it is defined, and that Grafana keeps
+    it as it is."""
+    live = _live(_group("f", "a", ("r1", "Queue full")), _group("f", "b", ("r2", "Disk full")))
+    desired = [_group("f", "a", ("r1", "Queue filling")), _group("f", "b", ("r2", "Disk full"), ("r3", "Queue full"))]
+    plan, wanted = _plan({"a": CONFLICT, "b": UPDATE}, desired, live)
+    clashes = title_clashes(plan, live, wanted)
+    assert len(clashes) == 1
+    text = clashes[0].describe()
+    assert "rule 'r1' of group 'a' (in Grafana as it is: its group, defined in generated/alert-rules/f/a.json, " \
+        "is not written by this sync)" in text, text
+    assert "not defined in code" not in text
 
 
 @pytest.mark.parametrize("version,limit", [("11.6.0", True), ("v11.3.2", True), ("10.4.1", True),

@@ -27,7 +27,7 @@ Grafana holds already with such titles (SQLite, PostgreSQL) is accepted as it is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from ..resource import Resource
@@ -45,16 +45,24 @@ SHOWN = 5
 
 @dataclass(frozen=True)
 class RuleAt:
-    """One rule: its uid, title, group and where it is defined (None: only in Grafana)."""
+    """One rule: its uid, title, group and where it is defined (None: as Grafana holds it, which
+    the sync leaves in place). `kept_group`: for a rule Grafana holds, the file defining its group
+    where the sync does not write that group this time (unchanged, or in conflict)."""
 
     uid: str
     title: str
     folder_uid: str
     group: str
     source: str | None
+    kept_group: str | None = None
 
     def describe(self) -> str:
-        where = f"defined in {self.source}" if self.source else "in Grafana, not defined in code"
+        if self.source:
+            where = f"defined in {self.source}"
+        elif self.kept_group:
+            where = f"in Grafana as it is: its group, defined in {self.kept_group}, is not written by this sync"
+        else:
+            where = "in Grafana, not defined in code"
         return f"rule {self.uid!r} of group {self.group!r} ({where})"
 
 
@@ -220,8 +228,9 @@ def _final(live: dict[tuple[str, ...], list[RuleAt]], defined: dict[tuple[str, .
            written: set[tuple[str, ...]], deleted: set[tuple[str, ...]]) -> dict[str, RuleAt]:
     """Every rule by uid once the sync is done: Grafana's rules, less the groups it deletes and
     the groups it replaces, plus what it writes (a written rule uid held by another group moves)."""
-    final = {rule.uid: rule for identity, rules in live.items()
-             if identity not in deleted and identity not in written for rule in rules}
+    final = {rule.uid: replace(rule, kept_group=defined[identity][0].source if defined.get(identity) else None)
+             for identity, rules in live.items() if identity not in deleted and identity not in written
+             for rule in rules}
     for identity in sorted(written):
         for rule in defined.get(identity, []):
             final[rule.uid] = rule
