@@ -87,7 +87,8 @@ class TitleClash:
                     f"{self.second.describe()}, which this sync {self.fate}; the groups are written one by one in no "
                     "set order (deletes last), so Grafana 11 may refuse the first while the second still has the "
                     "title: keep the rule's uid (Grafana then moves the rule with its title), or sync in two steps, "
-                    "the old rule's change first")
+                    "the old rule's change first (two rules of two groups that swap titles need a third title for "
+                    "one of them in between)")
         return (f"in folder {self.folder}, {self.first.describe()} and {self.second.describe()} are both titled "
                 f"{self.title!r}: rename one")
 
