@@ -87,8 +87,11 @@ def writer_name(ctx: Ctx, legacy_login: str, ref: str) -> str:
 def touch(ctx: Ctx, folder: Folder, *, changed: bool) -> None:
     """Record a write: 11.x and the legacy emulator bump ``version`` on every write; 12+ only on a change.
 
-    12+ folders live in unified storage: ``prepareObjectForUpdate`` (id 619988386)
-    keeps generation and updatedBy when neither spec nor parent changed.
+    13.x folders live in unified storage: ``prepareObjectForUpdate`` (id 619988386)
+    keeps generation and updatedBy when neither spec nor parent changed. 12.x keeps its
+    folders in legacy SQL (``folders_in_legacy_sql``); whether that store bumps on a write that
+    changes nothing is not read from its source, and the same rule is kept for it (gac does
+    not depend on it there: a folder of that store carries no stamp of gac's).
     """
     if changed or not ctx.emulator.profile.generation:
         folder.version += 1

@@ -222,7 +222,8 @@ def _provenance_change(stored: str, requested: str) -> None:
     2807941054, 51786181101), which templates and mute timings are written and deleted under:
     from none anything goes, to none from any other is refused, `file` and `api` pass into each
     other. Refused: 403 errutil Forbidden `alerting.notifications.invalidProvenance` (errors.go,
-    id 1621036879)."""
+    id 1621036879). Every version of the validator read (older ones without a context, the newest
+    with a reason in the message) has this rule, so every profile applies it."""
     if stored and not requested:
         raise errors.public(403, "alerting.notifications.invalidProvenance",
                             f"Resource with provenance status '{stored}' cannot be managed via API that handles "
