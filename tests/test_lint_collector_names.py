@@ -190,6 +190,29 @@ def test_utf8_names_in_promql(tmp_path: Path) -> None:
     assert "http.server.request.duration_seconds_count" in message
 
 
+
+def test_utf8_record_names_need_a_collector_that_writes_utf8(tmp_path: Path) -> None:
+    """A recording rule named `service.name:…` is valid where the names are UTF-8 (Prometheus 3,
+    which the declared collector's strategy shows the team runs), invalid to Prometheus 2's rule."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('groups:\n- name: g\n  rules:\n  - record: "service.name:http.errors:rate5m"\n'
+                     '    expr: sum by (job) (rate(http_errors_total[5m]))\n')
+
+    def invalid(config: str) -> list[dict]:
+        (tmp_path / "grafana.yaml").write_text(config)
+        result = CliRunner().invoke(lint_command, [str(rules), "--format", "json", "--config",
+                                                   str(tmp_path / "grafana.yaml")], catch_exceptions=False)
+        return [f for f in json.loads(result.stdout) if f["rule"] == "prom-rule-invalid"]
+
+    [finding] = invalid("collector:\n  version: \"0.146\"\n")
+    assert "Prometheus 2's rule" in finding["message"] and "translation_strategy" in finding["fix"]
+    assert finding["line"] == 4
+    for strategy in ("NoUTF8EscapingWithSuffixes", "NoTranslation"):
+        assert invalid(f"collector:\n  translation_strategy: {strategy}\n") == []
+    # one environment's collector writing UTF-8 names is enough, as for metric names
+    assert invalid("environments:\n  a: {url: 'http://a:3000'}\n  b:\n    url: http://b:3000\n"
+                   "    collector: {translation_strategy: NoTranslation}\n") == []
+
 # -- rate() on non-counters: only where the type is known --------------------------------------
 
 def rate_rules(items: list[dict]) -> list[str]:

@@ -49,6 +49,9 @@ from .finding import SEVERITIES, Finding
 TRANSLATION_STRATEGIES = ("UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes",
                           "NoUTF8EscapingWithSuffixes", "NoTranslation")
 DEFAULT_STRATEGY = TRANSLATION_STRATEGIES[0]
+#: the strategies that write names with dots (`http.server.request.duration`): only a backend that
+#: takes UTF-8 metric names (Prometheus 3, Mimir with UTF-8 validation) ingests what they write
+UTF8_STRATEGIES = ("NoUTF8EscapingWithSuffixes", "NoTranslation")
 #: what this project's own stack runs (deploy/): the default when grafana.yaml says nothing
 DEFAULT_COLLECTOR_VERSION = (0, 146)
 
@@ -85,6 +88,11 @@ class CollectorSettings:
     @property
     def version_text(self) -> str:
         return ".".join(map(str, self.version))
+
+    @property
+    def utf8_names(self) -> bool:
+        """Whether its exporter writes UTF-8 metric names, which only a UTF-8 backend ingests."""
+        return self.translation_strategy in UTF8_STRATEGIES
 
     @classmethod
     def from_mapping(cls, data: Any, where: str, base: "CollectorSettings | None" = None) -> "CollectorSettings":

@@ -589,6 +589,10 @@ def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
     """Prometheus refuses to load a rule file with a rule that is both or neither alerting and
     recording, has no expression, or records into an invalid metric name; the whole group is
     then not evaluated. (How the file decodes, durations included, is prom-rule-file-invalid's.)
+    A valid name is Prometheus 2's (letters, digits, `_` and `:`), unless a collector declared in
+    grafana.yaml writes UTF-8 names (translation_strategy NoUTF8EscapingWithSuffixes or
+    NoTranslation): the backend that ingests them is a Prometheus 3 or a Mimir validating names
+    as UTF-8, where any non-empty name is valid (model.IsValidMetricName under UTF8Validation).
 
     Bad:
         - record: job:http errors:rate5m
@@ -607,8 +611,11 @@ def prom_rule_invalid(ctx: PromRuleContext) -> Iterator[Issue]:
             yield Issue("alert name is empty", "name the alert", at=ctx.location.child("alert"))
         else:
             yield Issue("a rule must have exactly one of alert and record", "add alert: or record:")
-    if record and not _METRIC_NAME.match(record):
-        yield Issue(f"record {rulefmt.shown(rule_.get('record'))} is not a valid metric name",
-                    "use letters, digits, _ and :", at=ctx.location.child("record"))
+    if record and not _METRIC_NAME.match(record) and not any(c.utf8_names for c in ctx.env.config.collectors):
+        yield Issue(f"record {rulefmt.shown(rule_.get('record'))} is not a valid metric name (Prometheus 2's "
+                    "rule: letters, digits, _ and :)",
+                    "use letters, digits, _ and :; on Prometheus 3, which takes UTF-8 names, declare the "
+                    "collector's translation_strategy (NoUTF8EscapingWithSuffixes or NoTranslation) under "
+                    "collector: in grafana.yaml", at=ctx.location.child("record"))
     if not expr.strip():
         yield Issue("rule has no expr", "add the PromQL expression")
