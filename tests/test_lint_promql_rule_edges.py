@@ -101,3 +101,14 @@ def test_counter_raw_looks_past_bare_gauges_and_reports_a_counter_once() -> None
                   "panel", Location("x.json", ("expr",)), range_query=True)
     found = [f.message.split(" ")[0] for f in engine.findings if f.rule == "promql-counter-raw"]
     assert sorted(found) == ["a_total", "hits"]
+
+
+def test_a_raw_counter_says_what_makes_it_one() -> None:
+    """The catalog's word, or the name alone: then the fix says how a gauge misnamed *_total is told."""
+    engine = Engine(make_env(LintConfig(), [], authoritative=False))
+    engine.promql("sum(otelcol_exporter_sent_spans_total) + sum(argocd_repo_pending_request_total)", "panel",
+                  Location("x.json", ("expr",)), range_query=True)
+    found = {f.message.split(" ")[0]: f for f in engine.findings if f.rule == "promql-counter-raw"}
+    catalogued, named = found["otelcol_exporter_sent_spans_total"], found["argocd_repo_pending_request_total"]
+    assert "says so" in catalogued.message and "--metrics-file" not in (catalogued.fix or "")
+    assert "a counter by its name (_total)" in named.message and "--metrics-file" in (named.fix or "")

@@ -51,3 +51,47 @@ CUSTOM_PREFIXES = ("suffix:", "prefix:", "si:", "count:", "currency:", "time:", 
 def is_known_unit(unit: str) -> bool:
     """Whether Grafana formats values with `unit` (a variable reference is given the benefit of the doubt)."""
     return unit in UNITS or unit.startswith(CUSTOM_PREFIXES) or "$" in unit
+
+
+#: how people spell, as a custom unit, what one of Grafana's unit ids already is (lower case,
+#: blanks removed): such a unit is shown as a literal suffix and never scaled, where its id scales
+#: (250 ms, 1.2 MB, 3.4K req/s). Ids from categories.ts; the decimal byte ids for kB/MB/GB, the
+#: binary ones for KiB/MiB/GiB, as Grafana names them
+_SPELLED = {
+    **dict.fromkeys(("sec", "secs", "second", "seconds"), "s"),
+    **dict.fromkeys(("msec", "msecs", "millis", "millisecond", "milliseconds"), "ms"),
+    **dict.fromkeys(("us", "usec", "usecs", "microsecond", "microseconds"), "µs"),
+    **dict.fromkeys(("nsec", "nsecs", "nanosecond", "nanoseconds"), "ns"),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), "m"),
+    **dict.fromkeys(("hr", "hrs", "hour", "hours"), "h"),
+    **dict.fromkeys(("day", "days"), "d"),
+    "byte": "bytes", "bit": "bits",
+    **dict.fromkeys(("kb", "kilobyte", "kilobytes"), "deckbytes"), **dict.fromkeys(("kib", "kibibytes"), "kbytes"),
+    **dict.fromkeys(("mb", "megabyte", "megabytes"), "decmbytes"), **dict.fromkeys(("mib", "mebibytes"), "mbytes"),
+    **dict.fromkeys(("gb", "gigabyte", "gigabytes"), "decgbytes"), **dict.fromkeys(("gib", "gibibytes"), "gbytes"),
+    **dict.fromkeys(("tb", "terabyte", "terabytes"), "dectbytes"), **dict.fromkeys(("tib", "tebibytes"), "tbytes"),
+    **dict.fromkeys(("%", "pct", "percentage"), "percent"),
+    **dict.fromkeys(("ops/s", "ops/sec", "op/s"), "ops"),
+    **dict.fromkeys(("req/s", "req/sec", "reqs/s", "requests/s", "requests/sec"), "reqps"),
+    **dict.fromkeys(("reads/s", "read/s", "reads/sec"), "rps"),
+    **dict.fromkeys(("writes/s", "write/s", "writes/sec"), "wps"),
+    **dict.fromkeys(("io/s", "ios/s"), "iops"),
+    **dict.fromkeys(("events/s", "events/sec"), "eps"),
+    **dict.fromkeys(("messages/s", "msg/s", "msgs/s"), "mps"),
+    **dict.fromkeys(("records/s", "records/sec"), "recps"),
+    **dict.fromkeys(("rows/s", "rows/sec"), "rowsps"),
+    **dict.fromkeys(("count/s", "counts/s"), "cps"),
+    **dict.fromkeys(("celcius", "°c", "degc"), "celsius"), "°f": "fahrenheit",
+}
+#: a known id written in another case (`Bytes`, `MS`), where that case is the only difference
+#: between it and one id (not `BPS`: Bps is bytes/s, bps bits/s)
+_LOWERED = [unit.lower() for unit in UNITS]
+_BY_LOWER = {unit.lower(): unit for unit in UNITS if _LOWERED.count(unit.lower()) == 1}
+
+
+def spelled_unit(unit: str) -> str | None:
+    """The id of Grafana's that an unknown `unit` spells (`secs` → s, `megabytes` → decmbytes,
+    `Bytes` → bytes), or None: a custom unit of its own (`connections`, `items/sec`), which
+    Grafana's unit picker saves as typed ("Custom unit: connections") and shows as a suffix."""
+    key = "".join(unit.lower().split())
+    return _BY_LOWER.get(key) or _SPELLED.get(key)

@@ -15,7 +15,7 @@ from ...datasource_index import Resolved
 from ..dashboard_model import listed, variables
 from ..finding import Location
 from ..locate import JsonLocator
-from ..grafana_units import is_known_unit
+from ..grafana_units import is_known_unit, spelled_unit
 from ..grafana_values import Values
 from ..promql_expand import ALERT, GRAFANA, VARIABLE_RE, Expansion, expand
 from ..registry import Issue, rule
@@ -46,10 +46,20 @@ DEPRECATED_PANELS = {
 #: panel types that show numbers, so the number needs a unit
 NUMERIC_PANELS = frozenset({"timeseries", "stat", "gauge", "bargauge", "table", "barchart", "histogram",
                             "trend", "graph", "singlestat", "table-old"})
-#: panel types that show no query results
-NO_QUERY_PANELS = frozenset({"row", "text", "news", "dashlist", "alertlist", "annolist", "welcome",
-                             "gettingstarted", "pluginlist", "canvas", "debug", "nodeGraph", "traces",
-                             "flamegraph", "logs", "live"})
+#: Grafana's panel types that show what their queries return (its core panels, whose plugin.json
+#: does not set skipDataQuery, and the Angular ones gac knows): without a query they show "No
+#: data". A plugin's panel may fetch its data itself (Percona's pmm-check-panel): not judged
+DATA_PANELS = NUMERIC_PANELS | frozenset({"heatmap", "piechart", "state-timeline", "status-history", "xychart",
+                                          "geomap", "candlestick", "logs", "traces", "nodeGraph", "flamegraph",
+                                          "datagrid", *DEPRECATED_PANELS})
+#: panel types that run no query (plugin.json `skipDataQuery`: text, news, the lists of
+#: dashboards, alerts, annotations and plugins, the welcome panels) and rows: Grafana never reads
+#: their `datasource`, which a panel converted from a data panel often keeps
+_QUERYLESS_PANELS = frozenset({"row", "text", "news", "dashlist", "alertlist", "annolist", "welcome",
+                               "gettingstarted", "pluginlist"})
+#: variable types that run no query, so never read a `datasource` (query, ad hoc and group-by
+#: variables do; a data-source variable names its plugin in `query`)
+_QUERYLESS_VARIABLES = frozenset({"interval", "custom", "constant", "textbox", "datasource"})
 #: keys whose values Grafana never interpolates
 _NOT_INTERPOLATED = frozenset({"__inputs", "__requires", "__elements", "gridPos", "id", "version", "scopedVars",
                                "aliasColors", "iteration", "schemaVersion"})
@@ -323,7 +333,9 @@ def dashboard_uid_missing(ctx: DashboardContext) -> Iterator[Issue]:
 @rule("panel-id-duplicate", "error", "Panel ids must be unique within a dashboard", "dashboard", example="dashboard")
 def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
     """Grafana addresses panels by id (`viewPanel=`, panel links, library panels, alert
-    annotations); two panels with one id make those open the wrong panel.
+    annotations). When it loads a dashboard it gives every panel after the first with an id
+    another has a new one (DashboardModel.ensurePanelsHaveUniqueIds): a link or an alert made for
+    that panel by its id in the file reaches the other panel, and the next save changes the id.
 
     Bad:
         "panels": [{"id": 2, "title": "Rate"}, {"id": 2, "title": "Errors"}]
@@ -337,8 +349,9 @@ def panel_id_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
             continue
         if pid in first:
             other = first[pid].title or "untitled"
-            yield Issue(f"panel id {pid} is also used by panel {other!r}", "give every panel its own id",
-                        at=panel.location.child("id"))
+            yield Issue(f"panel id {pid} is also used by panel {other!r}: Grafana gives this one a new id when it "
+                        "loads the dashboard, so what addresses it by this id reaches the other",
+                        "give every panel its own id", at=panel.location.child("id"))
         else:
             first[pid] = panel
 
@@ -441,7 +454,9 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     that changes nothing, which misleads readers. A use in a query, another variable, a
     title, a link or a panel repeat counts; ad hoc filters and group-by variables apply
     implicitly (scenes' SceneQueryRunner sends them with every query of their data source) and
-    always count.
+    always count. A link that carries every variable uses them all: `${__all_variables}` in a
+    URL, or a dashboard or panel link with `includeVars` (Grafana adds each variable's `var-`
+    parameter: templateSrv's `__all_variables` macro and the link service's includeVars).
 
     Bad:
         templating: {list: [{name: job, type: custom, query: otelcol}, {name: instance, type: custom, query: a}]}
@@ -453,6 +468,8 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
           - targets: [{expr: 'up{job="$job"}'}]
     """
     outside, per_variable = _referenced_names(ctx)
+    if "__all_variables" in outside or _links_include_variables(ctx):
+        return
     used = set(outside)
     for owner, names in per_variable.items():
         used.update(n for n in names if n != owner)
@@ -461,6 +478,14 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
             continue
         yield Issue(f"variable ${name} is defined but never used", "use it or remove it",
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
+
+
+def _links_include_variables(ctx: DashboardContext) -> bool:
+    """Whether a dashboard link or a panel's link passes every variable on (`includeVars`)."""
+    links = [*listed(ctx.dashboard.get("links"))]
+    for panel in ctx.panels:
+        links.extend(listed(panel.panel.get("links")))
+    return any(isinstance(link, dict) and link.get("includeVars") is True for link in links)
 
 
 def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, Callable[[], Location]]]:
@@ -475,7 +500,7 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
     resolve = ctx.resolve
     kept: list[tuple[Any, Resolved | None, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
-        if "datasource" in var:
+        if "datasource" in var and var.get("type") not in _QUERYLESS_VARIABLES:
             ref = var.get("datasource")
             resolved = resolve(ref)
             if resolved is not None and resolved.doubtful:
@@ -491,6 +516,8 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
                                                     path=(*ctx.path, "annotations", "list", i, "datasource"),
                                                     panel=f"annotation {ann.get('name') or i}")))
     for owner, resolved in ctx.doubtful_refs:
+        if (owner.panel if isinstance(owner, TargetContext) else owner).type in _QUERYLESS_PANELS:
+            continue  # never queried
         ref = (owner.target if isinstance(owner, TargetContext) else owner.panel).get("datasource")
         kept.append((ref, resolved, partial(owner.location.child, "datasource")))
     ctx.datasource_refs = kept
@@ -598,7 +625,9 @@ def _has_unit(panel: Mapping[str, Any]) -> bool:
 def panel_unit_missing(ctx: PanelContext) -> Sequence[Issue]:
     """A number without a unit is ambiguous: 0.25 of what? seconds, ratio, requests per
     second? Setting the unit also lets Grafana scale it (250 ms, 1.2 MB/s). Applies to
-    panels that show numbers from metric queries; `none` is a deliberate choice and passes.
+    panels that show numbers from metric queries; `none` is a deliberate choice and passes, and
+    so does a panel whose value mappings turn values into two or more texts (0 → DOWN,
+    1 → UP; a range to NOT OK): it shows states. A mapping of null alone still leaves numbers.
 
     Bad:
         {"type": "timeseries", "fieldConfig": {"defaults": {}}}
@@ -615,8 +644,35 @@ def panel_unit_missing(ctx: PanelContext) -> Sequence[Issue]:
         return ()
     if panel_type in ("table", "table-old") and all(_label_table(t) for t in targets):
         return ()  # a table of labels (target_info, group by (...)) shows no numbers
+    if _mapped_states(ctx.panel) >= 2:
+        return ()  # its values show as the states they map to (0 → DOWN, 1 → UP)
     return [Issue("panel shows numbers but sets no unit", "set fieldConfig.defaults.unit (e.g. s, bytes, reqps, "
                   "percentunit, or none)", at=ctx.location.child("fieldConfig") if "fieldConfig" in ctx.panel else None)]
+
+
+def _mapped_states(panel: Mapping[str, Any]) -> int:
+    """How many values or ranges of values the panel's value mappings show as a text: Grafana's
+    `fieldConfig.defaults.mappings` (a `value` mapping per value it lists, each `range` and
+    `regex` mapping; `special` ones match null, NaN or booleans, not numbers), the pre-8 form of
+    those mappings (type 1: a value, 2: a range) and singlestat's `valueMaps` and `rangeMaps`."""
+    fc = panel.get("fieldConfig")
+    defaults = fc.get("defaults") if isinstance(fc, dict) else None
+    mappings = defaults.get("mappings") if isinstance(defaults, dict) else None
+    count = 0
+    for mapping in listed(mappings):
+        if not isinstance(mapping, dict):
+            continue
+        kind, options = mapping.get("type"), mapping.get("options")
+        if kind == "value" and isinstance(options, dict):
+            count += sum(1 for result in options.values() if isinstance(result, dict) and result.get("text"))
+        elif kind in ("range", "regex") and isinstance(options, dict):
+            result = options.get("result")
+            count += bool(isinstance(result, dict) and result.get("text"))
+        elif kind in (1, 2) and mapping.get("text"):
+            count += 1
+    for legacy in ("valueMaps", "rangeMaps"):
+        count += sum(1 for m in listed(panel.get(legacy)) if isinstance(m, dict) and m.get("text"))
+    return count
 
 
 _SELECTED = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{")
@@ -674,9 +730,11 @@ def _unknown_units(panel: Mapping[str, Any]) -> list[tuple[str, tuple[Any, ...]]
 @rule("panel-unit-unknown", "warning", "Units must be ids Grafana knows", "panel", example="panel")
 def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
     """Grafana shows a unit id it does not know as a literal suffix: `"secs"` displays 0.25 as
-    "0.25 secs" instead of "250 ms", never scales, and the unit picker shows it as custom.
-    Units are checked against Grafana's list (valueFormats/categories.ts); custom units
-    (`suffix:req`, `currency:CHF`, `si:B`, ...) and variables pass.
+    "0.25 secs" instead of "250 ms", and never scales. Reported where the unit spells one of
+    Grafana's ids (valueFormats/categories.ts): a time, a size, a percentage, a rate or a known
+    id in another case (`secs`, `megabytes`, `req/s`, `Bytes`). A unit of its own (`connections`,
+    `items/sec`) is what Grafana's unit picker saves for "Custom unit: connections" and passes,
+    as do the prefixed custom units (`suffix:req`, `currency:CHF`, `si:B`, ...) and variables.
 
     Bad:
         {"fieldConfig": {"defaults": {"unit": "secs"}}}
@@ -686,9 +744,9 @@ def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
     unknown = _unknown_units(ctx.panel)
     if not unknown:
         return ()
-    return [Issue(f"unit {unit!r} is not one of Grafana's units: it is shown as a literal suffix and "
-                  "never scaled", f"pick a unit id from Grafana's list (s, ms, bytes, percentunit, reqps, ...); for a "
-                  f"custom suffix say so: suffix:{unit}", at=ctx.location.child(*path)) for unit, path in unknown]
+    return [Issue(f"unit {unit!r} is not Grafana's id for it: it is shown as a literal suffix and never scaled",
+                  f"use {meant!r}", at=ctx.location.child(*path))
+            for unit, path in unknown for meant in [spelled_unit(unit)] if meant is not None]
 
 
 #: what Grafana's dashboard schema (grafana/grafana kinds/dashboard/dashboard_kind.cue) types
@@ -886,7 +944,8 @@ def template_variable_duplicate(ctx: DashboardContext) -> Iterator[Issue]:
 @rule("panel-no-targets", "warning", "Data panels need at least one query", "panel", example="panel")
 def panel_no_targets(ctx: PanelContext) -> Sequence[Issue]:
     """A data panel without queries renders "No data" forever; it is usually a leftover of an
-    edit. Library panels keep their queries elsewhere and are skipped.
+    edit. Library panels keep their queries elsewhere and are skipped, and so are plugins' panels,
+    which may fetch their data themselves.
 
     Bad:
         {"type": "timeseries", "title": "Latency", "targets": []}
@@ -896,7 +955,7 @@ def panel_no_targets(ctx: PanelContext) -> Sequence[Issue]:
     if ctx.targets:
         return ()
     panel_type = ctx.type
-    if panel_type in NO_QUERY_PANELS or not panel_type or "libraryPanel" in ctx.panel:
+    if panel_type not in DATA_PANELS or "libraryPanel" in ctx.panel:
         return ()
     return [Issue(f"{panel_type} panel has no queries", "add a query or remove the panel")]
 

@@ -170,9 +170,14 @@ def promql_counter_raw(ctx: QueryContext) -> Sequence[Issue]:
         name = sel.name
         if not sel.wrapped and name not in seen and _raw_counter(name, kinds):
             seen.add(name)
-            issues.append(Issue(f"{name} is a counter used without rate()/increase(): its raw value resets on "
-                                "restart and only grows",
-                                f"wrap it: rate({name}[$__rate_interval]) or increase({name}[$__range])"))
+            known = kinds.get(name) == COUNTER
+            what = f"{name} is a counter ({ctx.env.catalog.source_text()} says so)" if known else \
+                f"{name} is a counter by its name ({'_total' if name.endswith('_total') else '_bucket'})"
+            fix = f"wrap it: rate({name}[$__rate_interval]) or increase({name}[$__range])"
+            if not known:  # the name is the only evidence: some exporters write gauges named *_total
+                fix += " (if the exporter declares it a gauge, leave it: give --metrics-file to tell gac)"
+            issues.append(Issue(f"{what} used without rate()/increase(): its raw value resets on restart and only "
+                                "grows", fix))
     return issues
 
 
