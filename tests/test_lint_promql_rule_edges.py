@@ -4,10 +4,13 @@ the catalog cleared once that a recording rule's name, learnt later, must not ma
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from generator.lint import LintConfig
 from generator.lint.catalog import COUNTER, GAUGE, Catalog, shipped_names
 from generator.lint.engine import Engine, make_env
 from generator.lint.finding import Location
+from tests.lint_cases.builders import dashboard, lint_docs, only, panel, prom_target, variable
 
 
 def _messages(text: str, rule_id: str, usage: str = "panel") -> list[str]:
@@ -112,3 +115,19 @@ def test_a_raw_counter_says_what_makes_it_one() -> None:
     catalogued, named = found["otelcol_exporter_sent_spans_total"], found["argocd_repo_pending_request_total"]
     assert "says so" in catalogued.message and "--metrics-file" not in (catalogued.fix or "")
     assert "a counter by its name (_total)" in named.message and "--metrics-file" in (named.fix or "")
+
+
+def test_a_min_interval_of_two_scrapes_makes_interval_windows_buckets(tmp_path: Path) -> None:
+    """`increase(x[$__interval])` under a min interval of 30s or more (two of Grafana's default
+    15s scrapes) is a row of buckets, not a gap waiting for a short time range."""
+    query = "sum(increase(a_total[$__interval]))"
+    buckets = variable("agg", type="interval", query="1m,5m,1h")
+    auto = variable("agg", type="interval", query="1m,5m", auto=True, auto_min="10s")
+    cases = [({}, {}, None, True), ({"interval": "1m"}, {}, None, False), ({"interval": ">30s"}, {}, None, False),
+             ({"interval": "15s"}, {}, None, True), ({}, {"interval": "2m"}, None, False),
+             ({"interval": "15s"}, {"interval": "1m"}, None, False), ({"interval": "$agg"}, {}, buckets, False),
+             ({"interval": "${agg}"}, {}, auto, True), ({"interval": "$other"}, {}, None, True)]
+    for panel_extra, target_extra, var, reported in cases:
+        doc = dashboard(panel(prom_target(query, **target_extra), **panel_extra), variables=[var] if var else None)
+        found = only(lint_docs(tmp_path, doc), "promql-interval-rate-window")
+        assert bool(found) is reported, (panel_extra, target_extra, var)

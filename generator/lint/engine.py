@@ -155,7 +155,7 @@ class Engine:
             # the query rules, once per query: they depend only on the query as expanded and how
             # it is run, never on where it sits
             location = q.location
-            key = (q.text, expansion.text, q.mode, q.usage, q.range_query, q.legend)
+            key = (q.text, expansion.text, q.mode, q.usage, q.range_query, q.legend, q.min_interval)
             cached = known.get(key)
             if cached is None:
                 cached = known.keep(key, (location, q.text_offset, check("query", q, calls)))
@@ -318,7 +318,8 @@ class Engine:
                 # the query's location straight from the panel's, as the target's would be (TargetContext)
                 location = pctx.location.of_target(path + ("expr",), ref_id)
                 queries.append(QueryContext(self.env, expr, "panel", location, GRAFANA, ctx.interval_vars, 0,
-                                            is_range_query(target), legend if isinstance(legend, str) else None, ctx))
+                                            is_range_query(target), legend if isinstance(legend, str) else None, ctx,
+                                            _min_interval(pctx.panel, target)))
         return tctx
 
     def annotations(self, ctx: DashboardContext, queries: list[QueryContext]) -> None:
@@ -488,6 +489,14 @@ def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
         if valued.error is not None or analysis.error is not None:
             return valued_expansion, valued
     return expansion, analysis
+
+
+def _min_interval(panel: Mapping[str, Any], target: Mapping[str, Any]) -> tuple[str, ...]:
+    """What floors a panel query's $__interval: the panel's min interval (query options) and the
+    target's (the Prometheus query's min step), each as written; most set neither."""
+    if "interval" not in panel and "interval" not in target:
+        return ()
+    return tuple(value for value in (panel.get("interval"), target.get("interval")) if isinstance(value, str) and value)
 
 
 def _moved(at: Location, found_path: tuple[Any, ...], found_offset: int, ctx: QueryContext) -> Location:
