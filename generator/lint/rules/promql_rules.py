@@ -251,9 +251,9 @@ def _interval_floor(ctx: QueryContext) -> float | None:
         reference = _VARIABLE_NAME.fullmatch(text)
         if reference is not None:
             var = ctx.dash.variables.get(reference.group(1)) if ctx.dash is not None else None
-            query = var.get("query") if var is not None and var.get("type") == "interval" else None
-            if not isinstance(query, str):
+            if var is None or var.get("type") != "interval" or not isinstance(var.get("query"), str):
                 return None
+            query = var["query"]
             options = [o.strip() for o in query.split(",") if o.strip()]
             if var.get("auto"):  # the step Grafana works out, down to the variable's auto_min
                 options.append(str(var.get("auto_min") or "10s"))
