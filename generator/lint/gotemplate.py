@@ -6,6 +6,13 @@ without `end`, a variable never declared) breaks the notification at the worst m
 a reference to a refId that does not exist (`{{ $values.B }}`) renders as nothing. This
 module parses the actions well enough to report those, and returns the labels and refIds a
 template names so rules can cross-check them against the query.
+
+Only references to the alert's own data are returned. Inside the body of a `range` or `with`
+(and a `define`/`block`) Go rebinds the dot to the element or value at hand, so `.Labels.x`
+there reads something else: in `{{ range query "..." }}{{ .Labels.x }}{{ end }}`, a sample of
+that inner query. `$labels` and `$` are variables and keep meaning the alert there, and the
+block's own pipeline (`{{ range ... .Labels.cluster | query }}`) is evaluated before the dot
+moves.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ KNOWN_FUNCS = GO_BUILTINS | PROMETHEUS_FUNCS | GRAFANA_FUNCS
 KEYWORDS = frozenset({"if", "else", "end", "range", "with", "define", "template", "block", "break", "continue",
                       "nil", "true", "false"})
 OPENERS = frozenset({"if", "range", "with", "define", "block"})
+#: blocks whose body sees another dot than the alert's data (an `else` branch of range/with does not)
+REBINDS_DOT = frozenset({"range", "with", "define", "block"})
 #: variables Grafana defines for alert rule templates
 GRAFANA_VARIABLES = frozenset({"$", "$labels", "$values", "$value"})
 #: variables Prometheus defines for alerting rule templates
@@ -58,6 +67,17 @@ class TemplateResult:
     offset: int | None = None
     labels: list[tuple[str, int]] = field(default_factory=list)      # ($labels.x | .Labels.x, offset)
     ref_ids: list[tuple[str, int]] = field(default_factory=list)     # ($values.A | .Values.A, offset)
+    #: offset of each entry of `labels` -> the reference as the template wrote it (`.Labels.x`,
+    #: `$labels.x`, `index $labels "x"`), so a message quotes the author's spelling
+    written: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Block:
+    """An open if/range/with/define/block, and whether its current branch sees another dot."""
+    keyword: str
+    at: int
+    rebinds_dot: bool
 
 
 def check(text: str, known_funcs: frozenset[str] = KNOWN_FUNCS,
@@ -67,7 +87,7 @@ def check(text: str, known_funcs: frozenset[str] = KNOWN_FUNCS,
     if "{{" not in text:
         return result
     declared: set[str] = set(variables)
-    stack: list[tuple[str, int]] = []
+    stack: list[_Block] = []
     pos = 0
     while True:
         start = text.find("{{", pos)
@@ -96,8 +116,9 @@ def check(text: str, known_funcs: frozenset[str] = KNOWN_FUNCS,
             return _fail(result, *error)
         pos = end + 2
     if stack:
-        kw, at = stack[-1]
-        return _fail(result, f"unexpected end of template: {{{{ {kw} }}}} has no {{{{ end }}}}", at)
+        block = stack[-1]
+        return _fail(result, f"unexpected end of template: {{{{ {block.keyword} }}}} has no {{{{ end }}}}",
+                     block.at)
     return result
 
 
@@ -108,7 +129,7 @@ def _fail(result: TemplateResult, message: str, offset: int) -> TemplateResult:
     return result
 
 
-def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int]], result: TemplateResult,
+def _action(body: str, base: int, declared: set[str], stack: list[_Block], result: TemplateResult,
             known_funcs: frozenset[str]) -> tuple[str, int] | None:
     tokens = []
     for m in _ACTION_TOKEN.finditer(body):
@@ -122,19 +143,25 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
         tokens.append((kind, m.group(), base + m.start()))
     if not tokens:
         return None
+    # whether `.` in this action is something else than the alert's data; an opener's own
+    # pipeline is evaluated before its body rebinds the dot, so it is judged before the push
+    foreign_dot = any(block.rebinds_dot for block in stack)
     first_kind, first, first_at = tokens[0]
     if first_kind == "ident" and first in KEYWORDS:
         if first in OPENERS:
-            stack.append((first, first_at))
+            stack.append(_Block(first, first_at, first in REBINDS_DOT))
         elif first == "end":
             if not stack:
                 return "{{ end }} without a matching if, range or with", first_at
             stack.pop()
             return None
         elif first == "else":
-            if not stack or stack[-1][0] not in ("if", "range", "with"):
+            if not stack or stack[-1].keyword not in ("if", "range", "with"):
                 return "{{ else }} outside if, range or with", first_at
-        elif first in ("break", "continue") and not any(kw == "range" for kw, _ in stack):
+            # the else branch of range/with runs with the enclosing dot, unless it is `else with`
+            foreign_dot = any(block.rebinds_dot for block in stack[:-1])
+            stack[-1].rebinds_dot = len(tokens) > 1 and tokens[1][1] == "with"
+        elif first in ("break", "continue") and not any(block.keyword == "range" for block in stack):
             return f"{{{{ {first} }}}} outside range", first_at
         tokens = tokens[1:]
         if first == "else" and tokens and tokens[0][1] in ("if", "with"):
@@ -151,7 +178,7 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
                 return f"unexpected {text!r} before ':='", at
         tokens = tokens[decl_index + 1:]
         if tokens and tokens[0][1] == "range":
-            stack.append(("range", tokens[0][2]))
+            stack.append(_Block("range", tokens[0][2], True))
             tokens = tokens[1:]
     depth = 0
     for kind, text, at in tokens:
@@ -161,15 +188,15 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
                 return f"undefined variable {root!r}", at
             parts = text.split(".")
             if root == "$labels" and len(parts) > 1:
-                result.labels.append((parts[1], at))
-            if root == "$values" and len(parts) > 1:
+                _label(result, parts[1], at, f"$labels.{parts[1]}")
+            elif root == "$values" and len(parts) > 1:
                 result.ref_ids.append((parts[1], at))
-        elif kind == "field":
+            elif root == "$" and len(parts) > 2:  # $ is the alert's data wherever the dot is
+                _field(result, parts[1], parts[2], at, "$.")
+        elif kind == "field" and not foreign_dot:
             parts = text.split(".")
-            if len(parts) > 2 and parts[1] == "Labels":
-                result.labels.append((parts[2], at))
-            if len(parts) > 2 and parts[1] == "Values":
-                result.ref_ids.append((parts[2], at))
+            if len(parts) > 2:
+                _field(result, parts[1], parts[2], at, ".")
         elif kind == "ident" and text not in ("nil", "true", "false"):
             if text in KEYWORDS:
                 return f"unexpected keyword {text!r} inside an action", at
@@ -184,9 +211,27 @@ def _action(body: str, base: int, declared: set[str], stack: list[tuple[str, int
     if depth > 0:
         return "unclosed '(' in template action", base
     # `index $values "A"`: a refId given as a string
+    alert_values = ("$values", "$.Values") if foreign_dot else ("$values", "$.Values", ".Values")
+    alert_labels = ("$labels", "$.Labels") if foreign_dot else ("$labels", "$.Labels", ".Labels")
     for i in range(len(tokens) - 2):
-        if tokens[i][1] == "index" and tokens[i + 1][1] in ("$values", ".Values") and tokens[i + 2][0] == "str":
-            result.ref_ids.append((tokens[i + 2][1].strip("\"`"), tokens[i + 2][2]))
-        if tokens[i][1] == "index" and tokens[i + 1][1] in ("$labels", ".Labels") and tokens[i + 2][0] == "str":
-            result.labels.append((tokens[i + 2][1].strip("\"`"), tokens[i + 2][2]))
+        if tokens[i][1] != "index" or tokens[i + 2][0] != "str":
+            continue
+        name, at = tokens[i + 2][1].strip("\"`"), tokens[i + 2][2]
+        if tokens[i + 1][1] in alert_values:
+            result.ref_ids.append((name, at))
+        elif tokens[i + 1][1] in alert_labels:
+            _label(result, name, at, f"index {tokens[i + 1][1]} {tokens[i + 2][1]}")
     return None
+
+
+def _field(result: TemplateResult, section: str, name: str, at: int, prefix: str) -> None:
+    """Record `.Labels.x` / `.Values.A` (prefix `.`) or their `$.` spelling."""
+    if section == "Labels":
+        _label(result, name, at, f"{prefix}Labels.{name}")
+    elif section == "Values":
+        result.ref_ids.append((name, at))
+
+
+def _label(result: TemplateResult, name: str, at: int, written: str) -> None:
+    result.labels.append((name, at))
+    result.written[at] = written

@@ -6,7 +6,8 @@ import re
 from typing import Any, Iterable, Iterator
 
 from .. import alerting_provisioning, gotemplate, prometheusrule_schema, rulefmt
-from ..alert_model import EXPRESSION_TYPES, expression_refs, expression_type, group_title, is_expression
+from ..alert_model import (EXPRESSION_TYPES, condition_query_ref, expression_refs, expression_type, group_title,
+                           input_problem, is_expression)
 from ..contexts import (AlertGroupContext, AlertGroupSetContext, AlertProvisioningFileContext, AlertRuleContext,
                         PrometheusRuleContext, PromRuleContext, PromRuleFileContext)
 from ..dashboard_model import listed
@@ -19,6 +20,7 @@ NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
 EXEC_ERR_STATES = ("Error", "Alerting", "OK", "KeepLast")
 BASE_INTERVAL_S = 10
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_UNBUILT = "Grafana cannot build the rule's expressions, so it refuses the rule or fails each evaluation"
 
 
 def _is_recording(ctx: AlertRuleContext | PromRuleContext) -> bool:
@@ -184,7 +186,10 @@ def _title_issue(title: str, where: str, at: Location) -> Issue:
 def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
     """A reduce, resample or threshold expression reads the refId in `expression`; a math
     expression reads `$A` / `${A}`; classic conditions read `query.params[0]`. A reference to a
-    refId that does not exist fails the evaluation.
+    refId that does not exist fails the evaluation, and so does an expression that names no
+    input at all: Grafana refuses a threshold without `expression` ("no variable specified to
+    reference for refId C"), also when it carries classic-condition `query.params`, which a
+    threshold never reads.
 
     Bad:
         condition: C
@@ -206,6 +211,11 @@ def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
             yield Issue(f"expression {ref} has unknown type {etype!r}", "use math, reduce, resample, threshold, "
                         "classic_conditions or sql", at=ctx.location.moved(path=(*path, "model", "type"), ref_id=ref))
             continue
+        problem = input_problem(item)  # Grafana's reasons: alert_model.input_problem
+        if problem is not None:
+            yield _no_input_issue(ref, etype or "", *problem, item, refs,
+                                  ctx.location.moved(path=(*path, "model"), ref_id=ref))
+            continue
         for target in expression_refs(item):
             if target == ref:
                 yield Issue(f"expression {ref} refers to itself", "refer to the query it should read",
@@ -214,6 +224,22 @@ def alert_expression_ref_unknown(ctx: AlertRuleContext) -> Iterator[Issue]:
                 yield Issue(f"expression {ref} ({etype}) reads {target!r}, which is not a refId of this rule",
                             f"use one of: {', '.join(sorted(refs - {ref}))}",
                             at=ctx.location.moved(path=(*path, "model"), ref_id=ref))
+
+
+def _no_input_issue(ref: str, etype: str, problem: str, said: str | None, item: Any, refs: set[str],
+                    at: Location) -> Issue:
+    others = ", ".join(sorted(refs - {ref})) or "none"
+    grafana = f' ("{said}")' if said else ""
+    if etype == "math":
+        return Issue(f"expression {ref} (math) {problem}; {_UNBUILT}",
+                     f"set expression to a formula over refIds, e.g. $A > 0 (refIds: {others})", at=at)
+    meant = condition_query_ref(item) if etype == "threshold" else None
+    if meant is not None and meant in refs and meant != ref:
+        fix = (f"add expression: {meant} to its model (the refId its conditions[0].query.params names; "
+               "a threshold reads only expression)")
+    else:
+        fix = f"set expression to the refId it should read (one of: {others})"
+    return Issue(f"expression {ref} ({etype}) {problem}, so it reads no refId; {_UNBUILT}{grafana}", fix, at=at)
 
 
 def output_kind(ctx: AlertRuleContext, ref: str, seen: frozenset[str] = frozenset()) -> str | None:
@@ -460,6 +486,8 @@ def _rule_labels(ctx: AlertRuleContext | PromRuleContext) -> Labels | None:
 def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Iterator[Issue]:
     """`{{ $labels.instance }}` renders empty when the query aggregated `instance` away
     (`sum by (job) (...)`), so the notification loses the one detail the reader needs.
+    `.Labels.x` inside a `range` or `with` body reads the element at hand (a sample of a
+    `query` there), not the alert, and is not judged; `$labels.x` there still is.
 
     Bad:
         expr: sum by (job) (rate(otelcol_receiver_refused_spans_total[5m])) > 1
@@ -479,7 +507,8 @@ def alert_template_label_dropped(ctx: AlertRuleContext | PromRuleContext) -> Ite
             if name in own or name == "__name__" or labels.may_have(name):
                 continue
             kept = ", ".join(sorted(labels.names)) if labels.closed and labels.names else "no labels"
-            yield Issue(f"{section}.{key}: $labels.{name} is not in the query result (it keeps {kept})",
+            written = result.written.get(offset, f"$labels.{name}")
+            yield Issue(f"{section}.{key}: {written} is not in the query result (it keeps {kept})",
                         f"keep {name} in the query's by (...) clause, or drop it from the template",
                         at=ctx.location.child(section, key, offset=offset))
 
