@@ -65,3 +65,30 @@ def test_stderr_is_back_after_a_quiet_parse(capfd: pytest.CaptureFixture[str]) -
     assert not promql_parse.parses("x offset NaN")
     print("after", file=sys.stderr)
     assert capfd.readouterr().err == "before\nafter\n"
+
+
+def test_threads_reading_durations_never_leave_stderr_on_the_null_device() -> None:
+    """The sync's workers read rule-group durations in threads. Each unprinted call swaps file
+    descriptor 2 for the null device and back: two interleaved left it on the null device for
+    the rest of the run, and a failing sync then exited 2 without a word."""
+    script = r"""
+import os, sys, threading
+from generator.lint.promql_parse import parse_duration
+before = os.fstat(2).st_ino
+def work():
+    for _ in range(300):
+        for text in ("5m", "1e300", "-1", "1h30m"):
+            try:
+                parse_duration(text)
+            except ValueError:
+                pass
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(os.fstat(2).st_ino == before)
+sys.stderr.write("still heard\n")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "RUST_BACKTRACE": "0"})
+    assert done.stdout.strip() == "True" and done.stderr.endswith("still heard\n"), (done.stdout, done.stderr[-300:])
+    assert "panicked" not in done.stderr and "cannot convert" not in done.stderr  # the panics stay unprinted

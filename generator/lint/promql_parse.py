@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from typing import Any
 
 import promql_parser as pp
@@ -77,23 +78,35 @@ def _parse_unprinted(text: str, call: Any = None) -> Any:
     """`pp.parse(text)` (or `call(text)`, another promql-parser function) with file descriptor 2
     on the null device: a Rust panic prints its message there (and, where RUST_BACKTRACE is set,
     a backtrace of forty lines) before promql-parser raises it, and gac reports the query as a
-    finding of its own. Python's own writes to stderr are flushed first; lint runs no threads
-    that could write meanwhile."""
+    finding of its own. Python's own writes to stderr are flushed first.
+
+    One call at a time (`_UNPRINTED`): the sync's worker threads read durations too, and two
+    calls interleaved would leave the second one "restoring" the null device it saved, so that
+    every later error of the run went nowhere. Callers keep texts that cannot panic away from
+    here (`parse_duration`, `limits_hint`): another thread's write to stderr while the device is
+    swapped would be lost."""
     global _NULL
     call = pp.parse if call is None else call
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        return call(text)  # no standard error to keep, or none to write to
-    try:
-        if _NULL is None:
-            _NULL = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(_NULL, 2)
-        return call(text)
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    with _UNPRINTED:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):
+            return call(text)  # no standard error to keep, or none to write to
+        try:
+            if _NULL is None:
+                _NULL = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(_NULL, 2)
+            return call(text)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+_UNPRINTED = threading.Lock()
+#: a duration promql-parser reads unit by unit, as integers: it never panics on one (it panics
+#: only where it reads a bare number as float seconds: `-1`, `1e300`, `inf`)
+_UNIT_DURATION = re.compile(r"(?:\d+(?:ms|[smhdwy]))+")
 
 
 def parse_duration(text: str) -> Any:
@@ -101,6 +114,8 @@ def parse_duration(text: str) -> Any:
     text promql-parser panics on rather than refuses (`-1`, `1e300`, `inf`): every reader of a
     duration a person wrote (definitions, rule groups, test files) parses it here."""
     try:
+        if _UNIT_DURATION.fullmatch(text):
+            return pp.parse_duration(text)
         return _parse_unprinted(text, pp.parse_duration)
     except BaseException as exc:
         if type(exc).__name__ == "PanicException":
