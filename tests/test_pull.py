@@ -211,3 +211,27 @@ def test_pulling_an_unchanged_grafanalib_dashboard_by_uid_writes_nothing(gac: Ga
     assert result.exit_code == 0, result.output
     assert "  = dashboard otel-apm" in result.output and "matches its grafanalib definition" in result.output
     assert not (gac.root / "dashboards/imported/otel-apm.json").exists()
+
+
+@pytest.mark.parametrize("fault", ["status", "cut"])
+def test_grafana_failing_a_read_is_one_line_and_exit_2(gac: Gac, fault: str) -> None:
+    """As for plan and drift: Grafana answering 500, or dropping the connection, while the pull
+    reads is an error line naming what was being read, never a traceback; nothing is written."""
+    before = gac.files()
+    if fault == "status":
+        gac.emu.fail("GET", "/api/datasources", status=500, count=None)
+    else:
+        gac.emu.cut("GET", "/api/datasources", count=None)
+    for args in (("--all",), ("--uid", "otel-apm")):
+        result = gac("pull", *args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        [line] = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert gac.emu.url in line and "list data sources" in line, line
+    assert gac.files() == before
+
+
+def test_a_token_that_may_not_read_dashboards_is_told_what_it_lacks(gac: Gac) -> None:
+    gac.env["GRAFANA_TOKEN"] = gac.emu.create_service_account("no reader", role="None").token
+    result = gac("pull", "--all", "--dry-run")
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "may not read the dashboards to pull" in result.output and "dashboards:read" in result.output

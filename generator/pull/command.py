@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from typing import Callable, TypeVar
 
 import click
 
+from ..handlers import HANDLERS
+from ..handlers.live import ApiError
 from ..remote.cli_options import connection_options
-from ..remote.connect import connect
+from ..remote.connect import LiveConnection, connect
 from ..remote.options import Options
+from ..remote.preflight import check_permissions
+from ..sync.errors import ConnectionFailed
 from .importer import Selection, plan_pull, write_files
 from .render import json_report, text_report
 
@@ -42,13 +47,30 @@ def pull_command(options: Options, uids: tuple[str, ...], folders: tuple[str, ..
         return
     if not (uids or folders or everything):
         raise click.UsageError("choose what to pull: --uid UID, --folder UID, --all or --notifications")
-    live = connect(options, os.environ)
-    try:
-        result = plan_pull(live.conn, live.ctx, options.root, Selection(uids, folders, everything),
-                           workers=options.workers)
-    finally:
-        live.close()
+    selection = Selection(uids, folders, everything)
+    live, result = read_live(options, "the dashboards to pull", ("dashboard", "folder", "datasource"),
+                             lambda live: plan_pull(live.conn, live.ctx, options.root, selection,
+                                                    workers=options.workers))
     if not dry_run:
         write_files(result.writes)
     click.echo(json_report(result, dry_run=dry_run) if fmt == "json" else
                text_report(result, live.target, dry_run=dry_run, quiet=quiet))
+
+
+T = TypeVar("T")
+
+
+def read_live(options: Options, what: str, kinds: tuple[str, ...],
+              read: Callable[[LiveConnection], T]) -> tuple[LiveConnection, T]:
+    """Connect, stop a token that may not read `kinds` (with the actions it lacks), and `read`:
+    Grafana refusing or failing a request is one line and exit 2, as for plan and drift,
+    never a traceback; nothing is written before everything is read."""
+    live = connect(options, os.environ)
+    try:
+        check_permissions(live.conn, [(kind, "read", HANDLERS[kind].read_actions) for kind in kinds
+                                      if HANDLERS[kind].read_actions], doing=f"read {what}")
+        return live, read(live)
+    except ApiError as exc:
+        raise ConnectionFailed(f"could not read {what} from {live.target.url}: {exc}") from None
+    finally:
+        live.close()

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..compile import compile_project
-from ..remote.connect import connect
 from ..remote.options import Options
+from .command import read_live
 from .importer import write_files
 from .notifications import plan_notifications_pull
 
 
 def pull_notifications(options: Options, dry_run: bool) -> None:
     defined = compile_project(options.root)
-    live = connect(options, os.environ)
-    try:
-        result = plan_notifications_pull(live.conn, live.ctx, options.root, defined)
-    finally:
-        live.close()
+    _, result = read_live(options, "the notification setup", (),
+                          lambda live: plan_notifications_pull(live.conn, live.ctx, options.root, defined))
     if not dry_run:
         write_files({result.path: result.content.encode("utf-8")})
     counts = ", ".join(f"{n} {kind}" for kind, n in result.counts.items()) or "nothing"
