@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +62,28 @@ class GacGroup(click.Group):
             # click would print "Aborted!" and exit 1, which plan, sync and drift use for
             # "changes/conflicts/drift found"; 130 (128 + SIGINT) is what a shell expects.
             # Commands that write say themselves what was applied before they get here.
-            click.echo("Interrupted (Ctrl-C).", err=True)
+            click.echo("Interrupted (Ctrl-C or SIGTERM).", err=True)
             sys.exit(INTERRUPTED_EXIT)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a cancelled CI job, a stopped pod) interrupts a run as Ctrl-C does: what a sync
+    applied is reported, output is flushed, and the exit is 130, where Python's default ends the
+    process at once and silently (143, the report and buffered lines lost). Only where nothing
+    else chose how SIGTERM is handled, and from the main thread, the only one that may."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 @click.group(cls=GacGroup)
 @click.version_option(__version__, prog_name="gac")
 def main() -> None:
     """grafana-as-code: Grafana data sources, dashboards and alert rules as code."""
+    _terminate_as_interrupt()
     try:
         os.getcwd()
     except FileNotFoundError:

@@ -1,4 +1,5 @@
 """Ctrl-C during `gac sync`: stop cleanly, say what was applied, exit 130, and converge on re-run.
+SIGTERM (a cancelled CI job, a Kubernetes pod stopped) is the same interruption.
 
 The sync runs as a process (a signal goes to a process) against the emulator, whose
 dashboard saves are slowed so that the interrupt arrives while writes are in flight, after
@@ -11,6 +12,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.gac_process import start_gac
 from tests.grafana_emulator.testing import emulator_only
 from tests.test_sync import Gac, gac, project  # noqa: F401  (fixtures)
@@ -18,7 +21,11 @@ from tests.test_sync import Gac, gac, project  # noqa: F401  (fixtures)
 pytestmark = emulator_only
 
 
-def test_ctrl_c_stops_cleanly_and_a_rerun_converges(gac: Gac, project: Path) -> None:  # noqa: F811
+SIGNALS = pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+
+
+@SIGNALS
+def test_ctrl_c_stops_cleanly_and_a_rerun_converges(gac: Gac, project: Path, signum: int) -> None:  # noqa: F811
     emu = gac.emu
     emu.slow("POST", "/api/dashboards/db$", delay=2.0)
     run = start_gac(project, emu, "sync", "--workers", "2")
@@ -27,7 +34,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_converges(gac: Gac, project: Path) -> 
         time.sleep(0.05)
     assert len(emu.writes) >= 6, [r.path for r in emu.writes]
     time.sleep(0.5)  # the first dashboard saves are in flight now
-    run.send_signal(signal.SIGINT)
+    run.send_signal(signum)
     out = run.communicate(timeout=60)[0]
     emu.clear_faults()
 
@@ -50,7 +57,9 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_converges(gac: Gac, project: Path) -> 
     assert gac("sync").exit_code == 0 and emu.writes == []
 
 
-def test_ctrl_c_while_reading_grafana_is_130_for_every_remote_command(gac: Gac, project: Path) -> None:  # noqa: F811
+@SIGNALS
+def test_ctrl_c_while_reading_grafana_is_130_for_every_remote_command(gac: Gac, project: Path,  # noqa: F811
+                                                                     signum: int) -> None:
     """Exit 1 means changes, conflicts or drift: an interrupted read must not look like one."""
     emu = gac.emu
     emu.slow("GET", "/api/", delay=5.0)
@@ -62,7 +71,7 @@ def test_ctrl_c_while_reading_grafana_is_130_for_every_remote_command(gac: Gac, 
             while not emu.requests_matching("GET", "/api/") and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(0.3)
-            run.send_signal(signal.SIGINT)
+            run.send_signal(signum)
             out = run.communicate(timeout=60)[0]
             assert run.returncode == 130, (command, out)
             assert "Aborted!" not in out and "Traceback" not in out, (command, out)

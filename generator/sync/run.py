@@ -93,25 +93,31 @@ def rotate_secrets(plan: Plan, uids: set[str]) -> None:
 
 def apply(session: Session, plan: Plan, *, on_outcome: OutcomeFn | None = None) -> tuple[ApplyResult, Backups]:
     """Write the plan; a token that may not make its writes is stopped first (AuthError, exit 2).
-    Ctrl-C while writing stops cleanly (see `stop_on_sigint`)."""
+    Ctrl-C or SIGTERM while writing stops cleanly (see `stop_on_interrupt`)."""
     check_permissions(session.conn, required_actions(plan))
     backups = Backups(session.options.root)
-    with stop_on_sigint() as stop:
+    with stop_on_interrupt() as stop:
         result = apply_plan(plan, session.conn, session.ctx, backups, workers=session.options.workers,
                             on_outcome=on_outcome, stop=stop)
     return result, backups
 
 
+#: what stops a sync's writes: Ctrl-C, and SIGTERM (a cancelled CI job, a stopped pod)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
-def stop_on_sigint() -> Iterator[threading.Event]:
-    """While writing, the first Ctrl-C (SIGINT) asks the apply to stop instead of killing it.
+def stop_on_interrupt() -> Iterator[threading.Event]:
+    """While writing, the first Ctrl-C (SIGINT) or SIGTERM asks the apply to stop instead of
+    killing it.
 
     A KeyboardInterrupt raised into the middle of a write loop would abandon the report of
     what was already applied ("Aborted!", while writes had landed). Instead the first
-    SIGINT sets the event: requests in flight finish (bounded by --timeout), none is
-    started, and the result lists what was and was not applied. A second Ctrl-C gets
-    Python's default behaviour back (KeyboardInterrupt) for someone who will not wait.
-    Outside the main thread signals cannot be handled; the event is then never set.
+    signal sets the event: requests in flight finish (bounded by --timeout), none is
+    started, and the result lists what was and was not applied. A second one gets the
+    handlers back (a KeyboardInterrupt: cli._terminate_as_interrupt for SIGTERM) for someone
+    who will not wait. Outside the main thread signals cannot be handled; the event is then
+    never set.
     """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
@@ -120,10 +126,14 @@ def stop_on_sigint() -> Iterator[threading.Event]:
 
     def handle(signum: int, frame: Any) -> None:
         stop.set()
-        signal.signal(signal.SIGINT, previous)
+        restore()
 
-    previous = signal.signal(signal.SIGINT, handle) or signal.default_int_handler
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    previous = {signum: signal.signal(signum, handle) or signal.default_int_handler for signum in STOP_SIGNALS}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        restore()
