@@ -119,9 +119,11 @@ def test_a_bad_jobs_value_is_a_usage_error(tmp_path, value):
 
 
 @needs_fork
-def test_ctrl_c_during_a_parallel_lint_is_130_without_tracebacks_or_leftover_workers(tmp_path):
-    """Ctrl-C reaches every process of the terminal's group: the workers must leave the
-    message to the parent (one line, exit 130) and be gone when it exits."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_during_a_parallel_lint_is_130_without_tracebacks_or_leftover_workers(tmp_path, signum):
+    """Ctrl-C reaches every process of the terminal's group (and a cancelled CI job's SIGTERM,
+    every process of the job's): the workers must leave the message to the parent (one line,
+    exit 130) and be gone when it exits."""
     import subprocess
     import sys
 
@@ -141,10 +143,11 @@ def test_ctrl_c_during_a_parallel_lint_is_130_without_tracebacks_or_leftover_wor
         time.sleep(0.02)  # until the workers run
     assert _children(process.pid), "the workers never started"
     time.sleep(0.3)
-    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
+    os.killpg(process.pid, signum)  # as a terminal does: the whole group
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 130, output
     assert "Interrupted" in output and "Traceback" not in output and "KeyboardInterrupt" not in output
+    assert "ForkPoolWorker" not in output, output  # the parent says it, once
     deadline = time.monotonic() + 10  # the workers are stopped as the parent exits: on a busy machine, not at once
     while _group(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)

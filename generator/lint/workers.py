@@ -149,8 +149,11 @@ class _Interrupts:
 
 
 def _ignore_interrupts() -> None:
-    """A worker's first step: Ctrl-C ignored, then no longer blocked (map_chunks)."""
+    """A worker's first step: Ctrl-C ignored, then no longer blocked (map_chunks); SIGTERM ends
+    it silently, as the system's default does (the command's own handler, inherited by the
+    fork, would print each worker's interruption: the parent reports it, once)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
