@@ -5,6 +5,7 @@ a silent exit or a silently wrong setting."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -184,6 +185,24 @@ def test_a_json_dashboard_of_the_wrong_shape_is_an_error_naming_the_file(project
     assert_usage_error(gac("build", "--root", str(project)),
                        f"dashboards/j.py:4: dashboard JSON imported/j.json: {says}")
     assert tree(project / "generated") == before
+
+
+def test_a_json_dashboard_saved_with_a_byte_order_mark_is_read_as_lint_reads_it(project: Path) -> None:
+    """An editor on Windows or PowerShell's `Out-File` writes a BOM: `gac lint` read the file,
+    `gac build` refused it ("Expecting value: line 1 column 1"). generated/ gets no BOM."""
+    built(project)
+    (project / "dashboards/imported").mkdir(parents=True, exist_ok=True)
+    (project / "dashboards/imported/j.json").write_bytes(b'\xef\xbb\xbf{"uid": "j", "title": "J", "panels": []}')
+    write(project, "dashboards/j.py", """
+        from generator.builders import JsonDashboard
+        from dashboards.folders import applications
+
+        j = JsonDashboard("imported/j.json", folder=applications)
+    """)
+    result = gac("build", "--root", str(project))
+    assert result.exit_code == 0, result.output
+    [written] = (project / "generated" / "dashboards").rglob("j.json")
+    assert json.loads(written.read_bytes())["uid"] == "j"  # json.loads refuses bytes that open with a BOM
 
 
 @pytest.mark.parametrize("source, says", [

@@ -170,7 +170,9 @@ class JsonDashboard:
     def raw_json(self) -> dict[str, Any]:
         text = None
         try:
-            text = self.file().read_text(encoding="utf-8")
+            # a byte order mark (an editor on Windows, an export piped through PowerShell) is read
+            # past, as `gac lint` reads the same file: generated/ is written without one
+            text = self.file().read_text(encoding="utf-8-sig")
             data = GRAFANA_JSON.decode(text)
         except OSError as exc:
             raise DefinitionError.at(self.source, f"cannot read dashboard JSON {self.path}: {exc}") from None
