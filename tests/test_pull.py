@@ -235,3 +235,36 @@ def test_a_token_that_may_not_read_dashboards_is_told_what_it_lacks(gac: Gac) ->
     result = gac("pull", "--all", "--dry-run")
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert "may not read the dashboards to pull" in result.output and "dashboards:read" in result.output
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   check=True, capture_output=True)
+
+
+def test_a_pull_never_overwrites_an_edit_git_has_not_committed(gac: Gac) -> None:
+    """A pulled file edited and never committed, then pulled again: the edit could not be brought
+    back. The pull stops, naming it, unless --force; once committed, git keeps it and the pull goes on."""
+    _git(gac.root, "init", "-q")
+    _git(gac.root, "add", "-A")
+    _git(gac.root, "commit", "-qm", "project")
+    save_as_alice(gac.emu, team_dashboard(), "otel-apps")
+    assert gac("pull", "--uid", "team-overview").exit_code == 0  # new files: nothing to overwrite
+    pulled = gac.root / "dashboards/imported/team-overview.json"
+    pulled.write_text(pulled.read_text().replace('"Team overview"', '"My local edit"'))
+    edited = pulled.read_bytes()
+
+    refused = gac("pull", "--uid", "team-overview")
+    assert refused.exit_code == 2, refused.output
+    assert "dashboards/imported/team-overview.json: holds changes not committed to git" in refused.output
+    assert pulled.read_bytes() == edited
+
+    _git(gac.root, "add", "-A")
+    _git(gac.root, "commit", "-qm", "pulled and edited")
+    again = gac("pull", "--uid", "team-overview")  # committed: git keeps the edit, `git diff` shows the pull's
+    assert again.exit_code == 0 and '"Team overview"' in pulled.read_text(), again.output
+
+    pulled.write_text(pulled.read_text().replace('"Team overview"', '"Another edit"'))
+    forced = gac("pull", "--uid", "team-overview", "--force")
+    assert forced.exit_code == 0 and '"Team overview"' in pulled.read_text(), forced.output

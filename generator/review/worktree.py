@@ -30,6 +30,29 @@ def _git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def uncommitted(root: Path, paths: list[Path]) -> list[Path] | None:
+    """Which of `paths` (files in `root`'s work tree) hold changes git has not committed:
+    modified, added, untracked. None where git cannot tell (not installed, not a work tree)."""
+    if not paths:
+        return []
+    try:
+        done = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                               "--", *map(str, paths)], capture_output=True, check=False)
+    except FileNotFoundError:
+        return None
+    if done.returncode != 0:
+        return None
+    top = Path(_git(root, "rev-parse", "--show-toplevel")).resolve()
+    changed = set()
+    entries = iter(done.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    for entry in entries:  # "XY path"; a rename or copy is followed by the path it came from
+        if len(entry) > 3:
+            changed.add((top / entry[3:]).resolve())
+            if entry[0] in "RC":
+                next(entries, None)
+    return [p for p in paths if p.resolve() in changed]
+
+
 @contextmanager
 def checkout(root: Path, rev: str) -> Iterator[Path]:
     """`root` as it is at `rev`, in a temporary worktree (the same subdirectory of the repository)."""
