@@ -52,7 +52,11 @@ class UnreadModule:
 
 
 def discover(root: Path) -> Definitions:
-    """Every definition object under `root`'s definition folders, in a stable order."""
+    """Every definition object the modules under `root`'s definition folders expose, each once
+    (a module exposing one it imported, its folder or a shared data source, exposes the same
+    object), in a stable order. Where an object was created does not matter: a helper that
+    makes dashboards or rule groups (`service_dashboard("checkout")` in `dashboards/common.py`)
+    creates them for the module that exposes them."""
     root = root.resolve()
     found: dict[int, Any] = {}
     resolved = _Resolver()
@@ -60,10 +64,9 @@ def discover(root: Path) -> Definitions:
     with _project_on_path(root):
         for module_name, path in _modules(root):
             module = _import(module_name, path, root)
-            here = resolved(path)
             exposed = list(_exposed(module))
             for value, direct in exposed:
-                if isinstance(value, AlertRule) and _defined_in(value, here, root, resolved):
+                if isinstance(value, AlertRule):
                     rules.setdefault(id(value), value)
                 if isinstance(value, g.Dashboard):
                     if direct and not any(isinstance(v, DashboardDef) and v.dashboard is value for v, _ in exposed):
@@ -73,7 +76,7 @@ def discover(root: Path) -> Definitions:
                             "kept at module level: give its name a leading `_`)",
                             _rel(path, root))
                     continue
-                if isinstance(value, DEFINITION_TYPES) and _defined_in(value, here, root, resolved):
+                if isinstance(value, DEFINITION_TYPES):
                     found.setdefault(id(value), value)
         unread = unread_modules(root, resolved)
     objects = list(found.values())
@@ -215,14 +218,6 @@ class _Resolver:
         if found is None:
             found = self._seen[path] = path.resolve()
         return found
-
-
-def _defined_in(value: Any, here: Path, root: Path, resolved: _Resolver) -> bool:
-    """Whether `value` was created by the module at `here` (resolved), not imported into it."""
-    source = getattr(value, "source", None)
-    if source is None:
-        return True
-    return resolved(root / source.file) == here or resolved(Path(source.file)) == here
 
 
 def _rel(path: Path, root: Path) -> str:

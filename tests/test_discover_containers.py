@@ -95,3 +95,47 @@ BASE = g.Dashboard(title="Base template", uid="base-tpl", panels=[])
     assert code == 2, output
     assert "module-level grafanalib Dashboard 'Base template' is not placed in a folder" in output
     assert "give its name a leading `_`" in output
+
+
+_FACTORY = """\
+from generator.builders import AlertRule, DashboardDef, Folder, RuleGroup
+from dashboards.common import dashboard
+from dashboards.folders import applications
+
+
+def service_dashboard(name):
+    return DashboardDef(dashboard(title=f"Service {name}", uid=f"svc-{name}", description="d", tags=[], variables=[],
+                                  panels=[]), folder=applications)
+
+
+def team_folder(team):
+    return Folder(uid=f"team-{team}", title=f"Team {team}")
+
+
+def latency_group(service):
+    rule = AlertRule.when(uid=f"lat-{service}", title=f"{service} latency", expr="up == 0", op=">", value=0,
+                          summary="s", description="d", runbook_url="")
+    return RuleGroup(title=f"lat-{service}", folder=applications, interval="1m", rules=[rule])
+"""
+
+
+def test_definitions_a_helper_in_another_module_makes_are_the_exposing_modules(tmp_path: Path) -> None:
+    """A factory in a private helper module (or a public one, or a subfolder's) made objects
+    whose source was the factory: discovery kept only objects created by the module exposing
+    them, so these were dropped without a word, and a dashboard moved into a factory was removed
+    from generated/ (and `sync --prune` would delete it from Grafana)."""
+    root = copy_project(tmp_path / "repo")
+    write(root, "dashboards/svc.py", _HEAD + 'checkout = board("svc-checkout")\n')
+    assert _build(root)[0] == 0 and "svc-checkout" in _built(root)
+    for helper in ("dashboards/_factory.py", "dashboards/lib/factory.py"):
+        write(root, helper, _FACTORY)
+        module = helper.removesuffix(".py").replace("/", ".")
+        write(root, "dashboards/svc.py", f"from {module} import latency_group, service_dashboard, team_folder\n\n"
+                                         'checkout = service_dashboard("checkout")\ncart = service_dashboard("cart")\n'
+                                         'payments = team_folder("payments")\nalerts = latency_group("checkout")\n')
+        code, output = _build(root)
+        assert code == 0 and "- generated/" not in output, output  # nothing removed
+        assert {"svc-checkout", "svc-cart"} <= _built(root)
+        assert (root / "generated" / "folders" / "team-payments.json").is_file()
+        assert [p.name for p in (root / "generated").rglob("lat-checkout*.json")], output
+        (root / helper).unlink()
