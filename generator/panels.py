@@ -188,11 +188,16 @@ def layout(*rows: Sequence[g.Panel] | g.RowPanel, height: int = DEFAULT_HEIGHT) 
     """
     check = Checks("layout", caller_source())
     check.instance("height", height, int, "a whole number of grid rows", "e.g. height=8")
+    if height < 1:
+        check.fail(f"height is {height}: a panel is at least one grid row high (Grafana's schema: h > 0); e.g. height=8")
     for i, item in enumerate(rows):
         if not isinstance(item, g.RowPanel):
             check.items(f"row {i + 1}", item, g.Panel, "a panel",
                         "give each row as a list of panels, e.g. layout(row('Latency'), [stat(...), stat(...)])",
                         empty=False)
+            if len(item) > GRID_WIDTH:
+                check.fail(f"row {i + 1} holds {len(item)} panels: the grid is {GRID_WIDTH} columns wide, so each "
+                           f"would be 0 wide (Grafana's schema: w > 0); split it into rows of at most {GRID_WIDTH}")
     placed: list[g.Panel] = []
     y = 0
     for item in rows:

@@ -257,3 +257,69 @@ def test_a_grafana_yaml_that_is_a_broken_link_is_an_error_not_an_absent_file(pro
                        f"{project / 'grafana.yaml'}: a broken link (or a loop of links): point it at the project's "
                        "grafana.yaml, or remove it")
     assert not (project / "generated").exists()
+
+
+RULE = """
+    from generator.builders import AlertRule, PromQuery, RuleGroup, reduce, math
+    from datasources.prometheus import prometheus
+    from datasources.loki import loki
+    from dashboards.folders import applications
+
+    rule = {rule}
+    group = RuleGroup(title="t", folder=applications, interval="1m", rules=[rule])
+"""
+_WHEN = 'AlertRule.when(uid="t1", title="T", expr="up == 0", op=">", value=0, summary="s", description="d", ' \
+        'runbook_url=""{extra})'
+
+
+@pytest.mark.parametrize("extra, says", [
+    # a TypeError in the compiler (unhashable type: 'Loki'), a traceback
+    (", datasource=loki", "query A sends PromQL to 'loki', a loki data source, which speaks LogQL"),
+    # Grafana and Alertmanager read durations with model.ParseDuration: a unit is required
+    (', pending="300"', "pending: not a duration: '300' has no unit (write e.g. '300s'"),
+    # the argument lost to the label, and gac's ownership label replaced
+    (', severity="critical", labels={"severity": "warning"}', "labels['severity']: the severity is an argument"),
+    (', labels={"managed_by": "someone"}', "labels['managed_by'] is gac's own label"),
+    (', labels={"__grafana_receiver__": "x"}', "labels['__grafana_receiver__']: names starting with __ are reserved"),
+    # a TypeError sorting the labels, pointed at the group
+    (', labels={1: "x"}', "label name 1 is int 1, not a string"),
+])
+def test_an_alert_rule_grafana_would_refuse_or_misread_is_an_error_naming_the_rule(project: Path, extra: str,
+                                                                                  says: str) -> None:
+    before = built(project)
+    write(project, "alerts/bad.py", RULE.format(rule=_WHEN.format(extra=extra)))
+    assert_usage_error(gac("build", "--root", str(project)), "alerts/bad.py:6: alert rule 't1': " + says)
+    assert tree(project / "generated") == before
+
+
+@pytest.mark.parametrize("rule, says", [
+    ('AlertRule(uid="t1", title="T", data=[PromQuery("A", 42), reduce("B", "A"), math("C", "$B > 0")], '
+     'condition="C", summary="s", description="d", runbook_url="")',
+     "alerts/bad.py:6: alert rule 't1': query A expr is int 42, not a string"),
+    ('AlertRule(uid="t1", title="T", data=[PromQuery("A", "up"), reduce("B", "A", reducer="avg"), '
+     'math("C", "$B > 0")], condition="C", summary="s", description="d", runbook_url="")',
+     "alerts/bad.py:6: reduce 'B': reducer is the string 'avg'; use one of 'count', 'last', 'max', 'mean'"),
+])
+def test_queries_and_expressions_grafana_cannot_run_are_errors(project: Path, rule: str, says: str) -> None:
+    before = built(project)
+    write(project, "alerts/bad.py", RULE.format(rule=rule))
+    assert_usage_error(gac("build", "--root", str(project)), says)
+    assert tree(project / "generated") == before
+
+
+def test_a_data_source_definition_names_the_query_data_source(project: Path) -> None:
+    write(project, "alerts/good.py", RULE.format(rule=_WHEN.format(extra=", datasource=prometheus")))
+    assert gac("build", "--root", str(project)).exit_code == 0
+    [group] = (project / "generated" / "alert-rules").rglob("t.json")
+    query = json.loads(group.read_text())["rules"][0]["data"][0]
+    assert query["datasourceUid"] == "prometheus" and query["model"]["datasource"] == {"type": "prometheus",
+                                                                                       "uid": "prometheus"}
+
+
+@pytest.mark.parametrize("call, says", [
+    ("layout([stat(f'S{i}', 'sum(up)', 'short') for i in range(30)])", "row 1 holds 30 panels: the grid is 24"),
+    ("layout([stat('S', 'sum(up)', 'short')], height=0)", "height is 0: a panel is at least one grid row high"),
+])
+def test_a_layout_grafana_cannot_place_is_an_error(project: Path, call: str, says: str) -> None:
+    write(project, "dashboards/bad.py", f"from generator.panels import layout, stat\n\npanels = {call}\n")
+    assert_usage_error(gac("build", "--root", str(project)), f"dashboards/bad.py:3: layout: {says}")

@@ -251,6 +251,9 @@ CASES = [
     Case("alert-duration-invalid",
          lambda: rule_group(**{"for": "5mins"}),
          lambda: rule_group(**{"for": "5m"})),
+    Case("alert-duration-invalid",  # seconds without a unit: model.ParseDuration refuses them
+         lambda: rule_group(**{"for": "300"}),
+         lambda: rule_group(**{"for": "0"})),
     Case("alert-state-invalid",
          lambda: rule_group(noDataState="no_data"),
          lambda: rule_group(noDataState="KeepLast")),

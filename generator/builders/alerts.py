@@ -16,20 +16,36 @@ from ..resource import ALERT_RULE_GROUP, Resource, Source, caller_source
 from .durations import seconds
 from .folders import Folder
 from .checks import FOLDER_HINT, Checks, shown
+from .datasources import DataSource
 from .notifications import NotificationSettings
 
 #: the states Grafana's provisioning API takes for a rule without data / with an error
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
 EXEC_ERROR_STATES = ("Error", "Alerting", "OK", "KeepLast")
 
+#: data source types whose queries are not PromQL, among the ones gac defines
+_NOT_PROMQL = {"loki": "LogQL", "tempo": "TraceQL"}
+
+
 @dataclass
 class PromQuery:
-    """A Prometheus/Mimir instant query evaluated over the last `lookback`."""
+    """A Prometheus/Mimir instant query evaluated over the last `lookback`; `datasource` is the
+    data source's uid, or its definition (a `Prometheus(...)` object)."""
 
     ref_id: str
     expr: str
-    datasource: str = "prometheus"
+    datasource: str | DataSource = "prometheus"
     lookback: str = "10m"
+    #: the type of the data source given by its definition (a uid alone: Prometheus)
+    datasource_type: str = field(default="prometheus", init=False, repr=False, compare=False)
+    #: a data source of another language, given by its definition (AlertRule says so, located)
+    wrong_language: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ds = self.datasource
+        if isinstance(ds, DataSource):  # from here on the query names it by uid, as Grafana does
+            self.datasource, self.datasource_type = ds.uid, ds.type
+            self.wrong_language = _NOT_PROMQL.get(ds.type)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -38,7 +54,7 @@ class PromQuery:
             "relativeTimeRange": {"from": seconds(self.lookback), "to": 0},
             "model": {
                 "refId": self.ref_id,
-                "datasource": {"type": "prometheus", "uid": self.datasource},
+                "datasource": {"type": self.datasource_type, "uid": self.datasource},
                 "editorMode": "code",
                 "expr": self.expr,
                 "instant": True,
@@ -62,8 +78,14 @@ class Expression:
                 "relativeTimeRange": {"from": 0, "to": 0}, "model": model}
 
 
+#: the reducers of Grafana's reduce expression (pkg/expr/mathexp/reduce.go)
+REDUCERS = ("sum", "mean", "min", "max", "count", "last", "median")
+
+
 def reduce(ref_id: str, of: str, reducer: str = "last") -> Expression:
     """Series → one number each; drops non-numbers so a gap does not fire the alert."""
+    check = Checks(f"reduce {ref_id!r}" if isinstance(ref_id, str) else "reduce", caller_source())
+    check.choice("reducer", reducer, REDUCERS)
     return Expression(ref_id, {"type": "reduce", "expression": of, "reducer": reducer,
                                "settings": {"mode": "dropNN"}})
 
@@ -124,6 +146,12 @@ class AlertRule:
                     "pass queries and expressions such as PromQuery('A', 'up'), reduce('B', 'A')", empty=False)
         for item in self.data:
             if isinstance(item, PromQuery):
+                check.text(f"query {item.ref_id} expr", item.expr, "write the PromQL query as a string, e.g. 'up == 0'")
+                check.text(f"query {item.ref_id} datasource", item.datasource, "pass the data source's uid, e.g. "
+                           "'prometheus', or its definition")
+                if item.wrong_language is not None:
+                    check.fail(f"query {item.ref_id} sends PromQL to {item.datasource!r}, a {item.datasource_type} "
+                               f"data source, which speaks {item.wrong_language}: give a Prometheus data source")
                 check.instance(f"query {item.ref_id} lookback", item.lookback, str, "a duration string",
                                "use e.g. '5m', '10m', '1h'")
                 check.parses(f"query {item.ref_id} lookback", item.lookback, seconds, "")
@@ -139,7 +167,17 @@ class AlertRule:
         check.choice("exec_error", self.exec_error, EXEC_ERROR_STATES)
         check.instance("labels", self.labels, dict, "a dict of label name → value", "pass e.g. {'team': 'sre'}")
         for key, value in self.labels.items():
+            check.instance(f"label name {key!r}", key, str, "a string", "label names are strings, e.g. 'team'")
             check.instance(f"labels[{key!r}]", value, str, "a string", "label values are strings")
+            if key == "severity":
+                check.fail("labels['severity']: the severity is an argument of its own, severity=...; given in "
+                           "labels too, one of the two would be lost")
+            if key == MANAGED_LABEL[0]:
+                check.fail(f"labels[{key!r}] is gac's own label, which marks the rules sync manages (--prune "
+                           "deletes only those): remove it")
+            if key.startswith("__"):
+                check.fail(f"labels[{key!r}]: names starting with __ are reserved for Prometheus's and Grafana's "
+                           "own labels (__alert_rule_uid__, __grafana_receiver__, ...); rename it")
         check.instance("notification_settings", self.notification_settings, (NotificationSettings, type(None)),
                        "NotificationSettings", "pass NotificationSettings(receiver=...) or leave it out")
         if self.notification_settings is not None:

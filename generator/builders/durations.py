@@ -12,6 +12,8 @@ import re
 
 #: zero in any unit: a valid `for` ("fire at once"), though the parser rejects it
 _ZERO = re.compile(r"0|(0+(ms|s|m|h|d|w|y))+")
+#: a number without a unit
+_BARE_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def seconds(duration: str | int, allow_zero: bool = False) -> int:
@@ -26,6 +28,12 @@ def seconds(duration: str | int, allow_zero: bool = False) -> int:
         raise ValueError(f"not a duration: {duration!r} (use a string such as '30s', '5m', '1h')")
     if allow_zero and _ZERO.fullmatch(duration.strip()):
         return 0
+    if _BARE_NUMBER.fullmatch(duration.strip()):
+        # promql-parser reads it as seconds; Grafana and Alertmanager read durations with
+        # prometheus/common's model.ParseDuration, which refuses a number without its unit
+        text = duration.strip()
+        example = f"'{text}s', " if text.isdigit() else ""
+        raise ValueError(f"not a duration: {duration!r} has no unit (write e.g. {example}'90s', '5m', '1h')")
     try:
         from ..lint.promql_parse import parse_duration  # here: the lint package imports the builders
         delta = parse_duration(duration.strip())

@@ -336,9 +336,24 @@ def alert_duration_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
     """
     for key in ("for", "keep_firing_for"):
         raw = ctx.rule.get(key)
-        if raw not in (None, "") and seconds(raw) is None:
+        if raw in (None, ""):
+            continue
+        if seconds(raw) is None:
             yield Issue(f"{key} {rulefmt.shown(raw)} is not a duration", "use a number and a unit, e.g. 5m or 1h30m",
                         at=ctx.location.child(key))
+        elif _unitless(raw):  # model.ParseDuration takes "0" alone without a unit
+            yield Issue(f"{key} {rulefmt.shown(raw)} has no unit: Grafana reads it as a duration, which needs one",
+                        f"write it with its unit, e.g. {format_seconds(seconds(raw) or 0)}",
+                        at=ctx.location.child(key))
+
+
+def _unitless(raw: Any) -> bool:
+    """A number, or a string of digits, other than zero: what seconds() reads, Prometheus does not."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, (int, float)):
+        return raw != 0
+    return isinstance(raw, str) and raw.strip().isdigit() and int(raw.strip()) != 0
 
 
 @rule("alert-state-invalid", "error", "noDataState and execErrState must be values Grafana accepts", "alert-rule",
