@@ -21,6 +21,8 @@ CONTACT_POINT = "contact-point"
 NOTIFICATION_TEMPLATE = "notification-template"
 MUTE_TIMING = "mute-timing"
 NOTIFICATION_POLICY_TREE = "notification-policy-tree"
+#: the root folder's uid ("General"), which is no folder: Grafana's GeneralFolderUID
+GENERAL_FOLDER = "general"
 
 
 @dataclass(frozen=True, order=True)

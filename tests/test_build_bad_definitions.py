@@ -323,3 +323,28 @@ def test_a_data_source_definition_names_the_query_data_source(project: Path) -> 
 def test_a_layout_grafana_cannot_place_is_an_error(project: Path, call: str, says: str) -> None:
     write(project, "dashboards/bad.py", f"from generator.panels import layout, stat\n\npanels = {call}\n")
     assert_usage_error(gac("build", "--root", str(project)), f"dashboards/bad.py:3: layout: {says}")
+
+
+@pytest.mark.parametrize("source, says", [
+    ('Folder(uid="general", title="Ops")', "folder 'general': uid 'general' is the root's"),
+    ('Folder(uid="ops", title=" general")', "folder 'ops': title ' general' is the root's name"),
+])
+def test_a_folder_taking_the_roots_uid_or_name_is_refused(project: Path, source: str, says: str) -> None:
+    """Grafana refuses both at sync (400), after whatever came before was written."""
+    before = built(project)
+    write(project, "dashboards/bad.py", f"from generator.builders import Folder\n\nbad = {source}\n")
+    assert_usage_error(gac("build", "--root", str(project)), f"dashboards/bad.py:3: {says}")
+    assert tree(project / "generated") == before
+
+
+def test_titles_and_tags_longer_than_grafana_stores_are_refused(project: Path) -> None:
+    long_title = _WHEN.format(extra="").replace('title="T"', 'title="' + "x" * 191 + '"')
+    write(project, "alerts/bad.py", RULE.format(rule=long_title))
+    assert_usage_error(gac("build", "--root", str(project)),
+                       "alert rule 't1': title is 191 characters long; Grafana refuses more than 190")
+    write(project, "alerts/bad.py", RULE.format(rule=_WHEN.format(extra="")).replace('title="t"', 'title="' + "g" * 200
+                                                                                     + '"'))
+    assert_usage_error(gac("build", "--root", str(project)), "title is 200 characters long; Grafana refuses more")
+    (project / "alerts/bad.py").unlink()
+    write(project, "dashboards/bad.py", DASHBOARD.format(setup="", panels="[], tags=['" + "t" * 51 + "']"))
+    assert_usage_error(gac("build", "--root", str(project)), "tags[0] is 51 characters long; Grafana 12 refuses")

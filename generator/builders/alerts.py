@@ -142,6 +142,7 @@ class AlertRule:
         check = Checks(f"alert rule {self.uid!r}" if isinstance(self.uid, str) else "AlertRule", self.source)
         check.uid(self.uid, "give it a stable uid (letters, digits, - and _) so sync updates it in place")
         check.text("title", self.title, "give it a title people can read in the alert list")
+        _check_length(check, "title", self.title)
         check.items("data", self.data, (PromQuery, Expression), "PromQuery or Expression",
                     "pass queries and expressions such as PromQuery('A', 'up'), reduce('B', 'A')", empty=False)
         for item in self.data:
@@ -208,6 +209,15 @@ class AlertRule:
         }
 
 
+#: the longest rule title and group name Grafana stores (its alert rule model and swagger: 190)
+MAX_TITLE = 190
+
+
+def _check_length(check: Checks, name: str, value: str) -> None:
+    if len(value) > MAX_TITLE:
+        check.fail(f"{name} is {len(value)} characters long; Grafana refuses more than {MAX_TITLE}: shorten it")
+
+
 @dataclass
 class RuleGroup:
     """Rules evaluated together every `interval`; replaced as a whole by the provisioning API."""
@@ -221,6 +231,7 @@ class RuleGroup:
     def __post_init__(self) -> None:
         check = Checks(f"rule group {self.title!r}" if isinstance(self.title, str) else "RuleGroup", self.source)
         check.text("title", self.title, "give the group a title (unique in its folder)")
+        _check_length(check, "title", self.title)
         check.instance("folder", self.folder, Folder, "a Folder", FOLDER_HINT)
         check.instance("interval", self.interval, (str, int), "a duration", "use e.g. '1m'")
         check.parses("interval", self.interval, seconds, "")

@@ -22,6 +22,9 @@ from .checks import FOLDER_HINT, Checks
 from .folders import Folder
 from .grafanalib_json import plain
 
+#: the longest dashboard tag Grafana 12 saves (dashboards.ErrDashboardTagTooLong)
+MAX_TAG = 50
+
 
 def _to_json_data(value: Any) -> Any:
     to_json_data = getattr(value, "to_json_data", None)
@@ -77,6 +80,9 @@ def _check_shape(dash: dict[str, Any], check: Checks) -> None:
         check.instance("tags", tags, (list, tuple), "a list of strings", hint)
         for i, tag in enumerate(tags):
             check.instance(f"tags[{i}]", tag, str, "a string", hint)
+            if len(tag) > MAX_TAG:  # Grafana 12: 400 tag-too-long (pkg/services/dashboards/errors.go)
+                check.fail(f"tags[{i}] is {len(tag)} characters long; Grafana 12 refuses a tag longer than {MAX_TAG}: "
+                           "shorten it")
     for i, variable in enumerate((dash.get("templating") or {}).get("list") or ()):
         if variable.get("name") is not None:
             check.text(f"templating.list[{i}].name", variable["name"], "name the variable", empty=True)

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from ..datasource_index import DatasourceIndex
 from ..markers import MANAGED_TAG, STAMP_KEY
 from ..normalize import normalize_dashboard
-from ..resource import Resource, Source
+from ..resource import GENERAL_FOLDER, Resource, Source
 from ..diff.parts import Parts
 from . import dashboard_apis, k8s
 from .base import Handler, search_pages
@@ -32,7 +32,6 @@ from .dashboard_diff import DASHBOARD_PARTS
 from .dashboard_form import comparison_form
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult, same_json
 
-GENERAL_FOLDER = "general"
 SAVE_MESSAGE = "gac sync"
 #: how far back the version history is searched for the sync's own last save
 HISTORY_DEPTH = 20
