@@ -57,6 +57,7 @@ def compile_definitions(defs: Definitions, declared: Mapping[str, DeclaredDataso
     finish = finish or _as_is
     index = project_datasources(defs, declared, authoritative=True)
     _check_datasource_links(defs, index)
+    _check_datasource_names(defs)
     _check_folders(defs)
     resources = [finish(f.to_resource()) for f in defs.folders]
     resources += [finish(ds.to_resource()) for ds in defs.datasources]
@@ -111,6 +112,25 @@ def _check_datasource_links(defs: Definitions, index: DatasourceIndex) -> None:
             if uid not in index.by_uid:
                 raise DefinitionError.at(ds.source, f"data source {ds.uid!r} links to undefined data source "
                                          f"{uid!r} (defined: {index.known()})")
+
+
+def _check_datasource_names(defs: Definitions) -> None:
+    """Two data sources with one name: Grafana keeps one data source per name in an organisation
+    (the unique index on (org_id, name); AddDataSource answers 409 ErrDataSourceNameExists), so the
+    sync of the second would be refused, whatever its uid. Names that differ only in case count as
+    one: Grafana on MySQL compares them so (its case-insensitive collation), as it does alert rule
+    titles (sync/rule_titles.py). Definitions that share a uid as well are `_check_unique`'s."""
+    seen: dict[str, tuple[str, str, Source | None]] = {}
+    for ds in defs.datasources:
+        first = seen.setdefault(ds.name.casefold(), (ds.uid, ds.name, ds.source))
+        if first[0] == ds.uid:
+            continue
+        names = (f"name {ds.name!r} is" if first[1] == ds.name else f"names {first[1]!r} and {ds.name!r}, one name "
+                 "for Grafana on MySQL (it compares them without case), are")
+        raise DefinitionError.at(ds.source, f"data source {names} given to two data sources, "
+                                 f"{first[0]!r} ({first[2]}) and {ds.uid!r} ({ds.source}); Grafana keeps one "
+                                 "data source per name in an organisation and would refuse the second at sync: "
+                                 "give one of them another name=")
 
 
 def _rule_group(group: RuleGroup, index: DatasourceIndex) -> Resource:

@@ -88,3 +88,42 @@ def test_a_rule_group_without_rules_is_refused(tmp_path: Path) -> None:
         """)
     code, output = gac("build", "--root", str(root))
     assert code == 2 and "alerts/empty.py:4: " in output and "rules is empty" in output, output
+
+
+@pytest.mark.parametrize("name, says", [
+    ("Loki", "data source name 'Loki' is given to two data sources"),
+    ("LOKI", "data source names 'Loki' and 'LOKI', one name for Grafana on MySQL (it compares them without case), "
+             "are given to two data sources"),
+])
+def test_two_data_sources_with_one_name_are_refused(tmp_path: Path, name: str, says: str) -> None:
+    """Grafana keeps one data source per name in an organisation (409 ErrDataSourceNameExists): the
+    second one's sync failed, after the objects beside it were written. The build (and the lint of
+    the project) refuses the pair, naming both definitions, and writes nothing."""
+    from tests.project import write
+
+    root = copy_project(tmp_path / "project")
+    write(root, "datasources/loki2.py", f"""
+        from generator.builders import Loki
+
+        loki2 = Loki(uid="loki2", name="{name}", url="http://loki2:3100")
+        """)
+    for command in ("build", "lint"):
+        code, output = gac(command, "--root", str(root))
+        assert code == 2 and says in output, output
+        assert "datasources/loki.py:5) and 'loki2' (" in output and "datasources/loki2.py:3); " in output
+        assert "datasources/loki2.py:3: data source" in output and "give one of them another name=" in output
+        assert len(output.strip().splitlines()) == 1 and "Traceback" not in output
+    assert not (root / "generated").exists()
+
+
+def test_one_data_source_defined_twice_is_still_a_duplicate_uid(tmp_path: Path) -> None:
+    from tests.project import write
+
+    root = copy_project(tmp_path / "project")
+    write(root, "datasources/loki2.py", """
+        from generator.builders import Loki
+
+        loki2 = Loki(uid="loki", name="Loki", url="http://loki2:3100")
+        """)
+    code, output = gac("build", "--root", str(root))
+    assert code == 2 and "datasource uid 'loki' is defined twice" in output, output

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from ..diff.parts import Part, Parts
 from ..resource import Resource, Source
 from ..secret_fingerprint import SECRETS_CURRENT
-from .live import Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash, same_json
+from .live import ApiError, Calls, LiveObject, LiveRef, SyncContext, WriteResult, content_hash, same_json
 
 
 def slug(text: str) -> str:
@@ -82,6 +82,22 @@ class Handler:
     def takes_over(self, desired: Resource, live: LiveObject) -> bool:
         """Does writing `desired` carry over content `live` holds now (rules Grafana moves from
         one group to another by uid)? Then `live`'s delete waits for that write to succeed."""
+        return False
+
+    # --- names Grafana keeps unique (plan, apply) ----------------------------------------------
+
+    def unique_name(self, body: dict[str, Any]) -> str | None:
+        """The name Grafana allows only once among the kind's objects of an organisation, from a
+        body as generated/ holds it or a listing shows it; None for kinds whose names may repeat.
+
+        Such a name is a second identity besides the uid: a write that gives an object the name
+        another one holds is refused whatever the versions say, so neither a re-run nor --force
+        gets past it, and the plan finds it before the first write (sync/name_clashes.py).
+        """
+        return None
+
+    def name_refused(self, exc: ApiError) -> bool:
+        """Was a write refused because another object of the kind holds its `unique_name`?"""
         return False
 
     # --- desired state for one environment ----------------------------------------------------

@@ -37,6 +37,9 @@ from ..markers import STAMP_KEY
 from ..secret_fingerprint import values_state
 from .live import ApiError, Calls, LiveObject, LiveRef, Stamp, SyncContext, WriteResult
 
+#: Grafana's ErrDataSourceNameExists text (pkg/services/datasources/errors.go)
+_NAME_TAKEN = "data source with the same name already exists"
+
 _PLACEHOLDER = re.compile(r"\$\{datasources\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}")
 
 #: fields Grafana always answers with; their zero value means "not set"
@@ -108,6 +111,19 @@ class DatasourceHandler(Handler):
     def dependencies(self, resource: Resource,
                      desired: Mapping[tuple[str, ...], Resource]) -> list[tuple[str, ...]]:
         return []
+
+    def unique_name(self, body: dict[str, Any]) -> str | None:
+        """Grafana keeps one data source per name in an organisation: the SQL store's
+        AddDataSource refuses a name it finds (ErrDataSourceNameExists), and the service's
+        UpdateDataSource refuses a rename onto one (pkg/services/datasources/service/store.go,
+        datasource.go), both answered 409 "data source with the same name already exists"."""
+        name = body.get("name")
+        return name if isinstance(name, str) and name else None
+
+    def name_refused(self, exc: ApiError) -> bool:
+        """The 409 of ErrDataSourceNameExists (create; update: "Failed to update datasource: …"), not
+        the 409 of a stale version ("has already been updated by someone else")."""
+        return exc.status == 409 and _NAME_TAKEN in exc.message
 
     def normalize(self, body: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in super().normalize(body).items() if not (k in _DEFAULTS and v == _DEFAULTS[k])}

@@ -91,7 +91,7 @@ def input_problem(item: Mapping[str, Any]) -> tuple[str, str | None] | None:
     if not isinstance(model, dict):
         return None
     etype = model.get("type")
-    if etype not in _READS_EXPRESSION:
+    if not isinstance(etype, str) or etype not in _READS_EXPRESSION:
         return None
     expression = model.get("expression")
     said = f"no variable specified to reference for refId {item.get('refId')}" if etype == "threshold" else None

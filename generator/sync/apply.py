@@ -10,7 +10,9 @@ dashboards and rule groups are not sent; a failed contact point or mute timing �
 policy tree naming it, which would otherwise route to a missing or stale receiver;
 a failed write of a rule group that rules move into → the delete of the group they
 leave, which would delete them; a failed rewrite of an object that still names another
-→ that other's delete, e.g. of a contact point the live tree routes to); everything else
+→ that other's delete, e.g. of a contact point the live tree routes to). A create that ends
+in a conflict (a name clash, found by the plan or answered by Grafana) is a failure to its
+dependents too: the object is not there. Everything else
 proceeds, and the result says exactly what was applied and what was not. A re-run
 converges: applied objects are unchanged then, and the rest is planned again.
 
@@ -28,6 +30,10 @@ what this run wanted -- the create found the object already there, the update fo
 token stale -- the live object equals the desired one and carries gac's marker and stamp.
 Nothing of anyone's was lost, so it is convergence ("converged"), not a conflict, and
 needs no `--force`.
+
+A write Grafana refuses because another object holds its name (data sources: one per name in
+an organisation) is a name clash, not a change made in Grafana: the report names the holder
+where a listing shows it, and says that `--force` cannot help (name_clashes.py).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from ..handlers import HANDLERS
 from ..handlers.live import ApiError, Calls, LiveRef, SyncContext, WriteConflict, same_json
 from ..resource import Resource
 from .backup import Backups
+from .name_clashes import holder_names, refused_reason
 from .desired import Identity
 from .plan import CONFLICT, CREATE, DELETE, UNCHANGED, UPDATE, Change, Plan, moves_out
 
@@ -60,6 +67,8 @@ class Outcome:
     backup: str | None = None
     #: the failure ends the run (credentials refused mid-run): nothing further is sent
     fatal: bool = False
+    #: a conflict over a name Grafana allows once (name_clashes.py): --force does not help
+    clash: bool = False
 
     @property
     def ok(self) -> bool:
@@ -133,11 +142,12 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
         if change.action == UNCHANGED:
             record(Outcome(change, UNCHANGED_STATUS))
         elif change.action == CONFLICT:
-            record(Outcome(change, CONFLICTED, change.reason))
+            record(Outcome(change, CONFLICTED, change.reason, clash=change.clash))
 
     writes = [c for c in plan.changes if c.action in (CREATE, UPDATE)]
     deletes = [c for c in plan.changes if c.action == DELETE]
     desired = {c.identity: c.desired for c in plan.changes if c.desired is not None}
+    changes = {c.identity: c for c in plan.changes}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gac-write") as pool:
         for batch in _waves(writes) + _waves(deletes):
             runnable = []
@@ -148,7 +158,7 @@ def apply_plan(plan: Plan, calls: Calls, ctx: SyncContext, backups: Backups, *, 
                 if stop.is_set():
                     record(Outcome(change, SKIPPED, INTERRUPTED))
                     continue
-                blocker = _blocked_by(change, status, plan, desired)
+                blocker = _blocked_by(change, status, plan, desired, changes)
                 if blocker:
                     record(Outcome(change, SKIPPED, blocker))
                 else:
@@ -172,15 +182,26 @@ def _waves(changes: list[Change]) -> list[list[Change]]:
 _NOT_DONE = (FAILED, SKIPPED, CONFLICTED)
 
 
-def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired: dict[Identity, Resource]) -> str:
-    """Why a change must not be attempted: a dependency (or, for a delete, content) that failed."""
+def _blocked_by(change: Change, status: dict[Identity, str], plan: Plan, desired: dict[Identity, Resource],
+                changes: dict[Identity, Change]) -> str:
+    """Why a change must not be attempted: a dependency (or, for a delete, content) that failed,
+    a create that ended in a conflict (a name clash: the object is not in Grafana), or a rename
+    that was to free the name this change takes."""
     if change.action == DELETE:
         return _delete_blocked_by(change, status, plan)
     assert change.desired is not None
     for dep in HANDLERS[change.kind].dependencies(change.desired, desired):
-        if status.get(dep) in (FAILED, SKIPPED):
+        if status.get(dep) in (FAILED, SKIPPED) or (status.get(dep) == CONFLICTED and _absent(changes.get(dep))):
             return f"it needs {dep[0]} {'/'.join(dep[1:])!r}, which was not written"
+    for giver in change.after:
+        if status.get(giver) not in (APPLIED, CONVERGED):
+            return f"it takes the name {giver[0]} {'/'.join(giver[1:])!r} holds, which was not renamed"
     return ""
+
+
+def _absent(change: Change | None) -> bool:
+    """A create that was not applied: the object is not in Grafana for what refers to it."""
+    return change is not None and change.live is None and change.desired is not None
 
 
 def _delete_blocked_by(change: Change, status: dict[Identity, str], plan: Plan) -> str:
@@ -260,10 +281,26 @@ def _refused(change: Change, exc: ApiError, calls: Calls, ctx: SyncContext, back
     if (conflict or (change.action == CREATE and exc.status == 400)) and change.action != DELETE \
             and _landed(change, calls, ctx, by_gac=True):
         return Outcome(change, CONVERGED, "another run of gac wrote the same content meanwhile", backup=backup)
+    if change.action != DELETE and HANDLERS[change.kind].name_refused(exc):
+        return Outcome(change, CONFLICTED, _name_refused(change, calls, ctx), backup=backup, clash=True)
     if conflict:
         return Outcome(change, CONFLICTED, f"changed in Grafana while syncing ({exc}); not overwritten",
                        backup=backup)
     return Outcome(change, FAILED, str(exc), backup=backup)
+
+
+def _name_refused(change: Change, calls: Calls, ctx: SyncContext) -> str:
+    """A write refused for its name (a race, or a holder the token cannot list): who holds it now,
+    when a listing tells, and what to do -- never "changed in Grafana", which --force cannot settle."""
+    assert change.desired is not None
+    handler = HANDLERS[change.kind]
+    name = handler.unique_name(change.desired.body) or change.title
+    try:
+        refs = handler.list_live(calls, ctx)
+    except ApiError:
+        refs = []
+    return refused_reason(change.kind, name, holder_names(refs, change.kind, name, change.uid),
+                          creates=change.action == CREATE)
 
 
 def _landed(change: Change, calls: Calls, ctx: SyncContext, *, by_gac: bool = False) -> bool:

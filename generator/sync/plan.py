@@ -11,6 +11,10 @@ The decision for an object defined in code and present in Grafana:
 3. otherwise a person (or another tool) changed it → conflict: reported, not written,
    unless `force`, which turns it into an update that backs the live object up first.
 
+A write that would give an object a name Grafana allows once and another object holds
+(data sources) is a conflict of its own, a name clash, whatever the above decided; what
+needs the object is held back with it (name_clashes.py).
+
 Deletes (only with `prune`) follow the same rule, and only ever touch objects carrying
 the sync's managed marker; a folder is deleted only when nothing unmanaged remains in it.
 What the same sync moves out of a folder (its definition names another folder) does not
@@ -51,6 +55,10 @@ class Change:
     intent: str = ""
     #: (level, wave) for writes; deletes run after all writes, in reverse
     order: tuple[int, int] = (0, 0)
+    #: a conflict with a name Grafana allows once (name_clashes.py): no version or --force gets past it
+    clash: bool = False
+    #: writes that must be applied first: they take away a name this one gives its object
+    after: tuple[Identity, ...] = ()
 
     @property
     def resource(self) -> Resource:
@@ -126,6 +134,8 @@ def _build_plan(desired: Desired, state: LiveState, ctx: SyncContext, *, prune: 
             plan.notes.append(f"--force: {change.kind} {change.uid!r} was {change.live.incompatible}; it is backed "
                               "up first, and Grafana's v2 layout is replaced by gac's schema-v1 dashboard")
     plan.changes += deletes
+    from .name_clashes import hold_name_clashes  # it builds on this module's types
+    hold_name_clashes(plan, desired, state)
     plan.strays = _strays(desired, state, {c.identity for c in deletes})
     if not prune:
         leftovers = sorted(i for i in state.refs if i not in desired.resources and state.managed(i))

@@ -68,7 +68,8 @@ def plan_text(plan: Plan, target: Target, env_name: str, *, verbose: bool = Fals
         line = f"  {SYMBOLS[change.action]} {_name(change)}"
         if change.action == CONFLICT:
             line += f": {change.reason}; not {'deleted' if change.intent == DELETE else 'overwritten'} " \
-                    "(--force backs it up, then overwrites)" if change.live is not None and not change.live.read_only \
+                    "(--force backs it up, then overwrites)" \
+                    if change.live is not None and not change.live.read_only and not change.clash \
                     else f": {change.reason}"
         elif change.forced:
             line += f" (forced: {change.reason}; the live object is backed up first)"
@@ -104,6 +105,8 @@ def _change_json(change: Change) -> dict[str, Any]:
         out["forced"] = True
     if change.intent:
         out["intent"] = change.intent
+    if change.clash:
+        out["clash"] = "name"
     if change.live is not None and change.live.version is not None:
         out["live_version"] = change.live.version
     return out
@@ -141,9 +144,10 @@ def outcome_line(outcome: Outcome) -> str:
         if outcome.message:
             text += f"; {outcome.message}"
     else:
-        text = f"{_OUTCOME_SYMBOL[outcome.status]} {_name(change)}: {outcome.status}"
-        if outcome.message:
-            text += f": {outcome.message}"
+        text = f"{_OUTCOME_SYMBOL[outcome.status]} {_name(change)}: "
+        # a name clash's message starts with the words "name clash", which say more than "conflict"
+        plain = outcome.status + (f": {outcome.message}" if outcome.message else "")
+        text += outcome.message if outcome.clash else plain
     if outcome.backup:
         text += f"; backed up to {outcome.backup}"
     return text
@@ -178,11 +182,16 @@ def sync_text(result: ApplyResult, requests: dict[str, int], *, verbose: bool = 
     if result.interrupted:
         lines.append(interrupted_text(result))
     if not quiet:
-        conflicts = sum(1 for o in result.outcomes if o.status == CONFLICTED)
+        conflicts = sum(1 for o in result.outcomes if o.status == CONFLICTED and not o.clash)
+        clashes = sum(1 for o in result.outcomes if o.status == CONFLICTED and o.clash)
         others = sum(1 for o in result.outcomes if not o.ok and o.status != CONFLICTED and o.message != INTERRUPTED)
         if conflicts:
             lines.append(f"Not applied: {conflicts} conflict(s), changed in Grafana and not overwritten. Bring the "
                          "change into the code, or run `gac sync --force` to back it up and overwrite it.")
+        if clashes:
+            lines.append(f"Not applied: {clashes} name clash(es): another object in Grafana holds the name, which "
+                         "Grafana allows once. Rename the definition, or rename or delete the other object in Grafana "
+                         "(each line above says which); `--force` does not apply.")
         if others:
             lines.append(f"Not applied: {others} object(s) failed or were not attempted. Fix the cause and run "
                          "`gac sync` again: what was written stays written and shows as unchanged.")
@@ -210,7 +219,7 @@ def sync_json(result: ApplyResult, target: Target, env_name: str, requests: dict
     doc = {
         "target": _target_json(target, env_name),
         "outcomes": [{**_change_json(o.change), "status": o.status, "message": o.message, "version": o.version,
-                      "backup": o.backup} for o in result.outcomes],
+                      "backup": o.backup, **({"clash": "name"} if o.clash else {})} for o in result.outcomes],
         "summary": result.counts(),
         "requests": requests,
         "backups": backups,

@@ -480,6 +480,11 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
                     at=ctx.location.moved(path=ctx.variable_paths[name], panel=f"variable {name}"))
 
 
+def _queryless(variable_type: Any) -> bool:
+    """Whether a variable of this `type` (as written: any JSON value) runs no query."""
+    return isinstance(variable_type, str) and variable_type in _QUERYLESS_VARIABLES
+
+
 def _links_include_variables(ctx: DashboardContext) -> bool:
     """Whether a dashboard link or a panel's link passes every variable on (`includeVars`)."""
     links = [*listed(ctx.dashboard.get("links"))]
@@ -500,7 +505,7 @@ def _datasource_refs(ctx: DashboardContext) -> list[tuple[Any, Resolved | None, 
     resolve = ctx.resolve
     kept: list[tuple[Any, Resolved | None, Callable[[], Location]]] = []
     for name, var in ctx.variables.items():
-        if "datasource" in var and var.get("type") not in _QUERYLESS_VARIABLES:
+        if "datasource" in var and not _queryless(var.get("type")):
             ref = var.get("datasource")
             resolved = resolve(ref)
             if resolved is not None and resolved.doubtful:
