@@ -11,14 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .builders import RuleGroup
+from .builders import AlertRule, RuleGroup
 from .config import DeclaredDatasource, project_declared_datasources
 from .discover import DEFINITION_DIRS, Definitions, discover
 from .errors import DefinitionError, GacError
 from .datasource_index import EXPR_UID, DatasourceIndex, DatasourceInfo
 from .handlers import HANDLERS
 from .output import RenderedResource
-from .resource import NOTIFICATION_POLICY_TREE, Resource, Source
+from .resource import ALERT_RULE_GROUP, DASHBOARD, FOLDER, NOTIFICATION_POLICY_TREE, Resource, Source
 
 
 def compile_project(root: Path, rendered: bool = False, definitions: Definitions | None = None) -> list[Resource]:
@@ -148,14 +148,22 @@ def _rule_group(group: RuleGroup, index: DatasourceIndex) -> Resource:
 
 def _check_unique(resources: list[Resource]) -> None:
     places: dict[tuple[str, str], list[Source | None]] = defaultdict(list)
+    kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in resources:
-        # rule groups are unique per folder; everything else by uid across the instance
-        places[(r.kind, f"{r.folder_uid}/{r.uid}" if r.kind == "alert-rule-group" else r.uid)].append(r.source)
-    for (kind, uid), sources in sorted(places.items()):
+        # rule groups are unique per folder; everything else by uid across the instance, folders and
+        # dashboards together: Grafana 11 keeps both in its dashboard table under one unique uid
+        # (and 12's legacy store too), refusing a dashboard whose uid a folder has (API.md §3)
+        key = (DASHBOARD if r.kind == FOLDER else r.kind, f"{r.folder_uid}/{r.uid}" if r.kind == ALERT_RULE_GROUP
+               else r.uid)
+        places[key].append(r.source)
+        kinds[key].add(r.kind)
+    for key, sources in sorted(places.items()):
         if len(sources) > 1:
             where = " and ".join(str(s) for s in sources)
-            raise DefinitionError.at(sources[-1], f"{kind} uid {uid!r} is defined twice: {where}; "
-                                     "uids must be unique, rename one")
+            what = " and ".join(sorted(kinds[key]))
+            raise DefinitionError.at(sources[-1], f"{what} uid {key[1]!r} is defined twice: {where}; "
+                                     "uids must be unique (a folder's and a dashboard's too, on Grafana 11), "
+                                     "rename one")
 
 
 def _check_single_tree(resources: list[Resource]) -> None:
@@ -167,10 +175,15 @@ def _check_single_tree(resources: list[Resource]) -> None:
 
 
 def _check_rule_uids(groups: list[RuleGroup]) -> None:
-    seen: dict[str, Source | None] = {}
+    seen: dict[str, tuple[AlertRule, RuleGroup]] = {}
     for group in groups:
         for rule in group.rules:
             if rule.uid in seen:
+                first, first_group = seen[rule.uid]
+                if first is rule:  # one definition listed twice: its source is the same line both times
+                    raise DefinitionError.at(group.source, f"alert rule {rule.uid!r} ({rule.source}) is in two rule "
+                                             f"groups, {first_group.title!r} and {group.title!r}: a rule belongs to "
+                                             "one group; define a second rule with its own uid")
                 raise DefinitionError.at(rule.source, f"alert rule uid {rule.uid!r} is defined twice: "
-                                         f"{seen[rule.uid]} and {rule.source}; rule uids are unique per Grafana")
-            seen[rule.uid] = rule.source
+                                         f"{first.source} and {rule.source}; rule uids are unique per Grafana")
+            seen[rule.uid] = rule, group

@@ -348,3 +348,19 @@ def test_titles_and_tags_longer_than_grafana_stores_are_refused(project: Path) -
     (project / "alerts/bad.py").unlink()
     write(project, "dashboards/bad.py", DASHBOARD.format(setup="", panels="[], tags=['" + "t" * 51 + "']"))
     assert_usage_error(gac("build", "--root", str(project)), "tags[0] is 51 characters long; Grafana 12 refuses")
+
+
+def test_a_dashboard_with_a_folders_uid_is_refused(project: Path) -> None:
+    """Grafana 11 keeps folders and dashboards in one table under one unique uid: the dashboard's
+    save is refused (400) after its folder, and what came before, were written."""
+    before = built(project)
+    write(project, "dashboards/bad.py", DASHBOARD.format(setup="", panels="[]").replace('uid="bad"', 'uid="otel-apps"'))
+    assert_usage_error(gac("build", "--root", str(project)), "dashboard and folder uid 'otel-apps' is defined twice")
+    assert tree(project / "generated") == before
+
+
+def test_one_rule_in_two_groups_is_named_with_both_groups(project: Path) -> None:
+    write(project, "alerts/bad.py", RULE.format(rule=_WHEN.format(extra="")) +
+          '    again = RuleGroup(title="t2", folder=applications, interval="1m", rules=[rule])\n')
+    assert_usage_error(gac("build", "--root", str(project)), "alerts/bad.py:7: alert rule 't1' (",
+                       "alerts/bad.py:6) is in two rule groups, 't2' and 't': a rule belongs to one group")
