@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .builders import AlertRule, RuleGroup
+from .builders import AlertRule, PromQuery, RuleGroup
+from .builders.alerts import NOT_PROMQL
 from .config import DeclaredDatasource, project_declared_datasources
 from .discover import DEFINITION_DIRS, Definitions, discover
 from .errors import DefinitionError, GacError
@@ -140,6 +141,11 @@ def _rule_group(group: RuleGroup, index: DatasourceIndex) -> Resource:
             if uid != EXPR_UID and uid not in index.by_uid:
                 raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} uses undefined "
                                          f"data source {uid!r} (defined: {index.known()})")
+            language = NOT_PROMQL.get(index.by_uid[uid].type) if isinstance(item, PromQuery) else None
+            if language is not None:
+                raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} sends PromQL to "
+                                         f"{uid!r}, a {index.by_uid[uid].type} data source, which speaks {language}: "
+                                         "give a Prometheus data source")
     try:
         return group.to_resource()
     except ValueError as exc:

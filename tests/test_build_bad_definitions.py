@@ -273,8 +273,9 @@ _WHEN = 'AlertRule.when(uid="t1", title="T", expr="up == 0", op=">", value=0, su
 
 
 @pytest.mark.parametrize("extra, says", [
-    # a TypeError in the compiler (unhashable type: 'Loki'), a traceback
+    # a TypeError in the compiler (unhashable type: 'Loki'), a traceback; by uid, a Prometheus query model
     (", datasource=loki", "query A sends PromQL to 'loki', a loki data source, which speaks LogQL"),
+    (', datasource="loki"', "query A sends PromQL to 'loki', a loki data source, which speaks LogQL"),
     # Grafana and Alertmanager read durations with model.ParseDuration: a unit is required
     (', pending="300"', "pending: not a duration: '300' has no unit (write e.g. '300s'"),
     # the argument lost to the label, and gac's ownership label replaced
@@ -288,7 +289,7 @@ def test_an_alert_rule_grafana_would_refuse_or_misread_is_an_error_naming_the_ru
                                                                                   says: str) -> None:
     before = built(project)
     write(project, "alerts/bad.py", RULE.format(rule=_WHEN.format(extra=extra)))
-    assert_usage_error(gac("build", "--root", str(project)), "alerts/bad.py:6: alert rule 't1': " + says)
+    assert_usage_error(gac("build", "--root", str(project)), "alerts/bad.py:6: alert rule 't1'", says)
     assert tree(project / "generated") == before
 
 

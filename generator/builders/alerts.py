@@ -23,8 +23,9 @@ from .notifications import NotificationSettings
 NO_DATA_STATES = ("NoData", "Alerting", "OK", "KeepLast")
 EXEC_ERROR_STATES = ("Error", "Alerting", "OK", "KeepLast")
 
-#: data source types whose queries are not PromQL, among the ones gac defines
-_NOT_PROMQL = {"loki": "LogQL", "tempo": "TraceQL"}
+#: data source types whose queries are not PromQL, among the ones gac defines (compile refuses a
+#: PromQuery on one)
+NOT_PROMQL = {"loki": "LogQL", "tempo": "TraceQL"}
 
 
 @dataclass
@@ -38,14 +39,11 @@ class PromQuery:
     lookback: str = "10m"
     #: the type of the data source given by its definition (a uid alone: Prometheus)
     datasource_type: str = field(default="prometheus", init=False, repr=False, compare=False)
-    #: a data source of another language, given by its definition (AlertRule says so, located)
-    wrong_language: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ds = self.datasource
         if isinstance(ds, DataSource):  # from here on the query names it by uid, as Grafana does
             self.datasource, self.datasource_type = ds.uid, ds.type
-            self.wrong_language = _NOT_PROMQL.get(ds.type)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -150,9 +148,6 @@ class AlertRule:
                 check.text(f"query {item.ref_id} expr", item.expr, "write the PromQL query as a string, e.g. 'up == 0'")
                 check.text(f"query {item.ref_id} datasource", item.datasource, "pass the data source's uid, e.g. "
                            "'prometheus', or its definition")
-                if item.wrong_language is not None:
-                    check.fail(f"query {item.ref_id} sends PromQL to {item.datasource!r}, a {item.datasource_type} "
-                               f"data source, which speaks {item.wrong_language}: give a Prometheus data source")
                 check.instance(f"query {item.ref_id} lookback", item.lookback, str, "a duration string",
                                "use e.g. '5m', '10m', '1h'")
                 check.parses(f"query {item.ref_id} lookback", item.lookback, seconds, "")
