@@ -141,7 +141,13 @@ def _rule_group(group: RuleGroup, index: DatasourceIndex) -> Resource:
             if uid != EXPR_UID and uid not in index.by_uid:
                 raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} uses undefined "
                                          f"data source {uid!r} (defined: {index.known()})")
-            language = NOT_PROMQL.get(index.by_uid[uid].type) if isinstance(item, PromQuery) else None
+            if not isinstance(item, PromQuery):
+                continue
+            if uid == EXPR_UID:
+                raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} sends PromQL to "
+                                         f"{uid!r}, Grafana's server-side expressions: give a Prometheus data source "
+                                         "(expressions are reduce(), math() and threshold())")
+            language = NOT_PROMQL.get(index.by_uid[uid].type)
             if language is not None:
                 raise DefinitionError.at(rule.source, f"alert rule {rule.uid!r} query {item.ref_id} sends PromQL to "
                                          f"{uid!r}, a {index.by_uid[uid].type} data source, which speaks {language}: "
@@ -167,9 +173,9 @@ def _check_unique(resources: list[Resource]) -> None:
         if len(sources) > 1:
             where = " and ".join(str(s) for s in sources)
             what = " and ".join(sorted(kinds[key]))
+            shared = " (a folder's and a dashboard's too, on Grafana 11)" if len(kinds[key]) > 1 else ""
             raise DefinitionError.at(sources[-1], f"{what} uid {key[1]!r} is defined twice: {where}; "
-                                     "uids must be unique (a folder's and a dashboard's too, on Grafana 11), "
-                                     "rename one")
+                                     f"uids must be unique{shared}, rename one")
 
 
 def _check_single_tree(resources: list[Resource]) -> None:
@@ -186,6 +192,9 @@ def _check_rule_uids(groups: list[RuleGroup]) -> None:
         for rule in group.rules:
             if rule.uid in seen:
                 first, first_group = seen[rule.uid]
+                if first is rule and first_group is group:
+                    raise DefinitionError.at(group.source, f"alert rule {rule.uid!r} ({rule.source}) is listed twice "
+                                             f"in rule group {group.title!r}: list it once")
                 if first is rule:  # one definition listed twice: its source is the same line both times
                     raise DefinitionError.at(group.source, f"alert rule {rule.uid!r} ({rule.source}) is in two rule "
                                              f"groups, {first_group.title!r} and {group.title!r}: a rule belongs to "

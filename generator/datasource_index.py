@@ -103,6 +103,8 @@ class DatasourceInfo:
     name: str | None = None
     is_default: bool = False
     origin: str = "project"     # project | config (grafana.yaml) | file | grafana (live)
+    #: its scrape interval (a Prometheus data source's jsonData.timeInterval), in seconds, when given
+    scrape_s: float | None = None
 
 
 @dataclass

@@ -276,6 +276,7 @@ _WHEN = 'AlertRule.when(uid="t1", title="T", expr="up == 0", op=">", value=0, su
     # a TypeError in the compiler (unhashable type: 'Loki'), a traceback; by uid, a Prometheus query model
     (", datasource=loki", "query A sends PromQL to 'loki', a loki data source, which speaks LogQL"),
     (', datasource="loki"', "query A sends PromQL to 'loki', a loki data source, which speaks LogQL"),
+    (', datasource="__expr__"', "query A sends PromQL to '__expr__', Grafana's server-side expressions"),  # KeyError
     # Grafana and Alertmanager read durations with model.ParseDuration: a unit is required
     (', pending="300"', "pending: not a duration: '300' has no unit (write e.g. '300s'"),
     # the argument lost to the label, and gac's ownership label replaced
@@ -300,6 +301,9 @@ def test_an_alert_rule_grafana_would_refuse_or_misread_is_an_error_naming_the_ru
     ('AlertRule(uid="t1", title="T", data=[PromQuery("A", "up"), reduce("B", "A", reducer="avg"), '
      'math("C", "$B > 0")], condition="C", summary="s", description="d", runbook_url="")',
      "alerts/bad.py:6: reduce 'B': reducer is the string 'avg'; use one of 'count', 'last', 'max', 'mean'"),
+    ('AlertRule(uid="t1", title="T", data=[PromQuery("A", "up"), reduce("B", "A", reducer="median"), '
+     'math("C", "$B > 0")], condition="C", summary="s", description="d", runbook_url="")',
+     "reducer is the string 'median'"),  # in no release's GetReduceFunc
 ])
 def test_queries_and_expressions_grafana_cannot_run_are_errors(project: Path, rule: str, says: str) -> None:
     before = built(project)
@@ -342,13 +346,16 @@ def test_titles_and_tags_longer_than_grafana_stores_are_refused(project: Path) -
     long_title = _WHEN.format(extra="").replace('title="T"', 'title="' + "x" * 191 + '"')
     write(project, "alerts/bad.py", RULE.format(rule=long_title))
     assert_usage_error(gac("build", "--root", str(project)),
-                       "alert rule 't1': title is 191 characters long; Grafana refuses more than 190")
+                       "alert rule 't1': title is 191 bytes long (UTF-8); Grafana refuses more than 190")
+    accented = _WHEN.format(extra="").replace('title="T"', 'title="' + "é" * 100 + '"')  # Go counts bytes: 200
+    write(project, "alerts/bad.py", RULE.format(rule=accented))
+    assert_usage_error(gac("build", "--root", str(project)), "title is 200 bytes long (UTF-8)")
     write(project, "alerts/bad.py", RULE.format(rule=_WHEN.format(extra="")).replace('title="t"', 'title="' + "g" * 200
                                                                                      + '"'))
-    assert_usage_error(gac("build", "--root", str(project)), "title is 200 characters long; Grafana refuses more")
+    assert_usage_error(gac("build", "--root", str(project)), "title is 200 bytes long (UTF-8); Grafana refuses more")
     (project / "alerts/bad.py").unlink()
     write(project, "dashboards/bad.py", DASHBOARD.format(setup="", panels="[], tags=['" + "t" * 51 + "']"))
-    assert_usage_error(gac("build", "--root", str(project)), "tags[0] is 51 characters long; Grafana 12 refuses")
+    assert_usage_error(gac("build", "--root", str(project)), "tags[0] is 51 bytes long (UTF-8); Grafana 12 refuses")
 
 
 def test_a_dashboard_with_a_folders_uid_is_refused(project: Path) -> None:
@@ -365,3 +372,16 @@ def test_one_rule_in_two_groups_is_named_with_both_groups(project: Path) -> None
           '    again = RuleGroup(title="t2", folder=applications, interval="1m", rules=[rule])\n')
     assert_usage_error(gac("build", "--root", str(project)), "alerts/bad.py:7: alert rule 't1' (",
                        "alerts/bad.py:6) is in two rule groups, 't2' and 't': a rule belongs to one group")
+
+
+def test_a_reducer_in_any_case_is_grafanas(project: Path) -> None:
+    """GetReduceFunc lower-cases the name: `Mean` is mean."""
+    write(project, "alerts/good.py", RULE.format(
+        rule='AlertRule(uid="t1", title="T", data=[PromQuery("A", "up"), reduce("B", "A", reducer="Mean"), '
+             'math("C", "$B > 0")], condition="C", summary="s", description="d", runbook_url="")'))
+    assert gac("build", "--root", str(project)).exit_code == 0
+
+
+def test_one_rule_listed_twice_in_its_group_is_named_so(project: Path) -> None:
+    write(project, "alerts/bad.py", RULE.format(rule=_WHEN.format(extra="")).replace("rules=[rule]", "rules=[rule, rule]"))
+    assert_usage_error(gac("build", "--root", str(project)), "is listed twice in rule group 't': list it once")

@@ -47,9 +47,12 @@ def test_a_unit_of_its_own_is_a_custom_unit(tmp_path: Path) -> None:
     """What Grafana's unit picker saves for "Custom unit: connections" is not reported; a unit it
     has an id for, spelled otherwise, is."""
     panels = [panel(prom_target("up"), id=i, unit=unit, grid=(0, 8 * i, 12, 8))
-              for i, unit in enumerate(["connections", "items/sec", "kJ", "Percentage", "mins"])]
+              for i, unit in enumerate(["connections", "items/sec", "kJ", "Percentage", "mins", "percentunits",
+                                        "bytes/sec", "bps ", "kbps"])]
     found = only(lint_docs(tmp_path, dashboard(*panels)), "panel-unit-unknown")
-    assert [(f.message.split("'")[1], f.fix) for f in found] == [("Percentage", "use 'percent'"), ("mins", "use 'm'")]
+    assert [(f.message.split("'")[1], f.fix) for f in found] == [
+        ("Percentage", "use 'percent'"), ("mins", "use 'm'"), ("percentunits", "use 'percentunit'"),
+        ("bytes/sec", "use 'Bps'"), ("bps ", "use 'bps'"), ("kbps", "use 'Kbits'")]
 
 
 def test_title_missing_keeps_its_exemptions(tmp_path: Path) -> None:
@@ -155,3 +158,9 @@ def test_a_link_that_carries_every_variable_uses_them_all(tmp_path: Path) -> Non
     for doc in (dashboard(all_vars, variables=variables), dashboard(panel(prom_target("up")), variables=variables,
                                                                     **include)):
         assert only(lint_docs(tmp_path, doc), "template-variable-unused") == []
+    # a variable kept out of URLs (skipUrlSync) is not carried by them: still unused
+    hidden = [*variables, variable("hidden", skipUrlSync=True)]
+    for doc in (dashboard(all_vars, variables=hidden), dashboard(panel(prom_target("up")), variables=hidden,
+                                                                 **include)):
+        assert [f.message for f in only(lint_docs(tmp_path, doc), "template-variable-unused")] == [
+            "variable $hidden is defined but never used"]

@@ -126,8 +126,30 @@ def test_a_min_interval_of_two_scrapes_makes_interval_windows_buckets(tmp_path: 
     cases = [({}, {}, None, True), ({"interval": "1m"}, {}, None, False), ({"interval": ">30s"}, {}, None, False),
              ({"interval": "15s"}, {}, None, True), ({}, {"interval": "2m"}, None, False),
              ({"interval": "15s"}, {"interval": "1m"}, None, False), ({"interval": "$agg"}, {}, buckets, False),
-             ({"interval": "${agg}"}, {}, auto, True), ({"interval": "$other"}, {}, None, True)]
+             ({"interval": "${agg}"}, {}, auto, True), ({"interval": "$other"}, {}, None, True),
+             # the target's min step is read in place of the panel's min interval (promlib)
+             ({"interval": "5m"}, {"interval": "10s"}, None, True)]
     for panel_extra, target_extra, var, reported in cases:
         doc = dashboard(panel(prom_target(query, **target_extra), **panel_extra), variables=[var] if var else None)
         found = only(lint_docs(tmp_path, doc), "promql-interval-rate-window")
         assert bool(found) is reported, (panel_extra, target_extra, var)
+
+
+def test_interval_buckets_are_judged_per_dashboard_and_data_source(tmp_path: Path) -> None:
+    """The same query in two dashboards whose interval variable differs: each judged with its own
+    (the query rules' cache is shared across dashboards; a floor read inside the rule took the
+    first dashboard's verdict for both, in file order). And the data source's scrape interval."""
+    query = "sum(rate(a_total[$__interval]))"
+    coarse = dashboard(panel(prom_target(query), interval="$iv"), uid="a",
+                       variables=[variable("iv", type="interval", query="1m,5m")])
+    fine = dashboard(panel(prom_target(query), interval="$iv"), uid="b",
+                     variables=[variable("iv", type="interval", query="1s,10s")])
+    for docs in ((coarse, fine), (fine, coarse)):
+        found = only(lint_docs(tmp_path, *docs), "promql-interval-rate-window")
+        assert [f.dashboard for f in found] == ["b"], found
+    slow = {"uid": "slow", "name": "Slow", "type": "prometheus", "url": "http://p:9090",
+            "jsonData": {"timeInterval": "60s"}}
+    on_slow = dashboard(panel({**prom_target(query), "datasource": {"type": "prometheus", "uid": "slow"}},
+                              interval="30s"))
+    assert only(lint_docs(tmp_path, on_slow, slow), "promql-interval-rate-window")  # 30s is half a scrape
+    assert not only(lint_docs(tmp_path, on_slow), "promql-interval-rate-window")  # 15s scrapes: two of them

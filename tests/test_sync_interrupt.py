@@ -79,3 +79,18 @@ def test_ctrl_c_while_reading_grafana_is_130_for_every_remote_command(gac: Gac, 
             assert emu.writes == [], command
     finally:
         emu.clear_faults()
+
+
+def test_the_signal_handlers_are_given_back_as_they_were() -> None:
+    """A sync run from Python (not the command line) must leave SIGTERM as it found it: the
+    default was read as false (SIG_DFL is 0) and Python's Ctrl-C handler installed in its place."""
+    from generator.sync.run import stop_on_interrupt
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with stop_on_interrupt():
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) == before[signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -76,14 +76,15 @@ class Expression:
                 "relativeTimeRange": {"from": 0, "to": 0}, "model": model}
 
 
-#: the reducers of Grafana's reduce expression (pkg/expr/mathexp/reduce.go)
-REDUCERS = ("sum", "mean", "min", "max", "count", "last", "median")
+#: the reducers of Grafana's reduce expression (pkg/expr/mathexp/reduce.go GetReduceFunc)
+REDUCERS = ("sum", "mean", "min", "max", "count", "last")
 
 
 def reduce(ref_id: str, of: str, reducer: str = "last") -> Expression:
     """Series → one number each; drops non-numbers so a gap does not fire the alert."""
     check = Checks(f"reduce {ref_id!r}" if isinstance(ref_id, str) else "reduce", caller_source())
-    check.choice("reducer", reducer, REDUCERS)
+    # GetReduceFunc lower-cases the name first: "Mean" is mean
+    check.choice("reducer", reducer.lower() if isinstance(reducer, str) else reducer, REDUCERS)
     return Expression(ref_id, {"type": "reduce", "expression": of, "reducer": reducer,
                                "settings": {"mode": "dropNN"}})
 
@@ -209,8 +210,9 @@ MAX_TITLE = 190
 
 
 def _check_length(check: Checks, name: str, value: str) -> None:
-    if len(value) > MAX_TITLE:
-        check.fail(f"{name} is {len(value)} characters long; Grafana refuses more than {MAX_TITLE}: shorten it")
+    size = len(value.encode())  # Go's len: bytes, so é counts twice
+    if size > MAX_TITLE:
+        check.fail(f"{name} is {size} bytes long (UTF-8); Grafana refuses more than {MAX_TITLE}: shorten it")
 
 
 @dataclass

@@ -80,9 +80,9 @@ def _check_shape(dash: dict[str, Any], check: Checks) -> None:
         check.instance("tags", tags, (list, tuple), "a list of strings", hint)
         for i, tag in enumerate(tags):
             check.instance(f"tags[{i}]", tag, str, "a string", hint)
-            if len(tag) > MAX_TAG:  # Grafana 12: 400 tag-too-long (pkg/services/dashboards/errors.go)
-                check.fail(f"tags[{i}] is {len(tag)} characters long; Grafana 12 refuses a tag longer than {MAX_TAG}: "
-                           "shorten it")
+            if len(tag.encode()) > MAX_TAG:  # Grafana 12: 400 tag-too-long (dashboards/errors.go); Go's len, bytes
+                check.fail(f"tags[{i}] is {len(tag.encode())} bytes long (UTF-8); Grafana 12 refuses a tag longer "
+                           f"than {MAX_TAG}: shorten it")
     for i, variable in enumerate((dash.get("templating") or {}).get("list") or ()):
         if variable.get("name") is not None:
             check.text(f"templating.list[{i}].name", variable["name"], "name the variable", empty=True)

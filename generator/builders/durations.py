@@ -28,7 +28,7 @@ def seconds(duration: str | int, allow_zero: bool = False) -> int:
         raise ValueError(f"not a duration: {duration!r} (use a string such as '30s', '5m', '1h')")
     if allow_zero and _ZERO.fullmatch(duration.strip()):
         return 0
-    if _BARE_NUMBER.fullmatch(duration.strip()):
+    if _BARE_NUMBER.fullmatch(duration.strip()) and not _ZERO.fullmatch(duration.strip()):
         # promql-parser reads it as seconds; Grafana and Alertmanager read durations with
         # prometheus/common's model.ParseDuration, which refuses a number without its unit
         text = duration.strip()

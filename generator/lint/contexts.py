@@ -164,8 +164,8 @@ class QueryContext(_Located):
     range_query: bool = False    # Grafana runs it as a range query (panels)
     legend: str | None = None    # the target's legendFormat, next to the query
     dash: DashboardContext | None = None
-    #: the floor of its $__interval: the panel's and the target's min interval, as written (panels)
-    min_interval: tuple[str, ...] = ()
+    #: its min interval keeps $__interval at two scrape intervals or more (Engine.interval_buckets)
+    interval_buckets: bool = False
     expansion: Expansion = field(init=False)  # the query with its variables expanded (Engine.queries)
     analysis: Analysis = field(init=False)    # the facts of that expansion (Engine.queries)
 

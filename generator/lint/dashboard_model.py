@@ -9,7 +9,10 @@ the layout.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, Mapping, NamedTuple
+
+from .durations import seconds
 
 DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion")
 
@@ -116,3 +119,33 @@ def variable_query_text(variable: Mapping[str, Any]) -> str | None:
             return q
     definition = variable.get("definition")
     return definition if isinstance(definition, str) else None
+
+
+#: the scrape interval Grafana's Prometheus data source assumes where its `timeInterval` is unset
+#: (datasource.ts: `instanceSettings.jsonData.timeInterval || '15s'`)
+DEFAULT_SCRAPE_S = 15.0
+_VARIABLE_REFERENCE = re.compile(r"\$\{?(\w+)\}?")
+
+
+def min_interval_s(written: Any, variables: Mapping[str, Mapping[str, Any]]) -> float | None:
+    """The least `$__interval` a min interval as written (a panel's or a target's `interval`)
+    allows, in seconds: `>` and `<` ignored, as Grafana's interval parsing does; an interval
+    variable at its smallest option (and its auto_min where `auto` is on). None where it cannot
+    be told: another kind of variable, not a duration."""
+    if not isinstance(written, str):
+        return None
+    text = written.strip().lstrip("<>").strip()
+    options: list[Any] = [text]
+    reference = _VARIABLE_REFERENCE.fullmatch(text)
+    if reference is not None:
+        var = variables.get(reference.group(1))
+        query = var.get("query") if var is not None and var.get("type") == "interval" else None
+        if not isinstance(query, str):
+            return None
+        options = [o.strip() for o in query.split(",") if o.strip()]
+        if var is not None and var.get("auto"):  # the step Grafana works out, down to the variable's auto_min
+            options.append(var.get("auto_min") or "10s")
+    values = [seconds(o) for o in options]
+    if not values or any(v is None for v in values):
+        return None
+    return min(v for v in values if v is not None)

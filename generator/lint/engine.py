@@ -24,9 +24,10 @@ from .contexts import (AlertGroupContext, AlertGroupSetContext, AlertProvisionin
                        DashboardContext, DatasourceContext, DatasourceSetContext, Env, PanelContext,
                        PrometheusRuleContext, PromRuleContext, PromRuleFileContext, QueryContext, TargetContext,
                        VariableContext)
-from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, panel_id, panel_title, unwrap,
-                              variable_query_text, variables)
+from .dashboard_model import (DEFAULT_SCRAPE_S, PanelRef, iter_panels, iter_targets, listed, min_interval_s,
+                              panel_id, panel_title, unwrap, variable_query_text, variables)
 from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
+from .durations import seconds
 from .finding import Finding, Location, sort_findings
 from .grafana_values import dashboard_values
 from .json_origin import at_json_file
@@ -155,7 +156,7 @@ class Engine:
             # the query rules, once per query: they depend only on the query as expanded and how
             # it is run, never on where it sits
             location = q.location
-            key = (q.text, expansion.text, q.mode, q.usage, q.range_query, q.legend, q.min_interval)
+            key = (q.text, expansion.text, q.mode, q.usage, q.range_query, q.legend, q.interval_buckets)
             cached = known.get(key)
             if cached is None:
                 cached = known.keep(key, (location, q.text_offset, check("query", q, calls)))
@@ -319,8 +320,27 @@ class Engine:
                 location = pctx.location.of_target(path + ("expr",), ref_id)
                 queries.append(QueryContext(self.env, expr, "panel", location, GRAFANA, ctx.interval_vars, 0,
                                             is_range_query(target), legend if isinstance(legend, str) else None, ctx,
-                                            _min_interval(pctx.panel, target)))
+                                            self.interval_buckets(ctx, pctx.panel, target, ds)))
         return tctx
+
+    def interval_buckets(self, ctx: DashboardContext, panel: Mapping[str, Any], target: Mapping[str, Any],
+                         ds: Resolved) -> bool:
+        """Whether the query's min interval keeps `$__interval` at two scrape intervals or more, so
+        that windows of `[$__interval]` are buckets laid end to end (promql-interval-rate-window).
+
+        The floor is the target's `interval` where it sets one (the Prometheus query's min step:
+        promlib's calculatePrometheusInterval reads it in place of the panel's), else the
+        panel's min interval; an interval variable counts at its smallest option (or auto_min).
+        The scrape interval is the data source's `timeInterval`, else 15s, Grafana's default."""
+        written = target.get("interval") or panel.get("interval")
+        if not written:
+            return False  # most panels: worked out only where a min interval is set
+        floor = min_interval_s(written, ctx.variables)
+        if floor is None:
+            return False
+        info = self.env.index.by_uid.get(ds.uid) if ds.uid else None
+        scrape = info.scrape_s if info is not None and info.scrape_s else DEFAULT_SCRAPE_S
+        return floor >= 2 * scrape
 
     def annotations(self, ctx: DashboardContext, queries: list[QueryContext]) -> None:
         """PromQL annotation queries run as range queries over the dashboard's time range."""
@@ -491,14 +511,6 @@ def _analysis_of(expansion: Expansion) -> tuple[Expansion, Analysis]:
     return expansion, analysis
 
 
-def _min_interval(panel: Mapping[str, Any], target: Mapping[str, Any]) -> tuple[str, ...]:
-    """What floors a panel query's $__interval: the panel's min interval (query options) and the
-    target's (the Prometheus query's min step), each as written; most set neither."""
-    if "interval" not in panel and "interval" not in target:
-        return ()
-    return tuple(value for value in (panel.get("interval"), target.get("interval")) if isinstance(value, str) and value)
-
-
 def _moved(at: Location, found_path: tuple[Any, ...], found_offset: int, ctx: QueryContext) -> Location:
     """A query rule's location found on one occurrence of a query (its string at `found_path`,
     starting at `found_offset` in it), moved to another occurrence, `ctx`.
@@ -633,8 +645,10 @@ def _info(body: Mapping[str, Any], origin: str) -> DatasourceInfo | None:
     ds_type = body.get("type")
     if not uid or not ds_type:
         return None
+    json_data = body.get("jsonData")
+    scrape = seconds(json_data.get("timeInterval")) if isinstance(json_data, dict) else None
     return DatasourceInfo(str(uid), str(ds_type), str(body["name"]) if body.get("name") else None,
-                          body.get("isDefault") is True, origin)
+                          body.get("isDefault") is True, origin, scrape or None)
 
 
 def _finalize(findings: list[Finding], config: LintConfig) -> list[Finding]:

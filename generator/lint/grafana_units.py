@@ -9,6 +9,9 @@ understands (valueFormats.ts: `suffix:`, `prefix:`, `si:`, `count:`, `currency:`
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
+
 UNITS = frozenset("""
 none string short percent percentunit humidity dB hex0x hex sci locale pixel
 accMS2 accFS2 accG
@@ -81,17 +84,32 @@ _SPELLED = {
     **dict.fromkeys(("records/s", "records/sec"), "recps"),
     **dict.fromkeys(("rows/s", "rows/sec"), "rowsps"),
     **dict.fromkeys(("count/s", "counts/s"), "cps"),
+    **dict.fromkeys(("byte/s", "bytes/s", "bytes/sec", "byte/sec"), "Bps"), **dict.fromkeys(("bit/s", "bits/s"), "bps"),
+    **dict.fromkeys(("kb/s", "kbyte/s", "kbytes/s"), "KBs"), **dict.fromkeys(("mb/s", "mbyte/s", "mbytes/s"), "MBs"),
+    **dict.fromkeys(("gb/s", "gbyte/s", "gbytes/s"), "GBs"), "kib/s": "KiBs", "mib/s": "MiBs", "gib/s": "GiBs",
+    **dict.fromkeys(("kbps", "kbit/s"), "Kbits"), **dict.fromkeys(("mbps", "mbit/s"), "Mbits"),
+    **dict.fromkeys(("gbps", "gbit/s"), "Gbits"),
     **dict.fromkeys(("celcius", "°c", "degc"), "celsius"), "°f": "fahrenheit",
 }
 #: a known id written in another case (`Bytes`, `MS`), where that case is the only difference
 #: between it and one id (not `BPS`: Bps is bytes/s, bps bits/s)
-_LOWERED = [unit.lower() for unit in UNITS]
-_BY_LOWER = {unit.lower(): unit for unit in UNITS if _LOWERED.count(unit.lower()) == 1}
+_LOWERED = Counter(unit.lower() for unit in UNITS)
+_BY_LOWER = {unit.lower(): unit for unit in UNITS if _LOWERED[unit.lower()] == 1}
+#: how alike a unit must be to an id to be its typo (`percentunits`, `reqsps`): a custom unit of
+#: its own (`connections`, `bpm`) is nowhere near one
+_TYPO_CUTOFF = 0.88
 
 
 def spelled_unit(unit: str) -> str | None:
     """The id of Grafana's that an unknown `unit` spells (`secs` → s, `megabytes` → decmbytes,
-    `Bytes` → bytes), or None: a custom unit of its own (`connections`, `items/sec`), which
-    Grafana's unit picker saves as typed ("Custom unit: connections") and shows as a suffix."""
+    `Bytes` → bytes, `bps ` → bps, `percentunits` → percentunit), or None: a custom unit of its
+    own (`connections`, `items/sec`), which Grafana's unit picker saves as typed ("Custom unit:
+    connections") and shows as a suffix."""
+    if unit.strip() in UNITS:
+        return unit.strip()
     key = "".join(unit.lower().split())
-    return _BY_LOWER.get(key) or _SPELLED.get(key)
+    found = _BY_LOWER.get(key) or _SPELLED.get(key)
+    if found is None:
+        close = difflib.get_close_matches(key, _BY_LOWER, n=1, cutoff=_TYPO_CUTOFF)
+        found = _BY_LOWER[close[0]] if close else None
+    return found

@@ -106,6 +106,12 @@ def apply(session: Session, plan: Plan, *, on_outcome: OutcomeFn | None = None) 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def _or_default(signum: int, handler: Any) -> Any:
+    if handler is not None:
+        return handler
+    return signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+
+
 @contextmanager
 def stop_on_interrupt() -> Iterator[threading.Event]:
     """While writing, the first Ctrl-C (SIGINT) or SIGTERM asks the apply to stop instead of
@@ -132,7 +138,8 @@ def stop_on_interrupt() -> Iterator[threading.Event]:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
-    previous = {signum: signal.signal(signum, handle) or signal.default_int_handler for signum in STOP_SIGNALS}
+    # what each had (None: set outside Python, which cannot be put back: Python's default for it)
+    previous = {signum: _or_default(signum, signal.signal(signum, handle)) for signum in STOP_SIGNALS}
     try:
         yield stop
     finally:

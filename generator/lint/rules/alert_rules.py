@@ -341,7 +341,8 @@ def alert_duration_invalid(ctx: AlertRuleContext) -> Iterator[Issue]:
         if seconds(raw) is None:
             yield Issue(f"{key} {rulefmt.shown(raw)} is not a duration", "use a number and a unit, e.g. 5m or 1h30m",
                         at=ctx.location.child(key))
-        elif _unitless(raw):  # model.ParseDuration takes "0" alone without a unit
+        elif _unitless(raw) and not ctx.provisioning_file:  # a file's is alert-provisioning-file-invalid's
+            # model.ParseDuration takes "0" alone without a unit
             yield Issue(f"{key} {rulefmt.shown(raw)} has no unit: Grafana reads it as a duration, which needs one",
                         f"write it with its unit, e.g. {format_seconds(seconds(raw) or 0)}",
                         at=ctx.location.child(key))

@@ -456,7 +456,8 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
     implicitly (scenes' SceneQueryRunner sends them with every query of their data source) and
     always count. A link that carries every variable uses them all: `${__all_variables}` in a
     URL, or a dashboard or panel link with `includeVars` (Grafana adds each variable's `var-`
-    parameter: templateSrv's `__all_variables` macro and the link service's includeVars).
+    parameter: templateSrv's `__all_variables` macro and the link service's includeVars), but
+    for the variables with `skipUrlSync`, which no URL carries.
 
     Bad:
         templating: {list: [{name: job, type: custom, query: otelcol}, {name: instance, type: custom, query: a}]}
@@ -468,9 +469,10 @@ def template_variable_unused(ctx: DashboardContext) -> Iterator[Issue]:
           - targets: [{expr: 'up{job="$job"}'}]
     """
     outside, per_variable = _referenced_names(ctx)
-    if "__all_variables" in outside or _links_include_variables(ctx):
-        return
     used = set(outside)
+    if "__all_variables" in outside or _links_include_variables(ctx):
+        # every variable the URL carries: not those kept out of it (getVariablesUrlParams skips skipUrlSync)
+        used.update(name for name, var in ctx.variables.items() if var.get("skipUrlSync") is not True)
     for owner, names in per_variable.items():
         used.update(n for n in names if n != owner)
     for name, var in ctx.variables.items():
@@ -736,8 +738,8 @@ def _unknown_units(panel: Mapping[str, Any]) -> list[tuple[str, tuple[Any, ...]]
 def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
     """Grafana shows a unit id it does not know as a literal suffix: `"secs"` displays 0.25 as
     "0.25 secs" instead of "250 ms", and never scales. Reported where the unit spells one of
-    Grafana's ids (valueFormats/categories.ts): a time, a size, a percentage, a rate or a known
-    id in another case (`secs`, `megabytes`, `req/s`, `Bytes`). A unit of its own (`connections`,
+    Grafana's ids (valueFormats/categories.ts): a time, a size, a percentage, a rate, a known
+    id in another case or a typo of one (`secs`, `megabytes`, `req/s`, `Bytes`, `percentunits`). A unit of its own (`connections`,
     `items/sec`) is what Grafana's unit picker saves for "Custom unit: connections" and passes,
     as do the prefixed custom units (`suffix:req`, `currency:CHF`, `si:B`, ...) and variables.
 
@@ -749,8 +751,8 @@ def panel_unit_unknown(ctx: PanelContext) -> Sequence[Issue]:
     unknown = _unknown_units(ctx.panel)
     if not unknown:
         return ()
-    return [Issue(f"unit {unit!r} is not Grafana's id for it: it is shown as a literal suffix and never scaled",
-                  f"use {meant!r}", at=ctx.location.child(*path))
+    return [Issue(f"unit {unit!r} is not one of Grafana's unit ids: Grafana shows it as a literal suffix, not "
+                  f"formatted as its unit {meant!r} is", f"use {meant!r}", at=ctx.location.child(*path))
             for unit, path in unknown for meant in [spelled_unit(unit)] if meant is not None]
 
 

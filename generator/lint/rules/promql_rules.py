@@ -14,7 +14,6 @@ from ..contexts import QueryContext
 from ..promql_analysis import MATRIX
 from ..promql_expand import IDENT_MARK, STRING
 from ..promql_names import COUNTER_SUFFIXES
-from ..promql_parse import parse_duration
 from ..registry import Issue, rule
 
 _LEGEND = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -213,8 +212,8 @@ def promql_interval_rate_window(ctx: QueryContext) -> Sequence[Issue]:
     """`$__interval` is the panel's step; when it is shorter than two scrape intervals, `rate()`
     over it finds fewer than two samples and the graph has gaps or is empty when zoomed in.
     `$__rate_interval` is at least four scrape intervals (the data source's scrape interval).
-    A panel or query whose min interval keeps `$__interval` at two scrape intervals or more
-    (Grafana's default scrape interval, 15s, where the data source sets none: 30s) is not
+    A query whose min interval (the target's, else the panel's) keeps `$__interval` at two scrape
+    intervals or more (its data source's `timeInterval`, else Grafana's default 15s) is not
     reported: its windows are buckets laid end to end, which `$__rate_interval` would overlap.
 
     Bad:
@@ -222,46 +221,13 @@ def promql_interval_rate_window(ctx: QueryContext) -> Sequence[Issue]:
     Good:
         rate(http_server_request_duration_seconds_count[$__rate_interval])
     """
-    if not ctx.analysis.interval_rate_calls:
-        return ()
-    floor = _interval_floor(ctx)
-    if floor is not None and floor >= 2 * _DEFAULT_SCRAPE_S:
+    if not ctx.analysis.interval_rate_calls or ctx.interval_buckets:
         return ()
     use = next((u for u in ctx.expansion.uses if u.name == "__interval"), None)
     return [Issue(f"{fn}() over [$__interval]: with a short time range the window holds fewer than two samples",
                   "use [$__rate_interval], or set the panel's min interval to at least two scrape intervals",
                   at=ctx.at(use.start if use else None))
             for fn in dict.fromkeys(ctx.analysis.interval_rate_calls)]
-
-
-#: the scrape interval Grafana's Prometheus data source assumes where its `timeInterval` is unset
-#: (datasource.ts: `instanceSettings.jsonData.timeInterval || '15s'`)
-_DEFAULT_SCRAPE_S = 15
-_VARIABLE_NAME = re.compile(r"\$\{?(\w+)\}?")
-
-
-def _interval_floor(ctx: QueryContext) -> float | None:
-    """The least $__interval the query's min intervals allow, in seconds (the largest of them,
-    each as Grafana reads it: `>` and `<` ignored, an interval variable at its smallest option or
-    its auto_min); None where none is set or one cannot be told (another variable, not a duration)."""
-    floors = []
-    for written in ctx.min_interval:
-        text = written.strip().lstrip("<>").strip()
-        options = [text]
-        reference = _VARIABLE_NAME.fullmatch(text)
-        if reference is not None:
-            var = ctx.dash.variables.get(reference.group(1)) if ctx.dash is not None else None
-            if var is None or var.get("type") != "interval" or not isinstance(var.get("query"), str):
-                return None
-            query = var["query"]
-            options = [o.strip() for o in query.split(",") if o.strip()]
-            if var.get("auto"):  # the step Grafana works out, down to the variable's auto_min
-                options.append(str(var.get("auto_min") or "10s"))
-        try:
-            floors.append(min(parse_duration(o).total_seconds() for o in options))
-        except ValueError:  # a month, no option at all
-            return None
-    return max(floors) if floors else None
 
 
 #: what may stand between `rate(` and its window: no bracket outside strings. Possessive: a run of
