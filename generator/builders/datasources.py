@@ -3,14 +3,21 @@
 The URL is environment-specific, so by default the body carries the placeholder
 `${datasources.<uid>.url}`, resolved at sync time from grafana.yaml's selected environment.
 Secrets are never part of a definition: grafana.yaml names the environment variables.
+A definition's body is committed in generated/, so a secret written into one -- a password
+in `json_data`, `user:password@` or `?token=` in the URL -- is refused where it is made
+(`secret_problems`), naming the key and never repeating the value.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from ..resource import DATASOURCE, Resource, Source, caller_source
+from ..urls import has_credentials
 from .checks import Checks
 from .durations import seconds
 
@@ -25,6 +32,71 @@ def url_placeholder(uid: str) -> str:
 
 def _uid(ref: "str | DataSource") -> str:
     return ref if isinstance(ref, str) else ref.uid
+
+
+# -- secrets written where they would be committed ---------------------------------------------
+
+#: The keys Grafana reads from a data source's `secureJsonData` (stored encrypted, never answered):
+#: - grafana/grafana pkg/services/datasources/service/datasource.go (id 4938684124):
+#:   `DecryptedBasicAuthPassword` ("basicAuthPassword"), `DecryptedPassword` ("password", the
+#:   data source user's: SQL data sources, InfluxDB), `dsTLSOptions` ("tlsCACert", "tlsClientCert",
+#:   "tlsClientKey"), `httpClientOptions` ("sigV4AccessKey", "sigV4SecretKey"), `getCustomHeaders`
+#:   (jsonData.httpHeaderName<N> names a header whose value is secureJsonData.httpHeaderValue<N>);
+#: - grafana/grafana-plugin-sdk-go backend/http_settings.go `parseHTTPSettings` (ids 26396361227,
+#:   6072044707: the same keys, and "sigV4SessionToken") and its proxy options
+#:   ("secureSocksProxyPassword", id 5901343926);
+#: - Azure auth's client secret "azureClientSecret" (grafana-azure-sdk-go azcredentials, see
+#:   shared/grafana/VERSIONS.md).
+#: Grafana reads none of them from jsonData: written there, a value is both unused and committed.
+SECURE_JSON_DATA_KEYS = frozenset({
+    "basicAuthPassword", "password", "tlsCACert", "tlsClientCert", "tlsClientKey", "sigV4AccessKey",
+    "sigV4SecretKey", "sigV4SessionToken", "secureSocksProxyPassword", "azureClientSecret",
+})
+_HEADER_VALUE = re.compile(r"httpHeaderValue[0-9]+")
+#: plugins keep their own credentials in secureJsonData under names that end like these
+#: (CloudWatch accessKey/secretKey, Cloud Monitoring privateKey, InfluxDB token, Elasticsearch
+#: apiKey, Azure Monitor clientSecret, ...): a jsonData key so named is taken for a secret too
+_SECRET_KEY_ENDINGS = ("password", "passwd", "secret", "token", "apikey", "accesskey", "secretkey",
+                       "privatekey", "clientkey")
+#: query-string parameters that carry credentials (`?token=`, `?api_key=`, `?code=` of Azure
+#: Functions, `?sig=` of signed URLs), compared without case, `-`, `_` and `.`
+_CREDENTIAL_PARAM_ENDINGS = ("token", "key", "secret", "password", "passwd", "pwd", "pass", "signature", "sig",
+                             "credential", "credentials", "auth")
+
+
+def is_secret_key(key: str) -> bool:
+    """Is `key` a setting whose value is a secret (Grafana's secureJsonData keys, or so named)?"""
+    return key in SECURE_JSON_DATA_KEYS or _HEADER_VALUE.fullmatch(key) is not None \
+        or key.lower().endswith(_SECRET_KEY_ENDINGS)
+
+
+def url_credentials(url: str) -> str | None:
+    """What credential `url` carries, said without its value (`user:password@`, `?token=`), or None."""
+    if has_credentials(url):
+        return "a user or password (user:password@)"
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return None
+    names = sorted({name for name, _ in parse_qsl(query, keep_blank_values=True)
+                    if re.sub(r"[-_.]", "", name.lower()).endswith(_CREDENTIAL_PARAM_ENDINGS)
+                    or name.lower() == "code"})
+    return f"a credential in its query string ({', '.join(f'?{n}=' for n in names)})" if names else None
+
+
+def walk(value: Any, path: str, seen: frozenset[int] = frozenset()) -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) of every entry of the dicts in `value`, at any depth, lists included; a
+    container inside itself is walked once (the compiler says what is wrong with it)."""
+    if id(value) in seen:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            yield where, str(key), item
+            yield from walk(item, where, seen | {id(value)})
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from walk(item, f"{path}[{i}]", seen | {id(value)})
 
 
 @dataclass
@@ -54,6 +126,43 @@ class DataSource:
         check.instance("json_data", self.json_data, dict, "a dict", "pass extra jsonData settings as a dict")
         check.instance("is_default", self.is_default, bool, "True or False", "")
         check.choice("access", self.access, ("proxy", "direct"))
+        self.check_secrets(check)
+
+    def check_secrets(self, check: Checks) -> None:
+        """No secret in what generated/ would hold: Grafana keeps them write-only in secureJsonData,
+        and gac fills that from the environment variables grafana.yaml names (`secrets:`)."""
+        env = f"grafana.yaml's environments.<env>.datasources.{self.uid}"
+        if self.url is not None:
+            carried = url_credentials(self.url)
+            if carried and carried.startswith("a user"):
+                check.fail(f"url holds {carried}, and a definition's body is committed in generated/: remove "
+                           f"them from the URL (or leave url out: {env}.url gives it per environment), and set in "
+                           f"{env} basicAuth: true, basicAuthUser: USER and secrets: {{basicAuthPassword: "
+                           "VARIABLE} (the NAME of the environment variable holding the password)")
+            if carried:
+                check.fail(f"url holds {carried}, and a definition's body is committed in generated/: remove it "
+                           f"and send the credential as a header: json_data={{'httpHeaderName1': 'Authorization'}} "
+                           f"(or the header your server reads) and, in {env}, secrets: {{httpHeaderValue1: "
+                           "VARIABLE} (the NAME of the environment variable holding the value)")
+        found = list(walk(self.json_data, ""))
+        secret = sorted(path for path, key, _ in found if is_secret_key(key))
+        top = [path for path in secret if path in self.json_data]
+        if top:
+            mapping = ", ".join(f"{key}: VARIABLE" for key in top)
+            check.fail(f"jsonData {', '.join(top)} {'is a secret' if len(top) == 1 else 'are secrets'}: Grafana keeps "
+                       f"{'it' if len(top) == 1 else 'them'} write-only in secureJsonData, and a definition's body "
+                       f"is committed in generated/. Remove {'it' if len(top) == 1 else 'them'} from json_data and "
+                       f"name, per environment, the variable holding each in {env}.secrets: {{{mapping}}} (the "
+                       "NAME of the environment variable, never the value)")
+        if secret:
+            check.fail(f"jsonData {', '.join(secret)}: a secret, and a definition's body is committed in generated/; "
+                       "remove it (Grafana reads secrets from secureJsonData's top-level keys, which "
+                       f"{env}.secrets maps to environment variables)")
+        for path, _, value in found:
+            carried = url_credentials(value) if isinstance(value, str) and "://" in value else None
+            if carried:
+                check.fail(f"jsonData {path} is a URL holding {carried}, and a definition's body is committed in "
+                           "generated/: remove the credential from it")
 
     def link(self, check: Checks, name: str, value: Any) -> None:
         """A reference to another data source: a DataSource, its uid, or None."""

@@ -8,12 +8,15 @@ Secrets (webhook URLs, integration keys, passwords) are never arguments: a build
 the *settings keys* that are secret (`secretSettings` in the generated body, stripped
 before writing), and grafana.yaml names, per environment, the environment variable that
 holds each value (`contact_points.<uid>.secrets.<key>: VARIABLE`), as for data sources.
+A value for a setting Grafana keeps secret, or a URL carrying credentials, is refused where the
+definition makes it, and so is a type Grafana has no integration for (`SECURE_SETTINGS` lists them).
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +26,7 @@ from ..resource import CONTACT_POINT, MUTE_TIMING, NOTIFICATION_POLICY_TREE, NOT
 from ..routing import matchers as m
 from ..routing import timeintervals as ti
 from .checks import Checks
+from .datasources import url_credentials, walk
 from .durations import seconds
 
 #: the key of the generated body listing the settings whose values come from the environment
@@ -32,12 +36,79 @@ POLICY_TREE_UID = "policies"
 #: Grafana requires a rule's simplified-routing group_by to hold these two labels
 REQUIRED_GROUP_BY = ("alertname", "grafana_folder")
 _NAME_HINT = "give it a name people recognise; policies and rules refer to it by name"
-#: settings Grafana's notifiers store encrypted and answer as "[REDACTED]", for the types with a builder
-#: here: a value for one of them in a definition would be written to generated/ and committed
+#: Every integration type Grafana has, each with the settings its notifier marks `Secure: true`:
+#: Grafana stores them encrypted and answers "[REDACTED]", so a value for one in a definition would
+#: be written to generated/ and committed. A setting inside a settings object is named by its path
+#: ("tlsConfig.clientKey"), as Grafana's `getSecretFields` joins a subform's fields to its name.
+#: Sources (keep tests/grafana_emulator/handlers/notifications.py's SECURE_KEYS, written from the
+#: same ones, equal to this: tests/test_notification_secure_settings.py checks that they are):
+#: - grafana/grafana pkg/services/ngalert/notifier/channels_config/available_channels.go,
+#:   `GetAvailableNotifiers` and `GetSecretKeysForContactPointType` (id 16932005; the same list moved
+#:   to grafana/alerting receivers/config/available_channels.go, id 53392955059);
+#: - grafana/alerting's per-type schemas of later releases: receivers/schema/known_types.go (the types,
+#:   id 53317012621), webhook's hmacConfig and http_config (receivers/webhook/v1/config.go id
+#:   53410869603, http V1HttpClientOption/V1TLSSubformOptions id 53136018686), matrix
+#:   (receivers/matrix/v1/config.go id 53734888378). `wechat` is not here: Grafana has only a Mimir
+#:   version of it, which cannot be created (CanCreate: false, receivers/wechat/v0mimir1/config.go
+#:   id 53150114451).
+#: Teams' `url` is `Protected`, not `Secure`, in Grafana (receivers/teams/v1/config.go id 53127695905),
+#: so Grafana answers it in clear; it is an incoming-webhook credential all the same, and gac keeps it
+#: out of definitions (the emulator redacts it: the harsher case).
 SECURE_SETTINGS: dict[str, tuple[str, ...]] = {
-    "slack": ("url", "token"), "teams": ("url",), "pagerduty": ("integrationKey",),
-    "webhook": ("password", "authorization_credentials"),
+    "dingding": (),
+    "discord": ("url",),
+    "email": (),
+    "googlechat": ("url",),
+    "jira": ("api_token", "password", "user"),
+    "kafka": ("password",),
+    "LINE": ("token",),
+    "matrix": ("accessToken",),
+    "mqtt": ("password", "tlsConfig.caCertificate", "tlsConfig.clientCertificate", "tlsConfig.clientKey"),
+    "oncall": ("authorization_credentials", "password"),
+    "opsgenie": ("apiKey",),
+    "pagerduty": ("integrationKey",),
+    "prometheus-alertmanager": ("basicAuthPassword",),
+    "pushover": ("apiToken", "userKey"),
+    "sensugo": ("apikey",),
+    "slack": ("token", "url"),
+    "sns": ("sigv4.access_key", "sigv4.secret_key"),
+    "teams": ("url",),
+    "telegram": ("bottoken",),
+    "threema": ("api_secret",),
+    "victorops": ("url",),
+    "webex": ("bot_token",),
+    "webhook": ("authorization_credentials", "hmacConfig.secret", "http_config.oauth2.client_secret",
+                "http_config.oauth2.tls_config.caCertificate", "http_config.oauth2.tls_config.clientCertificate",
+                "http_config.oauth2.tls_config.clientKey", "password", "tlsConfig.caCertificate",
+                "tlsConfig.clientCertificate", "tlsConfig.clientKey"),
+    "wecom": ("secret", "url"),
 }
+#: Grafana matches an integration type without regard to case (`strings.EqualFold` in
+#: `ConfigForIntegrationType` and `GetSecretKeysForContactPointType`, id 16932005)
+_TYPES = {name.lower(): name for name in SECURE_SETTINGS}
+#: a settings value that is a URL (`scheme://...`), checked for credentials
+_URL_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
+
+
+def integration_type(value: str) -> str | None:
+    """Grafana's spelling of the integration type `value` names, or None where Grafana has no such type."""
+    return _TYPES.get(value.lower())
+
+
+def secure_settings(type_: str) -> tuple[str, ...]:
+    """The settings (paths) an integration of `type_` keeps secret; none for a type Grafana lacks."""
+    known = integration_type(type_)
+    return SECURE_SETTINGS[known] if known else ()
+
+
+def _holds(settings: dict[str, Any], path: str) -> bool:
+    """Does `settings` hold the setting at `path` ("tlsConfig.clientKey": inside tlsConfig)?"""
+    node: Any = settings
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def secret_hint(uid: Any, key: str) -> str:
@@ -70,16 +141,50 @@ class ContactPoint:
         check.instance("settings", self.settings, dict, "a dict", "pass the integration's settings as a dict")
         check.items("secrets", self.secrets, str, "a settings key",
                     "list the secret settings' keys, e.g. ('url',) -- a bare string is not a list")
+        known = integration_type(self.type)
+        if known is None:
+            close = difflib.get_close_matches(self.type.lower(), sorted(_TYPES), n=1, cutoff=0.6)
+            check.fail(f"type {self.type!r} is no integration type Grafana has (sync would be refused writing "
+                       "this contact point, after writing others)"
+                       + (f"; did you mean {_TYPES[close[0]]!r}?" if close else
+                          f"; its types: {', '.join(sorted(SECURE_SETTINGS, key=str.lower))}"))
+        nested = sorted(key for key in self.secrets if "." in key)
+        if nested:
+            check.fail(f"secrets {', '.join(nested)}: gac gives only top-level settings their values from the "
+                       "environment (a dotted key would reach Grafana as a top-level setting, stored in clear)")
+        self._refuse_secret_values(check, known)
+        check.instance("disable_resolve_message", self.disable_resolve_message, bool, "true or false", "")
+
+    def _refuse_secret_values(self, check: Checks, known: str) -> None:
+        """No secret value in `settings`: the body is committed in generated/. Secret are: the keys the
+        definition declares, the settings Grafana's notifier of the type marks secure, and any URL
+        carrying `user:password@` or a credential in its query string."""
         leaked = sorted(set(self.secrets) & set(self.settings))
         if leaked:
             check.fail(f"settings {', '.join(leaked)} are secrets: remove their values from the definition and "
                        + secret_hint(self.uid, leaked[0]))
-        undeclared = sorted(set(SECURE_SETTINGS.get(self.type, ())) & set(self.settings))
-        if undeclared:
-            check.fail(f"settings {', '.join(undeclared)} of a {self.type} integration are secret (Grafana stores "
+        undeclared = [path for path in SECURE_SETTINGS[known] if _holds(self.settings, path)]
+        top = [path for path in undeclared if "." not in path]
+        if top:
+            check.fail(f"settings {', '.join(top)} of a {known} integration are secret (Grafana stores "
                        f"them encrypted) and never go in a definition, whose body is committed in generated/: remove "
-                       f"the value, pass secrets=({undeclared[0]!r},), and " + secret_hint(self.uid, undeclared[0]))
-        check.instance("disable_resolve_message", self.disable_resolve_message, bool, "true or false", "")
+                       f"the value, pass secrets=({top[0]!r},), and " + secret_hint(self.uid, top[0]))
+        if undeclared:
+            check.fail(f"settings {', '.join(undeclared)} of a {known} integration are secret (Grafana stores them "
+                       "encrypted) and never go in a definition, whose body is committed in generated/: remove the "
+                       "value (gac gives only top-level settings their values from the environment)")
+        for path, key, value in walk(self.settings, ""):
+            carried = url_credentials(value) if isinstance(value, str) and _URL_VALUE.fullmatch(value.strip()) \
+                else None
+            if carried is None:
+                continue
+            if path == key:
+                builder = " (webhook(): leave url out)" if (known, key) == ("webhook", "url") else ""
+                check.fail(f"settings {key} is a URL holding {carried}, and a definition's body is committed in "
+                           f"generated/: remove its value and make the whole setting a secret -- pass "
+                           f"secrets=({key!r},){builder} -- and {secret_hint(self.uid, key)}")
+            check.fail(f"settings {path} is a URL holding {carried}, and a definition's body is committed in "
+                       "generated/: remove the credential from it")
 
     def to_resource(self) -> Resource:
         body: dict[str, Any] = {"uid": self.uid, "name": self.name, "type": self.type,
@@ -101,7 +206,7 @@ def _integration(builder: Callable[..., ContactPoint], uid: str, name: str, type
     a secret given as an argument (`url=...`) is told where secrets go instead of a bare TypeError."""
     source = kwargs.pop("source", None) or caller_source()
     check = Checks(f"contact point {uid!r}" if isinstance(uid, str) else builder.__name__, source)
-    secret_of = {_plain(key): key for key in SECURE_SETTINGS.get(type_, ()) + secrets}
+    secret_of = {_plain(key): key for key in secure_settings(type_) + secrets if "." not in key}
     params = set(inspect.signature(builder).parameters) - {"kwargs"}
     for key in sorted(set(kwargs) - _CONTACT_POINT_OPTIONS):
         secret = secret_of.get(_plain(key))

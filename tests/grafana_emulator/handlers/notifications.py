@@ -45,12 +45,34 @@ from ..state import MAX_UID_LENGTH, UID_PATTERN, ContactPoint, MuteTiming, Notif
 from .alerting import request_provenance
 
 REDACTED = "[REDACTED]"
-#: settings Grafana's notifiers mark secure (stored encrypted, answered redacted)
+#: per integration type, the settings Grafana's notifier marks `Secure: true` (stored encrypted,
+#: answered redacted); one inside a settings object by its path ("tlsConfig.clientKey"), as
+#: `getSecretFields` names it. From grafana/grafana pkg/services/ngalert/notifier/channels_config/
+#: available_channels.go (`GetAvailableNotifiers`, `GetSecretKeysForContactPointType`, id 16932005)
+#: and grafana/alerting's later per-type schemas (receivers/schema/known_types.go id 53317012621;
+#: receivers/webhook/v1/config.go id 53410869603 with http V1HttpClientOption id 53136018686:
+#: hmacConfig.secret, http_config.oauth2.*; receivers/matrix/v1/config.go id 53734888378). Teams'
+#: `url` is `Protected`, not `Secure`, in the newest schema (receivers/teams/v1/config.go id
+#: 53127695905): the harsher case, redacted, is modelled. Written from Grafana's source apart from
+#: gac's own list (generator/builders/notifications.py SECURE_SETTINGS, from the same files);
+#: tests/test_notification_secure_settings.py checks that the two agree.
 SECURE_KEYS: dict[str, tuple[str, ...]] = {
-    "slack": ("url", "token"), "pagerduty": ("integrationKey",), "teams": ("url",),
-    "webhook": ("password", "authorization_credentials"), "email": (), "opsgenie": ("apiKey",),
-    "telegram": ("bottoken",), "discord": ("url",), "googlechat": ("url",), "victorops": ("url",),
+    "dingding": (), "discord": ("url",), "email": (), "googlechat": ("url",),
+    "jira": ("api_token", "password", "user"), "kafka": ("password",), "LINE": ("token",),
+    "matrix": ("accessToken",),
+    "mqtt": ("password", "tlsConfig.caCertificate", "tlsConfig.clientCertificate", "tlsConfig.clientKey"),
+    "oncall": ("authorization_credentials", "password"), "opsgenie": ("apiKey",), "pagerduty": ("integrationKey",),
+    "prometheus-alertmanager": ("basicAuthPassword",), "pushover": ("apiToken", "userKey"), "sensugo": ("apikey",),
+    "slack": ("token", "url"), "sns": ("sigv4.access_key", "sigv4.secret_key"), "teams": ("url",),
+    "telegram": ("bottoken",), "threema": ("api_secret",), "victorops": ("url",), "webex": ("bot_token",),
+    "webhook": ("authorization_credentials", "hmacConfig.secret", "http_config.oauth2.client_secret",
+                "http_config.oauth2.tls_config.caCertificate", "http_config.oauth2.tls_config.clientCertificate",
+                "http_config.oauth2.tls_config.clientKey", "password", "tlsConfig.caCertificate",
+                "tlsConfig.clientCertificate", "tlsConfig.clientKey"),
+    "wecom": ("secret", "url"),
 }
+#: Grafana looks a type up without regard to case (`strings.EqualFold`, id 16932005)
+_SECURE_BY_TYPE = {name.lower(): keys for name, keys in SECURE_KEYS.items()}
 #: settings a type cannot do without (any one of a tuple)
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "slack": (("url", "token"),), "pagerduty": (("integrationKey",),), "teams": (("url",),),
@@ -59,7 +81,33 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 def _secure_keys(cp_type: str, settings: dict[str, Any]) -> tuple[str, ...]:
-    return SECURE_KEYS.get(cp_type, tuple(k for k in settings if k.lower().endswith(("password", "token", "key"))))
+    known = _SECURE_BY_TYPE.get(cp_type.lower())
+    if known is not None:
+        return known
+    return tuple(k for k in settings if k.lower().endswith(("password", "token", "key")))
+
+
+def _pop_path(settings: dict[str, Any], path: str) -> tuple[bool, Any]:
+    """Take the setting at `path` out of `settings` (Grafana's `DelPath` of the secure field)."""
+    *parents, last = path.split(".")
+    node: Any = settings
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or last not in node:
+        return False, None
+    return True, node.pop(last)
+
+
+def _set_path(settings: dict[str, Any], path: str, value: Any) -> None:
+    """Put `value` at `path`, making the objects on the way (Grafana's `SetPath` when it redacts)."""
+    *parents, last = path.split(".")
+    node = settings
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[last] = value
 
 
 def fnv64(text: str) -> str:
@@ -78,7 +126,7 @@ def cp_dto(cp: ContactPoint, decrypt: bool = False) -> dict[str, Any]:
     settings = copy.deepcopy(cp.settings)
     for key, value in cp.secure_settings.items():
         if value:
-            settings[key] = value if decrypt else REDACTED
+            _set_path(settings, key, value if decrypt else REDACTED)
     dto: dict[str, Any] = {"uid": cp.uid, "name": cp.name, "type": cp.type, "settings": settings,
                            "disableResolveMessage": cp.disable_resolve_message}
     if cp.provenance:
@@ -126,9 +174,9 @@ def _split(cp_type: str, settings: dict[str, Any], stored: ContactPoint | None) 
     plain_settings = copy.deepcopy(settings)
     secure: dict[str, str] = {}
     for key in _secure_keys(cp_type, settings):
-        if key not in plain_settings:
+        found, value = _pop_path(plain_settings, key)
+        if not found:
             continue
-        value = plain_settings.pop(key)
         if value == REDACTED:
             value = stored.secure_settings.get(key, "") if stored else ""
         if value:
