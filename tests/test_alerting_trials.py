@@ -349,3 +349,13 @@ def test_routes_label_with_an_escape_alertmanager_refuses(built: Path) -> None:
     """Quoted label values take Go's escapes, as matcher values do; a bad one is a usage error."""
     assert_usage_error(gac("routes", "--root", str(built), 'code="5\\d"'), "label 'code=\"5\\d\"'",
                        "is not an escape sequence")
+
+
+def test_group_wait_may_be_zero_but_not_the_intervals(project: Path) -> None:
+    """Alertmanager sends a group's first notification at once with group_wait 0s; a zero
+    group_interval or repeat_interval it refuses (Route.ValidateChild)."""
+    _replace(project / "alerts" / "notifications.py", 'group_wait="30s"', 'group_wait="0s"')
+    assert gac("build", "--root", str(project)).exit_code == 0
+    _replace(project / "alerts" / "notifications.py", 'repeat_interval="1h"', 'repeat_interval="0s"')
+    assert_usage_error(gac("build", "--root", str(project)), "alerts/notifications.py:", "repeat_interval",
+                       "duration must be greater than 0")

@@ -14,6 +14,8 @@ definition makes it, and so is a type Grafana has no integration for (`SECURE_SE
 
 from __future__ import annotations
 
+from functools import partial
+
 import difflib
 import inspect
 import re
@@ -372,9 +374,11 @@ def _timings(check: Checks, owner: Any) -> dict[str, Any]:
     for key in _TIMING_KEYS:
         value = getattr(owner, key)
         if value is not None:
-            # Grafana reads these as duration strings: a number would be refused at sync time
+            # Grafana reads these as duration strings: a number would be refused at sync time;
+            # group_wait may be 0 (send at once), the other two not (Route.ValidateChild:
+            # "group_interval cannot be zero", "repeat_interval cannot be zero")
             check.instance(key, value, str, "a duration string", "use e.g. '30s', '5m', '4h'")
-            check.parses(key, value, seconds, "")
+            check.parses(key, value, partial(seconds, allow_zero=key == "group_wait"), "")
             out[key] = value
     if owner.mute_timings:
         out["mute_time_intervals"] = _names(check, "mute_timings", owner.mute_timings)

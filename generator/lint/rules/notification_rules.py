@@ -191,7 +191,7 @@ def _durations(settings: dict[str, Any], owner: str, where: Any) -> Iterator[Iss
     for key in _TIMINGS:
         if settings.get(key) not in (None, ""):
             try:
-                seconds(settings[key])
+                seconds(settings[key], allow_zero=key == "group_wait")  # only group_wait may be 0
             except ValueError as exc:
                 yield Issue(f"{owner} {key}: {exc}", "use e.g. 30s, 5m, 4h", at=where)
 
