@@ -35,10 +35,12 @@ def uncommitted(root: Path, paths: list[Path]) -> list[Path] | None:
     modified, added, untracked. None where git cannot tell (not installed, not a work tree)."""
     if not paths:
         return []
+    # their folders, not each file: a pull of thousands of dashboards would not fit on one command line
+    folders = sorted({str(path.parent) for path in paths})
     try:
         done = subprocess.run(["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                               "--", *map(str, paths)], capture_output=True, check=False)
-    except FileNotFoundError:
+                               "--", *folders], capture_output=True, check=False)
+    except OSError:  # no git, or the folders still too many to name
         return None
     if done.returncode != 0:
         return None
