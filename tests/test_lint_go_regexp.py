@@ -13,7 +13,7 @@ from pathlib import Path
 import promql_parser
 import pytest
 
-from generator.lint.go_regex import go_regex_error, re2_refusal
+from generator.go_regex import go_regex_error, re2_refusal
 from generator.lint.promql_analysis import analysis_of
 from tests.lint_cases.builders import dashboard, lint_docs, panel, prom_target
 from tests.promtool_agreement import promtool_verdicts

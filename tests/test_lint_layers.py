@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("registry", {"registry"}),
     ("config", {"config"}),
     ("models", {"durations", "promql_names", "promql_parse", "promql_errors", "promql_expand", "promql_analysis",
-                "grafana_values", "grafana_units", "catalog", "otel_naming", "traceql", "tokens", "go_regex",
+                "grafana_values", "grafana_units", "catalog", "otel_naming", "traceql", "tokens",
                 "dashboard_model", "alert_model", "gotemplate", "logql", "locate", "json_origin", "loaders",
                 "workers", "query_cache", "rulefmt",
                 "alerting_provisioning", "prometheusrule_schema"}),

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .go_regex import go_regex_error
+from ..go_regex import go_regex_error
 from .tokens import TOO_DEEP, Tok, TokenCursor, tokenize
 
 _TOKEN = re.compile(r"""

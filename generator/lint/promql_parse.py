@@ -17,7 +17,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from .go_regex import go_regex_error, matches_empty, re2_refusal
+from ..go_regex import go_regex_error, matches_empty, re2_refusal
 from .promql_names import STRING_LITERAL
 
 #: what promql_parser.parse raises for a query it refuses (as `parse_as_written` and `parse`

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from typing import Callable, NoReturn
 
-from .go_regex import go_regex_error
+from ..go_regex import go_regex_error
 from .tokens import TOO_DEEP, Tok, TokenCursor, tokenize
 
 __all__ = ["TraceQLError", "check", "is_trace_lookup"]

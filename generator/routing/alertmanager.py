@@ -1,8 +1,10 @@
 """A Grafana policy tree as an Alertmanager configuration, so Alertmanager's own tools can judge it.
 
-The tests hand this to `amtool config routes test` and compare its receivers with ours;
-a person can do the same (`gac routes --alertmanager-config`). Receivers become empty
-receivers (routing needs only their names); mute timings become `time_intervals`.
+The tests hand `config(...)` to `amtool config routes test` and compare its receivers with
+ours (tests/test_routing_amtool.py); no gac command writes it. Receivers become empty
+receivers (routing needs only their names); mute timings become `time_intervals`; matchers are
+written as Alertmanager prints them (`matchers.text_of`: a label name that is not a classic
+one is quoted, `"a b"="c"`, as only the UTF-8 matcher parser reads it).
 """
 
 from __future__ import annotations

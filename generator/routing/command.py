@@ -72,6 +72,8 @@ def routes_command(root: Path, rule_uid: str | None, at: str | None, fmt: str, q
         raise RoutesError("give labels (e.g. `gac routes severity=critical service_name=checkout`) or --rule UID")
     try:
         result = explain(project.tree, given, project.mute_timings, _moment(at), settings)
+    except m.UnevaluableMatcher as exc:
+        raise RoutesError(f"cannot route this alert exactly: {exc}") from None
     except m.MatcherError as exc:
         raise RoutesError(f"the policy tree has an invalid matcher: {exc}; run `gac lint`") from None
     if fmt == "json":

@@ -100,6 +100,26 @@ def unquote(quoted: str) -> str:
         raise MatcherSyntaxError(f"{quoted_for_people(quoted)}: its escapes do not spell UTF-8 text") from None
 
 
+_QUOTE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
+                  "\\": "\\\\", '"': '\\"'}
+
+
+def quote(text: str) -> str:
+    """`text` double-quoted with Go's escapes (strconv.Quote, which Alertmanager prints a quoted
+    label name with): printable characters as they are, others escaped; `unquote` reads it back."""
+    out = []
+    for c in text:
+        if c in _QUOTE_ESCAPES:
+            out.append(_QUOTE_ESCAPES[c])
+        elif c.isprintable():
+            out.append(c)
+        elif c < " " or c == "\x7f":
+            out.append(f"\\x{ord(c):02x}")
+        else:
+            out.append(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _escape(quoted: str, after: str) -> tuple[bytes, int]:
     """The bytes one escape stands for, and how many characters after the backslash it takes."""
     esc = after[:1]

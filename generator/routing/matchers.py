@@ -1,13 +1,16 @@
-"""Label matchers as Alertmanager reads them: `name op value`, with RE2 regexes anchored whole.
+"""Label matchers as Alertmanager reads them: `name op value`, with Go regexes anchored whole.
 
 A policy written in Grafana's UI carries `object_matchers` (`[name, op, value]`); older
 trees and hand-written ones may carry `matchers` (strings), `match` and `match_re`.
-All four mean the same thing to Alertmanager's dispatcher, so they are read into one
-`Matcher` type here.
+All four are read into one `Matcher` type here, as Alertmanager's dispatcher reads them into
+one (a `match_re` value anchored twice on the way, as the dispatcher does: `_match_re`).
 
-Regexes: Alertmanager compiles `^(?:value)$` with Go's RE2. Python's `re` accepts
-constructs RE2 refuses (look-around, back-references, atomic groups, possessive
-quantifiers); `re2_problem` reports those, so lint says what Grafana would say.
+Regexes: Alertmanager compiles `^(?:value)$` with Go's regexp and matches with MatchString
+(pkg/labels/matcher.go NewMatcher), so that is what is compiled here, by gac's model of Go's
+regexp (generator/go_regex.py): Go's refusals in Go's words, and Go's matches where Python's
+`re` would match otherwise (flags anywhere, ASCII `\\w`, Go's case folding, `$` at the end of
+the text). Where Python lacks the data Go decides with (a Unicode script class), evaluating the
+matcher on such a value is refused (`UnevaluableMatcher`), never guessed.
 """
 
 from __future__ import annotations
@@ -16,21 +19,28 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .. import go_regex
 from . import matcher_syntax as syntax
 from .matcher_syntax import OPERATORS
 
-_RE2_UNSUPPORTED = [
-    (re.compile(r"\(\?<?[=!]"), "look-around assertions ((?=…), (?!…), (?<=…), (?<!…))"),
-    (re.compile(r"\(\?>"), "atomic groups ((?>…))"),
-    (re.compile(r"\(\?P=|\\[1-9]|\\g<"), "back-references"),
-    (re.compile(r"(?<!\\)[*+?}]\+"), "possessive quantifiers (*+, ++, ?+)"),
-    (re.compile(r"\(\?\("), "conditionals ((?(…)…))"),
-    (re.compile(r"\\Z"), r"\Z (use \z or $)"),
-]
+#: a label name Alertmanager's classic matcher parser reads unquoted (Prometheus's legacy names)
+_CLASSIC_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 class MatcherError(ValueError):
     """A matcher that Alertmanager would refuse: the message says which and why."""
+
+
+class UnevaluableMatcher(MatcherError):
+    """A matcher Alertmanager takes whose match on some value gac cannot decide exactly (a Unicode
+    script class, `\\p{Greek}`, on characters whose script Python cannot tell)."""
+
+
+def alertmanager_regexp(value: str) -> go_regex.Regexp:
+    """A regex matcher's value as Alertmanager compiles it: anchored whole, `^(?:value)$` (so a
+    `)` in the value can close the anchoring group: `a)|(b` is valid and matches unanchored);
+    GoRegexError where Go refuses it."""
+    return go_regex.compiled("^(?:" + value + ")$")
 
 
 @dataclass(frozen=True, order=True)
@@ -45,9 +55,10 @@ class Matcher:
         if not self.name:
             raise MatcherError("matcher with an empty label name")
         if self.op in ("=~", "!~"):
-            problem = re2_problem(self.value)
-            if problem:
-                raise MatcherError(f"matcher {self.text()}: {problem}")
+            try:
+                alertmanager_regexp(self.value)
+            except go_regex.GoRegexError as exc:
+                raise MatcherError(f"matcher {self.text()}: error parsing regexp: {exc}") from None
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Alertmanager's rule: a missing label is the empty string."""
@@ -56,7 +67,10 @@ class Matcher:
             return value == self.value
         if self.op == "!=":
             return value != self.value
-        found = _compiled(self.value).fullmatch(value) is not None
+        try:
+            found = alertmanager_regexp(self.value).search(value)
+        except go_regex.Unevaluable as exc:
+            raise UnevaluableMatcher(f"matcher {self.text()}: {exc}") from None
         return found if self.op == "=~" else not found
 
     def text(self) -> str:
@@ -67,30 +81,15 @@ class Matcher:
 
 
 def text_of(name: str, op: str, value: str) -> str:
-    """As Alertmanager prints a matcher: `name="value"` (value quoted, Go escapes)."""
+    """As Alertmanager prints a matcher (labels.Matcher.String): `name="value"`, the value's
+    backslashes, quotes and newlines escaped. A name that is not a classic one
+    (`[a-zA-Z_][a-zA-Z0-9_]*`) is double-quoted too, value and name with Go's escapes, as
+    Alertmanager's UTF-8 matcher syntax writes it (`"a b"="c"`): unquoted, no Alertmanager
+    could read it back."""
+    if not _CLASSIC_NAME.fullmatch(name):
+        return f"{syntax.quote(name)}{op}{syntax.quote(value)}"
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'{name}{op}"{escaped}"'
-
-
-_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def _compiled(pattern: str) -> re.Pattern[str]:
-    if pattern not in _CACHE:
-        _CACHE[pattern] = re.compile(f"(?:{pattern})")
-    return _CACHE[pattern]
-
-
-def re2_problem(pattern: str) -> str | None:
-    """Why Go's RE2 would refuse `pattern` (None when it accepts it, as far as can be told here)."""
-    for construct, what in _RE2_UNSUPPORTED:
-        if construct.search(pattern):
-            return f"regex {pattern!r} uses {what}, which Go's RE2 (Alertmanager) does not support"
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"regex {pattern!r} does not compile: {exc}"
-    return None
 
 
 def label_value(text: str) -> str:
@@ -154,5 +153,17 @@ def of_route(route: Mapping[str, Any]) -> list[Matcher]:
     out = [grafana_object(item) for item in route.get("object_matchers") or []]
     out += [found for text in route.get("matchers") or [] for found in parse_all(text)]
     out += [Matcher(str(k), "=", str(v)) for k, v in sorted((route.get("match") or {}).items())]
-    out += [Matcher(str(k), "=~", str(v)) for k, v in sorted((route.get("match_re") or {}).items())]
+    out += [_match_re(str(k), str(v)) for k, v in sorted((route.get("match_re") or {}).items())]
     return out
+
+
+def _match_re(name: str, value: str) -> Matcher:
+    """A `match_re` entry, which Alertmanager anchors twice: loading the configuration compiles
+    `^(?:value)$` (config.Regexp), and the route's matcher is made from that compiled source,
+    anchored again (dispatch.NewRoute: `labels.NewMatcher(MatchRegexp, ln, lv.String())`). Both
+    must compile, and the second matches: `a)|(b` is `^(?:^(?:a)|(b)$)$` here, `a` or `b` whole."""
+    try:
+        source = alertmanager_regexp(value).expression
+    except go_regex.GoRegexError as exc:
+        raise MatcherError(f"match_re {name}: {syntax.quoted_for_people(value)}: error parsing regexp: {exc}") from None
+    return Matcher(name, "=~", source)

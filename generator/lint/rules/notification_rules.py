@@ -66,7 +66,13 @@ def notification_unrouted(ctx: NotificationSetContext) -> Iterator[Issue]:
     for r in ctx.rules:
         if r.settings:
             continue  # simplified routing: its receiver is checked by notification-reference-unknown
-        result = explain(ctx.tree, r.labels, intervals, now)
+        try:
+            result = explain(ctx.tree, r.labels, intervals, now)
+        except m.UnevaluableMatcher as exc:
+            yield Issue(f"alert rule {r.uid!r} ({r.title}): gac cannot tell where it goes ({exc})",
+                        "check its route with amtool, or match its labels without Unicode script classes",
+                        at=r.location)
+            continue
         if all(not d.receiver for d in result.deliveries):
             yield Issue(f"alert rule {r.uid!r} ({r.title}) reaches no contact point: the policy path "
                         f"{' › '.join(result.deliveries[0].path)} names no receiver",
