@@ -23,10 +23,9 @@ from typing import Any
 
 import pytest
 
-from generator.build import build
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
-from tests.project import write
+from tests.project import build_clean, edit, write
 from tests.test_sync import Gac, gac12, project  # noqa: F401 - fixtures used below
 
 pytestmark = emulator_only
@@ -45,18 +44,6 @@ def _click_datasource(emu: GrafanaEmulator, name: str, url: str = "http://old:90
                                                                 "access": "proxy"})
     assert made.status_code == 200, made.text
     return made.json()["datasource"]
-
-
-def _edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text()
-    assert old in text, f"{relpath} no longer holds {old!r}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _build(root: Path) -> None:
-    result = build(root)
-    assert result.written, [str(f) for f in result.lint_errors]
 
 
 def _rule_groups(emu: GrafanaEmulator) -> set[str]:
@@ -146,8 +133,8 @@ def test_a_rename_onto_a_name_another_data_source_holds(gac12: Gac, project: Pat
     emu = gac12.emu
     assert gac12("sync").exit_code == 0
     other = _click_datasource(emu, "Mimir")
-    _edit(project, "datasources/prometheus.py", 'name="Prometheus"', 'name="Mimir"')
-    _build(project)
+    edit(project, "datasources/prometheus.py", 'name="Prometheus"', 'name="Mimir"')
+    build_clean(project)
     plan = gac12("plan")
     line = next(x for x in plan.output.splitlines() if "datasource prometheus" in x)
     assert f"name clash: datasource {other['uid']!r} in Grafana (not managed by gac) is already named 'Mimir'" in line
@@ -166,9 +153,9 @@ def test_a_rename_that_frees_a_name_goes_first(gac12: Gac, project: Path) -> Non
     checks each write alone, so Loki's waits for Tempo's, and is not sent when that failed."""
     emu = gac12.emu
     assert gac12("sync").exit_code == 0
-    _edit(project, "datasources/tempo.py", 'name="Tempo"', 'name="Tempo traces"')
-    _edit(project, "datasources/loki.py", 'name="Loki"', 'name="Tempo"')
-    _build(project)
+    edit(project, "datasources/tempo.py", 'name="Tempo"', 'name="Tempo traces"')
+    edit(project, "datasources/loki.py", 'name="Loki"', 'name="Tempo"')
+    build_clean(project)
     assert "conflict" not in {c["action"] for c in gac12.plan_json()["changes"]}
 
     emu.fail("PUT", "/api/datasources/uid/tempo$", status=500, count=None)
@@ -190,9 +177,9 @@ def test_a_rename_that_frees_a_name_goes_first(gac12: Gac, project: Path) -> Non
 def test_a_swap_of_names_is_a_clash_that_says_how(gac12: Gac, project: Path) -> None:
     emu = gac12.emu
     assert gac12("sync").exit_code == 0
-    _edit(project, "datasources/tempo.py", 'name="Tempo"', 'name="Loki"')
-    _edit(project, "datasources/loki.py", 'name="Loki"', 'name="Tempo"')
-    _build(project)
+    edit(project, "datasources/tempo.py", 'name="Tempo"', 'name="Loki"')
+    edit(project, "datasources/loki.py", 'name="Loki"', 'name="Tempo"')
+    build_clean(project)
     plan = gac12("plan")
     for uid in ("loki", "tempo"):
         line = next(x for x in plan.output.splitlines() if f"datasource {uid} " in x)
@@ -210,10 +197,10 @@ def test_a_name_held_by_a_data_source_gac_no_longer_defines(gac12: Gac, project:
 
         extra = Loki(uid="extra", name="Extra", url="http://extra:3100")
         """)
-    _build(project)
+    build_clean(project)
     assert gac12("sync").exit_code == 0
-    _edit(project, "datasources/extra.py", 'uid="extra"', 'uid="extra2"')
-    _build(project)
+    edit(project, "datasources/extra.py", 'uid="extra"', 'uid="extra2"')
+    build_clean(project)
 
     plan = gac12("plan")
     line = next(x for x in plan.output.splitlines() if "datasource extra2" in x)

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from generator.build import build
 from tests.grafana_emulator import GrafanaEmulator
 from tests.grafana_emulator.testing import emulator_only
+from tests.project import build_clean, edit
 from tests.test_sync import Gac, gac12, project  # noqa: F401 - fixtures used below
 
 pytestmark = emulator_only
@@ -47,18 +47,6 @@ def _tree(emu: GrafanaEmulator) -> dict[str, Any]:
 
 def _tree_writes(emu: GrafanaEmulator) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in emu.writes if r.path == f"{PROVISIONING}/policies"]
-
-
-def _edit(root: Path, relpath: str, old: str, new: str) -> None:
-    path = root / relpath
-    text = path.read_text()
-    assert old in text, f"{relpath} no longer holds {old!r}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _build(root: Path) -> None:
-    result = build(root)
-    assert result.written, [str(f) for f in result.lint_errors]
 
 
 @pytest.mark.parametrize("failing, named", [
@@ -93,10 +81,10 @@ def test_tree_is_not_written_when_an_update_of_its_contact_point_failed(gac_any:
     policies to a contact point that still has its old settings."""
     emu = gac_any.emu
     assert gac_any("sync").exit_code == 0
-    _edit(project, "alerts/notifications.py", 'severity="critical",', 'severity="error",')  # the PagerDuty payload
-    _edit(project, "alerts/notifications.py", 'receiver=oncall, repeat_interval="1h"',
+    edit(project, "alerts/notifications.py", 'severity="critical",', 'severity="error",')  # the PagerDuty payload
+    edit(project, "alerts/notifications.py", 'receiver=oncall, repeat_interval="1h"',
           'receiver=oncall, repeat_interval="30m"')
-    _build(project)
+    build_clean(project)
     pending = {(c["kind"], c["action"]) for c in gac_any.plan_json()["changes"] if c["action"] != "unchanged"}
     assert pending == {("contact-point", "update"), ("notification-policy-tree", "update")}, pending
     live_before = json.loads(json.dumps(_tree(emu)))
@@ -137,10 +125,10 @@ def test_a_contact_point_the_live_tree_routes_to_is_not_deleted_before_the_tree_
     emu = gac.emu
     assert gac("sync").exit_code == 0
     relpath = "alerts/notifications.py"
-    _edit(project, relpath, "    receiver=platform_team,\n    group_by", "    receiver=oncall,\n    group_by")
-    _edit(project, relpath, "receiver=platform_team, mute_timings", "receiver=oncall, mute_timings")
-    _edit(project, relpath, "platform_team = teams(", "_unused_team = teams(")
-    _build(project)
+    edit(project, relpath, "    receiver=platform_team,\n    group_by", "    receiver=oncall,\n    group_by")
+    edit(project, relpath, "receiver=platform_team, mute_timings", "receiver=oncall, mute_timings")
+    edit(project, relpath, "platform_team = teams(", "_unused_team = teams(")
+    build_clean(project)
     emu.fail("PUT", f"^{PROVISIONING}/policies$", status=500, count=None)
     failed = gac("sync", "--prune")
     out = failed.output
@@ -167,12 +155,12 @@ DASHBOARD_PUT = r"/apis/dashboard\.grafana\.app/[^/]+/namespaces/default/dashboa
 
 def _merge_platform_into_applications(root: Path) -> None:
     """The otel-platform folder goes; its dashboard and rule group move to otel-apps."""
-    _edit(root, "dashboards/folders.py",
+    edit(root, "dashboards/folders.py",
           'platform = Folder(uid="otel-platform", title="OpenTelemetry platform", parent=observability)\n', "")
     for relpath in ("alerts/collector.py", "dashboards/otel_collector.py"):
-        _edit(root, relpath, "from dashboards.folders import platform\n",
+        edit(root, relpath, "from dashboards.folders import platform\n",
               "from dashboards.folders import applications as platform\n")
-    _build(root)
+    build_clean(root)
 
 
 def test_prune_deletes_a_folder_emptied_by_moves_in_one_run(gac12: Gac, project: Path) -> None:  # noqa: F811
@@ -345,12 +333,12 @@ def test_swapping_a_parent_and_its_child_folder_takes_one_sync(gac12: Gac, proje
     gac = gac12
     emu = gac.emu
     assert gac("sync").exit_code == 0
-    _edit(project, "dashboards/folders.py", 'observability = Folder(uid="observability", title="Observability")\n',
+    edit(project, "dashboards/folders.py", 'observability = Folder(uid="observability", title="Observability")\n',
           'applications = Folder(uid="otel-apps", title="Applications")\n'
           'observability = Folder(uid="observability", title="Observability", parent=applications)\n')
-    _edit(project, "dashboards/folders.py",
+    edit(project, "dashboards/folders.py",
           'applications = Folder(uid="otel-apps", title="Applications", parent=observability)\n', "")
-    _build(project)
+    build_clean(project)
     emu.clear_log()
     synced = gac("sync")
     assert synced.exit_code == 0, synced.output
