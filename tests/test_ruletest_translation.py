@@ -31,6 +31,7 @@ SERIES = {
     'm{s="nan"}': "6 6 NaN 6 6 6 6 NaN NaN 6 6 6",
     'm{s="gaps"}': "6 _ 6 _ _ 6 6 4 _ 6 6 6",
     'm{s="allnan"}': "NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN NaN",
+    'm{s="inf"}': "4 4 Inf 4 4 -Inf 4 4 4 Inf 4 4",  # a ratio over 0: dropNN drops ±Inf as NaN
     'm{s="short"}': "6 6 4 6 6 4 6 6 4 6 6 4",
     'm{s="below"}': "3 3 3 3 3 3 3 3 3 3 3 3",
 }
@@ -55,8 +56,9 @@ def sample_at(values: list[float | None], at_s: int) -> float | None:
 
 
 def grafana_reduce(points: list[float], reducer: str) -> float:
-    """Grafana's reduce in dropNN mode (NaN dropped; empty: NaN, sum 0, count 0)."""
-    kept = [v for v in points if not pymath.isnan(v)]
+    """Grafana's reduce of a range query's series in dropNN mode (NaN and ±Inf dropped:
+    DropNonNumber.MapInput; empty: NaN, sum 0, count 0)."""
+    kept = [v for v in points if pymath.isfinite(v)]
     if reducer == "count":
         return float(len(kept))
     if reducer == "sum":
@@ -74,20 +76,35 @@ def grafana_reduce(points: list[float], reducer: str) -> float:
     return {"last": kept[-1], "min": min(kept), "max": max(kept)}[reducer]
 
 
-def grafana_alerts(reducer: str, range_s: int, op: str, thr: float = THRESHOLD) -> dict[int, list[str]]:
-    """Firing series per evaluation time, as Grafana's scheduler and state manager decide."""
+def grafana_alerts(reducer: str, range_s: int, op: str, thr: float = THRESHOLD) -> dict[int, list[str]] | None:
+    """Firing series per evaluation time, as Grafana's scheduler and state manager decide; None
+    where a pending or firing series is left out of the condition (Grafana's missing-series
+    handling, which gac does not mirror: its probe must say so).
+
+    An instant query is a Number per series: the reduce leaves it as it is, whatever the
+    reducer, or, dropNN, leaves the series out when it is NaN or ±Inf (ReduceCommand's
+    `case mathexp.Number`)."""
     active: dict[str, int] = {}
     out: dict[int, list[str]] = {}
     for t in range(0, STEPS * 60, 60):
         firing = []
         for name, text in SERIES.items():
             values = parse_values(text)
-            times = [t] if not range_s else [p for p in range(t - range_s, t + 1, 15)]
-            points = [v for v in (sample_at(values, p) if p >= 0 else None for p in times) if v is not None]
-            assert points or name not in active, "series data must not make an active series vanish"
-            if not points:
-                continue
-            if OPS[op](grafana_reduce(points, reducer), thr):
+            if not range_s:
+                number = sample_at(values, t)
+                if number is None or not pymath.isfinite(number):
+                    if name in active:
+                        return None
+                    continue
+                value = number
+            else:
+                times = [p for p in range(t - range_s, t + 1, 15)]
+                points = [v for v in (sample_at(values, p) if p >= 0 else None for p in times) if v is not None]
+                assert points or name not in active, "series data must not make an active series vanish"
+                if not points:
+                    continue
+                value = grafana_reduce(points, reducer)
+            if OPS[op](value, thr):
                 active.setdefault(name, t)
                 if t - active[name] >= PENDING_S:
                     firing.append(name)
@@ -128,6 +145,10 @@ def run(body: dict[str, Any], checks: Callable[[Translation], tuple[Check, ...]]
 @pytest.mark.parametrize("op", list(OPS))
 def test_translated_rule_fires_exactly_when_grafana_would(reducer: str, range_s: int, op: str) -> None:
     firing = grafana_alerts(reducer, range_s, op)
+    if firing is None:  # a NaN left an active series out of the condition: not mirrored, and said so
+        result = run(rule_body(reducer, range_s, op), lambda tr: (Check(f"{(STEPS - 1) * 60}s", ()),))
+        assert result.status == "not-testable" and "missing series" in result.failures[-1].message, result
+        return
     result = run(rule_body(reducer, range_s, op), lambda tr: expected_checks(firing, tr))
     assert result.status == "passed", [(f.message, f.expected, f.got) for f in result.failures]
 
@@ -144,19 +165,32 @@ def test_a_range_includes_both_ends_as_grafanas_steps_do(reducer: str, op: str, 
 
 def test_the_edges_are_exercised() -> None:
     """The data is not vacuous: series at the threshold fire for >= and not for >, a pending
-    period one step short never fires, NaN-only series fire only through dropNN's sum = 0."""
-    gt, gte = grafana_alerts("last", 0, ">"), grafana_alerts("last", 0, ">=")
+    period one step short never fires, NaN-only series of a range query fire only through
+    dropNN's sum = 0, and an instant query's NaN never reduces to a number (a count over a
+    Number is the Number; a NaN one is left out), so a NaN in a series that is firing is not
+    mirrored."""
+    gt, gte = grafana_alerts("last", 300, ">"), grafana_alerts("last", 300, ">=")
+    assert gt is not None and gte is not None
     assert not any("at" in " ".join(v) for v in gt.values()) and 'm{s="at"}' in gte[STEPS * 60 - 60]
     assert not any('m{s="short"}' in v for v in gt.values())
-    assert any('m{s="allnan"}' in v for v in grafana_alerts("sum", 0, "<").values())
-    assert not any('m{s="allnan"}' in v for v in grafana_alerts("last", 0, "<").values())
+    summed, last = grafana_alerts("sum", 300, "<"), grafana_alerts("last", 300, "<")
+    assert summed is not None and any('m{s="allnan"}' in v for v in summed.values())
+    assert last is not None and not any('m{s="allnan"}' in v for v in last.values())
     assert grafana_alerts("mean", 300, ">") != grafana_alerts("last", 300, ">")
+    assert grafana_alerts("count", 0, ">") is None  # the NaN of m{s="nan"} while it fires
+    counted = grafana_alerts("count", 0, "==")
+    assert counted is not None and any('m{s="at"}' in v for v in counted.values())  # 5, not a count of 1
+    assert counted == grafana_alerts("last", 0, "==")  # any reducer of a Number is the Number
+    assert grafana_alerts("sum", 0, "<") is None  # m{s="inf"} fires, then its Inf is left out
+    ranged = grafana_alerts("max", 300, "<")  # the Infs dropped: the max of the rest, 4, is below 5
+    assert ranged is not None and any('m{s="inf"}' in v for v in ranged.values())
 
 
 def test_a_wrong_expectation_fails() -> None:
-    firing = grafana_alerts("last", 0, ">")
+    firing = grafana_alerts("last", 300, ">")
+    assert firing is not None
     firing[STEPS * 60 - 60] = firing[STEPS * 60 - 60][:-1]
-    result = run(rule_body("last", 0, ">"), lambda tr: expected_checks(firing, tr))
+    result = run(rule_body("last", 300, ">"), lambda tr: expected_checks(firing, tr))
     assert result.status == "failed" and "alerts at 11m differ" in result.failures[0].message
 
 

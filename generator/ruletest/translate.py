@@ -99,8 +99,12 @@ def translate_rule(rule: dict[str, Any], ctx: RuleContext) -> Translation | Refu
                 return text
             target[key] = text
     interval = duration(ctx.interval_s)
+    # what the condition sees of each series: an instant query's after dropNN (a NaN or ±Inf
+    # Number is left out, as a series the query did not return); a range query's series stay,
+    # with a value or in the no-data state (_dropped_probe)
+    seen = present if expr[3] else _finite(expr[0])
     probes = [Probe(PROBE_MISSING,
-                    f"last_over_time(({c})[1s:{interval}] offset {interval}) unless ignoring(__name__) ({present})",
+                    f"last_over_time(({c})[1s:{interval}] offset {interval}) unless ignoring(__name__) ({seen})",
                     "a series whose alert was pending or firing at the previous evaluation is missing from the "
                     "query result: Grafana keeps such an alert one more evaluation (missing series), Prometheus "
                     "resolves it at once")]
@@ -108,6 +112,12 @@ def translate_rule(rule: dict[str, Any], ctx: RuleContext) -> Translation | Refu
         probes.append(Probe(PROBE_NODATA, f"absent({present})",
                                f"the query returned no series: Grafana's no-data state "
                                f"({rule.get('noDataState', 'NoData')}) applies, which Prometheus does not have"))
+        dropped = _dropped_probe(expr, reducer)
+        if dropped is not None:
+            probes.append(Probe(PROBE_NODATA, dropped,
+                                f"the reduce drops every value of a series (NaN or ±Inf, as dropNN does): "
+                                f"Grafana's no-data state ({rule.get('noDataState', 'NoData')}) applies to it, "
+                                "which Prometheus does not have"))
     prom_rule: dict[str, Any] = {"alert": str(rule.get("title") or rule.get("uid")), "expr": c,
                                  "for": duration(seconds_of(str(rule.get("for") or "0s")))}
     prom_rule["labels"] = labels
@@ -239,11 +249,12 @@ def _reduced(expr: tuple[str, str, str, int, int], reducer: dict[str, Any]) -> s
         return Refusal(f"reducer {fn!r} is not mirrored (supported: {', '.join(REDUCERS)})")
     if mode != "dropNN":
         return Refusal(f"reduce mode {mode or 'strict'!r} (NaN handling) is not mirrored: use dropNN")
-    kept = f"(({q1}) >= -Inf) + 0"  # drops NaN samples; `+ 0` drops __name__ on every path alike
-    nan_zero = f"((({q1}) != bool ({q1})) * 0)"  # a series of NaN only: dropNN sum/count give 0
+    kept = _finite(q1)
     if not range_s:
-        return {"sum": f"({kept}) or {nan_zero}",
-                "count": f"(({kept}) * 0 + 1) or {nan_zero}"}.get(fn, kept)
+        # an instant query is a Number per series, and reducing a Number is a no-op whatever the
+        # reducer, but for dropNN dropping a NaN or ±Inf one: the series is left out (ReduceCommand's
+        # `case mathexp.Number`, DropNonNumber.MapInput)
+        return kept
     window = subquery_window(range_s, step)
     zero = f"(0 * count_over_time(({q1}){window}))"
     sub = f"({kept}){window}"
@@ -251,6 +262,28 @@ def _reduced(expr: tuple[str, str, str, int, int], reducer: dict[str, Any]) -> s
             "sum": f"sum_over_time({sub}) or {zero}", "count": f"count_over_time({sub}) or {zero}",
             # Grafana's mean is sum / count; Prometheus's avg_over_time rounds differently
             "mean": f"sum_over_time({sub}) / count_over_time({sub})"}[fn]
+
+
+def _finite(q1: str) -> str:
+    """The samples dropNN keeps: not NaN, not ±Inf (DropNonNumber.MapInput drops all three);
+    `+ 0` drops __name__ on every path alike."""
+    return f"((({q1}) > -Inf) < +Inf) + 0"
+
+
+def _dropped_probe(expr: tuple[str, str, str, int, int], reducer: dict[str, Any]) -> str | None:
+    """Series that the reduce leaves without a number, for which Grafana's no-data state applies:
+    an instant query whose every value dropNN drops (the condition then has no series at all),
+    or a range query's series whose every point it drops, for a reducer that then gives NaN,
+    which MapOutput makes nil, the NoData state of that series (eval.go buildResult). sum and
+    count of nothing are 0, a number."""
+    q1, present, _raw, range_s, step = expr
+    kept = _finite(q1)
+    if not range_s:
+        return f"absent({kept}) and on() count({present})"
+    if (reducer.get("model") or {}).get("reducer") in ("sum", "count"):
+        return None
+    window = subquery_window(range_s, step)
+    return f"count_over_time(({q1}){window}) unless ignoring(__name__) count_over_time(({kept}){window})"
 
 
 def _comparison(cond: dict[str, Any], reduce_ref: str) -> tuple[str, float] | Refusal:
