@@ -39,6 +39,13 @@ class LintBlocked(GacError):
     exit_code = 2
 
 
+class ThresholdUnsupported(GacError):
+    """Grafana 11 would refuse a rule group of the plan: a threshold type it lacks
+    (sync/rule_thresholds.py). Nothing is written (exit 2, as every stop before the first write)."""
+
+    exit_code = 2
+
+
 class TitleClashBlocked(GacError):
     """Grafana 11 would refuse a rule group of the plan: two alert rules of a folder with one title
     (sync/rule_titles.py). Nothing is written (exit 2, as every stop before the first write)."""

@@ -20,6 +20,7 @@ from .apply import ApplyResult, OutcomeFn, apply_plan
 from .backup import Backups
 from .errors import ConnectionFailed, SyncError
 from .plan import UNCHANGED, UPDATE, Plan, build_plan, read_actions, required_actions
+from .rule_thresholds import check_threshold_types
 from .rule_titles import check_rule_titles
 from .state import ProgressFn, read_state
 
@@ -41,6 +42,7 @@ def make_plan(session: Session, *, prune: bool, force: bool, progress: ProgressF
     plan = build_plan(session.desired, session.state, session.ctx, prune=prune, force=force)
     # Grafana 11 would refuse a group part way through the writes: say so now, before any write
     check_rule_titles(plan, session.state, session.desired, session.target.version)
+    check_threshold_types(plan, session.target.version)
     if targets:
         rotate_secrets(plan, targets)
     with_secrets = secret_holders(session)

@@ -86,6 +86,10 @@ class VersionProfile:
     #: migrations.go, id 165894016; PR grafana#102067, in the 12.0.0 release notes, id 55218199402) drops
     #: it. Saves that would break it answer 400 (rule_titles.py).
     unique_rule_titles: bool = False
+    #: the threshold evaluators the release's pkg/expr/threshold.go has (checked when a rule is saved):
+    #: 11.x gt, lt, within_range, outside_range (id 383523878); 12.0 added gte, lte, eq, ne and the
+    #: _included ranges (PR grafana#99516, id 274991636); None: not checked (the legacy emulator)
+    threshold_types: frozenset[str] | None = None
     #: Folders served from Grafana's legacy SQL tables through ``/apis`` (the default of 12.0-12.3:
     #: ``[unified_storage.folders.folder.grafana.app] dualWriterMode`` defaults to 0,
     #: setting_unified_storage.go id 4776424022, and mode 0 is the legacy store, static.go id
@@ -107,6 +111,8 @@ class VersionProfile:
 
 DASHBOARD_GROUP = "dashboard.grafana.app"
 FOLDER_GROUP = "folder.grafana.app"
+THRESHOLDS_11 = frozenset({"gt", "lt", "within_range", "outside_range"})
+THRESHOLDS_12 = THRESHOLDS_11 | {"gte", "lte", "eq", "ne", "within_range_included", "outside_range_included"}
 
 LEGACY = VersionProfile(
     key="legacy", build="11.3.0", sa_names={DASHBOARD: LOGIN, VERSION: LOGIN, FOLDER: LOGIN},
@@ -119,6 +125,7 @@ PROFILES: dict[str, VersionProfile] = {
         key="11.6", build="11.6.0", sa_names={DASHBOARD: ANONYMOUS, VERSION: ANONYMOUS, FOLDER: ANONYMOUS},
         real_sa_login=True, generation=False, no_updater_on_create=False, atomic_legacy_save=True,
         versions_list_object=False, v2_legacy_get="", k8s_legacy_post=False, unique_rule_titles=True,
+        threshold_types=THRESHOLDS_11,
     ),
     "12.x": VersionProfile(
         key="12.x", build="12.3.0", sa_names={DASHBOARD: NAME, VERSION: ANONYMOUS, FOLDER: NAME},
@@ -127,6 +134,7 @@ PROFILES: dict[str, VersionProfile] = {
         apis={DASHBOARD_GROUP: ("v1beta1", "v0alpha1", "v2beta1", "v2alpha1"), FOLDER_GROUP: ("v1beta1",)},
         v2_editor_version="v2beta1", folders_in_legacy_sql=True,
         manager_kinds=("repo", "terraform", "kubectl", "plugin", "classic-file-provisioning"),
+        threshold_types=THRESHOLDS_12,
     ),
     "13.x": VersionProfile(
         key="13.x", build="13.0.0", sa_names={DASHBOARD: NAME, VERSION: NAME, FOLDER: ANONYMOUS},
@@ -137,6 +145,7 @@ PROFILES: dict[str, VersionProfile] = {
         v2_editor_version="v2",
         manager_kinds=("repo", "terraform", "kubectl", "plugin", "grafana", "classic-file-provisioning",
                        "classic-api-provisioning", "classic-converted-prometheus"),
+        threshold_types=THRESHOLDS_12,
     ),
 }
 

@@ -123,8 +123,10 @@ def _normalise_query(q: Any) -> dict[str, Any]:
             "model": dict(sorted(model.items()))}
 
 
-def validate_rule(org: OrgState, raw: dict[str, Any], *, folder_uid: str, group: str, interval: int) -> dict[str, Any]:
-    """Grafana's conversion + ``ValidateAlertRule``; returns the normalised stored body."""
+def validate_rule(org: OrgState, raw: dict[str, Any], *, folder_uid: str, group: str, interval: int,
+                  threshold_types: frozenset[str] | None = None) -> dict[str, Any]:
+    """Grafana's conversion + ``ValidateAlertRule``; returns the normalised stored body.
+    `threshold_types`: the threshold evaluators the release has (None: not checked)."""
     uid = raw.get("uid") if isinstance(raw.get("uid"), str) else ""
     if uid and (len(uid) > MAX_UID_LENGTH or not UID_PATTERN.match(uid)):
         raise invalid(f"cannot create rule with UID '{uid}': UID must be at most 40 characters of [a-zA-Z0-9-_]")
@@ -156,6 +158,8 @@ def validate_rule(org: OrgState, raw: dict[str, Any], *, folder_uid: str, group:
     annotations = raw.get("annotations") if isinstance(raw.get("annotations"), dict) else {}
     if "__panelId__" in annotations and "__dashboardUid__" not in annotations:
         raise invalid("__panelId__ annotation requires __dashboardUid__")
+    if threshold_types is not None:
+        _check_thresholds(data, threshold_types)
     body: dict[str, Any] = {
         "title": title,
         "condition": raw.get("condition") if isinstance(raw.get("condition"), str) else "",
@@ -173,6 +177,23 @@ def validate_rule(org: OrgState, raw: dict[str, Any], *, folder_uid: str, group:
     if isinstance(raw.get("missingSeriesEvalsToResolve"), int):
         body["missingSeriesEvalsToResolve"] = raw["missingSeriesEvalsToResolve"]
     return body
+
+
+def _check_thresholds(data: list[Any], supported: frozenset[str]) -> None:
+    """Grafana builds a rule's expressions when it saves it (ngalert eval.go Validate): a threshold
+    evaluator its pkg/expr/threshold.go does not have is refused (UnmarshalThresholdCommand:
+    "expected threshold function to be one of ..., got ..."; 11.x has gt, lt, within_range and
+    outside_range only, id 383523878)."""
+    for item in data:
+        model = item.get("model") if isinstance(item, dict) else None
+        if not isinstance(model, dict) or model.get("type") != "threshold":
+            continue
+        for condition in model.get("conditions") or []:
+            evaluator = condition.get("evaluator") if isinstance(condition, dict) else None
+            kind = evaluator.get("type") if isinstance(evaluator, dict) else None
+            if isinstance(kind, str) and kind.lower() not in supported:
+                raise invalid(f"failed to build query '{item.get('refId')}': expected threshold function to be one "
+                              f"of {', '.join(sorted(supported))}, got {kind}")
 
 
 def rule_dto(org: OrgState, rule: AlertRule) -> dict[str, Any]:
@@ -240,7 +261,8 @@ def post_rule(ctx: Ctx) -> Response:
     folder_uid = raw.get("folderUID") if isinstance(raw.get("folderUID"), str) else ""
     group = raw.get("ruleGroup") if isinstance(raw.get("ruleGroup"), str) else ""
     interval = group_interval(org, folder_uid, group)
-    body = validate_rule(org, raw, folder_uid=folder_uid, group=group, interval=interval)
+    body = validate_rule(org, raw, folder_uid=folder_uid, group=group, interval=interval,
+                         threshold_types=ctx.emulator.profile.threshold_types)
     uid = raw.get("uid") if isinstance(raw.get("uid"), str) and raw.get("uid") else generate_uid()
     if uid in org.rules:
         raise errors.plain(400, f"failed to save alert rule '{uid}': a conflicting alert rule is found: "
@@ -268,7 +290,8 @@ def put_rule(ctx: Ctx) -> Response:
     group = raw.get("ruleGroup") if isinstance(raw.get("ruleGroup"), str) and raw.get("ruleGroup") else rule.rule_group
     moved = (folder_uid, group) != (rule.folder_uid, rule.rule_group)
     interval = group_interval(org, folder_uid, group) if moved else rule.interval_seconds
-    body = validate_rule(org, raw, folder_uid=folder_uid, group=group, interval=interval)
+    body = validate_rule(org, raw, folder_uid=folder_uid, group=group, interval=interval,
+                         threshold_types=ctx.emulator.profile.threshold_types)
     requested = request_provenance(ctx)
     _strict_check(rule, requested)
     if ctx.emulator.profile.unique_rule_titles:
@@ -357,7 +380,8 @@ def put_group(ctx: Ctx) -> Response:
     seen: set[str] = set()
     for raw_rule in rules_in:
         raw_rule = raw_rule if isinstance(raw_rule, dict) else {}
-        body = validate_rule(org, raw_rule, folder_uid=folder_uid, group=group, interval=interval)
+        body = validate_rule(org, raw_rule, folder_uid=folder_uid, group=group, interval=interval,
+                             threshold_types=ctx.emulator.profile.threshold_types)
         uid = raw_rule.get("uid") if isinstance(raw_rule.get("uid"), str) else ""
         if uid in seen:
             raise invalid(f"rule UID '{uid}' is used more than once in the group")
