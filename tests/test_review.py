@@ -216,3 +216,21 @@ def test_a_moved_object_is_one_change_and_a_broken_file_is_named(tmp_path: Path)
         # named where it is, in the tree given (not as a generated/ of this repository)
         assert f"{new}/dashboards/elsewhere/otel-apm.json" in result.output and says in result.output
         assert "Traceback" not in result.output
+
+
+def test_names_cannot_turn_into_markup_and_kinds_have_their_headings(trees: tuple[Path, Path]) -> None:
+    """A title holding `<details>`, `|` or `*` is shown as written: GitHub read `<details>` as HTML
+    and folded the rest of the comment away. Contact points get a heading, in the summary's order."""
+    old, new = trees
+    edit_json(new / "dashboards/otel-apps/otel-apm.json", lambda d: (
+        d.update(title="APM <details> *draft*"), panel(d, "Throughput").update(title="p95 | <b>x</b>")))
+    edit_json(new / "contact-points" / "oncall-pagerduty.json",
+              lambda cp: cp.update(disableResolveMessage=not cp.get("disableResolveMessage")))
+    out = gac("diff", str(old), str(new), "--format", "markdown").output
+    [heading] = [line for line in out.splitlines() if line.startswith("#### ") and "`otel-apm`" in line]
+    assert heading.endswith("— APM &lt;details&gt; \\*draft\\*"), heading  # in a code span a value is safe
+    assert [line for line in out.splitlines() if "p95 \\| &lt;b&gt;x&lt;/b&gt;" in line and line.startswith("- ")]
+    assert "### Contact points" in out and "contact-point" not in out.split("###")[0]
+    sections = [line.removeprefix("### ") for line in out.splitlines() if line.startswith("### ")]
+    table = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ") and "Added" not in line]
+    assert sections == [label for label in table if label in sections], (sections, table)  # one order

@@ -30,9 +30,11 @@ def plain_value(value: Any) -> str:
     return shorten(json.dumps(canonical(value), sort_keys=True, ensure_ascii=False, separators=(", ", ": ")))
 
 
-def entry_text(entry: DiffEntry, show: Callable[[Any], str] = plain_value) -> str:
-    """One change as a person reads it, each value rendered by `show`."""
-    where = " › ".join(entry.path) or "(whole object)"
+def entry_text(entry: DiffEntry, show: Callable[[Any], str] = plain_value,
+               name: Callable[[str], str] = str) -> str:
+    """One change as a person reads it, each value rendered by `show`, each part of its place
+    (panel titles, refIds) by `name`."""
+    where = " › ".join(map(name, entry.path)) or "(whole object)"
     if entry.op == ADDED:
         return f"{where}: added {show(entry.after)}"
     if entry.op == REMOVED:

@@ -15,7 +15,7 @@ from ..diff import entry_text
 from ..resource import display_name
 from ..templates import render
 from .compare import ADDED, CHANGED, REMOVED, SYMBOLS, Comparison, ObjectChange
-from .summary import KIND_LABELS, rows
+from .summary import KIND_LABELS, kind_order, rows
 
 COMMENT_BUDGET = 60000
 
@@ -25,7 +25,8 @@ def _groups(comparison: Comparison, raw_kept: set[int]) -> list[dict[str, Any]]:
     for index, change in enumerate(comparison.changes):
         groups.setdefault(change.kind, []).append(
             {"change": change, "symbol": SYMBOLS[change.action], "raw": change.raw if index in raw_kept else ""})
-    return [{"label": KIND_LABELS.get(kind, kind), "objects": objects} for kind, objects in groups.items()]
+    ordered = [kind for kind in kind_order() if kind in groups]  # the summary table's order
+    return [{"label": KIND_LABELS.get(kind, kind), "objects": groups[kind]} for kind in ordered]
 
 
 def markdown(comparison: Comparison, old_label: str, new_label: str, title: str = "Grafana changes") -> str:

@@ -22,8 +22,11 @@ from ..diff import DiffEntry
 from ..handlers import HANDLERS
 from .compare import ADDED, CHANGED, REMOVED, Comparison, ObjectChange
 
+#: each kind's heading, in the order the summary and the sections list them
 KIND_LABELS = {"folder": "Folders", "datasource": "Data sources", "dashboard": "Dashboards",
-               "alert-rule-group": "Alert rule groups"}
+               "alert-rule-group": "Alert rule groups", "contact-point": "Contact points",
+               "notification-template": "Notification templates", "mute-timing": "Mute timings",
+               "notification-policy-tree": "Notification policies"}
 QUERY_TEXT_KEYS = frozenset({"expr", "query", "expression", "rawSql", "rawQuery", "target"})
 CONDITION_KEYS = frozenset({"condition", "pending period"})
 
@@ -40,10 +43,15 @@ class Row:
         return self.added + self.changed + self.removed
 
 
+def kind_order() -> list[str]:
+    """The kinds in the order sync applies them: the summary's rows and the review's sections."""
+    return sorted(HANDLERS, key=lambda k: HANDLERS[k].level)
+
+
 def rows(comparison: Comparison) -> list[Row]:
     """Non-empty rows: object kinds (in apply order), then queries, thresholds, alert conditions."""
     out = []
-    for kind in sorted(HANDLERS, key=lambda k: HANDLERS[k].level):
+    for kind in kind_order():
         of_kind = [c for c in comparison.changes if c.kind == kind]
         out.append(Row(KIND_LABELS.get(kind, kind), *(sum(c.action == a for c in of_kind)
                                                       for a in (ADDED, CHANGED, REMOVED))))

@@ -22,7 +22,8 @@ from ..handlers.live import canonical
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("generator", "templates"), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-    env.filters.update(code=code_span, cell=table_cell, fence=fenced, entry=lambda e: entry_text(e, code_span),
+    env.filters.update(code=code_span, cell=table_cell, fence=fenced, md=markdown_text,
+                       entry=lambda e: entry_text(e, code_span, markdown_text),
                        py=repr, doc=docstring_text, sentence=sentence)
     return env
 
@@ -44,6 +45,18 @@ def code_span(value: Any) -> str:
     ticks = "`" * (run + 1)
     pad = " " if run or text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+#: what Markdown or GitHub's HTML would read as markup in plain text (a panel titled
+#: `p95 | <details>` would open a block that swallows the rest of the comment)
+_MARKUP = re.compile(r"([\\`*_\[\]#|~!])")
+
+
+def markdown_text(value: Any) -> str:
+    """Plain text (a title, a panel's name) that Markdown and GitHub's HTML show as written."""
+    text = str(value).replace("\r", "").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(r"\\\1", text)
 
 
 def table_cell(value: Any) -> str:
