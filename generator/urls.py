@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
 #: what is printed for a value that is not scheme://host... (it may be anything, a password too)
@@ -134,6 +134,26 @@ def has_credentials(url: str) -> bool:
     except ValueError:
         return False
     return parts.username is not None or parts.password is not None
+
+
+#: query-string parameters that carry credentials (`?token=`, `?api_key=`, `?code=` of Azure
+#: Functions, `?sig=` of signed URLs), compared without case, `-`, `_` and `.`
+_CREDENTIAL_PARAM_ENDINGS = ("token", "key", "secret", "password", "passwd", "pwd", "pass", "signature", "sig",
+                             "credential", "credentials", "auth")
+
+
+def url_credentials(url: str) -> str | None:
+    """What credential `url` carries, said without its value (`user:password@`, `?token=`), or None."""
+    if has_credentials(url):
+        return "a user or password (user:password@)"
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return None
+    names = sorted({name for name, _ in parse_qsl(query, keep_blank_values=True)
+                    if re.sub(r"[-_.]", "", name.lower()).endswith(_CREDENTIAL_PARAM_ENDINGS)
+                    or name.lower() == "code"})
+    return f"a credential in its query string ({', '.join(f'?{n}=' for n in names)})" if names else None
 
 
 def join_api_url(base: str, path: str) -> str:

@@ -14,10 +14,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from ..resource import DATASOURCE, Resource, Source, caller_source
-from ..urls import has_credentials
+from ..urls import url_credentials
 from .checks import Checks
 from .durations import seconds
 
@@ -58,30 +57,13 @@ _HEADER_VALUE = re.compile(r"httpHeaderValue[0-9]+")
 #: apiKey, Azure Monitor clientSecret, ...): a jsonData key so named is taken for a secret too
 _SECRET_KEY_ENDINGS = ("password", "passwd", "secret", "token", "apikey", "accesskey", "secretkey",
                        "privatekey", "clientkey")
-#: query-string parameters that carry credentials (`?token=`, `?api_key=`, `?code=` of Azure
-#: Functions, `?sig=` of signed URLs), compared without case, `-`, `_` and `.`
-_CREDENTIAL_PARAM_ENDINGS = ("token", "key", "secret", "password", "passwd", "pwd", "pass", "signature", "sig",
-                             "credential", "credentials", "auth")
+
 
 
 def is_secret_key(key: str) -> bool:
     """Is `key` a setting whose value is a secret (Grafana's secureJsonData keys, or so named)?"""
     return key in SECURE_JSON_DATA_KEYS or _HEADER_VALUE.fullmatch(key) is not None \
         or key.lower().endswith(_SECRET_KEY_ENDINGS)
-
-
-def url_credentials(url: str) -> str | None:
-    """What credential `url` carries, said without its value (`user:password@`, `?token=`), or None."""
-    if has_credentials(url):
-        return "a user or password (user:password@)"
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        return None
-    names = sorted({name for name, _ in parse_qsl(query, keep_blank_values=True)
-                    if re.sub(r"[-_.]", "", name.lower()).endswith(_CREDENTIAL_PARAM_ENDINGS)
-                    or name.lower() == "code"})
-    return f"a credential in its query string ({', '.join(f'?{n}=' for n in names)})" if names else None
 
 
 def walk(value: Any, path: str, seen: frozenset[int] = frozenset()) -> Iterator[tuple[str, str, Any]]:

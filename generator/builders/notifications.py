@@ -28,7 +28,8 @@ from ..resource import CONTACT_POINT, MUTE_TIMING, NOTIFICATION_POLICY_TREE, NOT
 from ..routing import matchers as m
 from ..routing import timeintervals as ti
 from .checks import Checks
-from .datasources import url_credentials, walk
+from ..urls import url_credentials
+from .datasources import walk
 from .durations import seconds
 
 #: the key of the generated body listing the settings whose values come from the environment

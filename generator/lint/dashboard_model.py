@@ -9,10 +9,10 @@ the layout.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator, Mapping, NamedTuple
 
 from .durations import seconds
+from .grafana_values import VARIABLE_RE
 
 DASHBOARD_KEYS = ("panels", "rows", "templating", "schemaVersion")
 
@@ -124,7 +124,6 @@ def variable_query_text(variable: Mapping[str, Any]) -> str | None:
 #: the scrape interval Grafana's Prometheus data source assumes where its `timeInterval` is unset
 #: (datasource.ts: `instanceSettings.jsonData.timeInterval || '15s'`)
 DEFAULT_SCRAPE_S = 15.0
-_VARIABLE_REFERENCE = re.compile(r"\$\{?(\w+)\}?")
 
 
 def min_interval_s(written: Any, variables: Mapping[str, Mapping[str, Any]]) -> float | None:
@@ -136,9 +135,9 @@ def min_interval_s(written: Any, variables: Mapping[str, Mapping[str, Any]]) -> 
         return None
     text = written.strip().lstrip("<>").strip()
     options: list[Any] = [text]
-    reference = _VARIABLE_REFERENCE.fullmatch(text)
+    reference = VARIABLE_RE.fullmatch(text)
     if reference is not None:
-        var = variables.get(reference.group(1))
+        var = variables.get(reference.group(1) or reference.group(2) or reference.group(4))
         query = var.get("query") if var is not None and var.get("type") == "interval" else None
         if not isinstance(query, str):
             return None
