@@ -96,6 +96,12 @@ def is_templated(uid: str) -> bool:
     return "$" in uid or "[[" in uid
 
 
+#: the scrape interval Grafana's Prometheus data source assumes where its `timeInterval` is unset
+#: (datasource.ts: `instanceSettings.jsonData.timeInterval || '15s'`): what its $__rate_interval
+#: and the lint's and `gac test`'s windows are worked out with
+DEFAULT_SCRAPE_S = 15
+
+
 @dataclass(frozen=True)
 class DatasourceInfo:
     uid: str
@@ -104,6 +110,7 @@ class DatasourceInfo:
     is_default: bool = False
     origin: str = "project"     # project | config (grafana.yaml) | file | grafana (live)
     #: its scrape interval (a Prometheus data source's jsonData.timeInterval), in seconds, when given
+    #: (else DEFAULT_SCRAPE_S)
     scrape_s: float | None = None
 
 

@@ -121,9 +121,6 @@ def variable_query_text(variable: Mapping[str, Any]) -> str | None:
     return definition if isinstance(definition, str) else None
 
 
-#: the scrape interval Grafana's Prometheus data source assumes where its `timeInterval` is unset
-#: (datasource.ts: `instanceSettings.jsonData.timeInterval || '15s'`)
-DEFAULT_SCRAPE_S = 15.0
 
 
 def min_interval_s(written: Any, variables: Mapping[str, Mapping[str, Any]]) -> float | None:

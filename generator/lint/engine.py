@@ -24,9 +24,9 @@ from .contexts import (AlertGroupContext, AlertGroupSetContext, AlertProvisionin
                        DashboardContext, DatasourceContext, DatasourceSetContext, Env, PanelContext,
                        PrometheusRuleContext, PromRuleContext, PromRuleFileContext, QueryContext, TargetContext,
                        VariableContext)
-from .dashboard_model import (DEFAULT_SCRAPE_S, PanelRef, iter_panels, iter_targets, listed, min_interval_s,
+from .dashboard_model import (PanelRef, iter_panels, iter_targets, listed, min_interval_s,
                               panel_id, panel_title, unwrap, variable_query_text, variables)
-from ..datasource_index import DatasourceIndex, DatasourceInfo, Resolved
+from ..datasource_index import DEFAULT_SCRAPE_S, DatasourceIndex, DatasourceInfo, Resolved
 from .durations import seconds
 from .finding import Finding, Location, sort_findings
 from .grafana_values import dashboard_values

@@ -14,7 +14,8 @@ from ..compile import compile_project, require_definitions
 from ..errors import GacError
 from ..resource import ALERT_RULE_GROUP, DATASOURCE, FOLDER, Resource
 from .model import RuleInfo
-from .translate import DEFAULT_SCRAPE_S, RuleContext, seconds_of, translate_rule
+from ..datasource_index import DEFAULT_SCRAPE_S
+from .translate import RuleContext, seconds_of, translate_rule
 
 
 def project_rules(root: Path) -> list[RuleInfo]:

@@ -25,7 +25,7 @@ import promql_parser
 
 from .model import Probe, Refusal, Translation
 from .templates import NAME_LABEL, translate_template
-from ..datasource_index import EXPR_UID
+from ..datasource_index import DEFAULT_SCRAPE_S, EXPR_UID
 from ..lint.promql_analysis import MAX_NESTING, too_deep
 from ..lint.promql_parse import PARSE_ERRORS, parse_as_written, parse_duration
 
@@ -36,7 +36,6 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _MATH = re.compile(rf"^\s*(?:\$\{{(?P<r1>\w+)\}}|\$(?P<r2>\w+))\s*(?P<op>==|!=|>=|<=|>|<)\s*(?P<n1>{_NUMBER})\s*$"
                    rf"|^\s*(?P<n2>{_NUMBER})\s*(?P<op2>==|!=|>=|<=|>|<)\s*(?:\$\{{(?P<r3>\w+)\}}|\$(?P<r4>\w+))\s*$")
 _VARIABLE = re.compile(r"\$\{?(\w+)")
-DEFAULT_SCRAPE_S = 15  # Grafana's Prometheus data source without `timeInterval`
 
 PROBE_MISSING = "gac probe: missing series"
 PROBE_NODATA = "gac probe: no data"
