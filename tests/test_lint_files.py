@@ -161,14 +161,17 @@ _IGNORE_INTERRUPTS = workers._ignore_interrupts
 
 def _recording_initializer() -> None:
     global _BLOCKED_AT_START
-    _BLOCKED_AT_START = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    _BLOCKED_AT_START = {signal.SIGINT, signal.SIGTERM} <= signal.pthread_sigmask(signal.SIG_BLOCK, set())
     _IGNORE_INTERRUPTS()
 
 
 def _sigint_state(_chunk: object) -> tuple[bool | None, bool, bool]:
-    """In a worker: whether Ctrl-C was blocked at its start, is ignored now, is blocked now."""
-    return (_BLOCKED_AT_START, signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
-            signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+    """In a worker: whether Ctrl-C and SIGTERM were blocked at its start, whether Ctrl-C is
+    ignored and SIGTERM left to the parent now, whether either is blocked now."""
+    return (_BLOCKED_AT_START,
+            signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+            and signal.getsignal(signal.SIGTERM) is workers._end_when_stopping,
+            bool({signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, set())))
 
 
 @pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
@@ -177,11 +180,11 @@ def test_workers_are_forked_with_ctrl_c_blocked_and_then_ignore_it(monkeypatch: 
     ignores it (a traceback from its start-up); a worker ignores it and no longer blocks it,
     and the parent has its own handler and no blocked Ctrl-C again once they are stopped."""
     monkeypatch.setattr(workers, "_ignore_interrupts", _recording_initializer)
-    before = signal.getsignal(signal.SIGINT)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     states = map_chunks(_sigint_state, [[1], [2], [3], [4]], 2)
     assert states == [(True, True, False)] * 4
-    assert signal.getsignal(signal.SIGINT) is before
-    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    assert not {signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
 def _sleeping(chunk: list[float]) -> list[float]:
@@ -224,6 +227,29 @@ def test_ctrl_c_while_the_workers_run_is_raised_by_map_chunks_itself_at_once(
     assert not any("multiprocessing" in f or "threading" in f for f in frames), frames
     assert multiprocessing.active_children() == []
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")
+def test_sigterm_while_the_workers_run_is_raised_by_map_chunks_itself_at_once() -> None:
+    """The command line turns SIGTERM into KeyboardInterrupt (cli._terminate_as_interrupt): raised
+    inside the pool's own waiting, as Ctrl-C by default, it left `terminate` waiting for ever (a
+    cancelled CI job's lint hung). It is recorded and raised by map_chunks as Ctrl-C is."""
+    from generator.cli import _raise_interrupt
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    timer = threading.Timer(0.3, lambda: signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised:
+            map_chunks(_sleeping, [[0.03]] * 200, 2)
+        assert signal.getsignal(signal.SIGTERM) is _raise_interrupt
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGTERM, previous)
+    assert time.monotonic() - started < 1.5, "SIGTERM did not stop the run at once"
+    frames = [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)]
+    assert not any("multiprocessing" in f or "threading" in f for f in frames), frames
+    assert multiprocessing.active_children() == []
 
 
 @pytest.mark.skipif(not can_fork(), reason="workers are forked on Linux only")

@@ -72,19 +72,28 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
     inside the pool's own waiting, where Python raises it by default, could leave the lock of
     the results' iterator held, and the pool's result thread, and with it `terminate`, waiting
     for it for ever. A handler that does not raise (or Ctrl-C ignored) lets the run go on.
+
+    SIGTERM (a cancelled CI job signals the whole group) is handled as Ctrl-C: recorded, then
+    raised by the command line's handler as an interruption. Workers must not die of it where
+    it finds them: one killed while writing a result holds the results queue's lock, and the
+    pool's `terminate` waits for that lock for ever. So a worker leaves SIGTERM alone until the
+    parent, about to stop it (`terminate` sends SIGTERM once it holds the queues' locks), sets
+    `_STOPPING`.
     """
-    global _TASK, _CHUNKS
+    global _TASK, _CHUNKS, _STOPPING
     if jobs <= 1 or len(chunks) <= 1 or not can_fork():
         return [task(chunk) for chunk in chunks]
-    _TASK, _CHUNKS = task, chunks
-    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    context = multiprocessing.get_context("fork")
+    _TASK, _CHUNKS, _STOPPING = task, chunks, context.RawValue("b", 0)
+    unblock = set(STOP_SIGNALS) - signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
     interrupts = _Interrupts()
     pool = None
+    terminated = False
     try:
-        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(chunks)), initializer=_ignore_interrupts)
+        pool = context.Pool(min(jobs, len(chunks)), initializer=_ignore_interrupts)
         interrupts.record()
-        if not blocked:  # a Ctrl-C pressed meanwhile is recorded now
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        if unblock:  # a Ctrl-C pressed (or SIGTERM sent) meanwhile is recorded now
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
         results: list[R] = []
         pending = pool.imap(_run, range(len(chunks)))
         while len(results) < len(chunks):
@@ -94,14 +103,19 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
                 pass
             interrupts.handle()
         pool.close()
+    except _Terminated:
+        terminated = True
     finally:
-        _TASK, _CHUNKS = None, ()
         if pool is not None:
+            _STOPPING.value = 1  # the SIGTERM `terminate` sends them now ends them
             pool.terminate()
             pool.join()
+        _TASK, _CHUNKS, _STOPPING = None, (), None
         interrupts.restore()
-        if not blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        if unblock:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
+    if terminated:  # SIGTERM at the system's default: the process ends, its workers stopped first
+        os.kill(os.getpid(), signal.SIGTERM)
     interrupts.handle()  # one pressed as the workers were stopped
     return results
 
@@ -110,51 +124,81 @@ def map_chunks(task: Callable[[Sequence[T]], R], chunks: Sequence[Sequence[T]], 
 _POLL = 0.05
 
 
+#: what interrupts a run: Ctrl-C, and SIGTERM (a cancelled CI job; the command line raises
+#: KeyboardInterrupt for it as for Ctrl-C: cli._terminate_as_interrupt). Both reach every process of
+#: the group, and both are handled alike while workers run
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 class _Interrupts:
-    """Ctrl-C recorded rather than handled, for the time the parent waits on its workers, then
-    given to the handler that was in place (Python's default raises KeyboardInterrupt). Python
-    runs signal handlers in the main thread only, and only the main thread may set one: called
-    from another thread, nothing is recorded, and a Ctrl-C is the main thread's business."""
+    """Ctrl-C and SIGTERM recorded rather than handled, for the time the parent waits on its
+    workers, then given to the handler that was in place (Python's default for Ctrl-C raises
+    KeyboardInterrupt). Python runs signal handlers in the main thread only, and only the main
+    thread may set one: called from another thread, nothing is recorded, and a signal is the
+    main thread's business."""
 
     def __init__(self) -> None:
-        self.pressed = 0
-        self.previous: Any = None
-        self.recording = False
+        self.received: list[int] = []
+        self.previous: dict[int, Any] = {}
 
     def _record(self, signum: int, frame: Any) -> None:
-        self.pressed += 1
+        self.received.append(signum)
 
     def record(self) -> None:
-        # (a handler set from outside Python, which getsignal gives as None, is left in place)
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not None:
-            self.previous = signal.signal(signal.SIGINT, self._record)
-            self.recording = True
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in STOP_SIGNALS:
+            # (a handler set from outside Python, which getsignal gives as None, is left in place)
+            if signal.getsignal(signum) is not None:
+                self.previous[signum] = signal.signal(signum, self._record)
 
     def restore(self) -> None:
-        if self.recording:
-            signal.signal(signal.SIGINT, self.previous)
-            self.recording = False
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous = {}
 
     def handle(self) -> None:
-        """Each Ctrl-C recorded, given to the handler in place before: a callable is called (here,
-        outside the pool's code: it may raise), one ignored is dropped, and the system's default
-        (the process ended) is taken as Python's own, KeyboardInterrupt."""
-        while self.pressed:
-            self.pressed -= 1
-            handler = self.previous
+        """Each signal recorded, given to the handler in place before (restored by then): a
+        callable is called (here, outside the pool's code: it may raise), one ignored is dropped,
+        and the system's default is taken: KeyboardInterrupt for Ctrl-C, as Python's own, and for
+        SIGTERM the end of the process (`_Terminated` while the workers run: map_chunks stops them
+        first), by the signal sent again once nothing records it."""
+        while self.received:
+            signum = self.received.pop(0)
+            handler = signal.getsignal(signum) if not self.previous else self.previous[signum]
             if handler == signal.SIG_DFL:
-                raise KeyboardInterrupt
-            if callable(handler):
-                handler(signal.SIGINT, None)
+                if signum == signal.SIGINT:
+                    raise KeyboardInterrupt
+                if self.previous:
+                    raise _Terminated  # map_chunks stops the workers, then ends the process
+                os.kill(os.getpid(), signum)
+            elif callable(handler):
+                handler(signum, None)
+
+
+class _Terminated(Exception):
+    """SIGTERM at the system's default reached the parent while its workers run."""
+
+
+#: set by the parent just before it stops its workers (map_chunks): shared with them, forked
+_STOPPING: Any = None
 
 
 def _ignore_interrupts() -> None:
-    """A worker's first step: Ctrl-C ignored, then no longer blocked (map_chunks); SIGTERM ends
-    it silently, as the system's default does (the command's own handler, inherited by the
-    fork, would print each worker's interruption: the parent reports it, once)."""
+    """A worker's first step: Ctrl-C ignored, and SIGTERM ignored until the parent stops its
+    workers (`_end_when_stopping`); then neither is blocked any more (map_chunks blocks both while
+    forking, so that none reaches a worker before this). The parent alone reports the
+    interruption, once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, _end_when_stopping)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+
+
+def _end_when_stopping(signum: int, frame: Any) -> None:
+    """In a worker: the parent's SIGTERM, sent once it holds the pool's queues, ends it quietly;
+    one sent to the whole group before is left to the parent (map_chunks)."""
+    if _STOPPING is not None and _STOPPING.value:
+        os._exit(0)
 
 
 def _run(index: int) -> Any:
